@@ -1,0 +1,56 @@
+# mxr_warnings(target): the house warning set, errors on our code only.
+function(mxr_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror)
+endfunction()
+
+# mxr_library(name SOURCES ... [PUBLIC_LINKS ...] [PRIVATE_LINKS ...])
+# A module library with public headers in include/.
+function(mxr_library name)
+  cmake_parse_arguments(A "" "" "SOURCES;PUBLIC_LINKS;PRIVATE_LINKS" ${ARGN})
+  add_library(${name} STATIC ${A_SOURCES})
+  target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                                     PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PUBLIC ${A_PUBLIC_LINKS} PRIVATE ${A_PRIVATE_LINKS})
+  mxr_warnings(${name})
+endfunction()
+
+# mxr_test(name LABELS l1 [l2] SOURCES ... LINKS ... [SERIAL])
+# One gtest executable registered as one CTest test per gtest case.
+function(mxr_test name)
+  cmake_parse_arguments(A "SERIAL" "TIMEOUT" "SOURCES;LINKS;LABELS;ENV" ${ARGN})
+  add_executable(${name} ${A_SOURCES})
+  target_link_libraries(${name} PRIVATE ${A_LINKS} GTest::gtest GTest::gtest_main)
+  mxr_warnings(${name})
+  if(NOT A_TIMEOUT)
+    set(A_TIMEOUT 300)
+  endif()
+  set(props LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT})
+  if(A_ENV)
+    list(APPEND props ENVIRONMENT "${A_ENV}")
+  endif()
+  if(A_SERIAL)
+    list(APPEND props RUN_SERIAL TRUE)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
+endfunction()
+
+# mxr_shaders(target DIR dir SOURCES a.vert b.frag ...): compile GLSL to
+# SPIR-V with glslc at build time into ${CMAKE_BINARY_DIR}/shaders and make
+# target depend on them.
+function(mxr_shaders target)
+  cmake_parse_arguments(A "" "DIR" "SOURCES" ${ARGN})
+  set(out_dir ${CMAKE_BINARY_DIR}/shaders)
+  file(MAKE_DIRECTORY ${out_dir})
+  set(outputs)
+  foreach(src IN LISTS A_SOURCES)
+    set(in ${A_DIR}/${src})
+    set(out ${out_dir}/${src}.spv)
+    add_custom_command(OUTPUT ${out}
+      COMMAND ${GLSLC} --target-env=vulkan1.3 -O -Werror -MD -MF ${out}.d -o ${out} ${in}
+      DEPENDS ${in} DEPFILE ${out}.d
+      COMMENT "glslc ${src}")
+    list(APPEND outputs ${out})
+  endforeach()
+  add_custom_target(${target}_shaders DEPENDS ${outputs})
+  add_dependencies(${target} ${target}_shaders)
+endfunction()

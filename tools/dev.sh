@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# MentorXR developer entry point.
+#   tools/dev.sh run   [client args...]  install, build, start server + client
+#   tools/dev.sh test                    install, build, run every test (not soak/bench)
+#   tools/dev.sh setup                   install the Debian packages only
+#   tools/dev.sh build [preset]          configure and build (dev by default)
+#   tools/dev.sh bench                   build and run the benchmarks (label bench)
+#   tools/dev.sh soak                    run the long suites (label soak)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+# Every dependency is a Debian package (bookworm). Runtime test doubles too:
+# lavapipe (mesa-vulkan-drivers), Xvfb, the validation layers, hello_xr.
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev git
+  libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc vulkan-tools
+  libglfw3-dev libimgui-dev libstb-dev libglm-dev libtinygltf-dev fonts-dejavu-core
+  libopenxr-dev libopenxr-loader1 libopenxr-utils openxr-layer-corevalidation
+  libenet-dev libopus-dev libopenal-dev libspeexdsp-dev libsodium-dev
+  libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  xvfb xauth curl
+)
+
+log() { printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else log "need root (or sudo) to run: $*"; exit 1
+  fi
+}
+
+setup() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    log "installing ${#missing[@]} missing packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+jobs() { nproc 2>/dev/null || echo 2; }
+
+build() {
+  local preset=${1:-dev}
+  shift || true
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$(jobs)" "$@"
+}
+
+# The software stack tests run on: lavapipe, validation layers, headless audio.
+test_env() {
+  export VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
+  export ALSOFT_DRIVERS=null
+  export LP_NUM_THREADS=${LP_NUM_THREADS:-2}
+}
+
+run_tests() {
+  test_env
+  local t0=$SECONDS
+  build dev
+  log "dev build done in $((SECONDS - t0)) s; running tests"
+  (cd build/dev && ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench' --timeout 600)
+  log "dev tests done at $((SECONDS - t0)) s; sanitizer build (core, net, server)"
+  build asan
+  (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+     ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|golden|window|xr' --timeout 600)
+  log "all tests done in $((SECONDS - t0)) s"
+}
+
+run_main() {
+  build dev
+  local client=build/dev/scenes/mentorxr server=build/dev/server/mentorxr-server
+  local server_pid=
+  if [[ -x $server ]]; then
+    local data=${XDG_DATA_HOME:-$HOME/.local/share}/mentorxr
+    mkdir -p "$data"
+    "$server" --data "$data" --http-port 8080 &
+    server_pid=$!
+    trap '[[ -n $server_pid ]] && kill $server_pid 2>/dev/null || true' EXIT
+    log "session server started (pid $server_pid, data in $data)"
+  fi
+  if [[ ! -x $client ]]; then
+    log "the client is not built yet ($client missing)"
+    exit 1
+  fi
+  # No GPU driver installed beyond Mesa: use whatever the loader finds, which
+  # includes lavapipe as the last resort.
+  "$client" --mode auto "$@"
+}
+
+cmd=${1:-help}
+shift || true
+case $cmd in
+  setup) setup ;;
+  build) setup; build "$@" ;;
+  test) setup; run_tests ;;
+  run) setup; run_main "$@" ;;
+  bench)
+    setup; test_env; build dev
+    (cd build/dev && ctest -L bench -V) ;;
+  soak)
+    setup; test_env; build dev
+    (cd build/dev && ctest -L soak --output-on-failure) ;;
+  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; [[ $cmd == help ]] ;;
+esac
