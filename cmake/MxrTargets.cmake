@@ -1,6 +1,7 @@
 # mxr_warnings(target): the house warning set, errors on our code only.
 function(mxr_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror)
+  # Vulkan/OpenXR structs are written {sType} with the rest zeroed on purpose.
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror -Wno-missing-field-initializers)
 endfunction()
 
 # mxr_library(name SOURCES ... [PUBLIC_LINKS ...] [PRIVATE_LINKS ...])
@@ -51,6 +52,14 @@ function(mxr_shaders target)
       COMMENT "glslc ${src}")
     list(APPEND outputs ${out})
   endforeach()
-  add_custom_target(${target}_shaders DEPENDS ${outputs})
-  add_dependencies(${target} ${target}_shaders)
+  # Embed the SPIR-V into the target so binaries run from anywhere.
+  set(embedded ${CMAKE_CURRENT_BINARY_DIR}/${target}_shaders.cpp)
+  string(REPLACE ";" "|" inputs "${outputs}")
+  add_custom_command(OUTPUT ${embedded}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${embedded} -DNAMESPACE=mxr::engine::shaders
+            -DINPUTS=${inputs} -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    VERBATIM
+    DEPENDS ${outputs} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    COMMENT "embedding SPIR-V for ${target}")
+  target_sources(${target} PRIVATE ${embedded})
 endfunction()

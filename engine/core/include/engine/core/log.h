@@ -3,12 +3,13 @@
 //
 // Thread: a Logger may be shared between threads when its sink is
 // thread-safe (StderrSink and MemorySink are). Sinks must not throw.
-#include <sstream>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "engine/core/result.h"  // strCat
 
 namespace mxr {
 
@@ -71,14 +72,5 @@ private:
     std::shared_ptr<LogSink> m_sink;
     std::string m_module;
 };
-
-// strCat("a", 1, 'b', 2.5): builds a message from streamable parts (GCC 12
-// has no std::format).
-template <typename... Args>
-std::string strCat(const Args&... args) {
-    std::ostringstream out;
-    (out << ... << args);
-    return out.str();
-}
 
 }  // namespace mxr

@@ -6,6 +6,7 @@
 // SQLite code, 0 where there is none) and a human message that names what
 // failed and where. Misuse by the caller is an assertion, not an Error.
 #include <cstdint>
+#include <sstream>
 #include <string>
 #include <tl/expected.hpp>
 #include <utility>
@@ -41,6 +42,15 @@ struct Error {
 
 template <typename T>
 using Result = tl::expected<T, Error>;
+
+// strCat("a", 1, 'b', 2.5): builds a message from streamable parts (GCC 12
+// has no std::format).
+template <typename... Args>
+std::string strCat(const Args&... args) {
+    std::ostringstream out;
+    (out << ... << args);
+    return out.str();
+}
 
 inline tl::unexpected<Error> makeError(ErrorCode code, std::string message, std::int64_t native = 0) {
     return tl::unexpected<Error>(Error{code, native, std::move(message)});

@@ -1,0 +1,73 @@
+#pragma once
+// Device memory sub-allocation. Drivers may allow as few as 4,096
+// VkDeviceMemory objects, so resources share large blocks: each memory type
+// has a list of blocks (64 MiB, or one exactly sized block for a resource
+// larger than that), carved first-fit with coalescing on free. Buffers and
+// optimal-tiling images live in separate blocks so bufferImageGranularity
+// never matters.
+//
+// Thread: main thread. Lifetime: the allocator outlives every allocation;
+// freeing is immediate, so callers defer frees until the GPU is done.
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "engine/core/result.h"
+
+namespace mxr::engine {
+
+struct GpuAllocation {
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    VkDeviceSize offset = 0;
+    VkDeviceSize size = 0;
+    void* mapped = nullptr;  // host-visible memory is persistently mapped
+    std::uint32_t block = UINT32_MAX;
+    explicit operator bool() const { return memory != VK_NULL_HANDLE; }
+};
+
+enum class ResourceKind : std::uint8_t { kBuffer, kImage };
+
+class GpuAllocator {
+public:
+    static constexpr VkDeviceSize kBlockSize = 64ull << 20;
+
+    GpuAllocator(VkPhysicalDevice physical, VkDevice device);
+    ~GpuAllocator();
+    GpuAllocator(const GpuAllocator&) = delete;
+    GpuAllocator& operator=(const GpuAllocator&) = delete;
+
+    Result<GpuAllocation> allocate(const VkMemoryRequirements& req, VkMemoryPropertyFlags required,
+                                   VkMemoryPropertyFlags preferred, ResourceKind kind);
+    void free(GpuAllocation& allocation);
+
+    // Convenience: create a buffer or image and bind it to fresh memory.
+    Result<GpuAllocation> bindBuffer(VkBuffer buffer, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred);
+    Result<GpuAllocation> bindImage(VkImage image, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred);
+
+    std::uint32_t deviceMemoryCount() const;  // live VkDeviceMemory objects
+    VkDeviceSize bytesInUse() const { return m_inUse; }
+
+private:
+    struct Block {
+        VkDeviceMemory memory = VK_NULL_HANDLE;
+        VkDeviceSize size = 0;
+        std::uint32_t memoryType = 0;
+        ResourceKind kind = ResourceKind::kBuffer;
+        void* mapped = nullptr;
+        std::map<VkDeviceSize, VkDeviceSize> freeRanges;  // offset -> size
+        std::uint32_t liveAllocations = 0;
+    };
+    Result<std::uint32_t> findMemoryType(std::uint32_t bits, VkMemoryPropertyFlags required,
+                                         VkMemoryPropertyFlags preferred) const;
+    bool carve(Block& b, VkDeviceSize size, VkDeviceSize alignment, VkDeviceSize& offset);
+
+    VkDevice m_device;
+    VkPhysicalDeviceMemoryProperties m_props{};
+    std::vector<std::unique_ptr<Block>> m_blocks;
+    VkDeviceSize m_inUse = 0;
+};
+
+}  // namespace mxr::engine

@@ -1,0 +1,168 @@
+// Pipeline creation: one set per (colour format, view count), made on first
+// use. All use dynamic rendering with a multiview view mask.
+#include <cstring>
+
+#include "renderer_impl.h"
+
+namespace mxr::engine {
+
+Result<VkShaderModule> VulkanRenderer::Impl::shaderModule(std::string_view name) {
+    auto bytes = shaders::embeddedFile(name);
+    if (bytes.empty() || bytes.size() % 4 != 0) {
+        return makeError(ErrorCode::kNotFound, strCat("shader ", name, " is not embedded in this build"));
+    }
+    std::vector<std::uint32_t> words(bytes.size() / 4);
+    std::memcpy(words.data(), bytes.data(), bytes.size());
+    VkShaderModuleCreateInfo ci{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+    ci.codeSize = bytes.size();
+    ci.pCode = words.data();
+    VkShaderModule module = VK_NULL_HANDLE;
+    MXR_TRY_VK(vkCreateShaderModule(device, &ci, nullptr, &module));
+    return module;
+}
+
+namespace {
+
+struct PipelineDesc {
+    const char* vert;
+    const char* frag;
+    std::vector<VkVertexInputBindingDescription> bindings;
+    std::vector<VkVertexInputAttributeDescription> attributes;
+    bool blend = false;
+    bool premultiplied = false;
+    bool depthWrite = true;
+    bool depthTest = true;
+    VkCullModeFlags cull = VK_CULL_MODE_NONE;
+};
+
+}  // namespace
+
+Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::uint32_t views) {
+    const auto key = std::make_pair(format, views);
+    if (auto it = pipelines.find(key); it != pipelines.end()) return &it->second;
+
+    auto make = [&](const PipelineDesc& d, bool multiview) -> Result<VkPipeline> {
+        MXR_TRY_ASSIGN(VkShaderModule vs, shaderModule(d.vert));
+        auto fsr = shaderModule(d.frag);
+        if (!fsr) {
+            vkDestroyShaderModule(device, vs, nullptr);
+            return tl::unexpected(fsr.error());
+        }
+        VkShaderModule fs = *fsr;
+        VkPipelineShaderStageCreateInfo stages[2]{};
+        stages[0] = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, nullptr, 0, VK_SHADER_STAGE_VERTEX_BIT, vs,
+                     "main", nullptr};
+        stages[1] = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, nullptr, 0, VK_SHADER_STAGE_FRAGMENT_BIT, fs,
+                     "main", nullptr};
+        VkPipelineVertexInputStateCreateInfo vi{VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
+        vi.vertexBindingDescriptionCount = static_cast<std::uint32_t>(d.bindings.size());
+        vi.pVertexBindingDescriptions = d.bindings.data();
+        vi.vertexAttributeDescriptionCount = static_cast<std::uint32_t>(d.attributes.size());
+        vi.pVertexAttributeDescriptions = d.attributes.data();
+        VkPipelineInputAssemblyStateCreateInfo ia{VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
+        ia.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
+        VkPipelineViewportStateCreateInfo vp{VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO};
+        vp.viewportCount = 1;
+        vp.scissorCount = 1;
+        VkPipelineRasterizationStateCreateInfo rs{VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO};
+        rs.polygonMode = VK_POLYGON_MODE_FILL;
+        rs.cullMode = d.cull;
+        // The projection flips Y for Vulkan, so counter-clockwise stays front.
+        rs.frontFace = VK_FRONT_FACE_COUNTER_CLOCKWISE;
+        rs.lineWidth = 1.0f;
+        VkPipelineMultisampleStateCreateInfo ms{VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO};
+        ms.rasterizationSamples = options.msaa;
+        VkPipelineDepthStencilStateCreateInfo ds{VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO};
+        ds.depthTestEnable = d.depthTest;
+        ds.depthWriteEnable = d.depthWrite;
+        ds.depthCompareOp = VK_COMPARE_OP_LESS_OR_EQUAL;
+        VkPipelineColorBlendAttachmentState att{};
+        att.colorWriteMask = 0xF;
+        if (d.blend) {
+            att.blendEnable = VK_TRUE;
+            att.srcColorBlendFactor = d.premultiplied ? VK_BLEND_FACTOR_ONE : VK_BLEND_FACTOR_SRC_ALPHA;
+            att.dstColorBlendFactor = VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA;
+            att.colorBlendOp = VK_BLEND_OP_ADD;
+            att.srcAlphaBlendFactor = VK_BLEND_FACTOR_ONE;
+            att.dstAlphaBlendFactor = VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA;
+            att.alphaBlendOp = VK_BLEND_OP_ADD;
+        }
+        VkPipelineColorBlendStateCreateInfo cb{VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO};
+        cb.attachmentCount = 1;
+        cb.pAttachments = &att;
+        const VkDynamicState dyn[] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR};
+        VkPipelineDynamicStateCreateInfo dy{VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO};
+        dy.dynamicStateCount = 2;
+        dy.pDynamicStates = dyn;
+        VkPipelineRenderingCreateInfo rendering{VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO};
+        rendering.viewMask = multiview ? (1u << views) - 1u : 0u;
+        rendering.colorAttachmentCount = 1;
+        rendering.pColorAttachmentFormats = &format;
+        rendering.depthAttachmentFormat = kDepthFormat;
+        VkGraphicsPipelineCreateInfo ci{VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO};
+        ci.pNext = &rendering;
+        ci.stageCount = 2;
+        ci.pStages = stages;
+        ci.pVertexInputState = &vi;
+        ci.pInputAssemblyState = &ia;
+        ci.pViewportState = &vp;
+        ci.pRasterizationState = &rs;
+        ci.pMultisampleState = &ms;
+        ci.pDepthStencilState = &ds;
+        ci.pColorBlendState = &cb;
+        ci.pDynamicState = &dy;
+        ci.layout = pipelineLayout;
+        VkPipeline pipeline = VK_NULL_HANDLE;
+        const VkResult r = vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &ci, nullptr, &pipeline);
+        vkDestroyShaderModule(device, vs, nullptr);
+        vkDestroyShaderModule(device, fs, nullptr);
+        MXR_TRY_VK(r);
+        return pipeline;
+    };
+
+    const VkVertexInputBindingDescription meshBindings[] = {
+        {0, sizeof(Vertex), VK_VERTEX_INPUT_RATE_VERTEX}, {1, sizeof(InstanceGpu), VK_VERTEX_INPUT_RATE_INSTANCE}};
+    PipelineDesc mesh{"mesh.vert.spv", "mesh.frag.spv", {meshBindings[0], meshBindings[1]}, {}};
+    mesh.attributes = {
+        {0, 0, VK_FORMAT_R32G32B32_SFLOAT, offsetof(Vertex, position)},
+        {1, 0, VK_FORMAT_R32G32B32_SFLOAT, offsetof(Vertex, normal)},
+        {2, 1, VK_FORMAT_R32G32B32A32_SFLOAT, 0},
+        {3, 1, VK_FORMAT_R32G32B32A32_SFLOAT, 16},
+        {4, 1, VK_FORMAT_R32G32B32A32_SFLOAT, 32},
+        {5, 1, VK_FORMAT_R32G32B32A32_SFLOAT, 48},
+        {6, 1, VK_FORMAT_R32G32B32A32_SFLOAT, offsetof(InstanceGpu, color)},
+    };
+    mesh.cull = VK_CULL_MODE_BACK_BIT;
+    PipelineDesc meshBlend = mesh;
+    meshBlend.blend = true;
+    meshBlend.depthWrite = false;
+
+    PipelineDesc line{"line.vert.spv", "color.frag.spv", {{0, sizeof(LineGpu), VK_VERTEX_INPUT_RATE_INSTANCE}}, {}};
+    line.attributes = {{0, 0, VK_FORMAT_R32G32B32A32_SFLOAT, offsetof(LineGpu, from)},
+                       {1, 0, VK_FORMAT_R32G32B32A32_SFLOAT, offsetof(LineGpu, to)},
+                       {2, 0, VK_FORMAT_R32G32B32A32_SFLOAT, offsetof(LineGpu, color)}};
+    line.blend = true;
+
+    PipelineDesc text{"text.vert.spv", "text.frag.spv", {{0, sizeof(TextVertex), VK_VERTEX_INPUT_RATE_VERTEX}}, {}};
+    text.attributes = {{0, 0, VK_FORMAT_R32G32B32_SFLOAT, offsetof(TextVertex, position)},
+                       {1, 0, VK_FORMAT_R32G32_SFLOAT, offsetof(TextVertex, uv)},
+                       {2, 0, VK_FORMAT_R32G32B32A32_SFLOAT, offsetof(TextVertex, color)}};
+    text.blend = true;
+    text.depthWrite = false;
+
+    PipelineDesc overlay{"overlay.vert.spv", "overlay.frag.spv", {}, {}};
+    overlay.blend = true;
+    overlay.premultiplied = true;
+    overlay.depthTest = false;
+    overlay.depthWrite = false;
+
+    PipelineSet set;
+    MXR_TRY_ASSIGN(set.meshOpaque, make(mesh, true));
+    MXR_TRY_ASSIGN(set.meshBlend, make(meshBlend, true));
+    MXR_TRY_ASSIGN(set.line, make(line, true));
+    MXR_TRY_ASSIGN(set.text, make(text, true));
+    MXR_TRY_ASSIGN(set.overlay, make(overlay, true));
+    return &(pipelines[key] = set);
+}
+
+}  // namespace mxr::engine

@@ -1,0 +1,147 @@
+#pragma once
+// Private state of VulkanRenderer, shared by its source files.
+#include <array>
+#include <map>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/render/vulkan_renderer.h"
+#include "text_atlas.h"
+#include "vk_util.h"
+
+namespace mxr::engine {
+
+namespace shaders {
+std::span<const unsigned char> embeddedFile(std::string_view name);
+}
+
+constexpr std::uint32_t kFramesInFlight = 2;
+constexpr VkDeviceSize kFrameDataBytes = 8ull << 20;
+constexpr VkFormat kDepthFormat = VK_FORMAT_D32_SFLOAT;
+
+// Matches `Frame` in assets/shaders/common.glsl (std140).
+struct FrameUniforms {
+    Mat4 viewProj[2];
+    Vec4 eyePos[2];
+    Vec4 lightPos[kMaxLights];
+    Vec4 lightColor[kMaxLights];
+    Vec4 ambient;
+    glm::ivec4 counts;
+};
+
+struct InstanceGpu {
+    Mat4 model;
+    Vec4 color;
+};
+struct LineGpu {
+    Vec4 from;  // w: width
+    Vec4 to;
+    Vec4 color;
+};
+
+struct OwnedBuffer {
+    VkBuffer buffer = VK_NULL_HANDLE;
+    GpuAllocation memory;
+};
+
+struct OwnedImage {
+    VkImage image = VK_NULL_HANDLE;
+    VkImageView view = VK_NULL_HANDLE;
+    GpuAllocation memory;
+};
+
+struct GpuMesh {
+    OwnedBuffer vertices;
+    OwnedBuffer indices;
+    std::uint32_t indexCount = 0;
+};
+
+struct Target {
+    TargetDesc desc;
+    VkImageView view = VK_NULL_HANDLE;  // 2D array view over all layers
+    OwnedImage owned;                    // set for offscreen targets only
+    bool drawn = false;
+};
+
+// MSAA colour and depth for one (extent, layers, format) combination.
+struct Attachments {
+    VkExtent2D extent{};
+    std::uint32_t layers = 0;
+    VkFormat format = VK_FORMAT_UNDEFINED;
+    OwnedImage color;
+    OwnedImage depth;
+};
+
+struct PipelineSet {
+    VkPipeline meshOpaque = VK_NULL_HANDLE;
+    VkPipeline meshBlend = VK_NULL_HANDLE;
+    VkPipeline line = VK_NULL_HANDLE;
+    VkPipeline text = VK_NULL_HANDLE;
+    VkPipeline overlay = VK_NULL_HANDLE;
+};
+
+struct FrameSlot {
+    VkCommandBuffer cmd = VK_NULL_HANDLE;
+    VkFence fence = VK_NULL_HANDLE;
+    OwnedBuffer data;  // uniforms + instances + lines + text vertices
+    VkDescriptorSet descriptors = VK_NULL_HANDLE;
+    OwnedImage overlay;
+    VkFramebuffer overlayFramebuffer = VK_NULL_HANDLE;
+    VkQueryPool timestamps = VK_NULL_HANDLE;
+    bool submitted = false;
+    bool timed = false;
+    std::uint32_t targetId = 0;
+};
+
+struct VulkanRenderer::Impl {
+    GpuContext* gpu = nullptr;
+    Logger log;
+    Options options;
+    std::unique_ptr<GpuAllocator> allocator;
+    VkDevice device = VK_NULL_HANDLE;
+    VkCommandPool pool = VK_NULL_HANDLE;
+    VkDescriptorSetLayout setLayout = VK_NULL_HANDLE;
+    VkDescriptorPool descriptorPool = VK_NULL_HANDLE;
+    VkPipelineLayout pipelineLayout = VK_NULL_HANDLE;
+    VkSampler sampler = VK_NULL_HANDLE;
+    VkRenderPass overlayPass = VK_NULL_HANDLE;
+    std::array<FrameSlot, kFramesInFlight> slots;
+    std::uint64_t frameCounter = 0;
+    FrameSync nextSync;
+    OverlaySource* overlaySource = nullptr;
+    double gpuMs = 0.0;
+    float timestampPeriod = 0.0f;
+
+    TextAtlas atlas;
+    OwnedImage atlasImage;
+
+    std::unordered_map<std::uint32_t, GpuMesh> meshes;
+    std::uint32_t nextMeshId = 1;
+    std::unordered_map<std::uint32_t, Target> targets;
+    std::uint32_t nextTargetId = 1;
+    std::vector<Attachments> attachments;
+    std::map<std::pair<VkFormat, std::uint32_t>, PipelineSet> pipelines;
+
+    // Scratch reused across frames (no per-frame allocation once warm).
+    std::vector<std::uint32_t> order;
+    std::vector<LineGpu> lineScratch;
+    std::vector<TextVertex> textScratch;
+
+    Result<void> init();
+    void destroy();
+    Result<OwnedBuffer> makeBuffer(VkDeviceSize size, VkBufferUsageFlags usage, bool hostVisible);
+    void freeBuffer(OwnedBuffer& b);
+    Result<OwnedImage> makeImage(const VkImageCreateInfo& info, VkImageAspectFlags aspect, VkImageViewType viewType);
+    void freeImage(OwnedImage& i);
+    Result<VkImageView> makeView(VkImage image, VkFormat format, std::uint32_t layers, VkImageAspectFlags aspect);
+    Result<VkShaderModule> shaderModule(std::string_view name);
+    Result<PipelineSet*> pipelinesFor(VkFormat format, std::uint32_t views);
+    Result<Attachments*> attachmentsFor(VkExtent2D extent, std::uint32_t layers, VkFormat format);
+    Result<void> createOverlayResources();
+    Result<void> createAtlasTexture();
+    void writeDescriptors(FrameSlot& slot);
+    Result<void> record(FrameSlot& slot, const FrameScene& scene, std::span<const ViewInfo> views, Target& target);
+};
+
+}  // namespace mxr::engine

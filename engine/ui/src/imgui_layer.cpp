@@ -1,0 +1,96 @@
+#include "engine/ui/imgui_layer.h"
+
+#include <imgui.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_vulkan.h>
+
+namespace mxr::engine {
+
+ImGuiLayer::ImGuiLayer(VulkanRenderer& renderer, Window* window, VkExtent2D extent)
+    : m_renderer(renderer), m_window(window), m_extent(extent) {}
+
+Result<std::unique_ptr<ImGuiLayer>> ImGuiLayer::create(VulkanRenderer& renderer, Window* window, VkExtent2D extent) {
+    if (!renderer.overlayRenderPass()) {
+        return makeError(ErrorCode::kInvalidArgument, "the renderer was created without an overlay");
+    }
+    std::unique_ptr<ImGuiLayer> layer(new ImGuiLayer(renderer, window, extent));
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // no imgui.ini litter in the working folder
+    io.DisplaySize = ImVec2(float(extent.width), float(extent.height));
+    ImGui::StyleColorsDark();
+    ImGui::GetStyle().WindowRounding = 6.0f;
+
+    GpuContext& gpu = renderer.gpu();
+    const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 16};
+    VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+    pi.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
+    pi.maxSets = 16;
+    pi.poolSizeCount = 1;
+    pi.pPoolSizes = &size;
+    MXR_TRY_VK(vkCreateDescriptorPool(gpu.device(), &pi, nullptr, &layer->m_pool));
+
+    if (window) {
+        ImGui_ImplGlfw_InitForVulkan(static_cast<GLFWwindow*>(window->nativeHandle()), true);
+        layer->m_glfwBackend = true;
+    }
+    ImGui_ImplVulkan_InitInfo info{};
+    info.Instance = gpu.instance();
+    info.PhysicalDevice = gpu.physicalDevice();
+    info.Device = gpu.device();
+    info.QueueFamily = gpu.queueFamily();
+    info.Queue = gpu.queue();
+    info.DescriptorPool = layer->m_pool;
+    info.Subpass = 0;
+    info.MinImageCount = 2;
+    info.ImageCount = renderer.framesInFlight();
+    info.MSAASamples = VK_SAMPLE_COUNT_1_BIT;
+    if (!ImGui_ImplVulkan_Init(&info, renderer.overlayRenderPass())) {
+        return makeError(ErrorCode::kGpu, "ImGui Vulkan backend failed to initialise");
+    }
+    layer->m_vulkanBackend = true;
+    MXR_TRY(renderer.immediateSubmit([](VkCommandBuffer cmd) { ImGui_ImplVulkan_CreateFontsTexture(cmd); }));
+    ImGui_ImplVulkan_DestroyFontUploadObjects();
+    renderer.setOverlaySource(layer.get());
+    return layer;
+}
+
+ImGuiLayer::~ImGuiLayer() {
+    m_renderer.setOverlaySource(nullptr);
+    (void)m_renderer.waitIdle();
+    if (m_vulkanBackend) ImGui_ImplVulkan_Shutdown();
+    if (m_glfwBackend) ImGui_ImplGlfw_Shutdown();
+    if (m_pool) vkDestroyDescriptorPool(m_renderer.gpu().device(), m_pool, nullptr);
+    ImGui::DestroyContext();
+}
+
+void ImGuiLayer::frame(float deltaSeconds, const std::function<void()>& build) {
+    ImGui_ImplVulkan_NewFrame();
+    if (m_glfwBackend) ImGui_ImplGlfw_NewFrame();
+    ImGuiIO& io = ImGui::GetIO();
+    // The overlay image has a fixed size; map the window's size onto it.
+    io.DisplaySize = ImVec2(float(m_extent.width), float(m_extent.height));
+    io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
+    if (m_window) {
+        const VkExtent2D fb = m_window->framebufferSize();
+        if (fb.width > 0 && fb.height > 0) {
+            io.MousePos.x *= float(m_extent.width) / float(fb.width);
+            io.MousePos.y *= float(m_extent.height) / float(fb.height);
+        }
+    }
+    io.DeltaTime = deltaSeconds > 0.0f ? deltaSeconds : 1.0f / 60.0f;
+    ImGui::NewFrame();
+    if (build) build();
+    ImGui::Render();
+    m_haveFrame = true;
+}
+
+bool ImGuiLayer::wantsMouse() const { return ImGui::GetIO().WantCaptureMouse; }
+
+void ImGuiLayer::recordOverlay(VkCommandBuffer cmd) {
+    if (!m_haveFrame) return;
+    if (ImDrawData* data = ImGui::GetDrawData()) ImGui_ImplVulkan_RenderDrawData(data, cmd, VK_NULL_HANDLE);
+}
+
+}  // namespace mxr::engine
