@@ -151,7 +151,7 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     }
     textScratch.clear();
     for (const auto& label : scene.labels) {
-        const Vec3 toEye = head.position - label.anchor;
+        const Vec3 toEye = glm::length(label.facing) > 0.0f ? label.facing : head.position - label.anchor;
         Vec3 fwd = glm::length(toEye) > 1e-4f ? glm::normalize(toEye) : Vec3(0, 0, 1);
         Vec3 right = glm::cross(Vec3(0, 1, 0), fwd);
         right = glm::length(right) > 1e-4f ? glm::normalize(right) : head.orientation * Vec3(1, 0, 0);

@@ -52,10 +52,12 @@ struct PointLight {
     float range = 10.0f;
 };
 
-// A text label in the world, facing the viewer, centred on `anchor`.
+// A text label in the world centred on `anchor`: facing the viewer, or
+// fixed on a surface when `facing` (the direction it is read from) is set.
 struct Label {
     std::string text;
     Vec3 anchor{0.0f};
+    Vec3 facing{0.0f};
     float height = 0.08f;  // metres per line
     Vec4 color{1.0f};
     Vec4 background{0.0f, 0.0f, 0.0f, 0.55f};  // alpha 0: no plate

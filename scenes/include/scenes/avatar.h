@@ -1,0 +1,42 @@
+#pragma once
+// Placeholder avatars (head, visor, torso, hands, name label, one colour per
+// person) and how a room and its people become a FrameScene.
+#include <string>
+#include <vector>
+
+#include "engine/render/renderer.h"
+#include "scenes/room.h"
+
+namespace mxr::scenes {
+
+struct Participant {
+    std::string name;
+    Vec4 color{0.3f, 0.6f, 0.9f, 1.0f};
+    Pose head;                 // eyes' centre, looking down -Z of its orientation
+    Pose hands[2];             // left, right
+    float opacity = 1.0f;      // fades when a peer drops
+};
+
+struct SceneMeshes {
+    engine::MeshHandle box;
+    engine::MeshHandle sphere;
+    engine::MeshHandle cylinder;
+};
+
+Result<SceneMeshes> uploadSceneMeshes(engine::Renderer& renderer);
+
+// Appends the room's lights, objects and labels.
+void appendRoom(const Room& room, const SceneMeshes& meshes, engine::FrameScene& scene);
+// Appends one avatar: 6 instances and a name label.
+void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::FrameScene& scene);
+
+// Where the label floats: 28 cm above the head's centre.
+Vec3 labelAnchor(const Participant& p);
+// The colour a person gets from the palette by index.
+Vec4 paletteColor(std::size_t index);
+
+// `count` people seated on the room's seats (then in rings around the
+// table), idling: heads turn and nod, hands gesture, driven by `seconds`.
+std::vector<Participant> demoParticipants(const Room& room, std::size_t count, double seconds);
+
+}  // namespace mxr::scenes

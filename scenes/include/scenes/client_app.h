@@ -1,0 +1,39 @@
+#pragma once
+// The desktop/headless client: parses nothing itself (main does), builds the
+// XR system, renderer, room and UI from ClientOptions, and runs the frame
+// loop. Returns a process exit code and prints what a user needs to know.
+#include <optional>
+#include <string>
+
+#include "engine/core/log.h"
+#include "scenes/room.h"
+
+namespace mxr::scenes {
+
+struct CameraChoice {
+    std::string preset;                 // a name from the room's "cameras"
+    std::optional<CameraPreset> explicitPose;  // x,y,z,yaw,pitch given
+};
+
+struct ClientOptions {
+    std::string mode = "auto";
+    std::string scenePath;
+    std::optional<std::uint64_t> frames;
+    std::string screenshotPath;
+    CameraChoice camera;
+    std::uint32_t width = 1280;
+    std::uint32_t height = 720;
+    bool stereo = false;          // headless: render a stereo pair
+    std::size_t avatars = 4;
+    bool validation = false;      // Vulkan validation; any message fails the run
+    bool vsync = true;
+    bool ui = true;
+    double animationTime = -1.0;  // fixed time for the demo people (tests); <0 follows frames
+};
+
+// Parses "x,y,z,yaw_deg,pitch_deg" or a preset name.
+Result<CameraChoice> parseCamera(const std::string& text);
+
+int runClient(const ClientOptions& options, Logger logger);
+
+}  // namespace mxr::scenes

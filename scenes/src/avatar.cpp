@@ -1,0 +1,138 @@
+#include "scenes/avatar.h"
+
+#include <cmath>
+#include <glm/gtc/matrix_transform.hpp>
+
+#include "engine/render/mesh_builder.h"
+
+namespace mxr::scenes {
+namespace {
+
+Mat4 trs(const Vec3& p, const Quat& q, const Vec3& s) {
+    Mat4 m = glm::mat4_cast(q);
+    m[0] *= s.x;
+    m[1] *= s.y;
+    m[2] *= s.z;
+    m[3] = Vec4(p, 1.0f);
+    return m;
+}
+
+engine::MeshHandle meshFor(Shape s, const SceneMeshes& m) {
+    switch (s) {
+        case Shape::kBox: return m.box;
+        case Shape::kSphere: return m.sphere;
+        case Shape::kCylinder: return m.cylinder;
+    }
+    return m.box;
+}
+
+const char* kDemoNames[] = {"Amara (mentor)", "Ben (mentee)", "Chen", "Dana", "Elif", "Farid", "Grace", "Hiro",
+                            "Ines", "Jonas", "Kofi", "Lena", "Mateo", "Nadia", "Omar", "Priya"};
+
+}  // namespace
+
+Vec4 paletteColor(std::size_t index) {
+    static constexpr Vec4 kPalette[] = {
+        {0.95f, 0.45f, 0.2f, 1}, {0.2f, 0.55f, 0.95f, 1}, {0.3f, 0.8f, 0.4f, 1},  {0.85f, 0.3f, 0.7f, 1},
+        {0.95f, 0.8f, 0.2f, 1},  {0.3f, 0.85f, 0.85f, 1}, {0.6f, 0.4f, 0.9f, 1},  {0.9f, 0.3f, 0.35f, 1},
+    };
+    Vec4 c = kPalette[index % 8];
+    if ((index / 8) % 2 == 1) c = Vec4(Vec3(c) * 0.7f, 1.0f);
+    return c;
+}
+
+Result<SceneMeshes> uploadSceneMeshes(engine::Renderer& renderer) {
+    SceneMeshes m;
+    MXR_TRY_ASSIGN(m.box, renderer.upload(engine::makeBox()));
+    MXR_TRY_ASSIGN(m.sphere, renderer.upload(engine::makeSphere()));
+    MXR_TRY_ASSIGN(m.cylinder, renderer.upload(engine::makeCylinder()));
+    return m;
+}
+
+void appendRoom(const Room& room, const SceneMeshes& meshes, engine::FrameScene& scene) {
+    scene.clearColor = room.clearColor;
+    scene.ambient = room.ambient;
+    for (const auto& l : room.lights) scene.lights.push_back({l.position, l.color, l.intensity, l.range});
+    for (const auto& o : room.objects) {
+        scene.instances.push_back(
+            {meshFor(o.shape, meshes), trs(o.position, glm::angleAxis(o.yawRadians, Vec3(0, 1, 0)), o.scale), o.color});
+    }
+    for (const auto& l : room.labels) {
+        engine::Label label;
+        label.text = l.text;
+        label.anchor = l.position;
+        label.height = l.height;
+        label.color = l.color;
+        label.background = Vec4(0.0f);
+        if (l.fixed) label.facing = glm::angleAxis(l.yawRadians, Vec3(0, 1, 0)) * Vec3(0, 0, 1);
+        scene.labels.push_back(std::move(label));
+    }
+}
+
+Vec3 labelAnchor(const Participant& p) { return p.head.position + Vec3(0.0f, 0.28f, 0.0f); }
+
+void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::FrameScene& scene) {
+    const Vec4 color(Vec3(p.color), p.opacity);
+    const Vec4 dark(0.08f, 0.09f, 0.12f, p.opacity);
+    // Head: a sphere centred slightly behind the eyes, with a visor on its face.
+    const Vec3 headCentre = p.head.transformPoint(Vec3(0.0f, 0.0f, 0.05f));
+    scene.instances.push_back({meshes.sphere, trs(headCentre, p.head.orientation, Vec3(0.22f, 0.25f, 0.24f)), color});
+    scene.instances.push_back({meshes.box,
+                               trs(p.head.transformPoint(Vec3(0.0f, 0.01f, -0.07f)), p.head.orientation,
+                                   Vec3(0.17f, 0.07f, 0.04f)),
+                               dark});
+    // Torso hangs below the head, turned only by the head's yaw.
+    const Vec3 fwd = p.head.orientation * Vec3(0, 0, -1);
+    const float yaw = std::atan2(-fwd.x, -fwd.z);
+    const Quat bodyYaw = glm::angleAxis(yaw, Vec3(0, 1, 0));
+    const Vec3 torsoCentre = headCentre + Vec3(0.0f, -0.45f, 0.0f) + bodyYaw * Vec3(0, 0, 0.03f);
+    scene.instances.push_back({meshes.cylinder, trs(torsoCentre, bodyYaw, Vec3(0.34f, 0.5f, 0.22f)), color * Vec4(0.8f, 0.8f, 0.8f, 1.0f)});
+    scene.instances.push_back({meshes.sphere, trs(torsoCentre + Vec3(0, 0.22f, 0), bodyYaw, Vec3(0.36f, 0.14f, 0.24f)), color * Vec4(0.8f, 0.8f, 0.8f, 1.0f)});
+    for (const Pose& hand : p.hands) {
+        scene.instances.push_back({meshes.sphere, trs(hand.position, hand.orientation, Vec3(0.085f, 0.06f, 0.11f)), color});
+    }
+    engine::Label label;
+    label.text = p.name;
+    label.anchor = labelAnchor(p);
+    label.height = 0.07f;
+    label.color = Vec4(1.0f, 1.0f, 1.0f, p.opacity);
+    label.background = Vec4(0.05f, 0.05f, 0.08f, 0.6f * p.opacity);
+    scene.labels.push_back(std::move(label));
+}
+
+std::vector<Participant> demoParticipants(const Room& room, std::size_t count, double seconds) {
+    std::vector<Participant> out;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        Seat seat;
+        if (i < room.seats.size()) {
+            seat = room.seats[i];
+        } else {
+            // Rings around the room centre, facing inwards.
+            const std::size_t k = i - room.seats.size();
+            const float ring = 1.6f + 0.8f * float(k / 8);
+            const float a = float(k % 8) / 8.0f * 6.2831853f + 0.3f * float(k / 8);
+            seat.position = Vec3(std::sin(a) * ring, 0.0f, std::cos(a) * ring);
+            seat.yawRadians = a;
+        }
+        Participant p;
+        p.name = i < 16 ? kDemoNames[i] : strCat("Guest ", i + 1);
+        p.color = paletteColor(i);
+        const double phase = double(i) * 1.7;
+        const float look = 0.35f * float(std::sin(seconds * 0.6 + phase));
+        const float nod = 0.12f * float(std::sin(seconds * 1.3 + phase * 0.5));
+        const Quat seatYaw = glm::angleAxis(seat.yawRadians, Vec3(0, 1, 0));
+        p.head.position = seat.position + seatYaw * Vec3(0.0f, 1.2f, 0.05f);
+        p.head.orientation = glm::normalize(seatYaw * quatFromYawPitch(look, nod - 0.1f));
+        for (int h = 0; h < 2; ++h) {
+            const float side = h == 0 ? -0.22f : 0.22f;
+            const float gesture = h == 1 ? 0.08f * float(std::sin(seconds * 2.1 + phase)) : 0.0f;
+            p.hands[h].position = seat.position + seatYaw * Vec3(side, 0.8f + gesture, -0.3f);
+            p.hands[h].orientation = seatYaw;
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+}  // namespace mxr::scenes

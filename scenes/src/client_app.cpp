@@ -1,0 +1,240 @@
+#include "scenes/client_app.h"
+
+#include <imgui.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "engine/render/image_io.h"
+#include "engine/ui/imgui_layer.h"
+#include "scenes/avatar.h"
+#include "xr/xr_system.h"
+
+namespace mxr::scenes {
+
+Result<CameraChoice> parseCamera(const std::string& text) {
+    CameraChoice c;
+    if (text.find(',') == std::string::npos) {
+        c.preset = text;
+        return c;
+    }
+    std::stringstream ss(text);
+    std::string part;
+    float v[5];
+    int n = 0;
+    while (std::getline(ss, part, ',')) {
+        if (n == 5) break;
+        try {
+            std::size_t used = 0;
+            v[n] = std::stof(part, &used);
+            if (used != part.size()) throw std::invalid_argument(part);
+        } catch (const std::exception&) {
+            return makeError(ErrorCode::kInvalidArgument, strCat("--camera: \"", part, "\" is not a number"));
+        }
+        ++n;
+    }
+    if (n != 5 || std::getline(ss, part, ',')) {
+        return makeError(ErrorCode::kInvalidArgument, "--camera: expected x,y,z,yaw_deg,pitch_deg or a preset name");
+    }
+    c.explicitPose = CameraPreset{Vec3(v[0], v[1], v[2]), glm::radians(v[3]), glm::radians(v[4])};
+    return c;
+}
+
+namespace {
+
+struct Stats {
+    double cpuMs = 0.0;
+    double frameMs = 0.0;
+};
+
+Result<xr::CameraRig> cameraFor(const Room& room, const CameraChoice& choice, const std::string& roomSource) {
+    xr::CameraRig rig;
+    CameraPreset preset;
+    if (choice.explicitPose) {
+        preset = *choice.explicitPose;
+    } else {
+        const std::string name = choice.preset.empty() ? "overview" : choice.preset;
+        auto it = room.cameras.find(name);
+        if (it == room.cameras.end()) {
+            if (!choice.preset.empty()) {
+                std::string known;
+                for (const auto& [k, v] : room.cameras) known += (known.empty() ? "" : ", ") + k;
+                return makeError(ErrorCode::kInvalidArgument,
+                                 strCat("--camera ", name, ": ", roomSource, " has no such camera (it has: ",
+                                        known.empty() ? "none" : known, ")"));
+            }
+        } else {
+            preset = it->second;
+        }
+    }
+    rig.position = preset.position;
+    rig.yaw = preset.yawRadians;
+    rig.pitch = preset.pitchRadians;
+    return rig;
+}
+
+Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mode mode, const xr::CameraRig& rig,
+                                                 Logger& log) {
+    if (mode == xr::Mode::kVr || mode == xr::Mode::kAr) {
+        return makeError(ErrorCode::kUnavailable,
+                         strCat("--mode ", xr::toString(mode), " is not available in this build "
+                                "(use --mode desktop or --mode headless)"));
+    }
+    if (mode == xr::Mode::kAuto) {
+        if (auto probe = engine::Window::probeDisplay(); probe) {
+            mode = xr::Mode::kDesktop;
+        } else {
+            log.info(strCat("no window: ", probe.error().message, "; running headless"));
+            mode = xr::Mode::kHeadless;
+        }
+    }
+    if (mode == xr::Mode::kDesktop) {
+        xr::DesktopOptions d;
+        d.width = o.width;
+        d.height = o.height;
+        d.vsync = o.vsync;
+        d.camera = rig;
+        return xr::makeDesktopSystem(d, log.child("desktop"));
+    }
+    xr::HeadlessOptions h;
+    h.width = o.width;
+    h.height = o.height;
+    h.stereo = o.stereo;
+    h.camera = rig;
+    return xr::makeHeadlessSystem(h, log.child("headless"));
+}
+
+void buildUi(const Stats& stats, const std::string& systemName, const std::string& roomName, std::size_t people) {
+    ImGui::SetNextWindowPos(ImVec2(12, 12), ImGuiCond_Always);
+    ImGui::SetNextWindowBgAlpha(0.7f);
+    ImGui::Begin("MentorXR", nullptr,
+                 ImGuiWindowFlags_NoResize | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove |
+                     ImGuiWindowFlags_NoSavedSettings);
+    ImGui::Text("%s", roomName.c_str());
+    ImGui::Text("Mode: %s", systemName.c_str());
+    ImGui::Text("Frame: %.2f ms  (CPU %.2f ms)", stats.frameMs, stats.cpuMs);
+    ImGui::Text("Connection: offline (no server)");
+    ImGui::Text("People in room: %zu", people);
+    ImGui::End();
+}
+
+}  // namespace
+
+int runClient(const ClientOptions& o, Logger log) {
+    auto fail = [&](const Error& e, int code) {
+        std::fprintf(stderr, "mentorxr: %s\n", e.message.c_str());
+        return code;
+    };
+    auto modeR = xr::parseMode(o.mode);
+    if (!modeR) return fail(modeR.error(), 2);
+    auto roomR = loadRoom(o.scenePath);
+    if (!roomR) return fail(roomR.error(), 2);
+    const Room& room = *roomR;
+    auto rigR = cameraFor(room, o.camera, o.scenePath);
+    if (!rigR) return fail(rigR.error(), 2);
+    if (o.avatars > 256) return fail(Error{ErrorCode::kInvalidArgument, 0, "--avatars: at most 256"}, 2);
+
+    auto systemR = makeSystem(o, *modeR, *rigR, log);
+    if (!systemR) return fail(systemR.error(), 2);
+    xr::XrSystem& system = **systemR;
+    const bool headless = std::string(system.name()) == "headless";
+    log.info(strCat("mode: ", system.name(), "; room: ", room.name));
+
+    auto gpuR = system.createGpu(engine::VulkanRenderer::requirements(), o.validation);
+    if (!gpuR) return fail(gpuR.error(), 2);
+    engine::VulkanRenderer::Options ro;
+    const bool ui = o.ui && !o.stereo;
+    if (ui) ro.overlayExtent = {o.width, o.height};
+    auto rendererR = engine::VulkanRenderer::create(**gpuR, ro, log.child("render"));
+    if (!rendererR) return fail(rendererR.error(), 2);
+    engine::VulkanRenderer& renderer = **rendererR;
+    if (auto a = system.attach(renderer); !a) return fail(a.error(), 2);
+    auto meshesR = uploadSceneMeshes(renderer);
+    if (!meshesR) return fail(meshesR.error(), 2);
+    std::unique_ptr<engine::ImGuiLayer> imgui;
+    if (ui) {
+        auto l = engine::ImGuiLayer::create(renderer, system.window(), ro.overlayExtent);
+        if (!l) return fail(l.error(), 2);
+        imgui = std::move(*l);
+    }
+
+    const std::uint64_t frameLimit = o.frames ? *o.frames : (headless ? 90 : 0);
+    std::string screenshot = o.screenshotPath;
+    if (screenshot.empty() && headless) screenshot = "mentorxr-screenshot.png";
+
+    engine::FrameScene scene;
+    Stats stats;
+    SteadyClock clock;
+    double animation = 0.0;
+    std::uint64_t frame = 0;
+    int exitCode = 0;
+    while (system.pollEvents()) {
+        const Nanos cpuStart = clock.now();
+        auto f = system.beginFrame();
+        if (!f) {
+            exitCode = fail(f.error(), 1);
+            break;
+        }
+        animation += f->deltaSeconds;
+        const double t = o.animationTime >= 0.0 ? o.animationTime : animation;
+        const bool last = frameLimit && frame + 1 >= frameLimit;
+
+        scene.instances.clear();
+        scene.labels.clear();
+        scene.lights.clear();
+        scene.lines.clear();
+        appendRoom(room, *meshesR, scene);
+        for (const auto& p : demoParticipants(room, o.avatars, t)) appendAvatar(p, *meshesR, scene);
+        scene.drawOverlay = imgui != nullptr;
+        if (imgui) {
+            imgui->frame(static_cast<float>(f->deltaSeconds),
+                         [&] { buildUi(stats, system.name(), room.name, o.avatars); });
+        }
+        if (f->shouldRender) {
+            if (auto d = renderer.drawFrame(scene, f->views, f->target); !d) {
+                // Device loss ends rendering cleanly; nothing else runs yet.
+                exitCode = fail(d.error(), 1);
+                break;
+            }
+            if (last && !screenshot.empty()) {
+                auto img = system.captureFrame(*f, 0);
+                if (!img) {
+                    exitCode = fail(img.error(), 1);
+                } else if (auto w = engine::writePng(screenshot, *img); !w) {
+                    exitCode = fail(w.error(), 1);
+                } else {
+                    std::printf("screenshot: %s\n", std::filesystem::absolute(screenshot).c_str());
+                }
+                if (f->views.size() == 2 && exitCode == 0) {
+                    const auto right = std::filesystem::path(screenshot).replace_extension("").string() + "-right.png";
+                    auto img2 = system.captureFrame(*f, 1);
+                    if (img2 && engine::writePng(right, *img2)) {
+                        std::printf("screenshot: %s\n", std::filesystem::absolute(right).c_str());
+                    }
+                }
+            }
+        }
+        if (auto e = system.endFrame(*f); !e) {
+            exitCode = fail(e.error(), 1);
+            break;
+        }
+        stats.cpuMs = nanosToSeconds(clock.now() - cpuStart) * 1e3;
+        stats.frameMs = f->deltaSeconds * 1e3;
+        ++frame;
+        if (last || exitCode != 0) break;
+    }
+    std::fflush(stdout);
+    imgui.reset();
+    (void)renderer.waitIdle();
+    const auto& v = (*gpuR)->validation();
+    if (o.validation && (v.errors.load() || v.warnings.load())) {
+        std::fprintf(stderr, "mentorxr: Vulkan validation reported %u errors and %u warnings\n", v.errors.load(),
+                     v.warnings.load());
+        if (exitCode == 0) exitCode = 3;
+    }
+    log.info(strCat("rendered ", frame, " frames"));
+    return exitCode;
+}
+
+}  // namespace mxr::scenes

@@ -1,0 +1,116 @@
+#pragma once
+// XrSystem: the one frame-loop contract for every mode (OpenXR headset,
+// desktop window, headless). The client's loop knows no other.
+//
+//   auto gpu = xr.createGpu(VulkanRenderer::requirements(), validation);
+//   auto renderer = VulkanRenderer::create(*gpu, ...);
+//   xr.attach(*renderer);
+//   while (xr.pollEvents()) {
+//       auto frame = xr.beginFrame();          // waits, hands out views + target
+//       if (frame->shouldRender) renderer->drawFrame(scene, frame->views, frame->target);
+//       xr.endFrame(*frame);                    // submits layers / presents
+//   }
+//
+// Thread: main thread only. Ownership: the XrSystem owns its window, its
+// swapchains and its offscreen images; targets it hands out are borrowed by
+// the renderer for one frame.
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/core/clock.h"
+#include "engine/core/log.h"
+#include "engine/platform/window.h"
+#include "engine/render/vulkan_renderer.h"
+
+namespace mxr::xr {
+
+enum class Mode { kAuto, kVr, kAr, kDesktop, kHeadless };
+enum class BlendMode { kOpaque, kAdditive, kAlphaBlend };
+
+const char* toString(Mode mode);
+Result<Mode> parseMode(const std::string& text);
+
+// Tracked input in room space. Desktop: simulated from mouse and keyboard.
+struct HandInput {
+    Pose grip;
+    Pose aim;
+    bool tracked = false;
+    bool select = false;
+    bool squeeze = false;
+    Vec2 thumbstick{0.0f};
+};
+
+struct InputState {
+    Pose head;
+    std::array<HandInput, 2> hands;  // 0 left, 1 right
+    bool menu = false;
+};
+
+struct FrameState {
+    bool shouldRender = true;
+    Nanos predictedDisplayTime = 0;
+    double deltaSeconds = 0.0;  // since the previous frame's display time
+    std::vector<engine::ViewInfo> views;  // one per target layer
+    engine::TargetHandle target;
+};
+
+class XrSystem {
+public:
+    virtual ~XrSystem() = default;
+    virtual const char* name() const = 0;
+
+    // Makes the GPU device from the renderer's declared needs (itself, or
+    // through the XR runtime which picks the physical device).
+    virtual Result<std::unique_ptr<engine::GpuContext>> createGpu(const engine::GpuRequirements& needs,
+                                                                  bool validation) = 0;
+    // Creates the targets (swapchains or offscreen images) for `renderer`,
+    // which must outlive this system's use of them.
+    virtual Result<void> attach(engine::VulkanRenderer& renderer) = 0;
+
+    // Handles window/runtime events; false once the program should end.
+    virtual bool pollEvents() = 0;
+    virtual Result<FrameState> beginFrame() = 0;
+    virtual Result<void> endFrame(const FrameState& frame) = 0;
+
+    virtual const InputState& input() const = 0;
+    virtual BlendMode blendMode() const { return BlendMode::kOpaque; }
+    virtual void requestQuit() = 0;
+    virtual engine::Window* window() { return nullptr; }  // desktop only
+    // Image of the frame just drawn (before endFrame), for screenshots.
+    virtual Result<engine::Image> captureFrame(const FrameState& frame, std::uint32_t view) = 0;
+};
+
+// A simulated head on the desktop and in headless runs: eye height, yaw and
+// pitch, moved by keyboard/mouse or a script.
+struct CameraRig {
+    Vec3 position{0.0f, 1.6f, 2.0f};
+    float yaw = 0.0f;    // radians, 0 looks down -Z
+    float pitch = 0.0f;  // radians, positive looks up
+    float verticalFov = 1.0f;  // radians
+    Pose pose() const { return Pose{position, quatFromYawPitch(yaw, pitch)}; }
+    // Two eyes 63 mm apart around the head pose.
+    std::vector<engine::ViewInfo> views(std::uint32_t count, float aspect) const;
+};
+
+struct HeadlessOptions {
+    std::uint32_t width = 1280;
+    std::uint32_t height = 720;
+    bool stereo = false;
+    CameraRig camera;
+    double frameRate = 90.0;  // virtual time step, no sleeping
+};
+
+struct DesktopOptions {
+    std::uint32_t width = 1280;
+    std::uint32_t height = 720;
+    bool vsync = true;
+    CameraRig camera;
+};
+
+std::unique_ptr<XrSystem> makeHeadlessSystem(const HeadlessOptions& options, Logger logger);
+// Fails with kUnavailable (and what to do) when no window can be opened.
+Result<std::unique_ptr<XrSystem>> makeDesktopSystem(const DesktopOptions& options, Logger logger);
+
+}  // namespace mxr::xr
