@@ -1,6 +1,7 @@
 // Recording and submitting one frame; reading targets back.
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <cstring>
 
 #include "renderer_impl.h"
@@ -63,6 +64,7 @@ Result<void> VulkanRenderer::drawFrame(const FrameScene& scene, std::span<const 
             d.gpuMs = static_cast<double>(ts[1] - ts[0]) * d.timestampPeriod * 1e-6;
         }
     }
+    const auto cpuStart = std::chrono::steady_clock::now();
     MXR_TRY_VK(vkResetFences(d.device, 1, &slot.fence));
     MXR_TRY_VK(vkResetCommandBuffer(slot.cmd, 0));
     MXR_TRY(d.record(slot, scene, views, target));
@@ -84,6 +86,7 @@ Result<void> VulkanRenderer::drawFrame(const FrameScene& scene, std::span<const 
     si.pCommandBufferInfos = &cbi;
     d.nextSync = FrameSync{};
     MXR_TRY_VK(vkQueueSubmit2(d.gpu->queue(), 1, &si, slot.fence));
+    d.cpuSubmitMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - cpuStart).count();
     slot.submitted = true;
     slot.targetId = handle.id;
     target.drawn = true;

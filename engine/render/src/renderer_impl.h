@@ -111,6 +111,7 @@ struct VulkanRenderer::Impl {
     FrameSync nextSync;
     OverlaySource* overlaySource = nullptr;
     double gpuMs = 0.0;
+    double cpuSubmitMs = 0.0;
     float timestampPeriod = 0.0f;
 
     TextAtlas atlas;

@@ -411,6 +411,7 @@ GpuContext& VulkanRenderer::gpu() { return *m_impl->gpu; }
 GpuAllocator& VulkanRenderer::allocator() { return *m_impl->allocator; }
 std::uint32_t VulkanRenderer::framesInFlight() const { return kFramesInFlight; }
 double VulkanRenderer::lastGpuFrameMs() const { return m_impl->gpuMs; }
+double VulkanRenderer::lastCpuSubmitMs() const { return m_impl->cpuSubmitMs; }
 
 Result<void> VulkanRenderer::immediateSubmit(const std::function<void(VkCommandBuffer)>& record) {
     return immediate(m_impl->device, m_impl->gpu->queue(), m_impl->pool, record);

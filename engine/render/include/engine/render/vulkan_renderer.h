@@ -81,6 +81,10 @@ public:
     Result<void> immediateSubmit(const std::function<void(VkCommandBuffer)>& record);
     Result<void> waitIdle();
 
+    // CPU time of the last drawFrame from fence wait to submit (recording
+    // and submission only), in milliseconds.
+    double lastCpuSubmitMs() const;
+
     GpuContext& gpu();
     GpuAllocator& allocator();
     std::uint32_t framesInFlight() const;

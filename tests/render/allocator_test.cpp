@@ -1,0 +1,62 @@
+// Memory is sub-allocated: many resources share few VkDeviceMemory objects.
+#include <algorithm>
+
+#include "engine/render/gpu_allocator.h"
+#include "engine/render/mesh_builder.h"
+#include "render_fixture.h"
+
+namespace mxr::test {
+namespace {
+
+using AllocatorTest = RenderFixture;
+
+TEST_F(AllocatorTest, ManyBuffersShareOneBlockWithoutOverlap) {
+    engine::GpuAllocator alloc(m_gpu->physicalDevice(), m_gpu->device());
+    VkMemoryRequirements req{};
+    req.size = 64 * 1024;
+    req.alignment = 256;
+    req.memoryTypeBits = ~0u;
+    std::vector<engine::GpuAllocation> live;
+    for (int i = 0; i < 500; ++i) {
+        auto a = alloc.allocate(req, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT, 0, engine::ResourceKind::kBuffer);
+        ASSERT_TRUE(a) << a.error().message;
+        EXPECT_EQ(a->offset % 256, 0u);
+        live.push_back(*a);
+    }
+    EXPECT_EQ(alloc.deviceMemoryCount(), 1u) << "500 x 64 KiB must fit one 64 MiB block";
+    std::sort(live.begin(), live.end(), [](auto& a, auto& b) { return a.offset < b.offset; });
+    for (std::size_t i = 1; i < live.size(); ++i) EXPECT_GE(live[i].offset, live[i - 1].offset + live[i - 1].size);
+    // Free every other one, then fill the holes again: still one block.
+    for (std::size_t i = 0; i < live.size(); i += 2) alloc.free(live[i]);
+    for (int i = 0; i < 250; ++i) {
+        ASSERT_TRUE(alloc.allocate(req, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT, 0, engine::ResourceKind::kBuffer));
+    }
+    EXPECT_EQ(alloc.deviceMemoryCount(), 1u);
+    // A resource larger than a block gets its own, returned when freed.
+    VkMemoryRequirements big = req;
+    big.size = engine::GpuAllocator::kBlockSize + 4096;
+    auto b = alloc.allocate(big, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT, 0, engine::ResourceKind::kBuffer);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(alloc.deviceMemoryCount(), 2u);
+    alloc.free(*b);
+    EXPECT_EQ(alloc.deviceMemoryCount(), 1u);
+}
+
+TEST_F(AllocatorTest, RendererUsesFewAllocationsForManyMeshes) {
+    const std::uint32_t before = m_renderer->allocator().deviceMemoryCount();
+    for (int i = 0; i < 300; ++i) ASSERT_TRUE(m_renderer->upload(engine::makeBox()));
+    EXPECT_LE(m_renderer->allocator().deviceMemoryCount(), before + 2) << "one VkDeviceMemory per mesh?";
+}
+
+TEST_F(AllocatorTest, BadMeshIsRejected) {
+    engine::MeshData bad = engine::makeBox();
+    bad.indices.push_back(9999);
+    bad.indices.push_back(0);
+    bad.indices.push_back(1);
+    auto r = m_renderer->upload(bad);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mxr::test
