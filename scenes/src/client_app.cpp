@@ -150,6 +150,11 @@ int runClient(const ClientOptions& o, Logger log) {
     if (!rendererR) return fail(rendererR.error(), 2);
     engine::VulkanRenderer& renderer = **rendererR;
     if (auto a = system.attach(renderer); !a) return fail(a.error(), 2);
+    // Swapchains and targets go before the renderer and device, however we leave.
+    struct Detach {
+        xr::XrSystem& s;
+        ~Detach() { s.detach(); }
+    } detachOnExit{system};
     auto meshesR = uploadSceneMeshes(renderer);
     if (!meshesR) return fail(meshesR.error(), 2);
     std::unique_ptr<engine::ImGuiLayer> imgui;

@@ -38,6 +38,11 @@ public:
         return {};
     }
 
+    void detach() override {
+        m_swapchain.reset();
+        m_renderer = nullptr;
+    }
+
     bool pollEvents() override {
         m_window->pollEvents();
         if (m_window->input().down(engine::Key::kEscape)) m_window->requestClose();

@@ -25,6 +25,12 @@ public:
         return {};
     }
 
+    void detach() override {
+        if (m_renderer && m_target) m_renderer->unregisterTarget(m_target);
+        m_target = {};
+        m_renderer = nullptr;
+    }
+
     bool pollEvents() override { return !m_quit; }
 
     Result<FrameState> beginFrame() override {

@@ -68,6 +68,9 @@ public:
     // Creates the targets (swapchains or offscreen images) for `renderer`,
     // which must outlive this system's use of them.
     virtual Result<void> attach(engine::VulkanRenderer& renderer) = 0;
+    // Releases what attach() made; call before the renderer and the GPU
+    // context are destroyed (the system itself may outlive them).
+    virtual void detach() = 0;
 
     // Handles window/runtime events; false once the program should end.
     virtual bool pollEvents() = 0;

@@ -1,0 +1,166 @@
+// The mentorxr binary as a user runs it: help, headless screenshots, clear
+// errors for bad input and missing hardware, and a real window under Xvfb.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "engine/render/image_io.h"
+
+namespace {
+
+struct CliRun {
+    int exitCode = -1;
+    std::string output;  // stdout and stderr together
+};
+
+CliRun run(const std::string& args, const std::string& env = "") {
+    const std::string cmd = env + " " + std::string(MXR_CLIENT) + " " + args + " 2>&1";
+    CliRun r;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return r;
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+    const int status = pclose(p);
+    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+std::string tmpPath(const std::string& name) {
+    const auto dir = std::filesystem::path(MXR_TEST_OUT) / "client";
+    std::filesystem::create_directories(dir);
+    return (dir / name).string();
+}
+
+TEST(ClientCli, HelpDocumentsEveryOption) {
+    const CliRun r = run("--help");
+    EXPECT_EQ(r.exitCode, 0);
+    for (const char* opt : {"--mode", "--scene", "--frames", "--screenshot", "--camera", "--size", "--stereo",
+                            "--avatars", "--validation", "--no-vsync", "--no-ui"}) {
+        EXPECT_NE(r.output.find(opt), std::string::npos) << opt;
+    }
+}
+
+TEST(ClientCli, HeadlessWritesScreenshotAndPrintsPath) {
+    const std::string out = tmpPath("headless.png");
+    std::filesystem::remove(out);
+    const CliRun r = run("--mode headless --frames 3 --size 320x180 --validation --screenshot " + out);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.output.find("screenshot: " + std::filesystem::absolute(out).string()), std::string::npos) << r.output;
+    auto img = mxr::engine::readPng(out);
+    ASSERT_TRUE(img) << img.error().message;
+    EXPECT_EQ(img->width, 320u);
+    EXPECT_EQ(img->height, 180u);
+    // Not a blank frame: the room has many colours.
+    const auto d = mxr::engine::compareImages(*img, mxr::engine::Image{320, 180, std::vector<std::uint8_t>(320 * 180 * 4, 0)});
+    EXPECT_GT(d.fraction(), 0.9);
+}
+
+TEST(ClientCli, HeadlessStereoWritesBothEyes) {
+    const std::string out = tmpPath("stereo.png");
+    const CliRun r = run("--mode headless --frames 1 --size 256x256 --stereo --validation --screenshot " + out);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    auto left = mxr::engine::readPng(out);
+    auto right = mxr::engine::readPng(tmpPath("stereo-right.png"));
+    ASSERT_TRUE(left && right);
+    EXPECT_GT(mxr::engine::compareImages(*left, *right).fraction(), 0.01);
+}
+
+TEST(ClientCli, AutoWithoutDisplayFallsBackToHeadlessAndSaysWhy) {
+    const std::string out = tmpPath("auto.png");
+    const CliRun r = run("--frames 1 --size 160x90 --screenshot " + out, "env -u DISPLAY -u WAYLAND_DISPLAY");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.output.find("running headless"), std::string::npos) << r.output;
+    EXPECT_TRUE(std::filesystem::exists(out));
+}
+
+TEST(ClientCli, DesktopWithoutDisplayNamesTheFix) {
+    const CliRun r = run("--mode desktop --frames 1", "env -u DISPLAY -u WAYLAND_DISPLAY");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.output.find("--mode headless"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("xvfb-run"), std::string::npos) << r.output;
+}
+
+TEST(ClientCli, VrAndArAreReserved) {
+    for (const char* mode : {"vr", "ar"}) {
+        const CliRun r = run(std::string("--mode ") + mode + " --frames 1");
+        EXPECT_EQ(r.exitCode, 2);
+        EXPECT_NE(r.output.find("not available in this build"), std::string::npos) << r.output;
+    }
+    const CliRun bad = run("--mode holodeck");
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.output.find("expected one of auto, vr, ar, desktop, headless"), std::string::npos);
+}
+
+TEST(ClientCli, NoVulkanDriverSaysWhatToInstall) {
+    const CliRun r = run("--mode headless --frames 1", "VK_ICD_FILENAMES=/nonexistent/icd.json");
+    EXPECT_EQ(r.exitCode, 2) << r.output;
+    EXPECT_NE(r.output.find("mesa-vulkan-drivers"), std::string::npos) << r.output;
+}
+
+TEST(ClientCli, BadRoomFileNamesFilePlaceAndProblem) {
+    const std::string path = tmpPath("broken.json");
+    {
+        FILE* f = fopen(path.c_str(), "w");
+        ASSERT_TRUE(f);
+        fputs("{\n  \"name\": \"Broken\",\n  \"furniture\": [{\"kind\": \"table\", \"position\": [0, \"up\", 0]}]\n}\n", f);
+        fclose(f);
+    }
+    CliRun r = run("--mode headless --frames 1 --scene " + path);
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.output.find(path + ": furniture[0].position[1]: expected a number"), std::string::npos) << r.output;
+    r = run("--mode headless --frames 1 --scene /nonexistent/room.json");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.output.find("/nonexistent/room.json: cannot open room file"), std::string::npos) << r.output;
+    r = run("--mode headless --frames 1 --camera balcony");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.output.find("no such camera (it has: closeup, overview, table)"), std::string::npos) << r.output;
+    r = run("--mode headless --frames 1 --size 10x10");
+    EXPECT_EQ(r.exitCode, 2);
+    r = run("--mode headless --frames 1 --camera 1,2,x,0,0");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.output.find("\"x\" is not a number"), std::string::npos) << r.output;
+}
+
+TEST(ClientWindow, RendersSixtyFramesInARealWindowAndScreenshots) {
+    const std::string out = tmpPath("window.png");
+    std::filesystem::remove(out);
+    // A real X server (Xvfb) and the real GLFW window + swapchain path.
+    const std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x800x24' ") + MXR_CLIENT +
+                            " --mode desktop --frames 60 --validation --screenshot " + out + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_TRUE(p);
+    std::string output;
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) output.append(buf.data(), n);
+    const int status = pclose(p);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0) << output;
+    EXPECT_NE(output.find("mode: desktop"), std::string::npos) << output;
+    EXPECT_NE(output.find("rendered 60 frames"), std::string::npos) << output;
+    auto img = mxr::engine::readPng(out);
+    ASSERT_TRUE(img) << img.error().message;
+    EXPECT_EQ(img->width, 1280u);
+    EXPECT_EQ(img->height, 720u);
+    // The ImGui panel sits in the top-left corner: compare it with a
+    // headless frame without UI, which must differ there.
+    const std::string bare = tmpPath("window_bare.png");
+    const CliRun r = run("--mode headless --frames 1 --no-ui --screenshot " + bare);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    auto noUi = mxr::engine::readPng(bare);
+    ASSERT_TRUE(noUi);
+    int differ = 0;
+    for (std::uint32_t y = 20; y < 100; ++y) {
+        for (std::uint32_t x = 20; x < 200; ++x) {
+            const auto a = mxr::engine::pixelAt(*img, x, y), b = mxr::engine::pixelAt(*noUi, x, y);
+            if (glm::length(glm::vec3(a) - glm::vec3(b)) > 0.1f) ++differ;
+        }
+    }
+    EXPECT_GT(differ, 2000) << "no UI overlay in the window's top-left corner";
+}
+
+}  // namespace
