@@ -144,6 +144,7 @@ int runClient(const ClientOptions& o, Logger log) {
     auto gpuR = system.createGpu(engine::VulkanRenderer::requirements(), o.validation);
     if (!gpuR) return fail(gpuR.error(), 2);
     engine::VulkanRenderer::Options ro;
+    ro.msaa = o.msaa ? static_cast<VkSampleCountFlagBits>(o.msaa) : engine::VulkanRenderer::defaultMsaa(**gpuR);
     const bool ui = o.ui && !o.stereo;
     if (ui) ro.overlayExtent = {o.width, o.height};
     auto rendererR = engine::VulkanRenderer::create(**gpuR, ro, log.child("render"));

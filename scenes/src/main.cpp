@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
         app.add_option("--time", o.animationTime, "fix the demo participants' animation time in seconds (tests)");
         app.add_flag("--validation", o.validation,
                      "enable the Vulkan validation layer; any warning or error makes the exit code 3");
+        app.add_option("--msaa", o.msaa, "samples per pixel: 1, 2, 4 or 8 (default: 4 on a GPU, 1 on a software rasterizer)")
+            ->check(CLI::IsMember({1u, 2u, 4u, 8u}));
         app.add_flag("!--no-vsync", o.vsync, "desktop: present without waiting for vertical sync");
         app.add_flag("!--no-ui", o.ui, "hide the ImGui overlay");
         app.add_flag("-v,--verbose", verbose, "log debug messages");

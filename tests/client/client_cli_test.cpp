@@ -39,7 +39,7 @@ TEST(ClientCli, HelpDocumentsEveryOption) {
     const CliRun r = run("--help");
     EXPECT_EQ(r.exitCode, 0);
     for (const char* opt : {"--mode", "--scene", "--frames", "--screenshot", "--camera", "--size", "--stereo",
-                            "--avatars", "--validation", "--no-vsync", "--no-ui"}) {
+                            "--avatars", "--msaa", "--validation", "--no-vsync", "--no-ui"}) {
         EXPECT_NE(r.output.find(opt), std::string::npos) << opt;
     }
 }

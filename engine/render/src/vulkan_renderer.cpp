@@ -8,6 +8,10 @@ namespace mxr::engine {
 
 GpuRequirements VulkanRenderer::requirements() { return GpuRequirements{}; }
 
+VkSampleCountFlagBits VulkanRenderer::defaultMsaa(const GpuContext& gpu) {
+    return gpu.properties().deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? VK_SAMPLE_COUNT_1_BIT : VK_SAMPLE_COUNT_4_BIT;
+}
+
 VulkanRenderer::VulkanRenderer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 VulkanRenderer::~VulkanRenderer() {

@@ -2,6 +2,7 @@
 // The desktop/headless client: parses nothing itself (main does), builds the
 // XR system, renderer, room and UI from ClientOptions, and runs the frame
 // loop. Returns a process exit code and prints what a user needs to know.
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,7 @@ struct ClientOptions {
     std::size_t avatars = 4;
     bool validation = false;      // Vulkan validation; any message fails the run
     bool vsync = true;
+    std::uint32_t msaa = 0;       // 0: 4x on GPUs, 1x on software rasterizers
     bool ui = true;
     double animationTime = -1.0;  // fixed time for the demo people (tests); <0 follows frames
 };

@@ -60,6 +60,9 @@ public:
     // Instance/device extensions and features the renderer needs; used to
     // create the device here or outside (OpenXR runtime, tests).
     static GpuRequirements requirements();
+    // 4x on GPUs; 1x on software rasterizers, where 4x costs about three
+    // times the frame time (see the closing figures in README.md).
+    static VkSampleCountFlagBits defaultMsaa(const GpuContext& gpu);
     static Result<std::unique_ptr<VulkanRenderer>> create(GpuContext& gpu, const Options& options, Logger logger);
     ~VulkanRenderer() override;
 
