@@ -60,3 +60,26 @@ TEST_F(AllocatorTest, BadMeshIsRejected) {
 
 }  // namespace
 }  // namespace mxr::test
+
+namespace mxr::test {
+namespace {
+
+TEST(RendererAssets, MissingFontNamesTheFileAndThePackage) {
+    engine::GpuCreateInfo info;
+    auto gpu = engine::GpuContext::create(engine::VulkanRenderer::requirements(), info, Logger());
+    ASSERT_TRUE(gpu) << gpu.error().message;
+    engine::VulkanRenderer::Options o;
+    o.fontPath = "/nonexistent/fonts/Missing.ttf";
+    auto r = engine::VulkanRenderer::create(**gpu, o, Logger());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kNotFound);
+    EXPECT_NE(r.error().message.find("/nonexistent/fonts/Missing.ttf"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("fonts-dejavu-core"), std::string::npos) << r.error().message;
+    o.fontPath = MXR_DEMO_ROOM;  // a file, but not a font
+    auto r2 = engine::VulkanRenderer::create(**gpu, o, Logger());
+    ASSERT_FALSE(r2);
+    EXPECT_NE(r2.error().message.find("not a TrueType font"), std::string::npos) << r2.error().message;
+}
+
+}  // namespace
+}  // namespace mxr::test
