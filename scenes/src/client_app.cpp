@@ -76,12 +76,15 @@ Result<xr::CameraRig> cameraFor(const Room& room, const CameraChoice& choice, co
 
 Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mode mode, const xr::CameraRig& rig,
                                                  Logger& log) {
-    if (mode == xr::Mode::kVr || mode == xr::Mode::kAr) {
+    if (mode == xr::Mode::kAr) {
         return makeError(ErrorCode::kUnavailable,
-                         strCat("--mode ", xr::toString(mode), " is not available in this build "
-                                "(use --mode desktop or --mode headless)"));
+                         "--mode ar is not available yet (use --mode vr, desktop or headless)");
     }
+    if (mode == xr::Mode::kVr) return xr::makeOpenXrSystem({}, log.child("openxr"));
     if (mode == xr::Mode::kAuto) {
+        auto vr = xr::makeOpenXrSystem({}, log.child("openxr"));
+        if (vr) return vr;
+        log.info(strCat("no VR: ", vr.error().message, "; trying a window"));
         if (auto probe = engine::Window::probeDisplay(); probe) {
             mode = xr::Mode::kDesktop;
         } else {
@@ -175,7 +178,13 @@ int runClient(const ClientOptions& o, Logger log) {
     double animation = 0.0;
     std::uint64_t frame = 0;
     int exitCode = 0;
+    bool stopping = false;
     while (system.pollEvents()) {
+        if (!stopping && o.stopRequested && o.stopRequested->load()) {
+            log.info("stop requested; ending the session");
+            system.requestQuit();
+            stopping = true;
+        }
         const Nanos cpuStart = clock.now();
         auto f = system.beginFrame();
         if (!f) {

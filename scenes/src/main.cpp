@@ -1,6 +1,8 @@
 // mentorxr: the client. Thin: parse arguments, run.
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 
 #include "scenes/client_app.h"
@@ -8,6 +10,13 @@
 #ifndef MXR_DEFAULT_ROOM
 #define MXR_DEFAULT_ROOM "scenes/rooms/demo.json"
 #endif
+
+namespace {
+// Written by the signal handler, read by the frame loop: the one global a
+// signal handler needs.
+std::atomic<bool> g_stop{false};
+extern "C" void onSignal(int) { g_stop.store(true); }
+}  // namespace
 
 int main(int argc, char** argv) {
     try {
@@ -19,8 +28,8 @@ int main(int argc, char** argv) {
         CLI::App app{"MentorXR: immersive mentoring client. Shows the demo room in a window (desktop), "
                      "or renders it offscreen (headless) and writes a screenshot."};
         app.add_option("--mode", o.mode,
-                       "auto (window if there is a display, else headless), desktop, headless; "
-                       "vr and ar are reserved (not available in this build)")
+                       "auto (VR if an OpenXR runtime has a headset, else a window if there is a display, "
+                       "else headless), vr, desktop, headless; ar is reserved (not available yet)")
             ->capture_default_str();
         app.add_option("--scene", o.scenePath, "room file (JSON, see scenes/rooms/)")->capture_default_str();
         app.add_option("--frames", frames, "stop after N frames, in any mode (headless default: 90)");
@@ -68,6 +77,9 @@ int main(int argc, char** argv) {
             o.width = w;
             o.height = h;
         }
+        o.stopRequested = &g_stop;
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
         auto sink = std::make_shared<mxr::StderrSink>(verbose ? mxr::LogLevel::kDebug : mxr::LogLevel::kInfo);
         return mxr::scenes::runClient(o, mxr::Logger(sink, "mentorxr"));
     } catch (const std::exception& e) {

@@ -71,9 +71,11 @@ TEST(ClientCli, HeadlessStereoWritesBothEyes) {
 
 TEST(ClientCli, AutoWithoutDisplayFallsBackToHeadlessAndSaysWhy) {
     const std::string out = tmpPath("auto.png");
-    const CliRun r = run("--frames 1 --size 160x90 --screenshot " + out, "env -u DISPLAY -u WAYLAND_DISPLAY");
+    const CliRun r = run("--frames 1 --size 160x90 --screenshot " + out,
+                         "env -u DISPLAY -u WAYLAND_DISPLAY XR_RUNTIME_JSON=/nonexistent/runtime.json");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     EXPECT_NE(r.output.find("running headless"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("no VR: "), std::string::npos) << r.output;
     EXPECT_TRUE(std::filesystem::exists(out));
 }
 
@@ -84,12 +86,13 @@ TEST(ClientCli, DesktopWithoutDisplayNamesTheFix) {
     EXPECT_NE(r.output.find("xvfb-run"), std::string::npos) << r.output;
 }
 
-TEST(ClientCli, VrAndArAreReserved) {
-    for (const char* mode : {"vr", "ar"}) {
-        const CliRun r = run(std::string("--mode ") + mode + " --frames 1");
-        EXPECT_EQ(r.exitCode, 2);
-        EXPECT_NE(r.output.find("not available in this build"), std::string::npos) << r.output;
-    }
+TEST(ClientCli, ArIsReservedAndVrWithoutRuntimeSaysWhy) {
+    const CliRun ar = run("--mode ar --frames 1");
+    EXPECT_EQ(ar.exitCode, 2);
+    EXPECT_NE(ar.output.find("not available yet"), std::string::npos) << ar.output;
+    const CliRun vr = run("--mode vr --frames 1", "XR_RUNTIME_JSON=/nonexistent/runtime.json");
+    EXPECT_EQ(vr.exitCode, 2);
+    EXPECT_NE(vr.output.find("no OpenXR runtime is available"), std::string::npos) << vr.output;
     const CliRun bad = run("--mode holodeck");
     EXPECT_EQ(bad.exitCode, 2);
     EXPECT_NE(bad.output.find("expected one of auto, vr, ar, desktop, headless"), std::string::npos);

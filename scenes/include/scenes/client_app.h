@@ -2,6 +2,7 @@
 // The desktop/headless client: parses nothing itself (main does), builds the
 // XR system, renderer, room and UI from ClientOptions, and runs the frame
 // loop. Returns a process exit code and prints what a user needs to know.
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,8 @@ struct ClientOptions {
     std::uint32_t msaa = 0;       // 0: 4x on GPUs, 1x on software rasterizers
     bool ui = true;
     double animationTime = -1.0;  // fixed time for the demo people (tests); <0 follows frames
+    // Set from a signal handler (SIGINT/SIGTERM): the session ends cleanly.
+    const std::atomic<bool>* stopRequested = nullptr;
 };
 
 // Parses "x,y,z,yaw_deg,pitch_deg" or a preset name.

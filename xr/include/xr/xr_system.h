@@ -79,7 +79,11 @@ public:
 
     virtual const InputState& input() const = 0;
     virtual BlendMode blendMode() const { return BlendMode::kOpaque; }
+    // Ends the session cleanly (OpenXR: xrRequestExitSession, then frames
+    // continue until the runtime says EXITING).
     virtual void requestQuit() = 0;
+    // A haptic pulse on a hand (0 left, 1 right); no-op where unsupported.
+    virtual void haptic(int /*hand*/, float /*amplitude*/, float /*seconds*/) {}
     virtual engine::Window* window() { return nullptr; }  // desktop only
     // Image of the frame just drawn (before endFrame), for screenshots.
     virtual Result<engine::Image> captureFrame(const FrameState& frame, std::uint32_t view) = 0;
@@ -111,6 +115,15 @@ struct DesktopOptions {
     bool vsync = true;
     CameraRig camera;
 };
+
+struct OpenXrOptions {
+    bool ar = false;            // prefer an additive / alpha-blend environment
+    std::string appName = "MentorXR";
+};
+
+// Fails with kUnavailable and the reason when there is no runtime
+// (XR_ERROR_RUNTIME_UNAVAILABLE) or no headset (XR_ERROR_FORM_FACTOR_UNAVAILABLE).
+Result<std::unique_ptr<XrSystem>> makeOpenXrSystem(const OpenXrOptions& options, Logger logger);
 
 std::unique_ptr<XrSystem> makeHeadlessSystem(const HeadlessOptions& options, Logger logger);
 // Fails with kUnavailable (and what to do) when no window can be opened.

@@ -1,0 +1,680 @@
+// The OpenXR backend: XR_KHR_vulkan_enable2 (the runtime picks the physical
+// device and takes part in creating instance and device), a two-layer array
+// swapchain drawn with multiview, STAGE space (LOCAL fallback), the session
+// state machine with restart after loss, and an action set for the common
+// controllers.
+#define XR_USE_GRAPHICS_API_VULKAN
+#include <vulkan/vulkan.h>
+#include <openxr/openxr.h>
+#include <openxr/openxr_platform.h>
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include "xr/xr_system.h"
+
+namespace mxr::xr {
+namespace {
+
+const char* xrResultName(XrInstance instance, XrResult r) {
+    static thread_local char buf[XR_MAX_RESULT_STRING_SIZE];
+    if (instance && xrResultToString(instance, r, buf) == XR_SUCCESS) return buf;
+    switch (r) {
+        case XR_ERROR_RUNTIME_UNAVAILABLE: return "XR_ERROR_RUNTIME_UNAVAILABLE";
+        case XR_ERROR_RUNTIME_FAILURE: return "XR_ERROR_RUNTIME_FAILURE";
+        case XR_ERROR_FORM_FACTOR_UNAVAILABLE: return "XR_ERROR_FORM_FACTOR_UNAVAILABLE";
+        case XR_ERROR_EXTENSION_NOT_PRESENT: return "XR_ERROR_EXTENSION_NOT_PRESENT";
+        default: return "XrResult";
+    }
+}
+
+#define MXR_TRY_XR(call)                                                                         \
+    do {                                                                                         \
+        const XrResult mxr_xr_r_ = (call);                                                       \
+        if (XR_FAILED(mxr_xr_r_)) {                                                              \
+            return makeError(ErrorCode::kXr,                                                     \
+                             strCat(#call, " failed with ", xrResultName(m_instance, mxr_xr_r_), \
+                                    " at openxr_system.cpp:", __LINE__),                          \
+                             mxr_xr_r_);                                                         \
+        }                                                                                        \
+    } while (false)
+
+Pose toPose(const XrPosef& p) {
+    return Pose{Vec3(p.position.x, p.position.y, p.position.z),
+                Quat(p.orientation.w, p.orientation.x, p.orientation.y, p.orientation.z)};
+}
+
+constexpr XrPosef kIdentity{{0, 0, 0, 1}, {0, 0, 0}};
+
+class OpenXrSystem final : public XrSystem {
+public:
+    OpenXrSystem(const OpenXrOptions& options, Logger logger) : m_options(options), m_log(std::move(logger)) {}
+    ~OpenXrSystem() override {
+        destroySession();
+        if (m_actionSet) xrDestroyActionSet(m_actionSet);
+        // The device and instance were made through the runtime for us.
+        if (m_vkDevice) vkDestroyDevice(m_vkDevice, nullptr);
+        if (m_vkInstance) vkDestroyInstance(m_vkInstance, nullptr);
+        if (m_instance) xrDestroyInstance(m_instance);
+    }
+
+    const char* name() const override { return m_options.ar ? "ar" : "vr"; }
+
+    Result<void> init() {
+        std::uint32_t count = 0;
+        MXR_TRY_XR(xrEnumerateInstanceExtensionProperties(nullptr, 0, &count, nullptr));
+        std::vector<XrExtensionProperties> exts(count, {XR_TYPE_EXTENSION_PROPERTIES});
+        MXR_TRY_XR(xrEnumerateInstanceExtensionProperties(nullptr, count, &count, exts.data()));
+        auto has = [&](const char* n) {
+            return std::any_of(exts.begin(), exts.end(), [&](auto& e) { return std::strcmp(e.extensionName, n) == 0; });
+        };
+        if (!has(XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME)) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime does not offer XR_KHR_vulkan_enable2");
+        }
+        std::vector<const char*> enabled{XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME};
+        XrInstanceCreateInfo ci{XR_TYPE_INSTANCE_CREATE_INFO};
+        std::strncpy(ci.applicationInfo.applicationName, m_options.appName.c_str(), XR_MAX_APPLICATION_NAME_SIZE - 1);
+        std::strncpy(ci.applicationInfo.engineName, "MentorXR", XR_MAX_ENGINE_NAME_SIZE - 1);
+        ci.applicationInfo.apiVersion = XR_MAKE_VERSION(1, 0, 20);
+        ci.enabledExtensionCount = static_cast<std::uint32_t>(enabled.size());
+        ci.enabledExtensionNames = enabled.data();
+        MXR_TRY_XR(xrCreateInstance(&ci, &m_instance));
+        XrSystemGetInfo si{XR_TYPE_SYSTEM_GET_INFO};
+        si.formFactor = XR_FORM_FACTOR_HEAD_MOUNTED_DISPLAY;
+        const XrResult sr = xrGetSystem(m_instance, &si, &m_system);
+        if (sr == XR_ERROR_FORM_FACTOR_UNAVAILABLE || sr == XR_ERROR_FORM_FACTOR_UNSUPPORTED) {
+            return makeError(ErrorCode::kUnavailable, "no headset is connected (XR_ERROR_FORM_FACTOR_UNAVAILABLE)", sr);
+        }
+        MXR_TRY_XR(sr);
+        XrSystemProperties props{XR_TYPE_SYSTEM_PROPERTIES};
+        MXR_TRY_XR(xrGetSystemProperties(m_instance, m_system, &props));
+        m_log.info(strCat("OpenXR system: ", props.systemName));
+
+        std::uint32_t n = 0;
+        MXR_TRY_XR(xrEnumerateEnvironmentBlendModes(m_instance, m_system, XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO, 0,
+                                                    &n, nullptr));
+        std::vector<XrEnvironmentBlendMode> modes(n);
+        MXR_TRY_XR(xrEnumerateEnvironmentBlendModes(m_instance, m_system, XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO, n,
+                                                    &n, modes.data()));
+        m_blend = modes.empty() ? XR_ENVIRONMENT_BLEND_MODE_OPAQUE : modes[0];
+        if (m_options.ar) {
+            auto ar = std::find_if(modes.begin(), modes.end(), [](auto m) { return m != XR_ENVIRONMENT_BLEND_MODE_OPAQUE; });
+            if (ar == modes.end()) {
+                return makeError(ErrorCode::kUnavailable, "the headset has no see-through or passthrough blend mode");
+            }
+            m_blend = *ar;
+        } else if (std::find(modes.begin(), modes.end(), XR_ENVIRONMENT_BLEND_MODE_OPAQUE) != modes.end()) {
+            m_blend = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+        }
+        MXR_TRY(createActions());
+        return {};
+    }
+
+    Result<std::unique_ptr<engine::GpuContext>> createGpu(const engine::GpuRequirements& needsIn,
+                                                          bool validation) override {
+        engine::GpuRequirements needs = needsIn;
+        PFN_xrGetVulkanGraphicsRequirements2KHR getReq = nullptr;
+        PFN_xrCreateVulkanInstanceKHR createInstance = nullptr;
+        PFN_xrGetVulkanGraphicsDevice2KHR getDevice = nullptr;
+        PFN_xrCreateVulkanDeviceKHR createDevice = nullptr;
+        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrGetVulkanGraphicsRequirements2KHR",
+                                         reinterpret_cast<PFN_xrVoidFunction*>(&getReq)));
+        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrCreateVulkanInstanceKHR",
+                                         reinterpret_cast<PFN_xrVoidFunction*>(&createInstance)));
+        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrGetVulkanGraphicsDevice2KHR",
+                                         reinterpret_cast<PFN_xrVoidFunction*>(&getDevice)));
+        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrCreateVulkanDeviceKHR",
+                                         reinterpret_cast<PFN_xrVoidFunction*>(&createDevice)));
+        XrGraphicsRequirementsVulkan2KHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN2_KHR};
+        MXR_TRY_XR(getReq(m_instance, m_system, &req));
+        const std::uint32_t apiMajor = XR_VERSION_MAJOR(req.maxApiVersionSupported);
+        if (XR_VERSION_MAJOR(req.minApiVersionSupported) > 1 || apiMajor < 1) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime needs an unsupported Vulkan version");
+        }
+
+        std::vector<const char*> layers;
+        std::vector<const char*> instanceExts = needs.instanceExtensions;
+        if (validation) {
+            layers.push_back("VK_LAYER_KHRONOS_validation");
+            instanceExts.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+        }
+        VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+        app.pApplicationName = m_options.appName.c_str();
+        app.apiVersion = needs.apiVersion;
+        VkInstanceCreateInfo vci{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+        vci.pApplicationInfo = &app;
+        vci.enabledLayerCount = static_cast<std::uint32_t>(layers.size());
+        vci.ppEnabledLayerNames = layers.data();
+        vci.enabledExtensionCount = static_cast<std::uint32_t>(instanceExts.size());
+        vci.ppEnabledExtensionNames = instanceExts.data();
+        XrVulkanInstanceCreateInfoKHR xci{XR_TYPE_VULKAN_INSTANCE_CREATE_INFO_KHR};
+        xci.systemId = m_system;
+        xci.pfnGetInstanceProcAddr = &vkGetInstanceProcAddr;
+        xci.vulkanCreateInfo = &vci;
+        VkResult vr = VK_SUCCESS;
+        MXR_TRY_XR(createInstance(m_instance, &xci, &m_vkInstance, &vr));
+        if (vr != VK_SUCCESS) return engine::vkError(vr, "vkCreateInstance (through OpenXR)", __FILE__, __LINE__);
+
+        XrVulkanGraphicsDeviceGetInfoKHR gi{XR_TYPE_VULKAN_GRAPHICS_DEVICE_GET_INFO_KHR};
+        gi.systemId = m_system;
+        gi.vulkanInstance = m_vkInstance;
+        MXR_TRY_XR(getDevice(m_instance, &gi, &m_vkPhysical));
+        MXR_TRY(needs.checkDevice(m_vkPhysical));
+        std::uint32_t qn = 0;
+        vkGetPhysicalDeviceQueueFamilyProperties(m_vkPhysical, &qn, nullptr);
+        std::vector<VkQueueFamilyProperties> qprops(qn);
+        vkGetPhysicalDeviceQueueFamilyProperties(m_vkPhysical, &qn, qprops.data());
+        m_queueFamily = UINT32_MAX;
+        for (std::uint32_t i = 0; i < qn; ++i) {
+            if (qprops[i].queueFlags & VK_QUEUE_GRAPHICS_BIT) {
+                m_queueFamily = i;
+                break;
+            }
+        }
+        if (m_queueFamily == UINT32_MAX) return makeError(ErrorCode::kUnavailable, "the headset's GPU has no graphics queue");
+        const float prio = 1.0f;
+        VkDeviceQueueCreateInfo q{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+        q.queueFamilyIndex = m_queueFamily;
+        q.queueCount = 1;
+        q.pQueuePriorities = &prio;
+        VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+        dci.pNext = needs.featureChain();
+        dci.queueCreateInfoCount = 1;
+        dci.pQueueCreateInfos = &q;
+        dci.enabledExtensionCount = static_cast<std::uint32_t>(needs.deviceExtensions.size());
+        dci.ppEnabledExtensionNames = needs.deviceExtensions.data();
+        XrVulkanDeviceCreateInfoKHR xdi{XR_TYPE_VULKAN_DEVICE_CREATE_INFO_KHR};
+        xdi.systemId = m_system;
+        xdi.pfnGetInstanceProcAddr = &vkGetInstanceProcAddr;
+        xdi.vulkanPhysicalDevice = m_vkPhysical;
+        xdi.vulkanCreateInfo = &dci;
+        MXR_TRY_XR(createDevice(m_instance, &xdi, &m_vkDevice, &vr));
+        if (vr != VK_SUCCESS) return engine::vkError(vr, "vkCreateDevice (through OpenXR)", __FILE__, __LINE__);
+        return engine::GpuContext::adopt({m_vkInstance, m_vkPhysical, m_vkDevice, m_queueFamily, 0}, m_log.child("gpu"));
+    }
+
+    Result<void> attach(engine::VulkanRenderer& renderer) override {
+        m_renderer = &renderer;
+        return createSession();
+    }
+
+    void detach() override {
+        destroySession();
+        m_renderer = nullptr;
+    }
+
+    bool pollEvents() override {
+        XrEventDataBuffer ev{XR_TYPE_EVENT_DATA_BUFFER};
+        while (xrPollEvent(m_instance, &ev) == XR_SUCCESS) {
+            switch (ev.type) {
+                case XR_TYPE_EVENT_DATA_SESSION_STATE_CHANGED: {
+                    const auto& e = reinterpret_cast<const XrEventDataSessionStateChanged&>(ev);
+                    onState(e.state);
+                    break;
+                }
+                case XR_TYPE_EVENT_DATA_INSTANCE_LOSS_PENDING:
+                    m_log.warn("OpenXR instance loss pending; quitting");
+                    m_exit = true;
+                    break;
+                default:
+                    break;
+            }
+            ev = XrEventDataBuffer{XR_TYPE_EVENT_DATA_BUFFER};
+        }
+        return !m_exit;
+    }
+
+    Result<FrameState> beginFrame() override {
+        FrameState f;
+        f.shouldRender = false;
+        if (!m_running) {
+            // Not running yet (or between sessions): don't spin the CPU.
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            return f;
+        }
+        XrFrameState fs{XR_TYPE_FRAME_STATE};
+        XrFrameWaitInfo wi{XR_TYPE_FRAME_WAIT_INFO};
+        MXR_TRY_XR(xrWaitFrame(m_session, &wi, &fs));
+        XrFrameBeginInfo bi{XR_TYPE_FRAME_BEGIN_INFO};
+        MXR_TRY_XR(xrBeginFrame(m_session, &bi));
+        m_frameBegun = true;
+        f.predictedDisplayTime = fs.predictedDisplayTime;
+        f.deltaSeconds = m_lastDisplayTime ? nanosToSeconds(fs.predictedDisplayTime - m_lastDisplayTime) : 0.0;
+        m_lastDisplayTime = fs.predictedDisplayTime;
+        m_displayTime = fs.predictedDisplayTime;
+        syncInput(fs.predictedDisplayTime);
+        if (!fs.shouldRender) return f;
+
+        XrViewLocateInfo li{XR_TYPE_VIEW_LOCATE_INFO};
+        li.viewConfigurationType = XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO;
+        li.displayTime = fs.predictedDisplayTime;
+        li.space = m_appSpace;
+        XrViewState vs{XR_TYPE_VIEW_STATE};
+        std::uint32_t n = 2;
+        m_views.fill(XrView{XR_TYPE_VIEW});
+        MXR_TRY_XR(xrLocateViews(m_session, &li, &vs, 2, &n, m_views.data()));
+        if (!(vs.viewStateFlags & XR_VIEW_STATE_POSITION_VALID_BIT) ||
+            !(vs.viewStateFlags & XR_VIEW_STATE_ORIENTATION_VALID_BIT)) {
+            return f;  // tracking lost: submit no layers this frame
+        }
+        std::uint32_t index = 0;
+        XrSwapchainImageAcquireInfo ai{XR_TYPE_SWAPCHAIN_IMAGE_ACQUIRE_INFO};
+        MXR_TRY_XR(xrAcquireSwapchainImage(m_swapchain, &ai, &index));
+        XrSwapchainImageWaitInfo wait{XR_TYPE_SWAPCHAIN_IMAGE_WAIT_INFO};
+        wait.timeout = XR_INFINITE_DURATION;
+        MXR_TRY_XR(xrWaitSwapchainImage(m_swapchain, &wait));
+        m_acquired = true;
+        for (int v = 0; v < 2; ++v) {
+            const auto& fov = m_views[v].fov;
+            f.views.push_back({toPose(m_views[v].pose), Fov{fov.angleLeft, fov.angleRight, fov.angleUp, fov.angleDown}});
+        }
+        f.target = m_targets[index];
+        f.shouldRender = true;
+        return f;
+    }
+
+    Result<void> endFrame(const FrameState& frame) override {
+        if (!m_frameBegun) return {};
+        m_frameBegun = false;
+        if (m_acquired) {
+            XrSwapchainImageReleaseInfo ri{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
+            MXR_TRY_XR(xrReleaseSwapchainImage(m_swapchain, &ri));
+            m_acquired = false;
+        }
+        XrCompositionLayerProjectionView pv[2]{{XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW},
+                                               {XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW}};
+        XrCompositionLayerProjection layer{XR_TYPE_COMPOSITION_LAYER_PROJECTION};
+        const XrCompositionLayerBaseHeader* layers[1] = {reinterpret_cast<XrCompositionLayerBaseHeader*>(&layer)};
+        XrFrameEndInfo ei{XR_TYPE_FRAME_END_INFO};
+        ei.displayTime = m_displayTime;
+        ei.environmentBlendMode = m_blend;
+        if (frame.shouldRender) {
+            for (std::uint32_t v = 0; v < 2; ++v) {
+                pv[v].pose = m_views[v].pose;
+                pv[v].fov = m_views[v].fov;
+                pv[v].subImage.swapchain = m_swapchain;
+                pv[v].subImage.imageRect = {{0, 0}, {std::int32_t(m_extent.width), std::int32_t(m_extent.height)}};
+                pv[v].subImage.imageArrayIndex = v;
+            }
+            layer.space = m_appSpace;
+            if (m_blend != XR_ENVIRONMENT_BLEND_MODE_OPAQUE) {
+                layer.layerFlags = XR_COMPOSITION_LAYER_BLEND_TEXTURE_SOURCE_ALPHA_BIT;
+            }
+            layer.viewCount = 2;
+            layer.views = pv;
+            ei.layerCount = 1;
+            ei.layers = layers;
+        }
+        MXR_TRY_XR(xrEndFrame(m_session, &ei));
+        return {};
+    }
+
+    const InputState& input() const override { return m_input; }
+    BlendMode blendMode() const override {
+        switch (m_blend) {
+            case XR_ENVIRONMENT_BLEND_MODE_ADDITIVE: return BlendMode::kAdditive;
+            case XR_ENVIRONMENT_BLEND_MODE_ALPHA_BLEND: return BlendMode::kAlphaBlend;
+            default: return BlendMode::kOpaque;
+        }
+    }
+
+    void requestQuit() override {
+        m_quitRequested = true;
+        if (m_session && m_running) {
+            xrRequestExitSession(m_session);  // the runtime answers with STOPPING
+        } else {
+            m_exit = true;
+        }
+    }
+
+    void haptic(int hand, float amplitude, float seconds) override {
+        if (!m_session || !m_focused) return;
+        XrHapticActionInfo hi{XR_TYPE_HAPTIC_ACTION_INFO};
+        hi.action = m_hapticAction;
+        hi.subactionPath = m_handPaths[hand & 1];
+        XrHapticVibration vib{XR_TYPE_HAPTIC_VIBRATION};
+        vib.amplitude = std::clamp(amplitude, 0.0f, 1.0f);
+        vib.duration = static_cast<XrDuration>(seconds * 1e9);
+        vib.frequency = XR_FREQUENCY_UNSPECIFIED;
+        xrApplyHapticFeedback(m_session, &hi, reinterpret_cast<XrHapticBaseHeader*>(&vib));
+    }
+
+    Result<engine::Image> captureFrame(const FrameState& frame, std::uint32_t view) override {
+        if (!frame.shouldRender) return makeError(ErrorCode::kUnavailable, "the runtime asked for no frame");
+        return m_renderer->readback(frame.target, view);
+    }
+
+    std::uint32_t sessionsCreated() const { return m_sessions; }
+
+private:
+    Result<void> createActions() {
+        XrActionSetCreateInfo asci{XR_TYPE_ACTION_SET_CREATE_INFO};
+        std::strcpy(asci.actionSetName, "mentoring");
+        std::strcpy(asci.localizedActionSetName, "Mentoring");
+        MXR_TRY_XR(xrCreateActionSet(m_instance, &asci, &m_actionSet));
+        MXR_TRY_XR(xrStringToPath(m_instance, "/user/hand/left", &m_handPaths[0]));
+        MXR_TRY_XR(xrStringToPath(m_instance, "/user/hand/right", &m_handPaths[1]));
+        auto action = [&](XrAction& out, const char* name, const char* local, XrActionType type, bool perHand) -> Result<void> {
+            XrActionCreateInfo ci{XR_TYPE_ACTION_CREATE_INFO};
+            std::strcpy(ci.actionName, name);
+            std::strcpy(ci.localizedActionName, local);
+            ci.actionType = type;
+            if (perHand) {
+                ci.countSubactionPaths = 2;
+                ci.subactionPaths = m_handPaths;
+            }
+            MXR_TRY_XR(xrCreateAction(m_actionSet, &ci, &out));
+            return {};
+        };
+        MXR_TRY(action(m_gripAction, "grip_pose", "Grip pose", XR_ACTION_TYPE_POSE_INPUT, true));
+        MXR_TRY(action(m_aimAction, "aim_pose", "Aim pose", XR_ACTION_TYPE_POSE_INPUT, true));
+        MXR_TRY(action(m_selectAction, "select", "Select", XR_ACTION_TYPE_BOOLEAN_INPUT, true));
+        MXR_TRY(action(m_squeezeAction, "squeeze", "Squeeze", XR_ACTION_TYPE_FLOAT_INPUT, true));
+        MXR_TRY(action(m_thumbAction, "thumbstick", "Move and turn", XR_ACTION_TYPE_VECTOR2F_INPUT, true));
+        MXR_TRY(action(m_menuAction, "menu", "Menu", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
+        MXR_TRY(action(m_hapticAction, "haptic", "Haptics", XR_ACTION_TYPE_VIBRATION_OUTPUT, true));
+
+        struct Binding {
+            XrAction action;
+            const char* path;
+        };
+        auto suggest = [&](const char* profile, std::initializer_list<Binding> list) -> Result<void> {
+            std::vector<XrActionSuggestedBinding> b;
+            for (const auto& x : list) {
+                XrPath p;
+                MXR_TRY_XR(xrStringToPath(m_instance, x.path, &p));
+                b.push_back({x.action, p});
+            }
+            XrPath prof;
+            MXR_TRY_XR(xrStringToPath(m_instance, profile, &prof));
+            XrInteractionProfileSuggestedBinding s{XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING};
+            s.interactionProfile = prof;
+            s.countSuggestedBindings = static_cast<std::uint32_t>(b.size());
+            s.suggestedBindings = b.data();
+            MXR_TRY_XR(xrSuggestInteractionProfileBindings(m_instance, &s));
+            return {};
+        };
+        const XrAction g = m_gripAction, a = m_aimAction, sel = m_selectAction, sq = m_squeezeAction,
+                       th = m_thumbAction, me = m_menuAction, h = m_hapticAction;
+        MXR_TRY(suggest("/interaction_profiles/khr/simple_controller",
+                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
+                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
+                         {sel, "/user/hand/left/input/select/click"}, {sel, "/user/hand/right/input/select/click"},
+                         {me, "/user/hand/left/input/menu/click"},
+                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
+        MXR_TRY(suggest("/interaction_profiles/oculus/touch_controller",
+                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
+                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
+                         {sel, "/user/hand/left/input/trigger/value"}, {sel, "/user/hand/right/input/trigger/value"},
+                         {sq, "/user/hand/left/input/squeeze/value"}, {sq, "/user/hand/right/input/squeeze/value"},
+                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
+                         {me, "/user/hand/left/input/menu/click"},
+                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
+        MXR_TRY(suggest("/interaction_profiles/valve/index_controller",
+                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
+                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
+                         {sel, "/user/hand/left/input/trigger/click"}, {sel, "/user/hand/right/input/trigger/click"},
+                         {sq, "/user/hand/left/input/squeeze/value"}, {sq, "/user/hand/right/input/squeeze/value"},
+                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
+                         {me, "/user/hand/left/input/b/click"},
+                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
+        MXR_TRY(suggest("/interaction_profiles/htc/vive_controller",
+                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
+                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
+                         {sel, "/user/hand/left/input/trigger/click"}, {sel, "/user/hand/right/input/trigger/click"},
+                         {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
+                         {th, "/user/hand/left/input/trackpad"}, {th, "/user/hand/right/input/trackpad"},
+                         {me, "/user/hand/left/input/menu/click"},
+                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
+        MXR_TRY(suggest("/interaction_profiles/microsoft/motion_controller",
+                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
+                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
+                         {sel, "/user/hand/left/input/trigger/value"}, {sel, "/user/hand/right/input/trigger/value"},
+                         {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
+                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
+                         {me, "/user/hand/left/input/menu/click"},
+                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
+        return {};
+    }
+
+    Result<void> createSession() {
+        XrGraphicsBindingVulkan2KHR binding{XR_TYPE_GRAPHICS_BINDING_VULKAN2_KHR};
+        binding.instance = m_vkInstance;
+        binding.physicalDevice = m_vkPhysical;
+        binding.device = m_vkDevice;
+        binding.queueFamilyIndex = m_queueFamily;
+        binding.queueIndex = 0;
+        XrSessionCreateInfo sci{XR_TYPE_SESSION_CREATE_INFO};
+        sci.next = &binding;
+        sci.systemId = m_system;
+        MXR_TRY_XR(xrCreateSession(m_instance, &sci, &m_session));
+        ++m_sessions;
+
+        // STAGE (floor-level, room-scale) when the runtime has it, else LOCAL.
+        std::uint32_t n = 0;
+        MXR_TRY_XR(xrEnumerateReferenceSpaces(m_session, 0, &n, nullptr));
+        std::vector<XrReferenceSpaceType> spaces(n);
+        MXR_TRY_XR(xrEnumerateReferenceSpaces(m_session, n, &n, spaces.data()));
+        const bool stage = std::find(spaces.begin(), spaces.end(), XR_REFERENCE_SPACE_TYPE_STAGE) != spaces.end();
+        XrReferenceSpaceCreateInfo rsi{XR_TYPE_REFERENCE_SPACE_CREATE_INFO};
+        rsi.referenceSpaceType = stage ? XR_REFERENCE_SPACE_TYPE_STAGE : XR_REFERENCE_SPACE_TYPE_LOCAL;
+        rsi.poseInReferenceSpace = kIdentity;
+        if (!stage) rsi.poseInReferenceSpace.position.y = -1.6f;  // LOCAL is at the eyes: put the floor below
+        MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_appSpace));
+        rsi.referenceSpaceType = XR_REFERENCE_SPACE_TYPE_VIEW;
+        rsi.poseInReferenceSpace = kIdentity;
+        MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_viewSpace));
+        for (int h = 0; h < 2; ++h) {
+            XrActionSpaceCreateInfo asi{XR_TYPE_ACTION_SPACE_CREATE_INFO};
+            asi.poseInActionSpace = kIdentity;
+            asi.subactionPath = m_handPaths[h];
+            asi.action = m_gripAction;
+            MXR_TRY_XR(xrCreateActionSpace(m_session, &asi, &m_gripSpace[h]));
+            asi.action = m_aimAction;
+            MXR_TRY_XR(xrCreateActionSpace(m_session, &asi, &m_aimSpace[h]));
+        }
+        XrSessionActionSetsAttachInfo at{XR_TYPE_SESSION_ACTION_SETS_ATTACH_INFO};
+        at.countActionSets = 1;
+        at.actionSets = &m_actionSet;
+        MXR_TRY_XR(xrAttachSessionActionSets(m_session, &at));
+
+        // Colour swapchain: two array layers (one per eye) for multiview.
+        XrViewConfigurationView vcv[2]{{XR_TYPE_VIEW_CONFIGURATION_VIEW}, {XR_TYPE_VIEW_CONFIGURATION_VIEW}};
+        MXR_TRY_XR(xrEnumerateViewConfigurationViews(m_instance, m_system, XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO, 2,
+                                                     &n, vcv));
+        m_extent = {vcv[0].recommendedImageRectWidth, vcv[0].recommendedImageRectHeight};
+        MXR_TRY_XR(xrEnumerateSwapchainFormats(m_session, 0, &n, nullptr));
+        std::vector<std::int64_t> formats(n);
+        MXR_TRY_XR(xrEnumerateSwapchainFormats(m_session, n, &n, formats.data()));
+        // The runtime lists formats in its order of preference; take the
+        // first sRGB one we can render, else the first UNORM one.
+        VkFormat chosen = VK_FORMAT_UNDEFINED;
+        for (VkFormat want : {VK_FORMAT_R8G8B8A8_SRGB, VK_FORMAT_B8G8R8A8_SRGB, VK_FORMAT_R8G8B8A8_UNORM,
+                              VK_FORMAT_B8G8R8A8_UNORM}) {
+            for (std::int64_t f : formats) {
+                if (f == want && chosen == VK_FORMAT_UNDEFINED) chosen = want;
+            }
+            if (chosen != VK_FORMAT_UNDEFINED) break;
+        }
+        if (chosen == VK_FORMAT_UNDEFINED) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime offers no 8-bit RGBA swapchain format");
+        }
+        m_format = chosen;
+        XrSwapchainCreateInfo sw{XR_TYPE_SWAPCHAIN_CREATE_INFO};
+        sw.usageFlags = XR_SWAPCHAIN_USAGE_COLOR_ATTACHMENT_BIT | XR_SWAPCHAIN_USAGE_TRANSFER_SRC_BIT |
+                        XR_SWAPCHAIN_USAGE_SAMPLED_BIT;
+        sw.format = chosen;
+        sw.sampleCount = 1;
+        sw.width = m_extent.width;
+        sw.height = m_extent.height;
+        sw.faceCount = 1;
+        sw.arraySize = 2;
+        sw.mipCount = 1;
+        MXR_TRY_XR(xrCreateSwapchain(m_session, &sw, &m_swapchain));
+        MXR_TRY_XR(xrEnumerateSwapchainImages(m_swapchain, 0, &n, nullptr));
+        std::vector<XrSwapchainImageVulkan2KHR> images(n, {XR_TYPE_SWAPCHAIN_IMAGE_VULKAN2_KHR});
+        MXR_TRY_XR(xrEnumerateSwapchainImages(m_swapchain, n, &n,
+                                              reinterpret_cast<XrSwapchainImageBaseHeader*>(images.data())));
+        for (const auto& img : images) {
+            // Borrowed: the runtime owns these images; OpenXR wants them back
+            // in COLOR_ATTACHMENT_OPTIMAL.
+            MXR_TRY_ASSIGN(engine::TargetHandle t,
+                           m_renderer->registerTarget({img.image, chosen, m_extent, 2,
+                                                       VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, true}));
+            m_targets.push_back(t);
+        }
+        m_log.info(strCat("OpenXR session: ", m_extent.width, "x", m_extent.height, " per eye, ",
+                          stage ? "STAGE" : "LOCAL", " space"));
+        return {};
+    }
+
+    void destroySession() {
+        if (m_renderer) {
+            for (auto t : m_targets) m_renderer->unregisterTarget(t);
+        }
+        m_targets.clear();
+        if (m_swapchain) xrDestroySwapchain(m_swapchain);
+        for (int h = 0; h < 2; ++h) {
+            if (m_gripSpace[h]) xrDestroySpace(m_gripSpace[h]);
+            if (m_aimSpace[h]) xrDestroySpace(m_aimSpace[h]);
+            m_gripSpace[h] = m_aimSpace[h] = XR_NULL_HANDLE;
+        }
+        if (m_viewSpace) xrDestroySpace(m_viewSpace);
+        if (m_appSpace) xrDestroySpace(m_appSpace);
+        if (m_session) xrDestroySession(m_session);
+        m_swapchain = XR_NULL_HANDLE;
+        m_viewSpace = m_appSpace = XR_NULL_HANDLE;
+        m_session = XR_NULL_HANDLE;
+        m_running = m_focused = m_frameBegun = m_acquired = false;
+    }
+
+    void onState(XrSessionState state) {
+        m_state = state;
+        switch (state) {
+            case XR_SESSION_STATE_READY: {
+                XrSessionBeginInfo bi{XR_TYPE_SESSION_BEGIN_INFO};
+                bi.primaryViewConfigurationType = XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO;
+                if (XR_SUCCEEDED(xrBeginSession(m_session, &bi))) m_running = true;
+                break;
+            }
+            case XR_SESSION_STATE_FOCUSED: m_focused = true; break;
+            case XR_SESSION_STATE_VISIBLE: m_focused = false; break;
+            case XR_SESSION_STATE_STOPPING:
+                xrEndSession(m_session);
+                m_running = m_focused = false;
+                break;
+            case XR_SESSION_STATE_LOSS_PENDING:
+                // The runtime lost the session (e.g. the headset went away):
+                // start over with a new one unless we were quitting.
+                m_log.warn("OpenXR session lost; restarting it");
+                destroySession();
+                if (m_quitRequested) {
+                    m_exit = true;
+                } else if (auto r = createSession(); !r) {
+                    m_log.error(strCat("cannot restart the OpenXR session: ", r.error().message));
+                    m_exit = true;
+                }
+                break;
+            case XR_SESSION_STATE_EXITING: m_exit = true; break;
+            default: break;
+        }
+    }
+
+    void syncInput(XrTime time) {
+        XrSpaceLocation loc{XR_TYPE_SPACE_LOCATION};
+        if (XR_SUCCEEDED(xrLocateSpace(m_viewSpace, m_appSpace, time, &loc)) &&
+            (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
+            m_input.head = toPose(loc.pose);
+        }
+        if (!m_focused) return;
+        XrActiveActionSet active{m_actionSet, XR_NULL_PATH};
+        XrActionsSyncInfo si{XR_TYPE_ACTIONS_SYNC_INFO};
+        si.countActiveActionSets = 1;
+        si.activeActionSets = &active;
+        if (XR_FAILED(xrSyncActions(m_session, &si))) return;
+        for (int h = 0; h < 2; ++h) {
+            HandInput& hand = m_input.hands[h];
+            XrActionStateGetInfo gi{XR_TYPE_ACTION_STATE_GET_INFO};
+            gi.subactionPath = m_handPaths[h];
+            gi.action = m_selectAction;
+            XrActionStateBoolean b{XR_TYPE_ACTION_STATE_BOOLEAN};
+            hand.select = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &gi, &b)) && b.isActive && b.currentState;
+            gi.action = m_squeezeAction;
+            XrActionStateFloat fl{XR_TYPE_ACTION_STATE_FLOAT};
+            hand.squeeze = XR_SUCCEEDED(xrGetActionStateFloat(m_session, &gi, &fl)) && fl.isActive && fl.currentState > 0.5f;
+            gi.action = m_thumbAction;
+            XrActionStateVector2f v{XR_TYPE_ACTION_STATE_VECTOR2F};
+            hand.thumbstick = XR_SUCCEEDED(xrGetActionStateVector2f(m_session, &gi, &v)) && v.isActive
+                                  ? Vec2(v.currentState.x, v.currentState.y)
+                                  : Vec2(0.0f);
+            XrSpaceLocation g{XR_TYPE_SPACE_LOCATION}, a{XR_TYPE_SPACE_LOCATION};
+            hand.tracked = XR_SUCCEEDED(xrLocateSpace(m_gripSpace[h], m_appSpace, time, &g)) &&
+                           (g.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT);
+            if (hand.tracked) hand.grip = toPose(g.pose);
+            if (XR_SUCCEEDED(xrLocateSpace(m_aimSpace[h], m_appSpace, time, &a)) &&
+                (a.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
+                hand.aim = toPose(a.pose);
+            }
+        }
+        XrActionStateGetInfo mi{XR_TYPE_ACTION_STATE_GET_INFO};
+        mi.action = m_menuAction;
+        XrActionStateBoolean mb{XR_TYPE_ACTION_STATE_BOOLEAN};
+        m_input.menu = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
+    }
+
+    OpenXrOptions m_options;
+    Logger m_log;
+    XrInstance m_instance = XR_NULL_HANDLE;
+    XrSystemId m_system = XR_NULL_SYSTEM_ID;
+    XrEnvironmentBlendMode m_blend = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+    VkInstance m_vkInstance = VK_NULL_HANDLE;
+    VkPhysicalDevice m_vkPhysical = VK_NULL_HANDLE;
+    VkDevice m_vkDevice = VK_NULL_HANDLE;
+    std::uint32_t m_queueFamily = 0;
+    engine::VulkanRenderer* m_renderer = nullptr;
+    XrSession m_session = XR_NULL_HANDLE;
+    XrSessionState m_state = XR_SESSION_STATE_UNKNOWN;
+    XrSpace m_appSpace = XR_NULL_HANDLE;
+    XrSpace m_viewSpace = XR_NULL_HANDLE;
+    XrSwapchain m_swapchain = XR_NULL_HANDLE;
+    VkFormat m_format = VK_FORMAT_UNDEFINED;
+    VkExtent2D m_extent{};
+    std::vector<engine::TargetHandle> m_targets;
+    std::array<XrView, 2> m_views{};
+    XrActionSet m_actionSet = XR_NULL_HANDLE;
+    XrAction m_gripAction = XR_NULL_HANDLE, m_aimAction = XR_NULL_HANDLE, m_selectAction = XR_NULL_HANDLE,
+             m_squeezeAction = XR_NULL_HANDLE, m_thumbAction = XR_NULL_HANDLE, m_menuAction = XR_NULL_HANDLE,
+             m_hapticAction = XR_NULL_HANDLE;
+    XrPath m_handPaths[2] = {XR_NULL_PATH, XR_NULL_PATH};
+    XrSpace m_gripSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
+    XrSpace m_aimSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
+    InputState m_input;
+    XrTime m_displayTime = 0;
+    XrTime m_lastDisplayTime = 0;
+    std::uint32_t m_sessions = 0;
+    bool m_running = false;
+    bool m_focused = false;
+    bool m_frameBegun = false;
+    bool m_acquired = false;
+    bool m_exit = false;
+    bool m_quitRequested = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<XrSystem>> makeOpenXrSystem(const OpenXrOptions& options, Logger logger) {
+    auto system = std::make_unique<OpenXrSystem>(options, std::move(logger));
+    if (auto r = system->init(); !r) {
+        Error e = r.error();
+        if (e.native == XR_ERROR_RUNTIME_UNAVAILABLE || e.native == XR_ERROR_RUNTIME_FAILURE) {
+            e.code = ErrorCode::kUnavailable;
+            e.message = strCat("no OpenXR runtime is available (", xrResultName(XR_NULL_HANDLE, XrResult(e.native)),
+                               "); install and start one (Monado, SteamVR), or set XR_RUNTIME_JSON");
+        }
+        return tl::unexpected(e);
+    }
+    return std::unique_ptr<XrSystem>(std::move(system));
+}
+
+}  // namespace mxr::xr
