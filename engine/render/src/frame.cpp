@@ -98,7 +98,18 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
                                           Target& target) {
     const auto viewCount = static_cast<std::uint32_t>(views.size());
     const VkExtent2D extent = target.desc.extent;
-    MXR_TRY_ASSIGN(PipelineSet * pipes, pipelinesFor(target.desc.format, viewCount));
+    // One multiview pass for all views, or one pass per view where the
+    // driver's multiview misplaces primitives (see splitViews in init()).
+    std::uint32_t masks[kMaxViews] = {(1u << viewCount) - 1u, 0u};
+    std::uint32_t passCount = 1;
+    if (splitViews && viewCount > 1) {
+        for (std::uint32_t v = 0; v < viewCount; ++v) masks[v] = 1u << v;
+        passCount = viewCount;
+    }
+    PipelineSet* passPipes[kMaxViews] = {};
+    for (std::uint32_t p = 0; p < passCount; ++p) {
+        MXR_TRY_ASSIGN(passPipes[p], pipelinesFor(target.desc.format, masks[p]));
+    }
     MXR_TRY_ASSIGN(Attachments * att, attachmentsFor(extent, viewCount, target.desc.format));
 
     // ---- per-frame data
@@ -204,80 +215,83 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
                  VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT,
                  VK_IMAGE_ASPECT_DEPTH_BIT);
 
-    VkRenderingAttachmentInfo color{VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO};
-    color.imageView = att->color.view;
-    color.imageLayout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL;
-    color.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
-    color.storeOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
-    color.clearValue.color = {{scene.clearColor.r, scene.clearColor.g, scene.clearColor.b, scene.clearColor.a}};
-    if (options.msaa != VK_SAMPLE_COUNT_1_BIT) {
-        color.resolveMode = VK_RESOLVE_MODE_AVERAGE_BIT;
-        color.resolveImageView = targetView;
-        color.resolveImageLayout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL;
-    } else {
-        color.imageView = targetView;
-        color.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
-    }
-    VkRenderingAttachmentInfo depth{VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO};
-    depth.imageView = att->depth.view;
-    depth.imageLayout = VK_IMAGE_LAYOUT_DEPTH_ATTACHMENT_OPTIMAL;
-    depth.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
-    depth.storeOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
-    depth.clearValue.depthStencil = {1.0f, 0};
-    VkRenderingInfo ri{VK_STRUCTURE_TYPE_RENDERING_INFO};
-    ri.renderArea = {{0, 0}, extent};
-    ri.layerCount = 1;  // ignored with multiview
-    ri.viewMask = (1u << viewCount) - 1u;
-    ri.colorAttachmentCount = 1;
-    ri.pColorAttachments = &color;
-    ri.pDepthAttachment = &depth;
-    vkCmdBeginRendering(cmd, &ri);
-
-    VkViewport viewport{0, 0, float(extent.width), float(extent.height), 0.0f, 1.0f};
-    VkRect2D scissor{{0, 0}, extent};
-    vkCmdSetViewport(cmd, 0, 1, &viewport);
-    vkCmdSetScissor(cmd, 0, 1, &scissor);
-    vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout, 0, 1, &slot.descriptors, 0, nullptr);
-
-    // Opaque then blended instances, one draw per run of the same mesh.
-    VkPipeline bound = VK_NULL_HANDLE;
-    for (std::size_t i = 0; i < order.size();) {
-        const auto& first = scene.instances[order[i]];
-        std::size_t j = i + 1;
-        const bool blended = first.color.a < 1.0f;
-        while (j < order.size() && scene.instances[order[j]].mesh.id == first.mesh.id &&
-               (scene.instances[order[j]].color.a < 1.0f) == blended)
-            ++j;
-        auto mesh = meshes.find(first.mesh.id);
-        if (mesh != meshes.end()) {
-            VkPipeline want = blended ? pipes->meshBlend : pipes->meshOpaque;
-            if (want != bound) {
-                vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, want);
-                bound = want;
-            }
-            const VkBuffer vbs[2] = {mesh->second.vertices.buffer, slot.data.buffer};
-            const VkDeviceSize offs[2] = {0, instOffset + i * sizeof(InstanceGpu)};
-            vkCmdBindVertexBuffers(cmd, 0, 2, vbs, offs);
-            vkCmdBindIndexBuffer(cmd, mesh->second.indices.buffer, 0, VK_INDEX_TYPE_UINT32);
-            vkCmdDrawIndexed(cmd, mesh->second.indexCount, static_cast<std::uint32_t>(j - i), 0, 0, 0);
+    for (std::uint32_t pass = 0; pass < passCount; ++pass) {
+    PipelineSet* pipes = passPipes[pass];
+        VkRenderingAttachmentInfo color{VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO};
+        color.imageView = att->color.view;
+        color.imageLayout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL;
+        color.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+        color.storeOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
+        color.clearValue.color = {{scene.clearColor.r, scene.clearColor.g, scene.clearColor.b, scene.clearColor.a}};
+        if (options.msaa != VK_SAMPLE_COUNT_1_BIT) {
+            color.resolveMode = VK_RESOLVE_MODE_AVERAGE_BIT;
+            color.resolveImageView = targetView;
+            color.resolveImageLayout = VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL;
+        } else {
+            color.imageView = targetView;
+            color.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
         }
-        i = j;
+        VkRenderingAttachmentInfo depth{VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO};
+        depth.imageView = att->depth.view;
+        depth.imageLayout = VK_IMAGE_LAYOUT_DEPTH_ATTACHMENT_OPTIMAL;
+        depth.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
+        depth.storeOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
+        depth.clearValue.depthStencil = {1.0f, 0};
+        VkRenderingInfo ri{VK_STRUCTURE_TYPE_RENDERING_INFO};
+        ri.renderArea = {{0, 0}, extent};
+        ri.layerCount = 1;  // ignored with multiview
+        ri.viewMask = masks[pass];
+        ri.colorAttachmentCount = 1;
+        ri.pColorAttachments = &color;
+        ri.pDepthAttachment = &depth;
+        vkCmdBeginRendering(cmd, &ri);
+
+        VkViewport viewport{0, 0, float(extent.width), float(extent.height), 0.0f, 1.0f};
+        VkRect2D scissor{{0, 0}, extent};
+        vkCmdSetViewport(cmd, 0, 1, &viewport);
+        vkCmdSetScissor(cmd, 0, 1, &scissor);
+        vkCmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipelineLayout, 0, 1, &slot.descriptors, 0, nullptr);
+
+        // Opaque then blended instances, one draw per run of the same mesh.
+        VkPipeline bound = VK_NULL_HANDLE;
+        for (std::size_t i = 0; i < order.size();) {
+            const auto& first = scene.instances[order[i]];
+            std::size_t j = i + 1;
+            const bool blended = first.color.a < 1.0f;
+            while (j < order.size() && scene.instances[order[j]].mesh.id == first.mesh.id &&
+                   (scene.instances[order[j]].color.a < 1.0f) == blended)
+                ++j;
+            auto mesh = meshes.find(first.mesh.id);
+            if (mesh != meshes.end()) {
+                VkPipeline want = blended ? pipes->meshBlend : pipes->meshOpaque;
+                if (want != bound) {
+                    vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, want);
+                    bound = want;
+                }
+                const VkBuffer vbs[2] = {mesh->second.vertices.buffer, slot.data.buffer};
+                const VkDeviceSize offs[2] = {0, instOffset + i * sizeof(InstanceGpu)};
+                vkCmdBindVertexBuffers(cmd, 0, 2, vbs, offs);
+                vkCmdBindIndexBuffer(cmd, mesh->second.indices.buffer, 0, VK_INDEX_TYPE_UINT32);
+                vkCmdDrawIndexed(cmd, mesh->second.indexCount, static_cast<std::uint32_t>(j - i), 0, 0, 0);
+            }
+            i = j;
+        }
+        if (!lineScratch.empty()) {
+            vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->line);
+            vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &lineOffset);
+            vkCmdDraw(cmd, 6, static_cast<std::uint32_t>(lineScratch.size()), 0, 0);
+        }
+        if (!textScratch.empty()) {
+            vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->text);
+            vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &textOffset);
+            vkCmdDraw(cmd, static_cast<std::uint32_t>(textScratch.size()), 1, 0, 0);
+        }
+        if (overlay) {
+            vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->overlay);
+            vkCmdDraw(cmd, 3, 1, 0, 0);
+        }
+        vkCmdEndRendering(cmd);
     }
-    if (!lineScratch.empty()) {
-        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->line);
-        vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &lineOffset);
-        vkCmdDraw(cmd, 6, static_cast<std::uint32_t>(lineScratch.size()), 0, 0);
-    }
-    if (!textScratch.empty()) {
-        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->text);
-        vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &textOffset);
-        vkCmdDraw(cmd, static_cast<std::uint32_t>(textScratch.size()), 1, 0, 0);
-    }
-    if (overlay) {
-        vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->overlay);
-        vkCmdDraw(cmd, 3, 1, 0, 0);
-    }
-    vkCmdEndRendering(cmd);
 
     const VkImageLayout finalLayout = target.desc.finalLayout;
     VkAccessFlags2 dstAccess = VK_ACCESS_2_MEMORY_READ_BIT;

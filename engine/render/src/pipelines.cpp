@@ -37,8 +37,8 @@ struct PipelineDesc {
 
 }  // namespace
 
-Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::uint32_t views) {
-    const auto key = std::make_pair(format, views);
+Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::uint32_t viewMask) {
+    const auto key = std::make_pair(format, viewMask);
     if (auto it = pipelines.find(key); it != pipelines.end()) return &it->second;
 
     auto make = [&](const PipelineDesc& d, bool multiview) -> Result<VkPipeline> {
@@ -95,7 +95,7 @@ Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::ui
         dy.dynamicStateCount = 2;
         dy.pDynamicStates = dyn;
         VkPipelineRenderingCreateInfo rendering{VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO};
-        rendering.viewMask = multiview ? (1u << views) - 1u : 0u;
+        rendering.viewMask = multiview ? viewMask : 0u;
         rendering.colorAttachmentCount = 1;
         rendering.pColorAttachmentFormats = &format;
         rendering.depthAttachmentFormat = kDepthFormat;

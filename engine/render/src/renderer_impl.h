@@ -112,6 +112,7 @@ struct VulkanRenderer::Impl {
     OverlaySource* overlaySource = nullptr;
     double gpuMs = 0.0;
     double cpuSubmitMs = 0.0;
+    bool splitViews = false;  // one pass per view (software rasterizer workaround)
     float timestampPeriod = 0.0f;
 
     TextAtlas atlas;
@@ -137,7 +138,7 @@ struct VulkanRenderer::Impl {
     void freeImage(OwnedImage& i);
     Result<VkImageView> makeView(VkImage image, VkFormat format, std::uint32_t layers, VkImageAspectFlags aspect);
     Result<VkShaderModule> shaderModule(std::string_view name);
-    Result<PipelineSet*> pipelinesFor(VkFormat format, std::uint32_t views);
+    Result<PipelineSet*> pipelinesFor(VkFormat format, std::uint32_t viewMask);
     Result<Attachments*> attachmentsFor(VkExtent2D extent, std::uint32_t layers, VkFormat format);
     Result<void> createOverlayResources();
     Result<void> createAtlasTexture();

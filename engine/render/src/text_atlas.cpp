@@ -46,7 +46,9 @@ float TextAtlas::measure(const std::string& text, float height) const {
 void TextAtlas::appendLabel(const Label& label, const Vec3& right, const Vec3& up, std::vector<TextVertex>& out) const {
     const float scale = label.height / kPixelHeight;
     const float width = measure(label.text, label.height);
-    const Vec3 origin = label.anchor - right * (width * 0.5f) + up * (label.height * 0.35f);
+    // Baseline a third of a line below the anchor: capitals then sit centred
+    // on the plate.
+    const Vec3 origin = label.anchor - right * (width * 0.5f) - up * (label.height * 0.3f);
     auto quad = [&](Vec3 p0, Vec3 p1, Vec3 p2, Vec3 p3, Vec2 t0, Vec2 t1, const Vec4& color) {
         // p0 top-left, p1 top-right, p2 bottom-right, p3 bottom-left
         out.push_back({p0, t0, color});

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <string>
 
 #include "renderer_impl.h"
 
@@ -109,6 +110,15 @@ Result<void> VulkanRenderer::Impl::init() {
         options.msaa = VK_SAMPLE_COUNT_1_BIT;
     }
     timestampPeriod = limits.timestampComputeAndGraphics ? limits.timestampPeriod : 0.0f;
+    // Mesa 22.3's lavapipe draws the first primitives of the second view of
+    // a multiview draw into the first view's layer (seen as the right eye's
+    // text ghosting in the left); there each view gets its own pass.
+    const std::string deviceName = gpu->properties().deviceName;
+    switch (options.stereo) {
+        case StereoPath::kAuto: splitViews = deviceName.find("llvmpipe") != std::string::npos; break;
+        case StereoPath::kMultiview: splitViews = false; break;
+        case StereoPath::kPassPerView: splitViews = true; break;
+    }
 
     VkCommandPoolCreateInfo pci{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;

@@ -49,9 +49,16 @@ struct FrameSync {
     VkSemaphore signal = VK_NULL_HANDLE;  // rendering finished, may present
 };
 
+// How a two-view frame is drawn: one multiview pass (the normal path), or
+// one pass per view (same pipelines and attachments, a one-bit view mask
+// each), which kAuto picks on Mesa 22.3's lavapipe: its multiview draws the
+// first primitives of the second view into the first view's layer.
+enum class StereoPath { kAuto, kMultiview, kPassPerView };
+
 class VulkanRenderer final : public Renderer {
 public:
     struct Options {
+        StereoPath stereo = StereoPath::kAuto;
         VkSampleCountFlagBits msaa = VK_SAMPLE_COUNT_4_BIT;
         VkExtent2D overlayExtent{0, 0};  // 0: no UI overlay
         std::string fontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
