@@ -197,9 +197,12 @@ TEST(XrRuntime, NoHeadsetIsFormFactorUnavailable) {
 
 TEST(XrRuntime, MissingRuntimeManifestIsRuntimeUnavailable) {
     useConfig("config.json", baseConfig());
+    const char* saved = std::getenv("XR_RUNTIME_JSON");
+    const std::string previous = saved != nullptr ? saved : "";
     setenv("XR_RUNTIME_JSON", (tempDir() + "/no_such_runtime.json").c_str(), 1);
     Client c;
     EXPECT_EQ(c.createInstance(), XR_ERROR_RUNTIME_UNAVAILABLE);
+    setenv("XR_RUNTIME_JSON", previous.c_str(), 1);
 }
 
 TEST(XrRuntime, UnknownExtensionIsRejected) {
