@@ -46,7 +46,8 @@ Script::Script(std::vector<Keyframe> keyframes) : m_keys(std::move(keyframes)) {
 namespace {
 
 // Samples one optional track: the last key at or before `frame` and the first
-// after it that set the field; `lerp` blends them, `fallback` when none is set.
+// after it that set the field; `lerp` blends them. Before the first key that
+// sets the field it keeps `fallback` (its default); after the last it holds.
 template <typename T, typename Get, typename Lerp>
 T sampleTrack(const std::vector<Keyframe>& keys, double frame, const T& fallback, Get get, Lerp lerp) {
     const Keyframe* before = nullptr;
@@ -60,8 +61,7 @@ T sampleTrack(const std::vector<Keyframe>& keys, double frame, const T& fallback
             break;
         }
     }
-    if (before == nullptr && after == nullptr) return fallback;
-    if (before == nullptr) return *get(*after);
+    if (before == nullptr) return fallback;
     if (after == nullptr) return *get(*before);
     const double span = static_cast<double>(after->frame - before->frame);
     const float t = static_cast<float>((frame - static_cast<double>(before->frame)) / span);
