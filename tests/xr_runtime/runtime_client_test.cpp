@@ -160,6 +160,30 @@ TEST(XrRuntime, LifecycleReachesFocusedAndExitsOnRequest) {
     EXPECT_EQ(xrEndSession(c.session), XR_ERROR_SESSION_NOT_RUNNING);
 }
 
+TEST(XrRuntime, RuntimeInitiatedExitAndPacedFrames) {
+    useConfig("config.json", R"({"frame_rate_hz": 240, "view_size": [16, 16], "exit_at_frame": 6})");
+    Client c;
+    ASSERT_NO_FATAL_FAILURE(startSession(c));
+    std::vector<XrFrameState> states;
+    for (int i = 0; i < kMaxFrames && c.state != XR_SESSION_STATE_EXITING; ++i) {
+        ASSERT_EQ(c.runFrame([&](const XrFrameState& fs, std::vector<const XrCompositionLayerBaseHeader*>&) {
+            states.push_back(fs);
+        }),
+                  XR_SUCCESS);
+    }
+    ASSERT_EQ(c.state, XR_SESSION_STATE_EXITING);
+    EXPECT_FALSE(c.running);
+    const std::vector<XrSessionState> tail(c.statesSeen.end() - 5, c.statesSeen.end());
+    EXPECT_EQ(tail, (std::vector<XrSessionState>{XR_SESSION_STATE_VISIBLE, XR_SESSION_STATE_SYNCHRONIZED,
+                                                  XR_SESSION_STATE_STOPPING, XR_SESSION_STATE_IDLE, XR_SESSION_STATE_EXITING}));
+    // Frames 1..5 rendered (frame 0 is before VISIBLE, frame 6 stops).
+    ASSERT_EQ(states.size(), 5U);
+    for (std::size_t i = 1; i < states.size(); ++i) {
+        EXPECT_EQ(states[i].predictedDisplayPeriod, 1000000000 / 240);
+        EXPECT_GE(states[i].predictedDisplayTime - states[i - 1].predictedDisplayTime, states[i].predictedDisplayPeriod);
+    }
+}
+
 TEST(XrRuntime, LossPendingSessionIsRecreated) {
     useConfig("config.json", baseConfig(R"("loss_pending_at_frame": 5)"));
     Client c;
@@ -313,7 +337,15 @@ TEST(XrRuntime, SwapchainFormatsAndImageOrder) {
     views[1].subImage.imageArrayIndex = 2;
     EXPECT_EQ(xrEndFrame(c.session, &end), XR_ERROR_VALIDATION_FAILURE);
     views[1].subImage.imageArrayIndex = 1;
+    // A panel as a quad layer over the projection.
+    XrCompositionLayerQuad quad{XR_TYPE_COMPOSITION_LAYER_QUAD, nullptr, 0, c.stage, XR_EYE_VISIBILITY_BOTH,
+                                {sc, {{0, 0}, {32, 32}}, 0}, {{0, 0, 0, 1}, {0, 1.5F, -1}}, {0.5F, 0.5F}};
+    const XrCompositionLayerBaseHeader* twoLayers[] = {layers[0], reinterpret_cast<const XrCompositionLayerBaseHeader*>(&quad)};
+    end.layerCount = 2;
+    end.layers = twoLayers;
     EXPECT_EQ(xrEndFrame(c.session, &end), XR_SUCCESS);
+    const std::string log = readText((std::filesystem::path(tempDir()) / "events.log").string());
+    EXPECT_NE(log.find("layers 2 projection quad"), std::string::npos) << log;
     EXPECT_TRUE(c.validationMessages.empty()) << c.validationMessages.front();
 }
 

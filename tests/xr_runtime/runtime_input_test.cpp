@@ -175,9 +175,8 @@ TEST(XrRuntimeInput, ScriptDrivesViewsActionsAndHands) {
                   XR_SUCCESS);
     }
     ASSERT_EQ(frames.size(), 16U);
-    // Rendering starts at the frame after FOCUSED; find the frame indices
-    // through the event log's frame lines is unnecessary: the script is
-    // monotonic, so check the first and last rendered frames and the switch.
+    // Rendering starts one frame after FOCUSED, so the 16 frames span the
+    // script's keys: check the first and last frames and the one switch.
     const Seen& first = frames.front();
     const Seen& last = frames.back();
     EXPECT_TRUE(first.selectActive);
@@ -207,6 +206,92 @@ TEST(XrRuntimeInput, ScriptDrivesViewsActionsAndHands) {
     EXPECT_NE(log.find("haptic right action buzz duration_ns 20000000"), std::string::npos) << log;
     EXPECT_TRUE(c.validationMessages.empty()) << c.validationMessages.front();
     destroyTracker(rightHand);
+}
+
+TEST(XrRuntimeInput, ConfiguredProfileDrivesAnalogActions) {
+    useConfig("config.json", R"({
+      "frame_rate_hz": 0, "view_size": [16, 16],
+      "interaction_profile": "/interaction_profiles/oculus/touch_controller",
+      "script": {"keyframes": [
+        {"frame": 0, "left": {"squeeze": 0.0, "thumbstick": [0, 0]}},
+        {"frame": 4, "left": {"squeeze": 0.5, "thumbstick": [0.25, -1]}}
+      ]}})");
+    Client c;
+    ASSERT_EQ(c.createInstance(), XR_SUCCESS);
+    ASSERT_EQ(c.getSystem(), XR_SUCCESS);
+    ASSERT_NO_FATAL_FAILURE(c.createVulkan());
+    ASSERT_EQ(c.createSession(), XR_SUCCESS);
+    ASSERT_EQ(c.createSpaces(), XR_SUCCESS);
+    Actions a = makeActions(c);
+    const XrAction squeeze = makeAction(c, a.set, "squeeze", XR_ACTION_TYPE_FLOAT_INPUT, a.hands);
+    const XrAction move = makeAction(c, a.set, "move", XR_ACTION_TYPE_VECTOR2F_INPUT, a.hands);
+    // The application knows both profiles; the configured one is active.
+    std::vector<XrActionSuggestedBinding> simpleBindings{{a.select, path(c.instance, "/user/hand/left/input/select/click")}};
+    const XrPath simple = path(c.instance, "/interaction_profiles/khr/simple_controller");
+    XrInteractionProfileSuggestedBinding suggest{XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING, nullptr, simple, 1,
+                                                 simpleBindings.data()};
+    ASSERT_EQ(xrSuggestInteractionProfileBindings(c.instance, &suggest), XR_SUCCESS);
+    const XrPath touch = path(c.instance, "/interaction_profiles/oculus/touch_controller");
+    const XrPath squeezeSource = path(c.instance, "/user/hand/left/input/squeeze/value");
+    std::vector<XrActionSuggestedBinding> touchBindings{
+        {squeeze, squeezeSource},
+        {move, path(c.instance, "/user/hand/left/input/thumbstick")},
+        {a.select, path(c.instance, "/user/hand/left/input/x/click")},
+    };
+    // x/click exists on the left controller only.
+    XrActionSuggestedBinding rightX{a.select, path(c.instance, "/user/hand/right/input/x/click")};
+    suggest = {XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING, nullptr, touch, 1, &rightX};
+    EXPECT_EQ(xrSuggestInteractionProfileBindings(c.instance, &suggest), XR_ERROR_PATH_UNSUPPORTED);
+    suggest.countSuggestedBindings = static_cast<uint32_t>(touchBindings.size());
+    suggest.suggestedBindings = touchBindings.data();
+    ASSERT_EQ(xrSuggestInteractionProfileBindings(c.instance, &suggest), XR_SUCCESS);
+    XrSessionActionSetsAttachInfo attach{XR_TYPE_SESSION_ACTION_SETS_ATTACH_INFO, nullptr, 1, &a.set};
+    ASSERT_EQ(xrAttachSessionActionSets(c.session, &attach), XR_SUCCESS);
+
+    float squeezeValue = -1.0F;
+    XrVector2f stick{};
+    bool changedSeen = false;
+    for (int i = 0; i < 12; ++i) {
+        ASSERT_EQ(c.runFrame([&](const XrFrameState&, std::vector<const XrCompositionLayerBaseHeader*>&) {
+            XrActiveActionSet active{a.set, XR_NULL_PATH};
+            XrActionsSyncInfo sync{XR_TYPE_ACTIONS_SYNC_INFO, nullptr, 1, &active};
+            ASSERT_EQ(xrSyncActions(c.session, &sync), XR_SUCCESS);
+            XrActionStateGetInfo get{XR_TYPE_ACTION_STATE_GET_INFO, nullptr, squeeze, a.hands[0]};
+            XrActionStateFloat f{XR_TYPE_ACTION_STATE_FLOAT, nullptr, 0, XR_FALSE, 0, XR_FALSE};
+            ASSERT_EQ(xrGetActionStateFloat(c.session, &get, &f), XR_SUCCESS);
+            EXPECT_TRUE(f.isActive);
+            squeezeValue = f.currentState;
+            changedSeen = changedSeen || f.changedSinceLastSync == XR_TRUE;
+            get.action = move;
+            XrActionStateVector2f v{XR_TYPE_ACTION_STATE_VECTOR2F, nullptr, {}, XR_FALSE, 0, XR_FALSE};
+            ASSERT_EQ(xrGetActionStateVector2f(c.session, &get, &v), XR_SUCCESS);
+            stick = v.currentState;
+            // The wrong getter for an action's type is an error.
+            XrActionStateBoolean b{XR_TYPE_ACTION_STATE_BOOLEAN, nullptr, XR_FALSE, XR_FALSE, 0, XR_FALSE};
+            EXPECT_EQ(xrGetActionStateBoolean(c.session, &get, &b), XR_ERROR_ACTION_TYPE_MISMATCH);
+        }),
+                  XR_SUCCESS);
+    }
+    EXPECT_FLOAT_EQ(squeezeValue, 0.5F);
+    EXPECT_TRUE(changedSeen);
+    EXPECT_FLOAT_EQ(stick.x, 0.25F);
+    EXPECT_FLOAT_EQ(stick.y, -1.0F);
+
+    XrInteractionProfileState profile{XR_TYPE_INTERACTION_PROFILE_STATE, nullptr, XR_NULL_PATH};
+    ASSERT_EQ(xrGetCurrentInteractionProfile(c.session, a.hands[0], &profile), XR_SUCCESS);
+    EXPECT_EQ(profile.interactionProfile, touch);
+    XrBoundSourcesForActionEnumerateInfo boundInfo{XR_TYPE_BOUND_SOURCES_FOR_ACTION_ENUMERATE_INFO, nullptr, squeeze};
+    uint32_t n = 0;
+    ASSERT_EQ(xrEnumerateBoundSourcesForAction(c.session, &boundInfo, 0, &n, nullptr), XR_SUCCESS);
+    std::vector<XrPath> sources(n);
+    ASSERT_EQ(xrEnumerateBoundSourcesForAction(c.session, &boundInfo, n, &n, sources.data()), XR_SUCCESS);
+    EXPECT_EQ(sources, std::vector<XrPath>{squeezeSource});
+    XrInputSourceLocalizedNameGetInfo nameInfo{XR_TYPE_INPUT_SOURCE_LOCALIZED_NAME_GET_INFO, nullptr, squeezeSource,
+                                               XR_INPUT_SOURCE_LOCALIZED_NAME_USER_PATH_BIT |
+                                                   XR_INPUT_SOURCE_LOCALIZED_NAME_COMPONENT_BIT};
+    char name[128] = {};
+    ASSERT_EQ(xrGetInputSourceLocalizedName(c.session, &nameInfo, sizeof(name), &n, name), XR_SUCCESS);
+    EXPECT_STREQ(name, "Left Hand Squeeze Value");
 }
 
 }  // namespace
