@@ -272,6 +272,49 @@ TEST(XrRuntime, BlendModesComeFromConfig) {
     EXPECT_EQ(modes, (std::vector<XrEnvironmentBlendMode>{XR_ENVIRONMENT_BLEND_MODE_ADDITIVE, XR_ENVIRONMENT_BLEND_MODE_ALPHA_BLEND}));
 }
 
+TEST(XrRuntime, NamesPathsAndTimes) {
+    useConfig("config.json", baseConfig());
+    Client c;
+    ASSERT_EQ(c.createInstance({XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME, XR_KHR_CONVERT_TIMESPEC_TIME_EXTENSION_NAME}), XR_SUCCESS);
+    char text[XR_MAX_RESULT_STRING_SIZE] = {};
+    ASSERT_EQ(xrResultToString(c.instance, XR_ERROR_SESSION_LOST, text), XR_SUCCESS);
+    EXPECT_STREQ(text, "XR_ERROR_SESSION_LOST");
+    char type[XR_MAX_STRUCTURE_NAME_SIZE] = {};
+    ASSERT_EQ(xrStructureTypeToString(c.instance, XR_TYPE_FRAME_STATE, type), XR_SUCCESS);
+    EXPECT_STREQ(type, "XR_TYPE_FRAME_STATE");
+
+    XrPath p = XR_NULL_PATH;
+    EXPECT_EQ(xrStringToPath(c.instance, "/user/Hand/left", &p), XR_ERROR_PATH_FORMAT_INVALID);
+    EXPECT_EQ(xrStringToPath(c.instance, "/user//hand", &p), XR_ERROR_PATH_FORMAT_INVALID);
+    EXPECT_EQ(xrStringToPath(c.instance, "/user/hand/", &p), XR_ERROR_PATH_FORMAT_INVALID);
+    ASSERT_EQ(xrStringToPath(c.instance, "/user/hand/left", &p), XR_SUCCESS);
+    XrPath again = XR_NULL_PATH;
+    ASSERT_EQ(xrStringToPath(c.instance, "/user/hand/left", &again), XR_SUCCESS);
+    EXPECT_EQ(p, again);
+    char buffer[XR_MAX_PATH_LENGTH] = {};
+    uint32_t n = 0;
+    ASSERT_EQ(xrPathToString(c.instance, p, sizeof(buffer), &n, buffer), XR_SUCCESS);
+    EXPECT_STREQ(buffer, "/user/hand/left");
+    EXPECT_EQ(n, 16U);
+    EXPECT_EQ(xrPathToString(c.instance, p + 1000, sizeof(buffer), &n, buffer), XR_ERROR_PATH_INVALID);
+
+    auto toTime = c.proc<PFN_xrConvertTimespecTimeToTimeKHR>("xrConvertTimespecTimeToTimeKHR");
+    auto toTimespec = c.proc<PFN_xrConvertTimeToTimespecTimeKHR>("xrConvertTimeToTimespecTimeKHR");
+    ASSERT_TRUE(toTime && toTimespec);
+    const timespec ts{12, 345};
+    XrTime t = 0;
+    ASSERT_EQ(toTime(c.instance, &ts, &t), XR_SUCCESS);
+    EXPECT_EQ(t, 12000000345);
+    timespec back{};
+    ASSERT_EQ(toTimespec(c.instance, t, &back), XR_SUCCESS);
+    EXPECT_EQ(back.tv_sec, 12);
+    EXPECT_EQ(back.tv_nsec, 345);
+    // Functions of extensions the instance did not enable are not handed out.
+    PFN_xrVoidFunction f = nullptr;
+    EXPECT_EQ(xrGetInstanceProcAddr(c.instance, "xrCreateHandTrackerEXT", &f), XR_ERROR_FUNCTION_UNSUPPORTED);
+    EXPECT_EQ(xrGetInstanceProcAddr(c.instance, "xrGetVulkanGraphicsDeviceKHR", &f), XR_ERROR_FUNCTION_UNSUPPORTED);
+}
+
 TEST(XrRuntime, SwapchainFormatsAndImageOrder) {
     useConfig("config.json", baseConfig());
     Client c;

@@ -6,6 +6,8 @@
 // Thread: one test thread. Ownership: Client owns every handle it creates and
 // destroys them in reverse order in its destructor.
 #define XR_USE_GRAPHICS_API_VULKAN
+#define XR_USE_TIMESPEC
+#include <time.h>
 #include <vulkan/vulkan.h>
 #include <openxr/openxr.h>
 #include <openxr/openxr_platform.h>

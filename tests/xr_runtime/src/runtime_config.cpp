@@ -219,13 +219,12 @@ Script getScript(const json& v, const std::string& where) {
     return Script(std::move(out));
 }
 
-json parseJsonText(const std::string& text, const std::string& path) {
+json parseJsonText(const std::string& text) {
     try {
         return json::parse(text);
     } catch (const json::parse_error& e) {
         throw ConfigError(strCat("not valid JSON (", e.what(), ")"));
     }
-    (void)path;
 }
 
 std::string resolve(const std::string& base, const std::string& p) {
@@ -251,7 +250,7 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
     std::string where;  // the file currently parsed, for messages
     try {
         where = path;
-        const json root = parseJsonText(text, path);
+        const json root = parseJsonText(text);
         checkKeys(root, "(root)",
                   {"system_name", "headset_present", "blend_modes", "hand_tracking", "view_size", "fov_deg", "ipd_m",
                    "local_origin_height_m", "frame_rate_hz", "interaction_profile", "loss_pending_at_frame",
@@ -329,7 +328,7 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
                                      strCat(path, ": script: ", text2.error().message));
                 }
                 where = scriptPath;
-                c.script = getScript(parseJsonText(*text2, scriptPath), "(root)");
+                c.script = getScript(parseJsonText(*text2), "(root)");
             } else {
                 c.script = getScript(s, "script");
             }

@@ -323,10 +323,10 @@ XRAPI_ATTR XrResult XRAPI_CALL resultToString(XrInstance instance, XrResult valu
         auto lock = registry().lock();
         if (registry().get<Instance>(instance) == nullptr) return XR_ERROR_HANDLE_INVALID;
     }
-    std::string text;
+    std::string text = strCat(value < 0 ? "XR_UNKNOWN_FAILURE_" : "XR_UNKNOWN_SUCCESS_", static_cast<int>(value));
     switch (value) {
-        XR_LIST_ENUM_XrResult(MXR_RESULT_CASE) default : text = strCat(value < 0 ? "XR_UNKNOWN_FAILURE_" : "XR_UNKNOWN_SUCCESS_",
-                                                                        static_cast<int>(value));
+        XR_LIST_ENUM_XrResult(MXR_RESULT_CASE);
+        default: break;
     }
     std::snprintf(buffer, XR_MAX_RESULT_STRING_SIZE, "%s", text.c_str());
     return XR_SUCCESS;
@@ -338,10 +338,10 @@ XRAPI_ATTR XrResult XRAPI_CALL structureTypeToString(XrInstance instance, XrStru
         auto lock = registry().lock();
         if (registry().get<Instance>(instance) == nullptr) return XR_ERROR_HANDLE_INVALID;
     }
-    std::string text;
+    std::string text = strCat("XR_UNKNOWN_STRUCTURE_TYPE_", static_cast<int>(value));
     switch (value) {
-        XR_LIST_ENUM_XrStructureType(MXR_RESULT_CASE) default : text = strCat("XR_UNKNOWN_STRUCTURE_TYPE_",
-                                                                               static_cast<int>(value));
+        XR_LIST_ENUM_XrStructureType(MXR_RESULT_CASE);
+        default: break;
     }
     std::snprintf(buffer, XR_MAX_STRUCTURE_NAME_SIZE, "%s", text.c_str());
     return XR_SUCCESS;
