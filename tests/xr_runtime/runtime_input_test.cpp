@@ -74,9 +74,28 @@ TEST(XrRuntimeInput, ScriptDrivesViewsActionsAndHands) {
     Client c;
     ASSERT_EQ(c.createInstance({XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME, XR_EXT_HAND_TRACKING_EXTENSION_NAME}), XR_SUCCESS);
     ASSERT_EQ(c.getSystem(), XR_SUCCESS);
+    XrSystemHandTrackingPropertiesEXT handProps{XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT, nullptr, XR_FALSE};
+    XrSystemProperties props{};
+    props.type = XR_TYPE_SYSTEM_PROPERTIES;
+    props.next = &handProps;
+    ASSERT_EQ(xrGetSystemProperties(c.instance, c.systemId, &props), XR_SUCCESS);
+    EXPECT_TRUE(handProps.supportsHandTracking);
     ASSERT_NO_FATAL_FAILURE(c.createVulkan());
     ASSERT_EQ(c.createSession(), XR_SUCCESS);
     ASSERT_EQ(c.createSpaces(), XR_SUCCESS);
+
+    // LOCAL's origin is 1.6 m above STAGE's floor, where the head starts.
+    XrSpaceLocation localInStage{XR_TYPE_SPACE_LOCATION, nullptr, 0, {}};
+    ASSERT_EQ(xrLocateSpace(c.local, c.stage, 1, &localInStage), XR_SUCCESS);
+    EXPECT_FLOAT_EQ(localInStage.pose.position.y, 1.6F);
+    XrSpace view = XR_NULL_HANDLE;
+    XrReferenceSpaceCreateInfo viewInfo{XR_TYPE_REFERENCE_SPACE_CREATE_INFO, nullptr, XR_REFERENCE_SPACE_TYPE_VIEW,
+                                        {{0, 0, 0, 1}, {0, 0, 0}}};
+    ASSERT_EQ(xrCreateReferenceSpace(c.session, &viewInfo, &view), XR_SUCCESS);
+    XrSpaceLocation viewInLocal{XR_TYPE_SPACE_LOCATION, nullptr, 0, {}};
+    ASSERT_EQ(xrLocateSpace(view, c.local, 1, &viewInLocal), XR_SUCCESS);
+    EXPECT_NEAR(viewInLocal.pose.position.y, 0.0F, 1e-5F);
+    EXPECT_NE(viewInLocal.locationFlags & XR_SPACE_LOCATION_ORIENTATION_VALID_BIT, 0U);
 
     Actions a = makeActions(c);
     // Paths outside the profile are refused; a valid suggestion is accepted.

@@ -170,6 +170,10 @@ struct HandTracker final : Object {
 
 class Registry {
 public:
+    Registry() = default;
+    ~Registry();
+    Registry(const Registry&) = delete;
+    Registry& operator=(const Registry&) = delete;
     std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(m_mutex); }
 
     template <typename T>
@@ -197,7 +201,7 @@ private:
 };
 
 // The loader's C entry points cannot carry a context, so this one registry
-// (created on first use, never destroyed while the library is loaded) is the
+// (created on first use, destroyed when the library is unloaded) is the
 // runtime's only process-wide state.
 Registry& registry();
 

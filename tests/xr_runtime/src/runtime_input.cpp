@@ -21,7 +21,7 @@ struct Profile {
 };
 
 const std::vector<Profile>& profiles() {
-    static const std::vector<Profile>* list = new std::vector<Profile>{
+    static const std::vector<Profile> list{
         {"/interaction_profiles/khr/simple_controller",
          "Simple Controller",
          {"/input/select/click", "/input/menu/click", "/input/grip/pose", "/input/aim/pose", "/output/haptic"},
@@ -58,7 +58,7 @@ const std::vector<Profile>& profiles() {
          {},
          {}},
     };
-    return *list;
+    return list;
 }
 
 const Profile* findProfile(const std::string& path) {

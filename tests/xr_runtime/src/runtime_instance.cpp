@@ -85,9 +85,15 @@ void Registry::destroy(std::uint64_t handle) {
     m_objects.erase(handle);
 }
 
+Registry::~Registry() {
+    // Objects the application never destroyed may refer to a VkDevice that is
+    // already gone at unload or exit: leak them rather than touch it.
+    for (auto& [h, o] : m_objects) static_cast<void>(o.release());
+}
+
 Registry& registry() {
-    static Registry* r = new Registry();  // never freed: callbacks may outlive static destruction
-    return *r;
+    static Registry r;  // destroyed when the loader unloads the runtime
+    return r;
 }
 
 XrTime monotonicNow() {
@@ -189,16 +195,16 @@ bool configWantsHandTracking() {
 }
 
 const std::vector<ProcEntry>& procTable() {
-    static const std::vector<ProcEntry>* table = [] {
-        auto* t = new std::vector<ProcEntry>();
-        addInstanceProcs(*t);
-        addVulkanProcs(*t);
-        addSessionProcs(*t);
-        addSwapchainProcs(*t);
-        addInputProcs(*t);
+    static const std::vector<ProcEntry> table = [] {
+        std::vector<ProcEntry> t;
+        addInstanceProcs(t);
+        addVulkanProcs(t);
+        addSessionProcs(t);
+        addSwapchainProcs(t);
+        addInputProcs(t);
         return t;
     }();
-    return *table;
+    return table;
 }
 
 XRAPI_ATTR XrResult XRAPI_CALL getInstanceProcAddr(XrInstance instance, const char* name, PFN_xrVoidFunction* function) {
