@@ -61,6 +61,7 @@ struct Instance final : Object {
     std::vector<std::string> pathStrings;  // XrPath n is pathStrings[n - 1]
     std::unordered_map<std::string, XrPath> pathIds;
     std::deque<XrEventDataBuffer> events;
+    std::uint32_t lostEvents = 0;  // dropped from a full queue, reported first
     // profile path -> (action, binding path) suggested by the application
     std::map<XrPath, std::vector<std::pair<XrAction, XrPath>>> suggested;
     EventLog log;

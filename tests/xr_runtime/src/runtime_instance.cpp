@@ -120,7 +120,10 @@ const std::string* Instance::pathString(XrPath p) const {
 
 void pushEvent(Instance& instance, const XrEventDataBuffer& event) {
     constexpr std::size_t kMaxQueued = 256;
-    if (instance.events.size() >= kMaxQueued) instance.events.pop_front();
+    if (instance.events.size() >= kMaxQueued) {
+        instance.events.pop_front();
+        ++instance.lostEvents;
+    }
     instance.events.push_back(event);
 }
 
@@ -314,6 +317,14 @@ XRAPI_ATTR XrResult XRAPI_CALL pollEvent(XrInstance instance, XrEventDataBuffer*
     Instance* inst = registry().get<Instance>(instance);
     if (inst == nullptr) return XR_ERROR_HANDLE_INVALID;
     if (event == nullptr || event->type != XR_TYPE_EVENT_DATA_BUFFER) return XR_ERROR_VALIDATION_FAILURE;
+    if (inst->lostEvents > 0) {
+        auto* lost = reinterpret_cast<XrEventDataEventsLost*>(event);
+        lost->type = XR_TYPE_EVENT_DATA_EVENTS_LOST;
+        lost->next = nullptr;
+        lost->lostEventCount = inst->lostEvents;
+        inst->lostEvents = 0;
+        return XR_SUCCESS;
+    }
     if (inst->events.empty()) return XR_EVENT_UNAVAILABLE;
     *event = inst->events.front();
     inst->events.pop_front();
