@@ -1,0 +1,108 @@
+#pragma once
+// Configuration and input script of the headless OpenXR runtime
+// (tests/xr_runtime/README.md documents the JSON format).
+//
+// Thread: a Config is built once per XrInstance and only read afterwards.
+#include <engine/core/result.h>
+
+#include <glm/glm.hpp>
+#include <glm/gtc/quaternion.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mxr::xrrt {
+
+struct Pose {
+    glm::quat orientation{1.0F, 0.0F, 0.0F, 0.0F};  // glm order: w, x, y, z
+    glm::vec3 position{0.0F};
+};
+
+Pose compose(const Pose& a, const Pose& b);  // a * b: b expressed in a's frame
+Pose inverse(const Pose& p);
+Pose interpolate(const Pose& a, const Pose& b, float t);
+
+enum class Hand : std::uint8_t { kLeft = 0, kRight = 1 };
+
+// What one hand's controller reports at one instant.
+struct HandInput {
+    bool tracked = true;
+    Pose grip;
+    Pose aim;
+    bool select = false;
+    float squeeze = 0.0F;
+    bool menu = false;
+    glm::vec2 thumbstick{0.0F};
+};
+
+struct InputState {
+    Pose head;
+    std::array<HandInput, 2> hands;
+};
+
+// One keyframe: every field is optional; an absent field keeps its track
+// unchanged. Poses and analog values (squeeze, thumbstick) interpolate
+// linearly between the keyframes that set them; booleans step.
+struct Keyframe {
+    std::int64_t frame = 0;
+    std::optional<Pose> head;
+    struct HandKey {
+        std::optional<bool> tracked;
+        std::optional<Pose> grip;
+        std::optional<Pose> aim;
+        std::optional<bool> select;
+        std::optional<float> squeeze;
+        std::optional<bool> menu;
+        std::optional<glm::vec2> thumbstick;
+    };
+    std::array<HandKey, 2> hands;
+};
+
+class Script {
+public:
+    Script() = default;
+    explicit Script(std::vector<Keyframe> keyframes);  // sorted by frame
+
+    // Input at a (possibly fractional) frame index.
+    InputState sample(double frame) const;
+    bool empty() const { return m_keys.empty(); }
+
+private:
+    std::vector<Keyframe> m_keys;
+};
+
+InputState defaultInputState();
+
+struct Config {
+    std::string sourcePath;  // "" when built from defaults
+    std::string systemName = "MentorXR Headless Runtime";
+    bool headsetPresent = true;
+    std::vector<std::string> blendModes{"opaque"};  // "opaque", "additive", "alpha_blend"
+    bool handTracking = false;
+    std::uint32_t viewWidth = 1024;
+    std::uint32_t viewHeight = 1024;
+    std::uint32_t maxSwapchainSamples = 1;
+    float fovLeftDeg = -45.0F, fovRightDeg = 45.0F, fovUpDeg = 45.0F, fovDownDeg = -45.0F;
+    float ipdMeters = 0.063F;
+    float localOriginHeight = 1.6F;  // LOCAL's origin above STAGE's floor
+    double frameRateHz = 90.0;       // 0 = unpaced (nominal period 1/90 s)
+    std::string interactionProfile = "/interaction_profiles/khr/simple_controller";
+    std::int64_t lossPendingAtFrame = -1;  // -1: never
+    std::int64_t exitAtFrame = -1;         // runtime-initiated exit, -1: never
+    std::string captureDir;
+    std::vector<std::int64_t> captureFrames;
+    std::string eventLog;  // "" = none
+    Script script;
+};
+
+// Reads the file named by the environment variable MXR_XRRT_CONFIG, or
+// returns the defaults when it is unset or empty. Errors name the file and
+// the offending key ("config.json: script.keyframes[2].head.position: ...").
+Result<Config> loadConfigFromEnvironment();
+Result<Config> loadConfigFile(const std::string& path);
+Result<Config> parseConfig(const std::string& text, const std::string& path);
+
+}  // namespace mxr::xrrt
