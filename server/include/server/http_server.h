@@ -24,7 +24,7 @@ struct HttpOptions {
     int port = 8080;                       // 0 binds a free port
     std::size_t workers = 256;             // cpp-httplib's default is 8
     std::size_t keepAliveMaxRequests = 100000;  // per connection (default 5)
-    std::time_t keepAliveTimeoutSeconds = 30;
+    std::time_t keepAliveTimeoutSeconds = 5;   // also bounds how long a stop waits for idle connections
     std::time_t readTimeoutSeconds = 10;
     std::time_t writeTimeoutSeconds = 10;
     std::size_t maxBodyBytes = 256 * 1024; // larger bodies answer 413 (default: unlimited)
