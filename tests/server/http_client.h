@@ -18,6 +18,7 @@ class HttpClient {
 public:
     explicit HttpClient(int port) : m_cli("127.0.0.1", port) {
         m_cli.set_keep_alive(true);
+        m_cli.set_tcp_nodelay(true);
         m_cli.set_connection_timeout(5, 0);
         m_cli.set_read_timeout(20, 0);
         m_cli.set_write_timeout(20, 0);
