@@ -214,7 +214,8 @@ TEST_F(AuthzMatrix, Update) {
             const Json before = readAsAdminOrNull(c.entity, id);
             const int s = status(env.handlers->update(as[r], c.entity, id, c.patch));
             const Json after = readAsAdminOrNull(c.entity, id);
-            const auto& [field, value] = *c.patch.items().begin();
+            const std::string field = c.patch.begin().key();
+            const Json value = c.patch.begin().value();
             if (s == 200) {
                 EXPECT_EQ(after[field], value) << c.name << " as " << kRoleNames[r];
             } else {

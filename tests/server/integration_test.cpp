@@ -3,7 +3,7 @@
 // restarts.
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -61,7 +61,13 @@ protected:
 };
 
 TEST_F(ServerIntegration, PrintsOneListeningLineAndAnswersHealth) {
-    EXPECT_TRUE(std::regex_match(server.firstLine(), std::regex("listening http=[0-9]+")));
+    // std::regex is avoided: GCC 12 warns inside it under the sanitizers.
+    const std::string line = server.firstLine();
+    ASSERT_EQ(line.rfind("listening http=", 0), 0u) << line;
+    const std::string port = line.substr(15);
+    EXPECT_FALSE(port.empty());
+    EXPECT_TRUE(std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) << line;
+    EXPECT_EQ(std::stoi(port), server.port());
     auto h = http->get("/healthz");
     EXPECT_EQ(h.status, 200);
     EXPECT_EQ(h.body["status"], "ok");
@@ -232,10 +238,11 @@ TEST(ServerFirstStart, CreatesAnAdminWithAOneTimePasswordOnlyOnce) {
     auto dir = makeTempDir("first");
     ServerProcess server;
     ASSERT_TRUE(server.start(dir)) << server.why();
-    std::smatch m;
     const std::string err = server.stderrText();
-    ASSERT_TRUE(std::regex_search(err, m, std::regex("one-time password: ([A-Za-z0-9]+)"))) << err;
-    const std::string password = m[1];
+    const std::string marker = "one-time password: ";
+    const auto at = err.find(marker);
+    ASSERT_NE(at, std::string::npos) << err;
+    const std::string password = err.substr(at + marker.size(), 24);
     {
         HttpClient http(server.port());
         EXPECT_FALSE(http.login("admin@localhost", password).empty());
