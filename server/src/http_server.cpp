@@ -2,10 +2,14 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 
 namespace mxr::server {
 namespace {
+
+constexpr int kListenBacklog = 1024;
 
 void sendJson(httplib::Response& res, int status, const Json& body) {
     res.status = status;
@@ -74,6 +78,7 @@ struct HttpServer::Impl {
     HttpOptions options;
     Logger log;
     httplib::Server server;
+    int listenFd = -1;
 
     // Runs fn with the authenticated principal, or answers 401.
     template <typename Fn>
@@ -199,6 +204,15 @@ HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger)
     s.set_write_timeout(o.writeTimeoutSeconds, 0);
     s.set_payload_max_length(o.maxBodyBytes);
     s.set_tcp_nodelay(true);
+    // cpp-httplib's own options also set SO_REUSEPORT, which would let a
+    // second server silently share the port; keep SO_REUSEADDR only, and
+    // remember the listening socket to widen its backlog after bind().
+    Impl* impl = m_impl.get();
+    s.set_socket_options([impl](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+        impl->listenFd = sock;
+    });
     m_impl->routes();
 }
 
@@ -213,6 +227,10 @@ Result<int> HttpServer::bind() {
     } else if (!m_impl->server.bind_to_port(o.host, port)) {
         return makeError(ErrorCode::kIo, strCat("could not bind ", o.host, ":", port));
     }
+    // The prebuilt library listens with a backlog of 5; with hundreds of
+    // clients connecting at once the kernel would drop SYNs and resets.
+    // listen() again on a listening socket only updates its backlog.
+    if (m_impl->listenFd >= 0) ::listen(m_impl->listenFd, kListenBacklog);
     return port;
 }
 

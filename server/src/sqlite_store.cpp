@@ -1,5 +1,6 @@
 #include "server/sqlite_store.h"
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -79,16 +80,47 @@ CREATE TABLE audit(
 )sql",
 };
 
-std::string linkTable(const EntitySpec& es, const FieldSpec& f) { return strCat(es.table, "_", f.name); }
+// SQL text is built on every call (it is the statement cache's key), so it
+// is concatenated directly: strCat's ostringstream showed up in profiles.
+std::string cat(std::initializer_list<std::string_view> parts) {
+    std::size_t n = 0;
+    for (auto p : parts) n += p.size();
+    std::string out;
+    out.reserve(n);
+    for (auto p : parts) out.append(p);
+    return out;
+}
+
+std::string linkTable(const EntitySpec& es, const FieldSpec& f) { return cat({es.table, "_", f.name}); }
 
 // "id, name, email, ..., created_at, updated_at": the stored scalar columns.
-std::string selectColumns(const EntitySpec& es, const std::string& prefix) {
-    std::string cols = prefix + "id";
+std::string buildColumns(const EntitySpec& es, std::string_view prefix) {
+    std::string cols = cat({prefix, "id"});
     for (const auto& f : es.fields) {
         if (f.type == FieldType::kIdList || f.hidden) continue;
-        cols += strCat(", ", prefix, f.name);
+        cols += cat({", ", prefix, f.name});
     }
-    return cols + strCat(", ", prefix, "created_at, ", prefix, "updated_at");
+    return cols + cat({", ", prefix, "created_at, ", prefix, "updated_at"});
+}
+
+// Per-entity SQL that never changes, computed once.
+struct EntitySql {
+    std::string columns, prefixedColumns, getById;
+};
+
+const EntitySql& entitySql(Entity e) {
+    static const auto table = [] {
+        std::array<EntitySql, std::size(kAllEntities)> t;
+        for (Entity entity : kAllEntities) {
+            const EntitySpec& es = spec(entity);
+            auto& s = t[static_cast<std::size_t>(entity)];
+            s.columns = buildColumns(es, "");
+            s.prefixedColumns = buildColumns(es, "t.");
+            s.getById = cat({"SELECT ", s.columns, " FROM ", es.table, " WHERE id=?"});
+        }
+        return t;
+    }();
+    return table[static_cast<std::size_t>(e)];
 }
 
 // Reads and writes records through one connection. Used by the writer (all
@@ -99,7 +131,7 @@ public:
 
     Result<std::optional<Json>> get(Entity entity, std::int64_t id) override {
         const EntitySpec& es = spec(entity);
-        MXR_TRY_ASSIGN(auto s, m_db.prepare(strCat("SELECT ", selectColumns(es, ""), " FROM ", es.table, " WHERE id=?")));
+        MXR_TRY_ASSIGN(auto s, m_db.prepare(entitySql(entity).getById));
         s->bind(1, id);
         MXR_TRY_ASSIGN(bool row, s->step());
         if (!row) return std::optional<Json>();
@@ -113,15 +145,14 @@ public:
         const EntitySpec& es = spec(entity);
         const FieldSpec* f = q.field.empty() ? nullptr : es.field(q.field);
         std::string sql;
+        const EntitySql& q0 = entitySql(entity);
         if (f && f->type == FieldType::kIdList) {
-            sql = strCat("SELECT ", selectColumns(es, "t."), " FROM ", es.table, " t JOIN ", linkTable(es, *f),
-                         " l ON l.owner_id=t.id WHERE l.person_id=?1 AND t.id>?2 ORDER BY t.id LIMIT ?3");
+            sql = cat({"SELECT ", q0.prefixedColumns, " FROM ", es.table, " t JOIN ", linkTable(es, *f),
+                       " l ON l.owner_id=t.id WHERE l.person_id=?1 AND t.id>?2 ORDER BY t.id LIMIT ?3"});
         } else if (f) {
-            sql = strCat("SELECT ", selectColumns(es, ""), " FROM ", es.table, " WHERE ", f->name,
-                         "=?1 AND id>?2 ORDER BY id LIMIT ?3");
+            sql = cat({"SELECT ", q0.columns, " FROM ", es.table, " WHERE ", f->name, "=?1 AND id>?2 ORDER BY id LIMIT ?3"});
         } else {
-            sql = strCat("SELECT ", selectColumns(es, ""), " FROM ", es.table,
-                         " WHERE ?1=?1 AND id>?2 ORDER BY id LIMIT ?3");
+            sql = cat({"SELECT ", q0.columns, " FROM ", es.table, " WHERE ?1=?1 AND id>?2 ORDER BY id LIMIT ?3"});
         }
         std::vector<Json> out;
         {
@@ -191,14 +222,14 @@ public:
         std::vector<const Json*> values;
         for (const auto& f : es.fields) {
             if (f.type == FieldType::kIdList || !fields.contains(f.name)) continue;
-            cols += strCat(f.name, ", ");
+            cols += cat({f.name, ", "});
             params += "?, ";
             values.push_back(&fields[std::string(f.name)]);
         }
         const std::string now = formatTimestamp(m_clock.nowUnix());
         {
-            MXR_TRY_ASSIGN(auto s, m_db.prepare(strCat("INSERT INTO ", es.table, "(", cols, "created_at, updated_at) VALUES(",
-                                                       params, "?, ?)")));
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"INSERT INTO ", es.table, "(", cols, "created_at, updated_at) VALUES(",
+                                                     params, "?, ?)"})));
             int i = 1;
             for (const Json* v : values) s->bindJson(i++, *v);
             s->bind(i++, now);
@@ -216,11 +247,11 @@ public:
         std::vector<const Json*> values;
         for (const auto& f : es.fields) {
             if (f.type == FieldType::kIdList || !fields.contains(f.name)) continue;
-            sets += strCat(f.name, "=?, ");
+            sets += cat({f.name, "=?, "});
             values.push_back(&fields[std::string(f.name)]);
         }
         {
-            MXR_TRY_ASSIGN(auto s, m_db.prepare(strCat("UPDATE ", es.table, " SET ", sets, "updated_at=? WHERE id=?")));
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"UPDATE ", es.table, " SET ", sets, "updated_at=? WHERE id=?"})));
             int i = 1;
             for (const Json* v : values) s->bindJson(i++, *v);
             s->bind(i++, formatTimestamp(m_clock.nowUnix()));
@@ -301,8 +332,8 @@ private:
     Result<void> fillLists(const EntitySpec& es, Json& record) {
         for (const auto& f : es.fields) {
             if (f.type != FieldType::kIdList) continue;
-            MXR_TRY_ASSIGN(auto s, m_db.prepare(strCat("SELECT person_id FROM ", linkTable(es, f),
-                                                       " WHERE owner_id=? ORDER BY person_id")));
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"SELECT person_id FROM ", linkTable(es, f),
+                                                     " WHERE owner_id=? ORDER BY person_id"})));
             s->bind(1, record["id"].get<std::int64_t>());
             Json ids = Json::array();
             for (;;) {
@@ -320,14 +351,14 @@ private:
             if (f.type != FieldType::kIdList || !fields.contains(f.name)) continue;
             const std::string table = linkTable(es, f);
             if (replace) {
-                MXR_TRY_ASSIGN(auto d, m_db.prepare(strCat("DELETE FROM ", table, " WHERE owner_id=?")));
+                MXR_TRY_ASSIGN(auto d, m_db.prepare(cat({"DELETE FROM ", table, " WHERE owner_id=?"})));
                 d->bind(1, id);
                 MXR_TRY(d->run());
             }
             const Json& ids = fields[std::string(f.name)];
             if (!ids.is_array()) continue;
             for (const auto& pid : ids) {
-                MXR_TRY_ASSIGN(auto s, m_db.prepare(strCat("INSERT OR IGNORE INTO ", table, "(owner_id, person_id) VALUES(?, ?)")));
+                MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"INSERT OR IGNORE INTO ", table, "(owner_id, person_id) VALUES(?, ?)"})));
                 s->bind(1, id);
                 s->bind(2, pid.get<std::int64_t>());
                 MXR_TRY(s->run());
@@ -380,23 +411,20 @@ public:
     }
 
     Result<std::string> integrityCheck() override {
-        return read([](ReadTx&) -> Result<Json> { return Json(); }).and_then([&](const Json&) -> Result<std::string> {
-            MXR_TRY_ASSIGN(std::unique_ptr<Db> db, borrowReader());
-            std::string report;
-            {
-                MXR_TRY_ASSIGN(auto s, db->prepare("PRAGMA integrity_check"));
-                for (;;) {
-                    auto row = s->step();
-                    if (!row) return tl::unexpected(row.error());
-                    if (!*row) break;
-                    if (!report.empty()) report += "\n";
-                    report += s->text(0);
-                }
+        MXR_TRY_ASSIGN(std::unique_ptr<Db> db, borrowReader());
+        auto report = [&]() -> Result<std::string> {
+            MXR_TRY_ASSIGN(auto s, db->prepare("PRAGMA integrity_check"));
+            std::string out;
+            for (;;) {
+                MXR_TRY_ASSIGN(bool row, s->step());
+                if (!row) return out;
+                if (!out.empty()) out += "\n";
+                out += s->text(0);
             }
-            std::lock_guard lock(m_poolMutex);
-            m_readers.push_back(std::move(db));
-            return report;
-        });
+        }();
+        std::lock_guard lock(m_poolMutex);
+        m_readers.push_back(std::move(db));
+        return report;
     }
 
     StoreStats stats() const override {

@@ -55,7 +55,10 @@ std::unique_ptr<httplib::Client> connect(const Options& o) {
 httplib::Headers auth(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
 std::string login(httplib::Client& c, const std::string& email, const std::string& password) {
-    auto r = c.Post("/api/v1/login", json{{"email", email}, {"password", password}}.dump(), "application/json");
+    const std::string body = json{{"email", email}, {"password", password}}.dump();
+    auto r = c.Post("/api/v1/login", body, "application/json");
+    // A connection the server closed between phases is retried once.
+    if (!r) r = c.Post("/api/v1/login", body, "application/json");
     if (!r || r->status != 200) {
         throw std::runtime_error("login failed for " + email + ": " + (r ? r->body : httplib::to_string(r.error())));
     }
@@ -114,11 +117,18 @@ PhaseResult runPhase(const Options& o, int clients, const std::vector<Account>& 
             t.emplace_back([&] {
                 for (int i = next++; i < clients; i = next++) {
                     conns[i] = connect(o);
-                    tokens[i] = login(*conns[i], accounts[i].email, password);
+                    try {
+                        tokens[i] = login(*conns[i], accounts[i].email, password);
+                    } catch (const std::exception& e) {
+                        std::fprintf(stderr, "mentorxr-loadgen: %s\n", e.what());
+                    }
                 }
             });
         }
         for (auto& x : t) x.join();
+    }
+    for (const auto& t : tokens) {
+        if (t.empty()) throw std::runtime_error("some clients could not log in");
     }
     std::vector<std::vector<double>> latencies(clients);
     std::vector<std::uint64_t> errors(clients, 0);
