@@ -132,9 +132,10 @@ ApiResult Handlers::runRead(const std::function<ApiResult(ReadTx&)>& fn) {
 }
 
 ApiResult Handlers::health() {
+    // A primary-key lookup proves the database answers without scanning.
     return runRead([](ReadTx& tx) -> ApiResult {
-        API_TRY_ASSIGN(auto n, lift(tx.countManagers()));
-        (void)n;
+        API_TRY_ASSIGN(auto none, lift(tx.get(Entity::kProgram, 0)));
+        (void)none;
         return Json{{"status", "ok"}};
     });
 }

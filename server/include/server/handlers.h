@@ -88,8 +88,9 @@ public:
     ApiResult health();
 
     // First start: when no program manager exists, creates one from
-    // "EMAIL:PASSWORD", or with a random password that is returned (to be
-    // printed once). Returns nullopt when nothing was created.
+    // "EMAIL:PASSWORD" (returns ""), or admin@localhost with a random
+    // password that is returned to be printed once. Returns nullopt when a
+    // program manager already exists (nothing is created).
     Result<std::optional<std::string>> bootstrapAdmin(const std::string& emailColonPassword);
 
 private:
