@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -107,14 +109,21 @@ int serve(int argc, char** argv) {
         log.error(port.error().describe());
         return 1;
     }
+    // A signal that lands before run() has started listening would be lost
+    // by a single stop(), so keep asking until run() has returned.
+    std::atomic<bool> done{false};
     std::thread signalThread([&] {
         int sig = 0;
         sigwait(&signals, &sig);
-        server.stop();
+        while (!done) {
+            server.stop();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
     });
     std::printf("listening http=%d\n", *port);
     std::fflush(stdout);
     auto ran = server.run();
+    done = true;
     // Wake the signal thread if the listener stopped on its own.
     pthread_kill(signalThread.native_handle(), SIGTERM);
     signalThread.join();

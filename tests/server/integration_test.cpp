@@ -196,6 +196,31 @@ TEST_F(ServerIntegration, BadInputTable) {
     EXPECT_EQ(server.stderrText().find("threw"), std::string::npos) << server.stderrText();
 }
 
+TEST_F(ServerIntegration, EveryRouteRefusesCallsWithoutAValidToken) {
+    auto p = makePair("u");
+    const std::string m = std::to_string(p.mentorship);
+    const std::vector<std::pair<std::string, std::string>> routes = {
+        {"GET", "/api/v1/people"}, {"POST", "/api/v1/people"}, {"GET", "/api/v1/people/1"},
+        {"PATCH", "/api/v1/people/1"}, {"DELETE", "/api/v1/people/1"}, {"GET", "/api/v1/programs"},
+        {"POST", "/api/v1/programs"}, {"GET", "/api/v1/mentorships/" + m}, {"PATCH", "/api/v1/mentorships/" + m},
+        {"DELETE", "/api/v1/mentorships/" + m}, {"GET", "/api/v1/goals?mentorship_id=" + m}, {"POST", "/api/v1/goals"},
+        {"POST", "/api/v1/milestones"}, {"POST", "/api/v1/sessions"}, {"POST", "/api/v1/feedback"},
+        {"GET", "/api/v1/export?format=json"}, {"GET", "/api/v1/audit"}, {"GET", "/api/v1/programs/1/attention"},
+    };
+    const std::string body = json{{"mentorship_id", p.mentorship}, {"title", "sneaky"}}.dump();
+    for (const std::string token : {"", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}) {
+        for (const auto& [method, path] : routes) {
+            auto r = http->call(method, path, body, token);
+            EXPECT_EQ(r.status, 401) << method << " " << path << ": " << r.raw;
+            EXPECT_EQ(r.body["error"]["code"], "unauthenticated") << method << " " << path;
+        }
+    }
+    // Nothing changed: the mentorship and the admin are as they were.
+    EXPECT_EQ(http->get("/api/v1/mentorships/" + m, admin).status, 200);
+    EXPECT_EQ(http->get("/api/v1/people/1", admin).body["email"], "admin@example.org");
+    EXPECT_TRUE(http->get("/api/v1/goals?mentorship_id=" + m, admin).body["items"].empty());
+}
+
 TEST_F(ServerIntegration, ConcurrentClientsAllGetTheirRecords) {
     auto p = makePair("c");
     constexpr int kThreads = 8, kEach = 25;
