@@ -226,8 +226,13 @@ ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body) 
                                          : entity == Entity::kMilestone ? "goal_id"
                                          : entity == Entity::kFeedback  ? "session_id"
                                                                         : "mentorship_id";
+    // The parent of a goal, milestone, session or feedback is checked by the
+    // walk up to its mentorship below; checking it here too would read the
+    // same rows twice inside the single writer.
+    Json otherRefs = fields;
+    if (entity != Entity::kProgram && entity != Entity::kMentorship) otherRefs.erase(std::string(parentField));
     return runWrite([&](WriteTx& tx) -> ApiResult {
-        if (auto refs = checkReferences(tx, entity, fields); !refs) return tl::unexpected(refs.error());
+        if (auto refs = checkReferences(tx, entity, otherRefs); !refs) return tl::unexpected(refs.error());
         if (entity == Entity::kMentorship) {
             API_TRY_ASSIGN(bool manages, managesProgram(tx, p, fields["program_id"].get<std::int64_t>()));
             if (!manages) return tl::unexpected(forbidden("only the program's managers create its mentorships"));
@@ -235,12 +240,15 @@ ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body) 
             Json probe = fields;
             probe["id"] = 0;
             API_TRY_ASSIGN(auto m, owningMentorship(tx, entity, probe));
-            if (!m) return tl::unexpected(badRequest(std::string(parentField), "the parent record is gone"));
+            const auto noParent = [&] {
+                return badRequest(std::string(parentField),
+                                  strCat(parentField, ": no ", parentField.substr(0, parentField.size() - 3),
+                                         " with id ", fields[std::string(parentField)].dump()));
+            };
+            if (!m) return tl::unexpected(noParent());
             API_TRY_ASSIGN(auto rel, relationTo(tx, p, *m));
-            if (!rel.member && !rel.manager) {
-                return tl::unexpected(badRequest(std::string(parentField),
-                                                 strCat(parentField, ": no such record")));
-            }
+            // A parent the caller may not see is reported exactly like a missing one.
+            if (!rel.member && !rel.manager) return tl::unexpected(noParent());
             if (!rel.member) {
                 return tl::unexpected(forbidden(strCat("only the mentorship's mentors and mentees create ",
                                                        spec(entity).plural)));

@@ -36,6 +36,7 @@ int serve(int argc, char** argv) {
     double tokenTtlHours = 12;
     HttpOptions http;
     HandlerOptions handlerOptions;
+    std::size_t maxBatch = 1024;
     app.add_option("--data", dataDir, "folder holding mentorxr.db")->capture_default_str();
     app.add_option("--http-port", http.port, "HTTP port; 0 binds a free one")->capture_default_str();
     app.add_option("--http-host", http.host, "address to listen on")->capture_default_str();
@@ -45,6 +46,8 @@ int serve(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--keep-alive-seconds", http.keepAliveTimeoutSeconds, "idle keep-alive timeout")
         ->check(CLI::Range(1, 3600))->capture_default_str();
+    app.add_option("--group-commit-max", maxBatch, "most writes in one group commit")
+        ->check(CLI::Range(1, 65536))->capture_default_str();
     app.add_option("--init-admin", initAdmin, "EMAIL:PASSWORD of the first program manager (only if none exists)");
     app.add_option("--password-hash-cost", hashCost,
                    "argon2id cost: production (sodium INTERACTIVE) or test (minimum; tests and benchmarks only)")
@@ -85,7 +88,7 @@ int serve(int argc, char** argv) {
 
     SystemWallClock wallClock;
     SteadyClock steadyClock;
-    auto store = openSqliteStore(SqliteStoreOptions{dataDir + "/mentorxr.db", "", 1024, 16384}, wallClock,
+    auto store = openSqliteStore(SqliteStoreOptions{dataDir + "/mentorxr.db", "", maxBatch, 16384}, wallClock,
                                  log.child("store"));
     if (!store) {
         log.error(strCat("cannot open the records store: ", store.error().describe()));
