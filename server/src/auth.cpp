@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "engine/core/log.h"
 
 namespace mxr::server {
@@ -42,6 +44,12 @@ void PasswordHasher::acquire() {
     std::unique_lock lock(m_mutex);
     m_cv.wait(lock, [&] { return m_running < m_maxConcurrent; });
     ++m_running;
+    m_peak = std::max(m_peak, m_running);
+}
+
+int PasswordHasher::peakConcurrent() const {
+    std::lock_guard lock(m_mutex);
+    return m_peak;
 }
 
 void PasswordHasher::release() {

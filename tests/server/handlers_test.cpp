@@ -1,5 +1,7 @@
 // Handler behaviour beyond access: login throttling, token expiry, erasure,
 // relationship monitoring, export and the audit log.
+#include <thread>
+
 #include "test_env.h"
 
 namespace mxr::server::test {
@@ -53,6 +55,29 @@ TEST(Login, UnknownAccountsAndBadBodiesAnswerWithoutSayingWhichPartWasWrong) {
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().status, 400);
     EXPECT_EQ(bad.error().field, "email");
+}
+
+TEST(PasswordHashing, RunsAtMostTheConfiguredNumberAtOnceAndVerifies) {
+    ASSERT_TRUE(PasswordHasher::initSodium());
+    PasswordHasher hasher(HashCost::kTest, 2);
+    std::vector<std::string> hashes(12);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        threads.emplace_back([&, i] {
+            auto h = hasher.hash("password-" + std::to_string(i));
+            ASSERT_TRUE(h);
+            hashes[i] = *h;
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_LE(hasher.peakConcurrent(), 2);
+    EXPECT_GE(hasher.peakConcurrent(), 1);
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        EXPECT_EQ(hashes[i].rfind("$argon2id$", 0), 0u) << hashes[i];
+        EXPECT_TRUE(hasher.verify(hashes[i], "password-" + std::to_string(i)));
+        EXPECT_FALSE(hasher.verify(hashes[i], "password-x"));
+    }
+    EXPECT_FALSE(hasher.verify("not a hash", "password-0"));
 }
 
 TEST(Tokens, ExpireAndAreStoredOnlyHashed) {

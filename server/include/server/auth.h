@@ -37,6 +37,8 @@ public:
     // Burns the same time as a real verify; used for unknown accounts so the
     // answer time does not reveal which emails exist.
     void verifyDummy(std::string_view password);
+    // The most hashes that ever ran at once (never above maxConcurrent).
+    int peakConcurrent() const;
 
 private:
     void acquire();
@@ -45,7 +47,8 @@ private:
     HashCost m_cost;
     int m_maxConcurrent;
     int m_running = 0;
-    std::mutex m_mutex;
+    int m_peak = 0;
+    mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     std::string m_dummyHash;
 };
