@@ -1,6 +1,7 @@
 // mentorxr-server: parse arguments, open the store, serve HTTP until
 // SIGINT/SIGTERM. Prints "listening http=PORT" on stdout once ready.
 #include <pthread.h>
+#include <sys/stat.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -65,6 +66,8 @@ int serve(int argc, char** argv) {
     }
     handlerOptions.tokenTtlSeconds = static_cast<std::int64_t>(tokenTtlHours * 3600);
 
+    // The database holds password hashes and personal data: owner-only files.
+    ::umask(077);
     auto sink = std::make_shared<StderrSink>();
     Logger log(sink, "server");
     std::error_code ec;
