@@ -52,6 +52,7 @@ TEST(CrashRecovery, EveryAcknowledgedRecordSurvivesKillNine) {
     for (int round = 0; round < 2; ++round) {
         std::atomic<bool> stop{false};
         std::atomic<int> acks{0};
+        std::atomic<int> finished{0};
         std::vector<std::thread> writers;
         for (int t = 0; t < 8; ++t) {
             writers.emplace_back([&, t] {
@@ -69,10 +70,12 @@ TEST(CrashRecovery, EveryAcknowledgedRecordSurvivesKillNine) {
                         break;
                     }
                 }
+                ++finished;
             });
         }
         // Kill mid-stream once enough writes are acknowledged (a count, not a time).
-        while (acks < 300) std::this_thread::yield();
+        while (acks < 300 && finished == 0) std::this_thread::yield();
+        EXPECT_GE(acks.load(), 300) << "a writer stopped before the kill";
         server.kill9();
         stop = true;
         for (auto& w : writers) w.join();
