@@ -1,5 +1,6 @@
 // Handler behaviour beyond access: login throttling, token expiry, erasure,
 // relationship monitoring, export and the audit log.
+#include <algorithm>
 #include <thread>
 
 #include "test_env.h"
@@ -99,6 +100,50 @@ TEST(Tokens, ExpireAndAreStoredOnlyHashed) {
     auto expired = env.handlers->authenticate("Bearer " + token);
     ASSERT_FALSE(expired);
     EXPECT_EQ(expired.error().status, 401);
+}
+
+TEST(Profile, PasswordChangeRevokesTokensAndTheNewPasswordWorks) {
+    TestEnv env("password");
+    const auto admin = env.bootstrap();
+    const auto id = env.person(admin, "pat", {"mentee"});
+    auto login = env.handlers->login(Json{{"email", "pat@example.org"}, {"password", "pat-password"}}, "1.1.1.1");
+    ASSERT_TRUE(login);
+    const std::string oldToken = (*login)["token"];
+    auto me = env.handlers->authenticate("Bearer " + oldToken);
+    ASSERT_TRUE(me);
+    auto tooShort = env.handlers->update(*me, Entity::kPerson, id, Json{{"password", "short"}});
+    ASSERT_FALSE(tooShort);
+    EXPECT_EQ(tooShort.error().field, "password");
+    ASSERT_TRUE(env.handlers->update(*me, Entity::kPerson, id, Json{{"password", "a-new-long-password"}, {"time_zone", "UTC"}}));
+    EXPECT_FALSE(env.handlers->authenticate("Bearer " + oldToken));
+    EXPECT_FALSE(env.handlers->login(Json{{"email", "pat@example.org"}, {"password", "pat-password"}}, "1.1.1.1"));
+    EXPECT_TRUE(env.handlers->login(Json{{"email", "pat@example.org"}, {"password", "a-new-long-password"}}, "1.1.1.1"));
+    // The audit names the password change without any value.
+    auto audit = env.handlers->auditLog(admin, {{"limit", "1000"}});
+    ASSERT_TRUE(audit);
+    const auto& last = (*audit)["items"].back();
+    EXPECT_EQ(last["action"], "update");
+    EXPECT_EQ(last["entity_id"], id);
+    EXPECT_NE(std::find(last["fields"].begin(), last["fields"].end(), "password"), last["fields"].end());
+    EXPECT_EQ(audit->dump().find("a-new-long-password"), std::string::npos);
+}
+
+TEST(Lists, PageThroughWithAfterAndLimit) {
+    TestEnv env("pages");
+    const auto admin = env.bootstrap();
+    for (int i = 0; i < 7; ++i) env.person(admin, "p" + std::to_string(i), {"mentee"});
+    std::vector<std::int64_t> seen;
+    std::string after = "0";
+    for (int guard = 0; guard < 10; ++guard) {
+        auto page = env.handlers->list(admin, Entity::kPerson, {{"limit", "3"}, {"after", after}});
+        ASSERT_TRUE(page);
+        for (const auto& r : (*page)["items"]) seen.push_back(r["id"]);
+        if (!page->contains("next_after")) break;
+        after = std::to_string((*page)["next_after"].get<std::int64_t>());
+    }
+    ASSERT_EQ(seen.size(), 8u);  // the admin and seven people, each once, in order
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+    EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());
 }
 
 TEST(Erase, RemovesPersonalDataKeepsAggregatesAndAuditHasNoPersonalData) {
