@@ -1,0 +1,111 @@
+#pragma once
+// The handler layer: every operation of the session server as a plain C++
+// call taking an authenticated principal and a JSON request, returning JSON
+// or an ApiError. The HTTP binding (http_server.h) and, later, the ENet room
+// host call these same functions; neither adds rules of its own.
+//
+// Access (enforced here, never trusted from a client):
+//  - program managers create people and programs, manage the programs they
+//    are managers of (their mentorships, and read-only their goals,
+//    milestones, sessions and all feedback), read the audit log and export;
+//  - mentors and mentees read their own mentorships and create, read, change
+//    and delete those mentorships' goals, milestones and sessions; they read
+//    feedback of visibility "pair", and feedback they wrote; only its author
+//    changes or deletes feedback;
+//  - records a principal may not read answer 404, as if absent; records they
+//    may read but not change answer 403.
+//
+// Thread: thread-safe; call from any number of threads at once. Handlers
+// keep no mutable state of their own (the store, hasher and limiter are
+// thread-safe).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/core/log.h"
+#include "server/auth.h"
+#include "server/schema.h"
+#include "server/store.h"
+#include "server/time_util.h"
+
+namespace mxr::server {
+
+struct Principal {
+    std::int64_t personId = 0;
+    bool mentor = false;
+    bool mentee = false;
+    bool manager = false;  // holds the program_manager role
+};
+
+// status follows HTTP (400, 401, 403, 404, 409, 413, 429, 503, 500) so every
+// transport can report it; field names the offending input ("" if none).
+struct ApiError {
+    int status = 500;
+    std::string code;  // invalid_argument, unauthenticated, forbidden, not_found, conflict, rate_limited, unavailable, internal
+    std::string field;
+    std::string message;
+    std::int64_t retryAfter = 0;  // seconds, for 429
+    Json toJson() const;
+};
+
+using ApiResult = tl::expected<Json, ApiError>;
+using Params = std::map<std::string, std::string>;  // query parameters
+
+struct HandlerOptions {
+    std::int64_t tokenTtlSeconds = 12 * 3600;
+    int attentionDays = 21;          // no held session for this long needs attention
+    double ratingDropThreshold = 0.5;  // recent average this far below the earlier one
+    std::size_t minPasswordLength = 10;
+};
+
+class Handlers {
+public:
+    Handlers(Store& store, PasswordHasher& hasher, LoginLimiter& limiter, const WallClock& clock,
+             HandlerOptions options, Logger logger);
+
+    // {"email", "password"} -> {"token", "expires_at", "person_id"}.
+    ApiResult login(const Json& body, const std::string& address);
+    // "Bearer <token>" (the Authorization header value) -> who is calling.
+    tl::expected<Principal, ApiError> authenticate(std::string_view authorization);
+
+    // CRUD. create/update bodies follow schema.h; a person may also carry
+    // "password". remove() on a person erases their personal data.
+    ApiResult create(const Principal& p, Entity entity, const Json& body);
+    ApiResult get(const Principal& p, Entity entity, std::int64_t id);
+    ApiResult list(const Principal& p, Entity entity, const Params& params);
+    ApiResult update(const Principal& p, Entity entity, std::int64_t id, const Json& body);
+    ApiResult remove(const Principal& p, Entity entity, std::int64_t id);
+
+    // Program managers: everything in their programs. format "json" gives an
+    // object, "csv" a JSON string holding the CSV text.
+    ApiResult exportData(const Principal& p, const Params& params);
+    // Program managers of that program: mentorships that need attention.
+    ApiResult attention(const Principal& p, std::int64_t programId, const Params& params);
+    // Program managers: the audit log, oldest first (?after=ID&limit=N).
+    ApiResult auditLog(const Principal& p, const Params& params);
+    ApiResult health();
+
+    // First start: when no program manager exists, creates one from
+    // "EMAIL:PASSWORD" (returns ""), or admin@localhost with a random
+    // password that is returned to be printed once. Returns nullopt when a
+    // program manager already exists (nothing is created).
+    Result<std::optional<std::string>> bootstrapAdmin(const std::string& emailColonPassword);
+
+private:
+    ApiResult createPerson(const Principal& p, Json body);
+    ApiResult updatePerson(const Principal& p, std::int64_t id, Json body);
+    ApiResult erasePerson(const Principal& p, std::int64_t id);
+    ApiResult runWrite(const std::function<ApiResult(WriteTx&)>& fn);
+    ApiResult runRead(const std::function<ApiResult(ReadTx&)>& fn);
+
+    Store& m_store;
+    PasswordHasher& m_hasher;
+    LoginLimiter& m_limiter;
+    const WallClock& m_clock;
+    HandlerOptions m_options;
+    Logger m_log;
+};
+
+}  // namespace mxr::server

@@ -1,0 +1,86 @@
+#pragma once
+// The record model: one descriptor per entity lists its fields, their types
+// and limits. Validation, the SQLite store, the HTTP API and the export all
+// read these descriptors, so a limit is stated once (and documented in
+// server/README.md).
+//
+// Thread: everything here is immutable after static initialisation of
+// constant tables; safe from any thread.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+namespace mxr::server {
+
+using Json = nlohmann::json;
+
+enum class Entity : std::uint8_t { kPerson, kProgram, kMentorship, kGoal, kMilestone, kSession, kFeedback };
+inline constexpr Entity kAllEntities[] = {Entity::kPerson, Entity::kProgram, Entity::kMentorship, Entity::kGoal,
+                                          Entity::kMilestone, Entity::kSession, Entity::kFeedback};
+
+enum class FieldType : std::uint8_t {
+    kText,        // UTF-8 string, at most maxLength bytes
+    kEmail,       // text with one '@', lower-cased on input
+    kInt,         // integer in [min, max]
+    kEnum,        // one of values
+    kDate,        // "YYYY-MM-DD", a real calendar date
+    kTimestamp,   // "YYYY-MM-DDTHH:MM:SSZ" (UTC), a real instant
+    kStringList,  // array of at most max strings of at most maxLength bytes (of values, when given)
+    kIdList,      // array of at most max ids of ref (stored in a link table)
+    kRef,         // id of an existing ref record
+};
+
+struct FieldSpec {
+    std::string_view name;
+    FieldType type = FieldType::kText;
+    bool required = false;        // must be present on create
+    bool clientWritable = true;   // false: set by the server only (author_id, password_hash)
+    bool immutable = false;       // may not change after create
+    bool hidden = false;          // never returned (password_hash)
+    bool personalData = false;    // cleared when the person is erased
+    std::size_t maxLength = 0;    // kText/kEmail/kStringList items
+    std::int64_t min = 0;         // kInt
+    std::int64_t max = 0;         // kInt: upper bound; lists: most items
+    std::span<const std::string_view> values{};  // kEnum, kStringList (when non-empty)
+    Entity ref = Entity::kPerson; // kRef, kIdList
+    std::string_view defaultValue{};  // kEnum/kInt default on create ("" = none)
+};
+
+struct EntitySpec {
+    Entity entity;
+    std::string_view name;    // "goal"
+    std::string_view plural;  // "goals": URL segment
+    std::string_view table;   // SQL table
+    std::span<const FieldSpec> fields;
+
+    const FieldSpec* field(std::string_view fieldName) const;
+};
+
+const EntitySpec& spec(Entity entity);
+std::optional<Entity> entityFromPlural(std::string_view plural);
+
+// A validation failure that names the offending field ("" when the body as a
+// whole is wrong).
+struct FieldError {
+    std::string field;
+    std::string message;
+};
+
+// Validates a create (isCreate) or partial-update body against the entity's
+// descriptor and returns the normalised fields (emails lower-cased, defaults
+// filled on create). Rejects unknown fields, server-only fields, immutable
+// fields on update, wrong types, out-of-range values, over-long strings and
+// impossible dates. Ids in kRef/kIdList are checked for shape only; the
+// caller checks they exist.
+tl::expected<Json, FieldError> validateFields(Entity entity, const Json& body, bool isCreate);
+
+// Cross-field rules on a whole (merged) record, e.g. ended_at >= started_at,
+// an ended mentorship has an end_reason. Returns the first violation.
+std::optional<FieldError> checkInvariants(Entity entity, const Json& record);
+
+}  // namespace mxr::server

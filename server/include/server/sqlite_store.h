@@ -1,0 +1,35 @@
+#pragma once
+// The embedded SQLite implementation of Store (store.h).
+//
+// One database file, WAL mode, synchronous=FULL, foreign keys on. Numbered
+// migrations (schema_migrations table) run in open(). One writer thread owns
+// the write connection and groups queued writes into one transaction per
+// commit; readers borrow a connection from a pool (one per concurrent
+// reader), so WAL lets them read while the writer commits.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "engine/core/log.h"
+#include "engine/core/result.h"
+#include "server/store.h"
+#include "server/time_util.h"
+
+namespace mxr::server {
+
+struct SqliteStoreOptions {
+    std::string path;            // database file; created when absent
+    std::string vfs;             // "" = SQLite's default VFS (tests pass a counting shim)
+    std::size_t maxBatch = 1024; // most writes in one group commit
+    std::size_t maxQueue = 16384;// writes waiting beyond this fail with kLimit
+};
+
+// Opens (creating and migrating) the database and starts the writer thread.
+// The WallClock stamps created_at/updated_at and must outlive the store.
+Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& options, const WallClock& clock,
+                                               Logger logger);
+
+// The schema version open() migrates to.
+int sqliteSchemaVersion();
+
+}  // namespace mxr::server

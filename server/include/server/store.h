@@ -1,0 +1,109 @@
+#pragma once
+// The records store: the one place records are read and written.
+//
+// Contract (any implementation: SQLite now, PostgreSQL later):
+//  - write(fn) runs fn inside the store's single writer, in a transaction
+//    shared with other concurrent writes (group commit). If fn returns an
+//    error, everything fn wrote is rolled back (a savepoint per call) and the
+//    error is returned: never a partial write. write() returns only after the
+//    group's commit is durable on disk (SQLite: WAL fsynced,
+//    synchronous=FULL); a returned value is an acknowledged record.
+//  - read(fn) runs fn against a consistent snapshot of committed data.
+//  - Records travel as JSON objects shaped by the entity descriptors in
+//    schema.h: {"id", <fields>..., "created_at", "updated_at"}; hidden fields
+//    (password_hash) are only returned by credentials().
+//
+// Thread: Store is thread-safe; call write()/read() from any thread. The Tx
+// objects handed to fn are valid only during that call, on that thread.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/core/result.h"
+#include "server/schema.h"
+
+namespace mxr::server {
+
+struct ListQuery {
+    std::string field;      // "" = all; a kRef field or a kIdList field ("mentors" contains value)
+    std::int64_t value = 0;
+    std::int64_t afterId = 0;  // keyset pagination: ids greater than this
+    int limit = 100;
+};
+
+struct Credentials {
+    std::int64_t personId = 0;
+    std::string passwordHash;  // "" when the person has no password (or was erased)
+    Json roles;
+};
+
+struct TokenRecord {
+    std::int64_t personId = 0;
+    std::int64_t expiresAt = 0;  // Unix seconds
+};
+
+// One audit row: who did what to which record, when. `fields` names the
+// fields written, never their values, so the log holds no personal data.
+struct AuditEvent {
+    std::int64_t id = 0;
+    std::int64_t at = 0;        // Unix seconds
+    std::int64_t actorId = 0;   // 0 = the server itself
+    std::string action;         // create, update, delete, erase, bootstrap
+    std::string entity;
+    std::int64_t entityId = 0;
+    std::vector<std::string> fields;
+};
+
+class ReadTx {
+public:
+    virtual ~ReadTx() = default;
+    // nullopt when absent (kNotFound is not used for a plain lookup).
+    virtual Result<std::optional<Json>> get(Entity entity, std::int64_t id) = 0;
+    virtual Result<std::vector<Json>> list(Entity entity, const ListQuery& query) = 0;
+    virtual Result<std::optional<Credentials>> credentials(const std::string& email) = 0;
+    virtual Result<std::optional<TokenRecord>> token(const std::string& tokenHash) = 0;
+    virtual Result<std::vector<AuditEvent>> audit(std::int64_t afterId, int limit) = 0;
+    // Number of people holding the program_manager role who are not erased.
+    virtual Result<std::int64_t> countManagers() = 0;
+};
+
+class WriteTx : public ReadTx {
+public:
+    // fields: validated, normalised fields (schema.h); returns the new id.
+    // Errors: kConflict (unique email), kInvalidArgument (dangling reference).
+    virtual Result<std::int64_t> insert(Entity entity, const Json& fields) = 0;
+    // Sets only the given fields (null clears); kNotFound when absent.
+    virtual Result<void> update(Entity entity, std::int64_t id, const Json& fields) = 0;
+    // Removes the record and what hangs under it (a goal's milestones, a
+    // session's feedback); kNotFound when absent.
+    virtual Result<void> remove(Entity entity, std::int64_t id) = 0;
+    virtual Result<void> putToken(const std::string& tokenHash, const TokenRecord& record) = 0;
+    virtual Result<void> deleteTokens(std::int64_t personId) = 0;
+    // Blanks the personal-data fields of every record the person wrote
+    // (feedback text), keeping ratings and ids.
+    virtual Result<void> eraseAuthoredText(std::int64_t personId) = 0;
+    virtual Result<void> appendAudit(const AuditEvent& event) = 0;
+};
+
+using WriteFn = std::function<Result<Json>(WriteTx&)>;
+using ReadFn = std::function<Result<Json>(ReadTx&)>;
+
+struct StoreStats {
+    std::uint64_t writes = 0;   // write() calls committed or rolled back
+    std::uint64_t commits = 0;  // group commits
+    std::uint64_t pending = 0;  // writes queued, not yet picked up by the writer
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+    virtual Result<Json> write(WriteFn fn) = 0;
+    virtual Result<Json> read(ReadFn fn) = 0;
+    // "ok" when the database is sound, otherwise the checker's report.
+    virtual Result<std::string> integrityCheck() = 0;
+    virtual StoreStats stats() const = 0;
+};
+
+}  // namespace mxr::server

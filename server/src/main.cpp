@@ -1,0 +1,153 @@
+// mentorxr-server: parse arguments, open the store, serve HTTP until
+// SIGINT/SIGTERM. Prints "listening http=PORT" on stdout once ready.
+#include <pthread.h>
+#include <sys/stat.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "server/auth.h"
+#include "server/handlers.h"
+#include "server/http_server.h"
+#include "server/sqlite_store.h"
+
+namespace {
+
+std::string defaultDataDir() {
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/mentorxr";
+    if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/share/mentorxr";
+    return "mentorxr-data";
+}
+
+int serve(int argc, char** argv) {
+    using namespace mxr;
+    using namespace mxr::server;
+    CLI::App app{"MentorXR session server"};
+    std::string dataDir = defaultDataDir();
+    std::string initAdmin;
+    std::string hashCost = "production";
+    int hashConcurrency = 2;
+    double tokenTtlHours = 12;
+    HttpOptions http;
+    HandlerOptions handlerOptions;
+    std::size_t maxBatch = 1024;
+    app.add_option("--data", dataDir, "folder holding mentorxr.db")->capture_default_str();
+    app.add_option("--http-port", http.port, "HTTP port; 0 binds a free one")->capture_default_str();
+    app.add_option("--http-host", http.host, "address to listen on")->capture_default_str();
+    app.add_option("--http-workers", http.workers, "HTTP worker threads (one per open connection)")
+        ->check(CLI::Range(1, 4096))->capture_default_str();
+    app.add_option("--max-body-bytes", http.maxBodyBytes, "largest request body")->check(CLI::Range(1024, 16 << 20))
+        ->capture_default_str();
+    app.add_option("--keep-alive-seconds", http.keepAliveTimeoutSeconds, "idle keep-alive timeout")
+        ->check(CLI::Range(1, 3600))->capture_default_str();
+    app.add_option("--group-commit-max", maxBatch, "most writes in one group commit")
+        ->check(CLI::Range(1, 65536))->capture_default_str();
+    app.add_option("--init-admin", initAdmin, "EMAIL:PASSWORD of the first program manager (only if none exists)");
+    app.add_option("--password-hash-cost", hashCost,
+                   "argon2id cost: production (sodium INTERACTIVE) or test (minimum; tests and benchmarks only)")
+        ->check(CLI::IsMember({"production", "test"}))->capture_default_str();
+    app.add_option("--hash-concurrency", hashConcurrency, "password hashes computed at once")
+        ->check(CLI::Range(1, 64))->capture_default_str();
+    app.add_option("--token-ttl-hours", tokenTtlHours, "bearer token lifetime")->check(CLI::Range(0.01, 24.0 * 365))
+        ->capture_default_str();
+    app.add_option("--attention-days", handlerOptions.attentionDays, "days without a held session before a pair needs attention")
+        ->check(CLI::Range(1, 3650))->capture_default_str();
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    handlerOptions.tokenTtlSeconds = static_cast<std::int64_t>(tokenTtlHours * 3600);
+
+    // The database holds password hashes and personal data: owner-only files.
+    ::umask(077);
+    auto sink = std::make_shared<StderrSink>();
+    Logger log(sink, "server");
+    std::error_code ec;
+    std::filesystem::create_directories(dataDir, ec);
+    if (ec) {
+        log.error(strCat("cannot create the data folder ", dataDir, ": ", ec.message()));
+        return 1;
+    }
+    if (auto s = PasswordHasher::initSodium(); !s) {
+        log.error(s.error().describe());
+        return 1;
+    }
+
+    // Signals go to one waiting thread, never to an arbitrary worker.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    SystemWallClock wallClock;
+    SteadyClock steadyClock;
+    auto store = openSqliteStore(SqliteStoreOptions{dataDir + "/mentorxr.db", "", maxBatch, 16384}, wallClock,
+                                 log.child("store"));
+    if (!store) {
+        log.error(strCat("cannot open the records store: ", store.error().describe()));
+        return 1;
+    }
+    PasswordHasher hasher(hashCost == "test" ? HashCost::kTest : HashCost::kProduction, hashConcurrency);
+    LoginLimiter limiter(steadyClock, LoginLimits{});
+    Handlers handlers(**store, hasher, limiter, wallClock, handlerOptions, log.child("handlers"));
+    auto admin = handlers.bootstrapAdmin(initAdmin);
+    if (!admin) {
+        log.error(admin.error().describe());
+        return 1;
+    }
+    if (admin->has_value() && !(*admin)->empty()) {
+        std::fprintf(stderr, "first program manager: admin@localhost, one-time password: %s (shown only now)\n",
+                     (*admin)->c_str());
+    }
+    HttpServer server(handlers, http, log.child("http"));
+    auto port = server.bind();
+    if (!port) {
+        log.error(port.error().describe());
+        return 1;
+    }
+    // A signal that lands before run() has started listening would be lost
+    // by a single stop(), so keep asking until run() has returned.
+    std::atomic<bool> done{false};
+    std::thread signalThread([&] {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        while (!done) {
+            server.stop();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    std::printf("listening http=%d\n", *port);
+    std::fflush(stdout);
+    auto ran = server.run();
+    done = true;
+    // Wake the signal thread if the listener stopped on its own.
+    pthread_kill(signalThread.native_handle(), SIGTERM);
+    signalThread.join();
+    if (!ran) {
+        log.error(ran.error().describe());
+        return 1;
+    }
+    log.info("stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return serve(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "mentorxr-server: fatal: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,223 @@
+// Program-level reads: attention list, export and the audit log.
+#include <algorithm>
+#include <numeric>
+
+#include "access.h"
+
+namespace mxr::server {
+namespace {
+
+template <typename T>
+tl::expected<T, ApiError> lift(Result<T> r) {
+    if (!r) return tl::unexpected(fromStoreError(r.error()));
+    return std::move(*r);
+}
+
+#define API_TRY_ASSIGN(lhs, expr) API_TRY_ASSIGN_IMPL_(MXR_TRY_CAT_(api_tmp_, __LINE__), lhs, expr)
+#define API_TRY_ASSIGN_IMPL_(tmp, lhs, expr)                  \
+    auto tmp = (expr);                                        \
+    if (!tmp) return tl::unexpected(std::move(tmp).error()); \
+    lhs = std::move(*tmp)
+
+// Every record of entity whose ListQuery field equals value (all pages).
+tl::expected<std::vector<Json>, ApiError> listAll(ReadTx& tx, Entity entity, const std::string& field,
+                                                  std::int64_t value) {
+    std::vector<Json> out;
+    std::int64_t after = 0;
+    for (;;) {
+        API_TRY_ASSIGN(auto page, lift(tx.list(entity, ListQuery{field, value, after, 1000})));
+        const bool more = page.size() == 1000;
+        for (auto& r : page) out.push_back(std::move(r));
+        if (!more) break;
+        after = out.back()["id"].get<std::int64_t>();
+    }
+    return out;
+}
+
+std::string str(const Json& v) { return v.is_string() ? v.get<std::string>() : std::string(); }
+
+double meanRating(const Json& f) {
+    return (f["rating_goal_progress"].get<double>() + f["rating_communication"].get<double>() +
+            f["rating_trust_respect"].get<double>() + f["rating_usefulness"].get<double>()) /
+           4.0;
+}
+
+std::string csvCell(const Json& v) {
+    std::string s = v.is_null() ? "" : v.is_string() ? v.get<std::string>() : v.dump();
+    // Cells that a spreadsheet would run as a formula are prefixed with '.
+    if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') && !v.is_number()) s = "'" + s;
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+ApiResult Handlers::attention(const Principal& p, std::int64_t programId, const Params& params) {
+    int days = m_options.attentionDays;
+    if (auto it = params.find("days"); it != params.end()) {
+        const auto& s = it->second;
+        if (s.empty() || s.size() > 4 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+            std::stoi(s) < 1) {
+            return tl::unexpected(badRequest("days", "days must be an integer from 1 to 9999"));
+        }
+        days = std::stoi(s);
+    }
+    const std::int64_t now = m_clock.nowUnix();
+    const std::int64_t today = now >= 0 ? now / 86400 : (now - 86399) / 86400;
+    return runRead([&](ReadTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(bool manages, managesProgram(tx, p, programId));
+        if (!manages) return tl::unexpected(notFound("", strCat("no program with id ", programId)));
+        API_TRY_ASSIGN(auto mentorships, listAll(tx, Entity::kMentorship, "program_id", programId));
+        Json flagged = Json::array();
+        for (const auto& m : mentorships) {
+            const std::string status = str(m["status"]);
+            if (status != "active" && status != "paused") continue;
+            const std::int64_t mid = m["id"].get<std::int64_t>();
+            Json reasons = Json::array();
+
+            API_TRY_ASSIGN(auto sessions, listAll(tx, Entity::kSession, "mentorship_id", mid));
+            std::int64_t lastHeld = -1;
+            for (const auto& s : sessions) {
+                if (s["started_at"].is_null()) continue;
+                const auto t = parseTimestamp(str(s["ended_at"].is_null() ? s["started_at"] : s["ended_at"]));
+                if (t) lastHeld = std::max(lastHeld, *t);
+            }
+            const std::int64_t since = lastHeld >= 0 ? lastHeld : parseTimestamp(str(m["created_at"])).value_or(now);
+            if (now - since > static_cast<std::int64_t>(days) * 86400) {
+                reasons.push_back({{"kind", "no_recent_session"},
+                                   {"last_held_at", lastHeld >= 0 ? Json(formatTimestamp(lastHeld)) : Json(nullptr)},
+                                   {"days_without", (now - since) / 86400}});
+            }
+
+            // Ratings in the order the sessions happened: the latest three
+            // against the three before them.
+            std::vector<std::pair<std::string, double>> ratings;
+            for (const auto& s : sessions) {
+                API_TRY_ASSIGN(auto fb, listAll(tx, Entity::kFeedback, "session_id", s["id"].get<std::int64_t>()));
+                const std::string when = str(s["started_at"].is_null() ? s["scheduled_at"] : s["started_at"]);
+                for (const auto& f : fb) ratings.emplace_back(when + str(f["created_at"]), meanRating(f));
+            }
+            std::stable_sort(ratings.begin(), ratings.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            if (ratings.size() >= 4) {
+                const std::size_t k = std::min<std::size_t>(3, ratings.size() / 2);
+                auto avg = [&](std::size_t from, std::size_t n) {
+                    double sum = 0;
+                    for (std::size_t i = from; i < from + n; ++i) sum += ratings[i].second;
+                    return sum / static_cast<double>(n);
+                };
+                const double recent = avg(ratings.size() - k, k);
+                const double earlier = avg(ratings.size() - 2 * k, k);
+                if (recent <= earlier - m_options.ratingDropThreshold) {
+                    reasons.push_back({{"kind", "falling_ratings"}, {"recent_average", recent}, {"earlier_average", earlier}});
+                }
+            }
+
+            API_TRY_ASSIGN(auto goals, listAll(tx, Entity::kGoal, "mentorship_id", mid));
+            for (const auto& g : goals) {
+                API_TRY_ASSIGN(auto milestones, listAll(tx, Entity::kMilestone, "goal_id", g["id"].get<std::int64_t>()));
+                for (const auto& ms : milestones) {
+                    if (!ms["done_at"].is_null() || ms["due_date"].is_null()) continue;
+                    if (*parseDate(str(ms["due_date"])) < today) {
+                        reasons.push_back({{"kind", "overdue_milestone"}, {"milestone_id", ms["id"]},
+                                           {"goal_id", g["id"]}, {"due_date", ms["due_date"]}});
+                    }
+                }
+            }
+            if (!reasons.empty()) {
+                flagged.push_back({{"mentorship_id", mid}, {"status", status}, {"reasons", std::move(reasons)}});
+            }
+        }
+        return Json{{"program_id", programId}, {"days", days}, {"mentorships", std::move(flagged)}};
+    });
+}
+
+ApiResult Handlers::exportData(const Principal& p, const Params& params) {
+    const auto it = params.find("format");
+    const std::string format = it == params.end() ? "json" : it->second;
+    if (format != "json" && format != "csv") return tl::unexpected(badRequest("format", "format must be csv or json"));
+    if (!p.manager) return tl::unexpected(forbidden("only program managers export"));
+    return runRead([&](ReadTx& tx) -> ApiResult {
+        Json out = {{"programs", Json::array()}, {"mentorships", Json::array()}, {"goals", Json::array()},
+                    {"milestones", Json::array()}, {"sessions", Json::array()}, {"feedback", Json::array()}};
+        API_TRY_ASSIGN(auto programs, listAll(tx, Entity::kProgram, "managers", p.personId));
+        for (auto& prog : programs) {
+            API_TRY_ASSIGN(auto mentorships, listAll(tx, Entity::kMentorship, "program_id", prog["id"].get<std::int64_t>()));
+            for (auto& m : mentorships) {
+                const auto mid = m["id"].get<std::int64_t>();
+                API_TRY_ASSIGN(auto goals, listAll(tx, Entity::kGoal, "mentorship_id", mid));
+                for (auto& g : goals) {
+                    API_TRY_ASSIGN(auto ms, listAll(tx, Entity::kMilestone, "goal_id", g["id"].get<std::int64_t>()));
+                    for (auto& x : ms) out["milestones"].push_back(std::move(x));
+                    out["goals"].push_back(std::move(g));
+                }
+                API_TRY_ASSIGN(auto sessions, listAll(tx, Entity::kSession, "mentorship_id", mid));
+                for (auto& s : sessions) {
+                    API_TRY_ASSIGN(auto fb, listAll(tx, Entity::kFeedback, "session_id", s["id"].get<std::int64_t>()));
+                    for (auto& x : fb) out["feedback"].push_back(std::move(x));
+                    out["sessions"].push_back(std::move(s));
+                }
+                out["mentorships"].push_back(std::move(m));
+            }
+            out["programs"].push_back(std::move(prog));
+        }
+        if (format == "json") return out;
+        // One CSV with a section per entity: a header row starting with the
+        // entity's name, then its records; sections separated by a blank line.
+        std::string csv;
+        const std::pair<const char*, Entity> sections[] = {
+            {"programs", Entity::kProgram}, {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal},
+            {"milestones", Entity::kMilestone}, {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}};
+        for (const auto& [key, entity] : sections) {
+            if (!csv.empty()) csv += "\r\n";
+            std::vector<std::string> cols{"id"};
+            for (const auto& f : spec(entity).fields) {
+                if (!f.hidden) cols.emplace_back(f.name);
+            }
+            cols.insert(cols.end(), {"created_at", "updated_at"});
+            csv += std::string("entity");
+            for (const auto& c : cols) csv += "," + c;
+            csv += "\r\n";
+            for (const auto& r : out[key]) {
+                csv += spec(entity).name;
+                for (const auto& c : cols) csv += "," + csvCell(r.contains(c) ? r[c] : Json());
+                csv += "\r\n";
+            }
+        }
+        return Json(csv);
+    });
+}
+
+ApiResult Handlers::auditLog(const Principal& p, const Params& params) {
+    if (!p.manager) return tl::unexpected(forbidden("only program managers read the audit log"));
+    std::int64_t after = 0;
+    int limit = 100;
+    for (const auto& [name, value] : params) {
+        if (name != "after" && name != "limit") continue;
+        if (value.empty() || value.size() > 18 ||
+            !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+            return tl::unexpected(badRequest(name, strCat(name, " must be a non-negative integer")));
+        }
+        const auto v = std::stoll(value);
+        if (name == "after") after = v;
+        if (name == "limit") {
+            if (v < 1 || v > 1000) return tl::unexpected(badRequest("limit", "limit must be between 1 and 1000"));
+            limit = static_cast<int>(v);
+        }
+    }
+    return runRead([&](ReadTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(auto events, lift(tx.audit(after, limit)));
+        Json items = Json::array();
+        for (const auto& e : events) {
+            items.push_back({{"id", e.id}, {"at", formatTimestamp(e.at)}, {"actor_id", e.actorId}, {"action", e.action},
+                             {"entity", e.entity}, {"entity_id", e.entityId}, {"fields", e.fields}});
+        }
+        return Json{{"items", std::move(items)}};
+    });
+}
+
+}  // namespace mxr::server

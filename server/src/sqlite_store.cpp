@@ -1,0 +1,607 @@
+#include "server/sqlite_store.h"
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "sqlite_db.h"
+
+namespace mxr::server {
+namespace {
+
+// Numbered migrations: index + 1 is the version. Never edit a shipped one;
+// append a new one.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE people(
+  id INTEGER PRIMARY KEY, name TEXT, email TEXT UNIQUE, roles TEXT NOT NULL DEFAULT '[]',
+  skills TEXT, interests TEXT, languages TEXT, time_zone TEXT, password_hash TEXT, erased_at TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE programs(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL, description TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE programs_managers(
+  owner_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY(owner_id, person_id)) WITHOUT ROWID;
+CREATE INDEX programs_managers_person ON programs_managers(person_id);
+CREATE TABLE mentorships(
+  id INTEGER PRIMARY KEY, program_id INTEGER NOT NULL REFERENCES programs(id),
+  kind TEXT NOT NULL, status TEXT NOT NULL, end_reason TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX mentorships_program ON mentorships(program_id);
+CREATE TABLE mentorships_mentors(
+  owner_id INTEGER NOT NULL REFERENCES mentorships(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY(owner_id, person_id)) WITHOUT ROWID;
+CREATE INDEX mentorships_mentors_person ON mentorships_mentors(person_id);
+CREATE TABLE mentorships_mentees(
+  owner_id INTEGER NOT NULL REFERENCES mentorships(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY(owner_id, person_id)) WITHOUT ROWID;
+CREATE INDEX mentorships_mentees_person ON mentorships_mentees(person_id);
+CREATE TABLE goals(
+  id INTEGER PRIMARY KEY, mentorship_id INTEGER NOT NULL REFERENCES mentorships(id) ON DELETE CASCADE,
+  title TEXT NOT NULL, description TEXT, success_criteria TEXT, target_date TEXT,
+  status TEXT NOT NULL, progress INTEGER NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX goals_mentorship ON goals(mentorship_id);
+CREATE TABLE milestones(
+  id INTEGER PRIMARY KEY, goal_id INTEGER NOT NULL REFERENCES goals(id) ON DELETE CASCADE,
+  title TEXT NOT NULL, due_date TEXT, done_at TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX milestones_goal ON milestones(goal_id);
+CREATE TABLE sessions(
+  id INTEGER PRIMARY KEY, mentorship_id INTEGER NOT NULL REFERENCES mentorships(id) ON DELETE CASCADE,
+  scheduled_at TEXT NOT NULL, started_at TEXT, ended_at TEXT, agenda TEXT, notes TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX sessions_mentorship ON sessions(mentorship_id);
+CREATE TABLE sessions_attendees(
+  owner_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY(owner_id, person_id)) WITHOUT ROWID;
+CREATE INDEX sessions_attendees_person ON sessions_attendees(person_id);
+CREATE TABLE feedback(
+  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  author_id INTEGER NOT NULL REFERENCES people(id), subject_id INTEGER NOT NULL REFERENCES people(id),
+  rating_goal_progress INTEGER NOT NULL, rating_communication INTEGER NOT NULL,
+  rating_trust_respect INTEGER NOT NULL, rating_usefulness INTEGER NOT NULL,
+  text TEXT, visibility TEXT NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX feedback_session ON feedback(session_id);
+CREATE INDEX feedback_author ON feedback(author_id);
+CREATE TABLE tokens(
+  hash TEXT PRIMARY KEY, person_id INTEGER NOT NULL REFERENCES people(id),
+  expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX tokens_person ON tokens(person_id);
+CREATE TABLE audit(
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor_id INTEGER NOT NULL, action TEXT NOT NULL,
+  entity TEXT NOT NULL, entity_id INTEGER NOT NULL, fields TEXT NOT NULL);
+)sql",
+};
+
+// SQL text is built on every call (it is the statement cache's key), so it
+// is concatenated directly: strCat's ostringstream showed up in profiles.
+std::string cat(std::initializer_list<std::string_view> parts) {
+    std::size_t n = 0;
+    for (auto p : parts) n += p.size();
+    std::string out;
+    out.reserve(n);
+    for (auto p : parts) out.append(p);
+    return out;
+}
+
+std::string linkTable(const EntitySpec& es, const FieldSpec& f) { return cat({es.table, "_", f.name}); }
+
+// "id, name, email, ..., created_at, updated_at": the stored scalar columns.
+std::string buildColumns(const EntitySpec& es, std::string_view prefix) {
+    std::string cols = cat({prefix, "id"});
+    for (const auto& f : es.fields) {
+        if (f.type == FieldType::kIdList || f.hidden) continue;
+        cols += cat({", ", prefix, f.name});
+    }
+    return cols + cat({", ", prefix, "created_at, ", prefix, "updated_at"});
+}
+
+// Per-entity SQL that never changes, computed once.
+struct EntitySql {
+    std::string columns, prefixedColumns, getById;
+};
+
+const EntitySql& entitySql(Entity e) {
+    static const auto table = [] {
+        std::array<EntitySql, std::size(kAllEntities)> t;
+        for (Entity entity : kAllEntities) {
+            const EntitySpec& es = spec(entity);
+            auto& s = t[static_cast<std::size_t>(entity)];
+            s.columns = buildColumns(es, "");
+            s.prefixedColumns = buildColumns(es, "t.");
+            s.getById = cat({"SELECT ", s.columns, " FROM ", es.table, " WHERE id=?"});
+        }
+        return t;
+    }();
+    return table[static_cast<std::size_t>(e)];
+}
+
+// Reads and writes records through one connection. Used by the writer (all
+// of WriteTx) and by readers (ReadTx only; their connection is query_only).
+class SqliteTx final : public WriteTx {
+public:
+    SqliteTx(Db& db, const WallClock& clock) : m_db(db), m_clock(clock) {}
+
+    Result<std::optional<Json>> get(Entity entity, std::int64_t id) override {
+        const EntitySpec& es = spec(entity);
+        MXR_TRY_ASSIGN(auto s, m_db.prepare(entitySql(entity).getById));
+        s->bind(1, id);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row) return std::optional<Json>();
+        Json record = rowToJson(es, *s);
+        s.reset();
+        MXR_TRY(fillLists(es, record));
+        return std::optional<Json>(std::move(record));
+    }
+
+    Result<std::vector<Json>> list(Entity entity, const ListQuery& q) override {
+        const EntitySpec& es = spec(entity);
+        const FieldSpec* f = q.field.empty() ? nullptr : es.field(q.field);
+        std::string sql;
+        const EntitySql& q0 = entitySql(entity);
+        if (f && f->type == FieldType::kIdList) {
+            sql = cat({"SELECT ", q0.prefixedColumns, " FROM ", es.table, " t JOIN ", linkTable(es, *f),
+                       " l ON l.owner_id=t.id WHERE l.person_id=?1 AND t.id>?2 ORDER BY t.id LIMIT ?3"});
+        } else if (f) {
+            sql = cat({"SELECT ", q0.columns, " FROM ", es.table, " WHERE ", f->name, "=?1 AND id>?2 ORDER BY id LIMIT ?3"});
+        } else {
+            sql = cat({"SELECT ", q0.columns, " FROM ", es.table, " WHERE ?1=?1 AND id>?2 ORDER BY id LIMIT ?3"});
+        }
+        std::vector<Json> out;
+        {
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(sql));
+            s->bind(1, q.value);
+            s->bind(2, q.afterId);
+            s->bind(3, static_cast<std::int64_t>(q.limit));
+            for (;;) {
+                MXR_TRY_ASSIGN(bool row, s->step());
+                if (!row) break;
+                out.push_back(rowToJson(es, *s));
+            }
+        }
+        for (auto& r : out) MXR_TRY(fillLists(es, r));
+        return out;
+    }
+
+    Result<std::optional<Credentials>> credentials(const std::string& email) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, password_hash, roles FROM people WHERE email=? AND erased_at IS NULL"));
+        s->bind(1, email);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row) return std::optional<Credentials>();
+        Credentials c;
+        c.personId = s->integer(0);
+        c.passwordHash = s->text(1);
+        c.roles = s->column(2, FieldType::kStringList);
+        return std::optional<Credentials>(std::move(c));
+    }
+
+    Result<std::optional<TokenRecord>> token(const std::string& tokenHash) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT person_id, expires_at FROM tokens WHERE hash=?"));
+        s->bind(1, tokenHash);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row) return std::optional<TokenRecord>();
+        return std::optional<TokenRecord>(TokenRecord{s->integer(0), s->integer(1)});
+    }
+
+    Result<std::vector<AuditEvent>> audit(std::int64_t afterId, int limit) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, at, actor_id, action, entity, entity_id, fields FROM audit "
+                                            "WHERE id>? ORDER BY id LIMIT ?"));
+        s->bind(1, afterId);
+        s->bind(2, static_cast<std::int64_t>(limit));
+        std::vector<AuditEvent> out;
+        for (;;) {
+            MXR_TRY_ASSIGN(bool row, s->step());
+            if (!row) break;
+            AuditEvent e{s->integer(0), s->integer(1), s->integer(2), s->text(3), s->text(4), s->integer(5), {}};
+            auto fields = Json::parse(s->text(6), nullptr, false);
+            if (fields.is_array()) {
+                for (const auto& f : fields) e.fields.push_back(f.get<std::string>());
+            }
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
+
+    Result<std::int64_t> countManagers() override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT count(*) FROM people, json_each(people.roles) r "
+                                            "WHERE r.value='program_manager' AND erased_at IS NULL"));
+        MXR_TRY_ASSIGN(bool row, s->step());
+        return row ? s->integer(0) : 0;
+    }
+
+    Result<std::int64_t> insert(Entity entity, const Json& fields) override {
+        const EntitySpec& es = spec(entity);
+        std::string cols, params;
+        std::vector<const Json*> values;
+        for (const auto& f : es.fields) {
+            if (f.type == FieldType::kIdList || !fields.contains(f.name)) continue;
+            cols += cat({f.name, ", "});
+            params += "?, ";
+            values.push_back(&fields[std::string(f.name)]);
+        }
+        const std::string now = formatTimestamp(m_clock.nowUnix());
+        {
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"INSERT INTO ", es.table, "(", cols, "created_at, updated_at) VALUES(",
+                                                     params, "?, ?)"})));
+            int i = 1;
+            for (const Json* v : values) s->bindJson(i++, *v);
+            s->bind(i++, now);
+            s->bind(i, now);
+            MXR_TRY(s->run());
+        }
+        const std::int64_t id = m_db.lastInsertId();
+        MXR_TRY(writeLists(es, id, fields, false));
+        return id;
+    }
+
+    Result<void> update(Entity entity, std::int64_t id, const Json& fields) override {
+        const EntitySpec& es = spec(entity);
+        std::string sets;
+        std::vector<const Json*> values;
+        for (const auto& f : es.fields) {
+            if (f.type == FieldType::kIdList || !fields.contains(f.name)) continue;
+            sets += cat({f.name, "=?, "});
+            values.push_back(&fields[std::string(f.name)]);
+        }
+        {
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"UPDATE ", es.table, " SET ", sets, "updated_at=? WHERE id=?"})));
+            int i = 1;
+            for (const Json* v : values) s->bindJson(i++, *v);
+            s->bind(i++, formatTimestamp(m_clock.nowUnix()));
+            s->bind(i, id);
+            MXR_TRY(s->run());
+        }
+        if (m_db.changes() != 1) return makeError(ErrorCode::kNotFound, strCat("no ", es.name, " with id ", id));
+        return writeLists(es, id, fields, true);
+    }
+
+    Result<void> remove(Entity entity, std::int64_t id) override {
+        const EntitySpec& es = spec(entity);
+        MXR_TRY_ASSIGN(auto s, m_db.prepare(strCat("DELETE FROM ", es.table, " WHERE id=?")));
+        s->bind(1, id);
+        auto r = s->run();
+        if (!r) {
+            if (r.error().native == SQLITE_CONSTRAINT_FOREIGNKEY) {
+                return makeError(ErrorCode::kConflict, strCat("the ", es.name, " still has records that refer to it"));
+            }
+            return r;
+        }
+        if (m_db.changes() != 1) return makeError(ErrorCode::kNotFound, strCat("no ", es.name, " with id ", id));
+        return {};
+    }
+
+    Result<void> putToken(const std::string& tokenHash, const TokenRecord& record) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO tokens(hash, person_id, expires_at) VALUES(?, ?, ?)"));
+        s->bind(1, tokenHash);
+        s->bind(2, record.personId);
+        s->bind(3, record.expiresAt);
+        MXR_TRY(s->run());
+        // Expired tokens are swept as new ones are issued; no timer needed.
+        MXR_TRY_ASSIGN(auto sweep, m_db.prepare("DELETE FROM tokens WHERE person_id=? AND expires_at<?"));
+        sweep->bind(1, record.personId);
+        sweep->bind(2, m_clock.nowUnix());
+        return sweep->run();
+    }
+
+    Result<void> deleteTokens(std::int64_t personId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM tokens WHERE person_id=?"));
+        s->bind(1, personId);
+        return s->run();
+    }
+
+    Result<void> eraseAuthoredText(std::int64_t personId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE feedback SET text=NULL, updated_at=? WHERE author_id=?"));
+        s->bind(1, formatTimestamp(m_clock.nowUnix()));
+        s->bind(2, personId);
+        return s->run();
+    }
+
+    Result<void> appendAudit(const AuditEvent& e) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO audit(at, actor_id, action, entity, entity_id, fields) "
+                                            "VALUES(?, ?, ?, ?, ?, ?)"));
+        s->bind(1, e.at ? e.at : m_clock.nowUnix());
+        s->bind(2, e.actorId);
+        s->bind(3, e.action);
+        s->bind(4, e.entity);
+        s->bind(5, e.entityId);
+        s->bind(6, Json(e.fields).dump());
+        return s->run();
+    }
+
+private:
+    static Json rowToJson(const EntitySpec& es, const Stmt& s) {
+        Json r = Json::object();
+        r["id"] = s.integer(0);
+        int col = 1;
+        for (const auto& f : es.fields) {
+            if (f.type == FieldType::kIdList || f.hidden) continue;
+            r[std::string(f.name)] = s.column(col++, f.type);
+        }
+        r["created_at"] = s.text(col++);
+        r["updated_at"] = s.text(col);
+        return r;
+    }
+
+    Result<void> fillLists(const EntitySpec& es, Json& record) {
+        for (const auto& f : es.fields) {
+            if (f.type != FieldType::kIdList) continue;
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"SELECT person_id FROM ", linkTable(es, f),
+                                                     " WHERE owner_id=? ORDER BY person_id"})));
+            s->bind(1, record["id"].get<std::int64_t>());
+            Json ids = Json::array();
+            for (;;) {
+                MXR_TRY_ASSIGN(bool row, s->step());
+                if (!row) break;
+                ids.push_back(s->integer(0));
+            }
+            record[std::string(f.name)] = std::move(ids);
+        }
+        return {};
+    }
+
+    Result<void> writeLists(const EntitySpec& es, std::int64_t id, const Json& fields, bool replace) {
+        for (const auto& f : es.fields) {
+            if (f.type != FieldType::kIdList || !fields.contains(f.name)) continue;
+            const std::string table = linkTable(es, f);
+            if (replace) {
+                MXR_TRY_ASSIGN(auto d, m_db.prepare(cat({"DELETE FROM ", table, " WHERE owner_id=?"})));
+                d->bind(1, id);
+                MXR_TRY(d->run());
+            }
+            const Json& ids = fields[std::string(f.name)];
+            if (!ids.is_array()) continue;
+            for (const auto& pid : ids) {
+                MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"INSERT OR IGNORE INTO ", table, "(owner_id, person_id) VALUES(?, ?)"})));
+                s->bind(1, id);
+                s->bind(2, pid.get<std::int64_t>());
+                MXR_TRY(s->run());
+            }
+        }
+        return {};
+    }
+
+    Db& m_db;
+    const WallClock& m_clock;
+};
+
+class SqliteStore final : public Store {
+public:
+    SqliteStore(SqliteStoreOptions options, const WallClock& clock, Logger logger, std::unique_ptr<Db> writer)
+        : m_options(std::move(options)), m_clock(clock), m_log(std::move(logger)), m_writerDb(std::move(writer)) {
+        m_thread = std::thread([this] { writerLoop(); });
+    }
+
+    ~SqliteStore() override {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+    }
+
+    Result<Json> write(WriteFn fn) override {
+        Pending p{std::move(fn), {}};
+        auto future = p.promise.get_future();
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stopping) return makeError(ErrorCode::kUnavailable, "the store is shutting down");
+            if (m_queue.size() >= m_options.maxQueue) {
+                return makeError(ErrorCode::kLimit, strCat("more than ", m_options.maxQueue, " writes are waiting"));
+            }
+            m_queue.push_back(std::move(p));
+        }
+        m_cv.notify_one();
+        return future.get();
+    }
+
+    Result<Json> read(ReadFn fn) override {
+        MXR_TRY_ASSIGN(std::unique_ptr<Db> db, borrowReader());
+        Result<Json> result = runRead(*db, fn);
+        std::lock_guard lock(m_poolMutex);
+        m_readers.push_back(std::move(db));
+        return result;
+    }
+
+    Result<std::string> integrityCheck() override {
+        MXR_TRY_ASSIGN(std::unique_ptr<Db> db, borrowReader());
+        auto report = [&]() -> Result<std::string> {
+            MXR_TRY_ASSIGN(auto s, db->prepare("PRAGMA integrity_check"));
+            std::string out;
+            for (;;) {
+                MXR_TRY_ASSIGN(bool row, s->step());
+                if (!row) return out;
+                if (!out.empty()) out += "\n";
+                out += s->text(0);
+            }
+        }();
+        std::lock_guard lock(m_poolMutex);
+        m_readers.push_back(std::move(db));
+        return report;
+    }
+
+    StoreStats stats() const override {
+        StoreStats s;
+        s.writes = m_writes.load();
+        s.commits = m_commits.load();
+        std::lock_guard lock(m_mutex);
+        s.pending = m_queue.size();
+        return s;
+    }
+
+private:
+    struct Pending {
+        WriteFn fn;
+        std::promise<Result<Json>> promise;
+    };
+
+    Result<std::unique_ptr<Db>> borrowReader() {
+        {
+            std::lock_guard lock(m_poolMutex);
+            if (!m_readers.empty()) {
+                auto db = std::move(m_readers.back());
+                m_readers.pop_back();
+                return db;
+            }
+        }
+        return Db::open(m_options.path, m_options.vfs, true);
+    }
+
+    Result<Json> runRead(Db& db, const ReadFn& fn) {
+        MXR_TRY(db.exec("BEGIN"));
+        SqliteTx tx(db, m_clock);
+        Result<Json> result = makeError(ErrorCode::kUnknown, "internal error while reading");
+        try {
+            result = fn(tx);
+        } catch (const std::exception& e) {
+            m_log.error(strCat("read failed with an exception: ", e.what()));
+        }
+        auto end = db.exec("COMMIT");
+        if (!end) return tl::unexpected(end.error());
+        return result;
+    }
+
+    static Result<Json> runOne(SqliteTx& tx, Db& db, const WriteFn& fn) {
+        MXR_TRY(db.exec("SAVEPOINT w"));
+        Result<Json> r = makeError(ErrorCode::kUnknown, "internal error while writing");
+        try {
+            r = fn(tx);
+        } catch (const std::exception& e) {
+            r = makeError(ErrorCode::kUnknown, strCat("internal error while writing: ", e.what()));
+        }
+        if (!r) MXR_TRY(db.exec("ROLLBACK TO w"));
+        MXR_TRY(db.exec("RELEASE w"));
+        return r;
+    }
+
+    void writerLoop() {
+        std::vector<Pending> batch;
+        std::vector<Result<Json>> results;
+        for (;;) {
+            {
+                std::unique_lock lock(m_mutex);
+                m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+                if (m_queue.empty() && m_stopping) return;
+                while (!m_queue.empty() && batch.size() < m_options.maxBatch) {
+                    batch.push_back(std::move(m_queue.front()));
+                    m_queue.pop_front();
+                }
+            }
+            commitBatch(batch, results);
+            for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(results[i]));
+            m_writes += batch.size();
+            batch.clear();
+            results.clear();
+        }
+    }
+
+    // One transaction for the whole batch, one savepoint per write; the
+    // COMMIT (one WAL fsync) acknowledges them all.
+    void commitBatch(std::vector<Pending>& batch, std::vector<Result<Json>>& results) {
+        Db& db = *m_writerDb;
+        auto begun = db.exec("BEGIN IMMEDIATE");
+        if (!begun) {
+            m_log.error(strCat("group commit could not begin: ", begun.error().describe()));
+            for (std::size_t i = 0; i < batch.size(); ++i) results.push_back(tl::unexpected(begun.error()));
+            return;
+        }
+        SqliteTx tx(db, m_clock);
+        bool aborted = false;
+        for (auto& p : batch) {
+            if (aborted) {
+                results.push_back(makeError(ErrorCode::kIo, "the group transaction was aborted"));
+                continue;
+            }
+            auto r = runOne(tx, db, p.fn);
+            // A disk-full or I/O error can roll the whole transaction back
+            // inside SQLite; then nothing in the batch may be acknowledged.
+            if (sqlite3_get_autocommit(db.raw())) aborted = true;
+            results.push_back(std::move(r));
+        }
+        auto committed = aborted ? Result<void>(makeError(ErrorCode::kIo, "transaction rolled back by SQLite"))
+                                 : db.exec("COMMIT");
+        if (!committed) {
+            m_log.error(strCat("group commit failed: ", committed.error().describe()));
+            if (!sqlite3_get_autocommit(db.raw())) (void)db.exec("ROLLBACK");
+            for (auto& r : results) {
+                if (r) r = tl::unexpected(committed.error());
+            }
+            return;
+        }
+        ++m_commits;
+    }
+
+    SqliteStoreOptions m_options;
+    const WallClock& m_clock;
+    Logger m_log;
+    std::unique_ptr<Db> m_writerDb;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<Pending> m_queue;
+    bool m_stopping = false;
+    std::thread m_thread;
+
+    std::mutex m_poolMutex;
+    std::vector<std::unique_ptr<Db>> m_readers;
+
+    std::atomic<std::uint64_t> m_writes{0};
+    std::atomic<std::uint64_t> m_commits{0};
+};
+
+Result<void> migrate(Db& db, Logger& log) {
+    MXR_TRY(db.execScript("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
+    int current = 0;
+    {
+        MXR_TRY_ASSIGN(auto s, db.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (row) current = static_cast<int>(s->integer(0));
+    }
+    const int target = sqliteSchemaVersion();
+    if (current > target) {
+        return makeError(ErrorCode::kUnavailable,
+                         strCat("the database is at schema version ", current, ", newer than this server's ", target));
+    }
+    for (int v = current + 1; v <= target; ++v) {
+        MXR_TRY(db.execScript("BEGIN IMMEDIATE"));
+        auto applied = db.execScript(kMigrations[v - 1]);
+        if (applied) {
+            applied = db.execScript(strCat("INSERT INTO schema_migrations(version, applied_at) VALUES(", v,
+                                           ", strftime('%Y-%m-%dT%H:%M:%SZ','now'))").c_str());
+        }
+        if (!applied) {
+            (void)db.execScript("ROLLBACK");
+            return tl::unexpected(withContext(applied.error(), strCat("migration ", v)));
+        }
+        MXR_TRY(db.execScript("COMMIT"));
+        log.info(strCat("applied schema migration ", v));
+    }
+    return {};
+}
+
+}  // namespace
+
+int sqliteSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
+
+Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& options, const WallClock& clock,
+                                               Logger logger) {
+    MXR_TRY_ASSIGN(std::unique_ptr<Db> db, Db::open(options.path, options.vfs, false));
+    {
+        MXR_TRY_ASSIGN(auto s, db->prepare("PRAGMA journal_mode=WAL"));
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row || s->text(0) != "wal") {
+            return makeError(ErrorCode::kUnavailable, strCat("could not switch ", options.path, " to WAL mode"));
+        }
+    }
+    MXR_TRY(migrate(*db, logger));
+    return std::unique_ptr<Store>(new SqliteStore(options, clock, std::move(logger), std::move(db)));
+}
+
+}  // namespace mxr::server

@@ -1,0 +1,39 @@
+#pragma once
+// A SQLite VFS shim for durability tests: forwards everything to the default
+// VFS, counts xSync calls on WAL and database files, and can hold syncs at a
+// gate so a test can observe what happens while an fsync is in progress.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+
+namespace mxr::server::test {
+
+class CountingVfs {
+public:
+    static constexpr const char* kName = "mxr-counting";
+    // Registers the shim once per process (SQLite's VFS list is global) and
+    // returns it.
+    static CountingVfs& instance();
+
+    std::atomic<int> walSyncs{0};
+    std::atomic<int> dbSyncs{0};
+
+    // While closed, xSync on a WAL file waits (after counting syncsEntered).
+    void closeGate();
+    void openGate();
+    // Blocks until at least n WAL syncs have entered the gate since
+    // closeGate(); false if that does not happen within 10 s (no fsync at all
+    // is a failure, not a hang).
+    bool waitForBlockedSyncs(int n);
+
+    // Called from the VFS.
+    void onWalSync();
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_closed = false;
+    int m_blocked = 0;
+};
+
+}  // namespace mxr::server::test
