@@ -73,17 +73,28 @@ run_tests() {
   log "all tests done in $((SECONDS - t0)) s"
 }
 
+SERVER_PID=
+stop_server() {
+  if [[ -n $SERVER_PID ]]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+}
+
 run_main() {
   build dev
   local client=build/dev/scenes/mentorxr server=build/dev/server/mentorxr-server
-  local server_pid=
   if [[ -x $server ]]; then
     local data=${XDG_DATA_HOME:-$HOME/.local/share}/mentorxr
+    local port=${MENTORXR_HTTP_PORT:-8080}
     mkdir -p "$data"
-    "$server" --data "$data" --http-port 8080 &
-    server_pid=$!
-    trap '[[ -n $server_pid ]] && kill $server_pid 2>/dev/null || true' EXIT
-    log "session server started (pid $server_pid, data in $data)"
+    # The server's stdout is only its "listening" line; keep it off the
+    # terminal's pipe so nothing waits on a server that outlives the client.
+    "$server" --data "$data" --http-port "$port" >"$data/server.out" &
+    SERVER_PID=$!
+    trap stop_server EXIT INT TERM
+    log "session server started on http://127.0.0.1:$port (pid $SERVER_PID, data in $data;"
+    log "  the first start prints a one-time admin password above; API: server/README.md)"
   fi
   if [[ ! -x $client ]]; then
     log "the client is not built yet ($client missing)"
