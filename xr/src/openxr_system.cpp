@@ -10,11 +10,27 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 #include <thread>
 
 #include "xr/xr_system.h"
 
 namespace mxr::xr {
+
+// Walk the runtime's list (its order of preference) and take the first
+// format the renderer can draw into, preferring sRGB so the compositor sees
+// linear-light values; else the first renderable 8-bit UNORM one.
+std::int64_t chooseSwapchainFormat(std::span<const std::int64_t> offered) {
+    constexpr VkFormat kSrgb[] = {VK_FORMAT_R8G8B8A8_SRGB, VK_FORMAT_B8G8R8A8_SRGB};
+    constexpr VkFormat kUnorm[] = {VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_B8G8R8A8_UNORM};
+    for (const auto& set : {std::span<const VkFormat>(kSrgb), std::span<const VkFormat>(kUnorm)}) {
+        for (std::int64_t f : offered) {
+            if (std::find(set.begin(), set.end(), static_cast<VkFormat>(f)) != set.end()) return f;
+        }
+    }
+    return VK_FORMAT_UNDEFINED;
+}
+
 namespace {
 
 const char* xrResultName(XrInstance instance, XrResult r) {
@@ -47,6 +63,16 @@ Pose toPose(const XrPosef& p) {
 
 constexpr XrPosef kIdentity{{0, 0, 0, 1}, {0, 0, 0}};
 
+const char* formatName(VkFormat f) {
+    switch (f) {
+        case VK_FORMAT_R8G8B8A8_SRGB: return "R8G8B8A8_SRGB";
+        case VK_FORMAT_B8G8R8A8_SRGB: return "B8G8R8A8_SRGB";
+        case VK_FORMAT_R8G8B8A8_UNORM: return "R8G8B8A8_UNORM";
+        case VK_FORMAT_B8G8R8A8_UNORM: return "B8G8R8A8_UNORM";
+        default: return "other";
+    }
+}
+
 class OpenXrSystem final : public XrSystem {
 public:
     OpenXrSystem(const OpenXrOptions& options, Logger logger) : m_options(options), m_log(std::move(logger)) {}
@@ -73,6 +99,9 @@ public:
             return makeError(ErrorCode::kUnavailable, "the OpenXR runtime does not offer XR_KHR_vulkan_enable2");
         }
         std::vector<const char*> enabled{XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME};
+        // Hand tracking drives the avatar's hands where the runtime has it.
+        const bool handExt = has(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
+        if (handExt) enabled.push_back(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
         XrInstanceCreateInfo ci{XR_TYPE_INSTANCE_CREATE_INFO};
         std::strncpy(ci.applicationInfo.applicationName, m_options.appName.c_str(), XR_MAX_APPLICATION_NAME_SIZE - 1);
         std::strncpy(ci.applicationInfo.engineName, "MentorXR", XR_MAX_ENGINE_NAME_SIZE - 1);
@@ -88,8 +117,19 @@ public:
         }
         MXR_TRY_XR(sr);
         XrSystemProperties props{XR_TYPE_SYSTEM_PROPERTIES};
+        XrSystemHandTrackingPropertiesEXT handProps{XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT};
+        if (handExt) props.next = &handProps;
         MXR_TRY_XR(xrGetSystemProperties(m_instance, m_system, &props));
-        m_log.info(strCat("OpenXR system: ", props.systemName));
+        m_handTracking = handExt && handProps.supportsHandTracking;
+        if (m_handTracking) {
+            MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrCreateHandTrackerEXT",
+                                             reinterpret_cast<PFN_xrVoidFunction*>(&m_createHandTracker)));
+            MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrDestroyHandTrackerEXT",
+                                             reinterpret_cast<PFN_xrVoidFunction*>(&m_destroyHandTracker)));
+            MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrLocateHandJointsEXT",
+                                             reinterpret_cast<PFN_xrVoidFunction*>(&m_locateHandJoints)));
+        }
+        m_log.info(strCat("OpenXR system: ", props.systemName, m_handTracking ? " (hand tracking)" : ""));
 
         std::uint32_t n = 0;
         MXR_TRY_XR(xrEnumerateEnvironmentBlendModes(m_instance, m_system, XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO, 0,
@@ -474,6 +514,14 @@ private:
             asi.action = m_aimAction;
             MXR_TRY_XR(xrCreateActionSpace(m_session, &asi, &m_aimSpace[h]));
         }
+        if (m_handTracking) {
+            for (int h = 0; h < 2; ++h) {
+                XrHandTrackerCreateInfoEXT hci{XR_TYPE_HAND_TRACKER_CREATE_INFO_EXT};
+                hci.hand = h == 0 ? XR_HAND_LEFT_EXT : XR_HAND_RIGHT_EXT;
+                hci.handJointSet = XR_HAND_JOINT_SET_DEFAULT_EXT;
+                MXR_TRY_XR(m_createHandTracker(m_session, &hci, &m_handTracker[h]));
+            }
+        }
         XrSessionActionSetsAttachInfo at{XR_TYPE_SESSION_ACTION_SETS_ATTACH_INFO};
         at.countActionSets = 1;
         at.actionSets = &m_actionSet;
@@ -487,16 +535,7 @@ private:
         MXR_TRY_XR(xrEnumerateSwapchainFormats(m_session, 0, &n, nullptr));
         std::vector<std::int64_t> formats(n);
         MXR_TRY_XR(xrEnumerateSwapchainFormats(m_session, n, &n, formats.data()));
-        // The runtime lists formats in its order of preference; take the
-        // first sRGB one we can render, else the first UNORM one.
-        VkFormat chosen = VK_FORMAT_UNDEFINED;
-        for (VkFormat want : {VK_FORMAT_R8G8B8A8_SRGB, VK_FORMAT_B8G8R8A8_SRGB, VK_FORMAT_R8G8B8A8_UNORM,
-                              VK_FORMAT_B8G8R8A8_UNORM}) {
-            for (std::int64_t f : formats) {
-                if (f == want && chosen == VK_FORMAT_UNDEFINED) chosen = want;
-            }
-            if (chosen != VK_FORMAT_UNDEFINED) break;
-        }
+        const auto chosen = static_cast<VkFormat>(chooseSwapchainFormat(formats));
         if (chosen == VK_FORMAT_UNDEFINED) {
             return makeError(ErrorCode::kUnavailable, "the OpenXR runtime offers no 8-bit RGBA swapchain format");
         }
@@ -525,7 +564,8 @@ private:
             m_targets.push_back(t);
         }
         m_log.info(strCat("OpenXR session: ", m_extent.width, "x", m_extent.height, " per eye, ",
-                          stage ? "STAGE" : "LOCAL", " space"));
+                          stage ? "STAGE" : "LOCAL", " space, swapchain format ", formatName(chosen), " (",
+                          int(chosen), ")"));
         return {};
     }
 
@@ -535,6 +575,11 @@ private:
         }
         m_targets.clear();
         if (m_swapchain) xrDestroySwapchain(m_swapchain);
+        for (auto& t : m_handTracker) {
+            if (t) m_destroyHandTracker(t);
+            t = XR_NULL_HANDLE;
+        }
+        m_input.joints = {};
         for (int h = 0; h < 2; ++h) {
             if (m_gripSpace[h]) xrDestroySpace(m_gripSpace[h]);
             if (m_aimSpace[h]) xrDestroySpace(m_aimSpace[h]);
@@ -617,10 +662,31 @@ private:
                 hand.aim = toPose(a.pose);
             }
         }
+        for (int h = 0; h < 2; ++h) locateJoints(h, time);
         XrActionStateGetInfo mi{XR_TYPE_ACTION_STATE_GET_INFO};
         mi.action = m_menuAction;
         XrActionStateBoolean mb{XR_TYPE_ACTION_STATE_BOOLEAN};
         m_input.menu = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
+    }
+
+    void locateJoints(int h, XrTime time) {
+        HandJoints& out = m_input.joints[h];
+        out.valid = false;
+        if (!m_handTracker[h]) return;
+        std::array<XrHandJointLocationEXT, XR_HAND_JOINT_COUNT_EXT> locs{};
+        XrHandJointLocationsEXT result{XR_TYPE_HAND_JOINT_LOCATIONS_EXT};
+        result.jointCount = XR_HAND_JOINT_COUNT_EXT;
+        result.jointLocations = locs.data();
+        XrHandJointsLocateInfoEXT li{XR_TYPE_HAND_JOINTS_LOCATE_INFO_EXT};
+        li.baseSpace = m_appSpace;
+        li.time = time;
+        if (XR_FAILED(m_locateHandJoints(m_handTracker[h], &li, &result)) || !result.isActive) return;
+        for (std::size_t j = 0; j < kHandJointCount; ++j) {
+            if (!(locs[j].locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) return;
+            out.poses[j] = toPose(locs[j].pose);
+            out.radii[j] = locs[j].radius;
+        }
+        out.valid = true;
     }
 
     OpenXrOptions m_options;
@@ -653,6 +719,11 @@ private:
     XrTime m_displayTime = 0;
     XrTime m_lastDisplayTime = 0;
     std::uint32_t m_sessions = 0;
+    bool m_handTracking = false;
+    PFN_xrCreateHandTrackerEXT m_createHandTracker = nullptr;
+    PFN_xrDestroyHandTrackerEXT m_destroyHandTracker = nullptr;
+    PFN_xrLocateHandJointsEXT m_locateHandJoints = nullptr;
+    XrHandTrackerEXT m_handTracker[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
     bool m_running = false;
     bool m_focused = false;
     bool m_frameBegun = false;
