@@ -9,6 +9,7 @@
 #include <openxr/openxr_platform.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <span>
 #include <thread>
@@ -275,9 +276,13 @@ public:
         }
         XrFrameState fs{XR_TYPE_FRAME_STATE};
         XrFrameWaitInfo wi{XR_TYPE_FRAME_WAIT_INFO};
-        MXR_TRY_XR(xrWaitFrame(m_session, &wi, &fs));
+        // XR_ERROR_SESSION_LOST: the LOSS_PENDING event that follows makes
+        // pollEvents() restart the session; until then, draw nothing.
+        if (lost(xrWaitFrame(m_session, &wi, &fs))) return f;
+        MXR_TRY_XR(m_lastResult);
         XrFrameBeginInfo bi{XR_TYPE_FRAME_BEGIN_INFO};
-        MXR_TRY_XR(xrBeginFrame(m_session, &bi));
+        if (lost(xrBeginFrame(m_session, &bi))) return f;
+        MXR_TRY_XR(m_lastResult);
         m_frameBegun = true;
         f.predictedDisplayTime = fs.predictedDisplayTime;
         f.deltaSeconds = m_lastDisplayTime ? nanosToSeconds(fs.predictedDisplayTime - m_lastDisplayTime) : 0.0;
@@ -293,17 +298,20 @@ public:
         XrViewState vs{XR_TYPE_VIEW_STATE};
         std::uint32_t n = 2;
         m_views.fill(XrView{XR_TYPE_VIEW});
-        MXR_TRY_XR(xrLocateViews(m_session, &li, &vs, 2, &n, m_views.data()));
+        if (lost(xrLocateViews(m_session, &li, &vs, 2, &n, m_views.data()))) return f;
+        MXR_TRY_XR(m_lastResult);
         if (!(vs.viewStateFlags & XR_VIEW_STATE_POSITION_VALID_BIT) ||
             !(vs.viewStateFlags & XR_VIEW_STATE_ORIENTATION_VALID_BIT)) {
             return f;  // tracking lost: submit no layers this frame
         }
         std::uint32_t index = 0;
         XrSwapchainImageAcquireInfo ai{XR_TYPE_SWAPCHAIN_IMAGE_ACQUIRE_INFO};
-        MXR_TRY_XR(xrAcquireSwapchainImage(m_swapchain, &ai, &index));
+        if (lost(xrAcquireSwapchainImage(m_swapchain, &ai, &index))) return f;
+        MXR_TRY_XR(m_lastResult);
         XrSwapchainImageWaitInfo wait{XR_TYPE_SWAPCHAIN_IMAGE_WAIT_INFO};
         wait.timeout = XR_INFINITE_DURATION;
-        MXR_TRY_XR(xrWaitSwapchainImage(m_swapchain, &wait));
+        if (lost(xrWaitSwapchainImage(m_swapchain, &wait))) return f;
+        MXR_TRY_XR(m_lastResult);
         m_acquired = true;
         for (int v = 0; v < 2; ++v) {
             const auto& fov = m_views[v].fov;
@@ -319,7 +327,8 @@ public:
         m_frameBegun = false;
         if (m_acquired) {
             XrSwapchainImageReleaseInfo ri{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
-            MXR_TRY_XR(xrReleaseSwapchainImage(m_swapchain, &ri));
+            if (lost(xrReleaseSwapchainImage(m_swapchain, &ri))) return {};
+            MXR_TRY_XR(m_lastResult);
             m_acquired = false;
         }
         XrCompositionLayerProjectionView pv[2]{{XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW},
@@ -346,7 +355,8 @@ public:
             ei.layerCount = 1;
             ei.layers = layers;
         }
-        MXR_TRY_XR(xrEndFrame(m_session, &ei));
+        if (lost(xrEndFrame(m_session, &ei))) return {};
+        MXR_TRY_XR(m_lastResult);
         return {};
     }
 
@@ -375,7 +385,8 @@ public:
         hi.subactionPath = m_handPaths[hand & 1];
         XrHapticVibration vib{XR_TYPE_HAPTIC_VIBRATION};
         vib.amplitude = std::clamp(amplitude, 0.0f, 1.0f);
-        vib.duration = static_cast<XrDuration>(seconds * 1e9);
+        // Whole microseconds: float seconds would give 59999999 ns for 0.06 s.
+        vib.duration = static_cast<XrDuration>(std::llround(double(seconds) * 1e6)) * 1000;
         vib.frequency = XR_FREQUENCY_UNSPECIFIED;
         xrApplyHapticFeedback(m_session, &hi, reinterpret_cast<XrHapticBaseHeader*>(&vib));
     }
@@ -669,6 +680,16 @@ private:
         m_input.menu = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
     }
 
+    // Remembers `r`; true when the session is lost (stop using it and wait
+    // for LOSS_PENDING).
+    bool lost(XrResult r) {
+        m_lastResult = r;
+        if (r != XR_ERROR_SESSION_LOST) return false;
+        if (m_running) m_log.warn("OpenXR session lost (XR_ERROR_SESSION_LOST)");
+        m_running = m_focused = m_frameBegun = false;
+        return true;
+    }
+
     void locateJoints(int h, XrTime time) {
         HandJoints& out = m_input.joints[h];
         out.valid = false;
@@ -724,6 +745,7 @@ private:
     PFN_xrDestroyHandTrackerEXT m_destroyHandTracker = nullptr;
     PFN_xrLocateHandJointsEXT m_locateHandJoints = nullptr;
     XrHandTrackerEXT m_handTracker[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
+    XrResult m_lastResult = XR_SUCCESS;
     bool m_running = false;
     bool m_focused = false;
     bool m_frameBegun = false;
