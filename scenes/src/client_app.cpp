@@ -87,9 +87,18 @@ Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mod
         return makeError(ErrorCode::kUnavailable,
                          "--mode ar is not available yet (use --mode vr, desktop or headless)");
     }
-    if (mode == xr::Mode::kVr) return xr::makeOpenXrSystem({}, log.child("openxr"));
+    xr::OpenXrOptions xo;
+    if (o.xrVulkan == "enable2") {
+        xo.vulkanBinding = xr::VulkanBinding::kEnable2;
+    } else if (o.xrVulkan == "enable") {
+        xo.vulkanBinding = xr::VulkanBinding::kEnable;
+    } else if (o.xrVulkan != "auto") {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("--xr-vulkan ", o.xrVulkan, ": expected auto, enable2 or enable"));
+    }
+    if (mode == xr::Mode::kVr) return xr::makeOpenXrSystem(xo, log.child("openxr"));
     if (mode == xr::Mode::kAuto) {
-        auto vr = xr::makeOpenXrSystem({}, log.child("openxr"));
+        auto vr = xr::makeOpenXrSystem(xo, log.child("openxr"));
         if (vr) return vr;
         log.info(strCat("no VR: ", vr.error().message, "; trying a window"));
         if (auto probe = engine::Window::probeDisplay(); probe) {

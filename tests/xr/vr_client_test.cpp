@@ -59,6 +59,7 @@ Vec3 averageRgb(const engine::Image& img, Vec2 at) {
 TEST(VrClient, BothSubmittedEyesMatchGoldensAndShowTheRoom) {
     const VrRun r = runVr("golden", kGoldenConfig, kArgs + "--frames 8");
     ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.output.find("graphics binding XR_KHR_vulkan_enable2"), std::string::npos) << r.output;
     // Both eyes were submitted as one projection layer every rendered frame.
     EXPECT_NE(r.events.find("frame 5 blend opaque layers 1 projection"), std::string::npos) << r.events;
     auto left = engine::readPng((r.dir / "cap/frame5_view0.png").string());
@@ -87,6 +88,19 @@ TEST(VrClient, BothSubmittedEyesMatchGoldensAndShowTheRoom) {
     // The parallax goes the right way: the head sits further right in the
     // left eye's image.
     EXPECT_GT(project(headCentre, 0).x, project(headCentre, 1).x);
+}
+
+TEST(VrClient, TheOlderVulkanBindingDrawsTheSameEyes) {
+    // XR_KHR_vulkan_enable: we create instance and device with the
+    // extensions the runtime lists, on the physical device it names.
+    const VrRun r = runVr("vulkan_enable", kGoldenConfig, kArgs + "--frames 8 --xr-vulkan enable");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.output.find("graphics binding XR_KHR_vulkan_enable\n"), std::string::npos) << r.output;
+    auto left = engine::readPng((r.dir / "cap/frame5_view0.png").string());
+    auto right = engine::readPng((r.dir / "cap/frame5_view1.png").string());
+    ASSERT_TRUE(left && right) << r.events;
+    EXPECT_TRUE(matchesGolden(*left, "vr_demo_left"));
+    EXPECT_TRUE(matchesGolden(*right, "vr_demo_right"));
 }
 
 TEST(VrClient, NegotiatesTheRuntimesFirstSrgbSwapchainFormat) {

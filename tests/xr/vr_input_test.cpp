@@ -96,7 +96,7 @@ TEST(VrInput, HandTrackingDrivesTheAvatarsHandJoints) {
                    {"capture", {{"dir", "cap"}, {"frames", {3}}}}};
     const VrRun r = runVr("hand_tracking", config, "--mode vr --time 0 --validation --frames 5 --dump-state state.json");
     ASSERT_EQ(r.exitCode, 0) << r.output;
-    EXPECT_NE(r.output.find("(hand tracking)"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("; hand tracking"), std::string::npos) << r.output;
     const json state = readJson(r.dir / "state.json");
     const auto& avatar = state["local_avatar"];
     const Vec3 grips[2] = {kStartOrigin + Vec3(-0.2f, 1.3f, -0.3f), kStartOrigin + Vec3(0.2f, 1.3f, -0.3f)};

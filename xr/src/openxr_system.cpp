@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <span>
+#include <sstream>
 #include <thread>
 
 #include "xr/xr_system.h"
@@ -96,10 +98,22 @@ public:
         auto has = [&](const char* n) {
             return std::any_of(exts.begin(), exts.end(), [&](auto& e) { return std::strcmp(e.extensionName, n) == 0; });
         };
-        if (!has(XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME)) {
+        // XR_KHR_vulkan_enable2 where offered (unless told otherwise), else
+        // the older XR_KHR_vulkan_enable.
+        const bool v2 = has(XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME), v1 = has(XR_KHR_VULKAN_ENABLE_EXTENSION_NAME);
+        if (!v1 && !v2) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime offers no Vulkan binding (XR_KHR_vulkan_enable2 or "
+                                                      "XR_KHR_vulkan_enable)");
+        }
+        if (m_options.vulkanBinding == VulkanBinding::kEnable && !v1) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime does not offer XR_KHR_vulkan_enable");
+        }
+        if (m_options.vulkanBinding == VulkanBinding::kEnable2 && !v2) {
             return makeError(ErrorCode::kUnavailable, "the OpenXR runtime does not offer XR_KHR_vulkan_enable2");
         }
-        std::vector<const char*> enabled{XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME};
+        m_enable2 = m_options.vulkanBinding == VulkanBinding::kEnable2 || (m_options.vulkanBinding == VulkanBinding::kAuto && v2);
+        const char* binding = m_enable2 ? XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME : XR_KHR_VULKAN_ENABLE_EXTENSION_NAME;
+        std::vector<const char*> enabled{binding};
         // Hand tracking drives the avatar's hands where the runtime has it.
         const bool handExt = has(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
         if (handExt) enabled.push_back(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
@@ -130,7 +144,8 @@ public:
             MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrLocateHandJointsEXT",
                                              reinterpret_cast<PFN_xrVoidFunction*>(&m_locateHandJoints)));
         }
-        m_log.info(strCat("OpenXR system: ", props.systemName, m_handTracking ? " (hand tracking)" : ""));
+        m_log.info(strCat("OpenXR system: ", props.systemName, "; graphics binding ", binding,
+                          m_handTracking ? "; hand tracking" : ""));
 
         std::uint32_t n = 0;
         MXR_TRY_XR(xrEnumerateEnvironmentBlendModes(m_instance, m_system, XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO, 0,
@@ -155,25 +170,6 @@ public:
     Result<std::unique_ptr<engine::GpuContext>> createGpu(const engine::GpuRequirements& needsIn,
                                                           bool validation) override {
         engine::GpuRequirements needs = needsIn;
-        PFN_xrGetVulkanGraphicsRequirements2KHR getReq = nullptr;
-        PFN_xrCreateVulkanInstanceKHR createInstance = nullptr;
-        PFN_xrGetVulkanGraphicsDevice2KHR getDevice = nullptr;
-        PFN_xrCreateVulkanDeviceKHR createDevice = nullptr;
-        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrGetVulkanGraphicsRequirements2KHR",
-                                         reinterpret_cast<PFN_xrVoidFunction*>(&getReq)));
-        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrCreateVulkanInstanceKHR",
-                                         reinterpret_cast<PFN_xrVoidFunction*>(&createInstance)));
-        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrGetVulkanGraphicsDevice2KHR",
-                                         reinterpret_cast<PFN_xrVoidFunction*>(&getDevice)));
-        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrCreateVulkanDeviceKHR",
-                                         reinterpret_cast<PFN_xrVoidFunction*>(&createDevice)));
-        XrGraphicsRequirementsVulkan2KHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN2_KHR};
-        MXR_TRY_XR(getReq(m_instance, m_system, &req));
-        const std::uint32_t apiMajor = XR_VERSION_MAJOR(req.maxApiVersionSupported);
-        if (XR_VERSION_MAJOR(req.minApiVersionSupported) > 1 || apiMajor < 1) {
-            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime needs an unsupported Vulkan version");
-        }
-
         std::vector<const char*> layers;
         std::vector<const char*> instanceExts = needs.instanceExtensions;
         if (validation) {
@@ -187,20 +183,11 @@ public:
         vci.pApplicationInfo = &app;
         vci.enabledLayerCount = static_cast<std::uint32_t>(layers.size());
         vci.ppEnabledLayerNames = layers.data();
-        vci.enabledExtensionCount = static_cast<std::uint32_t>(instanceExts.size());
-        vci.ppEnabledExtensionNames = instanceExts.data();
-        XrVulkanInstanceCreateInfoKHR xci{XR_TYPE_VULKAN_INSTANCE_CREATE_INFO_KHR};
-        xci.systemId = m_system;
-        xci.pfnGetInstanceProcAddr = &vkGetInstanceProcAddr;
-        xci.vulkanCreateInfo = &vci;
-        VkResult vr = VK_SUCCESS;
-        MXR_TRY_XR(createInstance(m_instance, &xci, &m_vkInstance, &vr));
-        if (vr != VK_SUCCESS) return engine::vkError(vr, "vkCreateInstance (through OpenXR)", __FILE__, __LINE__);
-
-        XrVulkanGraphicsDeviceGetInfoKHR gi{XR_TYPE_VULKAN_GRAPHICS_DEVICE_GET_INFO_KHR};
-        gi.systemId = m_system;
-        gi.vulkanInstance = m_vkInstance;
-        MXR_TRY_XR(getDevice(m_instance, &gi, &m_vkPhysical));
+        if (m_enable2) {
+            MXR_TRY(createInstanceThroughRuntime(vci, instanceExts));
+        } else {
+            MXR_TRY(createInstanceForRuntime(vci, instanceExts));
+        }
         MXR_TRY(needs.checkDevice(m_vkPhysical));
         std::uint32_t qn = 0;
         vkGetPhysicalDeviceQueueFamilyProperties(m_vkPhysical, &qn, nullptr);
@@ -219,20 +206,118 @@ public:
         q.queueFamilyIndex = m_queueFamily;
         q.queueCount = 1;
         q.pQueuePriorities = &prio;
+        std::vector<const char*> deviceExts = needs.deviceExtensions;
         VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
         dci.pNext = needs.featureChain();
         dci.queueCreateInfoCount = 1;
         dci.pQueueCreateInfos = &q;
-        dci.enabledExtensionCount = static_cast<std::uint32_t>(needs.deviceExtensions.size());
-        dci.ppEnabledExtensionNames = needs.deviceExtensions.data();
+        if (m_enable2) {
+            MXR_TRY(createDeviceThroughRuntime(dci, deviceExts));
+        } else {
+            MXR_TRY(createDeviceForRuntime(dci, deviceExts));
+        }
+        return engine::GpuContext::adopt({m_vkInstance, m_vkPhysical, m_vkDevice, m_queueFamily, 0}, m_log.child("gpu"));
+    }
+
+    template <typename Fn>
+    Result<Fn> proc(const char* name) {
+        Fn fn = nullptr;
+        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, name, reinterpret_cast<PFN_xrVoidFunction*>(&fn)));
+        return fn;
+    }
+
+    static Result<void> checkVulkanVersion(XrVersion minVersion, XrVersion maxVersion) {
+        if (XR_VERSION_MAJOR(minVersion) > 1 || XR_VERSION_MAJOR(maxVersion) < 1) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime needs an unsupported Vulkan version");
+        }
+        return {};
+    }
+
+    // XR_KHR_vulkan_enable2: the runtime creates instance and device from
+    // our create infos, adding what it needs, and picks the physical device.
+    Result<void> createInstanceThroughRuntime(VkInstanceCreateInfo& vci, std::vector<const char*>& exts) {
+        MXR_TRY_ASSIGN(auto getReq, proc<PFN_xrGetVulkanGraphicsRequirements2KHR>("xrGetVulkanGraphicsRequirements2KHR"));
+        MXR_TRY_ASSIGN(auto create, proc<PFN_xrCreateVulkanInstanceKHR>("xrCreateVulkanInstanceKHR"));
+        MXR_TRY_ASSIGN(auto getDevice, proc<PFN_xrGetVulkanGraphicsDevice2KHR>("xrGetVulkanGraphicsDevice2KHR"));
+        XrGraphicsRequirementsVulkan2KHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN2_KHR};
+        MXR_TRY_XR(getReq(m_instance, m_system, &req));
+        MXR_TRY(checkVulkanVersion(req.minApiVersionSupported, req.maxApiVersionSupported));
+        vci.enabledExtensionCount = static_cast<std::uint32_t>(exts.size());
+        vci.ppEnabledExtensionNames = exts.data();
+        XrVulkanInstanceCreateInfoKHR xci{XR_TYPE_VULKAN_INSTANCE_CREATE_INFO_KHR};
+        xci.systemId = m_system;
+        xci.pfnGetInstanceProcAddr = &vkGetInstanceProcAddr;
+        xci.vulkanCreateInfo = &vci;
+        VkResult vr = VK_SUCCESS;
+        MXR_TRY_XR(create(m_instance, &xci, &m_vkInstance, &vr));
+        if (vr != VK_SUCCESS) return engine::vkError(vr, "vkCreateInstance (through OpenXR)", __FILE__, __LINE__);
+        XrVulkanGraphicsDeviceGetInfoKHR gi{XR_TYPE_VULKAN_GRAPHICS_DEVICE_GET_INFO_KHR};
+        gi.systemId = m_system;
+        gi.vulkanInstance = m_vkInstance;
+        MXR_TRY_XR(getDevice(m_instance, &gi, &m_vkPhysical));
+        return {};
+    }
+
+    Result<void> createDeviceThroughRuntime(VkDeviceCreateInfo& dci, std::vector<const char*>& exts) {
+        MXR_TRY_ASSIGN(auto create, proc<PFN_xrCreateVulkanDeviceKHR>("xrCreateVulkanDeviceKHR"));
+        dci.enabledExtensionCount = static_cast<std::uint32_t>(exts.size());
+        dci.ppEnabledExtensionNames = exts.data();
         XrVulkanDeviceCreateInfoKHR xdi{XR_TYPE_VULKAN_DEVICE_CREATE_INFO_KHR};
         xdi.systemId = m_system;
         xdi.pfnGetInstanceProcAddr = &vkGetInstanceProcAddr;
         xdi.vulkanPhysicalDevice = m_vkPhysical;
         xdi.vulkanCreateInfo = &dci;
-        MXR_TRY_XR(createDevice(m_instance, &xdi, &m_vkDevice, &vr));
+        VkResult vr = VK_SUCCESS;
+        MXR_TRY_XR(create(m_instance, &xdi, &m_vkDevice, &vr));
         if (vr != VK_SUCCESS) return engine::vkError(vr, "vkCreateDevice (through OpenXR)", __FILE__, __LINE__);
-        return engine::GpuContext::adopt({m_vkInstance, m_vkPhysical, m_vkDevice, m_queueFamily, 0}, m_log.child("gpu"));
+        return {};
+    }
+
+    // XR_KHR_vulkan_enable (the older binding): the runtime lists the
+    // extensions it needs as one space-separated string; we create instance
+    // and device ourselves, on the physical device it names.
+    Result<void> appendRuntimeExtensions(PFN_xrGetVulkanInstanceExtensionsKHR list, std::vector<const char*>& exts) {
+        std::uint32_t n = 0;
+        MXR_TRY_XR(list(m_instance, m_system, 0, &n, nullptr));
+        std::string text(n, '\0');
+        MXR_TRY_XR(list(m_instance, m_system, n, &n, text.data()));
+        std::stringstream ss(text.c_str());
+        std::string name;
+        while (ss >> name) {
+            if (std::none_of(exts.begin(), exts.end(), [&](const char* e) { return name == e; })) {
+                m_extensionNames.push_back(name);
+                exts.push_back(m_extensionNames.back().c_str());
+            }
+        }
+        return {};
+    }
+
+    Result<void> createInstanceForRuntime(VkInstanceCreateInfo& vci, std::vector<const char*>& exts) {
+        MXR_TRY_ASSIGN(auto getReq, proc<PFN_xrGetVulkanGraphicsRequirementsKHR>("xrGetVulkanGraphicsRequirementsKHR"));
+        MXR_TRY_ASSIGN(auto list, proc<PFN_xrGetVulkanInstanceExtensionsKHR>("xrGetVulkanInstanceExtensionsKHR"));
+        MXR_TRY_ASSIGN(auto getDevice, proc<PFN_xrGetVulkanGraphicsDeviceKHR>("xrGetVulkanGraphicsDeviceKHR"));
+        XrGraphicsRequirementsVulkanKHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN_KHR};
+        MXR_TRY_XR(getReq(m_instance, m_system, &req));
+        MXR_TRY(checkVulkanVersion(req.minApiVersionSupported, req.maxApiVersionSupported));
+        MXR_TRY(appendRuntimeExtensions(list, exts));
+        vci.enabledExtensionCount = static_cast<std::uint32_t>(exts.size());
+        vci.ppEnabledExtensionNames = exts.data();
+        if (const VkResult vr = vkCreateInstance(&vci, nullptr, &m_vkInstance); vr != VK_SUCCESS) {
+            return engine::vkError(vr, "vkCreateInstance (for OpenXR)", __FILE__, __LINE__);
+        }
+        MXR_TRY_XR(getDevice(m_instance, m_system, m_vkInstance, &m_vkPhysical));
+        return {};
+    }
+
+    Result<void> createDeviceForRuntime(VkDeviceCreateInfo& dci, std::vector<const char*>& exts) {
+        MXR_TRY_ASSIGN(auto list, proc<PFN_xrGetVulkanDeviceExtensionsKHR>("xrGetVulkanDeviceExtensionsKHR"));
+        MXR_TRY(appendRuntimeExtensions(list, exts));
+        dci.enabledExtensionCount = static_cast<std::uint32_t>(exts.size());
+        dci.ppEnabledExtensionNames = exts.data();
+        if (const VkResult vr = vkCreateDevice(m_vkPhysical, &dci, nullptr, &m_vkDevice); vr != VK_SUCCESS) {
+            return engine::vkError(vr, "vkCreateDevice (for OpenXR)", __FILE__, __LINE__);
+        }
+        return {};
     }
 
     Result<void> attach(engine::VulkanRenderer& renderer) override {
@@ -746,6 +831,8 @@ private:
     PFN_xrLocateHandJointsEXT m_locateHandJoints = nullptr;
     XrHandTrackerEXT m_handTracker[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
     XrResult m_lastResult = XR_SUCCESS;
+    bool m_enable2 = true;
+    std::deque<std::string> m_extensionNames;  // XR_KHR_vulkan_enable's list, kept alive for create infos
     bool m_running = false;
     bool m_focused = false;
     bool m_frameBegun = false;

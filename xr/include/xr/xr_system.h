@@ -128,8 +128,15 @@ struct DesktopOptions {
     CameraRig camera;
 };
 
+// Which OpenXR Vulkan binding to use: enable2 where offered (the runtime
+// takes part in creating instance and device), else XR_KHR_vulkan_enable
+// (the runtime lists extensions, we create them); forcing one is for
+// runtimes whose enable2 is broken, and for tests.
+enum class VulkanBinding { kAuto, kEnable2, kEnable };
+
 struct OpenXrOptions {
     bool ar = false;            // prefer an additive / alpha-blend environment
+    VulkanBinding vulkanBinding = VulkanBinding::kAuto;
     std::string appName = "MentorXR";
 };
 
