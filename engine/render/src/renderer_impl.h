@@ -60,6 +60,7 @@ struct GpuMesh {
 struct Target {
     TargetDesc desc;
     VkImageView view = VK_NULL_HANDLE;  // 2D array view over all layers
+    VkImageView depthView = VK_NULL_HANDLE;  // over desc.depthImage, when given
     OwnedImage owned;                    // set for offscreen targets only
     bool drawn = false;
 };

@@ -98,6 +98,10 @@ struct Image {
 };
 
 constexpr std::uint32_t kMaxLights = 8;
+// The projection's depth range (standard 0 near .. 1 far), which OpenXR's
+// XR_KHR_composition_layer_depth needs alongside a submitted depth image.
+constexpr float kNearZ = 0.05f;
+constexpr float kFarZ = 100.0f;
 constexpr std::uint32_t kMaxViews = 2;
 
 class Renderer {
