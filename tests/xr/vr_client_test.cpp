@@ -61,7 +61,7 @@ TEST(VrClient, BothSubmittedEyesMatchGoldensAndShowTheRoom) {
     ASSERT_EQ(r.exitCode, 0) << r.output;
     EXPECT_NE(r.output.find("graphics binding XR_KHR_vulkan_enable2"), std::string::npos) << r.output;
     // Both eyes were submitted as one projection layer every rendered frame.
-    EXPECT_NE(r.events.find("frame 5 blend opaque layers 1 projection"), std::string::npos) << r.events;
+    EXPECT_NE(r.events.find("frame 5 blend opaque layers 1 projection+depth"), std::string::npos) << r.events;
     auto left = engine::readPng((r.dir / "cap/frame5_view0.png").string());
     auto right = engine::readPng((r.dir / "cap/frame5_view1.png").string());
     ASSERT_TRUE(left && right) << r.events;
@@ -108,8 +108,24 @@ TEST(VrClient, NegotiatesTheRuntimesFirstSrgbSwapchainFormat) {
     ASSERT_EQ(r.exitCode, 0) << r.output;
     // tests/xr_runtime offers R8G8B8A8_SRGB (43) first; one two-layer array.
     EXPECT_NE(r.events.find("swapchain format 43 size 64x64 layers 2"), std::string::npos) << r.events;
-    EXPECT_EQ(countOf(r.events, "swapchain format"), 1) << r.events;
-    EXPECT_NE(r.output.find("swapchain format R8G8B8A8_SRGB (43)"), std::string::npos) << r.output;
+    // Depth (XR_KHR_composition_layer_depth): a D32_SFLOAT (126) array
+    // beside it, the renderer's depth format; nothing else.
+    EXPECT_NE(r.events.find("swapchain format 126 size 64x64 layers 2"), std::string::npos) << r.events;
+    EXPECT_EQ(countOf(r.events, "swapchain format"), 2) << r.events;
+    EXPECT_NE(r.output.find("swapchain format R8G8B8A8_SRGB (43), depth submitted"), std::string::npos) << r.output;
+}
+
+TEST(VrClient, SubmitsDepthWithEveryProjectionAlsoWithMsaa) {
+    // With 4x MSAA the depth reaches the XR swapchain through a sample-0
+    // resolve, without it by storing the depth attachment; both validation
+    // clean and accepted by the runtime's layer checks.
+    for (const char* msaa : {"1", "4"}) {
+        const VrRun r = runVr(std::string("depth_msaa") + msaa, {{"view_size", {64, 64}}, {"frame_rate_hz", 0}},
+                              kArgs + "--frames 6 --msaa " + msaa);
+        ASSERT_EQ(r.exitCode, 0) << r.output;
+        EXPECT_EQ(countOf(r.events, "layers 1 projection+depth"), 5) << r.events;
+        EXPECT_EQ(countOf(r.events, "layers 1 projection\n"), 0) << r.events;
+    }
 }
 
 TEST(SwapchainFormat, FollowsTheRuntimesOrderSrgbFirst) {

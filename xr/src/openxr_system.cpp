@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <span>
 #include <sstream>
 #include <thread>
@@ -117,6 +118,9 @@ public:
         // Hand tracking drives the avatar's hands where the runtime has it.
         const bool handExt = has(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
         if (handExt) enabled.push_back(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
+        // Depth helps the compositor reproject; submitted when offered.
+        m_depthLayer = has(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME);
+        if (m_depthLayer) enabled.push_back(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME);
         XrInstanceCreateInfo ci{XR_TYPE_INSTANCE_CREATE_INFO};
         std::strncpy(ci.applicationInfo.applicationName, m_options.appName.c_str(), XR_MAX_APPLICATION_NAME_SIZE - 1);
         std::strncpy(ci.applicationInfo.engineName, "MentorXR", XR_MAX_ENGINE_NAME_SIZE - 1);
@@ -398,11 +402,19 @@ public:
         if (lost(xrWaitSwapchainImage(m_swapchain, &wait))) return f;
         MXR_TRY_XR(m_lastResult);
         m_acquired = true;
+        std::uint32_t depthIndex = kNoDepth;
+        if (m_depthSwapchain) {
+            if (lost(xrAcquireSwapchainImage(m_depthSwapchain, &ai, &depthIndex))) return f;
+            MXR_TRY_XR(m_lastResult);
+            if (lost(xrWaitSwapchainImage(m_depthSwapchain, &wait))) return f;
+            MXR_TRY_XR(m_lastResult);
+            m_depthAcquired = true;
+        }
+        MXR_TRY_ASSIGN(f.target, targetFor(index, depthIndex));
         for (int v = 0; v < 2; ++v) {
             const auto& fov = m_views[v].fov;
             f.views.push_back({toPose(m_views[v].pose), Fov{fov.angleLeft, fov.angleRight, fov.angleUp, fov.angleDown}});
         }
-        f.target = m_targets[index];
         f.shouldRender = true;
         return f;
     }
@@ -416,6 +428,14 @@ public:
             MXR_TRY_XR(m_lastResult);
             m_acquired = false;
         }
+        if (m_depthAcquired) {
+            XrSwapchainImageReleaseInfo ri{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
+            if (lost(xrReleaseSwapchainImage(m_depthSwapchain, &ri))) return {};
+            MXR_TRY_XR(m_lastResult);
+            m_depthAcquired = false;
+        }
+        XrCompositionLayerDepthInfoKHR depth[2]{{XR_TYPE_COMPOSITION_LAYER_DEPTH_INFO_KHR},
+                                                {XR_TYPE_COMPOSITION_LAYER_DEPTH_INFO_KHR}};
         XrCompositionLayerProjectionView pv[2]{{XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW},
                                                {XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW}};
         XrCompositionLayerProjection layer{XR_TYPE_COMPOSITION_LAYER_PROJECTION};
@@ -430,6 +450,15 @@ public:
                 pv[v].subImage.swapchain = m_swapchain;
                 pv[v].subImage.imageRect = {{0, 0}, {std::int32_t(m_extent.width), std::int32_t(m_extent.height)}};
                 pv[v].subImage.imageArrayIndex = v;
+                if (m_depthSwapchain) {
+                    depth[v].subImage = pv[v].subImage;
+                    depth[v].subImage.swapchain = m_depthSwapchain;
+                    depth[v].minDepth = 0.0f;
+                    depth[v].maxDepth = 1.0f;
+                    depth[v].nearZ = engine::kNearZ;
+                    depth[v].farZ = engine::kFarZ;
+                    pv[v].next = &depth[v];
+                }
             }
             layer.space = m_appSpace;
             if (m_blend != XR_ENVIRONMENT_BLEND_MODE_OPAQUE) {
@@ -651,26 +680,40 @@ private:
         std::vector<XrSwapchainImageVulkan2KHR> images(n, {XR_TYPE_SWAPCHAIN_IMAGE_VULKAN2_KHR});
         MXR_TRY_XR(xrEnumerateSwapchainImages(m_swapchain, n, &n,
                                               reinterpret_cast<XrSwapchainImageBaseHeader*>(images.data())));
-        for (const auto& img : images) {
-            // Borrowed: the runtime owns these images; OpenXR wants them back
-            // in COLOR_ATTACHMENT_OPTIMAL.
-            MXR_TRY_ASSIGN(engine::TargetHandle t,
-                           m_renderer->registerTarget({img.image, chosen, m_extent, 2,
-                                                       VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, true}));
-            m_targets.push_back(t);
+        // Borrowed: the runtime owns these images; the renderer gets them
+        // as targets when first acquired (targetFor).
+        for (const auto& img : images) m_colorImages.push_back(img.image);
+
+        // Depth: a D32 array swapchain beside the colour one, when the
+        // runtime has the extension and the renderer's depth format.
+        const bool d32 = std::find(formats.begin(), formats.end(), std::int64_t(VK_FORMAT_D32_SFLOAT)) != formats.end();
+        if (m_depthLayer && d32) {
+            sw.usageFlags = XR_SWAPCHAIN_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+            sw.format = VK_FORMAT_D32_SFLOAT;
+            MXR_TRY_XR(xrCreateSwapchain(m_session, &sw, &m_depthSwapchain));
+            MXR_TRY_XR(xrEnumerateSwapchainImages(m_depthSwapchain, 0, &n, nullptr));
+            std::vector<XrSwapchainImageVulkan2KHR> depthImages(n, {XR_TYPE_SWAPCHAIN_IMAGE_VULKAN2_KHR});
+            MXR_TRY_XR(xrEnumerateSwapchainImages(m_depthSwapchain, n, &n,
+                                                  reinterpret_cast<XrSwapchainImageBaseHeader*>(depthImages.data())));
+            for (const auto& img : depthImages) m_depthImages.push_back(img.image);
         }
         m_log.info(strCat("OpenXR session: ", m_extent.width, "x", m_extent.height, " per eye, ",
                           stage ? "STAGE" : "LOCAL", " space, swapchain format ", formatName(chosen), " (",
-                          int(chosen), ")"));
+                          int(chosen), ")", m_depthSwapchain ? ", depth submitted (D32_SFLOAT)" : ", no depth layer"));
         return {};
     }
 
     void destroySession() {
         if (m_renderer) {
-            for (auto t : m_targets) m_renderer->unregisterTarget(t);
+            for (const auto& [key, t] : m_targets) m_renderer->unregisterTarget(t);
         }
         m_targets.clear();
+        m_colorImages.clear();
+        m_depthImages.clear();
         if (m_swapchain) xrDestroySwapchain(m_swapchain);
+        if (m_depthSwapchain) xrDestroySwapchain(m_depthSwapchain);
+        m_depthSwapchain = XR_NULL_HANDLE;
+        m_depthAcquired = false;
         for (auto& t : m_handTracker) {
             if (t) m_destroyHandTracker(t);
             t = XR_NULL_HANDLE;
@@ -765,6 +808,22 @@ private:
         m_input.menu = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
     }
 
+    // The renderer target for a colour image and (optionally) a depth image
+    // of the swapchains; the two swapchains' indices need not move together,
+    // so each pair seen gets its own target (normally as many as images).
+    Result<engine::TargetHandle> targetFor(std::uint32_t color, std::uint32_t depth) {
+        const std::uint64_t key = (std::uint64_t(color) << 32) | depth;
+        if (auto it = m_targets.find(key); it != m_targets.end()) return it->second;
+        if (color >= m_colorImages.size() || (depth != kNoDepth && depth >= m_depthImages.size())) {
+            return makeError(ErrorCode::kXr, "the OpenXR runtime acquired an image index it never enumerated");
+        }
+        engine::TargetDesc desc{m_colorImages[color], m_format, m_extent, 2, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, true};
+        if (depth != kNoDepth) desc.depthImage = m_depthImages[depth];
+        MXR_TRY_ASSIGN(engine::TargetHandle t, m_renderer->registerTarget(desc));
+        m_targets.emplace(key, t);
+        return t;
+    }
+
     // Remembers `r`; true when the session is lost (stop using it and wait
     // for LOSS_PENDING).
     bool lost(XrResult r) {
@@ -812,7 +871,13 @@ private:
     XrSwapchain m_swapchain = XR_NULL_HANDLE;
     VkFormat m_format = VK_FORMAT_UNDEFINED;
     VkExtent2D m_extent{};
-    std::vector<engine::TargetHandle> m_targets;
+    static constexpr std::uint32_t kNoDepth = 0xffffffffu;
+    std::map<std::uint64_t, engine::TargetHandle> m_targets;  // (colour << 32 | depth) -> target
+    std::vector<VkImage> m_colorImages;  // borrowed from the runtime
+    std::vector<VkImage> m_depthImages;  // borrowed from the runtime
+    XrSwapchain m_depthSwapchain = XR_NULL_HANDLE;
+    bool m_depthLayer = false;  // XR_KHR_composition_layer_depth enabled
+    bool m_depthAcquired = false;
     std::array<XrView, 2> m_views{};
     XrActionSet m_actionSet = XR_NULL_HANDLE;
     XrAction m_gripAction = XR_NULL_HANDLE, m_aimAction = XR_NULL_HANDLE, m_selectAction = XR_NULL_HANDLE,
