@@ -174,6 +174,20 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     }
     MXR_TRY_ASSIGN(const VkDeviceSize textOffset, arena.push(std::span<const TextVertex>(textScratch)));
 
+    // The overlay on a world quad (VR panel): two triangles.
+    const bool overlayAvailable = scene.drawOverlay && overlaySource && overlayPass;
+    const bool overlayInWorld = overlayAvailable && scene.overlayQuad.has_value();
+    VkDeviceSize quadOffset = 0;
+    if (overlayInWorld) {
+        const Mat4& m = *scene.overlayQuad;
+        auto corner = [&](float x, float y) {
+            return TextVertex{Vec3(m * Vec4(x, y, 0.0f, 1.0f)), Vec2(x + 0.5f, 0.5f - y), Vec4(1.0f)};
+        };
+        const TextVertex quad[6] = {corner(-0.5f, 0.5f), corner(-0.5f, -0.5f), corner(0.5f, -0.5f),
+                                    corner(-0.5f, 0.5f), corner(0.5f, -0.5f),  corner(0.5f, 0.5f)};
+        MXR_TRY_ASSIGN(quadOffset, arena.push(std::span<const TextVertex>(quad, 6)));
+    }
+
     // ---- commands
     VkCommandBuffer cmd = slot.cmd;
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -185,8 +199,8 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
         vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT, slot.timestamps, 0);
     }
 
-    const bool overlay = scene.drawOverlay && overlaySource && overlayPass && viewCount == 1;
-    if (overlay) {
+    const bool overlay = overlayAvailable && !overlayInWorld && viewCount == 1;
+    if (overlay || overlayInWorld) {
         VkClearValue clear{};
         VkRenderPassBeginInfo rp{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
         rp.renderPass = overlayPass;
@@ -295,6 +309,11 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
                 vkCmdDrawIndexed(cmd, mesh->second.indexCount, static_cast<std::uint32_t>(j - i), 0, 0, 0);
             }
             i = j;
+        }
+        if (overlayInWorld) {
+            vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->overlayQuad);
+            vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &quadOffset);
+            vkCmdDraw(cmd, 6, 1, 0, 0);
         }
         if (!lineScratch.empty()) {
             vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->line);

@@ -80,6 +80,7 @@ struct PipelineSet {
     VkPipeline line = VK_NULL_HANDLE;
     VkPipeline text = VK_NULL_HANDLE;
     VkPipeline overlay = VK_NULL_HANDLE;
+    VkPipeline overlayQuad = VK_NULL_HANDLE;  // text.vert + overlay_quad.frag
 };
 
 struct FrameSlot {

@@ -303,7 +303,7 @@ void VulkanRenderer::Impl::destroy() {
     if (!device) return;
     vkDeviceWaitIdle(device);
     for (auto& [key, set] : pipelines) {
-        for (VkPipeline p : {set.meshOpaque, set.meshBlend, set.line, set.text, set.overlay}) {
+        for (VkPipeline p : {set.meshOpaque, set.meshBlend, set.line, set.text, set.overlay, set.overlayQuad}) {
             if (p) vkDestroyPipeline(device, p, nullptr);
         }
     }
