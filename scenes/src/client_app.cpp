@@ -2,6 +2,7 @@
 
 #include <imgui.h>
 
+#include <cfloat>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -206,7 +207,6 @@ int runClient(const ClientOptions& o, Logger log) {
     // (its floor point and yaw), else by the room's "table" preset, standing.
     std::unique_ptr<LocalPlayer> player;
     std::unique_ptr<WorldPanel> panel;
-    const Pose panelInStage{Vec3(-0.4f, 1.3f, -0.65f), glm::angleAxis(glm::radians(28.0f), Vec3(0, 1, 0))};
     if (immersive) {
         CameraChoice start = o.camera;
         if (start.preset.empty() && !start.explicitPose && room.cameras.count("table")) start.preset = "table";
@@ -216,7 +216,7 @@ int runClient(const ClientOptions& o, Logger log) {
         ls.floorHalfExtent = Vec2(room.size.x, room.size.z) * 0.5f;
         const Vec3 floor(startRig->position.x, 0.0f, startRig->position.z);
         player = std::make_unique<LocalPlayer>(Pose{floor, glm::angleAxis(startRig->yaw, Vec3(0, 1, 0))}, ls);
-        panel = std::make_unique<WorldPanel>(player->toWorld(panelInStage), Vec2(0.42f, 0.28f));
+        panel = std::make_unique<WorldPanel>();
     }
 
     auto gpuR = system.createGpu(engine::VulkanRenderer::requirements(), o.validation);
@@ -224,8 +224,9 @@ int runClient(const ClientOptions& o, Logger log) {
     engine::VulkanRenderer::Options ro;
     ro.msaa = o.msaa ? static_cast<VkSampleCountFlagBits>(o.msaa) : engine::VulkanRenderer::defaultMsaa(**gpuR);
     // In a headset the UI is the world-space panel (scenes/README.md).
-    const bool ui = o.ui && !o.stereo && !immersive;
-    if (ui) ro.overlayExtent = {o.width, o.height};
+    const bool ui = o.ui && (!o.stereo || immersive);
+    if (ui) ro.overlayExtent = immersive ? VkExtent2D{panel->layout().widthPx, panel->layout().heightPx}
+                                         : VkExtent2D{o.width, o.height};
     auto rendererR = engine::VulkanRenderer::create(**gpuR, ro, log.child("render"));
     if (!rendererR) return fail(rendererR.error(), 2);
     engine::VulkanRenderer& renderer = **rendererR;
@@ -285,24 +286,32 @@ int runClient(const ClientOptions& o, Logger log) {
         scene.lines.clear();
         appendRoom(room, *meshesR, scene);
         for (const auto& p : demoParticipants(room, o.avatars, t)) appendAvatar(p, *meshesR, scene);
+        scene.drawOverlay = imgui != nullptr;
+        scene.overlayQuad.reset();
         if (player) {
             player->update(system.input());
             // The views were located in stage space; the room sees them
             // through the play space (the runtime keeps its own stage poses).
             player->toWorld(f->views);
             player->appendSelf(*meshesR, kSelfColor, scene);
-            if (o.ui) {
-                const PanelFeedback fb = panel->update(player->toWorld(panelInStage), player->aimWorld(),
-                                                       player->aimTracked(), system.input().hands[1].select);
-                if (fb.hoverEntered) system.haptic(1, 0.3f, 0.02f);
-                if (fb.pressed) system.haptic(1, 0.8f, 0.06f);
-                panel->setLines({room.name, strCat("Mode: ", system.name(), "   People: ", o.avatars + 1),
-                                 "Point and pull the trigger:"});
-                panel->append(*meshesR, scene);
-            }
         }
-        scene.drawOverlay = imgui != nullptr;
-        if (imgui) {
+        if (imgui && panel) {
+            // The laser is the panel's mouse: where it meets the panel, and
+            // the right select as the left button.
+            panel->aim(player->toWorld(panel->layout().inStage), player->aimWorld(), player->aimTracked());
+            ImGuiIO& io = ImGui::GetIO();
+            const auto pointer = panel->pointerPixels();
+            io.MousePos = pointer ? ImVec2(pointer->x, pointer->y) : ImVec2(-FLT_MAX, -FLT_MAX);
+            io.MouseDown[0] = pointer && system.input().hands[1].select;
+            PanelUi result;
+            imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
+                result = buildPanelUi(panel->layout(), panel->toggled(), system.name(), room.name, o.avatars + 1);
+            });
+            const PanelFeedback fb = panel->uiResult(result.buttonHovered, result.clicked);
+            if (fb.hoverEntered) system.haptic(1, 0.3f, 0.02f);
+            if (fb.pressed) system.haptic(1, 0.8f, 0.06f);
+            panel->append(scene);
+        } else if (imgui) {
             imgui->frame(static_cast<float>(f->deltaSeconds),
                          [&] { buildUi(stats, system.name(), room.name, o.avatars); });
         }

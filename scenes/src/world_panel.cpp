@@ -1,98 +1,86 @@
 #include "scenes/world_panel.h"
 
+#include <imgui.h>
+
 #include <cmath>
 
 namespace mxr::scenes {
-namespace {
 
-// Button: lower part of the plate, in plate coordinates (metres, y up).
-constexpr Vec2 kButtonHalf{0.11f, 0.04f};
-constexpr float kButtonY = -0.09f;
-
-Mat4 plateMatrix(const Vec3& p, const Quat& q, const Vec3& s) {
-    Mat4 m = glm::mat4_cast(q);
-    m[0] *= s.x;
-    m[1] *= s.y;
-    m[2] *= s.z;
-    m[3] = Vec4(p, 1.0f);
-    return m;
+Vec3 WorldPanel::pixelToWorld(Vec2 px) const {
+    const Vec2 local((px.x / float(m_layout.widthPx) - 0.5f) * m_layout.sizeMetres.x,
+                     (0.5f - px.y / float(m_layout.heightPx)) * m_layout.sizeMetres.y);
+    return m_pose.transformPoint(Vec3(local, 0.0f));
 }
 
-}  // namespace
+Vec3 WorldPanel::buttonCentre() const { return pixelToWorld(m_layout.buttonPos + 0.5f * m_layout.buttonSize); }
 
-WorldPanel::WorldPanel(const Pose& pose, Vec2 size) : m_pose(pose), m_size(size) {}
-
-Vec3 WorldPanel::buttonCentre() const { return m_pose.transformPoint(Vec3(0.0f, kButtonY, 0.0f)); }
-
-PanelFeedback WorldPanel::update(const Pose& panelPose, const Pose& aim, bool aimTracked, bool select) {
+void WorldPanel::aim(const Pose& panelPose, const Pose& aim, bool aimTracked) {
     m_pose = panelPose;
     m_aim = aim;
     m_aimTracked = aimTracked;
     m_hit.reset();
+    m_pointer.reset();
+    if (!aimTracked) return;
+    const Vec3 normal = m_pose.orientation * Vec3(0, 0, 1);
+    const Vec3 dir = aim.forward();
+    const float denom = glm::dot(dir, normal);
+    if (denom > -1e-4f) return;  // parallel, or from behind
+    const float t = glm::dot(m_pose.position - aim.position, normal) / denom;
+    if (t <= 0.0f || t > 10.0f) return;
+    const Vec3 hit = aim.position + dir * t;
+    const Vec3 local = glm::inverse(m_pose.orientation) * (hit - m_pose.position);
+    const Vec2 half = 0.5f * m_layout.sizeMetres;
+    if (std::abs(local.x) > half.x || std::abs(local.y) > half.y) return;
+    m_hit = hit;
+    m_pointer = Vec2((local.x / m_layout.sizeMetres.x + 0.5f) * float(m_layout.widthPx),
+                     (0.5f - local.y / m_layout.sizeMetres.y) * float(m_layout.heightPx));
+}
+
+PanelFeedback WorldPanel::uiResult(bool buttonHovered, bool clicked) {
     PanelFeedback fb;
-    bool onButton = false;
-    if (aimTracked) {
-        const Vec3 normal = m_pose.orientation * Vec3(0, 0, 1);
-        const Vec3 dir = aim.forward();
-        const float denom = glm::dot(dir, normal);
-        if (denom < -1e-4f) {  // only from the front
-            const float t = glm::dot(m_pose.position - aim.position, normal) / denom;
-            if (t > 0.0f && t < 10.0f) {
-                const Vec3 hit = aim.position + dir * t;
-                const Vec3 local = glm::inverse(m_pose.orientation) * (hit - m_pose.position);
-                if (std::abs(local.x) <= m_size.x * 0.5f && std::abs(local.y) <= m_size.y * 0.5f) {
-                    m_hit = hit;
-                    onButton = std::abs(local.x) <= kButtonHalf.x && std::abs(local.y - kButtonY) <= kButtonHalf.y;
-                }
-            }
-        }
-    }
-    fb.hoverEntered = onButton && !m_hovered;
-    m_hovered = onButton;
-    const bool down = aimTracked && select;
-    if (down && !m_selectWasDown && onButton) {
+    fb.hoverEntered = buttonHovered && !m_hovered;
+    m_hovered = buttonHovered;
+    if (clicked) {
         fb.pressed = true;
         m_toggled = !m_toggled;
         ++m_presses;
     }
-    m_selectWasDown = down;
     return fb;
 }
 
-void WorldPanel::append(const SceneMeshes& meshes, engine::FrameScene& scene) const {
-    const Quat& q = m_pose.orientation;
-    scene.instances.push_back({meshes.box, plateMatrix(m_pose.position - q * Vec3(0, 0, 0.006f), q,
-                                                       Vec3(m_size.x, m_size.y, 0.01f)),
-                               Vec4(0.12f, 0.14f, 0.2f, 1.0f)});
-    const Vec4 buttonColor = m_toggled ? Vec4(0.95f, 0.7f, 0.2f, 1.0f)
-                             : m_hovered ? Vec4(0.45f, 0.7f, 1.0f, 1.0f)
-                                         : Vec4(0.25f, 0.4f, 0.7f, 1.0f);
-    scene.instances.push_back({meshes.box, plateMatrix(buttonCentre(), q, Vec3(2 * kButtonHalf.x, 2 * kButtonHalf.y, 0.012f)),
-                               buttonColor});
-    const Vec3 facing = q * Vec3(0, 0, 1);
-    float y = m_size.y * 0.5f - 0.045f;
-    for (const auto& text : m_lines) {
-        engine::Label l;
-        l.text = text;
-        l.anchor = m_pose.transformPoint(Vec3(0.0f, y, 0.004f));
-        l.facing = facing;
-        l.height = 0.028f;
-        l.background = Vec4(0.0f);
-        scene.labels.push_back(std::move(l));
-        y -= 0.036f;
-    }
-    engine::Label b;
-    b.text = m_toggled ? "Hand raised" : "Raise hand";
-    b.anchor = buttonCentre() + facing * 0.012f;
-    b.facing = facing;
-    b.height = 0.03f;
-    b.color = Vec4(0.05f, 0.05f, 0.08f, 1.0f);
-    b.background = Vec4(0.0f);
-    scene.labels.push_back(std::move(b));
+void WorldPanel::append(engine::FrameScene& scene) const {
+    Mat4 m = glm::mat4_cast(m_pose.orientation);
+    m[0] *= m_layout.sizeMetres.x;
+    m[1] *= m_layout.sizeMetres.y;
+    m[3] = Vec4(m_pose.position, 1.0f);
+    scene.overlayQuad = m;
+    scene.drawOverlay = true;
     if (m_aimTracked) {
         const Vec3 end = m_hit ? *m_hit : m_aim.position + m_aim.forward() * 2.0f;
-        scene.lines.push_back({m_aim.position, end, 0.004f, m_hit ? Vec4(0.5f, 0.8f, 1.0f, 1.0f) : Vec4(0.9f, 0.9f, 0.95f, 0.6f), false});
+        scene.lines.push_back({m_aim.position, end, 0.004f,
+                               m_hit ? Vec4(0.5f, 0.8f, 1.0f, 1.0f) : Vec4(0.9f, 0.9f, 0.95f, 0.6f), false});
     }
+}
+
+PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::string& systemName,
+                     const std::string& roomName, std::size_t people) {
+    PanelUi out;
+    ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
+    ImGui::SetNextWindowSize(ImVec2(float(layout.widthPx), float(layout.heightPx)), ImGuiCond_Always);
+    ImGui::SetNextWindowBgAlpha(0.92f);
+    ImGui::Begin("MentorXR panel", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
+    ImGui::SetWindowFontScale(2.0f);
+    ImGui::Text("%s", roomName.c_str());
+    ImGui::Text("Mode: %s   People: %zu", systemName.c_str(), people);
+    ImGui::Text("Connection: offline (no server)");
+    ImGui::Text("Point here and pull the trigger:");
+    ImGui::SetCursorPos(ImVec2(layout.buttonPos.x, layout.buttonPos.y));
+    out.clicked = ImGui::Button(handRaised ? "Lower hand" : "Raise hand",
+                                ImVec2(layout.buttonSize.x, layout.buttonSize.y));
+    out.buttonHovered = ImGui::IsItemHovered();
+    ImGui::End();
+    return out;
 }
 
 }  // namespace mxr::scenes

@@ -7,7 +7,8 @@
 // rasterizer's own work) is excluded: what is timed is wall time outside
 // that wait. Counters: median_cpu_ms (the figure), p90_cpu_ms, the median
 // of each phase, and median_thread_cpu_ms (the main thread's CPU clock over
-// the whole frame, waits included, as a cross-check).
+// the whole frame, waits included, as a cross-check). The world panel's
+// ImGui UI is laid out and drawn into the overlay image every frame.
 #include <benchmark/benchmark.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "engine/render/vulkan_renderer.h"
+#include "engine/ui/imgui_layer.h"
 #include "scenes/avatar.h"
 #include "scenes/local_player.h"
 #include "scenes/world_panel.h"
@@ -67,21 +69,23 @@ void BM_XrFrame(benchmark::State& state) {
         state.SkipWithError(gpu.error().message.c_str());
         return;
     }
-    auto renderer = engine::VulkanRenderer::create(**gpu, {}, Logger());
+    scenes::WorldPanel panel;
+    engine::VulkanRenderer::Options ro;
+    ro.overlayExtent = {panel.layout().widthPx, panel.layout().heightPx};
+    auto renderer = engine::VulkanRenderer::create(**gpu, ro, Logger());
     auto room = scenes::loadRoom(MXR_DEMO_ROOM);
     if (!renderer || !room || !system.attach(**renderer)) {
         state.SkipWithError("renderer, room or session creation failed");
         return;
     }
     auto meshes = scenes::uploadSceneMeshes(**renderer);
-    if (!meshes) {
-        state.SkipWithError("mesh upload failed");
+    auto imgui = engine::ImGuiLayer::create(**renderer, nullptr, ro.overlayExtent);
+    if (!meshes || !imgui) {
+        state.SkipWithError("mesh upload or ImGui failed");
         return;
     }
     const auto& table = room->cameras.at("table");
     scenes::LocalPlayer player(Pose{Vec3(table.position.x, 0, table.position.z), Quat(1, 0, 0, 0)}, {});
-    const Pose panelInStage{Vec3(-0.4f, 1.3f, -0.65f), glm::angleAxis(glm::radians(28.0f), Vec3(0, 1, 0))};
-    scenes::WorldPanel panel(player.toWorld(panelInStage), Vec2(0.42f, 0.28f));
     engine::FrameScene scene;
     std::vector<double> total, begin, build, submit, end, threadCpu;
     double t = 0.0;
@@ -109,8 +113,9 @@ void BM_XrFrame(benchmark::State& state) {
         player.update(system.input());
         player.toWorld(f->views);
         player.appendSelf(*meshes, Vec4(0.85f, 0.78f, 0.7f, 1.0f), scene);
-        panel.update(player.toWorld(panelInStage), player.aimWorld(), player.aimTracked(), false);
-        panel.append(*meshes, scene);
+        panel.aim(player.toWorld(panel.layout().inStage), player.aimWorld(), player.aimTracked());
+        (*imgui)->frame(1.0f / 90.0f, [&] { scenes::buildPanelUi(panel.layout(), false, "vr", room->name, 17); });
+        panel.append(scene);
         const double buildMs = msSince(t0);
         double submitMs = 0.0;
         if (f->shouldRender) {
@@ -140,6 +145,7 @@ void BM_XrFrame(benchmark::State& state) {
         t += 1.0 / 90.0;
     }
     (void)(*renderer)->waitIdle();
+    imgui->reset();
     state.counters["median_cpu_ms"] = median(total);
     state.counters["p90_cpu_ms"] = percentile90(total);
     state.counters["median_wait_begin_ms"] = median(begin);

@@ -30,32 +30,6 @@ const json kGoldenConfig = {{"view_size", {kSize, kSize}}, {"frame_rate_hz", 0},
                             {"capture", {{"dir", "cap"}, {"frames", {5}}}}};
 const std::string kArgs = "--mode vr --time 0 --validation ";
 
-Pose eyeWorld(int view) {
-    return Pose{Vec3(-0.2f + (view == 0 ? -0.0315f : 0.0315f), 1.6f, 2.2f), Quat(1, 0, 0, 0)};
-}
-
-// Where a world point lands in an eye's image (pixels).
-Vec2 project(const Vec3& world, int view) {
-    const Mat4 clip = projectionFromFov(Fov{}, 0.05f, 100.0f) * viewFromPose(eyeWorld(view));
-    const Vec4 c = clip * Vec4(world, 1.0f);
-    return Vec2((c.x / c.w + 1.0f) * 0.5f * kSize, (c.y / c.w + 1.0f) * 0.5f * kSize);
-}
-
-Vec3 averageRgb(const engine::Image& img, Vec2 at) {
-    Vec3 sum(0.0f);
-    int n = 0;
-    for (int dy = -1; dy <= 1; ++dy) {
-        for (int dx = -1; dx <= 1; ++dx) {
-            const int x = int(at.x) + dx, y = int(at.y) + dy;
-            if (x < 0 || y < 0 || x >= int(img.width) || y >= int(img.height)) continue;
-            const std::uint8_t* p = &img.rgba[(std::size_t(y) * img.width + std::size_t(x)) * 4];
-            sum += Vec3(p[0], p[1], p[2]);
-            ++n;
-        }
-    }
-    return n ? sum / float(n) : sum;
-}
-
 TEST(VrClient, BothSubmittedEyesMatchGoldensAndShowTheRoom) {
     const VrRun r = runVr("golden", kGoldenConfig, kArgs + "--frames 8");
     ASSERT_EQ(r.exitCode, 0) << r.output;
@@ -80,14 +54,14 @@ TEST(VrClient, BothSubmittedEyesMatchGoldensAndShowTheRoom) {
     ASSERT_EQ(ben.name, "Ben (mentee)");
     const Vec3 headCentre = ben.head.transformPoint(Vec3(0.0f, 0.0f, 0.05f));
     for (int v = 0; v < 2; ++v) {
-        const Vec2 at = project(headCentre, v);
+        const Vec2 at = projectToEye(headCentre, v, kSize);
         const Vec3 c = averageRgb(v == 0 ? *left : *right, at);
         EXPECT_GT(c.b, c.r + 40.0f) << "eye " << v << " at " << at.x << "," << at.y << ": " << c.r << " " << c.g << " " << c.b;
         EXPECT_GE(c.b, c.g) << "eye " << v;
     }
     // The parallax goes the right way: the head sits further right in the
     // left eye's image.
-    EXPECT_GT(project(headCentre, 0).x, project(headCentre, 1).x);
+    EXPECT_GT(projectToEye(headCentre, 0, kSize).x, projectToEye(headCentre, 1, kSize).x);
 }
 
 TEST(VrClient, TheOlderVulkanBindingDrawsTheSameEyes) {

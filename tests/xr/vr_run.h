@@ -12,6 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/core/math.h"
+#include "engine/render/renderer.h"
+
 namespace mxr::test {
 
 struct VrRun {
@@ -55,6 +58,36 @@ inline VrRun runVr(const std::string& name, nlohmann::json config, const std::st
     r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     r.events = readText(r.dir / "events.log");
     return r;
+}
+
+// The default VR start in the demo room (its "table" preset: floor point
+// (-0.2, 0, 2.2), facing -Z) with the runtime's default head (0, 1.6, 0),
+// eyes 63 mm apart, 90 degree FOV: where each eye is in the room.
+inline Pose eyeWorld(int view) {
+    return Pose{Vec3(-0.2f + (view == 0 ? -0.0315f : 0.0315f), 1.6f, 2.2f), Quat(1, 0, 0, 0)};
+}
+
+// Where a world point lands in an eye's square image of `size` pixels.
+inline Vec2 projectToEye(const Vec3& world, int view, std::uint32_t size) {
+    const Mat4 clip = projectionFromFov(Fov{}, 0.05f, 100.0f) * viewFromPose(eyeWorld(view));
+    const Vec4 c = clip * Vec4(world, 1.0f);
+    return Vec2((c.x / c.w + 1.0f) * 0.5f * float(size), (c.y / c.w + 1.0f) * 0.5f * float(size));
+}
+
+// Mean RGB of the 3x3 pixels around `at`.
+inline Vec3 averageRgb(const engine::Image& img, Vec2 at) {
+    Vec3 sum(0.0f);
+    int n = 0;
+    for (int dy = -1; dy <= 1; ++dy) {
+        for (int dx = -1; dx <= 1; ++dx) {
+            const int x = int(at.x) + dx, y = int(at.y) + dy;
+            if (x < 0 || y < 0 || x >= int(img.width) || y >= int(img.height)) continue;
+            const std::uint8_t* p = &img.rgba[(std::size_t(y) * img.width + std::size_t(x)) * 4];
+            sum += Vec3(p[0], p[1], p[2]);
+            ++n;
+        }
+    }
+    return n ? sum / float(n) : sum;
 }
 
 inline int countOf(const std::string& text, const std::string& needle) {
