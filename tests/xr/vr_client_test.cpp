@@ -30,6 +30,24 @@ const json kGoldenConfig = {{"view_size", {kSize, kSize}}, {"frame_rate_hz", 0},
                             {"capture", {{"dir", "cap"}, {"frames", {5}}}}};
 const std::string kArgs = "--mode vr --time 0 --validation ";
 
+// The client's session states (logged with -v) are exactly `want`, in
+// order, from the first of them on.
+bool statesInOrder(const std::string& output, const std::vector<std::string>& want) {
+    std::vector<std::string> seen;
+    const std::string tag = "OpenXR session state ";
+    for (auto at = output.find(tag); at != std::string::npos; at = output.find(tag, at + 1)) {
+        const auto start = at + tag.size();
+        seen.push_back(output.substr(start, output.find('\n', start) - start));
+    }
+    for (std::size_t first = 0; first + want.size() <= seen.size(); ++first) {
+        if (std::equal(want.begin(), want.end(), seen.begin() + std::ptrdiff_t(first)) &&
+            first + want.size() == seen.size()) {
+            return true;
+        }
+    }
+    return false;
+}
+
 TEST(VrClient, BothSubmittedEyesMatchGoldensAndShowTheRoom) {
     const VrRun r = runVr("golden", kGoldenConfig, kArgs + "--frames 8");
     ASSERT_EQ(r.exitCode, 0) << r.output;
@@ -126,7 +144,7 @@ TEST(VrClient, RestartsTheSessionAfterLossAndKeepsRendering) {
     json c = kGoldenConfig;
     c["loss_pending_at_frame"] = 3;
     c["capture"]["frames"] = {5};
-    const VrRun r = runVr("loss", c, kArgs + "--frames 16");
+    const VrRun r = runVr("loss", c, kArgs + "--frames 16 -v");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     const auto lost = r.events.find("session loss_pending frame 3");
     ASSERT_NE(lost, std::string::npos) << r.events;
@@ -134,6 +152,9 @@ TEST(VrClient, RestartsTheSessionAfterLossAndKeepsRendering) {
     ASSERT_NE(second, std::string::npos) << r.events;
     EXPECT_GT(second, lost);
     EXPECT_NE(r.output.find("restarting"), std::string::npos) << r.output;
+    EXPECT_TRUE(statesInOrder(r.output, {"FOCUSED", "LOSS_PENDING", "IDLE", "READY", "SYNCHRONIZED", "VISIBLE",
+                                         "FOCUSED", "VISIBLE", "SYNCHRONIZED", "STOPPING", "IDLE", "EXITING"}))
+        << r.output;
     // The new session runs and shows the same room: its frame 5 (the first
     // session never got there) is the golden view.
     EXPECT_GE(countOf(r.events.substr(second), "layers 1 projection"), 5) << r.events;
@@ -146,8 +167,12 @@ TEST(VrClient, RestartsTheSessionAfterLossAndKeepsRendering) {
 
 TEST(VrClient, EndsCleanlyWhenTheRuntimeAsksToExit) {
     const VrRun r = runVr("runtime_exit", {{"view_size", {64, 64}}, {"frame_rate_hz", 0}, {"exit_at_frame", 6}},
-                          kArgs + "--frames 500");
+                          kArgs + "--frames 500 -v");
     ASSERT_EQ(r.exitCode, 0) << r.output;
+    // The whole walk, as the client saw it.
+    EXPECT_TRUE(statesInOrder(r.output, {"IDLE", "READY", "SYNCHRONIZED", "VISIBLE", "FOCUSED", "VISIBLE",
+                                         "SYNCHRONIZED", "STOPPING", "IDLE", "EXITING"}))
+        << r.output;
     const auto asked = r.events.find("session runtime_exit frame 6");
     ASSERT_NE(asked, std::string::npos) << r.events;
     EXPECT_NE(r.events.find("session end", asked), std::string::npos) << r.events;

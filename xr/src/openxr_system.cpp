@@ -67,6 +67,20 @@ Pose toPose(const XrPosef& p) {
 
 constexpr XrPosef kIdentity{{0, 0, 0, 1}, {0, 0, 0}};
 
+const char* stateName(XrSessionState s) {
+    switch (s) {
+        case XR_SESSION_STATE_IDLE: return "IDLE";
+        case XR_SESSION_STATE_READY: return "READY";
+        case XR_SESSION_STATE_SYNCHRONIZED: return "SYNCHRONIZED";
+        case XR_SESSION_STATE_VISIBLE: return "VISIBLE";
+        case XR_SESSION_STATE_FOCUSED: return "FOCUSED";
+        case XR_SESSION_STATE_STOPPING: return "STOPPING";
+        case XR_SESSION_STATE_LOSS_PENDING: return "LOSS_PENDING";
+        case XR_SESSION_STATE_EXITING: return "EXITING";
+        default: return "UNKNOWN";
+    }
+}
+
 const char* formatName(VkFormat f) {
     switch (f) {
         case VK_FORMAT_R8G8B8A8_SRGB: return "R8G8B8A8_SRGB";
@@ -735,6 +749,7 @@ private:
 
     void onState(XrSessionState state) {
         m_state = state;
+        m_log.debug(strCat("OpenXR session state ", stateName(state)));
         switch (state) {
             case XR_SESSION_STATE_READY: {
                 XrSessionBeginInfo bi{XR_TYPE_SESSION_BEGIN_INFO};
