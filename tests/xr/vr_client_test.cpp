@@ -181,8 +181,9 @@ TEST(VrClient, EndsCleanlyWhenTheRuntimeAsksToExit) {
     EXPECT_EQ(r.events.find("request_exit"), std::string::npos) << r.events;
 }
 
-TEST(VrClient, SigtermEndsTheSessionWithRequestExit) {
-    const auto dir = testDir("sigterm");
+// SIGTERM and SIGINT (Ctrl+C) end the session the OpenXR way.
+void endsOnSignal(int signal, const std::string& name) {
+    const auto dir = testDir(name);
     json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 90}, {"event_log", "events.log"}};
     std::ofstream(dir / "config.json") << c.dump();
     const std::string out = (dir / "out.txt").string();
@@ -202,7 +203,7 @@ TEST(VrClient, SigtermEndsTheSessionWithRequestExit) {
         running = readText(dir / "events.log").find("frame 20 ") != std::string::npos;
         if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    kill(pid, SIGTERM);
+    kill(pid, signal);
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(running) << readText(dir / "events.log") << readText(out);
@@ -215,6 +216,9 @@ TEST(VrClient, SigtermEndsTheSessionWithRequestExit) {
     EXPECT_NE(events.find("session destroy", req), std::string::npos) << events;
     EXPECT_NE(readText(out).find("stop requested"), std::string::npos) << readText(out);
 }
+
+TEST(VrClient, SigtermEndsTheSessionWithRequestExit) { endsOnSignal(SIGTERM, "sigterm"); }
+TEST(VrClient, SigintEndsTheSessionWithRequestExit) { endsOnSignal(SIGINT, "sigint"); }
 
 TEST(VrClient, NoHeadsetFallsBackWithTheReason) {
     const json c = {{"headset_present", false}};
