@@ -3,11 +3,6 @@
 // swapchain drawn with multiview, STAGE space (LOCAL fallback), the session
 // state machine with restart after loss, and an action set for the common
 // controllers.
-#define XR_USE_GRAPHICS_API_VULKAN
-#include <vulkan/vulkan.h>
-#include <openxr/openxr.h>
-#include <openxr/openxr_platform.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -17,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "openxr_input.h"
+#include "openxr_util.h"
 #include "xr/xr_system.h"
 
 namespace mxr::xr {
@@ -35,8 +32,6 @@ std::int64_t chooseSwapchainFormat(std::span<const std::int64_t> offered) {
     return VK_FORMAT_UNDEFINED;
 }
 
-namespace {
-
 const char* xrResultName(XrInstance instance, XrResult r) {
     static thread_local char buf[XR_MAX_RESULT_STRING_SIZE];
     if (instance && xrResultToString(instance, r, buf) == XR_SUCCESS) return buf;
@@ -49,23 +44,9 @@ const char* xrResultName(XrInstance instance, XrResult r) {
     }
 }
 
-#define MXR_TRY_XR(call)                                                                         \
-    do {                                                                                         \
-        const XrResult mxr_xr_r_ = (call);                                                       \
-        if (XR_FAILED(mxr_xr_r_)) {                                                              \
-            return makeError(ErrorCode::kXr,                                                     \
-                             strCat(#call, " failed with ", xrResultName(m_instance, mxr_xr_r_), \
-                                    " at openxr_system.cpp:", __LINE__),                          \
-                             mxr_xr_r_);                                                         \
-        }                                                                                        \
-    } while (false)
+namespace {
 
-Pose toPose(const XrPosef& p) {
-    return Pose{Vec3(p.position.x, p.position.y, p.position.z),
-                Quat(p.orientation.w, p.orientation.x, p.orientation.y, p.orientation.z)};
-}
-
-constexpr XrPosef kIdentity{{0, 0, 0, 1}, {0, 0, 0}};
+#define MXR_TRY_XR(call) MXR_TRY_XR_AT(m_instance, "openxr_system.cpp", call)
 
 const char* stateName(XrSessionState s) {
     switch (s) {
@@ -96,7 +77,7 @@ public:
     OpenXrSystem(const OpenXrOptions& options, Logger logger) : m_options(options), m_log(std::move(logger)) {}
     ~OpenXrSystem() override {
         destroySession();
-        if (m_actionSet) xrDestroyActionSet(m_actionSet);
+        m_inputs.reset();  // the action set goes before the instance
         // The device and instance were made through the runtime for us.
         if (m_vkDevice) vkDestroyDevice(m_vkDevice, nullptr);
         if (m_vkInstance) vkDestroyInstance(m_vkInstance, nullptr);
@@ -153,17 +134,9 @@ public:
         XrSystemHandTrackingPropertiesEXT handProps{XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT};
         if (handExt) props.next = &handProps;
         MXR_TRY_XR(xrGetSystemProperties(m_instance, m_system, &props));
-        m_handTracking = handExt && handProps.supportsHandTracking;
-        if (m_handTracking) {
-            MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrCreateHandTrackerEXT",
-                                             reinterpret_cast<PFN_xrVoidFunction*>(&m_createHandTracker)));
-            MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrDestroyHandTrackerEXT",
-                                             reinterpret_cast<PFN_xrVoidFunction*>(&m_destroyHandTracker)));
-            MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrLocateHandJointsEXT",
-                                             reinterpret_cast<PFN_xrVoidFunction*>(&m_locateHandJoints)));
-        }
+        const bool handTracking = handExt && handProps.supportsHandTracking;
         m_log.info(strCat("OpenXR system: ", props.systemName, "; graphics binding ", binding,
-                          m_handTracking ? "; hand tracking" : ""));
+                          handTracking ? "; hand tracking" : ""));
 
         std::uint32_t n = 0;
         MXR_TRY_XR(xrEnumerateEnvironmentBlendModes(m_instance, m_system, XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO, 0,
@@ -181,7 +154,8 @@ public:
         } else if (std::find(modes.begin(), modes.end(), XR_ENVIRONMENT_BLEND_MODE_OPAQUE) != modes.end()) {
             m_blend = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
         }
-        MXR_TRY(createActions());
+        m_inputs = std::make_unique<OpenXrInput>();
+        MXR_TRY(m_inputs->create(m_instance, handTracking));
         return {};
     }
 
@@ -391,7 +365,7 @@ public:
         f.deltaSeconds = m_lastDisplayTime ? nanosToSeconds(fs.predictedDisplayTime - m_lastDisplayTime) : 0.0;
         m_lastDisplayTime = fs.predictedDisplayTime;
         m_displayTime = fs.predictedDisplayTime;
-        syncInput(fs.predictedDisplayTime);
+        m_inputs->sync(fs.predictedDisplayTime, m_focused);
         if (!fs.shouldRender) return f;
 
         XrViewLocateInfo li{XR_TYPE_VIEW_LOCATE_INFO};
@@ -488,7 +462,7 @@ public:
         return {};
     }
 
-    const InputState& input() const override { return m_input; }
+    const InputState& input() const override { return m_inputs ? m_inputs->state() : m_noInput; }
     BlendMode blendMode() const override {
         switch (m_blend) {
             case XR_ENVIRONMENT_BLEND_MODE_ADDITIVE: return BlendMode::kAdditive;
@@ -507,16 +481,7 @@ public:
     }
 
     void haptic(int hand, float amplitude, float seconds) override {
-        if (!m_session || !m_focused) return;
-        XrHapticActionInfo hi{XR_TYPE_HAPTIC_ACTION_INFO};
-        hi.action = m_hapticAction;
-        hi.subactionPath = m_handPaths[hand & 1];
-        XrHapticVibration vib{XR_TYPE_HAPTIC_VIBRATION};
-        vib.amplitude = std::clamp(amplitude, 0.0f, 1.0f);
-        // Whole microseconds: float seconds would give 59999999 ns for 0.06 s.
-        vib.duration = static_cast<XrDuration>(std::llround(double(seconds) * 1e6)) * 1000;
-        vib.frequency = XR_FREQUENCY_UNSPECIFIED;
-        xrApplyHapticFeedback(m_session, &hi, reinterpret_cast<XrHapticBaseHeader*>(&vib));
+        if (m_session && m_focused) m_inputs->haptic(hand, amplitude, seconds);
     }
 
     Result<engine::Image> captureFrame(const FrameState& frame, std::uint32_t view) override {
@@ -527,96 +492,6 @@ public:
     std::uint32_t sessionsCreated() const { return m_sessions; }
 
 private:
-    Result<void> createActions() {
-        XrActionSetCreateInfo asci{XR_TYPE_ACTION_SET_CREATE_INFO};
-        std::strcpy(asci.actionSetName, "mentoring");
-        std::strcpy(asci.localizedActionSetName, "Mentoring");
-        MXR_TRY_XR(xrCreateActionSet(m_instance, &asci, &m_actionSet));
-        MXR_TRY_XR(xrStringToPath(m_instance, "/user/hand/left", &m_handPaths[0]));
-        MXR_TRY_XR(xrStringToPath(m_instance, "/user/hand/right", &m_handPaths[1]));
-        auto action = [&](XrAction& out, const char* name, const char* local, XrActionType type, bool perHand) -> Result<void> {
-            XrActionCreateInfo ci{XR_TYPE_ACTION_CREATE_INFO};
-            std::strcpy(ci.actionName, name);
-            std::strcpy(ci.localizedActionName, local);
-            ci.actionType = type;
-            if (perHand) {
-                ci.countSubactionPaths = 2;
-                ci.subactionPaths = m_handPaths;
-            }
-            MXR_TRY_XR(xrCreateAction(m_actionSet, &ci, &out));
-            return {};
-        };
-        MXR_TRY(action(m_gripAction, "grip_pose", "Grip pose", XR_ACTION_TYPE_POSE_INPUT, true));
-        MXR_TRY(action(m_aimAction, "aim_pose", "Aim pose", XR_ACTION_TYPE_POSE_INPUT, true));
-        MXR_TRY(action(m_selectAction, "select", "Select", XR_ACTION_TYPE_BOOLEAN_INPUT, true));
-        MXR_TRY(action(m_squeezeAction, "squeeze", "Squeeze", XR_ACTION_TYPE_FLOAT_INPUT, true));
-        MXR_TRY(action(m_thumbAction, "thumbstick", "Move and turn", XR_ACTION_TYPE_VECTOR2F_INPUT, true));
-        MXR_TRY(action(m_menuAction, "menu", "Menu", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
-        MXR_TRY(action(m_hapticAction, "haptic", "Haptics", XR_ACTION_TYPE_VIBRATION_OUTPUT, true));
-
-        struct Binding {
-            XrAction action;
-            const char* path;
-        };
-        auto suggest = [&](const char* profile, std::initializer_list<Binding> list) -> Result<void> {
-            std::vector<XrActionSuggestedBinding> b;
-            for (const auto& x : list) {
-                XrPath p;
-                MXR_TRY_XR(xrStringToPath(m_instance, x.path, &p));
-                b.push_back({x.action, p});
-            }
-            XrPath prof;
-            MXR_TRY_XR(xrStringToPath(m_instance, profile, &prof));
-            XrInteractionProfileSuggestedBinding s{XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING};
-            s.interactionProfile = prof;
-            s.countSuggestedBindings = static_cast<std::uint32_t>(b.size());
-            s.suggestedBindings = b.data();
-            MXR_TRY_XR(xrSuggestInteractionProfileBindings(m_instance, &s));
-            return {};
-        };
-        const XrAction g = m_gripAction, a = m_aimAction, sel = m_selectAction, sq = m_squeezeAction,
-                       th = m_thumbAction, me = m_menuAction, h = m_hapticAction;
-        MXR_TRY(suggest("/interaction_profiles/khr/simple_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/select/click"}, {sel, "/user/hand/right/input/select/click"},
-                         {me, "/user/hand/left/input/menu/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        MXR_TRY(suggest("/interaction_profiles/oculus/touch_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/trigger/value"}, {sel, "/user/hand/right/input/trigger/value"},
-                         {sq, "/user/hand/left/input/squeeze/value"}, {sq, "/user/hand/right/input/squeeze/value"},
-                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
-                         {me, "/user/hand/left/input/menu/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        MXR_TRY(suggest("/interaction_profiles/valve/index_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/trigger/click"}, {sel, "/user/hand/right/input/trigger/click"},
-                         {sq, "/user/hand/left/input/squeeze/value"}, {sq, "/user/hand/right/input/squeeze/value"},
-                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
-                         {me, "/user/hand/left/input/b/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        MXR_TRY(suggest("/interaction_profiles/htc/vive_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/trigger/click"}, {sel, "/user/hand/right/input/trigger/click"},
-                         {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
-                         {th, "/user/hand/left/input/trackpad"}, {th, "/user/hand/right/input/trackpad"},
-                         {me, "/user/hand/left/input/menu/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        MXR_TRY(suggest("/interaction_profiles/microsoft/motion_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/trigger/value"}, {sel, "/user/hand/right/input/trigger/value"},
-                         {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
-                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
-                         {me, "/user/hand/left/input/menu/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        return {};
-    }
-
     Result<void> createSession() {
         XrGraphicsBindingVulkan2KHR binding{XR_TYPE_GRAPHICS_BINDING_VULKAN2_KHR};
         binding.instance = m_vkInstance;
@@ -644,27 +519,7 @@ private:
         rsi.referenceSpaceType = XR_REFERENCE_SPACE_TYPE_VIEW;
         rsi.poseInReferenceSpace = kIdentity;
         MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_viewSpace));
-        for (int h = 0; h < 2; ++h) {
-            XrActionSpaceCreateInfo asi{XR_TYPE_ACTION_SPACE_CREATE_INFO};
-            asi.poseInActionSpace = kIdentity;
-            asi.subactionPath = m_handPaths[h];
-            asi.action = m_gripAction;
-            MXR_TRY_XR(xrCreateActionSpace(m_session, &asi, &m_gripSpace[h]));
-            asi.action = m_aimAction;
-            MXR_TRY_XR(xrCreateActionSpace(m_session, &asi, &m_aimSpace[h]));
-        }
-        if (m_handTracking) {
-            for (int h = 0; h < 2; ++h) {
-                XrHandTrackerCreateInfoEXT hci{XR_TYPE_HAND_TRACKER_CREATE_INFO_EXT};
-                hci.hand = h == 0 ? XR_HAND_LEFT_EXT : XR_HAND_RIGHT_EXT;
-                hci.handJointSet = XR_HAND_JOINT_SET_DEFAULT_EXT;
-                MXR_TRY_XR(m_createHandTracker(m_session, &hci, &m_handTracker[h]));
-            }
-        }
-        XrSessionActionSetsAttachInfo at{XR_TYPE_SESSION_ACTION_SETS_ATTACH_INFO};
-        at.countActionSets = 1;
-        at.actionSets = &m_actionSet;
-        MXR_TRY_XR(xrAttachSessionActionSets(m_session, &at));
+        MXR_TRY(m_inputs->attach(m_session, m_appSpace, m_viewSpace));
 
         // Colour swapchain: two array layers (one per eye) for multiview.
         XrViewConfigurationView vcv[2]{{XR_TYPE_VIEW_CONFIGURATION_VIEW}, {XR_TYPE_VIEW_CONFIGURATION_VIEW}};
@@ -728,16 +583,7 @@ private:
         if (m_depthSwapchain) xrDestroySwapchain(m_depthSwapchain);
         m_depthSwapchain = XR_NULL_HANDLE;
         m_depthAcquired = false;
-        for (auto& t : m_handTracker) {
-            if (t) m_destroyHandTracker(t);
-            t = XR_NULL_HANDLE;
-        }
-        m_input.joints = {};
-        for (int h = 0; h < 2; ++h) {
-            if (m_gripSpace[h]) xrDestroySpace(m_gripSpace[h]);
-            if (m_aimSpace[h]) xrDestroySpace(m_aimSpace[h]);
-            m_gripSpace[h] = m_aimSpace[h] = XR_NULL_HANDLE;
-        }
+        if (m_inputs) m_inputs->detach();
         if (m_viewSpace) xrDestroySpace(m_viewSpace);
         if (m_appSpace) xrDestroySpace(m_appSpace);
         if (m_session) xrDestroySession(m_session);
@@ -780,49 +626,6 @@ private:
         }
     }
 
-    void syncInput(XrTime time) {
-        XrSpaceLocation loc{XR_TYPE_SPACE_LOCATION};
-        if (XR_SUCCEEDED(xrLocateSpace(m_viewSpace, m_appSpace, time, &loc)) &&
-            (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
-            m_input.head = toPose(loc.pose);
-        }
-        if (!m_focused) return;
-        XrActiveActionSet active{m_actionSet, XR_NULL_PATH};
-        XrActionsSyncInfo si{XR_TYPE_ACTIONS_SYNC_INFO};
-        si.countActiveActionSets = 1;
-        si.activeActionSets = &active;
-        if (XR_FAILED(xrSyncActions(m_session, &si))) return;
-        for (int h = 0; h < 2; ++h) {
-            HandInput& hand = m_input.hands[h];
-            XrActionStateGetInfo gi{XR_TYPE_ACTION_STATE_GET_INFO};
-            gi.subactionPath = m_handPaths[h];
-            gi.action = m_selectAction;
-            XrActionStateBoolean b{XR_TYPE_ACTION_STATE_BOOLEAN};
-            hand.select = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &gi, &b)) && b.isActive && b.currentState;
-            gi.action = m_squeezeAction;
-            XrActionStateFloat fl{XR_TYPE_ACTION_STATE_FLOAT};
-            hand.squeeze = XR_SUCCEEDED(xrGetActionStateFloat(m_session, &gi, &fl)) && fl.isActive && fl.currentState > 0.5f;
-            gi.action = m_thumbAction;
-            XrActionStateVector2f v{XR_TYPE_ACTION_STATE_VECTOR2F};
-            hand.thumbstick = XR_SUCCEEDED(xrGetActionStateVector2f(m_session, &gi, &v)) && v.isActive
-                                  ? Vec2(v.currentState.x, v.currentState.y)
-                                  : Vec2(0.0f);
-            XrSpaceLocation g{XR_TYPE_SPACE_LOCATION}, a{XR_TYPE_SPACE_LOCATION};
-            hand.tracked = XR_SUCCEEDED(xrLocateSpace(m_gripSpace[h], m_appSpace, time, &g)) &&
-                           (g.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT);
-            if (hand.tracked) hand.grip = toPose(g.pose);
-            if (XR_SUCCEEDED(xrLocateSpace(m_aimSpace[h], m_appSpace, time, &a)) &&
-                (a.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
-                hand.aim = toPose(a.pose);
-            }
-        }
-        for (int h = 0; h < 2; ++h) locateJoints(h, time);
-        XrActionStateGetInfo mi{XR_TYPE_ACTION_STATE_GET_INFO};
-        mi.action = m_menuAction;
-        XrActionStateBoolean mb{XR_TYPE_ACTION_STATE_BOOLEAN};
-        m_input.menu = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
-    }
-
     // The renderer target for a colour image and (optionally) a depth image
     // of the swapchains; the two swapchains' indices need not move together,
     // so each pair seen gets its own target (normally as many as images).
@@ -847,26 +650,6 @@ private:
         if (m_running) m_log.warn("OpenXR session lost (XR_ERROR_SESSION_LOST)");
         m_running = m_focused = m_frameBegun = false;
         return true;
-    }
-
-    void locateJoints(int h, XrTime time) {
-        HandJoints& out = m_input.joints[h];
-        out.valid = false;
-        if (!m_handTracker[h]) return;
-        std::array<XrHandJointLocationEXT, XR_HAND_JOINT_COUNT_EXT> locs{};
-        XrHandJointLocationsEXT result{XR_TYPE_HAND_JOINT_LOCATIONS_EXT};
-        result.jointCount = XR_HAND_JOINT_COUNT_EXT;
-        result.jointLocations = locs.data();
-        XrHandJointsLocateInfoEXT li{XR_TYPE_HAND_JOINTS_LOCATE_INFO_EXT};
-        li.baseSpace = m_appSpace;
-        li.time = time;
-        if (XR_FAILED(m_locateHandJoints(m_handTracker[h], &li, &result)) || !result.isActive) return;
-        for (std::size_t j = 0; j < kHandJointCount; ++j) {
-            if (!(locs[j].locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) return;
-            out.poses[j] = toPose(locs[j].pose);
-            out.radii[j] = locs[j].radius;
-        }
-        out.valid = true;
     }
 
     OpenXrOptions m_options;
@@ -894,22 +677,11 @@ private:
     bool m_depthLayer = false;  // XR_KHR_composition_layer_depth enabled
     bool m_depthAcquired = false;
     std::array<XrView, 2> m_views{};
-    XrActionSet m_actionSet = XR_NULL_HANDLE;
-    XrAction m_gripAction = XR_NULL_HANDLE, m_aimAction = XR_NULL_HANDLE, m_selectAction = XR_NULL_HANDLE,
-             m_squeezeAction = XR_NULL_HANDLE, m_thumbAction = XR_NULL_HANDLE, m_menuAction = XR_NULL_HANDLE,
-             m_hapticAction = XR_NULL_HANDLE;
-    XrPath m_handPaths[2] = {XR_NULL_PATH, XR_NULL_PATH};
-    XrSpace m_gripSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
-    XrSpace m_aimSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
-    InputState m_input;
+    std::unique_ptr<OpenXrInput> m_inputs;  // made in init()
+    InputState m_noInput;
     XrTime m_displayTime = 0;
     XrTime m_lastDisplayTime = 0;
     std::uint32_t m_sessions = 0;
-    bool m_handTracking = false;
-    PFN_xrCreateHandTrackerEXT m_createHandTracker = nullptr;
-    PFN_xrDestroyHandTrackerEXT m_destroyHandTracker = nullptr;
-    PFN_xrLocateHandJointsEXT m_locateHandJoints = nullptr;
-    XrHandTrackerEXT m_handTracker[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
     XrResult m_lastResult = XR_SUCCESS;
     bool m_enable2 = true;
     std::deque<std::string> m_extensionNames;  // XR_KHR_vulkan_enable's list, kept alive for create infos
