@@ -14,6 +14,7 @@
 #include "golden.h"
 #include "scenes/avatar.h"
 #include "scenes/room.h"
+#include "scenes/world_panel.h"
 #include "vr_run.h"
 #include "xr/xr_system.h"
 
@@ -130,7 +131,21 @@ TEST(SwapchainFormat, FollowsTheRuntimesOrderSrgbFirst) {
 }
 
 TEST(VrClient, CleanUnderTheOpenXrCoreValidationLayer) {
-    const VrRun r = runVr("core_validation", {{"view_size", {64, 64}}, {"frame_rate_hz", 0}}, kArgs + "--frames 10",
+    // What the client uses: enable2, depth, hand tracking, a thumbstick
+    // profile, and haptics (the laser starts on the panel's button: a hover
+    // pulse, then a click).
+    scenes::WorldPanel panel;
+    panel.aim(panel.layout().inStage, Pose{}, false);
+    const json script = {{"keyframes",
+                          {{{"frame", 0}, {"right", rightAim(aimAt(panel.buttonCentre()))}},
+                           {{"frame", 3}, {"right", {{"select", true}}}},
+                           {{"frame", 5}, {"right", {{"select", false}}}}}}};
+    const json config = {{"view_size", {64, 64}},
+                         {"frame_rate_hz", 0},
+                         {"hand_tracking", true},
+                         {"interaction_profile", "/interaction_profiles/valve/index_controller"},
+                         {"script", script}};
+    const VrRun r = runVr("core_validation", config, kArgs + "--frames 10",
                           "XR_ENABLE_API_LAYERS=XR_APILAYER_LUNARG_core_validation XR_LOADER_DEBUG=info");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     // The loader really put the layer in the call chain ...
@@ -138,6 +153,7 @@ TEST(VrClient, CleanUnderTheOpenXrCoreValidationLayer) {
     // ... and it reported nothing.
     EXPECT_EQ(r.output.find("VUID-"), std::string::npos) << r.output;
     EXPECT_EQ(countOf(r.events, "projection"), 9) << r.events;
+    EXPECT_EQ(countOf(r.events, "haptic right"), 2) << r.events;
 }
 
 TEST(VrClient, RestartsTheSessionAfterLossAndKeepsRendering) {

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <glm/gtc/quaternion.hpp>
+
 #include "engine/core/math.h"
 #include "engine/render/renderer.h"
 
@@ -88,6 +90,20 @@ inline Vec3 averageRgb(const engine::Image& img, Vec2 at) {
         }
     }
     return n ? sum / float(n) : sum;
+}
+
+// The right controller's scripted aim (tests/xr_runtime keyframe JSON)
+// from its default grip, turned by `q`.
+inline const Vec3 kRightAimFrom(0.2f, 1.3f, -0.3f);
+inline nlohmann::json rightAim(const Quat& q) {
+    return {{"aim", {{"position", {kRightAimFrom.x, kRightAimFrom.y, kRightAimFrom.z}},
+                     {"orientation", {q.x, q.y, q.z, q.w}}}}};
+}
+
+// The aim orientation that points from kRightAimFrom at `target` (stage).
+inline Quat aimAt(const Vec3& target) {
+    const Vec3 d = glm::normalize(target - kRightAimFrom);
+    return glm::angleAxis(std::atan2(-d.x, -d.z), Vec3(0, 1, 0)) * glm::angleAxis(std::asin(d.y), Vec3(1, 0, 0));
 }
 
 inline int countOf(const std::string& text, const std::string& needle) {

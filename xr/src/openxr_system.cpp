@@ -1,8 +1,9 @@
 // The OpenXR backend: XR_KHR_vulkan_enable2 (the runtime picks the physical
-// device and takes part in creating instance and device), a two-layer array
-// swapchain drawn with multiview, STAGE space (LOCAL fallback), the session
-// state machine with restart after loss, and an action set for the common
-// controllers.
+// device and takes part in creating instance and device) or, where only it
+// is offered, XR_KHR_vulkan_enable; a two-layer array swapchain drawn with
+// multiview plus a depth one for XR_KHR_composition_layer_depth; STAGE space
+// (LOCAL fallback); the session state machine with restart after loss.
+// Input (actions, bindings, hand tracking, haptics) is openxr_input.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
