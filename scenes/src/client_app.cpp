@@ -172,7 +172,8 @@ Result<void> writeState(const std::string& path, std::uint64_t frames, const std
         j["snap_turns"] = player->snapTurns();
     }
     if (panel) {
-        j["panel"] = {{"hovered", panel->hovered()}, {"presses", panel->presses()}, {"toggled", panel->toggled()}};
+        j["panel"] = {{"visible", panel->visible()}, {"hovered", panel->hovered()}, {"presses", panel->presses()},
+                      {"toggled", panel->toggled()}};
     }
     std::ofstream out(path);
     out << j.dump(2) << "\n";
@@ -286,7 +287,7 @@ int runClient(const ClientOptions& o, Logger log) {
         scene.lines.clear();
         appendRoom(room, *meshesR, scene);
         for (const auto& p : demoParticipants(room, o.avatars, t)) appendAvatar(p, *meshesR, scene);
-        scene.drawOverlay = imgui != nullptr;
+        scene.drawOverlay = imgui != nullptr && !panel;  // the VR panel sets it when shown
         scene.overlayQuad.reset();
         if (player) {
             player->update(system.input());
@@ -298,6 +299,7 @@ int runClient(const ClientOptions& o, Logger log) {
         if (imgui && panel) {
             // The laser is the panel's mouse: where it meets the panel, and
             // the right select as the left button.
+            panel->menuButton(system.input().menu);
             panel->aim(player->toWorld(panel->layout().inStage), player->aimWorld(), player->aimTracked());
             ImGuiIO& io = ImGui::GetIO();
             const auto pointer = panel->pointerPixels();

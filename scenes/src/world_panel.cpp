@@ -14,13 +14,18 @@ Vec3 WorldPanel::pixelToWorld(Vec2 px) const {
 
 Vec3 WorldPanel::buttonCentre() const { return pixelToWorld(m_layout.buttonPos + 0.5f * m_layout.buttonSize); }
 
+void WorldPanel::menuButton(bool down) {
+    if (down && !m_menuWasDown) m_visible = !m_visible;
+    m_menuWasDown = down;
+}
+
 void WorldPanel::aim(const Pose& panelPose, const Pose& aim, bool aimTracked) {
     m_pose = panelPose;
     m_aim = aim;
     m_aimTracked = aimTracked;
     m_hit.reset();
     m_pointer.reset();
-    if (!aimTracked) return;
+    if (!aimTracked || !m_visible) return;
     const Vec3 normal = m_pose.orientation * Vec3(0, 0, 1);
     const Vec3 dir = aim.forward();
     const float denom = glm::dot(dir, normal);
@@ -49,6 +54,7 @@ PanelFeedback WorldPanel::uiResult(bool buttonHovered, bool clicked) {
 }
 
 void WorldPanel::append(engine::FrameScene& scene) const {
+    if (!m_visible) return;
     Mat4 m = glm::mat4_cast(m_pose.orientation);
     m[0] *= m_layout.sizeMetres.x;
     m[1] *= m_layout.sizeMetres.y;

@@ -135,6 +135,20 @@ TEST(WorldPanel, TheLaserBecomesAPointerInOverlayPixels) {
     EXPECT_TRUE(panel.uiResult(true, true).pressed);
     EXPECT_TRUE(panel.toggled());
     EXPECT_EQ(panel.presses(), 1);
+    // The menu button hides it: no quad, no laser, no pointer; held, it
+    // toggles once.
+    panel.menuButton(true);
+    panel.menuButton(true);
+    EXPECT_FALSE(panel.visible());
+    panel.aim(at, Pose{from, q}, true);
+    EXPECT_FALSE(panel.pointerPixels());
+    engine::FrameScene hidden;
+    panel.append(hidden);
+    EXPECT_FALSE(hidden.overlayQuad);
+    EXPECT_TRUE(hidden.lines.empty());
+    panel.menuButton(false);
+    panel.menuButton(true);
+    EXPECT_TRUE(panel.visible());
 }
 
 }  // namespace

@@ -185,5 +185,36 @@ TEST(VrInput, PanelHoverAndSelectPulseTheRightController) {
     EXPECT_GT(on.b, off.b + 40.0f) << off.r << " " << off.g << " " << off.b;
 }
 
+TEST(VrInput, MenuButtonHidesAndShowsThePanel) {
+    // Left menu pressed at frames 5 and 12 (khr/simple_controller menu/click).
+    const json script = {{"keyframes",
+                          {{{"frame", 5}, {"left", {{"menu", true}}}},
+                           {{"frame", 7}, {"left", {{"menu", false}}}},
+                           {{"frame", 12}, {"left", {{"menu", true}}}},
+                           {{"frame", 14}, {"left", {{"menu", false}}}}}}};
+    constexpr std::uint32_t kSize = 128;
+    const json config = {{"view_size", {kSize, kSize}},
+                         {"frame_rate_hz", 0},
+                         {"capture", {{"dir", "cap"}, {"frames", {3, 9, 16}}}},
+                         {"script", script}};
+    const VrRun r = runVr("menu", config, "--mode vr --time 0 --validation --frames 18 --dump-state state.json");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    auto shown = engine::readPng((r.dir / "cap/frame3_view0.png").string());
+    auto hidden = engine::readPng((r.dir / "cap/frame9_view0.png").string());
+    auto again = engine::readPng((r.dir / "cap/frame16_view0.png").string());
+    ASSERT_TRUE(shown && hidden && again);
+    // Where the panel's (blue) button projects, the hidden frame shows the room.
+    scenes::WorldPanel probe;
+    probe.aim(probe.layout().inStage, Pose{}, false);
+    const auto& l = probe.layout();
+    const Vec3 buttonEdge = probe.pixelToWorld(l.buttonPos + Vec2(14.0f, 0.5f * l.buttonSize.y)) + kStartOrigin;
+    const Vec2 at = projectToEye(buttonEdge, 0, kSize);
+    EXPECT_GT(glm::distance(averageRgb(*shown, at), averageRgb(*hidden, at)), 30.0f) << at.x << "," << at.y;
+    EXPECT_GT(engine::compareImages(*shown, *hidden, 8).fraction(), 0.02);
+    // Shown again: the same frame as before it was hidden.
+    EXPECT_LT(engine::compareImages(*shown, *again, 8).fraction(), 0.001);
+    EXPECT_EQ(readJson(r.dir / "state.json")["panel"]["visible"], true);
+}
+
 }  // namespace
 }  // namespace mxr::test

@@ -41,6 +41,10 @@ class WorldPanel {
 public:
     explicit WorldPanel(const PanelLayout& layout = {}) : m_layout(layout) {}
 
+    // The menu button shows and hides the panel (on each press).
+    void menuButton(bool down);
+    bool visible() const { return m_visible; }
+
     // Casts the aim ray (world space) at the panel placed at `panelPose`
     // (its centre; the face looks down +Z of the orientation).
     void aim(const Pose& panelPose, const Pose& aim, bool aimTracked);
@@ -52,7 +56,8 @@ public:
     // it clicked. Returns what changed (for haptics).
     PanelFeedback uiResult(bool buttonHovered, bool clicked);
 
-    // The overlay quad and the laser, from the aim pose to the hit (or 2 m).
+    // The overlay quad and the laser, from the aim pose to the hit (or 2 m);
+    // nothing while hidden.
     void append(engine::FrameScene& scene) const;
 
     const PanelLayout& layout() const { return m_layout; }
@@ -73,6 +78,8 @@ private:
     std::optional<Vec3> m_hit;
     std::optional<Vec2> m_pointer;
     bool m_hovered = false;
+    bool m_visible = true;
+    bool m_menuWasDown = false;
     bool m_toggled = false;
     int m_presses = 0;
 };
