@@ -20,11 +20,14 @@ using nlohmann::json;
 const Vec3 kStartOrigin(-0.2f, 0.0f, 2.2f);
 // Right aim: turned 35 degrees right and 35 degrees down, from the grip
 // (the ray meets the floor about 1.9 m ahead, in view).
-const Vec3 kAimPos(0.2f, 1.3f, -0.3f);
+const Vec3 kAimPos = kRightAimFrom;
 const Quat kAimRot = glm::angleAxis(glm::radians(-35.0f), Vec3(0, 1, 0)) *
                      glm::angleAxis(glm::radians(-35.0f), Vec3(1, 0, 0));
 
-json quatJson(const Quat& q) { return {q.x, q.y, q.z, q.w}; }
+json withThumbstick(json hand, float x, float y) {
+    hand["thumbstick"] = {x, y};
+    return hand;
+}
 Vec3 vec3(const json& j) { return Vec3(j[0].get<float>(), j[1].get<float>(), j[2].get<float>()); }
 
 // Pixels that are clearly the teleport line's green.
@@ -40,9 +43,7 @@ int greenPixels(const engine::Image& img) {
 TEST(VrInput, TeleportAndSnapTurnMoveThePlaySpaceAndTheLocalAvatar) {
     const json script = {{"keyframes",
                           {{{"frame", 0},
-                            {"right", {{"aim", {{"position", {kAimPos.x, kAimPos.y, kAimPos.z}},
-                                                {"orientation", quatJson(kAimRot)}}},
-                                       {"thumbstick", {0, 0}}}}},
+                            {"right", withThumbstick(rightAim(kAimRot), 0, 0)}},
                            {{"frame", 5}, {"right", {{"thumbstick", {0, 1}}}}},
                            {{"frame", 9}, {"right", {{"thumbstick", {0, 1}}}}},
                            {{"frame", 10}, {"right", {{"thumbstick", {0, 0}}}}},
@@ -135,17 +136,11 @@ TEST(VrInput, PanelHoverAndSelectPulseTheRightController) {
     const auto& layout = probe.layout();
     const Vec3 buttonEdge =
         probe.pixelToWorld(layout.buttonPos + Vec2(14.0f, 0.5f * layout.buttonSize.y)) + kStartOrigin;
-    const Vec3 d = glm::normalize(button - kAimPos);
-    const Quat onButton = glm::angleAxis(std::atan2(-d.x, -d.z), Vec3(0, 1, 0)) *
-                          glm::angleAxis(std::asin(d.y), Vec3(1, 0, 0));
-    const auto aimAt = [&](const Quat& q) {
-        return json{{"aim", {{"position", {kAimPos.x, kAimPos.y, kAimPos.z}}, {"orientation", quatJson(q)}}}};
-    };
     // Straight ahead (past the panel) until frame 3, on the button from 4.
     const json script = {{"keyframes",
-                          {{{"frame", 0}, {"right", aimAt(Quat(1, 0, 0, 0))}},
-                           {{"frame", 3}, {"right", aimAt(Quat(1, 0, 0, 0))}},
-                           {{"frame", 4}, {"right", aimAt(onButton)}},
+                          {{{"frame", 0}, {"right", rightAim(Quat(1, 0, 0, 0))}},
+                           {{"frame", 3}, {"right", rightAim(Quat(1, 0, 0, 0))}},
+                           {{"frame", 4}, {"right", rightAim(aimAt(button))}},
                            {{"frame", 10}, {"right", {{"select", true}}}},
                            {{"frame", 14}, {"right", {{"select", false}}}}}}};
     constexpr std::uint32_t kSize = 256;
