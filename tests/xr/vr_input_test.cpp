@@ -211,5 +211,40 @@ TEST(VrInput, MenuButtonHidesAndShowsThePanel) {
     EXPECT_EQ(readJson(r.dir / "state.json")["panel"]["visible"], true);
 }
 
+TEST(VrInput, EveryControllerProfileSelectsAndTurns) {
+    // The same script on each interaction profile the client suggests
+    // bindings for: select clicks the panel's button (trigger, select or
+    // a/x per profile), the thumbstick (a trackpad on the Vive wand) snap
+    // turns; the simple controller has no stick.
+    scenes::WorldPanel panel;
+    panel.aim(panel.layout().inStage, Pose{}, false);
+    json right = rightAim(aimAt(panel.buttonCentre()));
+    right["thumbstick"] = {0, 0};
+    const json script = {{"keyframes",
+                          {{{"frame", 0}, {"right", right}},
+                           {{"frame", 3}, {"right", {{"select", true}}}},
+                           {{"frame", 5}, {"right", {{"select", false}}}},
+                           {{"frame", 8}, {"right", {{"thumbstick", {1, 0}}}}},
+                           {{"frame", 9}, {"right", {{"thumbstick", {1, 0}}}}},
+                           {{"frame", 10}, {"right", {{"thumbstick", {0, 0}}}}}}}};
+    for (const std::string profile : {"khr/simple_controller", "oculus/touch_controller", "valve/index_controller",
+                                      "htc/vive_controller", "microsoft/motion_controller"}) {
+        SCOPED_TRACE(profile);
+        const json config = {{"view_size", {32, 32}},
+                             {"frame_rate_hz", 0},
+                             {"interaction_profile", "/interaction_profiles/" + profile},
+                             {"script", script}};
+        const std::string name = "profile_" + profile.substr(0, profile.find('/'));
+        const VrRun r = runVr(name, config, "--mode vr --time 0 --frames 14 --dump-state state.json");
+        ASSERT_EQ(r.exitCode, 0) << r.output;
+        EXPECT_NE(r.events.find("actions attached profile /interaction_profiles/" + profile), std::string::npos)
+            << r.events;
+        const json state = readJson(r.dir / "state.json");
+        EXPECT_EQ(state["panel"]["presses"], 1) << r.events;
+        EXPECT_EQ(countOf(r.events, "haptic right action haptic duration_ns 60000000"), 1) << r.events;
+        EXPECT_EQ(state["snap_turns"], profile == "khr/simple_controller" ? 0 : 1);
+    }
+}
+
 }  // namespace
 }  // namespace mxr::test
