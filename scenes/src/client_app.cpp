@@ -2,13 +2,18 @@
 
 #include <imgui.h>
 
+#include <cfloat>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
 #include "scenes/avatar.h"
+#include "scenes/local_player.h"
+#include "scenes/world_panel.h"
 #include "xr/xr_system.h"
 
 namespace mxr::scenes {
@@ -42,6 +47,9 @@ Result<CameraChoice> parseCamera(const std::string& text) {
 }
 
 namespace {
+
+// The wearer's own hands: neutral, so they read as "mine" against the palette.
+constexpr Vec4 kSelfColor{0.85f, 0.78f, 0.7f, 1.0f};
 
 struct Stats {
     double cpuMs = 0.0;
@@ -80,9 +88,18 @@ Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mod
         return makeError(ErrorCode::kUnavailable,
                          "--mode ar is not available yet (use --mode vr, desktop or headless)");
     }
-    if (mode == xr::Mode::kVr) return xr::makeOpenXrSystem({}, log.child("openxr"));
+    xr::OpenXrOptions xo;
+    if (o.xrVulkan == "enable2") {
+        xo.vulkanBinding = xr::VulkanBinding::kEnable2;
+    } else if (o.xrVulkan == "enable") {
+        xo.vulkanBinding = xr::VulkanBinding::kEnable;
+    } else if (o.xrVulkan != "auto") {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("--xr-vulkan ", o.xrVulkan, ": expected auto, enable2 or enable"));
+    }
+    if (mode == xr::Mode::kVr) return xr::makeOpenXrSystem(xo, log.child("openxr"));
     if (mode == xr::Mode::kAuto) {
-        auto vr = xr::makeOpenXrSystem({}, log.child("openxr"));
+        auto vr = xr::makeOpenXrSystem(xo, log.child("openxr"));
         if (vr) return vr;
         log.info(strCat("no VR: ", vr.error().message, "; trying a window"));
         if (auto probe = engine::Window::probeDisplay(); probe) {
@@ -122,6 +139,48 @@ void buildUi(const Stats& stats, const std::string& systemName, const std::strin
     ImGui::End();
 }
 
+nlohmann::json toJson(const Pose& p) {
+    return {{"position", {p.position.x, p.position.y, p.position.z}},
+            {"orientation", {p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w}}};
+}
+
+// What a user (or a test) can check after a run: where the wearer's avatar
+// and play space ended up, and what the panel saw.
+Result<void> writeState(const std::string& path, std::uint64_t frames, const std::string& mode,
+                        const LocalPlayer* player, const WorldPanel* panel) {
+    nlohmann::json j;
+    j["frames"] = frames;
+    j["mode"] = mode;
+    if (player) {
+        const Participant me = player->avatar("me", Vec4(1.0f));
+        const Pose& origin = player->worldFromStage();
+        const Vec3 fwd = origin.orientation * Vec3(0, 0, -1);
+        j["play_space"] = {{"position", {origin.position.x, origin.position.y, origin.position.z}},
+                           {"yaw_deg", glm::degrees(std::atan2(-fwd.x, -fwd.z))}};
+        j["local_avatar"] = {{"head", toJson(me.head)}, {"hands", {toJson(me.hands[0]), toJson(me.hands[1])}}};
+        nlohmann::json joints = nlohmann::json::array();
+        for (int h = 0; h < 2; ++h) {
+            const auto& hj = player->lastInput().joints[h];
+            nlohmann::json list = nlohmann::json::array();
+            if (hj.valid) {
+                for (const Pose& jp : hj.poses) list.push_back(toJson(player->toWorld(jp))["position"]);
+            }
+            joints.push_back(list);
+        }
+        j["local_avatar"]["hand_joints"] = joints;
+        j["teleports"] = player->teleports();
+        j["snap_turns"] = player->snapTurns();
+    }
+    if (panel) {
+        j["panel"] = {{"visible", panel->visible()}, {"hovered", panel->hovered()}, {"presses", panel->presses()},
+                      {"toggled", panel->toggled()}};
+    }
+    std::ofstream out(path);
+    out << j.dump(2) << "\n";
+    if (!out) return makeError(ErrorCode::kIo, strCat("--dump-state: cannot write ", path));
+    return {};
+}
+
 }  // namespace
 
 int runClient(const ClientOptions& o, Logger log) {
@@ -142,14 +201,33 @@ int runClient(const ClientOptions& o, Logger log) {
     if (!systemR) return fail(systemR.error(), 2);
     xr::XrSystem& system = **systemR;
     const bool headless = std::string(system.name()) == "headless";
+    const bool immersive = std::string(system.name()) == "vr" || std::string(system.name()) == "ar";
     log.info(strCat("mode: ", system.name(), "; room: ", room.name));
+
+    // In a headset the tracked play space is placed in the room: by --camera
+    // (its floor point and yaw), else by the room's "table" preset, standing.
+    std::unique_ptr<LocalPlayer> player;
+    std::unique_ptr<WorldPanel> panel;
+    if (immersive) {
+        CameraChoice start = o.camera;
+        if (start.preset.empty() && !start.explicitPose && room.cameras.count("table")) start.preset = "table";
+        auto startRig = cameraFor(room, start, o.scenePath);
+        if (!startRig) return fail(startRig.error(), 2);
+        LocomotionSettings ls;
+        ls.floorHalfExtent = Vec2(room.size.x, room.size.z) * 0.5f;
+        const Vec3 floor(startRig->position.x, 0.0f, startRig->position.z);
+        player = std::make_unique<LocalPlayer>(Pose{floor, glm::angleAxis(startRig->yaw, Vec3(0, 1, 0))}, ls);
+        panel = std::make_unique<WorldPanel>();
+    }
 
     auto gpuR = system.createGpu(engine::VulkanRenderer::requirements(), o.validation);
     if (!gpuR) return fail(gpuR.error(), 2);
     engine::VulkanRenderer::Options ro;
     ro.msaa = o.msaa ? static_cast<VkSampleCountFlagBits>(o.msaa) : engine::VulkanRenderer::defaultMsaa(**gpuR);
-    const bool ui = o.ui && !o.stereo;
-    if (ui) ro.overlayExtent = {o.width, o.height};
+    // In a headset the UI is the world-space panel (scenes/README.md).
+    const bool ui = o.ui && (!o.stereo || immersive);
+    if (ui) ro.overlayExtent = immersive ? VkExtent2D{panel->layout().widthPx, panel->layout().heightPx}
+                                         : VkExtent2D{o.width, o.height};
     auto rendererR = engine::VulkanRenderer::create(**gpuR, ro, log.child("render"));
     if (!rendererR) return fail(rendererR.error(), 2);
     engine::VulkanRenderer& renderer = **rendererR;
@@ -179,7 +257,15 @@ int runClient(const ClientOptions& o, Logger log) {
     std::uint64_t frame = 0;
     int exitCode = 0;
     bool stopping = false;
+    // After --frames in a headset, the session is ended the OpenXR way
+    // (xrRequestExitSession, frames go on until EXITING), bounded.
+    bool finishing = false;
+    int finishingFrames = 0;
     while (system.pollEvents()) {
+        if (finishing && ++finishingFrames > 200) {
+            log.warn("the XR runtime did not end the session; leaving anyway");
+            break;
+        }
         if (!stopping && o.stopRequested && o.stopRequested->load()) {
             log.info("stop requested; ending the session");
             system.requestQuit();
@@ -193,7 +279,7 @@ int runClient(const ClientOptions& o, Logger log) {
         }
         animation += f->deltaSeconds;
         const double t = o.animationTime >= 0.0 ? o.animationTime : animation;
-        const bool last = frameLimit && frame + 1 >= frameLimit;
+        const bool last = !finishing && frameLimit && frame + 1 >= frameLimit;
 
         scene.instances.clear();
         scene.labels.clear();
@@ -201,8 +287,33 @@ int runClient(const ClientOptions& o, Logger log) {
         scene.lines.clear();
         appendRoom(room, *meshesR, scene);
         for (const auto& p : demoParticipants(room, o.avatars, t)) appendAvatar(p, *meshesR, scene);
-        scene.drawOverlay = imgui != nullptr;
-        if (imgui) {
+        scene.drawOverlay = imgui != nullptr && !panel;  // the VR panel sets it when shown
+        scene.overlayQuad.reset();
+        if (player) {
+            player->update(system.input());
+            // The views were located in stage space; the room sees them
+            // through the play space (the runtime keeps its own stage poses).
+            player->toWorld(f->views);
+            player->appendSelf(*meshesR, kSelfColor, scene);
+        }
+        if (imgui && panel) {
+            // The laser is the panel's mouse: where it meets the panel, and
+            // the right select as the left button.
+            panel->menuButton(system.input().menu);
+            panel->aim(player->toWorld(panel->layout().inStage), player->aimWorld(), player->aimTracked());
+            ImGuiIO& io = ImGui::GetIO();
+            const auto pointer = panel->pointerPixels();
+            io.MousePos = pointer ? ImVec2(pointer->x, pointer->y) : ImVec2(-FLT_MAX, -FLT_MAX);
+            io.MouseDown[0] = pointer && system.input().hands[1].select;
+            PanelUi result;
+            imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
+                result = buildPanelUi(panel->layout(), panel->toggled(), system.name(), room.name, o.avatars + 1);
+            });
+            const PanelFeedback fb = panel->uiResult(result.buttonHovered, result.clicked);
+            if (fb.hoverEntered) system.haptic(1, 0.3f, 0.02f);
+            if (fb.pressed) system.haptic(1, 0.8f, 0.06f);
+            panel->append(scene);
+        } else if (imgui) {
             imgui->frame(static_cast<float>(f->deltaSeconds),
                          [&] { buildUi(stats, system.name(), room.name, o.avatars); });
         }
@@ -234,10 +345,16 @@ int runClient(const ClientOptions& o, Logger log) {
             exitCode = fail(e.error(), 1);
             break;
         }
+        if (finishing) continue;
         stats.cpuMs = nanosToSeconds(clock.now() - cpuStart) * 1e3;
         stats.frameMs = f->deltaSeconds * 1e3;
         ++frame;
-        if (last || exitCode != 0) break;
+        if (exitCode != 0) break;
+        if (last) {
+            if (!immersive) break;
+            if (!stopping) system.requestQuit();
+            stopping = finishing = true;
+        }
     }
     std::fflush(stdout);
     imgui.reset();
@@ -247,6 +364,11 @@ int runClient(const ClientOptions& o, Logger log) {
         std::fprintf(stderr, "mentorxr: Vulkan validation reported %u errors and %u warnings\n", v.errors.load(),
                      v.warnings.load());
         if (exitCode == 0) exitCode = 3;
+    }
+    if (!o.dumpStatePath.empty()) {
+        if (auto w = writeState(o.dumpStatePath, frame, system.name(), player.get(), o.ui ? panel.get() : nullptr); !w) {
+            if (exitCode == 0) exitCode = fail(w.error(), 1);
+        }
     }
     log.info(strCat("rendered ", frame, " frames"));
     return exitCode;

@@ -43,6 +43,14 @@ int main(int argc, char** argv) {
         app.add_flag("--stereo", o.stereo, "headless: render both eyes with multiview (writes two PNGs)");
         app.add_option("--avatars", o.avatars, "demo participants in the room (0..256)")->capture_default_str();
         app.add_option("--time", o.animationTime, "fix the demo participants' animation time in seconds (tests)");
+        app.add_option("--xr-vulkan", o.xrVulkan,
+                       "OpenXR Vulkan binding: auto (XR_KHR_vulkan_enable2 where offered, else "
+                       "XR_KHR_vulkan_enable), enable2 or enable")
+            ->check(CLI::IsMember({"auto", "enable2", "enable"}))
+            ->capture_default_str();
+        app.add_option("--dump-state", o.dumpStatePath,
+                       "at exit, write JSON: frames, mode, and in VR the local avatar's head and hands, the play "
+                       "space (after snap turns and teleports) and the panel's state");
         app.add_flag("--validation", o.validation,
                      "enable the Vulkan validation layer; any warning or error makes the exit code 3");
         app.add_option("--msaa", o.msaa, "samples per pixel: 1, 2, 4 or 8 (default: 4 on a GPU, 1 on a software rasterizer)")

@@ -1,21 +1,37 @@
 // The OpenXR backend: XR_KHR_vulkan_enable2 (the runtime picks the physical
-// device and takes part in creating instance and device), a two-layer array
-// swapchain drawn with multiview, STAGE space (LOCAL fallback), the session
-// state machine with restart after loss, and an action set for the common
-// controllers.
-#define XR_USE_GRAPHICS_API_VULKAN
-#include <vulkan/vulkan.h>
-#include <openxr/openxr.h>
-#include <openxr/openxr_platform.h>
-
+// device and takes part in creating instance and device) or, where only it
+// is offered, XR_KHR_vulkan_enable; a two-layer array swapchain drawn with
+// multiview plus a depth one for XR_KHR_composition_layer_depth; STAGE space
+// (LOCAL fallback); the session state machine with restart after loss.
+// Input (actions, bindings, hand tracking, haptics) is openxr_input.cpp.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <deque>
+#include <map>
+#include <span>
+#include <sstream>
 #include <thread>
 
+#include "openxr_input.h"
+#include "openxr_util.h"
 #include "xr/xr_system.h"
 
 namespace mxr::xr {
-namespace {
+
+// Walk the runtime's list (its order of preference) and take the first
+// format the renderer can draw into, preferring sRGB so the compositor sees
+// linear-light values; else the first renderable 8-bit UNORM one.
+std::int64_t chooseSwapchainFormat(std::span<const std::int64_t> offered) {
+    constexpr VkFormat kSrgb[] = {VK_FORMAT_R8G8B8A8_SRGB, VK_FORMAT_B8G8R8A8_SRGB};
+    constexpr VkFormat kUnorm[] = {VK_FORMAT_R8G8B8A8_UNORM, VK_FORMAT_B8G8R8A8_UNORM};
+    for (const auto& set : {std::span<const VkFormat>(kSrgb), std::span<const VkFormat>(kUnorm)}) {
+        for (std::int64_t f : offered) {
+            if (std::find(set.begin(), set.end(), static_cast<VkFormat>(f)) != set.end()) return f;
+        }
+    }
+    return VK_FORMAT_UNDEFINED;
+}
 
 const char* xrResultName(XrInstance instance, XrResult r) {
     static thread_local char buf[XR_MAX_RESULT_STRING_SIZE];
@@ -29,30 +45,40 @@ const char* xrResultName(XrInstance instance, XrResult r) {
     }
 }
 
-#define MXR_TRY_XR(call)                                                                         \
-    do {                                                                                         \
-        const XrResult mxr_xr_r_ = (call);                                                       \
-        if (XR_FAILED(mxr_xr_r_)) {                                                              \
-            return makeError(ErrorCode::kXr,                                                     \
-                             strCat(#call, " failed with ", xrResultName(m_instance, mxr_xr_r_), \
-                                    " at openxr_system.cpp:", __LINE__),                          \
-                             mxr_xr_r_);                                                         \
-        }                                                                                        \
-    } while (false)
+namespace {
 
-Pose toPose(const XrPosef& p) {
-    return Pose{Vec3(p.position.x, p.position.y, p.position.z),
-                Quat(p.orientation.w, p.orientation.x, p.orientation.y, p.orientation.z)};
+#define MXR_TRY_XR(call) MXR_TRY_XR_AT(m_instance, "openxr_system.cpp", call)
+
+const char* stateName(XrSessionState s) {
+    switch (s) {
+        case XR_SESSION_STATE_IDLE: return "IDLE";
+        case XR_SESSION_STATE_READY: return "READY";
+        case XR_SESSION_STATE_SYNCHRONIZED: return "SYNCHRONIZED";
+        case XR_SESSION_STATE_VISIBLE: return "VISIBLE";
+        case XR_SESSION_STATE_FOCUSED: return "FOCUSED";
+        case XR_SESSION_STATE_STOPPING: return "STOPPING";
+        case XR_SESSION_STATE_LOSS_PENDING: return "LOSS_PENDING";
+        case XR_SESSION_STATE_EXITING: return "EXITING";
+        default: return "UNKNOWN";
+    }
 }
 
-constexpr XrPosef kIdentity{{0, 0, 0, 1}, {0, 0, 0}};
+const char* formatName(VkFormat f) {
+    switch (f) {
+        case VK_FORMAT_R8G8B8A8_SRGB: return "R8G8B8A8_SRGB";
+        case VK_FORMAT_B8G8R8A8_SRGB: return "B8G8R8A8_SRGB";
+        case VK_FORMAT_R8G8B8A8_UNORM: return "R8G8B8A8_UNORM";
+        case VK_FORMAT_B8G8R8A8_UNORM: return "B8G8R8A8_UNORM";
+        default: return "other";
+    }
+}
 
 class OpenXrSystem final : public XrSystem {
 public:
     OpenXrSystem(const OpenXrOptions& options, Logger logger) : m_options(options), m_log(std::move(logger)) {}
     ~OpenXrSystem() override {
         destroySession();
-        if (m_actionSet) xrDestroyActionSet(m_actionSet);
+        m_inputs.reset();  // the action set goes before the instance
         // The device and instance were made through the runtime for us.
         if (m_vkDevice) vkDestroyDevice(m_vkDevice, nullptr);
         if (m_vkInstance) vkDestroyInstance(m_vkInstance, nullptr);
@@ -69,10 +95,28 @@ public:
         auto has = [&](const char* n) {
             return std::any_of(exts.begin(), exts.end(), [&](auto& e) { return std::strcmp(e.extensionName, n) == 0; });
         };
-        if (!has(XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME)) {
+        // XR_KHR_vulkan_enable2 where offered (unless told otherwise), else
+        // the older XR_KHR_vulkan_enable.
+        const bool v2 = has(XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME), v1 = has(XR_KHR_VULKAN_ENABLE_EXTENSION_NAME);
+        if (!v1 && !v2) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime offers no Vulkan binding (XR_KHR_vulkan_enable2 or "
+                                                      "XR_KHR_vulkan_enable)");
+        }
+        if (m_options.vulkanBinding == VulkanBinding::kEnable && !v1) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime does not offer XR_KHR_vulkan_enable");
+        }
+        if (m_options.vulkanBinding == VulkanBinding::kEnable2 && !v2) {
             return makeError(ErrorCode::kUnavailable, "the OpenXR runtime does not offer XR_KHR_vulkan_enable2");
         }
-        std::vector<const char*> enabled{XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME};
+        m_enable2 = m_options.vulkanBinding == VulkanBinding::kEnable2 || (m_options.vulkanBinding == VulkanBinding::kAuto && v2);
+        const char* binding = m_enable2 ? XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME : XR_KHR_VULKAN_ENABLE_EXTENSION_NAME;
+        std::vector<const char*> enabled{binding};
+        // Hand tracking drives the avatar's hands where the runtime has it.
+        const bool handExt = has(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
+        if (handExt) enabled.push_back(XR_EXT_HAND_TRACKING_EXTENSION_NAME);
+        // Depth helps the compositor reproject; submitted when offered.
+        m_depthLayer = has(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME);
+        if (m_depthLayer) enabled.push_back(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME);
         XrInstanceCreateInfo ci{XR_TYPE_INSTANCE_CREATE_INFO};
         std::strncpy(ci.applicationInfo.applicationName, m_options.appName.c_str(), XR_MAX_APPLICATION_NAME_SIZE - 1);
         std::strncpy(ci.applicationInfo.engineName, "MentorXR", XR_MAX_ENGINE_NAME_SIZE - 1);
@@ -88,8 +132,12 @@ public:
         }
         MXR_TRY_XR(sr);
         XrSystemProperties props{XR_TYPE_SYSTEM_PROPERTIES};
+        XrSystemHandTrackingPropertiesEXT handProps{XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT};
+        if (handExt) props.next = &handProps;
         MXR_TRY_XR(xrGetSystemProperties(m_instance, m_system, &props));
-        m_log.info(strCat("OpenXR system: ", props.systemName));
+        const bool handTracking = handExt && handProps.supportsHandTracking;
+        m_log.info(strCat("OpenXR system: ", props.systemName, "; graphics binding ", binding,
+                          handTracking ? "; hand tracking" : ""));
 
         std::uint32_t n = 0;
         MXR_TRY_XR(xrEnumerateEnvironmentBlendModes(m_instance, m_system, XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO, 0,
@@ -107,32 +155,14 @@ public:
         } else if (std::find(modes.begin(), modes.end(), XR_ENVIRONMENT_BLEND_MODE_OPAQUE) != modes.end()) {
             m_blend = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
         }
-        MXR_TRY(createActions());
+        m_inputs = std::make_unique<OpenXrInput>();
+        MXR_TRY(m_inputs->create(m_instance, handTracking));
         return {};
     }
 
     Result<std::unique_ptr<engine::GpuContext>> createGpu(const engine::GpuRequirements& needsIn,
                                                           bool validation) override {
         engine::GpuRequirements needs = needsIn;
-        PFN_xrGetVulkanGraphicsRequirements2KHR getReq = nullptr;
-        PFN_xrCreateVulkanInstanceKHR createInstance = nullptr;
-        PFN_xrGetVulkanGraphicsDevice2KHR getDevice = nullptr;
-        PFN_xrCreateVulkanDeviceKHR createDevice = nullptr;
-        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrGetVulkanGraphicsRequirements2KHR",
-                                         reinterpret_cast<PFN_xrVoidFunction*>(&getReq)));
-        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrCreateVulkanInstanceKHR",
-                                         reinterpret_cast<PFN_xrVoidFunction*>(&createInstance)));
-        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrGetVulkanGraphicsDevice2KHR",
-                                         reinterpret_cast<PFN_xrVoidFunction*>(&getDevice)));
-        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, "xrCreateVulkanDeviceKHR",
-                                         reinterpret_cast<PFN_xrVoidFunction*>(&createDevice)));
-        XrGraphicsRequirementsVulkan2KHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN2_KHR};
-        MXR_TRY_XR(getReq(m_instance, m_system, &req));
-        const std::uint32_t apiMajor = XR_VERSION_MAJOR(req.maxApiVersionSupported);
-        if (XR_VERSION_MAJOR(req.minApiVersionSupported) > 1 || apiMajor < 1) {
-            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime needs an unsupported Vulkan version");
-        }
-
         std::vector<const char*> layers;
         std::vector<const char*> instanceExts = needs.instanceExtensions;
         if (validation) {
@@ -146,20 +176,11 @@ public:
         vci.pApplicationInfo = &app;
         vci.enabledLayerCount = static_cast<std::uint32_t>(layers.size());
         vci.ppEnabledLayerNames = layers.data();
-        vci.enabledExtensionCount = static_cast<std::uint32_t>(instanceExts.size());
-        vci.ppEnabledExtensionNames = instanceExts.data();
-        XrVulkanInstanceCreateInfoKHR xci{XR_TYPE_VULKAN_INSTANCE_CREATE_INFO_KHR};
-        xci.systemId = m_system;
-        xci.pfnGetInstanceProcAddr = &vkGetInstanceProcAddr;
-        xci.vulkanCreateInfo = &vci;
-        VkResult vr = VK_SUCCESS;
-        MXR_TRY_XR(createInstance(m_instance, &xci, &m_vkInstance, &vr));
-        if (vr != VK_SUCCESS) return engine::vkError(vr, "vkCreateInstance (through OpenXR)", __FILE__, __LINE__);
-
-        XrVulkanGraphicsDeviceGetInfoKHR gi{XR_TYPE_VULKAN_GRAPHICS_DEVICE_GET_INFO_KHR};
-        gi.systemId = m_system;
-        gi.vulkanInstance = m_vkInstance;
-        MXR_TRY_XR(getDevice(m_instance, &gi, &m_vkPhysical));
+        if (m_enable2) {
+            MXR_TRY(createInstanceThroughRuntime(vci, instanceExts));
+        } else {
+            MXR_TRY(createInstanceForRuntime(vci, instanceExts));
+        }
         MXR_TRY(needs.checkDevice(m_vkPhysical));
         std::uint32_t qn = 0;
         vkGetPhysicalDeviceQueueFamilyProperties(m_vkPhysical, &qn, nullptr);
@@ -178,20 +199,118 @@ public:
         q.queueFamilyIndex = m_queueFamily;
         q.queueCount = 1;
         q.pQueuePriorities = &prio;
+        std::vector<const char*> deviceExts = needs.deviceExtensions;
         VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
         dci.pNext = needs.featureChain();
         dci.queueCreateInfoCount = 1;
         dci.pQueueCreateInfos = &q;
-        dci.enabledExtensionCount = static_cast<std::uint32_t>(needs.deviceExtensions.size());
-        dci.ppEnabledExtensionNames = needs.deviceExtensions.data();
+        if (m_enable2) {
+            MXR_TRY(createDeviceThroughRuntime(dci, deviceExts));
+        } else {
+            MXR_TRY(createDeviceForRuntime(dci, deviceExts));
+        }
+        return engine::GpuContext::adopt({m_vkInstance, m_vkPhysical, m_vkDevice, m_queueFamily, 0}, m_log.child("gpu"));
+    }
+
+    template <typename Fn>
+    Result<Fn> proc(const char* name) {
+        Fn fn = nullptr;
+        MXR_TRY_XR(xrGetInstanceProcAddr(m_instance, name, reinterpret_cast<PFN_xrVoidFunction*>(&fn)));
+        return fn;
+    }
+
+    static Result<void> checkVulkanVersion(XrVersion minVersion, XrVersion maxVersion) {
+        if (XR_VERSION_MAJOR(minVersion) > 1 || XR_VERSION_MAJOR(maxVersion) < 1) {
+            return makeError(ErrorCode::kUnavailable, "the OpenXR runtime needs an unsupported Vulkan version");
+        }
+        return {};
+    }
+
+    // XR_KHR_vulkan_enable2: the runtime creates instance and device from
+    // our create infos, adding what it needs, and picks the physical device.
+    Result<void> createInstanceThroughRuntime(VkInstanceCreateInfo& vci, std::vector<const char*>& exts) {
+        MXR_TRY_ASSIGN(auto getReq, proc<PFN_xrGetVulkanGraphicsRequirements2KHR>("xrGetVulkanGraphicsRequirements2KHR"));
+        MXR_TRY_ASSIGN(auto create, proc<PFN_xrCreateVulkanInstanceKHR>("xrCreateVulkanInstanceKHR"));
+        MXR_TRY_ASSIGN(auto getDevice, proc<PFN_xrGetVulkanGraphicsDevice2KHR>("xrGetVulkanGraphicsDevice2KHR"));
+        XrGraphicsRequirementsVulkan2KHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN2_KHR};
+        MXR_TRY_XR(getReq(m_instance, m_system, &req));
+        MXR_TRY(checkVulkanVersion(req.minApiVersionSupported, req.maxApiVersionSupported));
+        vci.enabledExtensionCount = static_cast<std::uint32_t>(exts.size());
+        vci.ppEnabledExtensionNames = exts.data();
+        XrVulkanInstanceCreateInfoKHR xci{XR_TYPE_VULKAN_INSTANCE_CREATE_INFO_KHR};
+        xci.systemId = m_system;
+        xci.pfnGetInstanceProcAddr = &vkGetInstanceProcAddr;
+        xci.vulkanCreateInfo = &vci;
+        VkResult vr = VK_SUCCESS;
+        MXR_TRY_XR(create(m_instance, &xci, &m_vkInstance, &vr));
+        if (vr != VK_SUCCESS) return engine::vkError(vr, "vkCreateInstance (through OpenXR)", __FILE__, __LINE__);
+        XrVulkanGraphicsDeviceGetInfoKHR gi{XR_TYPE_VULKAN_GRAPHICS_DEVICE_GET_INFO_KHR};
+        gi.systemId = m_system;
+        gi.vulkanInstance = m_vkInstance;
+        MXR_TRY_XR(getDevice(m_instance, &gi, &m_vkPhysical));
+        return {};
+    }
+
+    Result<void> createDeviceThroughRuntime(VkDeviceCreateInfo& dci, std::vector<const char*>& exts) {
+        MXR_TRY_ASSIGN(auto create, proc<PFN_xrCreateVulkanDeviceKHR>("xrCreateVulkanDeviceKHR"));
+        dci.enabledExtensionCount = static_cast<std::uint32_t>(exts.size());
+        dci.ppEnabledExtensionNames = exts.data();
         XrVulkanDeviceCreateInfoKHR xdi{XR_TYPE_VULKAN_DEVICE_CREATE_INFO_KHR};
         xdi.systemId = m_system;
         xdi.pfnGetInstanceProcAddr = &vkGetInstanceProcAddr;
         xdi.vulkanPhysicalDevice = m_vkPhysical;
         xdi.vulkanCreateInfo = &dci;
-        MXR_TRY_XR(createDevice(m_instance, &xdi, &m_vkDevice, &vr));
+        VkResult vr = VK_SUCCESS;
+        MXR_TRY_XR(create(m_instance, &xdi, &m_vkDevice, &vr));
         if (vr != VK_SUCCESS) return engine::vkError(vr, "vkCreateDevice (through OpenXR)", __FILE__, __LINE__);
-        return engine::GpuContext::adopt({m_vkInstance, m_vkPhysical, m_vkDevice, m_queueFamily, 0}, m_log.child("gpu"));
+        return {};
+    }
+
+    // XR_KHR_vulkan_enable (the older binding): the runtime lists the
+    // extensions it needs as one space-separated string; we create instance
+    // and device ourselves, on the physical device it names.
+    Result<void> appendRuntimeExtensions(PFN_xrGetVulkanInstanceExtensionsKHR list, std::vector<const char*>& exts) {
+        std::uint32_t n = 0;
+        MXR_TRY_XR(list(m_instance, m_system, 0, &n, nullptr));
+        std::string text(n, '\0');
+        MXR_TRY_XR(list(m_instance, m_system, n, &n, text.data()));
+        std::stringstream ss(text.c_str());
+        std::string name;
+        while (ss >> name) {
+            if (std::none_of(exts.begin(), exts.end(), [&](const char* e) { return name == e; })) {
+                m_extensionNames.push_back(name);
+                exts.push_back(m_extensionNames.back().c_str());
+            }
+        }
+        return {};
+    }
+
+    Result<void> createInstanceForRuntime(VkInstanceCreateInfo& vci, std::vector<const char*>& exts) {
+        MXR_TRY_ASSIGN(auto getReq, proc<PFN_xrGetVulkanGraphicsRequirementsKHR>("xrGetVulkanGraphicsRequirementsKHR"));
+        MXR_TRY_ASSIGN(auto list, proc<PFN_xrGetVulkanInstanceExtensionsKHR>("xrGetVulkanInstanceExtensionsKHR"));
+        MXR_TRY_ASSIGN(auto getDevice, proc<PFN_xrGetVulkanGraphicsDeviceKHR>("xrGetVulkanGraphicsDeviceKHR"));
+        XrGraphicsRequirementsVulkanKHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN_KHR};
+        MXR_TRY_XR(getReq(m_instance, m_system, &req));
+        MXR_TRY(checkVulkanVersion(req.minApiVersionSupported, req.maxApiVersionSupported));
+        MXR_TRY(appendRuntimeExtensions(list, exts));
+        vci.enabledExtensionCount = static_cast<std::uint32_t>(exts.size());
+        vci.ppEnabledExtensionNames = exts.data();
+        if (const VkResult vr = vkCreateInstance(&vci, nullptr, &m_vkInstance); vr != VK_SUCCESS) {
+            return engine::vkError(vr, "vkCreateInstance (for OpenXR)", __FILE__, __LINE__);
+        }
+        MXR_TRY_XR(getDevice(m_instance, m_system, m_vkInstance, &m_vkPhysical));
+        return {};
+    }
+
+    Result<void> createDeviceForRuntime(VkDeviceCreateInfo& dci, std::vector<const char*>& exts) {
+        MXR_TRY_ASSIGN(auto list, proc<PFN_xrGetVulkanDeviceExtensionsKHR>("xrGetVulkanDeviceExtensionsKHR"));
+        MXR_TRY(appendRuntimeExtensions(list, exts));
+        dci.enabledExtensionCount = static_cast<std::uint32_t>(exts.size());
+        dci.ppEnabledExtensionNames = exts.data();
+        if (const VkResult vr = vkCreateDevice(m_vkPhysical, &dci, nullptr, &m_vkDevice); vr != VK_SUCCESS) {
+            return engine::vkError(vr, "vkCreateDevice (for OpenXR)", __FILE__, __LINE__);
+        }
+        return {};
     }
 
     Result<void> attach(engine::VulkanRenderer& renderer) override {
@@ -235,15 +354,19 @@ public:
         }
         XrFrameState fs{XR_TYPE_FRAME_STATE};
         XrFrameWaitInfo wi{XR_TYPE_FRAME_WAIT_INFO};
-        MXR_TRY_XR(xrWaitFrame(m_session, &wi, &fs));
+        // XR_ERROR_SESSION_LOST: the LOSS_PENDING event that follows makes
+        // pollEvents() restart the session; until then, draw nothing.
+        if (lost(xrWaitFrame(m_session, &wi, &fs))) return f;
+        MXR_TRY_XR(m_lastResult);
         XrFrameBeginInfo bi{XR_TYPE_FRAME_BEGIN_INFO};
-        MXR_TRY_XR(xrBeginFrame(m_session, &bi));
+        if (lost(xrBeginFrame(m_session, &bi))) return f;
+        MXR_TRY_XR(m_lastResult);
         m_frameBegun = true;
         f.predictedDisplayTime = fs.predictedDisplayTime;
         f.deltaSeconds = m_lastDisplayTime ? nanosToSeconds(fs.predictedDisplayTime - m_lastDisplayTime) : 0.0;
         m_lastDisplayTime = fs.predictedDisplayTime;
         m_displayTime = fs.predictedDisplayTime;
-        syncInput(fs.predictedDisplayTime);
+        m_inputs->sync(fs.predictedDisplayTime, m_focused);
         if (!fs.shouldRender) return f;
 
         XrViewLocateInfo li{XR_TYPE_VIEW_LOCATE_INFO};
@@ -253,23 +376,34 @@ public:
         XrViewState vs{XR_TYPE_VIEW_STATE};
         std::uint32_t n = 2;
         m_views.fill(XrView{XR_TYPE_VIEW});
-        MXR_TRY_XR(xrLocateViews(m_session, &li, &vs, 2, &n, m_views.data()));
+        if (lost(xrLocateViews(m_session, &li, &vs, 2, &n, m_views.data()))) return f;
+        MXR_TRY_XR(m_lastResult);
         if (!(vs.viewStateFlags & XR_VIEW_STATE_POSITION_VALID_BIT) ||
             !(vs.viewStateFlags & XR_VIEW_STATE_ORIENTATION_VALID_BIT)) {
             return f;  // tracking lost: submit no layers this frame
         }
         std::uint32_t index = 0;
         XrSwapchainImageAcquireInfo ai{XR_TYPE_SWAPCHAIN_IMAGE_ACQUIRE_INFO};
-        MXR_TRY_XR(xrAcquireSwapchainImage(m_swapchain, &ai, &index));
+        if (lost(xrAcquireSwapchainImage(m_swapchain, &ai, &index))) return f;
+        MXR_TRY_XR(m_lastResult);
         XrSwapchainImageWaitInfo wait{XR_TYPE_SWAPCHAIN_IMAGE_WAIT_INFO};
         wait.timeout = XR_INFINITE_DURATION;
-        MXR_TRY_XR(xrWaitSwapchainImage(m_swapchain, &wait));
+        if (lost(xrWaitSwapchainImage(m_swapchain, &wait))) return f;
+        MXR_TRY_XR(m_lastResult);
         m_acquired = true;
+        std::uint32_t depthIndex = kNoDepth;
+        if (m_depthSwapchain) {
+            if (lost(xrAcquireSwapchainImage(m_depthSwapchain, &ai, &depthIndex))) return f;
+            MXR_TRY_XR(m_lastResult);
+            if (lost(xrWaitSwapchainImage(m_depthSwapchain, &wait))) return f;
+            MXR_TRY_XR(m_lastResult);
+            m_depthAcquired = true;
+        }
+        MXR_TRY_ASSIGN(f.target, targetFor(index, depthIndex));
         for (int v = 0; v < 2; ++v) {
             const auto& fov = m_views[v].fov;
             f.views.push_back({toPose(m_views[v].pose), Fov{fov.angleLeft, fov.angleRight, fov.angleUp, fov.angleDown}});
         }
-        f.target = m_targets[index];
         f.shouldRender = true;
         return f;
     }
@@ -279,9 +413,18 @@ public:
         m_frameBegun = false;
         if (m_acquired) {
             XrSwapchainImageReleaseInfo ri{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
-            MXR_TRY_XR(xrReleaseSwapchainImage(m_swapchain, &ri));
+            if (lost(xrReleaseSwapchainImage(m_swapchain, &ri))) return {};
+            MXR_TRY_XR(m_lastResult);
             m_acquired = false;
         }
+        if (m_depthAcquired) {
+            XrSwapchainImageReleaseInfo ri{XR_TYPE_SWAPCHAIN_IMAGE_RELEASE_INFO};
+            if (lost(xrReleaseSwapchainImage(m_depthSwapchain, &ri))) return {};
+            MXR_TRY_XR(m_lastResult);
+            m_depthAcquired = false;
+        }
+        XrCompositionLayerDepthInfoKHR depth[2]{{XR_TYPE_COMPOSITION_LAYER_DEPTH_INFO_KHR},
+                                                {XR_TYPE_COMPOSITION_LAYER_DEPTH_INFO_KHR}};
         XrCompositionLayerProjectionView pv[2]{{XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW},
                                                {XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW}};
         XrCompositionLayerProjection layer{XR_TYPE_COMPOSITION_LAYER_PROJECTION};
@@ -296,6 +439,15 @@ public:
                 pv[v].subImage.swapchain = m_swapchain;
                 pv[v].subImage.imageRect = {{0, 0}, {std::int32_t(m_extent.width), std::int32_t(m_extent.height)}};
                 pv[v].subImage.imageArrayIndex = v;
+                if (m_depthSwapchain) {
+                    depth[v].subImage = pv[v].subImage;
+                    depth[v].subImage.swapchain = m_depthSwapchain;
+                    depth[v].minDepth = 0.0f;
+                    depth[v].maxDepth = 1.0f;
+                    depth[v].nearZ = engine::kNearZ;
+                    depth[v].farZ = engine::kFarZ;
+                    pv[v].next = &depth[v];
+                }
             }
             layer.space = m_appSpace;
             if (m_blend != XR_ENVIRONMENT_BLEND_MODE_OPAQUE) {
@@ -306,11 +458,12 @@ public:
             ei.layerCount = 1;
             ei.layers = layers;
         }
-        MXR_TRY_XR(xrEndFrame(m_session, &ei));
+        if (lost(xrEndFrame(m_session, &ei))) return {};
+        MXR_TRY_XR(m_lastResult);
         return {};
     }
 
-    const InputState& input() const override { return m_input; }
+    const InputState& input() const override { return m_inputs ? m_inputs->state() : m_noInput; }
     BlendMode blendMode() const override {
         switch (m_blend) {
             case XR_ENVIRONMENT_BLEND_MODE_ADDITIVE: return BlendMode::kAdditive;
@@ -329,15 +482,7 @@ public:
     }
 
     void haptic(int hand, float amplitude, float seconds) override {
-        if (!m_session || !m_focused) return;
-        XrHapticActionInfo hi{XR_TYPE_HAPTIC_ACTION_INFO};
-        hi.action = m_hapticAction;
-        hi.subactionPath = m_handPaths[hand & 1];
-        XrHapticVibration vib{XR_TYPE_HAPTIC_VIBRATION};
-        vib.amplitude = std::clamp(amplitude, 0.0f, 1.0f);
-        vib.duration = static_cast<XrDuration>(seconds * 1e9);
-        vib.frequency = XR_FREQUENCY_UNSPECIFIED;
-        xrApplyHapticFeedback(m_session, &hi, reinterpret_cast<XrHapticBaseHeader*>(&vib));
+        if (m_session && m_focused) m_inputs->haptic(hand, amplitude, seconds);
     }
 
     Result<engine::Image> captureFrame(const FrameState& frame, std::uint32_t view) override {
@@ -348,96 +493,6 @@ public:
     std::uint32_t sessionsCreated() const { return m_sessions; }
 
 private:
-    Result<void> createActions() {
-        XrActionSetCreateInfo asci{XR_TYPE_ACTION_SET_CREATE_INFO};
-        std::strcpy(asci.actionSetName, "mentoring");
-        std::strcpy(asci.localizedActionSetName, "Mentoring");
-        MXR_TRY_XR(xrCreateActionSet(m_instance, &asci, &m_actionSet));
-        MXR_TRY_XR(xrStringToPath(m_instance, "/user/hand/left", &m_handPaths[0]));
-        MXR_TRY_XR(xrStringToPath(m_instance, "/user/hand/right", &m_handPaths[1]));
-        auto action = [&](XrAction& out, const char* name, const char* local, XrActionType type, bool perHand) -> Result<void> {
-            XrActionCreateInfo ci{XR_TYPE_ACTION_CREATE_INFO};
-            std::strcpy(ci.actionName, name);
-            std::strcpy(ci.localizedActionName, local);
-            ci.actionType = type;
-            if (perHand) {
-                ci.countSubactionPaths = 2;
-                ci.subactionPaths = m_handPaths;
-            }
-            MXR_TRY_XR(xrCreateAction(m_actionSet, &ci, &out));
-            return {};
-        };
-        MXR_TRY(action(m_gripAction, "grip_pose", "Grip pose", XR_ACTION_TYPE_POSE_INPUT, true));
-        MXR_TRY(action(m_aimAction, "aim_pose", "Aim pose", XR_ACTION_TYPE_POSE_INPUT, true));
-        MXR_TRY(action(m_selectAction, "select", "Select", XR_ACTION_TYPE_BOOLEAN_INPUT, true));
-        MXR_TRY(action(m_squeezeAction, "squeeze", "Squeeze", XR_ACTION_TYPE_FLOAT_INPUT, true));
-        MXR_TRY(action(m_thumbAction, "thumbstick", "Move and turn", XR_ACTION_TYPE_VECTOR2F_INPUT, true));
-        MXR_TRY(action(m_menuAction, "menu", "Menu", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
-        MXR_TRY(action(m_hapticAction, "haptic", "Haptics", XR_ACTION_TYPE_VIBRATION_OUTPUT, true));
-
-        struct Binding {
-            XrAction action;
-            const char* path;
-        };
-        auto suggest = [&](const char* profile, std::initializer_list<Binding> list) -> Result<void> {
-            std::vector<XrActionSuggestedBinding> b;
-            for (const auto& x : list) {
-                XrPath p;
-                MXR_TRY_XR(xrStringToPath(m_instance, x.path, &p));
-                b.push_back({x.action, p});
-            }
-            XrPath prof;
-            MXR_TRY_XR(xrStringToPath(m_instance, profile, &prof));
-            XrInteractionProfileSuggestedBinding s{XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING};
-            s.interactionProfile = prof;
-            s.countSuggestedBindings = static_cast<std::uint32_t>(b.size());
-            s.suggestedBindings = b.data();
-            MXR_TRY_XR(xrSuggestInteractionProfileBindings(m_instance, &s));
-            return {};
-        };
-        const XrAction g = m_gripAction, a = m_aimAction, sel = m_selectAction, sq = m_squeezeAction,
-                       th = m_thumbAction, me = m_menuAction, h = m_hapticAction;
-        MXR_TRY(suggest("/interaction_profiles/khr/simple_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/select/click"}, {sel, "/user/hand/right/input/select/click"},
-                         {me, "/user/hand/left/input/menu/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        MXR_TRY(suggest("/interaction_profiles/oculus/touch_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/trigger/value"}, {sel, "/user/hand/right/input/trigger/value"},
-                         {sq, "/user/hand/left/input/squeeze/value"}, {sq, "/user/hand/right/input/squeeze/value"},
-                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
-                         {me, "/user/hand/left/input/menu/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        MXR_TRY(suggest("/interaction_profiles/valve/index_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/trigger/click"}, {sel, "/user/hand/right/input/trigger/click"},
-                         {sq, "/user/hand/left/input/squeeze/value"}, {sq, "/user/hand/right/input/squeeze/value"},
-                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
-                         {me, "/user/hand/left/input/b/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        MXR_TRY(suggest("/interaction_profiles/htc/vive_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/trigger/click"}, {sel, "/user/hand/right/input/trigger/click"},
-                         {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
-                         {th, "/user/hand/left/input/trackpad"}, {th, "/user/hand/right/input/trackpad"},
-                         {me, "/user/hand/left/input/menu/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        MXR_TRY(suggest("/interaction_profiles/microsoft/motion_controller",
-                        {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
-                         {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
-                         {sel, "/user/hand/left/input/trigger/value"}, {sel, "/user/hand/right/input/trigger/value"},
-                         {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
-                         {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
-                         {me, "/user/hand/left/input/menu/click"},
-                         {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
-        return {};
-    }
-
     Result<void> createSession() {
         XrGraphicsBindingVulkan2KHR binding{XR_TYPE_GRAPHICS_BINDING_VULKAN2_KHR};
         binding.instance = m_vkInstance;
@@ -465,19 +520,7 @@ private:
         rsi.referenceSpaceType = XR_REFERENCE_SPACE_TYPE_VIEW;
         rsi.poseInReferenceSpace = kIdentity;
         MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_viewSpace));
-        for (int h = 0; h < 2; ++h) {
-            XrActionSpaceCreateInfo asi{XR_TYPE_ACTION_SPACE_CREATE_INFO};
-            asi.poseInActionSpace = kIdentity;
-            asi.subactionPath = m_handPaths[h];
-            asi.action = m_gripAction;
-            MXR_TRY_XR(xrCreateActionSpace(m_session, &asi, &m_gripSpace[h]));
-            asi.action = m_aimAction;
-            MXR_TRY_XR(xrCreateActionSpace(m_session, &asi, &m_aimSpace[h]));
-        }
-        XrSessionActionSetsAttachInfo at{XR_TYPE_SESSION_ACTION_SETS_ATTACH_INFO};
-        at.countActionSets = 1;
-        at.actionSets = &m_actionSet;
-        MXR_TRY_XR(xrAttachSessionActionSets(m_session, &at));
+        MXR_TRY(m_inputs->attach(m_session, m_appSpace, m_viewSpace));
 
         // Colour swapchain: two array layers (one per eye) for multiview.
         XrViewConfigurationView vcv[2]{{XR_TYPE_VIEW_CONFIGURATION_VIEW}, {XR_TYPE_VIEW_CONFIGURATION_VIEW}};
@@ -487,16 +530,7 @@ private:
         MXR_TRY_XR(xrEnumerateSwapchainFormats(m_session, 0, &n, nullptr));
         std::vector<std::int64_t> formats(n);
         MXR_TRY_XR(xrEnumerateSwapchainFormats(m_session, n, &n, formats.data()));
-        // The runtime lists formats in its order of preference; take the
-        // first sRGB one we can render, else the first UNORM one.
-        VkFormat chosen = VK_FORMAT_UNDEFINED;
-        for (VkFormat want : {VK_FORMAT_R8G8B8A8_SRGB, VK_FORMAT_B8G8R8A8_SRGB, VK_FORMAT_R8G8B8A8_UNORM,
-                              VK_FORMAT_B8G8R8A8_UNORM}) {
-            for (std::int64_t f : formats) {
-                if (f == want && chosen == VK_FORMAT_UNDEFINED) chosen = want;
-            }
-            if (chosen != VK_FORMAT_UNDEFINED) break;
-        }
+        const auto chosen = static_cast<VkFormat>(chooseSwapchainFormat(formats));
         if (chosen == VK_FORMAT_UNDEFINED) {
             return makeError(ErrorCode::kUnavailable, "the OpenXR runtime offers no 8-bit RGBA swapchain format");
         }
@@ -516,30 +550,41 @@ private:
         std::vector<XrSwapchainImageVulkan2KHR> images(n, {XR_TYPE_SWAPCHAIN_IMAGE_VULKAN2_KHR});
         MXR_TRY_XR(xrEnumerateSwapchainImages(m_swapchain, n, &n,
                                               reinterpret_cast<XrSwapchainImageBaseHeader*>(images.data())));
-        for (const auto& img : images) {
-            // Borrowed: the runtime owns these images; OpenXR wants them back
-            // in COLOR_ATTACHMENT_OPTIMAL.
-            MXR_TRY_ASSIGN(engine::TargetHandle t,
-                           m_renderer->registerTarget({img.image, chosen, m_extent, 2,
-                                                       VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, true}));
-            m_targets.push_back(t);
+        // Borrowed: the runtime owns these images; the renderer gets them
+        // as targets when first acquired (targetFor).
+        for (const auto& img : images) m_colorImages.push_back(img.image);
+
+        // Depth: a D32 array swapchain beside the colour one, when the
+        // runtime has the extension and the renderer's depth format.
+        const bool d32 = std::find(formats.begin(), formats.end(), std::int64_t(VK_FORMAT_D32_SFLOAT)) != formats.end();
+        if (m_depthLayer && d32) {
+            sw.usageFlags = XR_SWAPCHAIN_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT;
+            sw.format = VK_FORMAT_D32_SFLOAT;
+            MXR_TRY_XR(xrCreateSwapchain(m_session, &sw, &m_depthSwapchain));
+            MXR_TRY_XR(xrEnumerateSwapchainImages(m_depthSwapchain, 0, &n, nullptr));
+            std::vector<XrSwapchainImageVulkan2KHR> depthImages(n, {XR_TYPE_SWAPCHAIN_IMAGE_VULKAN2_KHR});
+            MXR_TRY_XR(xrEnumerateSwapchainImages(m_depthSwapchain, n, &n,
+                                                  reinterpret_cast<XrSwapchainImageBaseHeader*>(depthImages.data())));
+            for (const auto& img : depthImages) m_depthImages.push_back(img.image);
         }
         m_log.info(strCat("OpenXR session: ", m_extent.width, "x", m_extent.height, " per eye, ",
-                          stage ? "STAGE" : "LOCAL", " space"));
+                          stage ? "STAGE" : "LOCAL", " space, swapchain format ", formatName(chosen), " (",
+                          int(chosen), ")", m_depthSwapchain ? ", depth submitted (D32_SFLOAT)" : ", no depth layer"));
         return {};
     }
 
     void destroySession() {
         if (m_renderer) {
-            for (auto t : m_targets) m_renderer->unregisterTarget(t);
+            for (const auto& [key, t] : m_targets) m_renderer->unregisterTarget(t);
         }
         m_targets.clear();
+        m_colorImages.clear();
+        m_depthImages.clear();
         if (m_swapchain) xrDestroySwapchain(m_swapchain);
-        for (int h = 0; h < 2; ++h) {
-            if (m_gripSpace[h]) xrDestroySpace(m_gripSpace[h]);
-            if (m_aimSpace[h]) xrDestroySpace(m_aimSpace[h]);
-            m_gripSpace[h] = m_aimSpace[h] = XR_NULL_HANDLE;
-        }
+        if (m_depthSwapchain) xrDestroySwapchain(m_depthSwapchain);
+        m_depthSwapchain = XR_NULL_HANDLE;
+        m_depthAcquired = false;
+        if (m_inputs) m_inputs->detach();
         if (m_viewSpace) xrDestroySpace(m_viewSpace);
         if (m_appSpace) xrDestroySpace(m_appSpace);
         if (m_session) xrDestroySession(m_session);
@@ -551,6 +596,7 @@ private:
 
     void onState(XrSessionState state) {
         m_state = state;
+        m_log.debug(strCat("OpenXR session state ", stateName(state)));
         switch (state) {
             case XR_SESSION_STATE_READY: {
                 XrSessionBeginInfo bi{XR_TYPE_SESSION_BEGIN_INFO};
@@ -581,46 +627,30 @@ private:
         }
     }
 
-    void syncInput(XrTime time) {
-        XrSpaceLocation loc{XR_TYPE_SPACE_LOCATION};
-        if (XR_SUCCEEDED(xrLocateSpace(m_viewSpace, m_appSpace, time, &loc)) &&
-            (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
-            m_input.head = toPose(loc.pose);
+    // The renderer target for a colour image and (optionally) a depth image
+    // of the swapchains; the two swapchains' indices need not move together,
+    // so each pair seen gets its own target (normally as many as images).
+    Result<engine::TargetHandle> targetFor(std::uint32_t color, std::uint32_t depth) {
+        const std::uint64_t key = (std::uint64_t(color) << 32) | depth;
+        if (auto it = m_targets.find(key); it != m_targets.end()) return it->second;
+        if (color >= m_colorImages.size() || (depth != kNoDepth && depth >= m_depthImages.size())) {
+            return makeError(ErrorCode::kXr, "the OpenXR runtime acquired an image index it never enumerated");
         }
-        if (!m_focused) return;
-        XrActiveActionSet active{m_actionSet, XR_NULL_PATH};
-        XrActionsSyncInfo si{XR_TYPE_ACTIONS_SYNC_INFO};
-        si.countActiveActionSets = 1;
-        si.activeActionSets = &active;
-        if (XR_FAILED(xrSyncActions(m_session, &si))) return;
-        for (int h = 0; h < 2; ++h) {
-            HandInput& hand = m_input.hands[h];
-            XrActionStateGetInfo gi{XR_TYPE_ACTION_STATE_GET_INFO};
-            gi.subactionPath = m_handPaths[h];
-            gi.action = m_selectAction;
-            XrActionStateBoolean b{XR_TYPE_ACTION_STATE_BOOLEAN};
-            hand.select = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &gi, &b)) && b.isActive && b.currentState;
-            gi.action = m_squeezeAction;
-            XrActionStateFloat fl{XR_TYPE_ACTION_STATE_FLOAT};
-            hand.squeeze = XR_SUCCEEDED(xrGetActionStateFloat(m_session, &gi, &fl)) && fl.isActive && fl.currentState > 0.5f;
-            gi.action = m_thumbAction;
-            XrActionStateVector2f v{XR_TYPE_ACTION_STATE_VECTOR2F};
-            hand.thumbstick = XR_SUCCEEDED(xrGetActionStateVector2f(m_session, &gi, &v)) && v.isActive
-                                  ? Vec2(v.currentState.x, v.currentState.y)
-                                  : Vec2(0.0f);
-            XrSpaceLocation g{XR_TYPE_SPACE_LOCATION}, a{XR_TYPE_SPACE_LOCATION};
-            hand.tracked = XR_SUCCEEDED(xrLocateSpace(m_gripSpace[h], m_appSpace, time, &g)) &&
-                           (g.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT);
-            if (hand.tracked) hand.grip = toPose(g.pose);
-            if (XR_SUCCEEDED(xrLocateSpace(m_aimSpace[h], m_appSpace, time, &a)) &&
-                (a.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
-                hand.aim = toPose(a.pose);
-            }
-        }
-        XrActionStateGetInfo mi{XR_TYPE_ACTION_STATE_GET_INFO};
-        mi.action = m_menuAction;
-        XrActionStateBoolean mb{XR_TYPE_ACTION_STATE_BOOLEAN};
-        m_input.menu = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
+        engine::TargetDesc desc{m_colorImages[color], m_format, m_extent, 2, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, true};
+        if (depth != kNoDepth) desc.depthImage = m_depthImages[depth];
+        MXR_TRY_ASSIGN(engine::TargetHandle t, m_renderer->registerTarget(desc));
+        m_targets.emplace(key, t);
+        return t;
+    }
+
+    // Remembers `r`; true when the session is lost (stop using it and wait
+    // for LOSS_PENDING).
+    bool lost(XrResult r) {
+        m_lastResult = r;
+        if (r != XR_ERROR_SESSION_LOST) return false;
+        if (m_running) m_log.warn("OpenXR session lost (XR_ERROR_SESSION_LOST)");
+        m_running = m_focused = m_frameBegun = false;
+        return true;
     }
 
     OpenXrOptions m_options;
@@ -640,19 +670,22 @@ private:
     XrSwapchain m_swapchain = XR_NULL_HANDLE;
     VkFormat m_format = VK_FORMAT_UNDEFINED;
     VkExtent2D m_extent{};
-    std::vector<engine::TargetHandle> m_targets;
+    static constexpr std::uint32_t kNoDepth = 0xffffffffu;
+    std::map<std::uint64_t, engine::TargetHandle> m_targets;  // (colour << 32 | depth) -> target
+    std::vector<VkImage> m_colorImages;  // borrowed from the runtime
+    std::vector<VkImage> m_depthImages;  // borrowed from the runtime
+    XrSwapchain m_depthSwapchain = XR_NULL_HANDLE;
+    bool m_depthLayer = false;  // XR_KHR_composition_layer_depth enabled
+    bool m_depthAcquired = false;
     std::array<XrView, 2> m_views{};
-    XrActionSet m_actionSet = XR_NULL_HANDLE;
-    XrAction m_gripAction = XR_NULL_HANDLE, m_aimAction = XR_NULL_HANDLE, m_selectAction = XR_NULL_HANDLE,
-             m_squeezeAction = XR_NULL_HANDLE, m_thumbAction = XR_NULL_HANDLE, m_menuAction = XR_NULL_HANDLE,
-             m_hapticAction = XR_NULL_HANDLE;
-    XrPath m_handPaths[2] = {XR_NULL_PATH, XR_NULL_PATH};
-    XrSpace m_gripSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
-    XrSpace m_aimSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
-    InputState m_input;
+    std::unique_ptr<OpenXrInput> m_inputs;  // made in init()
+    InputState m_noInput;
     XrTime m_displayTime = 0;
     XrTime m_lastDisplayTime = 0;
     std::uint32_t m_sessions = 0;
+    XrResult m_lastResult = XR_SUCCESS;
+    bool m_enable2 = true;
+    std::deque<std::string> m_extensionNames;  // XR_KHR_vulkan_enable's list, kept alive for create infos
     bool m_running = false;
     bool m_focused = false;
     bool m_frameBegun = false;

@@ -117,7 +117,7 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     FrameUniforms u{};
     for (std::uint32_t v = 0; v < kMaxViews; ++v) {
         const ViewInfo& view = views[std::min(v, viewCount - 1)];
-        u.viewProj[v] = projectionFromFov(view.fov, 0.05f, 100.0f) * viewFromPose(view.pose);
+        u.viewProj[v] = projectionFromFov(view.fov, kNearZ, kFarZ) * viewFromPose(view.pose);
         u.eyePos[v] = Vec4(view.pose.position, 1.0f);
     }
     const auto lightCount = static_cast<std::uint32_t>(std::min<std::size_t>(scene.lights.size(), kMaxLights));
@@ -174,6 +174,20 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     }
     MXR_TRY_ASSIGN(const VkDeviceSize textOffset, arena.push(std::span<const TextVertex>(textScratch)));
 
+    // The overlay on a world quad (VR panel): two triangles.
+    const bool overlayAvailable = scene.drawOverlay && overlaySource && overlayPass;
+    const bool overlayInWorld = overlayAvailable && scene.overlayQuad.has_value();
+    VkDeviceSize quadOffset = 0;
+    if (overlayInWorld) {
+        const Mat4& m = *scene.overlayQuad;
+        auto corner = [&](float x, float y) {
+            return TextVertex{Vec3(m * Vec4(x, y, 0.0f, 1.0f)), Vec2(x + 0.5f, 0.5f - y), Vec4(1.0f)};
+        };
+        const TextVertex quad[6] = {corner(-0.5f, 0.5f), corner(-0.5f, -0.5f), corner(0.5f, -0.5f),
+                                    corner(-0.5f, 0.5f), corner(0.5f, -0.5f),  corner(0.5f, 0.5f)};
+        MXR_TRY_ASSIGN(quadOffset, arena.push(std::span<const TextVertex>(quad, 6)));
+    }
+
     // ---- commands
     VkCommandBuffer cmd = slot.cmd;
     VkCommandBufferBeginInfo bi{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
@@ -185,8 +199,8 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
         vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT, slot.timestamps, 0);
     }
 
-    const bool overlay = scene.drawOverlay && overlaySource && overlayPass && viewCount == 1;
-    if (overlay) {
+    const bool overlay = overlayAvailable && !overlayInWorld && viewCount == 1;
+    if (overlay || overlayInWorld) {
         VkClearValue clear{};
         VkRenderPassBeginInfo rp{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
         rp.renderPass = overlayPass;
@@ -215,6 +229,16 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
                  VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT,
                  VK_IMAGE_ASPECT_DEPTH_BIT);
 
+    // A borrowed depth target (OpenXR depth swapchain): overwritten too.
+    const bool depthOut = target.depthView != VK_NULL_HANDLE;
+    if (depthOut) {
+        imageBarrier(cmd, target.desc.depthImage, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL,
+                     viewCount, VK_PIPELINE_STAGE_2_LATE_FRAGMENT_TESTS_BIT, 0,
+                     VK_PIPELINE_STAGE_2_EARLY_FRAGMENT_TESTS_BIT | VK_PIPELINE_STAGE_2_LATE_FRAGMENT_TESTS_BIT,
+                     VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT | VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_READ_BIT,
+                     VK_IMAGE_ASPECT_DEPTH_BIT);
+    }
+
     for (std::uint32_t pass = 0; pass < passCount; ++pass) {
     PipelineSet* pipes = passPipes[pass];
         VkRenderingAttachmentInfo color{VK_STRUCTURE_TYPE_RENDERING_ATTACHMENT_INFO};
@@ -237,6 +261,16 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
         depth.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
         depth.storeOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
         depth.clearValue.depthStencil = {1.0f, 0};
+        if (depthOut && options.msaa != VK_SAMPLE_COUNT_1_BIT) {
+            // Sample zero: a depth average would invent surfaces at edges.
+            depth.resolveMode = VK_RESOLVE_MODE_SAMPLE_ZERO_BIT;
+            depth.resolveImageView = target.depthView;
+            depth.resolveImageLayout = VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL;
+        } else if (depthOut) {
+            depth.imageView = target.depthView;
+            depth.imageLayout = VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL;
+            depth.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
+        }
         VkRenderingInfo ri{VK_STRUCTURE_TYPE_RENDERING_INFO};
         ri.renderArea = {{0, 0}, extent};
         ri.layerCount = 1;  // ignored with multiview
@@ -276,6 +310,11 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
             }
             i = j;
         }
+        if (overlayInWorld) {
+            vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->overlayQuad);
+            vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &quadOffset);
+            vkCmdDraw(cmd, 6, 1, 0, 0);
+        }
         if (!lineScratch.empty()) {
             vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->line);
             vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &lineOffset);
@@ -307,6 +346,15 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
         imageBarrier(cmd, target.desc.image, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL, finalLayout, viewCount,
                      VK_PIPELINE_STAGE_2_COLOR_ATTACHMENT_OUTPUT_BIT, VK_ACCESS_2_COLOR_ATTACHMENT_WRITE_BIT, dstStage,
                      dstAccess);
+    }
+    if (depthOut) {
+        // Make the depth writes visible to whoever reads the image next
+        // (the XR compositor), in the layout OpenXR expects back.
+        imageBarrier(cmd, target.desc.depthImage, VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL,
+                     VK_IMAGE_LAYOUT_DEPTH_STENCIL_ATTACHMENT_OPTIMAL, viewCount,
+                     VK_PIPELINE_STAGE_2_LATE_FRAGMENT_TESTS_BIT | VK_PIPELINE_STAGE_2_COLOR_ATTACHMENT_OUTPUT_BIT,
+                     VK_ACCESS_2_DEPTH_STENCIL_ATTACHMENT_WRITE_BIT, VK_PIPELINE_STAGE_2_ALL_COMMANDS_BIT,
+                     VK_ACCESS_2_MEMORY_READ_BIT, VK_IMAGE_ASPECT_DEPTH_BIT);
     }
     if (slot.timed) vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_BOTTOM_OF_PIPE_BIT, slot.timestamps, 1);
     MXR_TRY_VK(vkEndCommandBuffer(cmd));

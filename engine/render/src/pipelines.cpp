@@ -156,12 +156,19 @@ Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::ui
     overlay.depthTest = false;
     overlay.depthWrite = false;
 
+    // The overlay on a world quad: six text-layout vertices, premultiplied.
+    PipelineDesc overlayQuad = text;
+    overlayQuad.frag = "overlay_quad.frag.spv";
+    overlayQuad.premultiplied = true;
+    overlayQuad.depthWrite = true;
+
     PipelineSet set;
     MXR_TRY_ASSIGN(set.meshOpaque, make(mesh, true));
     MXR_TRY_ASSIGN(set.meshBlend, make(meshBlend, true));
     MXR_TRY_ASSIGN(set.line, make(line, true));
     MXR_TRY_ASSIGN(set.text, make(text, true));
     MXR_TRY_ASSIGN(set.overlay, make(overlay, true));
+    MXR_TRY_ASSIGN(set.overlayQuad, make(overlayQuad, true));
     return &(pipelines[key] = set);
 }
 

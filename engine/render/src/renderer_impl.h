@@ -60,6 +60,7 @@ struct GpuMesh {
 struct Target {
     TargetDesc desc;
     VkImageView view = VK_NULL_HANDLE;  // 2D array view over all layers
+    VkImageView depthView = VK_NULL_HANDLE;  // over desc.depthImage, when given
     OwnedImage owned;                    // set for offscreen targets only
     bool drawn = false;
 };
@@ -79,6 +80,7 @@ struct PipelineSet {
     VkPipeline line = VK_NULL_HANDLE;
     VkPipeline text = VK_NULL_HANDLE;
     VkPipeline overlay = VK_NULL_HANDLE;
+    VkPipeline overlayQuad = VK_NULL_HANDLE;  // text.vert + overlay_quad.frag
 };
 
 struct FrameSlot {

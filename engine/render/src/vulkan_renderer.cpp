@@ -303,7 +303,7 @@ void VulkanRenderer::Impl::destroy() {
     if (!device) return;
     vkDeviceWaitIdle(device);
     for (auto& [key, set] : pipelines) {
-        for (VkPipeline p : {set.meshOpaque, set.meshBlend, set.line, set.text, set.overlay}) {
+        for (VkPipeline p : {set.meshOpaque, set.meshBlend, set.line, set.text, set.overlay, set.overlayQuad}) {
             if (p) vkDestroyPipeline(device, p, nullptr);
         }
     }
@@ -313,6 +313,7 @@ void VulkanRenderer::Impl::destroy() {
     }
     for (auto& [id, t] : targets) {
         if (t.view) vkDestroyImageView(device, t.view, nullptr);
+        if (t.depthView) vkDestroyImageView(device, t.depthView, nullptr);
         if (t.owned.image) freeImage(t.owned);
     }
     for (auto& a : attachments) {
@@ -380,6 +381,14 @@ Result<TargetHandle> VulkanRenderer::registerTarget(const TargetDesc& desc) {
     Target t;
     t.desc = desc;
     MXR_TRY_ASSIGN(t.view, d.makeView(desc.image, desc.format, desc.layers, VK_IMAGE_ASPECT_COLOR_BIT));
+    if (desc.depthImage) {
+        auto dv = d.makeView(desc.depthImage, kDepthFormat, desc.layers, VK_IMAGE_ASPECT_DEPTH_BIT);
+        if (!dv) {
+            vkDestroyImageView(d.device, t.view, nullptr);
+            return tl::unexpected(dv.error());
+        }
+        t.depthView = *dv;
+    }
     const std::uint32_t id = d.nextTargetId++;
     d.targets.emplace(id, std::move(t));
     return TargetHandle{id};
@@ -391,6 +400,7 @@ void VulkanRenderer::unregisterTarget(TargetHandle handle) {
     if (it == d.targets.end()) return;
     vkDeviceWaitIdle(d.device);
     if (it->second.view) vkDestroyImageView(d.device, it->second.view, nullptr);
+    if (it->second.depthView) vkDestroyImageView(d.device, it->second.depthView, nullptr);
     if (it->second.owned.image) d.freeImage(it->second.owned);
     d.targets.erase(it);
 }

@@ -31,6 +31,8 @@ struct ClientOptions {
     bool vsync = true;
     std::uint32_t msaa = 0;       // 0: 4x on GPUs, 1x on software rasterizers
     bool ui = true;
+    std::string xrVulkan = "auto";  // OpenXR Vulkan binding: auto, enable2, enable
+    std::string dumpStatePath;    // JSON of the local avatar and play space at exit (VR)
     double animationTime = -1.0;  // fixed time for the demo people (tests); <0 follows frames
     // Set from a signal handler (SIGINT/SIGTERM): the session ends cleanly.
     const std::atomic<bool>* stopRequested = nullptr;

@@ -15,7 +15,9 @@
 // swapchains and its offscreen images; targets it hands out are borrowed by
 // the renderer for one frame.
 #include <array>
+#include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,9 +44,19 @@ struct HandInput {
     Vec2 thumbstick{0.0f};
 };
 
+// XR_EXT_hand_tracking's 26 joints (palm, wrist, then thumb to little
+// finger, tip last), in room space; valid only while the runtime tracks it.
+constexpr std::size_t kHandJointCount = 26;
+struct HandJoints {
+    bool valid = false;
+    std::array<Pose, kHandJointCount> poses{};
+    std::array<float, kHandJointCount> radii{};  // metres
+};
+
 struct InputState {
     Pose head;
     std::array<HandInput, 2> hands;  // 0 left, 1 right
+    std::array<HandJoints, 2> joints;  // empty unless hand tracking runs
     bool menu = false;
 };
 
@@ -116,10 +128,23 @@ struct DesktopOptions {
     CameraRig camera;
 };
 
+// Which OpenXR Vulkan binding to use: enable2 where offered (the runtime
+// takes part in creating instance and device), else XR_KHR_vulkan_enable
+// (the runtime lists extensions, we create them); forcing one is for
+// runtimes whose enable2 is broken, and for tests.
+enum class VulkanBinding { kAuto, kEnable2, kEnable };
+
 struct OpenXrOptions {
     bool ar = false;            // prefer an additive / alpha-blend environment
+    VulkanBinding vulkanBinding = VulkanBinding::kAuto;
     std::string appName = "MentorXR";
 };
+
+// Swapchain format negotiation for the OpenXR backend. `offered` is the
+// runtime's xrEnumerateSwapchainFormats list (VkFormat values, in the
+// runtime's order of preference); returns the first the renderer can draw
+// into, any sRGB one before any UNORM one, or 0 (VK_FORMAT_UNDEFINED).
+std::int64_t chooseSwapchainFormat(std::span<const std::int64_t> offered);
 
 // Fails with kUnavailable and the reason when there is no runtime
 // (XR_ERROR_RUNTIME_UNAVAILABLE) or no headset (XR_ERROR_FORM_FACTOR_UNAVAILABLE).

@@ -7,6 +7,7 @@
 // ErrorCode::kDeviceLost means rendering is over for this device (callers stop
 // drawing and keep networking and voice going).
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -81,6 +82,11 @@ struct FrameScene {
     std::vector<Label> labels;
     std::vector<Line> lines;
     bool drawOverlay = false;  // composite the UI overlay (desktop, mono)
+    // With drawOverlay: show the overlay on this quad in the world instead
+    // of over the view (VR panels), in every view. The quad is the unit
+    // square (-0.5..0.5 in x and y, image top at +y) transformed by this
+    // matrix, read from +z; depth-tested like any surface.
+    std::optional<Mat4> overlayQuad;
 };
 
 // One eye or one window view.
@@ -98,6 +104,10 @@ struct Image {
 };
 
 constexpr std::uint32_t kMaxLights = 8;
+// The projection's depth range (standard 0 near .. 1 far), which OpenXR's
+// XR_KHR_composition_layer_depth needs alongside a submitted depth image.
+constexpr float kNearZ = 0.05f;
+constexpr float kFarZ = 100.0f;
 constexpr std::uint32_t kMaxViews = 2;
 
 class Renderer {

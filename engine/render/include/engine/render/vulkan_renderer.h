@@ -33,6 +33,11 @@ struct TargetDesc {
     std::uint32_t layers = 1;  // views drawn: one per layer
     VkImageLayout finalLayout = VK_IMAGE_LAYOUT_PRESENT_SRC_KHR;  // left in this layout
     bool transferSrc = false;  // created with TRANSFER_SRC usage (readback possible)
+    // Optional borrowed depth image (VK_FORMAT_D32_SFLOAT, same extent and
+    // layers, DEPTH_STENCIL_ATTACHMENT usage): the frame's depth is written
+    // into it (sample 0 with MSAA) and left in
+    // DEPTH_STENCIL_ATTACHMENT_OPTIMAL, e.g. for an OpenXR depth swapchain.
+    VkImage depthImage = VK_NULL_HANDLE;
 };
 
 // Records the UI into the overlay image; implemented by engine/ui.

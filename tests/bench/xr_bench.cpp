@@ -1,0 +1,167 @@
+// BM_XrFrame (label bench; a figure, never a gate): CPU time of one stereo
+// XR frame of mentorxr's VR loop against tests/xr_runtime, unpaced
+// (frame_rate_hz 0): xrWaitFrame + xrBeginFrame + view location + swapchain
+// acquire (XrSystem::beginFrame), building the demo room with 16 avatars,
+// the wearer and the world panel, recording and submitting both eyes, and
+// xrEndFrame. The wait on the renderer's frame fence (the software
+// rasterizer's own work) is excluded: what is timed is wall time outside
+// that wait. Counters: median_cpu_ms (the figure), p90_cpu_ms, the median
+// of each phase, and median_thread_cpu_ms (the main thread's CPU clock over
+// the whole frame, waits included, as a cross-check). The world panel's
+// ImGui UI is laid out and drawn into the overlay image every frame.
+#include <benchmark/benchmark.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "engine/render/vulkan_renderer.h"
+#include "engine/ui/imgui_layer.h"
+#include "scenes/avatar.h"
+#include "scenes/local_player.h"
+#include "scenes/world_panel.h"
+#include "xr/xr_system.h"
+
+namespace {
+
+using namespace mxr;
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+double threadCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double percentile90(std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() * 9 / 10];
+}
+
+void BM_XrFrame(benchmark::State& state) {
+    const auto viewSize = static_cast<int>(state.range(0));
+    const auto config = std::filesystem::temp_directory_path() / "mxr_xr_bench_config.json";
+    std::ofstream(config) << "{\"frame_rate_hz\": 0, \"view_size\": [" << viewSize << ", " << viewSize
+                          << "], \"interaction_profile\": \"/interaction_profiles/oculus/touch_controller\"}";
+    setenv("MXR_XRRT_CONFIG", config.c_str(), 1);
+
+    auto systemR = xr::makeOpenXrSystem({}, Logger());
+    if (!systemR) {
+        state.SkipWithError(systemR.error().message.c_str());
+        return;
+    }
+    xr::XrSystem& system = **systemR;
+    auto gpu = system.createGpu(engine::VulkanRenderer::requirements(), false);
+    if (!gpu) {
+        state.SkipWithError(gpu.error().message.c_str());
+        return;
+    }
+    scenes::WorldPanel panel;
+    engine::VulkanRenderer::Options ro;
+    ro.overlayExtent = {panel.layout().widthPx, panel.layout().heightPx};
+    auto renderer = engine::VulkanRenderer::create(**gpu, ro, Logger());
+    auto room = scenes::loadRoom(MXR_DEMO_ROOM);
+    if (!renderer || !room || !system.attach(**renderer)) {
+        state.SkipWithError("renderer, room or session creation failed");
+        return;
+    }
+    auto meshes = scenes::uploadSceneMeshes(**renderer);
+    auto imgui = engine::ImGuiLayer::create(**renderer, nullptr, ro.overlayExtent);
+    if (!meshes || !imgui) {
+        state.SkipWithError("mesh upload or ImGui failed");
+        return;
+    }
+    const auto& table = room->cameras.at("table");
+    scenes::LocalPlayer player(Pose{Vec3(table.position.x, 0, table.position.z), Quat(1, 0, 0, 0)}, {});
+    engine::FrameScene scene;
+    std::vector<double> total, begin, build, submit, end, threadCpu;
+    double t = 0.0;
+    int rendered = 0;
+    for (auto _ : state) {
+        const double cpu0 = threadCpuMs();
+        auto t0 = Clock::now();
+        if (!system.pollEvents()) {
+            state.SkipWithError("the session ended");
+            break;
+        }
+        auto f = system.beginFrame();
+        if (!f) {
+            state.SkipWithError(f.error().message.c_str());
+            break;
+        }
+        const double beginMs = msSince(t0);
+        t0 = Clock::now();
+        scene.instances.clear();
+        scene.labels.clear();
+        scene.lights.clear();
+        scene.lines.clear();
+        scenes::appendRoom(*room, *meshes, scene);
+        for (const auto& p : scenes::demoParticipants(*room, 16, t)) scenes::appendAvatar(p, *meshes, scene);
+        player.update(system.input());
+        player.toWorld(f->views);
+        player.appendSelf(*meshes, Vec4(0.85f, 0.78f, 0.7f, 1.0f), scene);
+        panel.aim(player.toWorld(panel.layout().inStage), player.aimWorld(), player.aimTracked());
+        (*imgui)->frame(1.0f / 90.0f, [&] { scenes::buildPanelUi(panel.layout(), false, "vr", room->name, 17); });
+        panel.append(scene);
+        const double buildMs = msSince(t0);
+        double submitMs = 0.0;
+        if (f->shouldRender) {
+            if (!(*renderer)->drawFrame(scene, f->views, f->target)) {
+                state.SkipWithError("drawFrame failed");
+                break;
+            }
+            submitMs = (*renderer)->lastCpuSubmitMs();  // after the fence wait
+            ++rendered;
+        }
+        t0 = Clock::now();
+        if (!system.endFrame(*f)) {
+            state.SkipWithError("endFrame failed");
+            break;
+        }
+        const double endMs = msSince(t0);
+        const double frameMs = beginMs + buildMs + submitMs + endMs;
+        state.SetIterationTime(frameMs * 1e-3);
+        if (f->shouldRender) {
+            total.push_back(frameMs);
+            begin.push_back(beginMs);
+            build.push_back(buildMs);
+            submit.push_back(submitMs);
+            end.push_back(endMs);
+            threadCpu.push_back(threadCpuMs() - cpu0);
+        }
+        t += 1.0 / 90.0;
+    }
+    (void)(*renderer)->waitIdle();
+    imgui->reset();
+    state.counters["median_cpu_ms"] = median(total);
+    state.counters["p90_cpu_ms"] = percentile90(total);
+    state.counters["median_wait_begin_ms"] = median(begin);
+    state.counters["median_build_ms"] = median(build);
+    state.counters["median_record_submit_ms"] = median(submit);
+    state.counters["median_end_ms"] = median(end);
+    state.counters["median_thread_cpu_ms"] = median(threadCpu);
+    state.counters["instances"] = double(scene.instances.size());
+    state.counters["rendered"] = rendered;
+    system.detach();
+}
+// 256x256 per eye keeps lavapipe's raster short; 1024x1024 is the runtime's
+// default view size (fewer frames: the rasterizer takes most of the wall time).
+BENCHMARK(BM_XrFrame)->Arg(256)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(300);
+BENCHMARK(BM_XrFrame)->Arg(1024)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(60);
+
+}  // namespace
+
+BENCHMARK_MAIN();
