@@ -25,14 +25,17 @@ function(mxr_test name)
   if(NOT A_TIMEOUT)
     set(A_TIMEOUT 300)
   endif()
-  set(props LABELS "${A_LABELS}" TIMEOUT ${A_TIMEOUT})
-  if(A_ENV)
-    list(APPEND props ENVIRONMENT "${A_ENV}")
-  endif()
+  set(props TIMEOUT ${A_TIMEOUT})
   if(A_SERIAL)
     list(APPEND props RUN_SERIAL TRUE)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_LIST ${name}_TESTS PROPERTIES ${props})
+  # List-valued properties (several labels or environment variables) would be
+  # split by gtest_discover_tests' PROPERTIES, so they are set after
+  # discovery, when ctest reads this file.
+  file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake CONTENT
+    "set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS \"${A_LABELS}\" ENVIRONMENT \"${A_ENV}\")\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake)
 endfunction()
 
 # mxr_shaders(target DIR dir SOURCES a.vert b.frag ...): compile GLSL to
