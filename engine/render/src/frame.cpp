@@ -135,11 +135,20 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     // Instances sorted by (blended, mesh) so each run is one instanced draw.
     order.resize(scene.instances.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    // Opaque before blended; among opaque, room-sized objects (floor, walls)
+    // last so the depth test rejects what furniture and people cover (a
+    // software rasterizer pays for every shaded fragment); then by mesh.
+    auto pass = [&](const Instance& i) {
+        if (i.color.a < 1.0f) return 2;
+        const Mat4& m = i.transform;
+        const float extent = std::max({glm::length(Vec3(m[0])), glm::length(Vec3(m[1])), glm::length(Vec3(m[2]))});
+        return extent > 2.0f ? 1 : 0;
+    };
     std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
         const auto& ia = scene.instances[a];
         const auto& ib = scene.instances[b];
-        const bool ba = ia.color.a < 1.0f, bb = ib.color.a < 1.0f;
-        if (ba != bb) return !ba;
+        const int pa = pass(ia), pb = pass(ib);
+        if (pa != pb) return pa < pb;
         return ia.mesh.id < ib.mesh.id;
     });
     const VkDeviceSize instOffset = (arena.used + 255) & ~VkDeviceSize(255);
