@@ -47,6 +47,7 @@ struct Bot {
     bool joined = false;
     bool failed = false;
     bool disconnected = false;
+    bool resumed = false;
     std::uint64_t entriesIn = 0;
 };
 
@@ -158,6 +159,8 @@ int run(int argc, char** argv) {
             for (auto& e : b.session->takeEvents()) {
                 if (auto* j = std::get_if<JoinedEvent>(&e)) {
                     b.joined = true;
+                    b.resumed = b.resumed || j->resumed;
+                    if (j->resumed) std::fprintf(stderr, "bot-%zu resumed avatar %u\n", i, j->avatarId);
                     botByAvatar[j->avatarId] = i;
                 } else if (auto* f = std::get_if<FailedEvent>(&e)) {
                     b.failed = true;
@@ -240,9 +243,10 @@ int run(int argc, char** argv) {
         else next = clock.now();  // overloaded: do not try to catch up
     }
 
-    std::size_t joined = 0, failed = 0, disconnected = 0;
+    std::size_t joined = 0, failed = 0, disconnected = 0, resumed = 0;
     for (auto& b : fleet) {
         joined += b.joined;
+        resumed += b.resumed && b.session->state() == ClientState::kJoined;
         failed += b.failed || !b.joined;
         disconnected += b.disconnected;
         b.session->leave();
@@ -254,10 +258,10 @@ int run(int argc, char** argv) {
     const double span = summaryStart >= 0 ? nanosToSeconds(clock.now() - summaryStart) : 0.0;
     std::vector<double> all = summary.headMm;
     all.insert(all.end(), summary.handMm.begin(), summary.handMm.end());
-    std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu seconds=%.1f updates_per_s=%.1f "
+    std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu resumed=%zu seconds=%.1f updates_per_s=%.1f "
                 "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
                 "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu\n",
-                bots, joined, failed, disconnected, span,
+                bots, joined, failed, disconnected, resumed, span,
                 span > 0 ? static_cast<double>(summary.entries) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesIn) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesOut) / span / bots : 0.0,
