@@ -36,6 +36,9 @@ struct ClientSession::Impl {
     Nanos lostAt = 0;
     Nanos nextAttempt = 0;
     bool leaving = false;
+    Nanos startedAt = 0;
+    Nanos lastKeepAlive = 0;
+    Nanos lastReceiveAt = 0;
     std::vector<ClientEvent> events;
     ClientStats stats;
 
@@ -52,9 +55,28 @@ struct ClientSession::Impl {
     }
 
     bool connect() {
+        // Every attempt gets a fresh socket (a new local port). ENet tells
+        // connections apart by address and a 2-bit session id, so a stale
+        // peer the host still keeps for an abandoned attempt could otherwise
+        // be taken for the new connection, and its late packets (even a
+        // disconnect) would land in it.
+        peer = nullptr;
+        auto fresh = createEnetHost("", 0, 1, kChannelCount);
+        if (!fresh) {
+            log.warn(strCat("cannot open a socket: ", fresh.error().message));
+            return false;
+        }
+        if (host) {
+            stats.bytesIn += host->totalReceivedData;
+            stats.bytesOut += host->totalSentData;
+        }
+        host = std::move(*fresh);
+        host->maximumPacketSize = 64 * 1024;
         peer = enet_host_connect(host.get(), &address, kChannelCount, 0);
         if (!peer) return false;
-        enet_peer_timeout(peer, 32, std::min<enet_uint32>(cfg.peerTimeoutMs, 3000), cfg.peerTimeoutMs);
+        // Give up on a connect attempt sooner than on a connection: a fresh
+        // attempt restarts ENet's doubling retransmission timer.
+        setPeerTimeout(peer, 2000);
         secure.reset();
         return true;
     }
@@ -68,6 +90,9 @@ struct ClientSession::Impl {
     }
 
     void onConnected() {
+        // Only now: ENet's handshake checks the throttle settings it sent.
+        disableUnreliableThrottle(peer);
+        setPeerTimeout(peer, cfg.peerTimeoutMs);
         state = ClientState::kHandshaking;
         ephemeral = KeyPair::generate();
         const Bytes hello = encodeMessage(Hello{ephemeral->publicKey});
@@ -204,16 +229,31 @@ struct ClientSession::Impl {
                 state = ClientState::kReconnecting;
                 lostAt = now;
                 events.push_back(ConnectionLostEvent{});
-                log.info(strCat("connection to ", serverName(), " lost; resuming"));
+                log.warn(strCat("connection to ", serverName(), " lost (last message ",
+                                nanosToSeconds(now - lastReceiveAt), " s ago); resuming"));
             }
             nextAttempt = now + cfg.reconnectInterval;
             return;
         }
-        fail(Error{ErrorCode::kUnavailable, 0, strCat("cannot reach ", serverName(), " or it closed the connection")});
+        // Not in a room yet: a lossy link may have eaten the handshake.
+        // Start over (a fresh ENet connect restarts its retransmission
+        // timer) until the connect deadline.
+        if (now - startedAt < cfg.connectTimeout) {
+            log.info(strCat("connection to ", serverName(), " failed while ", toString(state), "; retrying"));
+            state = ClientState::kConnecting;
+            nextAttempt = now + cfg.reconnectInterval;
+            return;
+        }
+        fail(Error{ErrorCode::kUnavailable, 0,
+                   strCat("cannot reach ", serverName(), " or it closed the connection (while ", toString(state),
+                          ", ", nanosToSeconds(now - startedAt), " s after starting)")});
     }
 
     void service(std::uint32_t waitMs) {
         const Nanos now0 = clock.now();
+        if (state == ClientState::kConnecting && !peer && now0 >= nextAttempt) {
+            if (!connect()) nextAttempt = now0 + cfg.reconnectInterval;
+        }
         if (state == ClientState::kReconnecting && !peer) {
             if (now0 - lostAt > cfg.resumeWindow) {
                 resumeToken.reset();
@@ -225,6 +265,10 @@ struct ClientSession::Impl {
                 if (!connect()) nextAttempt = now0 + cfg.reconnectInterval;
             }
         }
+        if (peer && secure && now0 - lastKeepAlive >= kKeepAliveIntervalNs) {
+            lastKeepAlive = now0;
+            enet_peer_ping(peer);
+        }
         ENetEvent ev;
         int rc = enet_host_service(host.get(), &ev, waitMs);
         while (rc > 0) {
@@ -234,6 +278,7 @@ struct ClientSession::Impl {
                     onConnected();
                     break;
                 case ENET_EVENT_TYPE_RECEIVE:
+                    lastReceiveAt = now;
                     onReceive(ev.channelID, ByteSpan(ev.packet->data, ev.packet->dataLength), now);
                     enet_packet_destroy(ev.packet);
                     break;
@@ -262,8 +307,7 @@ Result<std::unique_ptr<ClientSession>> ClientSession::create(ClientConfig config
     self->m_impl = std::make_unique<Impl>(std::move(config), clock, std::move(log));
     Impl& s = *self->m_impl;
     MXR_TRY_ASSIGN(s.address, resolveAddress(s.cfg.serverHost, s.cfg.serverPort));
-    MXR_TRY_ASSIGN(s.host, createEnetHost("", 0, 1, kChannelCount));
-    s.host->maximumPacketSize = 64 * 1024;
+    s.startedAt = clock.now();
     if (!s.connect()) return makeError(ErrorCode::kIo, "cannot start connecting (no free ENet peer)");
     return self;
 }

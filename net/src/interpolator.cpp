@@ -45,6 +45,15 @@ void AvatarInterpolator::push(std::uint16_t senderTimeMs, const AvatarState& sta
     }
     m_transit.push_back(msOf(arrival) - tMs);
     if (m_transit.size() > kHistory) m_transit.pop_front();
+    // How old the newest sample had become by the time this newer one
+    // arrived, on the sender's timeline: the playout delay that would have
+    // avoided extrapolating until now. It folds jitter, loss bursts and the
+    // relay rate into one figure.
+    if (!m_samples.empty() && tMs > m_samples.back().timeMs) {
+        const double base = *std::min_element(m_transit.begin(), m_transit.end());
+        m_staleness.push_back(msOf(arrival) - base - m_samples.back().timeMs);
+        if (m_staleness.size() > kHistory * 2) m_staleness.pop_front();
+    }
     m_lastArrival = std::max(m_lastArrival, arrival);
     m_goneAt.reset();
 
@@ -69,20 +78,11 @@ void AvatarInterpolator::push(std::uint16_t senderTimeMs, const AvatarState& sta
 }
 
 Nanos AvatarInterpolator::targetDelay() const {
-    if (m_transit.empty()) return m_config.minDelay;
-    std::vector<double> spread(m_transit.begin(), m_transit.end());
-    const double base = *std::min_element(spread.begin(), spread.end());
-    for (auto& v : spread) v -= base;
-    const std::size_t k = std::min(spread.size() - 1, static_cast<std::size_t>(spread.size() * 0.95));
-    std::nth_element(spread.begin(), spread.begin() + static_cast<std::ptrdiff_t>(k), spread.end());
-    double interval = 1000.0 / 45.0;
-    if (!m_intervals.empty()) {
-        std::vector<double> iv(m_intervals.begin(), m_intervals.end());
-        std::nth_element(iv.begin(), iv.begin() + static_cast<std::ptrdiff_t>(iv.size() / 2), iv.end());
-        interval = iv[iv.size() / 2];
-    }
-    const double ms = spread[k] + interval;
-    return std::clamp(msToNanos(ms), m_config.minDelay, m_config.maxDelay);
+    if (m_staleness.empty()) return m_config.minDelay;
+    std::vector<double> v(m_staleness.begin(), m_staleness.end());
+    const auto k = static_cast<std::ptrdiff_t>(std::min(v.size() - 1, static_cast<std::size_t>(v.size() * 0.97)));
+    std::nth_element(v.begin(), v.begin() + k, v.end());
+    return std::clamp(msToNanos(v[static_cast<std::size_t>(k)] + 5.0), m_config.minDelay, m_config.maxDelay);
 }
 
 AvatarState AvatarInterpolator::evaluate(double t, bool* extrapolating) const {
@@ -147,8 +147,11 @@ std::optional<DisplayedAvatar> AvatarInterpolator::sample(Nanos now) {
     if (m_delayMs < 0) {
         m_delayMs = msOf(target);
     } else {
-        const double maxStep = msOf(elapsed) * m_config.delaySlew;
-        m_delayMs += std::clamp(msOf(target) - m_delayMs, -maxStep, maxStep);
+        // Grow fast (running dry means extrapolating), shrink slowly (so
+        // one quiet spell does not undo what a bad one taught).
+        const double grow = msOf(elapsed) * m_config.delayGrowSlew;
+        const double shrink = msOf(elapsed) * m_config.delaySlew;
+        m_delayMs += std::clamp(msOf(target) - m_delayMs, -shrink, grow);
     }
     const double base = *std::min_element(m_transit.begin(), m_transit.end());
     double t = msOf(now) - base - m_delayMs;

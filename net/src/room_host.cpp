@@ -67,6 +67,7 @@ struct RoomHost::Impl {
     RoomHostStats stats;
     Nanos nextTick = 0;
     std::uint64_t tick = 0;
+    Nanos lastKeepAlive = 0;
 
     Impl(const RoomHostConfig& c, Authenticator& a, const Clock& k, Logger l, RoomObserver* o)
         : cfg(c), auth(a), clock(k), log(std::move(l)), observer(o) {}
@@ -455,7 +456,10 @@ struct RoomHost::Impl {
                 }
             }
         }
+        const bool keepAlive = now - lastKeepAlive >= kKeepAliveIntervalNs;
+        if (keepAlive) lastKeepAlive = now;
         for (auto& [id, c] : conns) {
+            if (keepAlive) enet_peer_ping(c.peer);
             if (c.avatarId == 0 && c.connectedAt != 0 && now - c.connectedAt > cfg.joinDeadline) {
                 log.info(strCat("connection ", id, ": did not join in time"));
                 c.connectedAt = 0;  // once
@@ -495,7 +499,8 @@ struct RoomHost::Impl {
                 case ENET_EVENT_TYPE_CONNECT: {
                     const std::uint32_t id = nextConnId++;
                     ev.peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
-                    enet_peer_timeout(ev.peer, 32, std::min<enet_uint32>(cfg.peerTimeoutMs, 3000), cfg.peerTimeoutMs);
+                    setPeerTimeout(ev.peer, cfg.peerTimeoutMs);
+                    disableUnreliableThrottle(ev.peer);
                     Connection c;
                     c.id = id;
                     c.peer = ev.peer;

@@ -43,6 +43,7 @@ struct ClientConfig {
     std::uint32_t peerTimeoutMs = 5000;
     Nanos resumeWindow = msToNanos(30'000);
     Nanos reconnectInterval = msToNanos(500);
+    Nanos connectTimeout = msToNanos(20'000);  // keep trying to get in for this long
     std::size_t replayWindow = 1024;
 };
 

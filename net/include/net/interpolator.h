@@ -5,9 +5,11 @@
 //
 // Samples carry the sender's clock (ms modulo 2^16), unwrapped here. The
 // offset between the sender's clock and ours is the smallest recent
-// (arrival - send) difference; the playout delay adapts to the spread of
-// that difference (95th percentile) plus one sample interval, bounded by
-// the config, and slews slowly so motion never jumps.
+// (arrival - send) difference. The playout delay targets the 97th
+// percentile of how stale the newest sample had become whenever a newer one
+// arrived (which covers jitter, loss bursts and the relay rate at once),
+// bounded by the config; it grows quickly and shrinks slowly, and playout
+// never runs backwards, so motion never jumps.
 //
 // Thread: one thread (the main thread in the client, the bot's thread).
 #include <cstdint>
@@ -27,7 +29,8 @@ struct InterpolationConfig {
     Nanos correctionTime = msToNanos(120);  // time constant of the smooth correction
     Nanos fadeAfter = msToNanos(1500);      // silence before fading starts
     Nanos fadeDuration = msToNanos(500);
-    double delaySlew = 0.05;  // delay may change by this fraction of elapsed time
+    double delaySlew = 0.05;      // the delay may shrink by this fraction of elapsed time
+    double delayGrowSlew = 0.5;   // and grow by this one
 };
 
 struct DisplayedAvatar {
@@ -65,6 +68,7 @@ private:
     std::deque<Sample> m_samples;          // sorted by timeMs
     std::deque<double> m_transit;          // recent (arrival - send) in ms
     std::deque<double> m_intervals;        // recent sender intervals in ms
+    std::deque<double> m_staleness;        // age of the newest sample when a newer one arrived, ms
     std::optional<std::int64_t> m_lastUnwrapped;
     std::optional<double> m_lastPlayout;
     Nanos m_lastArrival = 0;
