@@ -88,17 +88,20 @@ TEST(Processes, BotsThroughTheImpairmentProxyStayConnected) {
 }
 
 // An outage longer than ENet's 5 s timeout: every bot loses its connection,
-// reconnects when the link returns and resumes its own avatar.
+// reconnects when the link returns and resumes its own avatar. (ENet
+// notices a dead link 5 s after its first retransmission timed out, so a
+// client may notice several seconds after the host: the run is long enough
+// for both.)
 TEST(Processes, BotsResumeAfterAnOutage) {
     ChildProcess host({MXR_ROOMHOST, "--port", "0", "--allow-guests", "--room", "demo", "--open-demo", "--stats"});
     const std::string hostPort = portOf(host);
     ASSERT_FALSE(hostPort.empty());
     ChildProcess proxy({MXR_IMPAIR, "--listen", "0", "--target", "127.0.0.1:" + hostPort, "--outage-at-ms", "2500",
-                        "--outage-ms", "7000"});
+                        "--outage-ms", "10000"});
     const std::string proxyPort = portOf(proxy);
     ASSERT_FALSE(proxyPort.empty());
     ChildProcess bot({MXR_BOT, "--server", "127.0.0.1:" + proxyPort, "--room", "demo", "--bots", "3", "--seconds",
-                      "16", "--warmup", "1"});
+                      "24", "--warmup", "1"});
     auto summary = bot.lineStartingWith("summary ", 90);
     ASSERT_TRUE(summary) << bot.output();
     std::printf("outage: %s\n", summary->c_str());
