@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <thread>
 #include <unistd.h>
 
 #include "net/room_client.h"
@@ -396,6 +397,48 @@ TEST_F(RoomTest, FirstUsePinsTheKeyAndLaterSessionsMatchIt) {
     std::filesystem::remove(pins);
     EXPECT_EQ(name, "127.0.0.1:" + std::to_string(m_host->port()));
     EXPECT_EQ(key, toHex(m_host->publicKey()));
+}
+
+TEST_F(RoomTest, RoomClientsOnTheirOwnThreadsSeeEachOtherThroughTheQueues) {
+    startHost();
+    auto start = [&](const std::string& name) {
+        ClientConfig cfg;
+        cfg.serverHost = "127.0.0.1";
+        cfg.serverPort = m_host->port();
+        cfg.room = "demo";
+        cfg.credentials = GuestLogin{name};
+        cfg.expectedServerKey = m_host->publicKey();
+        auto c = RoomClient::start(cfg, m_clock, Logger(m_sink, name));
+        EXPECT_TRUE(c) << c.error().message;
+        return std::move(*c);
+    };
+    auto ada = start("Ada");
+    auto bob = start("Bob");
+    RemoteAvatars adaView, bobView;
+    auto seen = [&](RemoteAvatars& view, const std::string& name, float x) {
+        for (const auto& v : view.sample(m_clock.now())) {
+            if (v.displayName == name && std::fabs(v.shown.state.head.position.x - x) < 0.002f) return true;
+        }
+        return false;
+    };
+    const Nanos deadline = m_clock.now() + msToNanos(10'000);
+    bool ok = false;
+    while (!ok && m_clock.now() < deadline) {
+        // The main thread's frame: post our pose, drain events, draw.
+        ada->postAvatar(standingAt(0.5f));
+        bob->postAvatar(standingAt(-0.5f));
+        while (auto e = ada->poll()) adaView.apply(*e, m_clock.now());
+        while (auto e = bob->poll()) bobView.apply(*e, m_clock.now());
+        ok = seen(adaView, "Bob", -0.5f) && seen(bobView, "Ada", 0.5f);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_TRUE(ok);
+    bob.reset();  // leaves the room as it shuts down
+    const Nanos deadline2 = m_clock.now() + msToNanos(10'000);
+    while (m_host->presence("demo").size() != 1 && m_clock.now() < deadline2) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(m_host->presence("demo").size(), 1u);
 }
 
 }  // namespace
