@@ -1,7 +1,11 @@
 #include "net/crypto.h"
 
 #include <sodium.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cassert>
 #include <cstring>
@@ -274,12 +278,16 @@ Result<KeyPair> loadOrCreateServerKey(const std::filesystem::path& file) {
     KeyPair kp = KeyPair::generate();
     std::error_code ec;
     if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-    {
-        std::ofstream out(file, std::ios::trunc);
-        out << toHex(kp.publicKey) << '\n' << toHex(kp.secretKey) << '\n';
-        if (!out) return makeError(ErrorCode::kIo, strCat("cannot write server key file ", file.string()));
+    // Created with mode 0600 from the start: the secret is never readable by others.
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return makeError(ErrorCode::kIo, strCat("cannot create server key file ", file.string(), ": ",
+                                                std::strerror(errno)), errno);
     }
-    ::chmod(file.c_str(), 0600);
+    const std::string text = toHex(kp.publicKey) + "\n" + toHex(kp.secretKey) + "\n";
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!ok) return makeError(ErrorCode::kIo, strCat("cannot write server key file ", file.string()));
     return kp;
 }
 
