@@ -39,6 +39,7 @@ struct ClientSession::Impl {
     Nanos startedAt = 0;
     Nanos lastKeepAlive = 0;
     Nanos lastReceiveAt = 0;
+    bool lastDisconnectByHost = false;
     std::vector<ClientEvent> events;
     ClientStats stats;
 
@@ -229,8 +230,8 @@ struct ClientSession::Impl {
                 state = ClientState::kReconnecting;
                 lostAt = now;
                 events.push_back(ConnectionLostEvent{});
-                log.warn(strCat("connection to ", serverName(), " lost (last message ",
-                                nanosToSeconds(now - lastReceiveAt), " s ago); resuming"));
+                log.warn(strCat("connection to ", serverName(), lastDisconnectByHost ? " closed by the host" : " timed out",
+                                " (last message ", nanosToSeconds(now - lastReceiveAt), " s ago); resuming"));
             }
             nextAttempt = now + cfg.reconnectInterval;
             return;
@@ -283,6 +284,7 @@ struct ClientSession::Impl {
                     enet_packet_destroy(ev.packet);
                     break;
                 case ENET_EVENT_TYPE_DISCONNECT:
+                    lastDisconnectByHost = ev.data == kHostDisconnectData;
                     onDisconnect(now);
                     break;
                 case ENET_EVENT_TYPE_NONE:

@@ -46,6 +46,10 @@ inline void setPeerTimeout(ENetPeer* peer, std::uint32_t timeoutMs) {
 // keeps several independent reliable commands in flight; any one
 // acknowledged keeps the connection. Pings ride in the datagrams already
 // being sent, so they cost a few bytes.
+// The data word of a disconnect the host sends on purpose, so a client can
+// tell it from an ENet timeout (which reports 0).
+inline constexpr enet_uint32 kHostDisconnectData = 0x4d58;
+
 inline constexpr std::int64_t kKeepAliveIntervalNs = 250'000'000;
 
 Result<ENetAddress> resolveAddress(const std::string& host, std::uint16_t port);

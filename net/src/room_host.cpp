@@ -34,6 +34,8 @@ struct Member {
     AvatarEntry last;
     std::uint64_t seq = 0;
     std::unordered_map<std::uint16_t, std::uint64_t> sentSeq;  // as a viewer: what it was sent
+    double updateTokens = 10.0;
+    Nanos tokensAt = 0;
 };
 
 struct Room {
@@ -47,6 +49,8 @@ struct Room {
 };
 
 constexpr Nanos kPresenceInterval = msToNanos(200);
+constexpr double kMaxAvatarHz = 45.0;
+constexpr double kAvatarBurst = 10.0;
 
 }  // namespace
 
@@ -158,6 +162,7 @@ struct RoomHost::Impl {
         }
         Member m;
         m.avatarId = id;
+        m.tokensAt = clock.now();
         m.who = who;
         m.connId = c.id;
         randombytes_buf(m.token.data(), m.token.size());
@@ -240,7 +245,7 @@ struct RoomHost::Impl {
                     auto t = conns.find(it->second.connId);
                     if (t != conns.end()) {
                         sendSealed(t->second, Channel::kControl, Removed{reason});
-                        enet_peer_disconnect_later(t->second.peer, 0);
+                        enet_peer_disconnect_later(t->second.peer, kHostDisconnectData);
                     }
                 }
                 removeMember(r, mod.target, reason);
@@ -261,21 +266,21 @@ struct RoomHost::Impl {
                                                  : ReplyCode::kBadRequest,
                                              type.error().message.substr(0, 255)}),
                     ENET_PACKET_FLAG_RELIABLE);
-            enet_peer_disconnect_later(c.peer, 0);
+            enet_peer_disconnect_later(c.peer, kHostDisconnectData);
             return;
         }
         auto msg = decodeMessage(data);
         if (!msg || !std::holds_alternative<Hello>(*msg)) {
             ++stats.malformed;
             log.info(strCat("connection ", c.id, ": expected Hello: ", msg ? "another message" : msg.error().message));
-            enet_peer_disconnect_later(c.peer, 0);
+            enet_peer_disconnect_later(c.peer, kHostDisconnectData);
             return;
         }
         const KeyPair eph = KeyPair::generate();
         auto keys = serverSessionKeys(cfg.serverKey, eph, std::get<Hello>(*msg).clientPublicKey);
         if (!keys) {
             ++stats.malformed;
-            enet_peer_disconnect_later(c.peer, 0);
+            enet_peer_disconnect_later(c.peer, kHostDisconnectData);
             return;
         }
         c.secure.emplace(*keys, cfg.replayWindow);
@@ -329,6 +334,17 @@ struct RoomHost::Impl {
             ++stats.malformed;
             return;
         }
+        // At most kMaxAvatarHz on average per member (a token bucket with a
+        // small burst for network bunching): a client cannot make the host
+        // relay faster than the protocol allows.
+        const Nanos now = clock.now();
+        m->updateTokens = std::min(kAvatarBurst, m->updateTokens + nanosToSeconds(now - m->tokensAt) * kMaxAvatarHz);
+        m->tokensAt = now;
+        if (m->updateTokens < 1.0) {
+            ++stats.avatarUpdatesDropped;
+            return;
+        }
+        m->updateTokens -= 1.0;
         ++stats.avatarUpdatesIn;
         // Samples the sequenced channel delivers are already in order.
         m->last = u.entry;
@@ -463,7 +479,7 @@ struct RoomHost::Impl {
             if (c.avatarId == 0 && c.connectedAt != 0 && now - c.connectedAt > cfg.joinDeadline) {
                 log.info(strCat("connection ", id, ": did not join in time"));
                 c.connectedAt = 0;  // once
-                enet_peer_disconnect_later(c.peer, 0);
+                enet_peer_disconnect_later(c.peer, kHostDisconnectData);
             }
         }
     }

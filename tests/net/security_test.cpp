@@ -167,6 +167,29 @@ TEST_F(SecurityTest, AvatarsOutsideTheRoomOrOnTheWrongChannelAreRejected) {
     EXPECT_EQ(m_host->stats().avatarUpdatesIn, 0u);
 }
 
+TEST_F(SecurityTest, AvatarFloodsAreCappedAt45HzPerMember) {
+    RawClient c(m_host->port());
+    ASSERT_TRUE(c.waitConnected());
+    ASSERT_TRUE(c.handshake());
+    c.sendRaw(Channel::kControl, c.secure->seal(Channel::kControl, encodeMessage(JoinGuest{"demo", "Flood"})));
+    auto j = c.receiveMessage();
+    ASSERT_TRUE(j && std::holds_alternative<Joined>(*j));
+    AvatarUpdate u;
+    u.entry.state.head.position = Vec3(0.0f, 1.6f, 0.0f);
+    // 300 updates at once (in order on loopback, so ENet delivers them all).
+    for (int i = 0; i < 300; ++i) {
+        c.sendRaw(Channel::kAvatar, c.secure->seal(Channel::kAvatar, encodeMessage(u)), false);
+    }
+    const Nanos deadline = m_clock.now() + msToNanos(10'000);
+    while (m_host->stats().avatarUpdatesIn + m_host->stats().avatarUpdatesDropped < 300 && m_clock.now() < deadline) {
+        c.receiveRaw();
+    }
+    const RoomHostStats s = m_host->stats();
+    // A burst of 10 plus what 45 Hz refills while they arrive; the rest dropped.
+    EXPECT_GT(s.avatarUpdatesDropped, 200u);
+    EXPECT_GE(s.avatarUpdatesIn, 10u);
+}
+
 TEST_F(SecurityTest, AnotherProtocolVersionGetsAPlainExplanation) {
     RawClient c(m_host->port());
     ASSERT_TRUE(c.waitConnected());

@@ -74,6 +74,7 @@ struct RoomHostStats {
     std::uint64_t replayed = 0;
     std::uint64_t malformed = 0;       // not sealed, undecodable or out-of-place messages
     std::uint64_t avatarUpdatesIn = 0;
+    std::uint64_t avatarUpdatesDropped = 0;  // beyond 45 Hz per member
     std::uint64_t avatarEntriesOut = 0;
     std::uint64_t avatarPacketsOut = 0;
     std::uint64_t bytesIn = 0;         // UDP payload, ENet headers included
