@@ -1,0 +1,79 @@
+#pragma once
+// How the room host learns who someone is. The session server implements
+// Authenticator over its accounts store (the same accounts and tokens as the
+// HTTP API) and its ticket issuing (POST /api/v1/rooms/{name}/ticket);
+// tests and bots use TestAuthenticator.
+//
+// Thread: RoomHost calls these on its network thread, one call at a time;
+// an implementation shared with other threads (the HTTP workers) must be
+// thread-safe there. Calls should be quick (they block the room's relay):
+// password hashing at interactive cost is acceptable, network calls are not.
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "engine/core/result.h"
+#include "net/messages.h"
+#include "net/ticket.h"
+
+namespace mxr::net {
+
+struct Identity {
+    std::string subject;      // account id; "guest:NAME" for guests
+    std::string displayName;
+    Role role = Role::kGuest;
+};
+
+class Authenticator {
+public:
+    virtual ~Authenticator() = default;
+    // kPermissionDenied when the email or password is wrong (without saying which).
+    virtual Result<Identity> login(std::string_view email, std::string_view password) = 0;
+    // A bearer token from the HTTP API's login.
+    virtual Result<Identity> verifyToken(std::string_view token) = 0;
+    // A signed room ticket (signTicket) for `who` to join `room`, after the
+    // server's access control; kPermissionDenied or kNotFound otherwise.
+    virtual Result<Bytes> issueTicket(const Identity& who, std::string_view room) = 0;
+};
+
+// Receives room presence changes so the session server can record sessions
+// (started_at, ended_at, attendees). Called on the host's network thread.
+class RoomObserver {
+public:
+    virtual ~RoomObserver() = default;
+    virtual void onMemberJoined(const std::string& room, const Identity& who, std::uint16_t avatarId,
+                                std::int64_t unixTime) = 0;
+    // reason: "left", "removed", "timed out"
+    virtual void onMemberLeft(const std::string& room, const Identity& who, std::uint16_t avatarId,
+                              std::int64_t unixTime, std::string_view reason) = 0;
+};
+
+// In-memory accounts and tokens; issues tickets for any room it is asked
+// about. Thread-safe.
+class TestAuthenticator final : public Authenticator {
+public:
+    TestAuthenticator(SigningKeyPair ticketKey, std::function<std::int64_t()> unixNow)
+        : m_key(ticketKey), m_unixNow(std::move(unixNow)) {}
+
+    void addAccount(std::string email, std::string password, Identity who);
+    void addToken(std::string token, Identity who);
+    const SigningKeyPair& ticketKey() const { return m_key; }
+
+    Result<Identity> login(std::string_view email, std::string_view password) override;
+    Result<Identity> verifyToken(std::string_view token) override;
+    Result<Bytes> issueTicket(const Identity& who, std::string_view room) override;
+
+private:
+    SigningKeyPair m_key;
+    std::function<std::int64_t()> m_unixNow;
+    std::mutex m_mutex;
+    std::map<std::string, std::pair<std::string, Identity>, std::less<>> m_accounts;
+    std::map<std::string, Identity, std::less<>> m_tokens;
+};
+
+// Seconds since the Unix epoch from the system clock.
+std::int64_t systemUnixNow();
+
+}  // namespace mxr::net

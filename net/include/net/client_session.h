@@ -1,0 +1,104 @@
+#pragma once
+// One client's connection to a room host, driven by the thread that owns
+// it: RoomClient runs one on its network thread; mentorxr-bot drives many
+// from one thread.
+//
+// Connect, key exchange (the server key is pinned on first use and refused
+// if it changes), then log in and ask for a ticket, join with a ticket from
+// the HTTP API, or join as a guest; then send avatar states and receive
+// everyone else's. When the connection drops while in a room, the session
+// reconnects and resumes the same avatar with its resume token for up to
+// resumeWindow.
+//
+// Thread: every call on one thread. Errors that end the session arrive as
+// a FailedEvent (and state() == kFailed); nothing throws.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/core/clock.h"
+#include "engine/core/log.h"
+#include "net/crypto.h"
+#include "net/messages.h"
+
+namespace mxr::net {
+
+struct GuestLogin { std::string displayName; };
+struct AccountLogin { std::string email; std::string password; };
+struct TokenLogin { std::string token; };
+struct TicketJoin { Bytes ticket; };  // a ticket from POST /api/v1/rooms/{name}/ticket
+using Credentials = std::variant<GuestLogin, AccountLogin, TokenLogin, TicketJoin>;
+
+struct ClientConfig {
+    std::string serverHost = "127.0.0.1";
+    std::uint16_t serverPort = 7777;
+    std::string room;
+    Credentials credentials;
+    std::filesystem::path pinFile;      // trust-on-first-use store; empty: no file
+    std::optional<Key> expectedServerKey;  // pin given out of band (tests, config)
+    std::uint32_t peerTimeoutMs = 5000;
+    Nanos resumeWindow = msToNanos(30'000);
+    Nanos reconnectInterval = msToNanos(500);
+    Nanos connectTimeout = msToNanos(20'000);  // keep trying to get in for this long
+    std::size_t replayWindow = 1024;
+};
+
+enum class ClientState { kConnecting, kHandshaking, kAuthenticating, kJoining, kJoined, kReconnecting, kClosed, kFailed };
+const char* toString(ClientState s) noexcept;
+
+struct JoinedEvent { std::string room; std::uint16_t avatarId = 0; RoomBounds bounds; bool resumed = false; };
+struct PresenceEvent { std::vector<PresenceEntry> members; };
+struct AvatarsEvent { std::vector<AvatarEntry> entries; Nanos arrival = 0; };
+struct RemovedEvent { std::string reason; };
+struct ConnectionLostEvent {};  // reconnecting; a JoinedEvent with resumed=true follows on success
+struct NoticeEvent { ReplyCode code = ReplyCode::kBadRequest; std::string message; };  // a refused request
+struct FailedEvent { Error error; std::optional<ReplyCode> code; };
+using ClientEvent = std::variant<JoinedEvent, PresenceEvent, AvatarsEvent, RemovedEvent, ConnectionLostEvent,
+                                 NoticeEvent, FailedEvent>;
+
+struct ClientStats {
+    std::uint64_t bytesIn = 0;   // UDP payload, ENet headers included
+    std::uint64_t bytesOut = 0;
+    std::uint64_t avatarEntriesIn = 0;
+    std::uint64_t forged = 0;
+    std::uint64_t replayed = 0;
+    std::uint64_t malformed = 0;
+    std::uint64_t reconnects = 0;
+};
+
+class ClientSession {
+public:
+    static Result<std::unique_ptr<ClientSession>> create(ClientConfig config, const Clock& clock, Logger log);
+    ~ClientSession();
+    ClientSession(const ClientSession&) = delete;
+    ClientSession& operator=(const ClientSession&) = delete;
+
+    // Runs ENet for up to waitMs and handles what arrived.
+    void service(std::uint32_t waitMs);
+    // Sends our avatar, stamped with the clock's time (kInvalidArgument for
+    // non-finite, non-unit or out-of-room poses; kUnavailable when not in a room).
+    Result<void> sendAvatar(const AvatarState& state);
+    void moderate(const Moderate& m);
+    // Leaves the room and closes the connection (state becomes kClosed).
+    void leave();
+    // Test seam: drop the connection without telling the host, as a network
+    // outage would, and start resuming.
+    void simulateConnectionLoss();
+
+    std::vector<ClientEvent> takeEvents();
+    ClientState state() const;
+    std::uint16_t avatarId() const;  // 0 until joined
+    ClientStats stats() const;
+
+    struct Impl;
+
+private:
+    ClientSession() = default;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace mxr::net

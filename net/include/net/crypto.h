@@ -1,0 +1,118 @@
+#pragma once
+// Transport encryption: key exchange, sealing with counter nonces, replay
+// windows, and trust-on-first-use pinning of the server's key.
+//
+// Handshake (see README.md): the client sends an ephemeral X25519 key; the
+// host answers with its long-term X25519 key and a fresh ephemeral key. Both
+// sides derive one key per direction from crypto_kx over (host long-term,
+// client ephemeral) mixed with X25519(host ephemeral, client ephemeral), so
+// only the holder of the host's secret key can talk, and recorded traffic
+// stays secret if that key later leaks (forward secrecy).
+//
+// Sealed frame: [version u8][kSealed u8][channel u8][counter u64][ciphertext
+// + 16-byte tag]; XChaCha20-Poly1305 with nonce = counter || channel, the
+// first 11 bytes as associated data. Each (direction, channel) has its own
+// counter and its own sliding replay window.
+//
+// Thread: SecureChannel is used by the one thread that owns the connection.
+// Everything here calls sodium_init() itself (it is idempotent).
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "net/messages.h"
+#include "net/wire.h"
+
+namespace mxr::net {
+
+using SecretKey = std::array<std::uint8_t, 32>;
+
+struct KeyPair {
+    Key publicKey{};
+    SecretKey secretKey{};
+    static KeyPair generate();
+};
+
+struct SessionKeys {
+    SecretKey rx{};  // decrypts what the other side sends
+    SecretKey tx{};  // encrypts what this side sends
+};
+
+// Fails (kPermissionDenied) for degenerate peer keys.
+Result<SessionKeys> clientSessionKeys(const KeyPair& clientEphemeral, const Key& serverStatic,
+                                      const Key& serverEphemeral);
+Result<SessionKeys> serverSessionKeys(const KeyPair& serverStatic, const KeyPair& serverEphemeral,
+                                      const Key& clientEphemeral);
+
+// Sliding window of the highest counter seen and a bitmap of the `size`
+// counters below it (rounded up to a multiple of 64, at least 1,024).
+class ReplayWindow {
+public:
+    explicit ReplayWindow(std::size_t size = 1024);
+    // True when `counter` is new and not older than the window.
+    bool wouldAccept(std::uint64_t counter) const;
+    // Records `counter` as seen; call only after authentication succeeded.
+    void accept(std::uint64_t counter);
+    std::size_t size() const { return m_bits.size() * 64; }
+
+private:
+    bool testBit(std::uint64_t counter) const;
+    std::vector<std::uint64_t> m_bits;
+    std::uint64_t m_highest = 0;
+    bool m_any = false;
+};
+
+struct ChannelStats {
+    std::uint64_t sealed = 0;
+    std::uint64_t opened = 0;
+    std::uint64_t forged = 0;     // authentication failed
+    std::uint64_t replayed = 0;   // counter seen already or older than the window
+    std::uint64_t malformed = 0;  // not a sealed frame at all
+};
+
+inline constexpr std::size_t kSealOverhead = 2 + 1 + 8 + 16;
+
+class SecureChannel {
+public:
+    SecureChannel(const SessionKeys& keys, std::size_t replayWindow = 1024);
+
+    Bytes seal(Channel channel, ByteSpan plaintext);
+    // The plaintext, or an Error saying why the frame was dropped (counted
+    // in stats()). `channel` is the ENet channel the frame arrived on: a
+    // frame moved to another channel fails authentication.
+    Result<Bytes> open(Channel channel, ByteSpan frame);
+
+    const ChannelStats& stats() const { return m_stats; }
+
+private:
+    SessionKeys m_keys;
+    std::array<std::uint64_t, kChannelCount> m_txCounter{};
+    std::vector<ReplayWindow> m_rx;
+    ChannelStats m_stats;
+};
+
+// Trust on first use: a text file of "HOST:PORT HEX-KEY" lines beside the
+// client's config. check() records an unknown server, accepts the recorded
+// key and refuses (kPermissionDenied, naming the file) a changed one.
+class KeyPinStore {
+public:
+    explicit KeyPinStore(std::filesystem::path file) : m_file(std::move(file)) {}
+    enum class Outcome { kPinnedNow, kMatched };
+    Result<Outcome> check(const std::string& server, const Key& key);
+
+private:
+    std::filesystem::path m_file;
+};
+
+std::string toHex(ByteSpan b);
+Result<Bytes> fromHex(std::string_view hex);
+std::string toBase64(ByteSpan b);
+Result<Bytes> fromBase64(std::string_view text);
+
+// The host's long-term X25519 key pair, kept as hex in a file with mode
+// 0600; created when absent.
+Result<KeyPair> loadOrCreateServerKey(const std::filesystem::path& file);
+
+}  // namespace mxr::net

@@ -1,0 +1,150 @@
+#pragma once
+// The room protocol's messages and their codecs.
+//
+// Wire form: [protocol version u8][type u8][body]. Integers little-endian,
+// strings u8-length-prefixed UTF-8 without control characters, blobs
+// u16-length-prefixed. decodeMessage() rejects, with a kProtocol Error that
+// names the field: truncation, trailing bytes, oversize (> kMaxMessageBytes),
+// a wrong version, an unknown type, a bad enum value, non-finite floats,
+// avatar positions outside the room, over-long names.
+//
+// Channels (ARCHITECTURE.md): Hello/HelloAck and everything sealed on the
+// control channel 0 is reliable; AvatarUpdate/AvatarBatch go on channel 1
+// (unreliable sequenced); Presence/Removed on channel 3 (reliable events).
+//
+// Thread: pure functions.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "net/avatar_codec.h"
+#include "net/wire.h"
+
+namespace mxr::net {
+
+inline constexpr std::uint8_t kProtocolVersion = 1;
+inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
+inline constexpr std::size_t kMaxNameBytes = 64;      // room and display names
+inline constexpr std::size_t kMaxSecretBytes = 255;   // passwords, tokens
+inline constexpr std::size_t kMaxTicketBytes = 1024;
+inline constexpr std::size_t kKeyBytes = 32;
+inline constexpr std::size_t kResumeTokenBytes = 16;
+// Avatar batches stay under this many bytes of plaintext so that the sealed
+// packet plus ENet's headers fit one 1,400-byte MTU datagram.
+inline constexpr std::size_t kMaxAvatarBatchBytes = 1200;
+
+enum class Channel : std::uint8_t { kControl = 0, kAvatar = 1, kVoice = 2, kEvents = 3 };
+inline constexpr std::size_t kChannelCount = 4;
+
+enum class MessageType : std::uint8_t {
+    kHello = 1,
+    kHelloAck = 2,
+    kSealed = 3,
+    kLogin = 10,
+    kLoginToken = 11,
+    kLoginOk = 12,
+    kTicketRequest = 13,
+    kTicketGrant = 14,
+    kCreateRoom = 15,
+    kRoomCreated = 16,
+    kJoin = 20,
+    kJoinGuest = 21,
+    kResume = 22,
+    kJoined = 23,
+    kLeave = 24,
+    kPresence = 25,
+    kModerate = 26,
+    kRemoved = 27,
+    kErrorReply = 30,
+    kAvatarUpdate = 40,
+    kAvatarBatch = 41,
+};
+
+enum class Role : std::uint8_t { kGuest = 0, kMentee = 1, kMentor = 2, kProgramManager = 3 };
+const char* toString(Role r) noexcept;
+inline bool canModerate(Role r) { return r == Role::kMentor || r == Role::kProgramManager; }
+
+// What a refused request says; the message carries the human text.
+enum class ReplyCode : std::uint8_t {
+    kBadRequest = 1,
+    kVersionMismatch = 2,
+    kAuthFailed = 3,
+    kNotAllowed = 4,
+    kRoomNotFound = 5,
+    kRoomFull = 6,
+    kBadTicket = 7,
+    kRoomExists = 8,
+    kResumeExpired = 9,
+};
+const char* toString(ReplyCode c) noexcept;
+
+using Key = std::array<std::uint8_t, kKeyBytes>;
+using ResumeToken = std::array<std::uint8_t, kResumeTokenBytes>;
+
+struct Hello { Key clientPublicKey{}; };
+struct HelloAck { Key serverStaticKey{}; Key serverEphemeralKey{}; };
+struct Login { std::string email; std::string password; };
+struct LoginToken { std::string token; };
+struct LoginOk { std::string displayName; Role role = Role::kMentee; };
+struct TicketRequest { std::string room; };
+struct TicketGrant { Bytes ticket; };
+struct CreateRoom { std::string room; std::uint16_t capacity = 16; bool openDemo = false; };
+struct RoomCreated { std::string room; };
+struct Join { std::string room; Bytes ticket; };
+struct JoinGuest { std::string room; std::string displayName; };
+struct Resume { ResumeToken token{}; };
+struct Joined {
+    std::string room;
+    std::uint16_t avatarId = 0;
+    ResumeToken resumeToken{};
+    RoomBounds bounds;
+    std::uint16_t capacity = 0;
+};
+struct Leave {};
+struct PresenceEntry {
+    std::uint16_t avatarId = 0;
+    std::string displayName;
+    Role role = Role::kGuest;
+    bool muted = false;
+    bool away = false;  // connection lost, may resume
+    bool operator==(const PresenceEntry&) const = default;
+};
+struct Presence { std::vector<PresenceEntry> members; };
+enum class ModerationAction : std::uint8_t { kMute = 1, kUnmute = 2, kRemove = 3 };
+struct Moderate { ModerationAction action = ModerationAction::kMute; std::uint16_t target = 0; };
+struct Removed { std::string reason; };
+struct ErrorReply { ReplyCode code = ReplyCode::kBadRequest; std::string message; };
+// Client to host: the sender's own state (avatarId ignored, set by the host).
+struct AvatarUpdate { AvatarEntry entry; };
+// Host to client: several avatars, each packet under kMaxAvatarBatchBytes.
+struct AvatarBatch { std::vector<AvatarEntry> entries; };
+
+using Message = std::variant<Hello, HelloAck, Login, LoginToken, LoginOk, TicketRequest,
+                             TicketGrant, CreateRoom, RoomCreated, Join, JoinGuest, Resume, Joined,
+                             Leave, Presence, Moderate, Removed, ErrorReply, AvatarUpdate,
+                             AvatarBatch>;
+
+MessageType messageType(const Message& m);
+const char* toString(MessageType t) noexcept;
+
+// Asserts on misuse (strings longer than the limits); callers validate
+// user input with validateName() first.
+Bytes encodeMessage(const Message& m);
+// `bounds` is the room avatars must stay inside (validated for avatar
+// messages only).
+Result<Message> decodeMessage(ByteSpan bytes, const RoomBounds& bounds = RoomBounds{});
+
+// Reads only the 2-byte header; checks the version.
+Result<MessageType> peekType(ByteSpan bytes);
+
+// Room and display names: 1..64 bytes; room names only [A-Za-z0-9_.-].
+Result<void> validateRoomName(std::string_view name);
+Result<void> validateDisplayName(std::string_view name);
+
+// Splits entries into as few AvatarBatch messages as fit, each encoded
+// under kMaxAvatarBatchBytes; used by the host's relay.
+std::vector<Bytes> encodeAvatarBatches(std::span<const AvatarEntry> entries);
+
+}  // namespace mxr::net

@@ -1,0 +1,83 @@
+#pragma once
+// The client side for the application: a ClientSession on its own network
+// thread, talking to the main thread through bounded SPSC queues
+// (engine/core/spsc_queue.h), and RemoteAvatars, which turns the events
+// into smoothly moving, named, fading avatars for the renderer.
+//
+// Threads: RoomClient's public methods are for one thread (the main
+// thread); its network thread owns the ENet host. Nothing is shared but the
+// two queues. When the event queue is full, avatar batches are dropped
+// (counted) rather than blocking the network thread; other events wait.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "engine/core/spsc_queue.h"
+#include "net/client_session.h"
+#include "net/interpolator.h"
+
+namespace mxr::net {
+
+class RoomClient {
+public:
+    // Creates the session (resolves the address) and starts the network thread.
+    static Result<std::unique_ptr<RoomClient>> start(ClientConfig config, const Clock& clock, Logger log);
+    ~RoomClient();  // leaves the room, joins the thread
+
+    // Main thread. False when the queue is full (the state is dropped; the
+    // next one supersedes it).
+    bool postAvatar(const AvatarState& state);
+    bool moderate(const Moderate& m);
+    void leave();
+    std::optional<ClientEvent> poll();
+    std::uint64_t droppedEvents() const { return m_dropped.load(std::memory_order_relaxed); }
+
+private:
+    struct LeaveCommand {};
+    using Command = std::variant<AvatarState, Moderate, LeaveCommand>;
+    RoomClient() : m_commands(256), m_events(1024) {}
+    void run();
+
+    std::unique_ptr<ClientSession> m_session;
+    SpscQueue<Command> m_commands;
+    SpscQueue<ClientEvent> m_events;
+    std::atomic<bool> m_running{true};
+    std::atomic<std::uint64_t> m_dropped{0};
+    std::thread m_thread;
+};
+
+// The remote avatars to draw. Feed it every ClientEvent (it keeps what it
+// needs); sample() once per frame.
+// Thread: one thread (the main thread).
+class RemoteAvatars {
+public:
+    explicit RemoteAvatars(InterpolationConfig config = {}) : m_config(config) {}
+
+    void apply(const ClientEvent& event, Nanos now);
+
+    struct View {
+        std::uint16_t avatarId = 0;
+        std::string displayName;
+        Role role = Role::kGuest;
+        bool muted = false;
+        DisplayedAvatar shown;
+    };
+    // Everyone else in the room with at least one sample; avatars that left
+    // fade out and are then forgotten.
+    std::vector<View> sample(Nanos now);
+    std::uint16_t selfId() const { return m_self; }
+
+private:
+    struct Remote {
+        AvatarInterpolator interp;
+        PresenceEntry presence;
+        bool present = true;
+    };
+    InterpolationConfig m_config;
+    std::uint16_t m_self = 0;
+    std::map<std::uint16_t, Remote> m_remotes;
+};
+
+}  // namespace mxr::net

@@ -1,0 +1,374 @@
+#include "net/client_session.h"
+
+#include <enet/enet.h>
+
+#include "enet_util.h"
+
+namespace mxr::net {
+
+const char* toString(ClientState s) noexcept {
+    switch (s) {
+        case ClientState::kConnecting: return "connecting";
+        case ClientState::kHandshaking: return "handshaking";
+        case ClientState::kAuthenticating: return "authenticating";
+        case ClientState::kJoining: return "joining";
+        case ClientState::kJoined: return "joined";
+        case ClientState::kReconnecting: return "reconnecting";
+        case ClientState::kClosed: return "closed";
+        case ClientState::kFailed: return "failed";
+    }
+    return "?";
+}
+
+struct ClientSession::Impl {
+    ClientConfig cfg;
+    const Clock& clock;
+    Logger log;
+    EnetHostPtr host;
+    ENetAddress address{};
+    ENetPeer* peer = nullptr;
+    ClientState state = ClientState::kConnecting;
+    std::optional<KeyPair> ephemeral;
+    std::optional<SecureChannel> secure;
+    std::uint16_t avatarId = 0;
+    std::optional<ResumeToken> resumeToken;
+    RoomBounds bounds;
+    Nanos lostAt = 0;
+    Nanos nextAttempt = 0;
+    bool leaving = false;
+    Nanos startedAt = 0;
+    Nanos lastKeepAlive = 0;
+    Nanos lastReceiveAt = 0;
+    bool lastDisconnectByHost = false;
+    std::vector<ClientEvent> events;
+    ClientStats stats;
+
+    Impl(ClientConfig c, const Clock& k, Logger l) : cfg(std::move(c)), clock(k), log(std::move(l)) {}
+
+    std::string serverName() const { return strCat(cfg.serverHost, ":", cfg.serverPort); }
+
+    void fail(Error e, std::optional<ReplyCode> code = std::nullopt) {
+        if (state == ClientState::kFailed || state == ClientState::kClosed) return;
+        log.warn(strCat("session with ", serverName(), " failed: ", e.message));
+        state = ClientState::kFailed;
+        events.push_back(FailedEvent{std::move(e), code});
+        if (peer) enet_peer_disconnect_later(peer, 0);
+    }
+
+    bool connect() {
+        // Every attempt gets a fresh socket (a new local port). ENet tells
+        // connections apart by address and a 2-bit session id, so a stale
+        // peer the host still keeps for an abandoned attempt could otherwise
+        // be taken for the new connection, and its late packets (even a
+        // disconnect) would land in it.
+        peer = nullptr;
+        auto fresh = createEnetHost("", 0, 1, kChannelCount);
+        if (!fresh) {
+            log.warn(strCat("cannot open a socket: ", fresh.error().message));
+            return false;
+        }
+        if (host) {
+            stats.bytesIn += host->totalReceivedData;
+            stats.bytesOut += host->totalSentData;
+        }
+        host = std::move(*fresh);
+        host->maximumPacketSize = 64 * 1024;
+        peer = enet_host_connect(host.get(), &address, kChannelCount, 0);
+        if (!peer) return false;
+        // Give up on a connect attempt sooner than on a connection: a fresh
+        // attempt restarts ENet's doubling retransmission timer.
+        setPeerTimeout(peer, 2000);
+        secure.reset();
+        return true;
+    }
+
+    void sendSealed(Channel ch, const Message& m) {
+        if (!peer || !secure) return;
+        const Bytes frame = secure->seal(ch, encodeMessage(m));
+        ENetPacket* p = enet_packet_create(frame.data(), frame.size(),
+                                           ch == Channel::kAvatar ? 0u : static_cast<std::uint32_t>(ENET_PACKET_FLAG_RELIABLE));
+        if (p && enet_peer_send(peer, static_cast<enet_uint8>(ch), p) < 0) enet_packet_destroy(p);
+    }
+
+    void onConnected() {
+        // Only now: ENet's handshake checks the throttle settings it sent.
+        disableUnreliableThrottle(peer);
+        setPeerTimeout(peer, cfg.peerTimeoutMs);
+        state = ClientState::kHandshaking;
+        ephemeral = KeyPair::generate();
+        const Bytes hello = encodeMessage(Hello{ephemeral->publicKey});
+        ENetPacket* p = enet_packet_create(hello.data(), hello.size(), ENET_PACKET_FLAG_RELIABLE);
+        if (p && enet_peer_send(peer, 0, p) < 0) enet_packet_destroy(p);
+    }
+
+    void onHelloAck(const HelloAck& ack) {
+        if (cfg.expectedServerKey && *cfg.expectedServerKey != ack.serverStaticKey) {
+            return fail(Error{ErrorCode::kPermissionDenied, 0,
+                              strCat("server ", serverName(), " presented key ", toHex(ack.serverStaticKey),
+                                     ", not the configured one")});
+        }
+        if (!cfg.pinFile.empty()) {
+            KeyPinStore pins(cfg.pinFile);
+            auto pinned = pins.check(serverName(), ack.serverStaticKey);
+            if (!pinned) return fail(pinned.error());
+            if (*pinned == KeyPinStore::Outcome::kPinnedNow) {
+                log.info(strCat("pinned the key of ", serverName(), ": ", toHex(ack.serverStaticKey)));
+            }
+        }
+        auto keys = clientSessionKeys(*ephemeral, ack.serverStaticKey, ack.serverEphemeralKey);
+        if (!keys) return fail(keys.error());
+        secure.emplace(*keys, cfg.replayWindow);
+        ephemeral.reset();
+        if (resumeToken) {
+            state = ClientState::kJoining;
+            sendSealed(Channel::kControl, Resume{*resumeToken});
+            return;
+        }
+        std::visit(
+            [&](const auto& c) {
+                using T = std::decay_t<decltype(c)>;
+                if constexpr (std::is_same_v<T, GuestLogin>) {
+                    state = ClientState::kJoining;
+                    sendSealed(Channel::kControl, JoinGuest{cfg.room, c.displayName});
+                } else if constexpr (std::is_same_v<T, AccountLogin>) {
+                    state = ClientState::kAuthenticating;
+                    sendSealed(Channel::kControl, Login{c.email, c.password});
+                } else if constexpr (std::is_same_v<T, TokenLogin>) {
+                    state = ClientState::kAuthenticating;
+                    sendSealed(Channel::kControl, LoginToken{c.token});
+                } else {
+                    state = ClientState::kJoining;
+                    sendSealed(Channel::kControl, Join{cfg.room, c.ticket});
+                }
+            },
+            cfg.credentials);
+    }
+
+    void onMessage(Channel ch, Message&& msg, Nanos now) {
+        if (auto* a = std::get_if<AvatarBatch>(&msg)) {
+            if (ch != Channel::kAvatar || state != ClientState::kJoined) return;
+            stats.avatarEntriesIn += a->entries.size();
+            events.push_back(AvatarsEvent{std::move(a->entries), now});
+            return;
+        }
+        if (ch == Channel::kAvatar) {
+            ++stats.malformed;
+            return;
+        }
+        if (auto* ok = std::get_if<LoginOk>(&msg)) {
+            log.info(strCat("logged in as ", ok->displayName, " (", toString(ok->role), ")"));
+            sendSealed(Channel::kControl, TicketRequest{cfg.room});
+        } else if (auto* t = std::get_if<TicketGrant>(&msg)) {
+            state = ClientState::kJoining;
+            sendSealed(Channel::kControl, Join{cfg.room, t->ticket});
+        } else if (auto* j = std::get_if<Joined>(&msg)) {
+            const bool resumed = resumeToken.has_value() && avatarId == j->avatarId;
+            avatarId = j->avatarId;
+            resumeToken = j->resumeToken;
+            bounds = j->bounds;
+            state = ClientState::kJoined;
+            events.push_back(JoinedEvent{j->room, j->avatarId, j->bounds, resumed});
+        } else if (auto* p = std::get_if<Presence>(&msg)) {
+            events.push_back(PresenceEvent{std::move(p->members)});
+        } else if (auto* r = std::get_if<Removed>(&msg)) {
+            state = ClientState::kClosed;
+            resumeToken.reset();
+            events.push_back(RemovedEvent{r->reason});
+        } else if (auto* e = std::get_if<ErrorReply>(&msg)) {
+            if (state == ClientState::kJoined) {
+                events.push_back(NoticeEvent{e->code, e->message});
+            } else {
+                fail(Error{ErrorCode::kPermissionDenied, static_cast<std::int64_t>(e->code),
+                           strCat(toString(e->code), ": ", e->message)},
+                     e->code);
+            }
+        } else {
+            ++stats.malformed;
+        }
+    }
+
+    void onReceive(enet_uint8 channelId, ByteSpan data, Nanos now) {
+        if (channelId >= kChannelCount) return;
+        const auto ch = static_cast<Channel>(channelId);
+        if (!secure) {
+            auto msg = decodeMessage(data);
+            if (msg && std::holds_alternative<HelloAck>(*msg) && state == ClientState::kHandshaking) {
+                onHelloAck(std::get<HelloAck>(*msg));
+            } else if (msg && std::holds_alternative<ErrorReply>(*msg)) {
+                const auto& e = std::get<ErrorReply>(*msg);
+                fail(Error{ErrorCode::kProtocol, 0, strCat(toString(e.code), ": ", e.message)}, e.code);
+            } else {
+                ++stats.malformed;
+            }
+            return;
+        }
+        auto plain = secure->open(ch, data);
+        if (!plain) return;
+        auto msg = decodeMessage(*plain, bounds);
+        if (!msg) {
+            ++stats.malformed;
+            log.debug(strCat("dropped a message from the host: ", msg.error().message));
+            return;
+        }
+        onMessage(ch, std::move(*msg), now);
+    }
+
+    void onDisconnect(Nanos now) {
+        peer = nullptr;
+        if (secure) {
+            stats.forged += secure->stats().forged;
+            stats.replayed += secure->stats().replayed;
+            stats.malformed += secure->stats().malformed;
+        }
+        secure.reset();
+        if (leaving || state == ClientState::kClosed || state == ClientState::kFailed) {
+            if (state != ClientState::kFailed) state = ClientState::kClosed;
+            return;
+        }
+        if (resumeToken) {
+            if (state != ClientState::kReconnecting) {
+                state = ClientState::kReconnecting;
+                lostAt = now;
+                events.push_back(ConnectionLostEvent{});
+                log.warn(strCat("connection to ", serverName(), lastDisconnectByHost ? " closed by the host" : " timed out",
+                                " (last message ", nanosToSeconds(now - lastReceiveAt), " s ago); resuming"));
+            }
+            nextAttempt = now + cfg.reconnectInterval;
+            return;
+        }
+        // Not in a room yet: a lossy link may have eaten the handshake.
+        // Start over (a fresh ENet connect restarts its retransmission
+        // timer) until the connect deadline.
+        if (now - startedAt < cfg.connectTimeout) {
+            log.info(strCat("connection to ", serverName(), " failed while ", toString(state), "; retrying"));
+            state = ClientState::kConnecting;
+            nextAttempt = now + cfg.reconnectInterval;
+            return;
+        }
+        fail(Error{ErrorCode::kUnavailable, 0,
+                   strCat("cannot reach ", serverName(), " or it closed the connection (while ", toString(state),
+                          ", ", nanosToSeconds(now - startedAt), " s after starting)")});
+    }
+
+    void service(std::uint32_t waitMs) {
+        const Nanos now0 = clock.now();
+        if (state == ClientState::kConnecting && !peer && now0 >= nextAttempt) {
+            if (!connect()) nextAttempt = now0 + cfg.reconnectInterval;
+        }
+        if (state == ClientState::kReconnecting && !peer) {
+            if (now0 - lostAt > cfg.resumeWindow) {
+                resumeToken.reset();
+                return fail(Error{ErrorCode::kUnavailable, 0,
+                                  strCat("could not reconnect to ", serverName(), " within the resume window")});
+            }
+            if (now0 >= nextAttempt) {
+                ++stats.reconnects;
+                if (!connect()) nextAttempt = now0 + cfg.reconnectInterval;
+            }
+        }
+        if (peer && secure && now0 - lastKeepAlive >= kKeepAliveIntervalNs) {
+            lastKeepAlive = now0;
+            enet_peer_ping(peer);
+        }
+        ENetEvent ev;
+        int rc = enet_host_service(host.get(), &ev, waitMs);
+        while (rc > 0) {
+            const Nanos now = clock.now();
+            switch (ev.type) {
+                case ENET_EVENT_TYPE_CONNECT:
+                    onConnected();
+                    break;
+                case ENET_EVENT_TYPE_RECEIVE:
+                    lastReceiveAt = now;
+                    onReceive(ev.channelID, ByteSpan(ev.packet->data, ev.packet->dataLength), now);
+                    enet_packet_destroy(ev.packet);
+                    break;
+                case ENET_EVENT_TYPE_DISCONNECT:
+                    lastDisconnectByHost = ev.data == kHostDisconnectData;
+                    onDisconnect(now);
+                    break;
+                case ENET_EVENT_TYPE_NONE:
+                    break;
+            }
+            rc = enet_host_check_events(host.get(), &ev);
+        }
+        stats.bytesIn += host->totalReceivedData;
+        stats.bytesOut += host->totalSentData;
+        host->totalReceivedData = 0;
+        host->totalSentData = 0;
+    }
+};
+
+Result<std::unique_ptr<ClientSession>> ClientSession::create(ClientConfig config, const Clock& clock, Logger log) {
+    MXR_TRY(validateRoomName(config.room));
+    if (auto* g = std::get_if<GuestLogin>(&config.credentials)) MXR_TRY(validateDisplayName(g->displayName));
+    if (config.peerTimeoutMs == 0 || config.peerTimeoutMs > 5000) {
+        return makeError(ErrorCode::kInvalidArgument, "peer timeout must be 1..5000 ms");
+    }
+    std::unique_ptr<ClientSession> self(new ClientSession());
+    self->m_impl = std::make_unique<Impl>(std::move(config), clock, std::move(log));
+    Impl& s = *self->m_impl;
+    MXR_TRY_ASSIGN(s.address, resolveAddress(s.cfg.serverHost, s.cfg.serverPort));
+    s.startedAt = clock.now();
+    if (!s.connect()) return makeError(ErrorCode::kIo, "cannot start connecting (no free ENet peer)");
+    return self;
+}
+
+ClientSession::~ClientSession() {
+    if (m_impl && m_impl->peer) {
+        // A courteous goodbye if the host is reachable; never blocks.
+        enet_peer_disconnect_now(m_impl->peer, 0);
+    }
+}
+
+void ClientSession::service(std::uint32_t waitMs) { m_impl->service(waitMs); }
+
+Result<void> ClientSession::sendAvatar(const AvatarState& state) {
+    Impl& s = *m_impl;
+    if (s.state != ClientState::kJoined) return makeError(ErrorCode::kUnavailable, "not in a room");
+    MXR_TRY(validateAvatarState(state, s.bounds));
+    AvatarUpdate u;
+    u.entry.avatarId = s.avatarId;
+    u.entry.timeMs = static_cast<std::uint16_t>((s.clock.now() / 1'000'000) & 0xffff);
+    u.entry.state = state;
+    s.sendSealed(Channel::kAvatar, u);
+    return {};
+}
+
+void ClientSession::moderate(const Moderate& m) {
+    if (m_impl->state == ClientState::kJoined) m_impl->sendSealed(Channel::kControl, m);
+}
+
+void ClientSession::leave() {
+    Impl& s = *m_impl;
+    s.leaving = true;
+    s.resumeToken.reset();
+    if (s.peer) {
+        if (s.state == ClientState::kJoined) s.sendSealed(Channel::kControl, Leave{});
+        enet_peer_disconnect_later(s.peer, 0);
+    }
+    if (s.state != ClientState::kFailed) s.state = ClientState::kClosed;
+}
+
+void ClientSession::simulateConnectionLoss() {
+    Impl& s = *m_impl;
+    if (!s.peer) return;
+    enet_peer_reset(s.peer);
+    s.onDisconnect(s.clock.now());  // retries after reconnectInterval
+}
+
+std::vector<ClientEvent> ClientSession::takeEvents() { return std::exchange(m_impl->events, {}); }
+ClientState ClientSession::state() const { return m_impl->state; }
+std::uint16_t ClientSession::avatarId() const { return m_impl->avatarId; }
+
+ClientStats ClientSession::stats() const {
+    ClientStats s = m_impl->stats;
+    if (m_impl->secure) {
+        s.forged += m_impl->secure->stats().forged;
+        s.replayed += m_impl->secure->stats().replayed;
+        s.malformed += m_impl->secure->stats().malformed;
+    }
+    return s;
+}
+
+}  // namespace mxr::net

@@ -1,0 +1,111 @@
+#include "net/room_client.h"
+
+#include <chrono>
+
+namespace mxr::net {
+
+Result<std::unique_ptr<RoomClient>> RoomClient::start(ClientConfig config, const Clock& clock, Logger log) {
+    std::unique_ptr<RoomClient> self(new RoomClient());
+    MXR_TRY_ASSIGN(self->m_session, ClientSession::create(std::move(config), clock, std::move(log)));
+    self->m_thread = std::thread([p = self.get()] { p->run(); });
+    return self;
+}
+
+RoomClient::~RoomClient() {
+    m_running.store(false, std::memory_order_release);
+    if (m_thread.joinable()) m_thread.join();
+}
+
+bool RoomClient::postAvatar(const AvatarState& state) { return m_commands.tryPush(state); }
+bool RoomClient::moderate(const Moderate& m) { return m_commands.tryPush(m); }
+void RoomClient::leave() {
+    while (!m_commands.tryPush(LeaveCommand{})) std::this_thread::yield();
+}
+std::optional<ClientEvent> RoomClient::poll() { return m_events.tryPop(); }
+
+void RoomClient::run() {
+    std::vector<ClientEvent> pending;  // non-avatar events waiting for queue space
+    auto flush = [&] {
+        while (!pending.empty() && m_events.tryPush(pending.front())) pending.erase(pending.begin());
+    };
+    while (m_running.load(std::memory_order_acquire)) {
+        while (auto cmd = m_commands.tryPop()) {
+            if (auto* s = std::get_if<AvatarState>(&*cmd)) {
+                (void)m_session->sendAvatar(*s);  // not joined yet, or invalid: dropped
+            } else if (auto* m = std::get_if<Moderate>(&*cmd)) {
+                m_session->moderate(*m);
+            } else {
+                m_session->leave();
+            }
+        }
+        m_session->service(2);
+        for (auto& e : m_session->takeEvents()) {
+            if (std::holds_alternative<AvatarsEvent>(e) && !pending.empty()) {
+                m_dropped.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
+            // tryPush takes its argument by value: pass a copy so `e` survives a full queue.
+            if (!pending.empty() || !m_events.tryPush(e)) {
+                if (std::holds_alternative<AvatarsEvent>(e)) {
+                    m_dropped.fetch_add(1, std::memory_order_relaxed);
+                } else {
+                    pending.push_back(std::move(e));
+                }
+            }
+        }
+        flush();
+    }
+    // Leave politely: give ENet a moment to deliver the Leave.
+    m_session->leave();
+    for (int i = 0; i < 10; ++i) m_session->service(5);
+}
+
+void RemoteAvatars::apply(const ClientEvent& event, Nanos now) {
+    if (const auto* j = std::get_if<JoinedEvent>(&event)) {
+        m_self = j->avatarId;
+    } else if (const auto* p = std::get_if<PresenceEvent>(&event)) {
+        for (auto& [id, r] : m_remotes) r.present = false;
+        for (const auto& m : p->members) {
+            if (m.avatarId == m_self) continue;
+            auto [it, inserted] = m_remotes.try_emplace(m.avatarId, Remote{AvatarInterpolator(m_config), m, true});
+            it->second.presence = m;
+            it->second.present = true;
+            if (m.away) it->second.interp.markGone(now);
+        }
+        for (auto& [id, r] : m_remotes) {
+            if (!r.present) r.interp.markGone(now);
+        }
+    } else if (const auto* a = std::get_if<AvatarsEvent>(&event)) {
+        for (const auto& e : a->entries) {
+            if (e.avatarId == m_self) continue;
+            auto it = m_remotes.find(e.avatarId);
+            if (it == m_remotes.end()) {
+                // Avatar data may overtake the presence list; the name follows.
+                PresenceEntry pe;
+                pe.avatarId = e.avatarId;
+                it = m_remotes.emplace(e.avatarId, Remote{AvatarInterpolator(m_config), pe, true}).first;
+            }
+            it->second.interp.push(e.timeMs, e.state, a->arrival);
+        }
+    } else if (std::holds_alternative<RemovedEvent>(event) || std::holds_alternative<FailedEvent>(event)) {
+        for (auto& [id, r] : m_remotes) r.interp.markGone(now);
+    }
+}
+
+std::vector<RemoteAvatars::View> RemoteAvatars::sample(Nanos now) {
+    std::vector<View> out;
+    for (auto it = m_remotes.begin(); it != m_remotes.end();) {
+        Remote& r = it->second;
+        if (!r.present && r.interp.faded(now)) {
+            it = m_remotes.erase(it);
+            continue;
+        }
+        if (auto shown = r.interp.sample(now)) {
+            out.push_back(View{it->first, r.presence.displayName, r.presence.role, r.presence.muted, *shown});
+        }
+        ++it;
+    }
+    return out;
+}
+
+}  // namespace mxr::net

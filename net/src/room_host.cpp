@@ -1,0 +1,619 @@
+#include "net/room_host.h"
+
+#include <enet/enet.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "enet_util.h"
+
+namespace mxr::net {
+namespace {
+
+struct Connection {
+    std::uint32_t id = 0;
+    ENetPeer* peer = nullptr;
+    Nanos connectedAt = 0;
+    std::optional<SecureChannel> secure;
+    std::optional<Identity> identity;  // after Login/LoginToken
+    std::uint16_t avatarId = 0;        // 0: not in a room
+    std::string room;
+};
+
+struct Member {
+    std::uint16_t avatarId = 0;
+    Identity who;
+    bool muted = false;
+    ResumeToken token{};
+    std::uint32_t connId = 0;  // 0: away (connection lost)
+    Nanos awaySince = 0;
+    bool hasState = false;
+    AvatarEntry last;
+    std::uint64_t seq = 0;
+    std::unordered_map<std::uint16_t, std::uint64_t> sentSeq;  // as a viewer: what it was sent
+    double updateTokens = 10.0;
+    Nanos tokensAt = 0;
+};
+
+struct Room {
+    std::string name;
+    std::uint16_t capacity = 16;
+    bool openDemo = false;
+    RoomBounds bounds;
+    std::map<std::uint16_t, Member> members;
+    bool presenceDirty = false;
+    Nanos lastPresenceAt = 0;
+};
+
+constexpr Nanos kPresenceInterval = msToNanos(200);
+constexpr double kMaxAvatarHz = 45.0;
+constexpr double kAvatarBurst = 10.0;
+
+}  // namespace
+
+struct RoomHost::Impl {
+    const RoomHostConfig& cfg;
+    Authenticator& auth;
+    const Clock& clock;
+    Logger log;
+    RoomObserver* observer;
+    EnetHostPtr host;
+
+    mutable std::mutex mutex;  // held by service() and by the thread-safe accessors
+    std::map<std::string, Room, std::less<>> rooms;
+    std::unordered_map<std::uint32_t, Connection> conns;
+    std::uint32_t nextConnId = 1;
+    std::set<std::uint16_t> usedAvatarIds;
+    std::uint16_t nextAvatarId = 1;
+    RoomHostStats stats;
+    Nanos nextTick = 0;
+    std::uint64_t tick = 0;
+    Nanos lastKeepAlive = 0;
+
+    Impl(const RoomHostConfig& c, Authenticator& a, const Clock& k, Logger l, RoomObserver* o)
+        : cfg(c), auth(a), clock(k), log(std::move(l)), observer(o) {}
+
+    // --- sending -------------------------------------------------------
+    void sendRaw(Connection& c, Channel ch, const Bytes& data, std::uint32_t flags) {
+        ENetPacket* p = enet_packet_create(data.data(), data.size(), flags);
+        if (p && enet_peer_send(c.peer, static_cast<enet_uint8>(ch), p) < 0) enet_packet_destroy(p);
+    }
+    void sendSealed(Connection& c, Channel ch, const Message& m) {
+        if (!c.secure) return;
+        sendRaw(c, ch, c.secure->seal(ch, encodeMessage(m)),
+                ch == Channel::kAvatar ? 0u : static_cast<std::uint32_t>(ENET_PACKET_FLAG_RELIABLE));
+    }
+    void replyError(Connection& c, ReplyCode code, const std::string& message) {
+        log.info(strCat("connection ", c.id, ": refused (", toString(code), "): ", message));
+        sendSealed(c, Channel::kControl, ErrorReply{code, message.substr(0, 255)});
+    }
+
+    // --- rooms -----------------------------------------------------------
+    Room* findRoom(std::string_view name) {
+        auto it = rooms.find(name);
+        return it == rooms.end() ? nullptr : &it->second;
+    }
+    Member* memberOf(const Connection& c) {
+        if (c.avatarId == 0) return nullptr;
+        Room* r = findRoom(c.room);
+        if (!r) return nullptr;
+        auto it = r->members.find(c.avatarId);
+        return it == r->members.end() ? nullptr : &it->second;
+    }
+    std::uint16_t allocateAvatarId() {
+        for (int i = 0; i < 0xffff; ++i) {
+            const std::uint16_t id = nextAvatarId;
+            nextAvatarId = static_cast<std::uint16_t>(nextAvatarId == 0xffff ? 1 : nextAvatarId + 1);
+            if (!usedAvatarIds.count(id)) {
+                usedAvatarIds.insert(id);
+                return id;
+            }
+        }
+        return 0;
+    }
+    std::vector<PresenceEntry> presenceOf(const Room& r) const {
+        std::vector<PresenceEntry> out;
+        for (const auto& [id, m] : r.members) {
+            out.push_back(PresenceEntry{id, m.who.displayName, m.who.role, m.muted, m.connId == 0});
+        }
+        return out;
+    }
+    void removeMember(Room& r, std::uint16_t avatarId, std::string_view reason) {
+        auto it = r.members.find(avatarId);
+        if (it == r.members.end()) return;
+        if (it->second.connId) {
+            auto c = conns.find(it->second.connId);
+            if (c != conns.end()) {
+                c->second.avatarId = 0;
+                c->second.room.clear();
+            }
+        }
+        const Identity who = it->second.who;
+        r.members.erase(it);
+        for (auto& [id, m] : r.members) m.sentSeq.erase(avatarId);
+        usedAvatarIds.erase(avatarId);
+        r.presenceDirty = true;
+        log.info(strCat("room ", r.name, ": ", who.displayName, " (avatar ", avatarId, ") ", reason));
+        if (observer) observer->onMemberLeft(r.name, who, avatarId, cfg.unixNow(), reason);
+    }
+
+    void join(Connection& c, const std::string& roomName, const Identity& who) {
+        if (c.avatarId != 0) {
+            replyError(c, ReplyCode::kBadRequest, strCat("already in room '", c.room, "'; leave it first"));
+            return;
+        }
+        Room* r = findRoom(roomName);
+        if (!r) {
+            replyError(c, ReplyCode::kRoomNotFound, strCat("no room named '", roomName, "'"));
+            return;
+        }
+        if (r->members.size() >= r->capacity) {
+            replyError(c, ReplyCode::kRoomFull,
+                       strCat("room '", roomName, "' is full (", r->members.size(), " of ", r->capacity, ")"));
+            return;
+        }
+        const std::uint16_t id = allocateAvatarId();
+        if (id == 0) {
+            replyError(c, ReplyCode::kRoomFull, "the host has no free avatar ids");
+            return;
+        }
+        Member m;
+        m.avatarId = id;
+        m.tokensAt = clock.now();
+        m.who = who;
+        m.connId = c.id;
+        randombytes_buf(m.token.data(), m.token.size());
+        c.avatarId = id;
+        c.room = roomName;
+        Joined j{roomName, id, m.token, r->bounds, r->capacity};
+        r->members.emplace(id, std::move(m));
+        r->presenceDirty = true;
+        sendSealed(c, Channel::kControl, j);
+        log.info(strCat("room ", roomName, ": ", who.displayName, " joined as avatar ", id, " (",
+                        toString(who.role), ")"));
+        if (observer) observer->onMemberJoined(roomName, who, id, cfg.unixNow());
+    }
+
+    void resume(Connection& c, const ResumeToken& token) {
+        for (auto& [name, r] : rooms) {
+            for (auto& [id, m] : r.members) {
+                if (sodium_memcmp(m.token.data(), token.data(), token.size()) != 0) continue;
+                if (c.avatarId != 0) {
+                    replyError(c, ReplyCode::kBadRequest, "already in a room");
+                    return;
+                }
+                // The old connection may not have timed out yet: the new one
+                // takes its place, so the avatar is never shown twice.
+                if (m.connId != 0 && m.connId != c.id) {
+                    auto old = conns.find(m.connId);
+                    if (old != conns.end()) {
+                        enet_peer_reset(old->second.peer);
+                        conns.erase(old);
+                    }
+                }
+                m.connId = c.id;
+                m.awaySince = 0;
+                randombytes_buf(m.token.data(), m.token.size());
+                m.sentSeq.clear();  // the new connection has seen nothing yet
+                c.avatarId = id;
+                c.room = name;
+                c.identity = m.who;
+                r.presenceDirty = true;
+                ++stats.resumes;
+                sendSealed(c, Channel::kControl, Joined{name, id, m.token, r.bounds, r.capacity});
+                log.info(strCat("room ", name, ": ", m.who.displayName, " resumed avatar ", id));
+                return;
+            }
+        }
+        replyError(c, ReplyCode::kResumeExpired, "resume token unknown or expired; join again");
+    }
+
+    void moderate(Connection& c, const Moderate& mod) {
+        Member* actor = memberOf(c);
+        if (!actor) {
+            replyError(c, ReplyCode::kBadRequest, "moderation needs you to be in a room");
+            return;
+        }
+        if (!canModerate(actor->who.role)) {
+            replyError(c, ReplyCode::kNotAllowed, "only mentors and program managers may moderate");
+            return;
+        }
+        Room& r = *findRoom(c.room);
+        auto it = r.members.find(mod.target);
+        if (it == r.members.end()) {
+            replyError(c, ReplyCode::kBadRequest, strCat("no avatar ", mod.target, " in this room"));
+            return;
+        }
+        switch (mod.action) {
+            case ModerationAction::kMute:
+            case ModerationAction::kUnmute:
+                it->second.muted = mod.action == ModerationAction::kMute;
+                r.presenceDirty = true;
+                log.info(strCat("room ", r.name, ": ", actor->who.displayName,
+                                it->second.muted ? " muted " : " unmuted ", it->second.who.displayName));
+                return;
+            case ModerationAction::kRemove: {
+                if (mod.target == c.avatarId) {
+                    replyError(c, ReplyCode::kBadRequest, "use Leave to leave");
+                    return;
+                }
+                const std::string reason = strCat("removed by ", actor->who.displayName);
+                if (it->second.connId) {
+                    auto t = conns.find(it->second.connId);
+                    if (t != conns.end()) {
+                        sendSealed(t->second, Channel::kControl, Removed{reason});
+                        enet_peer_disconnect_later(t->second.peer, kHostDisconnectData);
+                    }
+                }
+                removeMember(r, mod.target, reason);
+                return;
+            }
+        }
+    }
+
+    // --- receiving -------------------------------------------------------
+    void onHello(Connection& c, ByteSpan data) {
+        auto type = peekType(data);
+        if (!type) {
+            ++stats.malformed;
+            // Say why in plain text (no keys yet), then hang up.
+            sendRaw(c, Channel::kControl,
+                    encodeMessage(ErrorReply{type.error().message.find("version") != std::string::npos
+                                                 ? ReplyCode::kVersionMismatch
+                                                 : ReplyCode::kBadRequest,
+                                             type.error().message.substr(0, 255)}),
+                    ENET_PACKET_FLAG_RELIABLE);
+            enet_peer_disconnect_later(c.peer, kHostDisconnectData);
+            return;
+        }
+        auto msg = decodeMessage(data);
+        if (!msg || !std::holds_alternative<Hello>(*msg)) {
+            ++stats.malformed;
+            log.info(strCat("connection ", c.id, ": expected Hello: ", msg ? "another message" : msg.error().message));
+            enet_peer_disconnect_later(c.peer, kHostDisconnectData);
+            return;
+        }
+        const KeyPair eph = KeyPair::generate();
+        auto keys = serverSessionKeys(cfg.serverKey, eph, std::get<Hello>(*msg).clientPublicKey);
+        if (!keys) {
+            ++stats.malformed;
+            enet_peer_disconnect_later(c.peer, kHostDisconnectData);
+            return;
+        }
+        c.secure.emplace(*keys, cfg.replayWindow);
+        sendRaw(c, Channel::kControl, encodeMessage(HelloAck{cfg.serverKey.publicKey, eph.publicKey}),
+                ENET_PACKET_FLAG_RELIABLE);
+    }
+
+    void onPacket(Connection& c, enet_uint8 channelId, ByteSpan data) {
+        if (channelId >= kChannelCount) {
+            ++stats.malformed;
+            return;
+        }
+        const auto ch = static_cast<Channel>(channelId);
+        if (!c.secure) {
+            if (ch == Channel::kControl) onHello(c, data);
+            else ++stats.malformed;
+            return;
+        }
+        const ChannelStats before = c.secure->stats();
+        auto plain = c.secure->open(ch, data);
+        if (!plain) {
+            const ChannelStats& after = c.secure->stats();
+            stats.forged += after.forged - before.forged;
+            stats.replayed += after.replayed - before.replayed;
+            stats.malformed += after.malformed - before.malformed;
+            return;
+        }
+        Member* member = memberOf(c);
+        const Room* room = member ? findRoom(c.room) : nullptr;
+        auto msg = decodeMessage(*plain, room ? room->bounds : cfg.defaultBounds);
+        if (!msg) {
+            ++stats.malformed;
+            if (ch == Channel::kControl) replyError(c, ReplyCode::kBadRequest, msg.error().message);
+            return;
+        }
+        const bool avatarMsg = std::holds_alternative<AvatarUpdate>(*msg);
+        if (avatarMsg != (ch == Channel::kAvatar)) {
+            ++stats.malformed;
+            if (ch == Channel::kControl) {
+                replyError(c, ReplyCode::kBadRequest,
+                           strCat(toString(messageType(*msg)), " is not allowed on this channel"));
+            }
+            return;
+        }
+        std::visit([&](const auto& m) { handle(c, m); }, *msg);
+    }
+
+    void handle(Connection& c, const AvatarUpdate& u) {
+        Member* m = memberOf(c);
+        if (!m) {
+            ++stats.malformed;
+            return;
+        }
+        // At most kMaxAvatarHz on average per member (a token bucket with a
+        // small burst for network bunching): a client cannot make the host
+        // relay faster than the protocol allows.
+        const Nanos now = clock.now();
+        m->updateTokens = std::min(kAvatarBurst, m->updateTokens + nanosToSeconds(now - m->tokensAt) * kMaxAvatarHz);
+        m->tokensAt = now;
+        if (m->updateTokens < 1.0) {
+            ++stats.avatarUpdatesDropped;
+            return;
+        }
+        m->updateTokens -= 1.0;
+        ++stats.avatarUpdatesIn;
+        // Samples the sequenced channel delivers are already in order.
+        m->last = u.entry;
+        m->last.avatarId = m->avatarId;
+        m->hasState = true;
+        ++m->seq;
+    }
+    void handle(Connection& c, const Login& l) {
+        auto who = auth.login(l.email, l.password);
+        if (!who) return replyError(c, ReplyCode::kAuthFailed, who.error().message);
+        c.identity = *who;
+        sendSealed(c, Channel::kControl, LoginOk{who->displayName, who->role});
+    }
+    void handle(Connection& c, const LoginToken& l) {
+        auto who = auth.verifyToken(l.token);
+        if (!who) return replyError(c, ReplyCode::kAuthFailed, who.error().message);
+        c.identity = *who;
+        sendSealed(c, Channel::kControl, LoginOk{who->displayName, who->role});
+    }
+    void handle(Connection& c, const TicketRequest& t) {
+        if (!c.identity) return replyError(c, ReplyCode::kNotAllowed, "log in before asking for a ticket");
+        auto ticket = auth.issueTicket(*c.identity, t.room);
+        if (!ticket) {
+            return replyError(c,
+                              ticket.error().code == ErrorCode::kNotFound ? ReplyCode::kRoomNotFound
+                                                                          : ReplyCode::kNotAllowed,
+                              ticket.error().message);
+        }
+        sendSealed(c, Channel::kControl, TicketGrant{std::move(*ticket)});
+    }
+    void handle(Connection& c, const CreateRoom& cr) {
+        if (!c.identity || !canModerate(c.identity->role)) {
+            return replyError(c, ReplyCode::kNotAllowed, "only mentors and program managers may create rooms");
+        }
+        if (findRoom(cr.room)) return replyError(c, ReplyCode::kRoomExists, strCat("room '", cr.room, "' exists"));
+        addRoom(RoomConfig{cr.room, cr.capacity, cr.openDemo, std::nullopt});
+        sendSealed(c, Channel::kControl, RoomCreated{cr.room});
+    }
+    void handle(Connection& c, const Join& j) {
+        auto t = verifyTicket(j.ticket, cfg.ticketKey, j.room, cfg.unixNow());
+        if (!t) return replyError(c, ReplyCode::kBadTicket, t.error().message);
+        join(c, j.room, Identity{t->subject, t->displayName, t->role});
+    }
+    void handle(Connection& c, const JoinGuest& g) {
+        if (!cfg.allowGuests) return replyError(c, ReplyCode::kNotAllowed, "this host does not allow guests");
+        const Room* r = findRoom(g.room);
+        if (r && !r->openDemo) {
+            return replyError(c, ReplyCode::kNotAllowed, strCat("room '", g.room, "' is not open to guests"));
+        }
+        if (auto ok = validateDisplayName(g.displayName); !ok) {
+            return replyError(c, ReplyCode::kBadRequest, ok.error().message);
+        }
+        join(c, g.room, Identity{"guest:" + g.displayName, g.displayName, Role::kGuest});
+    }
+    void handle(Connection& c, const Resume& r) { resume(c, r.token); }
+    void handle(Connection& c, const Leave&) {
+        if (c.avatarId == 0) return;
+        Room* r = findRoom(c.room);
+        if (r) removeMember(*r, c.avatarId, "left");
+    }
+    void handle(Connection& c, const Moderate& m) { moderate(c, m); }
+    template <typename T>
+    void handle(Connection& c, const T& m) {
+        ++stats.malformed;
+        replyError(c, ReplyCode::kBadRequest, strCat(toString(messageType(Message(m))), " is not a client request"));
+    }
+
+    void addRoom(const RoomConfig& rc) {
+        Room r;
+        r.name = rc.name;
+        r.capacity = rc.capacity ? rc.capacity : cfg.defaultCapacity;
+        r.openDemo = rc.openDemo;
+        r.bounds = rc.bounds.value_or(cfg.defaultBounds);
+        rooms.emplace(rc.name, std::move(r));
+        log.info(strCat("room ", rc.name, " created (capacity ", rc.capacity ? rc.capacity : cfg.defaultCapacity,
+                        rc.openDemo ? ", open demo" : "", ")"));
+    }
+
+    // --- periodic work -------------------------------------------------------
+    void relay(Room& r) {
+        std::vector<AvatarEntry> entries;
+        for (auto& [viewerId, viewer] : r.members) {
+            if (viewer.connId == 0) continue;
+            auto conn = conns.find(viewer.connId);
+            if (conn == conns.end()) continue;
+            entries.clear();
+            for (auto& [id, m] : r.members) {
+                if (id == viewerId || !m.hasState || m.connId == 0) continue;
+                auto& sent = viewer.sentSeq[id];
+                if (sent == m.seq) continue;
+                std::uint32_t divisor = cfg.interest.midDivisor;
+                if (viewer.hasState) {
+                    divisor = relayDivisor(cfg.interest, viewer.last.state.head.position, m.last.state.head.position);
+                    if (divisor == 0) continue;
+                }
+                // Spread avatars over ticks so packets stay evenly sized.
+                if ((tick + id) % divisor != 0) continue;
+                sent = m.seq;
+                entries.push_back(m.last);
+            }
+            if (entries.empty()) continue;
+            for (const Bytes& packet : encodeAvatarBatches(entries)) {
+                sendRaw(conn->second, Channel::kAvatar, conn->second.secure->seal(Channel::kAvatar, packet), 0);
+                ++stats.avatarPacketsOut;
+            }
+            stats.avatarEntriesOut += entries.size();
+        }
+    }
+
+    void periodic(Nanos now) {
+        for (auto& [name, r] : rooms) {
+            std::vector<std::uint16_t> expired;
+            for (auto& [id, m] : r.members) {
+                if (m.connId == 0 && now - m.awaySince > cfg.resumeWindow) expired.push_back(id);
+            }
+            for (auto id : expired) removeMember(r, id, "timed out");
+            relay(r);
+            if (r.presenceDirty && now - r.lastPresenceAt >= kPresenceInterval) {
+                r.presenceDirty = false;
+                r.lastPresenceAt = now;
+                const Presence p{presenceOf(r)};
+                for (auto& [id, m] : r.members) {
+                    auto c = conns.find(m.connId);
+                    if (m.connId && c != conns.end()) sendSealed(c->second, Channel::kEvents, p);
+                }
+            }
+        }
+        const bool keepAlive = now - lastKeepAlive >= kKeepAliveIntervalNs;
+        if (keepAlive) lastKeepAlive = now;
+        for (auto& [id, c] : conns) {
+            if (keepAlive) enet_peer_ping(c.peer);
+            if (c.avatarId == 0 && c.connectedAt != 0 && now - c.connectedAt > cfg.joinDeadline) {
+                log.info(strCat("connection ", id, ": did not join in time"));
+                c.connectedAt = 0;  // once
+                enet_peer_disconnect_later(c.peer, kHostDisconnectData);
+            }
+        }
+    }
+
+    void onDisconnect(ENetPeer* peer, Nanos now) {
+        const auto id = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(peer->data));
+        peer->data = nullptr;
+        auto it = conns.find(id);
+        if (it == conns.end()) return;
+        if (Member* m = memberOf(it->second)) {
+            m->connId = 0;
+            m->awaySince = now;
+            findRoom(it->second.room)->presenceDirty = true;
+            ++stats.timeouts;
+            log.info(strCat("room ", it->second.room, ": ", m->who.displayName, " lost connection; may resume"));
+        }
+        conns.erase(it);
+    }
+
+    void serviceOnce(Nanos maxWait) {
+        const Nanos now0 = clock.now();
+        if (nextTick == 0) nextTick = now0;
+        const Nanos untilTick = std::max<Nanos>(0, nextTick - now0);
+        // Round up: waking early would spin until the tick.
+        const auto waitMs = static_cast<enet_uint32>((std::min(maxWait, untilTick) + 999'999) / 1'000'000);
+        ENetEvent ev;
+        int rc = enet_host_service(host.get(), &ev, waitMs);
+        // Drain everything that is already there before doing periodic work.
+        std::lock_guard lock(mutex);
+        while (rc > 0) {
+            const Nanos now = clock.now();
+            switch (ev.type) {
+                case ENET_EVENT_TYPE_CONNECT: {
+                    const std::uint32_t id = nextConnId++;
+                    ev.peer->data = reinterpret_cast<void*>(static_cast<std::uintptr_t>(id));
+                    setPeerTimeout(ev.peer, cfg.peerTimeoutMs);
+                    disableUnreliableThrottle(ev.peer);
+                    Connection c;
+                    c.id = id;
+                    c.peer = ev.peer;
+                    c.connectedAt = now;
+                    conns.emplace(id, std::move(c));
+                    break;
+                }
+                case ENET_EVENT_TYPE_RECEIVE: {
+                    const auto id = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(ev.peer->data));
+                    auto it = conns.find(id);
+                    if (it != conns.end()) onPacket(it->second, ev.channelID, ByteSpan(ev.packet->data, ev.packet->dataLength));
+                    enet_packet_destroy(ev.packet);
+                    break;
+                }
+                case ENET_EVENT_TYPE_DISCONNECT:
+                    onDisconnect(ev.peer, now);
+                    break;
+                case ENET_EVENT_TYPE_NONE:
+                    break;
+            }
+            rc = enet_host_check_events(host.get(), &ev);
+        }
+        const Nanos now = clock.now();
+        const Nanos tickLength = 1'000'000'000 / cfg.interest.tickHz;
+        if (now >= nextTick) {
+            periodic(now);
+            ++tick;
+            nextTick += tickLength;
+            if (nextTick < now) nextTick = now + tickLength;  // fell behind: skip, do not burst
+            enet_host_flush(host.get());
+        }
+        stats.bytesIn += host->totalReceivedData;
+        stats.bytesOut += host->totalSentData;
+        host->totalReceivedData = 0;
+        host->totalSentData = 0;
+    }
+};
+
+Result<std::unique_ptr<RoomHost>> RoomHost::create(RoomHostConfig config, Authenticator& auth, const Clock& clock,
+                                                   Logger log, RoomObserver* observer) {
+    if (config.peerTimeoutMs == 0 || config.peerTimeoutMs > 5000) {
+        return makeError(ErrorCode::kInvalidArgument, "peer timeout must be 1..5000 ms");
+    }
+    if (config.interest.tickHz == 0 || config.interest.tickHz > 90) {
+        return makeError(ErrorCode::kInvalidArgument, "relay tick must be 1..90 Hz");
+    }
+    std::unique_ptr<RoomHost> self(new RoomHost());
+    self->m_config = std::move(config);
+    const RoomHostConfig& cfg = self->m_config;
+    MXR_TRY_ASSIGN(auto host, createEnetHost(cfg.bindAddress, cfg.port, cfg.maxPeers, kChannelCount));
+    host->duplicatePeers = cfg.duplicatePeersPerAddress;
+    host->maximumPacketSize = cfg.maxPacketBytes;
+    MXR_TRY_ASSIGN(self->m_port, boundPort(host.get()));
+    self->m_impl = std::make_unique<Impl>(cfg, auth, clock, std::move(log), observer);
+    self->m_impl->host = std::move(host);
+    return self;
+}
+
+RoomHost::~RoomHost() { stop(); }
+
+Result<void> RoomHost::createRoom(const RoomConfig& room) {
+    MXR_TRY(validateRoomName(room.name));
+    std::lock_guard lock(m_impl->mutex);
+    if (m_impl->findRoom(room.name)) {
+        return makeError(ErrorCode::kConflict, strCat("room '", room.name, "' exists"));
+    }
+    m_impl->addRoom(room);
+    return {};
+}
+
+std::vector<PresenceEntry> RoomHost::presence(const std::string& room) const {
+    std::lock_guard lock(m_impl->mutex);
+    auto it = m_impl->rooms.find(room);
+    return it == m_impl->rooms.end() ? std::vector<PresenceEntry>{} : m_impl->presenceOf(it->second);
+}
+
+RoomHostStats RoomHost::stats() const {
+    std::lock_guard lock(m_impl->mutex);
+    RoomHostStats s = m_impl->stats;
+    s.connections = m_impl->conns.size();
+    s.members = 0;
+    for (const auto& [n, r] : m_impl->rooms) s.members += r.members.size();
+    return s;
+}
+
+void RoomHost::service(Nanos maxWait) { m_impl->serviceOnce(maxWait); }
+
+void RoomHost::start() {
+    if (m_running.exchange(true)) return;
+    m_thread = std::thread([this] {
+        while (m_running.load(std::memory_order_acquire)) m_impl->serviceOnce(msToNanos(5));
+    });
+}
+
+void RoomHost::stop() {
+    if (!m_running.exchange(false)) return;
+    if (m_thread.joinable()) m_thread.join();
+}
+
+}  // namespace mxr::net

@@ -1,0 +1,213 @@
+#include "net/crypto.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+#include <random>
+
+namespace mxr::net {
+namespace {
+
+struct Pair {
+    SecureChannel client;
+    SecureChannel server;
+};
+
+Pair makePair(std::size_t window = 1024) {
+    const KeyPair serverStatic = KeyPair::generate();
+    const KeyPair serverEph = KeyPair::generate();
+    const KeyPair clientEph = KeyPair::generate();
+    auto ck = clientSessionKeys(clientEph, serverStatic.publicKey, serverEph.publicKey);
+    auto sk = serverSessionKeys(serverStatic, serverEph, clientEph.publicKey);
+    EXPECT_TRUE(ck && sk);
+    EXPECT_EQ(ck->tx, sk->rx);
+    EXPECT_EQ(ck->rx, sk->tx);
+    EXPECT_NE(ck->rx, ck->tx);
+    return Pair{SecureChannel(*ck, window), SecureChannel(*sk, window)};
+}
+
+Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
+
+TEST(Crypto, SealedPayloadIsUnreadableAndOpensOnTheOtherSide) {
+    auto p = makePair();
+    const Bytes plain = text("goal: finish the welding course");
+    const Bytes frame = p.client.seal(Channel::kControl, plain);
+    EXPECT_EQ(frame.size(), plain.size() + kSealOverhead);
+    EXPECT_EQ(std::search(frame.begin(), frame.end(), plain.begin(), plain.begin() + 8), frame.end());
+    auto opened = p.server.open(Channel::kControl, frame);
+    ASSERT_TRUE(opened) << opened.error().message;
+    EXPECT_EQ(*opened, plain);
+    EXPECT_EQ(p.server.stats().opened, 1u);
+}
+
+TEST(Crypto, WrongServerKeyCannotRead) {
+    const KeyPair serverStatic = KeyPair::generate();
+    const KeyPair impostor = KeyPair::generate();
+    const KeyPair serverEph = KeyPair::generate();
+    const KeyPair clientEph = KeyPair::generate();
+    auto ck = clientSessionKeys(clientEph, serverStatic.publicKey, serverEph.publicKey);
+    auto ik = serverSessionKeys(impostor, serverEph, clientEph.publicKey);
+    SecureChannel client(*ck), fake(*ik);
+    EXPECT_FALSE(fake.open(Channel::kControl, client.seal(Channel::kControl, text("secret"))));
+    EXPECT_EQ(fake.stats().forged, 1u);
+}
+
+TEST(Crypto, ForgedFramesAreDroppedAndCounted) {
+    auto p = makePair();
+    const Bytes frame = p.client.seal(Channel::kAvatar, text("pose"));
+    for (std::size_t i = 0; i < frame.size(); ++i) {
+        Bytes bad = frame;
+        bad[i] ^= 0x01;
+        EXPECT_FALSE(p.server.open(Channel::kAvatar, bad)) << "flipped byte " << i;
+    }
+    // Every flip lands in forged (header, counter, channel, body or tag)
+    // except the version/type bytes, which make it malformed.
+    EXPECT_EQ(p.server.stats().forged + p.server.stats().malformed, frame.size());
+    EXPECT_EQ(p.server.stats().malformed, 2u);
+    // The genuine frame still opens afterwards: forgeries did not poison the window.
+    EXPECT_TRUE(p.server.open(Channel::kAvatar, frame));
+}
+
+TEST(Crypto, FrameMovedToAnotherChannelIsRejected) {
+    auto p = makePair();
+    const Bytes frame = p.client.seal(Channel::kAvatar, text("pose"));
+    EXPECT_FALSE(p.server.open(Channel::kControl, frame));
+    EXPECT_EQ(p.server.stats().forged, 1u);
+}
+
+TEST(Crypto, ReplaysAreDroppedAndCounted) {
+    auto p = makePair();
+    const Bytes a = p.client.seal(Channel::kControl, text("a"));
+    const Bytes b = p.client.seal(Channel::kControl, text("b"));
+    ASSERT_TRUE(p.server.open(Channel::kControl, a));
+    ASSERT_TRUE(p.server.open(Channel::kControl, b));
+    EXPECT_FALSE(p.server.open(Channel::kControl, a));
+    EXPECT_FALSE(p.server.open(Channel::kControl, b));
+    EXPECT_EQ(p.server.stats().replayed, 2u);
+    EXPECT_EQ(p.server.stats().opened, 2u);
+}
+
+TEST(Crypto, ReorderedGenuineFramesWithinTheWindowAreAccepted) {
+    auto p = makePair(1024);
+    std::vector<Bytes> frames;
+    for (int i = 0; i < 1024; ++i) frames.push_back(p.client.seal(Channel::kAvatar, text(std::to_string(i))));
+    std::vector<std::size_t> order(frames.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::mt19937 rng(42);
+    std::shuffle(order.begin(), order.end(), rng);
+    // The newest goes first, so every other one arrives up to 1,023 late.
+    std::swap(*std::find(order.begin(), order.end(), 1023u), order.front());
+    for (std::size_t i : order) {
+        auto o = p.server.open(Channel::kAvatar, frames[i]);
+        ASSERT_TRUE(o) << "frame " << i << ": " << o.error().message;
+        EXPECT_EQ(*o, text(std::to_string(i)));
+    }
+    EXPECT_EQ(p.server.stats().opened, 1024u);
+    // ... and each of them is refused a second time.
+    for (std::size_t i : order) EXPECT_FALSE(p.server.open(Channel::kAvatar, frames[i]));
+    EXPECT_EQ(p.server.stats().replayed, 1024u);
+}
+
+TEST(Crypto, FramesOlderThanTheWindowAreDropped) {
+    auto p = makePair(1024);
+    const Bytes old = p.client.seal(Channel::kAvatar, text("old"));
+    Bytes newest;
+    for (int i = 0; i < 1100; ++i) newest = p.client.seal(Channel::kAvatar, text("x"));
+    ASSERT_TRUE(p.server.open(Channel::kAvatar, newest));
+    EXPECT_FALSE(p.server.open(Channel::kAvatar, old));
+    EXPECT_EQ(p.server.stats().replayed, 1u);
+}
+
+TEST(Crypto, ChannelsHaveIndependentCountersAndWindows) {
+    auto p = makePair();
+    const Bytes c0 = p.client.seal(Channel::kControl, text("control"));
+    const Bytes c1 = p.client.seal(Channel::kAvatar, text("avatar"));
+    EXPECT_TRUE(p.server.open(Channel::kAvatar, c1));
+    EXPECT_TRUE(p.server.open(Channel::kControl, c0));
+}
+
+TEST(Crypto, ReplayWindowSlidesFarAhead) {
+    ReplayWindow w(1024);
+    EXPECT_GE(w.size(), 1024u);
+    w.accept(5);
+    w.accept(100000);
+    EXPECT_FALSE(w.wouldAccept(5));
+    EXPECT_FALSE(w.wouldAccept(100000));
+    EXPECT_TRUE(w.wouldAccept(99999));
+    EXPECT_TRUE(w.wouldAccept(100000 - 1023));
+    EXPECT_FALSE(w.wouldAccept(100000 - 1024));
+}
+
+TEST(Crypto, ShortAndGarbageFramesAreMalformed) {
+    auto p = makePair();
+    EXPECT_FALSE(p.server.open(Channel::kControl, Bytes{}));
+    EXPECT_FALSE(p.server.open(Channel::kControl, Bytes(20, 0)));
+    EXPECT_FALSE(p.server.open(Channel::kControl, Bytes(100, 0xff)));
+    EXPECT_EQ(p.server.stats().malformed, 3u);
+}
+
+class TempDir : public ::testing::Test {
+protected:
+    void SetUp() override {
+        m_dir = std::filesystem::temp_directory_path() /
+                ("mxr_net_test_" + std::to_string(::getpid()) + "_" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(m_dir);
+    }
+    void TearDown() override { std::filesystem::remove_all(m_dir); }
+    std::filesystem::path m_dir;
+};
+
+using KeyPinning = TempDir;
+
+TEST_F(KeyPinning, PinsOnFirstUseAndRefusesAChangedKey) {
+    KeyPinStore pins(m_dir / "known_servers");
+    const Key a = KeyPair::generate().publicKey;
+    const Key b = KeyPair::generate().publicKey;
+    EXPECT_EQ(*pins.check("room.example:7777", a), KeyPinStore::Outcome::kPinnedNow);
+    EXPECT_EQ(*pins.check("room.example:7777", a), KeyPinStore::Outcome::kMatched);
+    auto changed = pins.check("room.example:7777", b);
+    ASSERT_FALSE(changed);
+    EXPECT_EQ(changed.error().code, ErrorCode::kPermissionDenied);
+    EXPECT_NE(changed.error().message.find("changed"), std::string::npos);
+    EXPECT_NE(changed.error().message.find("known_servers"), std::string::npos);
+    // Another server is pinned separately; a fresh store reads the same file.
+    EXPECT_EQ(*pins.check("other:7777", b), KeyPinStore::Outcome::kPinnedNow);
+    KeyPinStore again(m_dir / "known_servers");
+    EXPECT_EQ(*again.check("room.example:7777", a), KeyPinStore::Outcome::kMatched);
+}
+
+TEST_F(KeyPinning, ServerKeyIsCreatedOnceThenReloaded) {
+    auto first = loadOrCreateServerKey(m_dir / "server.key");
+    ASSERT_TRUE(first) << first.error().message;
+    auto second = loadOrCreateServerKey(m_dir / "server.key");
+    ASSERT_TRUE(second);
+    EXPECT_EQ(first->publicKey, second->publicKey);
+    EXPECT_EQ(first->secretKey, second->secretKey);
+    const auto perms = std::filesystem::status(m_dir / "server.key").permissions();
+    EXPECT_EQ(perms & std::filesystem::perms::group_all, std::filesystem::perms::none);
+    EXPECT_EQ(perms & std::filesystem::perms::others_all, std::filesystem::perms::none);
+}
+
+TEST_F(KeyPinning, CorruptServerKeyIsAClearError) {
+    std::filesystem::create_directories(m_dir);
+    { std::ofstream(m_dir / "server.key") << "nothex\n"; }
+    auto k = loadOrCreateServerKey(m_dir / "server.key");
+    ASSERT_FALSE(k);
+    EXPECT_NE(k.error().message.find("server.key"), std::string::npos);
+}
+
+TEST(Encoding, HexAndBase64RoundTrip) {
+    const Bytes b{0, 1, 2, 0xfe, 0xff};
+    EXPECT_EQ(toHex(b), "000102feff");
+    EXPECT_EQ(*fromHex("000102feff"), b);
+    EXPECT_FALSE(fromHex("zz"));
+    EXPECT_EQ(*fromBase64(toBase64(b)), b);
+    EXPECT_FALSE(fromBase64("!!!"));
+}
+
+}  // namespace
+}  // namespace mxr::net

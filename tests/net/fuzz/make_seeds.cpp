@@ -1,0 +1,71 @@
+// Writes the seed corpus for the fuzz targets: one file per message kind,
+// avatar streams, tickets and sealed frames, from the real encoders.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "net/crypto.h"
+#include "net/messages.h"
+#include "net/scripted_motion.h"
+#include "net/ticket.h"
+
+namespace {
+void write(const std::filesystem::path& p, const mxr::net::Bytes& b) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace mxr;
+    using namespace mxr::net;
+    if (argc != 2) {
+        std::cerr << "usage: make_seeds CORPUS_DIR\n";
+        return 2;
+    }
+    const std::filesystem::path dir = argv[1];
+    const MotionScript walk = MotionScript::forBot(0, 1, MotionKind::kWalking, RoomBounds{});
+    AvatarEntry e;
+    e.avatarId = 3;
+    e.state = walk.at(1.0);
+    Presence p;
+    p.members = {{1, "Ada", Role::kMentor, false, false}, {2, "Bob", Role::kGuest, true, true}};
+    const std::vector<Message> all = {
+        Hello{}, HelloAck{}, Login{"a@b.org", "pw"}, LoginToken{"token"}, LoginOk{"Ada", Role::kMentor},
+        TicketRequest{"demo"}, TicketGrant{Bytes{1, 2, 3}}, CreateRoom{"demo", 16, true}, RoomCreated{"demo"},
+        Join{"demo", Bytes{4}}, JoinGuest{"demo", "Guest"}, Resume{}, Joined{"demo", 4, {}, RoomBounds{}, 16},
+        Leave{}, p, Moderate{ModerationAction::kRemove, 2}, Removed{"bye"}, ErrorReply{ReplyCode::kRoomFull, "full"},
+        AvatarUpdate{e}, AvatarBatch{{e, e}}};
+    int i = 0;
+    for (const auto& m : all) write(dir / "message" / (std::string(toString(messageType(m))) + ".bin"), encodeMessage(m));
+    // Avatar streams: [step ms][entry]...
+    ByteWriter w;
+    for (int k = 0; k < 8; ++k) {
+        w.u8(22);
+        e.timeMs = static_cast<std::uint16_t>(k * 22);
+        e.state = walk.at(k * 0.022);
+        // Keep the seeds inside the fuzz target's small room.
+        e.state.head.position *= 0.5f;
+        e.state.leftHand.position *= 0.5f;
+        e.state.rightHand.position *= 0.5f;
+        writeAvatarEntry(w, e);
+    }
+    write(dir / "avatar" / "walking.bin", w.take());
+    RoomTicket t;
+    t.room = "demo";
+    t.subject = "account:1";
+    t.displayName = "Ada";
+    t.role = Role::kMentor;
+    t.issuedAt = 1'800'000'000;
+    t.expiresAt = t.issuedAt + 300;
+    write(dir / "ticket" / "valid_shape.bin", signTicket(t, SigningKeyPair::generate()));
+    SessionKeys keys;
+    keys.rx.fill(1);
+    keys.tx.fill(2);
+    SecureChannel sc(keys);
+    for (const auto& m : {all[14], all[18]}) {
+        write(dir / "sealed" / ("frame" + std::to_string(i++) + ".bin"), sc.seal(Channel::kControl, encodeMessage(m)));
+    }
+    std::cout << "seeds written to " << dir << "\n";
+    return 0;
+}

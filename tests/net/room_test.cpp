@@ -1,0 +1,445 @@
+// Room host and clients over real ENet sockets on 127.0.0.1 (port 0). The
+// host runs on its own thread; clients are pumped from the test thread.
+// Deadlines only bound how long a failing test waits; nothing asserts on
+// elapsed time.
+#include <enet/enet.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+#include <unistd.h>
+
+#include "net/room_client.h"
+#include "net/room_host.h"
+
+namespace mxr::net {
+namespace {
+
+AvatarState standingAt(float x) {
+    AvatarState s;
+    s.head.position = Vec3(x, 1.6f, 0.0f);
+    s.head.orientation = glm::angleAxis(0.3f, Vec3(0, 1, 0));
+    s.leftHand.position = Vec3(x - 0.3f, 1.0f, -0.2f);
+    s.rightHand.position = Vec3(x + 0.3f, 1.0f, -0.2f);
+    return s;
+}
+
+const PresenceEntry* byId(const std::vector<PresenceEntry>& members, std::uint16_t id) {
+    for (const auto& m : members) if (m.avatarId == id) return &m;
+    return nullptr;
+}
+const PresenceEntry* byName(const std::vector<PresenceEntry>& members, const std::string& name) {
+    for (const auto& m : members) if (m.displayName == name) return &m;
+    return nullptr;
+}
+
+struct Recorder : RoomObserver {
+    std::mutex mutex;
+    std::vector<std::string> log;
+    void onMemberJoined(const std::string& room, const Identity& who, std::uint16_t, std::int64_t) override {
+        std::lock_guard l(mutex);
+        log.push_back("joined " + room + " " + who.subject);
+    }
+    void onMemberLeft(const std::string& room, const Identity& who, std::uint16_t, std::int64_t,
+                      std::string_view reason) override {
+        std::lock_guard l(mutex);
+        log.push_back("left " + room + " " + who.subject + " " + std::string(reason));
+    }
+    std::vector<std::string> lines() {
+        std::lock_guard l(mutex);
+        return log;
+    }
+};
+
+class RoomTest : public ::testing::Test {
+protected:
+    void startHost(std::function<void(RoomHostConfig&)> tweak = {}) {
+        RoomHostConfig cfg;
+        cfg.bindAddress = "127.0.0.1";
+        cfg.port = 0;
+        cfg.allowGuests = true;
+        cfg.serverKey = KeyPair::generate();
+        cfg.ticketKey = m_auth.ticketKey().publicKey;
+        if (tweak) tweak(cfg);
+        auto host = RoomHost::create(cfg, m_auth, m_clock, Logger(m_sink, "host"), &m_observer);
+        ASSERT_TRUE(host) << host.error().message;
+        m_host = std::move(*host);
+        ASSERT_TRUE(m_host->createRoom(RoomConfig{"demo", 0, true, std::nullopt}));
+        ASSERT_TRUE(m_host->createRoom(RoomConfig{"closed", 0, false, std::nullopt}));
+        m_host->start();
+    }
+    void TearDown() override {
+        m_clients.clear();
+        if (m_host) m_host->stop();
+    }
+
+    struct Client {
+        std::unique_ptr<ClientSession> session;
+        std::vector<ClientEvent> events;
+        RemoteAvatars remotes;
+        bool paused = false;  // not serviced: as silent as a machine off the network
+        template <typename T>
+        const T* last() const {
+            for (auto it = events.rbegin(); it != events.rend(); ++it) {
+                if (auto* e = std::get_if<T>(&*it)) return e;
+            }
+            return nullptr;
+        }
+    };
+
+    Client& connect(Credentials creds, std::string room = "demo",
+                    std::function<void(ClientConfig&)> tweak = {}) {
+        ClientConfig cfg;
+        cfg.serverHost = "127.0.0.1";
+        cfg.serverPort = m_host->port();
+        cfg.room = std::move(room);
+        cfg.credentials = std::move(creds);
+        cfg.expectedServerKey = m_host->publicKey();
+        if (tweak) tweak(cfg);
+        auto s = ClientSession::create(cfg, m_clock, Logger(m_sink, "client"));
+        EXPECT_TRUE(s) << s.error().message;
+        m_clients.push_back(std::make_unique<Client>());
+        m_clients.back()->session = std::move(*s);
+        return *m_clients.back();
+    }
+
+    // Services every client until `done` or a generous deadline.
+    bool pumpUntil(const std::function<bool()>& done, double seconds = 10.0) {
+        const Nanos deadline = m_clock.now() + static_cast<Nanos>(seconds * 1e9);
+        while (m_clock.now() < deadline) {
+            for (auto& c : m_clients) {
+                if (c->paused) continue;
+                c->session->service(1);
+                for (auto& e : c->session->takeEvents()) {
+                    c->remotes.apply(e, m_clock.now());
+                    c->events.push_back(std::move(e));
+                }
+            }
+            if (done()) return true;
+        }
+        return false;
+    }
+    bool joined(Client& c) {
+        return pumpUntil([&] {
+            return c.session->state() == ClientState::kJoined || c.session->state() == ClientState::kFailed;
+        }) && c.session->state() == ClientState::kJoined;
+    }
+    const FailedEvent* failure(Client& c) {
+        pumpUntil([&] { return c.session->state() == ClientState::kFailed; });
+        return c.last<FailedEvent>();
+    }
+
+    SteadyClock m_clock;
+    std::shared_ptr<MemorySink> m_sink = std::make_shared<MemorySink>();
+    TestAuthenticator m_auth{SigningKeyPair::generate(), systemUnixNow};
+    Recorder m_observer;
+    std::unique_ptr<RoomHost> m_host;
+    std::vector<std::unique_ptr<Client>> m_clients;
+};
+
+TEST_F(RoomTest, TwoGuestsSeeEachOthersAvatarsAndNames) {
+    startHost();
+    Client& ada = connect(GuestLogin{"Ada"});
+    Client& bob = connect(GuestLogin{"Bob"});
+    ASSERT_TRUE(joined(ada));
+    ASSERT_TRUE(joined(bob));
+    EXPECT_NE(ada.session->avatarId(), bob.session->avatarId());
+
+    auto seesOther = [&](Client& viewer, float x, const std::string& name) {
+        for (const auto& v : viewer.remotes.sample(m_clock.now())) {
+            if (v.displayName == name && std::fabs(v.shown.state.head.position.x - x) < 0.002f &&
+                std::fabs(v.shown.state.rightHand.position.x - (x + 0.3f)) < 0.002f) {
+                return true;
+            }
+        }
+        return false;
+    };
+    const bool ok = pumpUntil([&] {
+        (void)ada.session->sendAvatar(standingAt(1.0f));
+        (void)bob.session->sendAvatar(standingAt(-1.0f));
+        return seesOther(ada, -1.0f, "Bob") && seesOther(bob, 1.0f, "Ada");
+    });
+    EXPECT_TRUE(ok);
+    // Each sees exactly one remote avatar: never itself.
+    EXPECT_EQ(ada.remotes.sample(m_clock.now()).size(), 1u);
+    const auto presence = m_host->presence("demo");
+    ASSERT_EQ(presence.size(), 2u);
+    ASSERT_TRUE(byName(presence, "Ada"));
+    ASSERT_TRUE(byName(presence, "Bob"));
+    EXPECT_EQ(byName(presence, "Bob")->role, Role::kGuest);
+    EXPECT_EQ(byName(presence, "Bob")->avatarId, bob.session->avatarId());
+    EXPECT_EQ(m_host->stats().forged, 0u);
+}
+
+TEST_F(RoomTest, TheClientOutsideTheRoomGetsARoomFullError) {
+    startHost([](RoomHostConfig& c) { c.defaultCapacity = 2; });
+    Client& a = connect(GuestLogin{"A"});
+    Client& b = connect(GuestLogin{"B"});
+    ASSERT_TRUE(joined(a));
+    ASSERT_TRUE(joined(b));
+    Client& c = connect(GuestLogin{"C"});
+    const FailedEvent* f = failure(c);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->code, ReplyCode::kRoomFull);
+    EXPECT_NE(f->error.message.find("room full"), std::string::npos);
+    EXPECT_NE(f->error.message.find("2 of 2"), std::string::npos);
+    EXPECT_EQ(m_host->presence("demo").size(), 2u);
+}
+
+TEST_F(RoomTest, GuestsNeedAnOpenRoomOnAHostThatAllowsThem) {
+    startHost();
+    Client& c = connect(GuestLogin{"Eve"}, "closed");
+    const FailedEvent* f = failure(c);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->code, ReplyCode::kNotAllowed);
+    EXPECT_NE(f->error.message.find("not open to guests"), std::string::npos);
+}
+
+TEST_F(RoomTest, GuestsAreRefusedByDefault) {
+    startHost([](RoomHostConfig& c) { c.allowGuests = false; });
+    Client& c = connect(GuestLogin{"Eve"});
+    const FailedEvent* f = failure(c);
+    ASSERT_NE(f, nullptr);
+    EXPECT_NE(f->error.message.find("does not allow guests"), std::string::npos);
+}
+
+TEST_F(RoomTest, AccountsLogInGetATicketAndJoinWithTheirRole) {
+    m_auth.addAccount("mentor@example.org", "correct horse", Identity{"account:1", "Grace", Role::kMentor});
+    m_auth.addToken("tok-123", Identity{"account:2", "Linus", Role::kMentee});
+    startHost();
+    Client& grace = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed");
+    Client& linus = connect(TokenLogin{"tok-123"}, "closed");
+    ASSERT_TRUE(joined(grace));
+    ASSERT_TRUE(joined(linus));
+    const auto p = m_host->presence("closed");
+    ASSERT_EQ(p.size(), 2u);
+    ASSERT_TRUE(byName(p, "Grace"));
+    ASSERT_TRUE(byName(p, "Linus"));
+    EXPECT_EQ(byName(p, "Grace")->role, Role::kMentor);
+    EXPECT_EQ(byName(p, "Linus")->role, Role::kMentee);
+    const auto lines = m_observer.lines();
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "joined closed account:1"), lines.end());
+}
+
+TEST_F(RoomTest, WrongPasswordIsRefused) {
+    m_auth.addAccount("mentor@example.org", "correct horse", Identity{"account:1", "Grace", Role::kMentor});
+    startHost();
+    Client& c = connect(AccountLogin{"mentor@example.org", "wrong"});
+    const FailedEvent* f = failure(c);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->code, ReplyCode::kAuthFailed);
+}
+
+TEST_F(RoomTest, TicketsFromTheHttpApiAreVerifiedWithoutTheDatabase) {
+    startHost();
+    Identity who{"account:9", "Hedy", Role::kMentee};
+    auto good = m_auth.issueTicket(who, "closed");
+    Client& ok = connect(TicketJoin{*good}, "closed");
+    ASSERT_TRUE(joined(ok));
+
+    Client& otherRoom = connect(TicketJoin{*m_auth.issueTicket(who, "demo")}, "closed");
+    const FailedEvent* f = failure(otherRoom);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->code, ReplyCode::kBadTicket);
+    EXPECT_NE(f->error.message.find("not 'closed'"), std::string::npos);
+
+    TestAuthenticator forger(SigningKeyPair::generate(), systemUnixNow);
+    Client& forged = connect(TicketJoin{*forger.issueTicket(who, "closed")}, "closed");
+    f = failure(forged);
+    ASSERT_NE(f, nullptr);
+    EXPECT_NE(f->error.message.find("signature"), std::string::npos);
+}
+
+TEST_F(RoomTest, LeavingUpdatesEveryonesPresenceAndTheRecords) {
+    startHost();
+    Client& a = connect(GuestLogin{"A"});
+    Client& b = connect(GuestLogin{"B"});
+    ASSERT_TRUE(joined(a));
+    ASSERT_TRUE(joined(b));
+    ASSERT_TRUE(pumpUntil([&] { auto* p = a.last<PresenceEvent>(); return p && p->members.size() == 2; }));
+    b.session->leave();
+    ASSERT_TRUE(pumpUntil([&] { auto* p = a.last<PresenceEvent>(); return p && p->members.size() == 1; }));
+    EXPECT_EQ(a.last<PresenceEvent>()->members[0].displayName, "A");
+    const auto lines = m_observer.lines();
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "left demo guest:B left"), lines.end());
+}
+
+TEST_F(RoomTest, MentorsMuteAndRemoveGuestsCannot) {
+    m_auth.addAccount("m@x.org", "pw", Identity{"account:1", "Mentor", Role::kMentor});
+    startHost();
+    Client& mentor = connect(AccountLogin{"m@x.org", "pw"});
+    Client& guest = connect(GuestLogin{"Guest"});
+    ASSERT_TRUE(joined(mentor));
+    ASSERT_TRUE(joined(guest));
+    // A guest may not moderate.
+    guest.session->moderate(Moderate{ModerationAction::kMute, mentor.session->avatarId()});
+    ASSERT_TRUE(pumpUntil([&] { return guest.last<NoticeEvent>() != nullptr; }));
+    EXPECT_EQ(guest.last<NoticeEvent>()->code, ReplyCode::kNotAllowed);
+
+    mentor.session->moderate(Moderate{ModerationAction::kMute, guest.session->avatarId()});
+    ASSERT_TRUE(pumpUntil([&] {
+        auto* p = guest.last<PresenceEvent>();
+        if (!p || p->members.size() != 2) return false;
+        for (const auto& m : p->members) {
+            if (m.avatarId == guest.session->avatarId()) return m.muted && m.displayName == "Guest";
+        }
+        return false;
+    }));
+    mentor.session->moderate(Moderate{ModerationAction::kRemove, guest.session->avatarId()});
+    ASSERT_TRUE(pumpUntil([&] { return guest.last<RemovedEvent>() != nullptr; }));
+    EXPECT_EQ(guest.last<RemovedEvent>()->reason, "removed by Mentor");
+    EXPECT_EQ(guest.session->state(), ClientState::kClosed);
+    ASSERT_TRUE(pumpUntil([&] { auto* p = mentor.last<PresenceEvent>(); return p && p->members.size() == 1; }));
+}
+
+TEST_F(RoomTest, ResumingAfterAnOutageKeepsTheSameAvatarWithoutADuplicate) {
+    startHost();
+    Client& a = connect(GuestLogin{"A"});
+    Client& b = connect(GuestLogin{"B"}, "demo", [](ClientConfig& c) { c.reconnectInterval = msToNanos(50); });
+    ASSERT_TRUE(joined(a));
+    ASSERT_TRUE(joined(b));
+    const auto id = b.session->avatarId();
+    b.session->simulateConnectionLoss();
+    EXPECT_EQ(b.session->state(), ClientState::kReconnecting);
+    ASSERT_TRUE(pumpUntil([&] { auto* j = b.last<JoinedEvent>(); return j && j->resumed; }));
+    EXPECT_EQ(b.session->avatarId(), id);
+    EXPECT_EQ(m_host->presence("demo").size(), 2u);
+    EXPECT_EQ(m_host->stats().resumes, 1u);
+    // And its avatar still reaches the other side.
+    ASSERT_TRUE(pumpUntil([&] {
+        (void)b.session->sendAvatar(standingAt(2.0f));
+        for (const auto& v : a.remotes.sample(m_clock.now())) {
+            if (v.avatarId == id && std::fabs(v.shown.state.head.position.x - 2.0f) < 0.002f) return true;
+        }
+        return false;
+    }));
+}
+
+TEST_F(RoomTest, AHostThatTimedThePeerOutKeepsItAwayUntilItResumes) {
+    startHost([](RoomHostConfig& c) { c.peerTimeoutMs = 1000; });
+    Client& a = connect(GuestLogin{"A"});
+    Client& b = connect(GuestLogin{"B"}, "demo", [](ClientConfig& c) { c.reconnectInterval = msToNanos(10); });
+    ASSERT_TRUE(joined(a));
+    ASSERT_TRUE(joined(b));
+    const auto id = b.session->avatarId();
+    ASSERT_TRUE(pumpUntil([&] {
+        (void)b.session->sendAvatar(standingAt(2.0f));
+        return !a.remotes.sample(m_clock.now()).empty();
+    }));
+    // B drops off the network and stays silent (not serviced) until the
+    // host has timed it out.
+    b.session->simulateConnectionLoss();
+    b.paused = true;
+    ASSERT_TRUE(pumpUntil([&] {
+        auto* p = a.last<PresenceEvent>();
+        return p && p->members.size() == 2 && byId(p->members, id) && byId(p->members, id)->away;
+    }));
+    EXPECT_EQ(m_host->stats().timeouts, 1u);
+    // A's view of B fades out.
+    ASSERT_TRUE(pumpUntil([&] {
+        for (const auto& v : a.remotes.sample(m_clock.now())) {
+            if (v.avatarId == id) return v.shown.alpha == 0.0f;
+        }
+        return false;
+    }));
+    // B comes back within the resume window: same avatar, present again, once.
+    b.paused = false;
+    ASSERT_TRUE(pumpUntil([&] { auto* j = b.last<JoinedEvent>(); return j && j->resumed; }));
+    EXPECT_EQ(b.session->avatarId(), id);
+    ASSERT_TRUE(pumpUntil([&] {
+        auto* p = a.last<PresenceEvent>();
+        return p && p->members.size() == 2 && byId(p->members, id) && !byId(p->members, id)->away;
+    }));
+    ASSERT_TRUE(pumpUntil([&] {
+        (void)b.session->sendAvatar(standingAt(2.5f));
+        const auto views = a.remotes.sample(m_clock.now());
+        return views.size() == 1 && views[0].avatarId == id && views[0].shown.alpha == 1.0f &&
+               std::fabs(views[0].shown.state.head.position.x - 2.5f) < 0.002f;
+    }));
+}
+
+TEST_F(RoomTest, AChangedServerKeyIsRefused) {
+    startHost();
+    const std::filesystem::path pins =
+        std::filesystem::temp_directory_path() / ("mxr_pins_" + std::to_string(::getpid()));
+    {
+        std::ofstream out(pins);
+        out << "127.0.0.1:" << m_host->port() << " " << toHex(KeyPair::generate().publicKey) << "\n";
+    }
+    Client& c = connect(GuestLogin{"A"}, "demo", [&](ClientConfig& cfg) {
+        cfg.expectedServerKey.reset();
+        cfg.pinFile = pins;
+    });
+    const FailedEvent* f = failure(c);
+    std::filesystem::remove(pins);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->error.code, ErrorCode::kPermissionDenied);
+    EXPECT_NE(f->error.message.find("changed"), std::string::npos);
+    EXPECT_TRUE(m_host->presence("demo").empty());
+}
+
+TEST_F(RoomTest, FirstUsePinsTheKeyAndLaterSessionsMatchIt) {
+    startHost();
+    const std::filesystem::path pins =
+        std::filesystem::temp_directory_path() / ("mxr_pins2_" + std::to_string(::getpid()));
+    std::filesystem::remove(pins);
+    auto usePins = [&](ClientConfig& cfg) {
+        cfg.expectedServerKey.reset();
+        cfg.pinFile = pins;
+    };
+    ASSERT_TRUE(joined(connect(GuestLogin{"A"}, "demo", usePins)));
+    ASSERT_TRUE(joined(connect(GuestLogin{"B"}, "demo", usePins)));
+    std::ifstream in(pins);
+    std::string name, key;
+    in >> name >> key;
+    std::filesystem::remove(pins);
+    EXPECT_EQ(name, "127.0.0.1:" + std::to_string(m_host->port()));
+    EXPECT_EQ(key, toHex(m_host->publicKey()));
+}
+
+TEST_F(RoomTest, RoomClientsOnTheirOwnThreadsSeeEachOtherThroughTheQueues) {
+    startHost();
+    auto start = [&](const std::string& name) {
+        ClientConfig cfg;
+        cfg.serverHost = "127.0.0.1";
+        cfg.serverPort = m_host->port();
+        cfg.room = "demo";
+        cfg.credentials = GuestLogin{name};
+        cfg.expectedServerKey = m_host->publicKey();
+        auto c = RoomClient::start(cfg, m_clock, Logger(m_sink, name));
+        EXPECT_TRUE(c) << c.error().message;
+        return std::move(*c);
+    };
+    auto ada = start("Ada");
+    auto bob = start("Bob");
+    RemoteAvatars adaView, bobView;
+    auto seen = [&](RemoteAvatars& view, const std::string& name, float x) {
+        for (const auto& v : view.sample(m_clock.now())) {
+            if (v.displayName == name && std::fabs(v.shown.state.head.position.x - x) < 0.002f) return true;
+        }
+        return false;
+    };
+    const Nanos deadline = m_clock.now() + msToNanos(10'000);
+    bool ok = false;
+    while (!ok && m_clock.now() < deadline) {
+        // The main thread's frame: post our pose, drain events, draw.
+        ada->postAvatar(standingAt(0.5f));
+        bob->postAvatar(standingAt(-0.5f));
+        while (auto e = ada->poll()) adaView.apply(*e, m_clock.now());
+        while (auto e = bob->poll()) bobView.apply(*e, m_clock.now());
+        ok = seen(adaView, "Bob", -0.5f) && seen(bobView, "Ada", 0.5f);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_TRUE(ok);
+    bob.reset();  // leaves the room as it shuts down
+    const Nanos deadline2 = m_clock.now() + msToNanos(10'000);
+    while (m_host->presence("demo").size() != 1 && m_clock.now() < deadline2) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(m_host->presence("demo").size(), 1u);
+}
+
+}  // namespace
+}  // namespace mxr::net

@@ -1,0 +1,208 @@
+// An attacker's and a broken client's view of the host: a raw ENet client
+// that speaks the protocol by hand, sending reordered, replayed, forged and
+// malformed packets. The host must drop and count them and keep serving.
+#include <enet/enet.h>
+#include <gtest/gtest.h>
+
+#include <optional>
+
+#include "net/room_host.h"
+
+namespace mxr::net {
+namespace {
+
+class RawClient {
+public:
+    explicit RawClient(std::uint16_t port) {
+        m_host = enet_host_create(nullptr, 1, kChannelCount, 0, 0);
+        ENetAddress a{};
+        enet_address_set_host(&a, "127.0.0.1");
+        a.port = port;
+        m_peer = enet_host_connect(m_host, &a, kChannelCount, 0);
+    }
+    ~RawClient() { enet_host_destroy(m_host); }
+
+    bool waitConnected() {
+        ENetEvent ev;
+        for (int i = 0; i < 5000; ++i) {
+            if (enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_CONNECT) return true;
+        }
+        return false;
+    }
+    void sendRaw(Channel ch, const Bytes& b, bool reliable = true) {
+        ENetPacket* p = enet_packet_create(b.data(), b.size(), reliable ? ENET_PACKET_FLAG_RELIABLE : 0);
+        enet_peer_send(m_peer, static_cast<enet_uint8>(ch), p);
+        enet_host_flush(m_host);
+    }
+    std::optional<Bytes> receiveRaw(Channel* ch = nullptr) {
+        ENetEvent ev;
+        for (int i = 0; i < 5000; ++i) {
+            if (enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_RECEIVE) {
+                Bytes b(ev.packet->data, ev.packet->data + ev.packet->dataLength);
+                if (ch) *ch = static_cast<Channel>(ev.channelID);
+                enet_packet_destroy(ev.packet);
+                return b;
+            }
+        }
+        return std::nullopt;
+    }
+    bool handshake() {
+        const KeyPair eph = KeyPair::generate();
+        sendRaw(Channel::kControl, encodeMessage(Hello{eph.publicKey}));
+        auto reply = receiveRaw();
+        if (!reply) return false;
+        auto m = decodeMessage(*reply);
+        if (!m || !std::holds_alternative<HelloAck>(*m)) return false;
+        const auto& ack = std::get<HelloAck>(*m);
+        auto keys = clientSessionKeys(eph, ack.serverStaticKey, ack.serverEphemeralKey);
+        if (!keys) return false;
+        secure.emplace(*keys);
+        return true;
+    }
+    // The next sealed control/event message from the host.
+    std::optional<Message> receiveMessage() {
+        for (int i = 0; i < 20; ++i) {
+            Channel ch{};
+            auto raw = receiveRaw(&ch);
+            if (!raw) return std::nullopt;
+            auto plain = secure->open(ch, *raw);
+            if (!plain) return std::nullopt;
+            auto m = decodeMessage(*plain);
+            if (!m) return std::nullopt;
+            if (std::holds_alternative<Presence>(*m)) continue;
+            return *m;
+        }
+        return std::nullopt;
+    }
+
+    std::optional<SecureChannel> secure;
+
+private:
+    ENetHost* m_host = nullptr;
+    ENetPeer* m_peer = nullptr;
+};
+
+class SecurityTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        RoomHostConfig cfg;
+        cfg.bindAddress = "127.0.0.1";
+        cfg.port = 0;
+        cfg.allowGuests = true;
+        cfg.serverKey = KeyPair::generate();
+        auto host = RoomHost::create(cfg, m_auth, m_clock, Logger(m_sink, "host"));
+        ASSERT_TRUE(host) << host.error().message;
+        m_host = std::move(*host);
+        ASSERT_TRUE(m_host->createRoom(RoomConfig{"demo", 0, true, std::nullopt}));
+        m_host->start();
+    }
+    void TearDown() override { m_host->stop(); }
+
+    SteadyClock m_clock;
+    std::shared_ptr<MemorySink> m_sink = std::make_shared<MemorySink>();
+    TestAuthenticator m_auth{SigningKeyPair::generate(), systemUnixNow};
+    std::unique_ptr<RoomHost> m_host;
+};
+
+TEST_F(SecurityTest, ReorderedGenuineIsServedReplayedAndForgedAreDroppedAndCounted) {
+    RawClient c(m_host->port());
+    ASSERT_TRUE(c.waitConnected());
+    ASSERT_TRUE(c.handshake());
+    const Bytes first = c.secure->seal(Channel::kControl, encodeMessage(JoinGuest{"demo", "Mallory"}));
+    const Bytes second = c.secure->seal(Channel::kControl, encodeMessage(TicketRequest{"demo"}));
+    // Genuine but reordered: both are served, the later-sealed one first.
+    c.sendRaw(Channel::kControl, second);
+    c.sendRaw(Channel::kControl, first);
+    auto r1 = c.receiveMessage();
+    ASSERT_TRUE(r1);
+    ASSERT_TRUE(std::holds_alternative<ErrorReply>(*r1));
+    EXPECT_EQ(std::get<ErrorReply>(*r1).code, ReplyCode::kNotAllowed);  // no login for a ticket
+    auto r2 = c.receiveMessage();
+    ASSERT_TRUE(r2);
+    ASSERT_TRUE(std::holds_alternative<Joined>(*r2));
+    const auto id = std::get<Joined>(*r2).avatarId;
+
+    // A replay of the join does nothing but count.
+    c.sendRaw(Channel::kControl, first);
+    // A forged frame: a genuine one with one ciphertext byte flipped.
+    Bytes forged = c.secure->seal(Channel::kControl, encodeMessage(Leave{}));
+    forged[forged.size() - 20] ^= 1;
+    c.sendRaw(Channel::kControl, forged);
+    // Junk that is not a sealed frame at all, on every channel.
+    for (auto ch : {Channel::kControl, Channel::kAvatar, Channel::kVoice, Channel::kEvents}) {
+        c.sendRaw(ch, Bytes{1, 2, 3, 4, 5});
+    }
+    // A genuine message after all that is still served: the session survived.
+    c.sendRaw(Channel::kControl, c.secure->seal(Channel::kControl, encodeMessage(Moderate{ModerationAction::kMute, id})));
+    auto r3 = c.receiveMessage();
+    ASSERT_TRUE(r3);
+    ASSERT_TRUE(std::holds_alternative<ErrorReply>(*r3));
+    EXPECT_NE(std::get<ErrorReply>(*r3).message.find("only mentors"), std::string::npos);
+
+    const RoomHostStats s = m_host->stats();
+    EXPECT_EQ(s.replayed, 1u);
+    EXPECT_EQ(s.forged, 1u);
+    EXPECT_EQ(s.malformed, 4u);
+    const auto p = m_host->presence("demo");
+    ASSERT_EQ(p.size(), 1u);  // joined once, never left by the forged Leave
+    EXPECT_EQ(p[0].displayName, "Mallory");
+}
+
+TEST_F(SecurityTest, AvatarsOutsideTheRoomOrOnTheWrongChannelAreRejected) {
+    RawClient c(m_host->port());
+    ASSERT_TRUE(c.waitConnected());
+    ASSERT_TRUE(c.handshake());
+    c.sendRaw(Channel::kControl, c.secure->seal(Channel::kControl, encodeMessage(JoinGuest{"demo", "M"})));
+    auto j = c.receiveMessage();
+    ASSERT_TRUE(j && std::holds_alternative<Joined>(*j));
+    AvatarUpdate u;
+    u.entry.state.head.position = Vec3(0.0f, 30.0f, 0.0f);  // default room is 4 m high
+    c.sendRaw(Channel::kAvatar, c.secure->seal(Channel::kAvatar, encodeMessage(u)), false);
+    u.entry.state.head.position = Vec3(0.0f, 1.6f, 0.0f);
+    c.sendRaw(Channel::kControl, c.secure->seal(Channel::kControl, encodeMessage(u)));
+    auto e = c.receiveMessage();
+    ASSERT_TRUE(e && std::holds_alternative<ErrorReply>(*e));
+    EXPECT_NE(std::get<ErrorReply>(*e).message.find("not allowed on this channel"), std::string::npos);
+    EXPECT_EQ(m_host->stats().malformed, 2u);
+    EXPECT_EQ(m_host->stats().avatarUpdatesIn, 0u);
+}
+
+TEST_F(SecurityTest, AvatarFloodsAreCappedAt45HzPerMember) {
+    RawClient c(m_host->port());
+    ASSERT_TRUE(c.waitConnected());
+    ASSERT_TRUE(c.handshake());
+    c.sendRaw(Channel::kControl, c.secure->seal(Channel::kControl, encodeMessage(JoinGuest{"demo", "Flood"})));
+    auto j = c.receiveMessage();
+    ASSERT_TRUE(j && std::holds_alternative<Joined>(*j));
+    AvatarUpdate u;
+    u.entry.state.head.position = Vec3(0.0f, 1.6f, 0.0f);
+    // 300 updates at once (in order on loopback, so ENet delivers them all).
+    for (int i = 0; i < 300; ++i) {
+        c.sendRaw(Channel::kAvatar, c.secure->seal(Channel::kAvatar, encodeMessage(u)), false);
+    }
+    const Nanos deadline = m_clock.now() + msToNanos(10'000);
+    while (m_host->stats().avatarUpdatesIn + m_host->stats().avatarUpdatesDropped < 300 && m_clock.now() < deadline) {
+        c.receiveRaw();
+    }
+    const RoomHostStats s = m_host->stats();
+    // A burst of 10 plus what 45 Hz refills while they arrive; the rest dropped.
+    EXPECT_GT(s.avatarUpdatesDropped, 200u);
+    EXPECT_GE(s.avatarUpdatesIn, 10u);
+}
+
+TEST_F(SecurityTest, AnotherProtocolVersionGetsAPlainExplanation) {
+    RawClient c(m_host->port());
+    ASSERT_TRUE(c.waitConnected());
+    Bytes hello = encodeMessage(Hello{KeyPair::generate().publicKey});
+    hello[0] = kProtocolVersion + 1;
+    c.sendRaw(Channel::kControl, hello);
+    auto reply = c.receiveRaw();
+    ASSERT_TRUE(reply);
+    auto m = decodeMessage(*reply);
+    ASSERT_TRUE(m && std::holds_alternative<ErrorReply>(*m));
+    EXPECT_EQ(std::get<ErrorReply>(*m).code, ReplyCode::kVersionMismatch);
+    EXPECT_NE(std::get<ErrorReply>(*m).message.find("unsupported protocol version 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mxr::net

@@ -1,0 +1,283 @@
+// mentorxr-bot: headless clients on scripted paths.
+//
+//   mentorxr-bot --server 127.0.0.1:7777 --room demo --bots 16 --seconds 30
+//
+// Bots join as guests ("bot-N"), or with --login EMAIL (password from
+// MENTORXR_PASSWORD). A few observer bots (--observers) interpolate what
+// they receive exactly as the client does and compare the displayed pose
+// with the sender's true pose at the displayed sample's timestamp: that is
+// the interpolation error reported (p95, mm); the interpolation delay is
+// reported separately. Exit code 1 when any bot failed to join or was
+// disconnected (even if it resumed), 2 for bad arguments.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "net/client_session.h"
+#include "net/room_client.h"
+#include "net/scripted_motion.h"
+
+namespace {
+
+using namespace mxr;
+using namespace mxr::net;
+
+// Time since the bot started: small numbers keep the scripted motion's
+// float arithmetic exact to well under a millimetre.
+class SinceStartClock final : public Clock {
+public:
+    SinceStartClock() : m_start(m_steady.now()) {}
+    Nanos now() const override { return m_steady.now() - m_start; }
+
+private:
+    SteadyClock m_steady;
+    Nanos m_start;
+};
+
+struct Bot {
+    std::unique_ptr<ClientSession> session;
+    MotionScript script;
+    bool observer = false;
+    RemoteAvatars remotes;
+    bool joined = false;
+    bool failed = false;
+    bool disconnected = false;
+    bool resumed = false;
+    std::uint64_t entriesIn = 0;
+};
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0.0;
+    const auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+}
+
+struct Window {
+    std::vector<double> headMm, handMm, delayMs;
+    std::uint64_t entries = 0, bytesIn = 0, bytesOut = 0;
+    double viewerAvatarSeconds = 0;  // sum over viewers of visible avatars x seconds
+};
+
+int run(int argc, char** argv) {
+    CLI::App app{"MentorXR load generator: headless bots in a room"};
+    std::string server, room, login, motion = "walking", serverKeyHex, namePrefix = "bot";
+    unsigned bots = 4, observers = 4, rate = 45;
+    double seconds = 10, warmup = 3;
+    app.add_option("--server", server, "HOST:PORT of the room host")->required();
+    app.add_option("--room", room, "room to join")->required();
+    app.add_option("--bots", bots, "number of bots")->check(CLI::Range(1, 1000))->capture_default_str();
+    app.add_option("--seconds", seconds, "how long to run")->check(CLI::Range(1.0, 86400.0))->capture_default_str();
+    app.add_option("--login", login, "join with this account (password from MENTORXR_PASSWORD)");
+    app.add_option("--name", namePrefix, "guest name prefix")->capture_default_str();
+    app.add_option("--motion", motion, "walking, gesturing or mixed")->check(CLI::IsMember({"walking", "gesturing", "mixed"}))->capture_default_str();
+    app.add_option("--rate", rate, "avatar updates per second per bot")->check(CLI::Range(1, 90))->capture_default_str();
+    app.add_option("--observers", observers, "bots that interpolate and measure error")->capture_default_str();
+    app.add_option("--warmup", warmup, "seconds excluded from the summary")->capture_default_str();
+    app.add_option("--server-key", serverKeyHex, "expected server X25519 key (hex)");
+    CLI11_PARSE(app, argc, argv);
+
+    const auto colon = server.rfind(':');
+    if (colon == std::string::npos) {
+        std::cerr << "mentorxr-bot: --server must be HOST:PORT\n";
+        return 2;
+    }
+    ClientConfig base;
+    base.serverHost = server.substr(0, colon);
+    try {
+        base.serverPort = static_cast<std::uint16_t>(std::stoul(server.substr(colon + 1)));
+    } catch (const std::exception&) {
+        std::cerr << "mentorxr-bot: --server port is not a number\n";
+        return 2;
+    }
+    base.room = room;
+    if (!serverKeyHex.empty()) {
+        auto k = fromHex(serverKeyHex);
+        if (!k || k->size() != 32) {
+            std::cerr << "mentorxr-bot: --server-key must be 64 hex digits\n";
+            return 2;
+        }
+        Key key{};
+        std::copy(k->begin(), k->end(), key.begin());
+        base.expectedServerKey = key;
+    }
+    std::string password;
+    if (!login.empty()) {
+        const char* pw = std::getenv("MENTORXR_PASSWORD");
+        if (!pw) {
+            std::cerr << "mentorxr-bot: --login needs the password in MENTORXR_PASSWORD\n";
+            return 2;
+        }
+        password = pw;
+    }
+
+    SinceStartClock clock;
+    auto sink = std::make_shared<StderrSink>(LogLevel::kWarn);
+    std::vector<Bot> fleet(bots);
+    const RoomBounds bounds;
+    for (unsigned i = 0; i < bots; ++i) {
+        ClientConfig cfg = base;
+        if (login.empty()) {
+            cfg.credentials = GuestLogin{strCat(namePrefix, "-", i)};
+        } else {
+            cfg.credentials = AccountLogin{login, password};
+        }
+        auto s = ClientSession::create(cfg, clock, Logger(sink, strCat("bot-", i)));
+        if (!s) {
+            std::cerr << "mentorxr-bot: " << s.error().describe() << "\n";
+            return 2;
+        }
+        const MotionKind kind = motion == "walking"     ? MotionKind::kWalking
+                                : motion == "gesturing" ? MotionKind::kGesturing
+                                : (i % 2 ? MotionKind::kGesturing : MotionKind::kWalking);
+        fleet[i].session = std::move(*s);
+        fleet[i].script = MotionScript::forBot(i, bots, kind, bounds);
+        fleet[i].observer = i < observers;
+    }
+
+    std::map<std::uint16_t, std::size_t> botByAvatar;
+    const Nanos tick = 1'000'000'000 / rate;
+    const Nanos end = static_cast<Nanos>(seconds * 1e9);
+    Nanos next = clock.now();
+    Nanos secondStart = clock.now();
+    Nanos summaryStart = -1;
+    Window second, summary;
+    std::vector<std::uint64_t> lastIn(bots, 0), lastOut(bots, 0);
+
+    while (clock.now() < end) {
+        const Nanos now = clock.now();
+        const double nowMs = static_cast<double>(now) * 1e-6;
+        std::size_t joinedNow = 0;
+        for (std::size_t i = 0; i < fleet.size(); ++i) {
+            Bot& b = fleet[i];
+            b.session->service(0);
+            for (auto& e : b.session->takeEvents()) {
+                if (auto* j = std::get_if<JoinedEvent>(&e)) {
+                    b.joined = true;
+                    b.resumed = b.resumed || j->resumed;
+                    if (j->resumed) std::fprintf(stderr, "bot-%zu resumed avatar %u\n", i, j->avatarId);
+                    botByAvatar[j->avatarId] = i;
+                } else if (auto* f = std::get_if<FailedEvent>(&e)) {
+                    b.failed = true;
+                    std::fprintf(stderr, "bot-%zu failed: %s\n", i, f->error.message.c_str());
+                } else if (std::holds_alternative<ConnectionLostEvent>(e)) {
+                    b.disconnected = true;
+                    std::fprintf(stderr, "bot-%zu lost its connection\n", i);
+                } else if (auto* r = std::get_if<RemovedEvent>(&e)) {
+                    b.failed = true;
+                    std::fprintf(stderr, "bot-%zu removed: %s\n", i, r->reason.c_str());
+                } else if (auto* a = std::get_if<AvatarsEvent>(&e)) {
+                    b.entriesIn += a->entries.size();
+                    second.entries += a->entries.size();
+                }
+                if (b.observer) b.remotes.apply(e, now);
+            }
+            if (b.session->state() == ClientState::kJoined) {
+                ++joinedNow;
+                // Pose at the whole millisecond the session will stamp.
+                const double ms = std::floor(nowMs);
+                (void)b.session->sendAvatar(b.script.at(ms / 1000.0));
+            }
+            if (b.observer && b.session->state() == ClientState::kJoined) {
+                for (const auto& v : b.remotes.sample(now)) {
+                    auto it = botByAvatar.find(v.avatarId);
+                    if (it == botByAvatar.end() || v.shown.alpha < 1.0f) continue;
+                    // Undo the 16-bit wrap of the sender's clock.
+                    const double t = v.shown.senderTimeMs + 65536.0 * std::round((nowMs - v.shown.senderTimeMs) / 65536.0);
+                    const AvatarState truth = fleet[it->second].script.at(t / 1000.0);
+                    second.headMm.push_back(1000.0 * glm::length(v.shown.state.head.position - truth.head.position));
+                    second.handMm.push_back(1000.0 * glm::length(v.shown.state.leftHand.position - truth.leftHand.position));
+                    second.handMm.push_back(1000.0 * glm::length(v.shown.state.rightHand.position - truth.rightHand.position));
+                    second.delayMs.push_back(static_cast<double>(v.shown.delay) * 1e-6);
+                }
+            }
+        }
+        if (summaryStart < 0 && joinedNow == fleet.size() && now >= static_cast<Nanos>(warmup * 1e9)) {
+            summaryStart = now;
+            summary = Window{};
+        }
+        if (now - secondStart >= 1'000'000'000) {
+            const double dt = nanosToSeconds(now - secondStart);
+            std::uint64_t in = 0, out = 0;
+            double visible = 0;
+            for (std::size_t i = 0; i < fleet.size(); ++i) {
+                const ClientStats s = fleet[i].session->stats();
+                in += s.bytesIn - lastIn[i];
+                out += s.bytesOut - lastOut[i];
+                lastIn[i] = s.bytesIn;
+                lastOut[i] = s.bytesOut;
+                if (fleet[i].joined) visible += static_cast<double>(joinedNow > 0 ? joinedNow - 1 : 0);
+            }
+            second.bytesIn = in;
+            second.bytesOut = out;
+            second.viewerAvatarSeconds = visible * dt;
+            const double perBot = static_cast<double>(bots);
+            std::printf("t=%.0f joined=%zu/%u updates_per_s=%.1f in=%.2fkB/s out=%.2fkB/s per bot, "
+                        "%.2f kbit/s per avatar per viewer, p95 error head %.1f mm hands %.1f mm, delay %.0f ms\n",
+                        nanosToSeconds(now), joinedNow, bots, static_cast<double>(second.entries) / dt / perBot,
+                        static_cast<double>(in) / dt / perBot / 1000.0, static_cast<double>(out) / dt / perBot / 1000.0,
+                        second.viewerAvatarSeconds > 0 ? static_cast<double>(in) * 8.0 / 1000.0 / second.viewerAvatarSeconds : 0.0,
+                        percentile(second.headMm, 0.95), percentile(second.handMm, 0.95),
+                        second.delayMs.empty() ? 0.0 : percentile(second.delayMs, 0.5));
+            std::fflush(stdout);
+            if (summaryStart >= 0) {
+                summary.headMm.insert(summary.headMm.end(), second.headMm.begin(), second.headMm.end());
+                summary.handMm.insert(summary.handMm.end(), second.handMm.begin(), second.handMm.end());
+                summary.delayMs.insert(summary.delayMs.end(), second.delayMs.begin(), second.delayMs.end());
+                summary.entries += second.entries;
+                summary.bytesIn += second.bytesIn;
+                summary.bytesOut += second.bytesOut;
+                summary.viewerAvatarSeconds += second.viewerAvatarSeconds;
+            }
+            second = Window{};
+            secondStart = now;
+        }
+        next += tick;
+        const Nanos sleepFor = next - clock.now();
+        if (sleepFor > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(sleepFor));
+        else next = clock.now();  // overloaded: do not try to catch up
+    }
+
+    std::size_t joined = 0, failed = 0, disconnected = 0, resumed = 0;
+    for (auto& b : fleet) {
+        joined += b.joined;
+        resumed += b.resumed && b.session->state() == ClientState::kJoined;
+        failed += b.failed || !b.joined;
+        disconnected += b.disconnected;
+        b.session->leave();
+    }
+    for (int i = 0; i < 20; ++i) {
+        for (auto& b : fleet) b.session->service(0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    const double span = summaryStart >= 0 ? nanosToSeconds(clock.now() - summaryStart) : 0.0;
+    std::vector<double> all = summary.headMm;
+    all.insert(all.end(), summary.handMm.begin(), summary.handMm.end());
+    std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu resumed=%zu seconds=%.1f updates_per_s=%.1f "
+                "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
+                "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu\n",
+                bots, joined, failed, disconnected, resumed, span,
+                span > 0 ? static_cast<double>(summary.entries) / span / bots : 0.0,
+                span > 0 ? static_cast<double>(summary.bytesIn) / span / bots : 0.0,
+                span > 0 ? static_cast<double>(summary.bytesOut) / span / bots : 0.0,
+                summary.viewerAvatarSeconds > 0 ? static_cast<double>(summary.bytesIn) * 8.0 / 1000.0 / summary.viewerAvatarSeconds : 0.0,
+                percentile(all, 0.95), percentile(summary.headMm, 0.95), percentile(summary.handMm, 0.95),
+                percentile(summary.delayMs, 0.5), summary.headMm.size());
+    return (failed || disconnected) ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "mentorxr-bot: " << e.what() << "\n";
+        return 2;
+    }
+}
