@@ -6,6 +6,7 @@
 #   tools/dev.sh build [preset]          configure and build (dev by default)
 #   tools/dev.sh bench                   build and run the benchmarks (label bench)
 #   tools/dev.sh soak                    run the long suites (label soak)
+#   tools/dev.sh fuzz [seconds]          fuzz the network decoders (default 60 s each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -70,7 +71,28 @@ run_tests() {
   build asan
   (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|golden|window|xr' --timeout 600)
+  log "sanitizer tests done at $((SECONDS - t0)) s; fuzzing the decoders briefly"
+  fuzz "${MXR_FUZZ_SECONDS:-15}"
   log "all tests done in $((SECONDS - t0)) s"
+}
+
+# libFuzzer over every network decoder (clang, address+UB sanitizers): the
+# seed corpus replayed by ctest, then a short run from it per target.
+fuzz() {
+  local seconds=$1
+  if [[ ! -f build/fuzz/CMakeCache.txt ]]; then
+    CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DMXR_FUZZ=ON -DMXR_WITH_GPU=OFF \
+      -DMXR_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build build/fuzz -j "$(jobs)" --target mxr_fuzz_all
+  (cd build/fuzz && ctest --output-on-failure -L fuzz)
+  for t in message avatar ticket sealed; do
+    mkdir -p "build/fuzz/work/$t"
+    "build/fuzz/tests/net/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=1024 -print_final_stats=0 \
+      "build/fuzz/work/$t" "tests/net/fuzz/corpus/$t" 2>"build/fuzz/work/$t.log" ||
+      { tail -40 "build/fuzz/work/$t.log"; log "fuzz_$t found a crash (reproducer in build/fuzz)"; return 1; }
+    log "fuzz_$t: $(tail -1 "build/fuzz/work/$t.log")"
+  done
 }
 
 SERVER_PID=
@@ -115,8 +137,9 @@ case $cmd in
   bench)
     setup; test_env; build dev
     (cd build/dev && ctest -L bench -V) ;;
+  fuzz) setup; fuzz "${1:-60}" ;;
   soak)
     setup; test_env; build dev
     (cd build/dev && ctest -L soak --output-on-failure) ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; [[ $cmd == help ]] ;;
+  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; [[ $cmd == help ]] ;;
 esac
