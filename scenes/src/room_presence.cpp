@@ -190,7 +190,7 @@ std::string RoomPresence::statusText() const {
         case ConnectionPhase::kInRoom:
             return strCat("in room ", m_room, " with ", m_people, m_people == 1 ? " person" : " people");
         case ConnectionPhase::kReconnecting:
-            return "reconnecting\xE2\x80\xA6";
+            return "reconnecting...";  // ASCII: the panel font has no ellipsis glyph
         case ConnectionPhase::kFailed:
             return strCat("error: ", m_error);
     }

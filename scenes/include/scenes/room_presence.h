@@ -74,7 +74,7 @@ public:
     ConnectionPhase phase() const { return m_phase; }
     bool everJoined() const { return m_everJoined; }
     // "connecting to HOST:PORT", "in room demo with 3 people",
-    // "reconnecting…", "error: ..."
+    // "reconnecting...", "error: ..."
     std::string statusText() const;
     const std::string& error() const { return m_error; }
     std::optional<net::ReplyCode> errorCode() const { return m_errorCode; }
