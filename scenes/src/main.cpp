@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
                        "else headless), vr, desktop, headless; ar is reserved (not available yet)")
             ->capture_default_str();
         app.add_option("--scene", o.scenePath, "room file (JSON, see scenes/rooms/)")->capture_default_str();
-        app.add_option("--frames", frames, "stop after N frames, in any mode (headless default: 90)");
+        app.add_option("--frames", frames,
+                       "stop after N frames, in any mode (headless default: 90; with --server counted from "
+                       "joining the room)");
         app.add_option("--screenshot", o.screenshotPath,
                        "write the last frame to this PNG (headless default: mentorxr-screenshot.png; "
                        "stereo also writes NAME-right.png)");

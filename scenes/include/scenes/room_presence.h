@@ -100,7 +100,7 @@ private:
     std::size_t m_people = 0;
     std::size_t m_visible = 0;
     Nanos m_startedAt = 0;
-    std::optional<Nanos> m_lastPost;
+    std::optional<Nanos> m_nextPost;
     std::uint64_t m_posted = 0;
 };
 
