@@ -223,6 +223,56 @@ TEST(ClientRooms, RemoteAvatarsAppearBothWaysWithColoursAndNamePlates) {
     client.terminate();
 }
 
+// In a headset (the headless OpenXR runtime), what others see is the
+// wearer's avatar in world space: the tracked head moved by the play space.
+TEST(ClientRooms, HeadsetWearerIsSeenByOthersWhereTheirHeadIsInTheRoom) {
+    Host host;
+    ASSERT_GT(host.port, 0);
+    mxr::SteadyClock clock;
+    mxr::net::ClientConfig cfg;
+    cfg.serverPort = static_cast<std::uint16_t>(host.port);
+    cfg.room = "demo";
+    cfg.credentials = mxr::net::GuestLogin{"Ben"};
+    auto ben = mxr::net::RoomClient::start(
+        cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "ben"));
+    ASSERT_TRUE(ben) << ben.error().message;
+    mxr::net::RemoteAvatars seenByBen;
+
+    const std::string config = tmpPath("xrrt.json"), state = tmpPath("vr.json");
+    std::ofstream(config) << R"({"view_size": [96, 96], "frame_rate_hz": 0})";
+    ::setenv("XR_RUNTIME_JSON", MXR_XR_RUNTIME_JSON, 1);
+    ::setenv("MXR_XRRT_CONFIG", config.c_str(), 1);
+    ChildProcess client({MXR_CLIENT, "--mode", "vr", "--server", host.address(), "--guest", "Ana", "--frames", "30",
+                         "--await-people", "1", "--dump-state", state, "--known-servers", tmpPath("ks_vr"),
+                         "--validation"});
+    ::unsetenv("MXR_XRRT_CONFIG");
+    ASSERT_TRUE(client.started());
+    int exitCode = -1;
+    std::optional<mxr::Pose> anaHead;
+    for (int i = 0; i < 3000 && exitCode == -1; ++i) {
+        (void)(*ben)->postAvatar(benState());
+        while (auto e = (*ben)->poll()) seenByBen.apply(*e, clock.now());
+        for (const auto& v : seenByBen.sample(clock.now())) {
+            if (v.displayName == "Ana") anaHead = v.shown.state.head;
+        }
+        exitCode = client.wait(0.02);
+    }
+    ASSERT_EQ(exitCode, 0) << client.output();
+    std::ifstream in(state);
+    const auto j = nlohmann::json::parse(in);
+    ASSERT_TRUE(anaHead) << "Ben never saw the headset wearer";
+    const mxr::Pose worn = pose(j["local_avatar"]["head"]);
+    // The runtime's head is at 1.6 m in stage space; the play space stands
+    // at the room's "table" preset, so in the room she is not at the origin.
+    EXPECT_GT(glm::length(Vec2(worn.position.x, worn.position.z)), 1.0f);
+    EXPECT_LT(glm::length(anaHead->position - worn.position), 0.01f);
+    EXPECT_GT(std::abs(glm::dot(anaHead->orientation, worn.orientation)), 0.999f);
+    // And she saw Ben, named, in the room.
+    ASSERT_EQ(j["remote_avatars"].size(), 1u) << j.dump(2);
+    EXPECT_EQ(j["remote_avatars"][0]["name"], "Ben");
+    EXPECT_LT(glm::length(vec3(j["remote_avatars"][0]["head"]["position"]) - kBenHead), 0.005f);
+}
+
 TEST(ClientRooms, MalformedAddressAndMissingCredentialsAreBadInput) {
     for (const char* bad : {"localhost", "127.0.0.1:", "127.0.0.1:port", "127.0.0.1:70000", ":7777", "::1:7777"}) {
         const CliRun r = run(std::string("--mode headless --guest Ana --server ") + bad);
