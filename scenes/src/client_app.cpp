@@ -265,6 +265,8 @@ int runClient(const ClientOptions& o, Logger log) {
     // --await-people others are fully visible), so a screenshot shows the room.
     bool counting = presence == nullptr;
     std::optional<Nanos> joinedAt;
+    std::optional<ConnectionPhase> printedPhase;
+    std::uint64_t framesReconnecting = 0;  // the room goes on being drawn meanwhile
     std::vector<Participant> people;
     std::optional<engine::ViewInfo> lastView;
     Participant lastLocal;
@@ -335,6 +337,14 @@ int runClient(const ClientOptions& o, Logger log) {
                                                in.hands[1].tracked ? &in.hands[1].grip : nullptr);
             presence->update(lastLocal);
             people = presence->participants();
+            // Each change of phase is one line on stdout, as the screenshot
+            // path is: for a user at a terminal and for tests.
+            if (presence->phase() == ConnectionPhase::kReconnecting) ++framesReconnecting;
+            if (!printedPhase || *printedPhase != presence->phase()) {
+                printedPhase = presence->phase();
+                std::printf("connection: %s\n", presence->statusText().c_str());
+                std::fflush(stdout);
+            }
             if (presence->everJoined() && !joinedAt) joinedAt = netClock.now();
             if (!counting && presence->everJoined()) {
                 counting = presence->visiblePeople() >= o.awaitPeople;
@@ -426,7 +436,8 @@ int runClient(const ClientOptions& o, Logger log) {
                                    {"room", presence->room()},
                                    {"people", presence->people()},
                                    {"self_id", presence->selfId()},
-                                   {"posted_avatars", presence->postedAvatars()}};
+                                   {"posted_avatars", presence->postedAvatars()},
+                                   {"frames_reconnecting", framesReconnecting}};
             extra["sent_avatar"] = {{"head", toJson(lastLocal.head)},
                                     {"hands", {toJson(lastLocal.hands[0]), toJson(lastLocal.hands[1])}}};
             nlohmann::json remotes = nlohmann::json::array();

@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -271,6 +272,39 @@ TEST(ClientRooms, HeadsetWearerIsSeenByOthersWhereTheirHeadIsInTheRoom) {
     ASSERT_EQ(j["remote_avatars"].size(), 1u) << j.dump(2);
     EXPECT_EQ(j["remote_avatars"][0]["name"], "Ben");
     EXPECT_LT(glm::length(vec3(j["remote_avatars"][0]["head"]["position"]) - kBenHead), 0.005f);
+}
+
+// The host stops answering (SIGSTOP: an outage), then comes back: the
+// client says "reconnecting...", keeps drawing the room, and resumes.
+TEST(ClientRooms, DroppedConnectionShowsReconnectingKeepsRenderingAndResumes) {
+    // Through sh so the host's pid comes first on stdout (exec keeps it).
+    ChildProcess host({"/bin/sh", "-c", "echo $$; exec \"$0\" \"$@\"", MXR_ROOMHOST, "--port", "0",
+                       "--allow-guests", "--room", "demo", "--open-demo"});
+    const auto pidLine = host.readLine(20.0);
+    const auto listening = host.lineStartingWith("listening udp=", 20.0);
+    ASSERT_TRUE(pidLine && listening);
+    const pid_t hostPid = std::stoi(*pidLine);
+    const std::string address = "127.0.0.1:" + listening->substr(14);
+    const std::string state = tmpPath("outage.json");
+    ChildProcess client({MXR_CLIENT, "--mode", "headless", "--server", address, "--guest", "Ana", "--size", "64x64",
+                         "--frames", "100000000", "--dump-state", state, "--known-servers", tmpPath("ks_outage"),
+                         "--validation"});
+    ASSERT_TRUE(client.lineStartingWith("connection: in room demo with 1 person", 30.0)) << client.output();
+    ::kill(hostPid, SIGSTOP);
+    // ENet notices a silent peer after 5 to 9 s (net/README.md).
+    const auto lost = client.lineStartingWith("connection: ", 30.0);
+    ::kill(hostPid, SIGCONT);
+    ASSERT_TRUE(lost) << client.output();
+    EXPECT_EQ(*lost, "connection: reconnecting...");
+    const auto back = client.lineStartingWith("connection: ", 30.0);
+    ASSERT_TRUE(back) << client.output();
+    EXPECT_EQ(*back, "connection: in room demo with 1 person");
+    client.terminate();
+    ASSERT_EQ(client.wait(30.0), 0) << client.output();
+    std::ifstream in(state);
+    const auto j = nlohmann::json::parse(in);
+    EXPECT_GT(j["connection"]["frames_reconnecting"].get<int>(), 0) << "the room was drawn during the outage";
+    EXPECT_EQ(j["connection"]["status"], "in room demo with 1 person");
 }
 
 TEST(ClientRooms, MalformedAddressAndMissingCredentialsAreBadInput) {
