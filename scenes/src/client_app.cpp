@@ -13,6 +13,7 @@
 #include "engine/ui/imgui_layer.h"
 #include "scenes/avatar.h"
 #include "scenes/local_player.h"
+#include "scenes/room_presence.h"
 #include "scenes/world_panel.h"
 #include "xr/xr_system.h"
 
@@ -125,7 +126,8 @@ Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mod
     return xr::makeHeadlessSystem(h, log.child("headless"));
 }
 
-void buildUi(const Stats& stats, const std::string& systemName, const std::string& roomName, std::size_t people) {
+void buildUi(const Stats& stats, const std::string& systemName, const std::string& roomName, std::size_t people,
+             const std::string& connection) {
     ImGui::SetNextWindowPos(ImVec2(12, 12), ImGuiCond_Always);
     ImGui::SetNextWindowBgAlpha(0.7f);
     ImGui::Begin("MentorXR", nullptr,
@@ -134,7 +136,7 @@ void buildUi(const Stats& stats, const std::string& systemName, const std::strin
     ImGui::Text("%s", roomName.c_str());
     ImGui::Text("Mode: %s", systemName.c_str());
     ImGui::Text("Frame: %.2f ms  (CPU %.2f ms)", stats.frameMs, stats.cpuMs);
-    ImGui::Text("Connection: offline (no server)");
+    ImGui::Text("Connection: %s", connection.c_str());
     ImGui::Text("People in room: %zu", people);
     ImGui::End();
 }
@@ -147,8 +149,8 @@ nlohmann::json toJson(const Pose& p) {
 // What a user (or a test) can check after a run: where the wearer's avatar
 // and play space ended up, and what the panel saw.
 Result<void> writeState(const std::string& path, std::uint64_t frames, const std::string& mode,
-                        const LocalPlayer* player, const WorldPanel* panel) {
-    nlohmann::json j;
+                        const LocalPlayer* player, const WorldPanel* panel, const nlohmann::json& extra) {
+    nlohmann::json j = extra;
     j["frames"] = frames;
     j["mode"] = mode;
     if (player) {
@@ -250,6 +252,25 @@ int runClient(const ClientOptions& o, Logger log) {
     std::string screenshot = o.screenshotPath;
     if (screenshot.empty() && headless) screenshot = "mentorxr-screenshot.png";
 
+    // The shared room: the clock outlives the presence (its network thread reads it).
+    SteadyClock netClock;
+    std::unique_ptr<RoomPresence> presence;
+    if (o.rooms) {
+        auto pr = RoomPresence::start(*o.rooms, netClock, log.child("room"));
+        if (!pr) return fail(pr.error(), 2);
+        presence = std::move(*pr);
+        log.info(strCat("joining room ", o.rooms->room, " on ", o.rooms->server.host, ":", o.rooms->server.port));
+    }
+    // With a server, frames count from joining (and, for tests, from when
+    // --await-people others are fully visible), so a screenshot shows the room.
+    bool counting = presence == nullptr;
+    std::optional<Nanos> joinedAt;
+    std::optional<ConnectionPhase> printedPhase;
+    std::uint64_t framesReconnecting = 0;  // the room goes on being drawn meanwhile
+    std::vector<Participant> people;
+    std::optional<engine::ViewInfo> lastView;
+    Participant lastLocal;
+
     engine::FrameScene scene;
     Stats stats;
     SteadyClock clock;
@@ -271,6 +292,18 @@ int runClient(const ClientOptions& o, Logger log) {
             system.requestQuit();
             stopping = true;
         }
+        if (presence && presence->phase() == ConnectionPhase::kFailed && !presence->everJoined()) {
+            exitCode = fail(Error{ErrorCode::kUnavailable, 0, presence->error()}, 2);
+            break;
+        }
+        if (presence && !counting && joinedAt && netClock.now() - *joinedAt > o.rooms->connectTimeout) {
+            exitCode = fail(Error{ErrorCode::kUnavailable, 0,
+                                  strCat("--await-people ", o.awaitPeople, ": only ", presence->visiblePeople(),
+                                         " other people became visible in room ", presence->room(), " within ",
+                                         nanosToSeconds(o.rooms->connectTimeout), " s of joining")},
+                            1);
+            break;
+        }
         const Nanos cpuStart = clock.now();
         auto f = system.beginFrame();
         if (!f) {
@@ -279,14 +312,15 @@ int runClient(const ClientOptions& o, Logger log) {
         }
         animation += f->deltaSeconds;
         const double t = o.animationTime >= 0.0 ? o.animationTime : animation;
-        const bool last = !finishing && frameLimit && frame + 1 >= frameLimit;
+        const bool countedFrame = counting;
+        const bool last = countedFrame && !finishing && frameLimit && frame + 1 >= frameLimit;
 
         scene.instances.clear();
         scene.labels.clear();
         scene.lights.clear();
         scene.lines.clear();
         appendRoom(room, *meshesR, scene);
-        for (const auto& p : demoParticipants(room, o.avatars, t)) appendAvatar(p, *meshesR, scene);
+        if (!presence) people = demoParticipants(room, o.avatars, t);
         scene.drawOverlay = imgui != nullptr && !panel;  // the VR panel sets it when shown
         scene.overlayQuad.reset();
         if (player) {
@@ -296,6 +330,30 @@ int runClient(const ClientOptions& o, Logger log) {
             player->toWorld(f->views);
             player->appendSelf(*meshesR, kSelfColor, scene);
         }
+        if (presence) {
+            const auto& in = system.input();
+            lastLocal = player ? player->avatar("", kSelfColor)
+                               : desktopAvatar(in.head, in.hands[0].tracked ? &in.hands[0].grip : nullptr,
+                                               in.hands[1].tracked ? &in.hands[1].grip : nullptr);
+            presence->update(lastLocal);
+            people = presence->participants();
+            // Each change of phase is one line on stdout, as the screenshot
+            // path is: for a user at a terminal and for tests.
+            if (presence->phase() == ConnectionPhase::kReconnecting) ++framesReconnecting;
+            if (!printedPhase || *printedPhase != presence->phase()) {
+                printedPhase = presence->phase();
+                std::printf("connection: %s\n", presence->statusText().c_str());
+                std::fflush(stdout);
+            }
+            if (presence->everJoined() && !joinedAt) joinedAt = netClock.now();
+            if (!counting && presence->everJoined()) {
+                counting = presence->visiblePeople() >= o.awaitPeople;
+            }
+        }
+        for (const auto& p : people) appendAvatar(p, *meshesR, scene);
+        if (!f->views.empty()) lastView = f->views[0];
+        const std::string connection = presence ? presence->statusText() : "offline (no server)";
+        const std::size_t headcount = presence ? presence->people() : o.avatars + (immersive ? 1 : 0);
         if (imgui && panel) {
             // The laser is the panel's mouse: where it meets the panel, and
             // the right select as the left button.
@@ -307,7 +365,8 @@ int runClient(const ClientOptions& o, Logger log) {
             io.MouseDown[0] = pointer && system.input().hands[1].select;
             PanelUi result;
             imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
-                result = buildPanelUi(panel->layout(), panel->toggled(), system.name(), room.name, o.avatars + 1);
+                result = buildPanelUi(panel->layout(), panel->toggled(), system.name(), room.name, headcount,
+                                      connection);
             });
             const PanelFeedback fb = panel->uiResult(result.buttonHovered, result.clicked);
             if (fb.hoverEntered) system.haptic(1, 0.3f, 0.02f);
@@ -315,7 +374,7 @@ int runClient(const ClientOptions& o, Logger log) {
             panel->append(scene);
         } else if (imgui) {
             imgui->frame(static_cast<float>(f->deltaSeconds),
-                         [&] { buildUi(stats, system.name(), room.name, o.avatars); });
+                         [&] { buildUi(stats, system.name(), room.name, headcount, connection); });
         }
         if (f->shouldRender) {
             if (auto d = renderer.drawFrame(scene, f->views, f->target); !d) {
@@ -348,7 +407,7 @@ int runClient(const ClientOptions& o, Logger log) {
         if (finishing) continue;
         stats.cpuMs = nanosToSeconds(clock.now() - cpuStart) * 1e3;
         stats.frameMs = f->deltaSeconds * 1e3;
-        ++frame;
+        if (countedFrame) ++frame;
         if (exitCode != 0) break;
         if (last) {
             if (!immersive) break;
@@ -366,7 +425,35 @@ int runClient(const ClientOptions& o, Logger log) {
         if (exitCode == 0) exitCode = 3;
     }
     if (!o.dumpStatePath.empty()) {
-        if (auto w = writeState(o.dumpStatePath, frame, system.name(), player.get(), o.ui ? panel.get() : nullptr); !w) {
+        nlohmann::json extra = nlohmann::json::object();
+        if (lastView) {
+            const Fov& fov = lastView->fov;
+            extra["view"] = toJson(lastView->pose);
+            extra["view"]["fov"] = {fov.angleLeft, fov.angleRight, fov.angleUp, fov.angleDown};
+        }
+        if (presence) {
+            extra["connection"] = {{"status", presence->statusText()},
+                                   {"room", presence->room()},
+                                   {"people", presence->people()},
+                                   {"self_id", presence->selfId()},
+                                   {"posted_avatars", presence->postedAvatars()},
+                                   {"frames_reconnecting", framesReconnecting}};
+            extra["sent_avatar"] = {{"head", toJson(lastLocal.head)},
+                                    {"hands", {toJson(lastLocal.hands[0]), toJson(lastLocal.hands[1])}}};
+            nlohmann::json remotes = nlohmann::json::array();
+            for (const auto& p : people) {
+                remotes.push_back({{"name", p.name},
+                                   {"color", {p.color.r, p.color.g, p.color.b}},
+                                   {"opacity", p.opacity},
+                                   {"head", toJson(p.head)},
+                                   {"label_anchor", {labelAnchor(p).x, labelAnchor(p).y, labelAnchor(p).z}},
+                                   {"hands", {toJson(p.hands[0]), toJson(p.hands[1])}}});
+            }
+            extra["remote_avatars"] = remotes;
+        }
+        if (auto w = writeState(o.dumpStatePath, frame, system.name(), player.get(), o.ui ? panel.get() : nullptr,
+                                extra);
+            !w) {
             if (exitCode == 0) exitCode = fail(w.error(), 1);
         }
     }

@@ -1,9 +1,13 @@
 // mentorxr: the client. Thin: parse arguments, run.
 #include <CLI/CLI.hpp>
+#include <termios.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
 
 #include "scenes/client_app.h"
 
@@ -16,6 +20,34 @@ namespace {
 // signal handler needs.
 std::atomic<bool> g_stop{false};
 extern "C" void onSignal(int) { g_stop.store(true); }
+
+// The account password: MENTORXR_PASSWORD, else asked on the terminal with
+// echo off; with neither, an error that says so.
+mxr::Result<std::string> readPassword(const std::string& email) {
+    if (const char* pw = std::getenv("MENTORXR_PASSWORD")) return std::string(pw);
+    FILE* tty = std::fopen("/dev/tty", "r+");
+    if (!tty || !isatty(fileno(tty))) {
+        if (tty) std::fclose(tty);
+        return mxr::makeError(mxr::ErrorCode::kInvalidArgument,
+                              "--login: no password (set MENTORXR_PASSWORD, or run in a terminal to be asked)");
+    }
+    std::fprintf(tty, "Password for %s: ", email.c_str());
+    std::fflush(tty);
+    termios old{};
+    tcgetattr(fileno(tty), &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    char buf[512];
+    const bool ok = std::fgets(buf, sizeof buf, tty) != nullptr;
+    tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    std::fprintf(tty, "\n");
+    std::fclose(tty);
+    if (!ok) return mxr::makeError(mxr::ErrorCode::kInvalidArgument, "--login: no password entered");
+    std::string pw(buf);
+    while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
+    return pw;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -25,6 +57,8 @@ int main(int argc, char** argv) {
         std::string camera, size;
         std::uint64_t frames = 0;
         bool verbose = false;
+        std::string server, room = "demo", guest, login, knownServers;
+        double connectTimeout = 10.0;
         CLI::App app{"MentorXR: immersive mentoring client. Shows the demo room in a window (desktop), "
                      "or renders it offscreen (headless) and writes a screenshot."};
         app.add_option("--mode", o.mode,
@@ -32,7 +66,9 @@ int main(int argc, char** argv) {
                        "else headless), vr, desktop, headless; ar is reserved (not available yet)")
             ->capture_default_str();
         app.add_option("--scene", o.scenePath, "room file (JSON, see scenes/rooms/)")->capture_default_str();
-        app.add_option("--frames", frames, "stop after N frames, in any mode (headless default: 90)");
+        app.add_option("--frames", frames,
+                       "stop after N frames, in any mode (headless default: 90; with --server counted from "
+                       "joining the room)");
         app.add_option("--screenshot", o.screenshotPath,
                        "write the last frame to this PNG (headless default: mentorxr-screenshot.png; "
                        "stereo also writes NAME-right.png)");
@@ -57,6 +93,23 @@ int main(int argc, char** argv) {
             ->check(CLI::IsMember({1u, 2u, 4u, 8u}));
         app.add_flag("!--no-vsync", o.vsync, "desktop: present without waiting for vertical sync");
         app.add_flag("!--no-ui", o.ui, "hide the ImGui overlay");
+        app.add_option("--server", server,
+                       "join a shared room on this room host (HOST:PORT, e.g. 127.0.0.1:7777); remote people "
+                       "replace the demo participants");
+        app.add_option("--room", room, "room to join with --server")->capture_default_str();
+        app.add_option("--guest", guest, "join as a guest with this display name (rooms open to guests)");
+        app.add_option("--login", login,
+                       "join with this account's email (password from MENTORXR_PASSWORD, else asked on the "
+                       "terminal)");
+        app.add_option("--known-servers", knownServers,
+                       "file of pinned server keys (default: $XDG_CONFIG_HOME/mentorxr/known_servers, else "
+                       "~/.config/mentorxr/known_servers)");
+        app.add_option("--connect-timeout", connectTimeout, "seconds to get into the room before giving up")
+            ->check(CLI::Range(0.1, 600.0))
+            ->capture_default_str();
+        app.add_option("--await-people", o.awaitPeople,
+                       "with --server: count --frames only once this many other people are fully visible "
+                       "(tests, screenshots)");
         app.add_flag("-v,--verbose", verbose, "log debug messages");
         CLI11_PARSE(app, argc, argv);
         if (app.count("--frames")) {
@@ -84,6 +137,42 @@ int main(int argc, char** argv) {
             }
             o.width = w;
             o.height = h;
+        }
+        if (!guest.empty() && !login.empty()) {
+            std::fprintf(stderr, "mentorxr: --guest and --login exclude each other\n");
+            return 2;
+        }
+        if (server.empty() && (!guest.empty() || !login.empty() || app.count("--room"))) {
+            std::fprintf(stderr, "mentorxr: --guest, --login and --room need --server HOST:PORT\n");
+            return 2;
+        }
+        if (!server.empty()) {
+            auto address = mxr::scenes::parseServerAddress(server);
+            if (!address) {
+                std::fprintf(stderr, "mentorxr: %s\n", address.error().message.c_str());
+                return 2;
+            }
+            if (guest.empty() && login.empty()) {
+                std::fprintf(stderr, "mentorxr: --server needs --guest NAME or --login EMAIL\n");
+                return 2;
+            }
+            mxr::scenes::RoomPresenceOptions ro;
+            ro.server = *address;
+            ro.room = room;
+            if (!guest.empty()) {
+                ro.credentials = mxr::net::GuestLogin{guest};
+            } else {
+                auto pw = readPassword(login);
+                if (!pw) {
+                    std::fprintf(stderr, "mentorxr: %s\n", pw.error().message.c_str());
+                    return 2;
+                }
+                ro.credentials = mxr::net::AccountLogin{login, *pw};
+            }
+            ro.knownServersFile = knownServers.empty() ? mxr::scenes::defaultKnownServersPath()
+                                                       : std::filesystem::path(knownServers);
+            ro.connectTimeout = static_cast<mxr::Nanos>(connectTimeout * 1e9);
+            o.rooms = ro;
         }
         o.stopRequested = &g_stop;
         std::signal(SIGINT, onSignal);

@@ -69,7 +69,7 @@ void WorldPanel::append(engine::FrameScene& scene) const {
 }
 
 PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::string& systemName,
-                     const std::string& roomName, std::size_t people) {
+                     const std::string& roomName, std::size_t people, const std::string& connection) {
     PanelUi out;
     ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
     ImGui::SetNextWindowSize(ImVec2(float(layout.widthPx), float(layout.heightPx)), ImGuiCond_Always);
@@ -79,7 +79,7 @@ PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::stri
     ImGui::SetWindowFontScale(2.0f);
     ImGui::Text("%s", roomName.c_str());
     ImGui::Text("Mode: %s   People: %zu", systemName.c_str(), people);
-    ImGui::Text("Connection: offline (no server)");
+    ImGui::Text("Connection: %s", connection.c_str());
     ImGui::Text("Point here and pull the trigger:");
     ImGui::SetCursorPos(ImVec2(layout.buttonPos.x, layout.buttonPos.y));
     out.clicked = ImGui::Button(handRaised ? "Lower hand" : "Raise hand",

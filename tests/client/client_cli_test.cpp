@@ -39,7 +39,8 @@ TEST(ClientCli, HelpDocumentsEveryOption) {
     const CliRun r = run("--help");
     EXPECT_EQ(r.exitCode, 0);
     for (const char* opt : {"--mode", "--scene", "--frames", "--screenshot", "--camera", "--size", "--stereo",
-                            "--avatars", "--msaa", "--validation", "--no-vsync", "--no-ui"}) {
+                            "--avatars", "--msaa", "--validation", "--no-vsync", "--no-ui", "--server", "--room", "--guest",
+                            "--login", "MENTORXR_PASSWORD", "known_servers", "--connect-timeout", "--await-people"}) {
         EXPECT_NE(r.output.find(opt), std::string::npos) << opt;
     }
 }

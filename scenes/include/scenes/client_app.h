@@ -9,6 +9,7 @@
 
 #include "engine/core/log.h"
 #include "scenes/room.h"
+#include "scenes/room_presence.h"
 
 namespace mxr::scenes {
 
@@ -34,6 +35,12 @@ struct ClientOptions {
     std::string xrVulkan = "auto";  // OpenXR Vulkan binding: auto, enable2, enable
     std::string dumpStatePath;    // JSON of the local avatar and play space at exit (VR)
     double animationTime = -1.0;  // fixed time for the demo people (tests); <0 follows frames
+    // Shared room (--server): joined at start; the remote people replace
+    // the demo participants while connected. nullopt: offline.
+    std::optional<RoomPresenceOptions> rooms;
+    // With a server: frames (--frames, the screenshot) count only once this
+    // many other people are fully visible (tests; 0: from joining on).
+    std::size_t awaitPeople = 0;
     // Set from a signal handler (SIGINT/SIGTERM): the session ends cleanly.
     const std::atomic<bool>* stopRequested = nullptr;
 };

@@ -93,6 +93,7 @@ struct PanelUi {
 // Render): fills the overlay image, with the button where `layout` says so
 // the laser (and tests) can find it.
 PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::string& systemName,
-                     const std::string& roomName, std::size_t people);
+                     const std::string& roomName, std::size_t people,
+                     const std::string& connection = "offline (no server)");
 
 }  // namespace mxr::scenes
