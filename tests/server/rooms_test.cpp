@@ -12,9 +12,11 @@
 #include <thread>
 
 #include "http_client.h"
+#include "process_util.h"
 #include "net/authenticator.h"
 #include "net/client_session.h"
 #include "net/crypto.h"
+#include "net/room_client.h"
 #include "net/ticket.h"
 #include "server_process.h"
 #include "test_env.h"
@@ -254,6 +256,33 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     ASSERT_TRUE(g);
     EXPECT_EQ(g->status, 401);
     EXPECT_EQ(http->get("/api/v1" + goalPath, token(mentor)).body["progress"], 55);
+
+    // The application's RoomClient (network thread, queues) reaches the same route.
+    SteadyClock clock;
+    net::ClientConfig cfg;
+    cfg.serverPort = static_cast<std::uint16_t>(server.udpPort());
+    cfg.room = room;
+    cfg.credentials = account(mentor);
+    auto rc = net::RoomClient::start(cfg, clock, Logger(std::make_shared<MemorySink>(), "room-client"));
+    ASSERT_TRUE(rc);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    bool joined = false;
+    while (!joined && std::chrono::steady_clock::now() < deadline) {
+        while (auto e = (*rc)->poll()) joined = joined || std::holds_alternative<net::JoinedEvent>(*e);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(joined);
+    auto id = (*rc)->sendApiRequest(net::ApiMethod::kPatch, goalPath, R"({"status":"achieved"})");
+    ASSERT_TRUE(id);
+    std::optional<net::ApiResponse> answer;
+    while (!answer && std::chrono::steady_clock::now() < deadline) {
+        answer = (*rc)->pollApiResponse();
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->requestId, *id);
+    EXPECT_EQ(answer->status, 200) << answer->body;
+    EXPECT_EQ(http->get("/api/v1" + goalPath, token(mentee)).body["status"], "achieved");
 }
 
 TEST_F(ServerRooms, GuestsOnlyWithAllowGuestsAndOnlyInTheDemoRoom) {
@@ -269,6 +298,43 @@ TEST_F(ServerRooms, GuestsJoinTheDemoRoomButNoMentorshipRoom) {
     ASSERT_TRUE(guest.joined()) << guest.failure;
     Client nosy(server.udpPort(), room, net::GuestLogin{"Nosy"});
     EXPECT_FALSE(nosy.joined());
+}
+
+TEST_F(ServerRooms, BotsLogInAndAsGuestsAgainstTheRealServer) {
+    start({"--allow-guests"});
+    const std::string udp = "127.0.0.1:" + std::to_string(server.udpPort());
+    // mentorxr-bot reads the password from the environment (inherited).
+    ::setenv("MENTORXR_PASSWORD", "a-long-password", 1);
+    net::testing::ChildProcess ana({MXR_BOT, "--server", udp, "--room", room, "--login", emails[mentor],
+                                    "--seconds", "3", "--warmup", "1"});
+    net::testing::ChildProcess ben({MXR_BOT, "--server", udp, "--room", room, "--login", emails[mentee],
+                                    "--seconds", "3", "--warmup", "1"});
+    net::testing::ChildProcess guests({MXR_BOT, "--server", udp, "--room", "demo", "--bots", "3", "--seconds", "3",
+                                       "--warmup", "1"});
+    for (auto* p : {&ana, &ben, &guests}) {
+        auto summary = p->lineStartingWith("summary ", 60);
+        ASSERT_TRUE(summary) << p->output();
+        EXPECT_EQ(net::testing::field(*summary, "failed"), 0.0) << *summary;
+        EXPECT_EQ(net::testing::field(*summary, "disconnected"), 0.0) << *summary;
+        EXPECT_EQ(p->wait(), 0) << p->output();
+    }
+    // The two logged-in bots met in the mentorship's room: a session.
+    json items;
+    for (int i = 0; i < 200 && items.empty(); ++i) {
+        items = http->get("/api/v1/sessions?mentorship_id=" + std::to_string(mentorship), admin).body["items"];
+        if (items.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(items.size(), 1u);
+    EXPECT_EQ(items[0]["attendees"], json({mentor, mentee})) << items[0];
+    // A wrong password is refused, as over HTTP.
+    ::setenv("MENTORXR_PASSWORD", "not-the-password", 1);
+    net::testing::ChildProcess wrong({MXR_BOT, "--server", udp, "--room", room, "--login", emails[mentor],
+                                      "--seconds", "2", "--warmup", "0"});
+    auto summary = wrong.lineStartingWith("summary ", 60);
+    ASSERT_TRUE(summary) << wrong.output();
+    EXPECT_EQ(net::testing::field(*summary, "joined"), 0.0) << *summary;
+    EXPECT_NE(wrong.wait(), 0);
+    ::unsetenv("MENTORXR_PASSWORD");
 }
 
 }  // namespace

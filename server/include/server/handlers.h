@@ -1,8 +1,9 @@
 #pragma once
 // The handler layer: every operation of the session server as a plain C++
 // call taking an authenticated principal and a JSON request, returning JSON
-// or an ApiError. The HTTP binding (http_server.h) and, later, the ENet room
-// host call these same functions; neither adds rules of its own.
+// or an ApiError. The HTTP binding (http_server.h) and the ENet room host
+// (through RoomService, rooms.h) call these same functions; neither adds
+// rules of its own.
 //
 // Access (enforced here, never trusted from a client):
 //  - program managers create people and programs, manage the programs they
