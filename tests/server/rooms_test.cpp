@@ -230,6 +230,21 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     ASSERT_TRUE(list);
     EXPECT_EQ(list->status, 200);
     EXPECT_EQ(json::parse(list->body)["items"].size(), 1u);
+    // Feedback on a session, written over ENet, read by the mentor over HTTP.
+    auto held = http->post("/api/v1/sessions", {{"mentorship_id", mentorship}, {"scheduled_at", "2026-03-02T09:00:00Z"}},
+                           token(mentor));
+    ASSERT_EQ(held.status, 201) << held.raw;
+    const json fb{{"session_id", held.body["id"]}, {"subject_id", mentor}, {"rating_goal_progress", 4},
+                  {"rating_communication", 5}, {"rating_trust_respect", 5}, {"rating_usefulness", 4},
+                  {"text", "clear demo"}};
+    auto posted = ben.api(net::ApiMethod::kPost, "/feedback", fb.dump());
+    ASSERT_TRUE(posted);
+    ASSERT_EQ(posted->status, 201) << posted->body;
+    const auto fbId = json::parse(posted->body)["id"].get<std::int64_t>();
+    auto readBack = http->get("/api/v1/feedback/" + std::to_string(fbId), token(mentor));
+    EXPECT_EQ(readBack.status, 200);
+    EXPECT_EQ(readBack.body["text"], "clear demo");
+    EXPECT_EQ(readBack.body["author_id"], mentee);
     auto bad = ben.api(net::ApiMethod::kPatch, goalPath, R"({"progress":101})");
     ASSERT_TRUE(bad);
     EXPECT_EQ(bad->status, 400);
