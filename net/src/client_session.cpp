@@ -41,6 +41,8 @@ struct ClientSession::Impl {
     Nanos lastReceiveAt = 0;
     bool lastDisconnectByHost = false;
     std::vector<ClientEvent> events;
+    std::vector<ApiResponse> apiResponses;
+    std::uint32_t nextRequestId = 1;
     ClientStats stats;
 
     Impl(ClientConfig c, const Clock& k, Logger l) : cfg(std::move(c)), clock(k), log(std::move(l)) {}
@@ -168,6 +170,8 @@ struct ClientSession::Impl {
             bounds = j->bounds;
             state = ClientState::kJoined;
             events.push_back(JoinedEvent{j->room, j->avatarId, j->bounds, resumed});
+        } else if (auto* ar = std::get_if<ApiResponse>(&msg)) {
+            apiResponses.push_back(std::move(*ar));
         } else if (auto* p = std::get_if<Presence>(&msg)) {
             events.push_back(PresenceEvent{std::move(p->members)});
         } else if (auto* r = std::get_if<Removed>(&msg)) {
@@ -338,6 +342,28 @@ Result<void> ClientSession::sendAvatar(const AvatarState& state) {
 void ClientSession::moderate(const Moderate& m) {
     if (m_impl->state == ClientState::kJoined) m_impl->sendSealed(Channel::kControl, m);
 }
+
+Result<std::uint32_t> ClientSession::sendApiRequest(ApiMethod method, std::string path, std::string body) {
+    auto& s = *m_impl;
+    if (s.state != ClientState::kJoined) return makeError(ErrorCode::kUnavailable, "not in a room");
+    if (path.empty() || path[0] != '/' || path.size() > kMaxApiPathBytes) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("the path must start with '/' and be at most ", kMaxApiPathBytes, " bytes"));
+    }
+    for (char c : path) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            return makeError(ErrorCode::kInvalidArgument, "the path holds a control character");
+        }
+    }
+    if (body.size() > kMaxApiBodyBytes) {
+        return makeError(ErrorCode::kInvalidArgument, strCat("the body is over ", kMaxApiBodyBytes, " bytes"));
+    }
+    const std::uint32_t id = s.nextRequestId++;
+    s.sendSealed(Channel::kControl, ApiRequest{id, method, std::move(path), std::move(body)});
+    return id;
+}
+
+std::vector<ApiResponse> ClientSession::takeApiResponses() { return std::exchange(m_impl->apiResponses, {}); }
 
 void ClientSession::leave() {
     Impl& s = *m_impl;

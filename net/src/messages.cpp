@@ -117,6 +117,19 @@ void writeBody(ByteWriter& w, const Message& m) {
                 w.u8(static_cast<std::uint8_t>(x.entries.size()));
                 for (const auto& e : x.entries) writeAvatarEntry(w, e);
             },
+            [&](const ApiRequest& x) {
+                assert(x.path.size() <= kMaxApiPathBytes && x.body.size() <= kMaxApiBodyBytes);
+                w.u32(x.requestId);
+                w.u8(static_cast<std::uint8_t>(x.method));
+                w.str(x.path);
+                w.blob(ByteSpan(reinterpret_cast<const std::uint8_t*>(x.body.data()), x.body.size()));
+            },
+            [&](const ApiResponse& x) {
+                assert(x.body.size() <= kMaxApiBodyBytes);
+                w.u32(x.requestId);
+                w.u16(x.status);
+                w.blob(ByteSpan(reinterpret_cast<const std::uint8_t*>(x.body.data()), x.body.size()));
+            },
         },
         m);
 }
@@ -270,6 +283,31 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
             }
             return m;
         }
+        case MessageType::kApiRequest: {
+            ApiRequest m;
+            MXR_TRY_ASSIGN(m.requestId, r.u32("requestId"));
+            MXR_TRY_ASSIGN(auto method, r.u8("method"));
+            if (method < 1 || method > static_cast<std::uint8_t>(ApiMethod::kDelete)) {
+                return tl::unexpected(protocolError(strCat("field 'method' has unknown value ", int(method))));
+            }
+            m.method = static_cast<ApiMethod>(method);
+            MXR_TRY_ASSIGN(m.path, r.str("path", kMaxApiPathBytes));
+            if (m.path[0] != '/') return tl::unexpected(protocolError("field 'path' must start with '/'"));
+            MXR_TRY_ASSIGN(auto b, r.blob("body", kMaxApiBodyBytes));
+            m.body.assign(b.begin(), b.end());
+            return m;
+        }
+        case MessageType::kApiResponse: {
+            ApiResponse m;
+            MXR_TRY_ASSIGN(m.requestId, r.u32("requestId"));
+            MXR_TRY_ASSIGN(m.status, r.u16("status"));
+            if (m.status < 100 || m.status > 599) {
+                return tl::unexpected(protocolError(strCat("field 'status' has unknown value ", m.status)));
+            }
+            MXR_TRY_ASSIGN(auto b, r.blob("body", kMaxApiBodyBytes));
+            m.body.assign(b.begin(), b.end());
+            return m;
+        }
         case MessageType::kSealed:
             break;
     }
@@ -286,12 +324,23 @@ bool knownType(std::uint8_t t) {
         case MessageType::kLeave: case MessageType::kPresence: case MessageType::kModerate:
         case MessageType::kRemoved: case MessageType::kErrorReply:
         case MessageType::kAvatarUpdate: case MessageType::kAvatarBatch:
+        case MessageType::kApiRequest: case MessageType::kApiResponse:
             return true;
     }
     return false;
 }
 
 }  // namespace
+
+const char* toString(ApiMethod m) noexcept {
+    switch (m) {
+        case ApiMethod::kGet: return "GET";
+        case ApiMethod::kPost: return "POST";
+        case ApiMethod::kPatch: return "PATCH";
+        case ApiMethod::kDelete: return "DELETE";
+    }
+    return "?";
+}
 
 const char* toString(Role r) noexcept {
     switch (r) {
@@ -326,7 +375,8 @@ MessageType messageType(const Message& m) {
         MessageType::kJoin,         MessageType::kJoinGuest,    MessageType::kResume,
         MessageType::kJoined,       MessageType::kLeave,        MessageType::kPresence,
         MessageType::kModerate,     MessageType::kRemoved,      MessageType::kErrorReply,
-        MessageType::kAvatarUpdate, MessageType::kAvatarBatch,
+        MessageType::kAvatarUpdate, MessageType::kAvatarBatch, MessageType::kApiRequest,
+        MessageType::kApiResponse,
     };
     static_assert(std::size(kTypes) == std::variant_size_v<Message>);
     return kTypes[m.index()];
@@ -355,6 +405,8 @@ const char* toString(MessageType t) noexcept {
         case MessageType::kErrorReply: return "ErrorReply";
         case MessageType::kAvatarUpdate: return "AvatarUpdate";
         case MessageType::kAvatarBatch: return "AvatarBatch";
+        case MessageType::kApiRequest: return "ApiRequest";
+        case MessageType::kApiResponse: return "ApiResponse";
     }
     return "?";
 }

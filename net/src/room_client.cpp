@@ -23,8 +23,19 @@ void RoomClient::leave() {
 }
 std::optional<ClientEvent> RoomClient::poll() { return m_events.tryPop(); }
 
+std::optional<std::uint32_t> RoomClient::sendApiRequest(ApiMethod method, std::string path, std::string body) {
+    const std::uint32_t id = m_nextRequestId;
+    if (!m_commands.tryPush(ApiRequest{id, method, std::move(path), std::move(body)})) return std::nullopt;
+    ++m_nextRequestId;
+    return id;
+}
+
+std::optional<ApiResponse> RoomClient::pollApiResponse() { return m_apiAnswers.tryPop(); }
+
 void RoomClient::run() {
     std::vector<ClientEvent> pending;  // non-avatar events waiting for queue space
+    std::vector<ApiResponse> pendingAnswers;
+    std::map<std::uint32_t, std::uint32_t> requestIds;  // the session's id -> the id the caller was given
     auto flush = [&] {
         while (!pending.empty() && m_events.tryPush(pending.front())) pending.erase(pending.begin());
     };
@@ -34,6 +45,18 @@ void RoomClient::run() {
                 (void)m_session->sendAvatar(*s);  // not joined yet, or invalid: dropped
             } else if (auto* m = std::get_if<Moderate>(&*cmd)) {
                 m_session->moderate(*m);
+            } else if (auto* r = std::get_if<ApiRequest>(&*cmd)) {
+                auto sent = m_session->sendApiRequest(r->method, std::move(r->path), std::move(r->body));
+                if (sent) {
+                    requestIds[*sent] = r->requestId;
+                } else {
+                    const bool busy = sent.error().code == ErrorCode::kUnavailable;
+                    pendingAnswers.push_back(ApiResponse{
+                        r->requestId, static_cast<std::uint16_t>(busy ? 503 : 400),
+                        strCat(R"({"error":{"code":")", busy ? "unavailable" : "invalid_argument",
+                               R"(","field":"","message":"not sent: )", busy ? "not in a room" : "over the limits",
+                               R"("}})")});
+                }
             } else {
                 m_session->leave();
             }
@@ -54,6 +77,16 @@ void RoomClient::run() {
             }
         }
         flush();
+        for (auto& a : m_session->takeApiResponses()) {
+            auto it = requestIds.find(a.requestId);
+            if (it == requestIds.end()) continue;
+            a.requestId = it->second;
+            requestIds.erase(it);
+            pendingAnswers.push_back(std::move(a));
+        }
+        while (!pendingAnswers.empty() && m_apiAnswers.tryPush(pendingAnswers.front())) {
+            pendingAnswers.erase(pendingAnswers.begin());
+        }
     }
     // Leave politely: give ENet a moment to deliver the Leave.
     m_session->leave();

@@ -40,6 +40,7 @@ struct Member {
 
 struct Room {
     std::string name;
+    bool onDemand = false;  // made by a ticket join; dropped when empty
     std::uint16_t capacity = 16;
     bool openDemo = false;
     RoomBounds bounds;
@@ -51,6 +52,19 @@ struct Room {
 constexpr Nanos kPresenceInterval = msToNanos(200);
 constexpr double kMaxAvatarHz = 45.0;
 constexpr double kAvatarBurst = 10.0;
+
+// Answers from the ApiGateway, posted from its threads; shared so a late
+// reply after the host is gone lands harmlessly.
+struct ApiMailbox {
+    std::mutex mutex;
+    std::vector<std::pair<std::uint32_t, ApiResponse>> answers;  // connection id, answer
+};
+
+ApiResponse apiError(std::uint32_t requestId, std::uint16_t status, std::string_view code, std::string_view message) {
+    // Same shape as the HTTP API's errors.
+    std::string body = strCat(R"({"error":{"code":")", code, R"(","field":"","message":")", message, R"("}})");
+    return ApiResponse{requestId, status, std::move(body)};
+}
 
 }  // namespace
 
@@ -72,6 +86,8 @@ struct RoomHost::Impl {
     Nanos nextTick = 0;
     std::uint64_t tick = 0;
     Nanos lastKeepAlive = 0;
+    std::shared_ptr<ApiMailbox> apiMailbox = std::make_shared<ApiMailbox>();
+    std::unordered_map<std::uint32_t, std::size_t> apiInFlight;  // per connection
 
     Impl(const RoomHostConfig& c, Authenticator& a, const Clock& k, Logger l, RoomObserver* o)
         : cfg(c), auth(a), clock(k), log(std::move(l)), observer(o) {}
@@ -138,14 +154,21 @@ struct RoomHost::Impl {
         r.presenceDirty = true;
         log.info(strCat("room ", r.name, ": ", who.displayName, " (avatar ", avatarId, ") ", reason));
         if (observer) observer->onMemberLeft(r.name, who, avatarId, cfg.unixNow(), reason);
+        // An empty on-demand room is dropped by periodic(), not here: callers
+        // may still be iterating the rooms.
     }
 
-    void join(Connection& c, const std::string& roomName, const Identity& who) {
+    void join(Connection& c, const std::string& roomName, const Identity& who, bool withTicket = false) {
         if (c.avatarId != 0) {
             replyError(c, ReplyCode::kBadRequest, strCat("already in room '", c.room, "'; leave it first"));
             return;
         }
         Room* r = findRoom(roomName);
+        if (!r && withTicket && cfg.createRoomsOnTicket) {
+            addRoom(RoomConfig{roomName, 0, false, std::nullopt});
+            r = findRoom(roomName);
+            r->onDemand = true;
+        }
         if (!r) {
             replyError(c, ReplyCode::kRoomNotFound, strCat("no room named '", roomName, "'"));
             return;
@@ -353,7 +376,9 @@ struct RoomHost::Impl {
         ++m->seq;
     }
     void handle(Connection& c, const Login& l) {
-        auto who = auth.login(l.email, l.password);
+        char ip[64] = "?";
+        enet_address_get_host_ip(&c.peer->address, ip, sizeof ip);
+        auto who = auth.loginFrom(l.email, l.password, strCat(ip, ":", c.peer->address.port));
         if (!who) return replyError(c, ReplyCode::kAuthFailed, who.error().message);
         c.identity = *who;
         sendSealed(c, Channel::kControl, LoginOk{who->displayName, who->role});
@@ -386,7 +411,7 @@ struct RoomHost::Impl {
     void handle(Connection& c, const Join& j) {
         auto t = verifyTicket(j.ticket, cfg.ticketKey, j.room, cfg.unixNow());
         if (!t) return replyError(c, ReplyCode::kBadTicket, t.error().message);
-        join(c, j.room, Identity{t->subject, t->displayName, t->role});
+        join(c, j.room, Identity{t->subject, t->displayName, t->role}, true);
     }
     void handle(Connection& c, const JoinGuest& g) {
         if (!cfg.allowGuests) return replyError(c, ReplyCode::kNotAllowed, "this host does not allow guests");
@@ -406,6 +431,50 @@ struct RoomHost::Impl {
         if (r) removeMember(*r, c.avatarId, "left");
     }
     void handle(Connection& c, const Moderate& m) { moderate(c, m); }
+    void handle(Connection& c, const ApiRequest& req) {
+        ++stats.apiRequests;
+        const Member* m = memberOf(c);
+        const Identity* who = c.identity ? &*c.identity : m ? &m->who : nullptr;
+        if (!who || who->role == Role::kGuest) {
+            sendSealed(c, Channel::kControl,
+                       apiError(req.requestId, 401, "unauthenticated", "log in with an account to use records"));
+            return;
+        }
+        if (!cfg.api) {
+            sendSealed(c, Channel::kControl, apiError(req.requestId, 404, "not_found", "this host serves no records"));
+            return;
+        }
+        auto& inFlight = apiInFlight[c.id];
+        if (inFlight >= kMaxApiInFlight) {
+            sendSealed(c, Channel::kControl,
+                       apiError(req.requestId, 429, "rate_limited", "too many records requests in flight"));
+            return;
+        }
+        ++inFlight;
+        const std::uint32_t connId = c.id;
+        cfg.api->onApiRequest(*who, req, [mailbox = apiMailbox, connId](ApiResponse r) {
+            std::lock_guard lock(mailbox->mutex);
+            mailbox->answers.emplace_back(connId, std::move(r));
+        });
+    }
+    void deliverApiAnswers() {
+        std::vector<std::pair<std::uint32_t, ApiResponse>> answers;
+        {
+            std::lock_guard lock(apiMailbox->mutex);
+            answers.swap(apiMailbox->answers);
+        }
+        for (auto& [connId, r] : answers) {
+            auto f = apiInFlight.find(connId);
+            if (f != apiInFlight.end() && f->second > 0 && --f->second == 0) apiInFlight.erase(f);
+            auto it = conns.find(connId);
+            if (it == conns.end()) continue;  // gone meanwhile: nobody to tell
+            if (r.body.size() > kMaxApiBodyBytes) {
+                r = apiError(r.requestId, 413, "payload_too_large",
+                             "the answer is too large for ENet; ask for fewer items (limit=)");
+            }
+            sendSealed(it->second, Channel::kControl, r);
+        }
+    }
     template <typename T>
     void handle(Connection& c, const T& m) {
         ++stats.malformed;
@@ -455,7 +524,8 @@ struct RoomHost::Impl {
     }
 
     void periodic(Nanos now) {
-        for (auto& [name, r] : rooms) {
+        for (auto roomIt = rooms.begin(); roomIt != rooms.end();) {
+            Room& r = roomIt->second;
             std::vector<std::uint16_t> expired;
             for (auto& [id, m] : r.members) {
                 if (m.connId == 0 && now - m.awaySince > cfg.resumeWindow) expired.push_back(id);
@@ -470,6 +540,12 @@ struct RoomHost::Impl {
                     auto c = conns.find(m.connId);
                     if (m.connId && c != conns.end()) sendSealed(c->second, Channel::kEvents, p);
                 }
+            }
+            if (r.onDemand && r.members.empty()) {
+                log.info(strCat("room ", r.name, " is empty; dropped"));
+                roomIt = rooms.erase(roomIt);
+            } else {
+                ++roomIt;
             }
         }
         const bool keepAlive = now - lastKeepAlive >= kKeepAliveIntervalNs;
@@ -539,6 +615,7 @@ struct RoomHost::Impl {
             }
             rc = enet_host_check_events(host.get(), &ev);
         }
+        deliverApiAnswers();
         const Nanos now = clock.now();
         const Nanos tickLength = 1'000'000'000 / cfg.interest.tickHz;
         if (now >= nextTick) {

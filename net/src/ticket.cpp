@@ -1,11 +1,18 @@
 #include "net/ticket.h"
 
+#include <fcntl.h>
 #include <sodium.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 
 #include <algorithm>
 #include <cassert>
 
 #include "engine/core/log.h"
+#include "net/crypto.h"
 
 namespace mxr::net {
 namespace {
@@ -98,6 +105,45 @@ Result<RoomTicket> verifyTicket(ByteSpan bytes, const VerifyKey& key, std::strin
         return makeError(ErrorCode::kPermissionDenied, "ticket is issued in the future");
     }
     return t;
+}
+
+Result<SigningKeyPair> loadOrCreateSigningKey(const std::filesystem::path& file) {
+    if (sodium_init() < 0) return makeError(ErrorCode::kUnavailable, "libsodium failed to start");
+    std::ifstream in(file);
+    if (in) {
+        std::string pubHex, secHex;
+        in >> pubHex >> secHex;
+        auto pub = fromHex(pubHex);
+        auto sec = fromHex(secHex);
+        if (!pub || !sec || pub->size() != 32 || sec->size() != 64) {
+            return makeError(ErrorCode::kInvalidArgument,
+                             strCat("signing key file ", file.string(), " is not a 32-byte and a 64-byte hex key"));
+        }
+        SigningKeyPair kp;
+        std::copy(pub->begin(), pub->end(), kp.publicKey.begin());
+        std::copy(sec->begin(), sec->end(), kp.secretKey.begin());
+        std::array<std::uint8_t, 32> derived{};
+        crypto_sign_ed25519_sk_to_pk(derived.data(), kp.secretKey.data());
+        if (derived != kp.publicKey) {
+            return makeError(ErrorCode::kInvalidArgument,
+                             strCat("signing key file ", file.string(), ": public key does not match secret key"));
+        }
+        return kp;
+    }
+    const SigningKeyPair kp = SigningKeyPair::generate();
+    std::error_code ec;
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+    // Mode 0600 from the start: anyone who reads it can mint tickets.
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return makeError(ErrorCode::kIo, strCat("cannot create signing key file ", file.string(), ": ",
+                                                std::strerror(errno)), errno);
+    }
+    const std::string text = toHex(kp.publicKey) + "\n" + toHex(kp.secretKey) + "\n";
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!ok) return makeError(ErrorCode::kIo, strCat("cannot write signing key file ", file.string()));
+    return kp;
 }
 
 }  // namespace mxr::net

@@ -140,19 +140,27 @@ ApiResult Handlers::health() {
     });
 }
 
-ApiResult Handlers::login(const Json& body, const std::string& address) {
-    if (!body.is_object()) return tl::unexpected(badRequest("", "the body must be a JSON object"));
-    for (const char* k : {"email", "password"}) {
-        if (!body.contains(k) || !body[k].is_string()) {
-            return tl::unexpected(badRequest(k, strCat(k, " is required and must be a string")));
-        }
+namespace {
+Principal principalFromPerson(const Json& person) {
+    Principal p;
+    p.personId = person["id"].get<std::int64_t>();
+    if (person.contains("name") && person["name"].is_string()) p.name = person["name"].get<std::string>();
+    for (const auto& role : person["roles"]) {
+        p.mentor = p.mentor || role == "mentor";
+        p.mentee = p.mentee || role == "mentee";
+        p.manager = p.manager || role == "program_manager";
     }
-    std::string email = body["email"].get<std::string>();
-    const std::string& password = body["password"].get_ref<const std::string&>();
-    if (email.size() > 254) return tl::unexpected(badRequest("email", "email is longer than 254 bytes"));
+    return p;
+}
+}  // namespace
+
+tl::expected<Principal, ApiError> Handlers::verifyPassword(std::string_view emailIn, std::string_view password,
+                                                           const std::string& address) {
+    if (emailIn.size() > 254) return tl::unexpected(badRequest("email", "email is longer than 254 bytes"));
     if (password.size() > kMaxPasswordBytes) {
         return tl::unexpected(badRequest("password", strCat("password is longer than ", kMaxPasswordBytes, " bytes")));
     }
+    std::string email(emailIn);
     for (auto& c : email) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (const auto wait = m_limiter.blockedFor(email, address); wait > 0) {
         ApiError e = apiError(429, "rate_limited", "", "too many failed logins; try again later");
@@ -162,24 +170,49 @@ ApiResult Handlers::login(const Json& body, const std::string& address) {
     auto creds = m_store.read([&](ReadTx& tx) -> Result<Json> {
         MXR_TRY_ASSIGN(auto c, tx.credentials(email));
         if (!c) return Json();
-        return Json{{"id", c->personId}, {"hash", c->passwordHash}};
+        MXR_TRY_ASSIGN(auto person, tx.get(Entity::kPerson, c->personId));
+        return Json{{"hash", c->passwordHash}, {"person", person ? *person : Json()}};
     });
     if (!creds) return tl::unexpected(fromStoreError(creds.error()));
     const bool ok = creds->is_null() ? (m_hasher.verifyDummy(password), false)
                                      : m_hasher.verify((*creds)["hash"].get<std::string>(), password);
-    if (!ok) {
+    if (!ok || (*creds)["person"].is_null()) {
         m_limiter.recordFailure(email, address);
         return tl::unexpected(apiError(401, "unauthenticated", "", "email or password is wrong"));
     }
     m_limiter.recordSuccess(email);
+    return principalFromPerson((*creds)["person"]);
+}
+
+ApiResult Handlers::login(const Json& body, const std::string& address) {
+    if (!body.is_object()) return tl::unexpected(badRequest("", "the body must be a JSON object"));
+    for (const char* k : {"email", "password"}) {
+        if (!body.contains(k) || !body[k].is_string()) {
+            return tl::unexpected(badRequest(k, strCat(k, " is required and must be a string")));
+        }
+    }
+    auto who = verifyPassword(body["email"].get_ref<const std::string&>(),
+                              body["password"].get_ref<const std::string&>(), address);
+    if (!who) return tl::unexpected(who.error());
     const std::string token = newToken();
-    const std::int64_t personId = (*creds)["id"].get<std::int64_t>();
+    const std::int64_t personId = who->personId;
     const std::int64_t expires = m_clock.nowUnix() + m_options.tokenTtlSeconds;
     return runWrite([&](WriteTx& tx) -> ApiResult {
         auto put = tx.putToken(tokenHash(token), TokenRecord{personId, expires});
         if (!put) return tl::unexpected(fromStoreError(put.error()));
         return Json{{"token", token}, {"expires_at", formatTimestamp(expires)}, {"person_id", personId}};
     });
+}
+
+tl::expected<Principal, ApiError> Handlers::principalOf(std::int64_t personId) {
+    auto r = runRead([&](ReadTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, personId)));
+        if (!person || !(*person)["erased_at"].is_null()) return Json();
+        return *person;
+    });
+    if (!r) return tl::unexpected(r.error());
+    if (r->is_null()) return tl::unexpected(apiError(401, "unauthenticated", "", "the account no longer exists"));
+    return principalFromPerson(*r);
 }
 
 tl::expected<Principal, ApiError> Handlers::authenticate(std::string_view authorization) {
@@ -198,14 +231,7 @@ tl::expected<Principal, ApiError> Handlers::authenticate(std::string_view author
     });
     if (!r) return tl::unexpected(r.error());
     if (r->is_null()) return unauth("the token is unknown or expired; log in again");
-    Principal p;
-    p.personId = idOf(*r);
-    for (const auto& role : (*r)["roles"]) {
-        p.mentor = p.mentor || role == "mentor";
-        p.mentee = p.mentee || role == "mentee";
-        p.manager = p.manager || role == "program_manager";
-    }
-    return p;
+    return principalFromPerson(*r);
 }
 
 ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body) {

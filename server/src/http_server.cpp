@@ -77,6 +77,7 @@ struct HttpServer::Impl {
     Handlers& handlers;
     HttpOptions options;
     Logger log;
+    RoomService* rooms = nullptr;
     httplib::Server server;
     int listenFd = -1;
 
@@ -106,6 +107,12 @@ struct HttpServer::Impl {
                     return;
                 }
                 sendResult(res, r);
+            });
+        });
+        server.Post(R"(/api/v1/rooms/([^/]+)/ticket)", [this](const httplib::Request& req, httplib::Response& res) {
+            authed(req, res, [&](const Principal& p) {
+                if (!rooms) return sendError(res, ApiError{404, "not_found", "", "this server hosts no rooms", 0});
+                sendResult(res, rooms->ticket(p, req.matches[1].str()));
             });
         });
         server.Get("/api/v1/audit", [this](const httplib::Request& req, httplib::Response& res) {
@@ -192,8 +199,8 @@ struct HttpServer::Impl {
     }
 };
 
-HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger)
-    : m_impl(new Impl{handlers, std::move(options), std::move(logger), {}}) {
+HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms)
+    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, {}}) {
     auto& s = m_impl->server;
     const auto& o = m_impl->options;
     const std::size_t workers = std::max<std::size_t>(1, o.workers);

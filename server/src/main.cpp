@@ -1,5 +1,6 @@
-// mentorxr-server: parse arguments, open the store, serve HTTP until
-// SIGINT/SIGTERM. Prints "listening http=PORT" on stdout once ready.
+// mentorxr-server: parse arguments, open the store, serve HTTP and the
+// rooms (ENet) until SIGINT/SIGTERM. Prints "listening http=PORT udp=PORT"
+// on stdout once ready.
 #include <pthread.h>
 #include <sys/stat.h>
 #include <signal.h>
@@ -15,7 +16,11 @@
 
 #include "server/auth.h"
 #include "server/handlers.h"
+#include "net/crypto.h"
+#include "net/room_host.h"
+#include "net/ticket.h"
 #include "server/http_server.h"
+#include "server/rooms.h"
 #include "server/sqlite_store.h"
 
 namespace {
@@ -38,6 +43,12 @@ int serve(int argc, char** argv) {
     HttpOptions http;
     HandlerOptions handlerOptions;
     std::size_t maxBatch = 1024;
+    int udpPort = 7777;
+    std::string udpHost = "0.0.0.0";
+    bool allowGuests = false;
+    int roomCapacity = 16;
+    int maxPeers = 256;
+    int maxPeersPerAddress = 16;
     app.add_option("--data", dataDir, "folder holding mentorxr.db")->capture_default_str();
     app.add_option("--http-port", http.port, "HTTP port; 0 binds a free one")->capture_default_str();
     app.add_option("--http-host", http.host, "address to listen on")->capture_default_str();
@@ -59,6 +70,16 @@ int serve(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--attention-days", handlerOptions.attentionDays, "days without a held session before a pair needs attention")
         ->check(CLI::Range(1, 3650))->capture_default_str();
+    app.add_option("--port", udpPort, "UDP port of the rooms (ENet); 0 binds a free one")->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    app.add_option("--udp-host", udpHost, "address the rooms listen on")->capture_default_str();
+    app.add_flag("--allow-guests", allowGuests, "let people without an account into the open room \"demo\"");
+    app.add_option("--room-capacity", roomCapacity, "most people in one room")->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    app.add_option("--max-peers", maxPeers, "most ENet connections at once")->check(CLI::Range(1, 4095))
+        ->capture_default_str();
+    app.add_option("--max-peers-per-address", maxPeersPerAddress, "most ENet connections from one IP address")
+        ->check(CLI::Range(1, 4095))->capture_default_str();
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -109,12 +130,45 @@ int serve(int argc, char** argv) {
         std::fprintf(stderr, "first program manager: admin@localhost, one-time password: %s (shown only now)\n",
                      (*admin)->c_str());
     }
-    HttpServer server(handlers, http, log.child("http"));
+    // Both keys live beside the database, owner-only: the host's X25519 key
+    // (clients pin it) and the Ed25519 key that signs room tickets.
+    auto hostKey = net::loadOrCreateServerKey(std::filesystem::path(dataDir) / "room_host.key");
+    auto ticketKey = net::loadOrCreateSigningKey(std::filesystem::path(dataDir) / "ticket_signing.key");
+    if (!hostKey || !ticketKey) {
+        log.error((hostKey ? ticketKey.error() : hostKey.error()).describe());
+        return 1;
+    }
+    RoomService rooms(handlers, **store, wallClock, *ticketKey, RoomServiceOptions{}, log.child("rooms"));
+    net::RoomHostConfig hostConfig;
+    hostConfig.bindAddress = udpHost;
+    hostConfig.port = static_cast<std::uint16_t>(udpPort);
+    hostConfig.allowGuests = allowGuests;
+    hostConfig.defaultCapacity = static_cast<std::uint16_t>(roomCapacity);
+    hostConfig.maxPeers = static_cast<std::size_t>(maxPeers);
+    hostConfig.duplicatePeersPerAddress = static_cast<std::size_t>(maxPeersPerAddress);
+    hostConfig.serverKey = *hostKey;
+    hostConfig.ticketKey = ticketKey->publicKey;
+    hostConfig.createRoomsOnTicket = true;
+    hostConfig.api = &rooms;
+    auto host = net::RoomHost::create(hostConfig, rooms, steadyClock, log.child("rooms"), &rooms);
+    if (!host) {
+        log.error(strCat("cannot open the rooms' UDP port: ", host.error().describe()));
+        return 1;
+    }
+    if (allowGuests) {
+        if (auto r = (*host)->createRoom(net::RoomConfig{std::string(kDemoRoom), 0, true, std::nullopt}); !r) {
+            log.error(r.error().describe());
+            return 1;
+        }
+    }
+    log.info(strCat("room host key ", net::toHex((*host)->publicKey()), " (clients pin it)"));
+    HttpServer server(handlers, http, log.child("http"), &rooms);
     auto port = server.bind();
     if (!port) {
         log.error(port.error().describe());
         return 1;
     }
+    (*host)->start();
     // A signal that lands before run() has started listening would be lost
     // by a single stop(), so keep asking until run() has returned.
     std::atomic<bool> done{false};
@@ -126,13 +180,16 @@ int serve(int argc, char** argv) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     });
-    std::printf("listening http=%d\n", *port);
+    std::printf("listening http=%d udp=%u\n", *port, static_cast<unsigned>((*host)->port()));
     std::fflush(stdout);
     auto ran = server.run();
     done = true;
     // Wake the signal thread if the listener stopped on its own.
     pthread_kill(signalThread.native_handle(), SIGTERM);
     signalThread.join();
+    // The host calls into `rooms`: stop it first; `rooms` then finishes its
+    // queued session records as it goes out of scope.
+    (*host)->stop();
     if (!ran) {
         log.error(ran.error().describe());
         return 1;

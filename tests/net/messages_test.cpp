@@ -128,7 +128,50 @@ std::vector<Message> everyMessage() {
             CreateRoom{"demo", 8, true}, RoomCreated{"demo"}, Join{"demo", Bytes{4, 5}},
             JoinGuest{"demo", "Guest 1"}, Resume{t}, joined, Leave{}, p,
             Moderate{ModerationAction::kRemove, 2}, Removed{"removed by a mentor"},
-            ErrorReply{ReplyCode::kRoomFull, "room full"}, upd, batch};
+            ErrorReply{ReplyCode::kRoomFull, "room full"}, upd, batch,
+            ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})"},
+            ApiResponse{7, 200, R"({"id":1})"}};
+}
+
+TEST(Messages, ApiRequestAndResponseKeepTheirContentAndLimits) {
+    const ApiRequest req{0xfeedbeef, ApiMethod::kGet, "/sessions?mentorship_id=3&limit=5", ""};
+    auto d = decodeMessage(encodeMessage(req));
+    ASSERT_TRUE(d) << d.error().message;
+    const auto& r = std::get<ApiRequest>(*d);
+    EXPECT_EQ(r.requestId, 0xfeedbeefu);
+    EXPECT_EQ(r.method, ApiMethod::kGet);
+    EXPECT_EQ(r.path, req.path);
+    EXPECT_TRUE(r.body.empty());
+    const std::string big(kMaxApiBodyBytes, 'x');
+    auto full = decodeMessage(encodeMessage(ApiResponse{1, 413, big}));
+    ASSERT_TRUE(full) << full.error().message;
+    EXPECT_EQ(std::get<ApiResponse>(*full).body, big);
+
+    Bytes b = encodeMessage(ApiRequest{1, ApiMethod::kPost, "/feedback", "{}"});
+    b[6] = 9;  // method
+    EXPECT_FALSE(decodeMessage(b));
+    b[6] = 0;
+    EXPECT_FALSE(decodeMessage(b));
+    b = encodeMessage(ApiRequest{1, ApiMethod::kPost, "/feedback", "{}"});
+    b[8] = 'x';  // the path must start with '/'
+    auto noSlash = decodeMessage(b);
+    ASSERT_FALSE(noSlash);
+    EXPECT_NE(noSlash.error().message.find("path"), std::string::npos);
+    b = encodeMessage(ApiResponse{1, 200, "{}"});
+    b[6] = 0x58;  // status 600
+    b[7] = 0x02;
+    EXPECT_FALSE(decodeMessage(b));
+    // A body length beyond the limit is refused before it is read.
+    ByteWriter w;
+    w.u8(kProtocolVersion);
+    w.u8(static_cast<std::uint8_t>(MessageType::kApiResponse));
+    w.u32(1);
+    w.u16(200);
+    w.u16(static_cast<std::uint16_t>(kMaxApiBodyBytes + 1));
+    w.bytes(Bytes(kMaxApiBodyBytes + 1, '{'));
+    auto over = decodeMessage(w.data());
+    ASSERT_FALSE(over);
+    EXPECT_EQ(over.error().code, ErrorCode::kProtocol);
 }
 
 TEST(Messages, EveryTypeRoundTrips) {

@@ -252,6 +252,82 @@ TEST_F(RoomTest, TicketsFromTheHttpApiAreVerifiedWithoutTheDatabase) {
     EXPECT_NE(f->error.message.find("signature"), std::string::npos);
 }
 
+// Answers on a thread of its own, as the session server does.
+struct EchoGateway : ApiGateway {
+    std::mutex mutex;
+    std::vector<std::string> callers;
+    std::vector<std::thread> threads;
+    ~EchoGateway() override {
+        for (auto& t : threads) t.join();
+    }
+    void onApiRequest(const Identity& who, ApiRequest request, Reply reply) override {
+        std::lock_guard l(mutex);
+        callers.push_back(who.subject);
+        threads.emplace_back([request = std::move(request), reply, subject = who.subject] {
+            reply(ApiResponse{request.requestId, 200,
+                              std::string(toString(request.method)) + " " + request.path + " as " + subject});
+        });
+    }
+};
+
+TEST_F(RoomTest, ApiRequestsReachTheGatewayAsTheLoggedInIdentityAndNeverAsAGuest) {
+    EchoGateway gateway;
+    startHost([&](RoomHostConfig& cfg) { cfg.api = &gateway; });
+    m_auth.addAccount("m@x.org", "pw", Identity{"account:1", "Mentor", Role::kMentor});
+    Client& mentor = connect(AccountLogin{"m@x.org", "pw"}, "closed");
+    Client& guest = connect(GuestLogin{"G"});
+    ASSERT_TRUE(joined(mentor));
+    ASSERT_TRUE(joined(guest));
+    EXPECT_FALSE(mentor.session->sendApiRequest(ApiMethod::kGet, "goals/1"));  // no leading '/'
+    auto id = mentor.session->sendApiRequest(ApiMethod::kPatch, "/goals/1", R"({"progress":5})");
+    auto gid = guest.session->sendApiRequest(ApiMethod::kPatch, "/goals/1", R"({"progress":5})");
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(gid);
+    std::vector<ApiResponse> mine, theirs;
+    ASSERT_TRUE(pumpUntil([&] {
+        for (auto& r : mentor.session->takeApiResponses()) mine.push_back(r);
+        for (auto& r : guest.session->takeApiResponses()) theirs.push_back(r);
+        return !mine.empty() && !theirs.empty();
+    }));
+    EXPECT_EQ(mine[0].requestId, *id);
+    EXPECT_EQ(mine[0].status, 200);
+    EXPECT_EQ(mine[0].body, "PATCH /goals/1 as account:1");
+    EXPECT_EQ(theirs[0].requestId, *gid);
+    EXPECT_EQ(theirs[0].status, 401);
+    m_host->stop();  // the gateway goes before TearDown
+    std::lock_guard l(gateway.mutex);
+    EXPECT_EQ(gateway.callers, std::vector<std::string>{"account:1"});  // the guest's never reached it
+}
+
+TEST_F(RoomTest, WithoutAGatewayRecordsRequestsAnswer404) {
+    startHost();
+    m_auth.addAccount("m@x.org", "pw", Identity{"account:1", "Mentor", Role::kMentor});
+    Client& mentor = connect(AccountLogin{"m@x.org", "pw"}, "closed");
+    ASSERT_TRUE(joined(mentor));
+    ASSERT_TRUE(mentor.session->sendApiRequest(ApiMethod::kGet, "/goals/1"));
+    std::vector<ApiResponse> got;
+    ASSERT_TRUE(pumpUntil([&] {
+        for (auto& r : mentor.session->takeApiResponses()) got.push_back(r);
+        return !got.empty();
+    }));
+    EXPECT_EQ(got[0].status, 404);
+}
+
+TEST_F(RoomTest, TicketJoinsCreateRoomsOnDemandThatGoAwayWhenEmpty) {
+    startHost([](RoomHostConfig& cfg) { cfg.createRoomsOnTicket = true; });
+    const Identity who{"account:9", "Ada", Role::kMentee};
+    Client& ada = connect(TicketJoin{*m_auth.issueTicket(who, "mentorship-7")}, "mentorship-7");
+    ASSERT_TRUE(joined(ada));
+    EXPECT_EQ(m_host->presence("mentorship-7").size(), 1u);
+    const RoomConfig probe{"mentorship-7", 0, false, std::nullopt};
+    auto exists = m_host->createRoom(probe);
+    ASSERT_FALSE(exists);
+    EXPECT_EQ(exists.error().code, ErrorCode::kConflict);
+    ada.session->leave();
+    // Once empty it is dropped: creating it again succeeds.
+    ASSERT_TRUE(pumpUntil([&] { return m_host->createRoom(probe).has_value(); }));
+}
+
 TEST_F(RoomTest, LeavingUpdatesEveryonesPresenceAndTheRecords) {
     startHost();
     Client& a = connect(GuestLogin{"A"});

@@ -64,10 +64,17 @@ TEST_F(ServerIntegration, PrintsOneListeningLineAndAnswersHealth) {
     // std::regex is avoided: GCC 12 warns inside it under the sanitizers.
     const std::string line = server.firstLine();
     ASSERT_EQ(line.rfind("listening http=", 0), 0u) << line;
-    const std::string port = line.substr(15);
-    EXPECT_FALSE(port.empty());
-    EXPECT_TRUE(std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) << line;
+    const auto udpAt = line.find(" udp=");
+    ASSERT_NE(udpAt, std::string::npos) << line;
+    const std::string port = line.substr(15, udpAt - 15);
+    const std::string udp = line.substr(udpAt + 5);
+    for (const std::string& p : {port, udp}) {
+        EXPECT_FALSE(p.empty()) << line;
+        EXPECT_TRUE(std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) << line;
+    }
     EXPECT_EQ(std::stoi(port), server.port());
+    EXPECT_EQ(std::stoi(udp), server.udpPort());
+    EXPECT_GT(server.udpPort(), 0);
     auto h = http->get("/healthz");
     EXPECT_EQ(h.status, 200);
     EXPECT_EQ(h.body["status"], "ok");

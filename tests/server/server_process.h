@@ -1,6 +1,7 @@
 #pragma once
 // Runs the real mentorxr-server binary (MXR_SERVER_BINARY) on 127.0.0.1 with
-// --http-port 0 and reads the port from its "listening http=PORT" line.
+// --http-port 0 --port 0 and reads both ports from its
+// "listening http=PORT udp=PORT" line.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,7 +30,7 @@ public:
         std::filesystem::create_directories(dataDir);
         int out[2];
         if (pipe(out) != 0) return fail("pipe failed");
-        std::vector<std::string> args = {MXR_SERVER_BINARY, "--data", dataDir.string(), "--http-port", "0",
+        std::vector<std::string> args = {MXR_SERVER_BINARY, "--data", dataDir.string(), "--http-port", "0", "--port", "0",
                                          "--password-hash-cost", "test", "--http-workers", "64"};
         for (auto& e : extra) args.push_back(std::move(e));
         m_pid = fork();
@@ -60,6 +61,9 @@ public:
             m_firstLine = line;
             if (line.rfind("listening http=", 0) == 0) {
                 m_port = std::stoi(line.substr(15));
+                const auto udp = line.find(" udp=");
+                if (udp == std::string::npos) return fail("no udp= in the listening line: " + line);
+                m_udpPort = std::stoi(line.substr(udp + 5));
                 return true;
             }
             line.clear();
@@ -67,6 +71,7 @@ public:
     }
 
     int port() const { return m_port; }
+    int udpPort() const { return m_udpPort; }
     pid_t pid() const { return m_pid; }
     const std::string& firstLine() const { return m_firstLine; }
     const std::string& why() const { return m_why; }
@@ -110,6 +115,7 @@ private:
     pid_t m_pid = -1;
     int m_stdout = -1;
     int m_port = 0;
+    int m_udpPort = 0;
     std::string m_firstLine;
     std::string m_why;
     std::filesystem::path m_stderrPath;

@@ -31,6 +31,13 @@ public:
     virtual ~Authenticator() = default;
     // kPermissionDenied when the email or password is wrong (without saying which).
     virtual Result<Identity> login(std::string_view email, std::string_view password) = 0;
+    // The same, knowing the peer's address ("IP:port" of the UDP peer) so
+    // failed logins can be throttled per address as over HTTP. RoomHost
+    // calls this one; the default forwards to login().
+    virtual Result<Identity> loginFrom(std::string_view email, std::string_view password, std::string_view address) {
+        (void)address;
+        return login(email, password);
+    }
     // A bearer token from the HTTP API's login.
     virtual Result<Identity> verifyToken(std::string_view token) = 0;
     // A signed room ticket (signTicket) for `who` to join `room`, after the
@@ -48,6 +55,18 @@ public:
     // reason: "left", "removed", "timed out"
     virtual void onMemberLeft(const std::string& room, const Identity& who, std::uint16_t avatarId,
                               std::int64_t unixTime, std::string_view reason) = 0;
+};
+
+// Answers records requests (ApiRequest, records over ENet) for a logged-in
+// identity; the session server routes them to the same handlers as HTTP.
+// Called on the host's network thread, which must never wait for a disk:
+// hand the work to another thread and call `reply` exactly once, from any
+// thread (it is thread-safe and stays valid after the host is gone).
+class ApiGateway {
+public:
+    using Reply = std::function<void(ApiResponse)>;
+    virtual ~ApiGateway() = default;
+    virtual void onApiRequest(const Identity& who, ApiRequest request, Reply reply) = 0;
 };
 
 // In-memory accounts and tokens; issues tickets for any room it is asked

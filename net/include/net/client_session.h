@@ -83,6 +83,16 @@ public:
     // non-finite, non-unit or out-of-room poses; kUnavailable when not in a room).
     Result<void> sendAvatar(const AvatarState& state);
     void moderate(const Moderate& m);
+    // Records over ENet: sends `method /api/v1<path>` with a JSON body on the
+    // reliable control channel, as the logged-in identity; returns the
+    // request id that its ApiResponse (from takeApiResponses()) will carry.
+    // Errors: kUnavailable when not in a room, kInvalidArgument for a path
+    // not starting with '/' or over kMaxApiPathBytes, or a body over
+    // kMaxApiBodyBytes. Requests in flight when the connection drops get no
+    // answer (send them again after resuming).
+    Result<std::uint32_t> sendApiRequest(ApiMethod method, std::string path, std::string body = {});
+    // The answers that arrived since the last call, in arrival order.
+    std::vector<ApiResponse> takeApiResponses();
     // Leaves the room and closes the connection (state becomes kClosed).
     void leave();
     // Test seam: drop the connection without telling the host, as a network

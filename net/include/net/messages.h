@@ -34,6 +34,10 @@ inline constexpr std::size_t kResumeTokenBytes = 16;
 // Avatar batches stay under this many bytes of plaintext so that the sealed
 // packet plus ENet's headers fit one 1,400-byte MTU datagram.
 inline constexpr std::size_t kMaxAvatarBatchBytes = 1200;
+// Records over ENet (ApiRequest/ApiResponse): the JSON body's limit, and
+// the path's (a str, so at most 255 bytes).
+inline constexpr std::size_t kMaxApiBodyBytes = 12 * 1024;
+inline constexpr std::size_t kMaxApiPathBytes = 255;
 
 enum class Channel : std::uint8_t { kControl = 0, kAvatar = 1, kVoice = 2, kEvents = 3 };
 inline constexpr std::size_t kChannelCount = 4;
@@ -60,6 +64,8 @@ enum class MessageType : std::uint8_t {
     kErrorReply = 30,
     kAvatarUpdate = 40,
     kAvatarBatch = 41,
+    kApiRequest = 50,
+    kApiResponse = 51,
 };
 
 enum class Role : std::uint8_t { kGuest = 0, kMentee = 1, kMentor = 2, kProgramManager = 3 };
@@ -120,11 +126,29 @@ struct ErrorReply { ReplyCode code = ReplyCode::kBadRequest; std::string message
 struct AvatarUpdate { AvatarEntry entry; };
 // Host to client: several avatars, each packet under kMaxAvatarBatchBytes.
 struct AvatarBatch { std::vector<AvatarEntry> entries; };
+// Records over ENet (channel 0, reliable): the session server answers each
+// request as its HTTP API would answer `method /api/v1<path>` with the
+// connection's logged-in identity (see server/README.md for the allowed
+// methods and paths). `body` is JSON text (may be empty); `status` is the
+// HTTP status the same call would get.
+enum class ApiMethod : std::uint8_t { kGet = 1, kPost = 2, kPatch = 3, kDelete = 4 };
+const char* toString(ApiMethod m) noexcept;
+struct ApiRequest {
+    std::uint32_t requestId = 0;  // chosen by the client, echoed in the response
+    ApiMethod method = ApiMethod::kGet;
+    std::string path;             // e.g. "/goals/3" (after /api/v1), <= kMaxApiPathBytes, may hold ?query
+    std::string body;             // <= kMaxApiBodyBytes
+};
+struct ApiResponse {
+    std::uint32_t requestId = 0;
+    std::uint16_t status = 0;
+    std::string body;             // JSON text, <= kMaxApiBodyBytes
+};
 
 using Message = std::variant<Hello, HelloAck, Login, LoginToken, LoginOk, TicketRequest,
                              TicketGrant, CreateRoom, RoomCreated, Join, JoinGuest, Resume, Joined,
                              Leave, Presence, Moderate, Removed, ErrorReply, AvatarUpdate,
-                             AvatarBatch>;
+                             AvatarBatch, ApiRequest, ApiResponse>;
 
 MessageType messageType(const Message& m);
 const char* toString(MessageType t) noexcept;

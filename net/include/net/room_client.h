@@ -32,17 +32,27 @@ public:
     bool moderate(const Moderate& m);
     void leave();
     std::optional<ClientEvent> poll();
+    // Records over ENet (ClientSession::sendApiRequest) from the main
+    // thread: returns the id its answer will carry, or nullopt when the
+    // command queue is full. A request the session cannot send (not in a
+    // room yet, reconnecting, path or body over the limits) is answered
+    // locally with status 503 or 400 and an {"error"} body.
+    std::optional<std::uint32_t> sendApiRequest(ApiMethod method, std::string path, std::string body = {});
+    // The next answer, in arrival order.
+    std::optional<ApiResponse> pollApiResponse();
     std::uint64_t droppedEvents() const { return m_dropped.load(std::memory_order_relaxed); }
 
 private:
     struct LeaveCommand {};
-    using Command = std::variant<AvatarState, Moderate, LeaveCommand>;
-    RoomClient() : m_commands(256), m_events(1024) {}
+    using Command = std::variant<AvatarState, Moderate, LeaveCommand, ApiRequest>;
+    RoomClient() : m_commands(256), m_events(1024), m_apiAnswers(64) {}
     void run();
 
     std::unique_ptr<ClientSession> m_session;
     SpscQueue<Command> m_commands;
     SpscQueue<ClientEvent> m_events;
+    SpscQueue<ApiResponse> m_apiAnswers;
+    std::uint32_t m_nextRequestId = 1;  // main thread
     std::atomic<bool> m_running{true};
     std::atomic<std::uint64_t> m_dropped{0};
     std::thread m_thread;

@@ -58,7 +58,16 @@ struct RoomHostConfig {
     KeyPair serverKey;        // long-term X25519 (loadOrCreateServerKey)
     VerifyKey ticketKey{};    // the session server's Ed25519 public key
     std::function<std::int64_t()> unixNow = systemUnixNow;
+    // A Join with a valid ticket for a room that does not exist creates it
+    // (default capacity and bounds; the signed ticket is the permission).
+    // Rooms made this way are dropped again when their last member leaves.
+    bool createRoomsOnTicket = false;
+    // Answers ApiRequest (records over ENet); null: every request answers
+    // 404. Must outlive the host. At most kMaxApiInFlight per connection.
+    ApiGateway* api = nullptr;
 };
+
+inline constexpr std::size_t kMaxApiInFlight = 8;
 
 struct RoomConfig {
     std::string name;
@@ -81,6 +90,7 @@ struct RoomHostStats {
     std::uint64_t bytesOut = 0;
     std::uint64_t timeouts = 0;
     std::uint64_t resumes = 0;
+    std::uint64_t apiRequests = 0;     // ApiRequest messages received
 };
 
 class RoomHost {

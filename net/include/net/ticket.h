@@ -11,6 +11,7 @@
 // Thread: pure functions.
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "net/messages.h"
@@ -49,5 +50,11 @@ Result<RoomTicket> verifyTicket(ByteSpan ticket, const VerifyKey& key, std::stri
 
 // Parses without checking the signature (for the fuzzer and for logs).
 Result<RoomTicket> parseTicket(ByteSpan ticket);
+
+// The session server's Ed25519 ticket-signing key pair, kept as hex (public
+// key, then the 64-byte secret key) in a file created with mode 0600 when
+// absent. Errors: kIo (cannot create or write), kInvalidArgument (a file
+// that is not such a key pair).
+Result<SigningKeyPair> loadOrCreateSigningKey(const std::filesystem::path& file);
 
 }  // namespace mxr::net

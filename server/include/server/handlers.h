@@ -1,8 +1,9 @@
 #pragma once
 // The handler layer: every operation of the session server as a plain C++
 // call taking an authenticated principal and a JSON request, returning JSON
-// or an ApiError. The HTTP binding (http_server.h) and, later, the ENet room
-// host call these same functions; neither adds rules of its own.
+// or an ApiError. The HTTP binding (http_server.h) and the ENet room host
+// (through RoomService, rooms.h) call these same functions; neither adds
+// rules of its own.
 //
 // Access (enforced here, never trusted from a client):
 //  - program managers create people and programs, manage the programs they
@@ -37,6 +38,7 @@ struct Principal {
     bool mentor = false;
     bool mentee = false;
     bool manager = false;  // holds the program_manager role
+    std::string name;      // display name (rooms show it); "" when unknown
 };
 
 // status follows HTTP (400, 401, 403, 404, 409, 413, 429, 503, 500) so every
@@ -69,6 +71,14 @@ public:
     ApiResult login(const Json& body, const std::string& address);
     // "Bearer <token>" (the Authorization header value) -> who is calling.
     tl::expected<Principal, ApiError> authenticate(std::string_view authorization);
+    // The password check of login() (same throttling, same bounded argon2id
+    // hashing, same answers) without issuing a token: the room host's login
+    // over ENet, which must not wait for a token's group commit.
+    tl::expected<Principal, ApiError> verifyPassword(std::string_view email, std::string_view password,
+                                                     const std::string& address);
+    // The principal of a person id (roles read now); 401 when the person is
+    // absent or erased. Used for identities the room host already verified.
+    tl::expected<Principal, ApiError> principalOf(std::int64_t personId);
 
     // CRUD. create/update bodies follow schema.h; a person may also carry
     // "password". remove() on a person erases their personal data.

@@ -16,6 +16,7 @@
 #include "engine/core/log.h"
 #include "engine/core/result.h"
 #include "server/handlers.h"
+#include "server/rooms.h"
 
 namespace mxr::server {
 
@@ -32,7 +33,8 @@ struct HttpOptions {
 
 class HttpServer {
 public:
-    HttpServer(Handlers& handlers, HttpOptions options, Logger logger);
+    // rooms (may be null: no /rooms routes) serves POST /api/v1/rooms/{name}/ticket.
+    HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms = nullptr);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

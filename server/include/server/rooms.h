@@ -1,0 +1,143 @@
+#pragma once
+// The session server's side of shared rooms: who may enter which room, the
+// room tickets (HTTP and ENet), the room host's authenticator (the same
+// accounts, password hashing, throttling and tokens as the HTTP API), the
+// session records written from room presence, and records over ENet
+// (ApiRequest routed to the same Handlers as HTTP).
+//
+// Rooms and access (the one place the rules live):
+//  - names: 1..64 bytes of [A-Za-z0-9_.-] (net::validateRoomName);
+//  - "mentorship-<id>": the mentorship's mentors and mentees and the
+//    managers of its program (exactly those who may read the mentorship;
+//    everyone else gets 404, as if it did not exist);
+//  - any other name: any authenticated person (the room is created when the
+//    first ticket holder joins, and dropped when it empties);
+//  - guests (no account) only enter the open demo room "demo", and only when
+//    the server runs with --allow-guests; they cannot use records.
+//
+// Sessions held in a room: in "mentorship-<id>", a session starts when a
+// second person is present at once (started_at), ends when the room empties
+// (ended_at), and its attendees are the mentorship's members who were
+// present at any time (managers who drop in are not attendees). A room where
+// nobody met (one person alone) records nothing. The record is written by
+// the server itself (audit actor 0) through the store's group commit on a
+// worker thread, never on the network thread; a failure is logged.
+//
+// Threads: the net:: callbacks run on the room host's network thread and
+// never wait for a disk (password hashing does run there, bounded by the
+// shared PasswordHasher); ticket() and route() are thread-safe. Work that
+// writes (session records, ENet API requests) runs on `workers` threads.
+// The destructor finishes queued work, so destroy the RoomHost first.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "engine/core/log.h"
+#include "net/authenticator.h"
+#include "net/ticket.h"
+#include "server/handlers.h"
+#include "server/store.h"
+#include "server/time_util.h"
+
+namespace mxr::server {
+
+inline constexpr std::string_view kMentorshipRoomPrefix = "mentorship-";
+inline constexpr std::string_view kDemoRoom = "demo";
+
+// The mentorship id of "mentorship-<id>"; nullopt for other names and for
+// a malformed id (ticket() refuses "mentorship-" names without a valid id).
+std::optional<std::int64_t> mentorshipOfRoom(std::string_view room);
+
+struct RoomServiceOptions {
+    std::int64_t ticketLifetimeSeconds = net::kDefaultTicketLifetimeSeconds;
+    std::size_t workers = 2;          // threads for records writes and ENet API requests
+    std::size_t maxQueuedJobs = 4096; // beyond: ENet requests answer 503, session records are logged as lost
+};
+
+// An HTTP-like answer: status and JSON body.
+struct RoutedAnswer {
+    int status = 200;
+    Json body;
+};
+
+class RoomService final : public net::Authenticator, public net::RoomObserver, public net::ApiGateway {
+public:
+    RoomService(Handlers& handlers, Store& store, const WallClock& clock, net::SigningKeyPair ticketKey,
+                RoomServiceOptions options, Logger logger);
+    ~RoomService() override;
+    RoomService(const RoomService&) = delete;
+    RoomService& operator=(const RoomService&) = delete;
+
+    const net::SigningKeyPair& ticketKey() const { return m_ticketKey; }
+
+    // POST /api/v1/rooms/{name}/ticket: {"room", "ticket" (URL-safe base64),
+    // "expires_at"}; 400 for a bad name, 404 for a mentorship room the
+    // principal may not enter.
+    ApiResult ticket(const Principal& p, std::string_view room);
+
+    // Records over ENet: `method /api/v1<path>` as HTTP would answer it, for
+    // the allowed methods and paths (README "Records over ENet"); others 404.
+    RoutedAnswer route(const Principal& p, net::ApiMethod method, std::string_view path, std::string_view body);
+
+    // net::Authenticator (identity subject = the person id in decimal).
+    Result<net::Identity> login(std::string_view email, std::string_view password) override;
+    Result<net::Identity> loginFrom(std::string_view email, std::string_view password,
+                                    std::string_view address) override;
+    Result<net::Identity> verifyToken(std::string_view token) override;
+    Result<net::Bytes> issueTicket(const net::Identity& who, std::string_view room) override;
+
+    // net::RoomObserver
+    void onMemberJoined(const std::string& room, const net::Identity& who, std::uint16_t avatarId,
+                        std::int64_t unixTime) override;
+    void onMemberLeft(const std::string& room, const net::Identity& who, std::uint16_t avatarId,
+                      std::int64_t unixTime, std::string_view reason) override;
+
+    // net::ApiGateway
+    void onApiRequest(const net::Identity& who, net::ApiRequest request, Reply reply) override;
+
+    // Blocks until every queued job (session records, API requests) is done.
+    void drain();
+
+private:
+    struct Meeting {
+        std::map<std::int64_t, int> present;  // person id -> connections in the room
+        std::set<std::int64_t> seen;
+        std::int64_t startedAt = 0;          // 0: nobody met yet
+    };
+    tl::expected<std::pair<net::Bytes, std::int64_t>, ApiError> authorizeAndSign(const Principal& p,
+                                                                            std::string_view room);
+    net::Identity identityOf(const Principal& p) const;
+    void recordSession(std::int64_t mentorshipId, std::int64_t startedAt, std::int64_t endedAt,
+                       std::set<std::int64_t> seen);
+    bool post(std::function<void()> job);
+    void workerLoop();
+
+    Handlers& m_handlers;
+    Store& m_store;
+    const WallClock& m_clock;
+    net::SigningKeyPair m_ticketKey;
+    RoomServiceOptions m_options;
+    Logger m_log;
+
+    std::mutex m_meetingsMutex;
+    std::map<std::string, Meeting, std::less<>> m_meetings;
+
+    std::mutex m_jobsMutex;
+    std::condition_variable m_jobsCv;
+    std::condition_variable m_idleCv;
+    std::deque<std::function<void()>> m_jobs;
+    std::size_t m_busy = 0;
+    bool m_stopping = false;
+    std::vector<std::thread> m_workers;
+};
+
+}  // namespace mxr::server

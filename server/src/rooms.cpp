@@ -1,0 +1,350 @@
+#include "server/rooms.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "access.h"
+#include "net/crypto.h"
+
+namespace mxr::server {
+namespace {
+
+std::optional<std::int64_t> parsePositive(std::string_view s) {
+    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    std::int64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    if (v <= 0) return std::nullopt;
+    return v;
+}
+
+net::Role roleOf(const Principal& p) {
+    if (p.manager) return net::Role::kProgramManager;
+    if (p.mentor) return net::Role::kMentor;
+    return net::Role::kMentee;
+}
+
+// Maps a handler refusal to the room host's error kinds.
+Error toNetError(const ApiError& e) {
+    const ErrorCode code = e.status == 404   ? ErrorCode::kNotFound
+                           : e.status == 400 ? ErrorCode::kInvalidArgument
+                           : e.status >= 500 ? ErrorCode::kUnavailable
+                                             : ErrorCode::kPermissionDenied;
+    return Error{code, e.status, e.message};
+}
+
+// Query parameters of "a=1&b=2" (ids, limits and formats: no escapes needed,
+// and '%' is refused so nothing is silently misread).
+tl::expected<Params, ApiError> parseQuery(std::string_view q) {
+    Params out;
+    while (!q.empty()) {
+        const auto amp = q.find('&');
+        const std::string_view kv = q.substr(0, amp);
+        q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+        if (kv.empty()) continue;
+        if (kv.find('%') != std::string_view::npos || kv.find('+') != std::string_view::npos) {
+            return tl::unexpected(badRequest("path", "query parameters over ENet are not URL-encoded"));
+        }
+        const auto eq = kv.find('=');
+        out[std::string(kv.substr(0, eq))] = eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
+    }
+    return out;
+}
+
+// What records over ENet allows: the room's everyday work (progress, notes,
+// feedback, reading the pair's records), not administration.
+bool allowedOverEnet(net::ApiMethod method, Entity e, bool hasId) {
+    switch (method) {
+        case net::ApiMethod::kGet:
+            return e == Entity::kMentorship || e == Entity::kGoal || e == Entity::kMilestone ||
+                   e == Entity::kSession || e == Entity::kFeedback;
+        case net::ApiMethod::kPatch:
+            return hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kSession ||
+                             e == Entity::kFeedback);
+        case net::ApiMethod::kPost:
+            return !hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kFeedback);
+        case net::ApiMethod::kDelete:
+            return false;
+    }
+    return false;
+}
+
+RoutedAnswer answer(const ApiResult& r, int okStatus = 200) {
+    if (r) return RoutedAnswer{okStatus, *r};
+    return RoutedAnswer{r.error().status, r.error().toJson()};
+}
+
+}  // namespace
+
+std::optional<std::int64_t> mentorshipOfRoom(std::string_view room) {
+    if (room.substr(0, kMentorshipRoomPrefix.size()) != kMentorshipRoomPrefix) return std::nullopt;
+    return parsePositive(room.substr(kMentorshipRoomPrefix.size()));
+}
+
+RoomService::RoomService(Handlers& handlers, Store& store, const WallClock& clock, net::SigningKeyPair ticketKey,
+                         RoomServiceOptions options, Logger logger)
+    : m_handlers(handlers),
+      m_store(store),
+      m_clock(clock),
+      m_ticketKey(ticketKey),
+      m_options(options),
+      m_log(std::move(logger)) {
+    const std::size_t n = std::max<std::size_t>(1, m_options.workers);
+    for (std::size_t i = 0; i < n; ++i) m_workers.emplace_back([this] { workerLoop(); });
+}
+
+RoomService::~RoomService() {
+    {
+        std::lock_guard lock(m_jobsMutex);
+        m_stopping = true;
+    }
+    m_jobsCv.notify_all();
+    for (auto& t : m_workers) t.join();
+}
+
+bool RoomService::post(std::function<void()> job) {
+    {
+        std::lock_guard lock(m_jobsMutex);
+        if (m_stopping || m_jobs.size() >= m_options.maxQueuedJobs) return false;
+        m_jobs.push_back(std::move(job));
+    }
+    m_jobsCv.notify_one();
+    return true;
+}
+
+void RoomService::workerLoop() {
+    std::unique_lock lock(m_jobsMutex);
+    while (true) {
+        // Finish what was queued even when stopping: those are session records.
+        m_jobsCv.wait(lock, [&] { return m_stopping || !m_jobs.empty(); });
+        if (m_jobs.empty()) return;
+        auto job = std::move(m_jobs.front());
+        m_jobs.pop_front();
+        ++m_busy;
+        lock.unlock();
+        try {
+            job();
+        } catch (const std::exception& e) {
+            m_log.error(strCat("room job threw: ", e.what()));
+        }
+        lock.lock();
+        --m_busy;
+        if (m_jobs.empty() && m_busy == 0) m_idleCv.notify_all();
+    }
+}
+
+void RoomService::drain() {
+    std::unique_lock lock(m_jobsMutex);
+    m_idleCv.wait(lock, [&] { return m_jobs.empty() && m_busy == 0; });
+}
+
+net::Identity RoomService::identityOf(const Principal& p) const {
+    std::string name = p.name.substr(0, net::kMaxNameBytes);
+    // Cut at a UTF-8 boundary, then fall back when the name is unusable
+    // (erased people have none).
+    while (!name.empty() && (static_cast<unsigned char>(name.back()) & 0xC0) == 0x80) name.pop_back();
+    if (!name.empty() && (static_cast<unsigned char>(name.back()) & 0x80)) name.pop_back();
+    if (name.empty() || !net::validateDisplayName(name)) name = strCat("person ", p.personId);
+    return net::Identity{std::to_string(p.personId), name, roleOf(p)};
+}
+
+tl::expected<std::pair<net::Bytes, std::int64_t>, ApiError> RoomService::authorizeAndSign(const Principal& p,
+                                                                                     std::string_view room) {
+    if (auto ok = net::validateRoomName(room); !ok) return tl::unexpected(badRequest("name", ok.error().message));
+    if (room.substr(0, kMentorshipRoomPrefix.size()) == kMentorshipRoomPrefix) {
+        auto id = mentorshipOfRoom(room);
+        if (!id) return tl::unexpected(badRequest("name", "a mentorship room is named mentorship-<id>"));
+        // Exactly who may read the mentorship may enter its room; the others
+        // get the same 404 as for an absent mentorship.
+        auto m = m_handlers.get(p, Entity::kMentorship, *id);
+        if (!m) return tl::unexpected(m.error());
+    }
+    const net::Identity who = identityOf(p);
+    net::RoomTicket t;
+    t.room = std::string(room);
+    t.subject = who.subject;
+    t.displayName = who.displayName;
+    t.role = who.role;
+    t.issuedAt = m_clock.nowUnix();
+    t.expiresAt = t.issuedAt + m_options.ticketLifetimeSeconds;
+    return std::pair{net::signTicket(t, m_ticketKey), t.expiresAt};
+}
+
+ApiResult RoomService::ticket(const Principal& p, std::string_view room) {
+    auto signed_ = authorizeAndSign(p, room);
+    if (!signed_) return tl::unexpected(signed_.error());
+    return Json{{"room", std::string(room)},
+                {"ticket", net::toBase64(signed_->first)},
+                {"expires_at", formatTimestamp(signed_->second)}};
+}
+
+Result<net::Identity> RoomService::login(std::string_view email, std::string_view password) {
+    return loginFrom(email, password, "enet");
+}
+
+Result<net::Identity> RoomService::loginFrom(std::string_view email, std::string_view password,
+                                             std::string_view address) {
+    // Throttled per account and per IP address, like HTTP (the port varies).
+    const std::string host(address.substr(0, address.rfind(':')));
+    auto p = m_handlers.verifyPassword(email, password, host);
+    if (!p) return tl::unexpected(toNetError(p.error()));
+    return identityOf(*p);
+}
+
+Result<net::Identity> RoomService::verifyToken(std::string_view token) {
+    auto p = m_handlers.authenticate(strCat("Bearer ", token));
+    if (!p) return tl::unexpected(toNetError(p.error()));
+    return identityOf(*p);
+}
+
+Result<net::Bytes> RoomService::issueTicket(const net::Identity& who, std::string_view room) {
+    auto id = parsePositive(who.subject);
+    if (!id) return makeError(ErrorCode::kPermissionDenied, "guests cannot ask for tickets");
+    auto p = m_handlers.principalOf(*id);
+    if (!p) return tl::unexpected(toNetError(p.error()));
+    auto signed_ = authorizeAndSign(*p, room);
+    if (!signed_) return tl::unexpected(toNetError(signed_.error()));
+    return std::move(signed_->first);
+}
+
+void RoomService::onMemberJoined(const std::string& room, const net::Identity& who, std::uint16_t,
+                                 std::int64_t unixTime) {
+    if (!mentorshipOfRoom(room)) return;
+    auto person = parsePositive(who.subject);
+    if (!person) return;
+    std::lock_guard lock(m_meetingsMutex);
+    Meeting& m = m_meetings[room];
+    ++m.present[*person];
+    m.seen.insert(*person);
+    if (m.startedAt == 0 && m.present.size() >= 2) m.startedAt = unixTime;
+}
+
+void RoomService::onMemberLeft(const std::string& room, const net::Identity& who, std::uint16_t,
+                               std::int64_t unixTime, std::string_view) {
+    auto mentorship = mentorshipOfRoom(room);
+    auto person = parsePositive(who.subject);
+    if (!mentorship || !person) return;
+    std::lock_guard lock(m_meetingsMutex);
+    auto it = m_meetings.find(room);
+    if (it == m_meetings.end()) return;
+    Meeting& m = it->second;
+    auto p = m.present.find(*person);
+    if (p != m.present.end() && --p->second <= 0) m.present.erase(p);
+    if (!m.present.empty()) return;
+    if (m.startedAt != 0) recordSession(*mentorship, m.startedAt, std::max(unixTime, m.startedAt), m.seen);
+    m_meetings.erase(it);
+}
+
+void RoomService::recordSession(std::int64_t mentorshipId, std::int64_t startedAt, std::int64_t endedAt,
+                                std::set<std::int64_t> seen) {
+    // Runs on the network thread: only queue it; a worker waits for the commit.
+    const bool queued = post([this, mentorshipId, startedAt, endedAt, seen = std::move(seen)] {
+        auto r = m_store.write([&](WriteTx& tx) -> Result<Json> {
+            MXR_TRY_ASSIGN(auto ms, tx.get(Entity::kMentorship, mentorshipId));
+            if (!ms) return makeError(ErrorCode::kNotFound, strCat("mentorship ", mentorshipId, " is gone"));
+            Json attendees = Json::array();
+            for (std::int64_t id : seen) {
+                const auto isIn = [&](const char* f) {
+                    const Json& list = (*ms)[f];
+                    return std::find(list.begin(), list.end(), Json(id)) != list.end();
+                };
+                if (isIn("mentors") || isIn("mentees")) attendees.push_back(id);
+            }
+            if (attendees.empty()) return Json();  // only managers met: not a session of the pair
+            const Json body{{"mentorship_id", mentorshipId},
+                            {"scheduled_at", formatTimestamp(startedAt)},
+                            {"started_at", formatTimestamp(startedAt)},
+                            {"ended_at", formatTimestamp(endedAt)},
+                            {"attendees", attendees},
+                            {"notes", "recorded from room presence"}};
+            auto fields = validateFields(Entity::kSession, body, true);
+            if (!fields) return makeError(ErrorCode::kInvalidArgument, fields.error().message);
+            if (auto inv = checkInvariants(Entity::kSession, *fields)) {
+                return makeError(ErrorCode::kInvalidArgument, inv->message);
+            }
+            MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kSession, *fields));
+            std::vector<std::string> names;
+            for (const auto& [k, v] : fields->items()) names.push_back(k);
+            MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "create", "session", id, names}));
+            return Json{{"id", id}};
+        });
+        if (!r) {
+            m_log.error(strCat("session of mentorship ", mentorshipId, " (", formatTimestamp(startedAt), " to ",
+                               formatTimestamp(endedAt), ") not recorded: ", r.error().describe()));
+        } else if (!r->is_null()) {
+            m_log.info(strCat("recorded session ", (*r)["id"].get<std::int64_t>(), " of mentorship ", mentorshipId));
+        }
+    });
+    if (!queued) {
+        m_log.error(strCat("session of mentorship ", mentorshipId, " not recorded: the records queue is full"));
+    }
+}
+
+RoutedAnswer RoomService::route(const Principal& p, net::ApiMethod method, std::string_view path,
+                                std::string_view body) {
+    const auto q = path.find('?');
+    const std::string_view query = q == std::string_view::npos ? std::string_view() : path.substr(q + 1);
+    std::string_view rest = path.substr(0, q);
+    if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+    const auto slash = rest.find('/');
+    const std::string_view resource = rest.substr(0, slash);
+    const std::string_view idText = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    const auto entity = entityFromPlural(resource);
+    const bool hasId = slash != std::string_view::npos;
+    if (!entity || !allowedOverEnet(method, *entity, hasId) || idText.find('/') != std::string_view::npos) {
+        return answer(tl::unexpected(notFound("", strCat(net::toString(method), " /api/v1/",
+                                                        std::string(rest.substr(0, 60)),
+                                                        " is not available over ENet"))));
+    }
+    std::int64_t id = 0;
+    if (hasId) {
+        auto parsed = parsePositive(idText);
+        if (!parsed) return answer(tl::unexpected(badRequest("id", "id must be a positive integer")));
+        id = *parsed;
+    }
+    Json json;
+    if (method == net::ApiMethod::kPost || method == net::ApiMethod::kPatch) {
+        if (body.empty()) return answer(tl::unexpected(badRequest("body", "the request needs a JSON body")));
+        json = Json::parse(body, nullptr, false);
+        if (json.is_discarded()) return answer(tl::unexpected(badRequest("body", "malformed JSON")));
+        if (!json.is_object()) return answer(tl::unexpected(badRequest("body", "the body must be a JSON object")));
+    }
+    switch (method) {
+        case net::ApiMethod::kGet: {
+            if (hasId) return answer(m_handlers.get(p, *entity, id));
+            auto params = parseQuery(query);
+            if (!params) return answer(tl::unexpected(params.error()));
+            return answer(m_handlers.list(p, *entity, *params));
+        }
+        case net::ApiMethod::kPost: return answer(m_handlers.create(p, *entity, json), 201);
+        case net::ApiMethod::kPatch: return answer(m_handlers.update(p, *entity, id, json));
+        case net::ApiMethod::kDelete: break;
+    }
+    return answer(tl::unexpected(notFound("", "not available over ENet")));
+}
+
+void RoomService::onApiRequest(const net::Identity& who, net::ApiRequest request, Reply reply) {
+    const auto person = parsePositive(who.subject);
+    const std::uint32_t requestId = request.requestId;
+    auto job = [this, person, request = std::move(request), reply] {
+        RoutedAnswer a;
+        // The principal is read now, per request, so erasure and role
+        // changes apply at once (like a revoked token over HTTP).
+        auto p = person ? m_handlers.principalOf(*person)
+                        : tl::expected<Principal, ApiError>(
+                              tl::unexpected(apiError(401, "unauthenticated", "", "guests cannot use records")));
+        if (!p) {
+            a = RoutedAnswer{p.error().status, p.error().toJson()};
+        } else {
+            a = route(*p, request.method, request.path, request.body);
+        }
+        reply(net::ApiResponse{request.requestId, static_cast<std::uint16_t>(a.status), a.body.dump()});
+    };
+    if (!post(std::move(job))) {
+        const ApiError busy = apiError(503, "unavailable", "", "the server is busy; try again");
+        reply(net::ApiResponse{requestId, 503, busy.toJson().dump()});
+    }
+}
+
+}  // namespace mxr::server
