@@ -112,11 +112,14 @@ run_main() {
     mkdir -p "$data"
     # The server's stdout is only its "listening" line; keep it off the
     # terminal's pipe so nothing waits on a server that outlives the client.
-    "$server" --data "$data" --http-port "$port" >"$data/server.out" &
+    "$server" --data "$data" --http-port "$port" --port "${MENTORXR_UDP_PORT:-7777}" --allow-guests \
+      >"$data/server.out" &
     SERVER_PID=$!
     trap stop_server EXIT INT TERM
-    log "session server started on http://127.0.0.1:$port (pid $SERVER_PID, data in $data;"
-    log "  the first start prints a one-time admin password above; API: server/README.md)"
+    log "session server started on http://127.0.0.1:$port, rooms on udp ${MENTORXR_UDP_PORT:-7777}"
+    log "  (pid $SERVER_PID, data in $data; the first start prints a one-time admin password;"
+    log "  API: server/README.md; join its demo room from another terminal with"
+    log "  build/dev/scenes/mentorxr --server 127.0.0.1:${MENTORXR_UDP_PORT:-7777} --guest YOUR-NAME)"
   fi
   if [[ ! -x $client ]]; then
     log "the client is not built yet ($client missing)"
