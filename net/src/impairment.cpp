@@ -17,6 +17,7 @@ std::vector<Nanos> Impairment::decide(Nanos now) {
     const double dupDraw = unit(m_rng);
     const double j1 = unit(m_rng);
     const double j2 = unit(m_rng);
+    if (now < m_config.impairFrom) return {0};
     if (inOutage(now) || lossDraw < m_config.loss) return {};
     auto delayOf = [&](double u) {
         const double d = static_cast<double>(m_config.delay) +

@@ -20,7 +20,7 @@ int run(int argc, char** argv) {
     tools::ImpairProxyConfig cfg;
     std::string target;
     double loss = 0, duplicate = 0, delayMs = 0, jitterMs = 0, outageEveryMs = 0, outageMs = 0, outageAtMs = 0,
-           seconds = 0;
+           seconds = 0, impairAfterMs = 0;
     std::uint64_t seed = 1;
     app.add_option("--listen", cfg.listenPort, "UDP port to listen on (0: any)")->capture_default_str();
     app.add_option("--target", target, "HOST:PORT to forward to")->required();
@@ -31,6 +31,9 @@ int run(int argc, char** argv) {
     app.add_option("--outage-every-ms", outageEveryMs, "repeat outages this often (0: one outage when --outage-ms is set)")->check(CLI::Range(0.0, 1e9));
     app.add_option("--outage-ms", outageMs, "length of each outage")->check(CLI::Range(0.0, 1e9));
     app.add_option("--outage-at-ms", outageAtMs, "when the first outage starts")->check(CLI::Range(0.0, 1e9));
+    app.add_option("--impair-after-ms", impairAfterMs,
+                   "forward untouched until this long after start (clients join on a clean link)")
+        ->check(CLI::Range(0.0, 1e9));
     app.add_option("--seed", seed, "random seed")->capture_default_str();
     app.add_option("--seconds", seconds, "exit after this many seconds (0: until signalled)");
     CLI11_PARSE(app, argc, argv);
@@ -55,6 +58,7 @@ int run(int argc, char** argv) {
     imp.outageEvery = outageEveryMs > 0 ? msToNanos(outageEveryMs) : (outageMs > 0 ? msToNanos(1e12) : 0);
     imp.outageLength = msToNanos(outageMs);
     imp.outageFirstAt = clock.now() + msToNanos(outageAtMs);
+    imp.impairFrom = clock.now() + msToNanos(impairAfterMs);
     cfg.upstream = imp;
     cfg.upstream.seed = seed;
     cfg.downstream = imp;

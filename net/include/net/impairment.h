@@ -22,6 +22,7 @@ struct ImpairmentConfig {
     Nanos outageEvery = 0;      // 0: no outages; else an outage starts every this often
     Nanos outageLength = 0;     // everything sent during an outage is dropped
     Nanos outageFirstAt = 0;    // when the first outage starts
+    Nanos impairFrom = 0;       // before this, datagrams pass untouched (a clean join)
     std::uint64_t seed = 1;
 };
 
