@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "engine/core/log.h"
+#include "key_file.h"
 
 namespace mxr::net {
 namespace {
@@ -254,19 +255,11 @@ Result<KeyPinStore::Outcome> KeyPinStore::check(const std::string& server, const
 
 Result<KeyPair> loadOrCreateServerKey(const std::filesystem::path& file) {
     ensureSodium();
-    std::ifstream in(file);
-    if (in) {
-        std::string pubHex, secHex;
-        in >> pubHex >> secHex;
-        auto pub = fromHex(pubHex);
-        auto sec = fromHex(secHex);
-        if (!pub || !sec || pub->size() != 32 || sec->size() != 32) {
-            return makeError(ErrorCode::kInvalidArgument,
-                             strCat("server key file ", file.string(), " is not two 32-byte hex keys"));
-        }
+    MXR_TRY_ASSIGN(auto stored, detail::readKeyFile(file, "server key file", 32, 32, "two 32-byte hex keys"));
+    if (stored) {
         KeyPair kp;
-        std::copy(pub->begin(), pub->end(), kp.publicKey.begin());
-        std::copy(sec->begin(), sec->end(), kp.secretKey.begin());
+        std::copy(stored->first.begin(), stored->first.end(), kp.publicKey.begin());
+        std::copy(stored->second.begin(), stored->second.end(), kp.secretKey.begin());
         Key derived{};
         crypto_scalarmult_base(derived.data(), kp.secretKey.data());
         if (derived != kp.publicKey) {
@@ -276,18 +269,7 @@ Result<KeyPair> loadOrCreateServerKey(const std::filesystem::path& file) {
         return kp;
     }
     KeyPair kp = KeyPair::generate();
-    std::error_code ec;
-    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-    // Created with mode 0600 from the start: the secret is never readable by others.
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        return makeError(ErrorCode::kIo, strCat("cannot create server key file ", file.string(), ": ",
-                                                std::strerror(errno)), errno);
-    }
-    const std::string text = toHex(kp.publicKey) + "\n" + toHex(kp.secretKey) + "\n";
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ::close(fd);
-    if (!ok) return makeError(ErrorCode::kIo, strCat("cannot write server key file ", file.string()));
+    MXR_TRY(detail::writeKeyFile(file, "server key file", toHex(kp.publicKey), toHex(kp.secretKey)));
     return kp;
 }
 

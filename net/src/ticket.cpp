@@ -13,6 +13,7 @@
 
 #include "engine/core/log.h"
 #include "net/crypto.h"
+#include "key_file.h"
 
 namespace mxr::net {
 namespace {
@@ -109,19 +110,11 @@ Result<RoomTicket> verifyTicket(ByteSpan bytes, const VerifyKey& key, std::strin
 
 Result<SigningKeyPair> loadOrCreateSigningKey(const std::filesystem::path& file) {
     if (sodium_init() < 0) return makeError(ErrorCode::kUnavailable, "libsodium failed to start");
-    std::ifstream in(file);
-    if (in) {
-        std::string pubHex, secHex;
-        in >> pubHex >> secHex;
-        auto pub = fromHex(pubHex);
-        auto sec = fromHex(secHex);
-        if (!pub || !sec || pub->size() != 32 || sec->size() != 64) {
-            return makeError(ErrorCode::kInvalidArgument,
-                             strCat("signing key file ", file.string(), " is not a 32-byte and a 64-byte hex key"));
-        }
+    MXR_TRY_ASSIGN(auto stored, detail::readKeyFile(file, "signing key file", 32, 64, "a 32-byte and a 64-byte hex key"));
+    if (stored) {
         SigningKeyPair kp;
-        std::copy(pub->begin(), pub->end(), kp.publicKey.begin());
-        std::copy(sec->begin(), sec->end(), kp.secretKey.begin());
+        std::copy(stored->first.begin(), stored->first.end(), kp.publicKey.begin());
+        std::copy(stored->second.begin(), stored->second.end(), kp.secretKey.begin());
         std::array<std::uint8_t, 32> derived{};
         crypto_sign_ed25519_sk_to_pk(derived.data(), kp.secretKey.data());
         if (derived != kp.publicKey) {
@@ -131,18 +124,8 @@ Result<SigningKeyPair> loadOrCreateSigningKey(const std::filesystem::path& file)
         return kp;
     }
     const SigningKeyPair kp = SigningKeyPair::generate();
-    std::error_code ec;
-    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
-    // Mode 0600 from the start: anyone who reads it can mint tickets.
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        return makeError(ErrorCode::kIo, strCat("cannot create signing key file ", file.string(), ": ",
-                                                std::strerror(errno)), errno);
-    }
-    const std::string text = toHex(kp.publicKey) + "\n" + toHex(kp.secretKey) + "\n";
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ::close(fd);
-    if (!ok) return makeError(ErrorCode::kIo, strCat("cannot write signing key file ", file.string()));
+    // Anyone who reads the secret can mint tickets.
+    MXR_TRY(detail::writeKeyFile(file, "signing key file", toHex(kp.publicKey), toHex(kp.secretKey)));
     return kp;
 }
 
