@@ -8,25 +8,14 @@
 #include <string>
 
 #include "engine/render/image_io.h"
+#include "run_command.h"
 
 namespace {
 
-struct CliRun {
-    int exitCode = -1;
-    std::string output;  // stdout and stderr together
-};
+using CliRun = mxr::test::CommandResult;
 
 CliRun run(const std::string& args, const std::string& env = "") {
-    const std::string cmd = env + " " + std::string(MXR_CLIENT) + " " + args + " 2>&1";
-    CliRun r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-    const int status = pclose(p);
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return mxr::test::runCommand(env + " " + std::string(MXR_CLIENT) + " " + args);
 }
 
 std::string tmpPath(const std::string& name) {
@@ -133,17 +122,10 @@ TEST(ClientWindow, RendersSixtyFramesInARealWindowAndScreenshots) {
     const std::string out = tmpPath("window.png");
     std::filesystem::remove(out);
     // A real X server (Xvfb) and the real GLFW window + swapchain path.
-    const std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x800x24' ") + MXR_CLIENT +
-                            " --mode desktop --frames 60 --validation --screenshot " + out + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    ASSERT_TRUE(p);
-    std::string output;
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) output.append(buf.data(), n);
-    const int status = pclose(p);
-    ASSERT_TRUE(WIFEXITED(status));
-    ASSERT_EQ(WEXITSTATUS(status), 0) << output;
+    const auto window = mxr::test::runCommand(std::string("xvfb-run -a -s '-screen 0 1280x800x24' ") + MXR_CLIENT +
+                                              " --mode desktop --frames 60 --validation --screenshot " + out);
+    const std::string& output = window.output;
+    ASSERT_EQ(window.exitCode, 0) << output;
     EXPECT_NE(output.find("mode: desktop"), std::string::npos) << output;
     EXPECT_NE(output.find("rendered 60 frames"), std::string::npos) << output;
     auto img = mxr::engine::readPng(out);

@@ -24,6 +24,7 @@
 #include "engine/render/image_io.h"
 #include "net/room_client.h"
 #include "scenes/avatar.h"
+#include "run_command.h"
 
 namespace {
 
@@ -32,22 +33,11 @@ using mxr::Vec3;
 using mxr::Vec4;
 using mxr::net::testing::ChildProcess;
 
-struct CliRun {
-    int exitCode = -1;
-    std::string output;  // stdout and stderr together
-};
+using CliRun = mxr::test::CommandResult;
 
+// No terminal on standard input: a password prompt must not wait.
 CliRun run(const std::string& args, const std::string& env = "") {
-    const std::string cmd = env + " " + std::string(MXR_CLIENT) + " " + args + " 2>&1 </dev/null";
-    CliRun r;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-    const int status = pclose(p);
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return mxr::test::runCommand(env + " " + std::string(MXR_CLIENT) + " " + args + " </dev/null");
 }
 
 std::string tmpPath(const std::string& name) {

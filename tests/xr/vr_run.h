@@ -16,6 +16,7 @@
 
 #include "engine/core/math.h"
 #include "engine/render/renderer.h"
+#include "run_command.h"
 
 namespace mxr::test {
 
@@ -49,15 +50,10 @@ inline VrRun runVr(const std::string& name, nlohmann::json config, const std::st
     r.dir = testDir(name);
     config["event_log"] = "events.log";
     std::ofstream(r.dir / "config.json") << config.dump(2);
-    const std::string cmd = "cd " + r.dir.string() + " && " + wrapper + " env " + env + " MXR_XRRT_CONFIG=" +
-                            (r.dir / "config.json").string() + " " + MXR_CLIENT + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-    const int status = pclose(p);
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const auto run = runCommand("cd " + r.dir.string() + " && " + wrapper + " env " + env + " MXR_XRRT_CONFIG=" +
+                                (r.dir / "config.json").string() + " " + MXR_CLIENT + " " + args);
+    r.exitCode = run.exitCode;
+    r.output = run.output;
     r.events = readText(r.dir / "events.log");
     return r;
 }
