@@ -10,12 +10,6 @@ bool containsId(const Json& list, std::int64_t id) {
     return std::any_of(list.begin(), list.end(), [&](const Json& v) { return v.get<std::int64_t>() == id; });
 }
 
-template <typename T>
-tl::expected<T, ApiError> lift(Result<T> r) {
-    if (!r) return tl::unexpected(fromStoreError(r.error()));
-    return std::move(*r);
-}
-
 }  // namespace
 
 ApiError apiError(int status, std::string code, std::string field, std::string message) {

@@ -13,6 +13,20 @@ ApiError forbidden(std::string message);
 // Maps a store error that no handler rule produced to an ApiError.
 ApiError fromStoreError(const Error& e);
 
+// A store Result as an API result (store failures become fromStoreError).
+template <typename T>
+tl::expected<T, ApiError> lift(Result<T> r) {
+    if (!r) return tl::unexpected(fromStoreError(r.error()));
+    return std::move(*r);
+}
+
+// As MXR_TRY_ASSIGN, for functions returning tl::expected<_, ApiError>.
+#define API_TRY_ASSIGN(lhs, expr) API_TRY_ASSIGN_IMPL_(MXR_TRY_CAT_(api_tmp_, __LINE__), lhs, expr)
+#define API_TRY_ASSIGN_IMPL_(tmp, lhs, expr)                  \
+    auto tmp = (expr);                                        \
+    if (!tmp) return tl::unexpected(std::move(tmp).error()); \
+    lhs = std::move(*tmp)
+
 struct Relation {
     bool member = false;   // mentor or mentee of the mentorship
     bool manager = false;  // program manager of its program

@@ -23,18 +23,6 @@ ApiError fromFieldError(const FieldError& e) {
     return badRequest(e.field, e.field.empty() ? e.message : strCat(e.field, " ", e.message));
 }
 
-template <typename T>
-tl::expected<T, ApiError> lift(Result<T> r) {
-    if (!r) return tl::unexpected(fromStoreError(r.error()));
-    return std::move(*r);
-}
-
-#define API_TRY_ASSIGN(lhs, expr) API_TRY_ASSIGN_IMPL_(MXR_TRY_CAT_(api_tmp_, __LINE__), lhs, expr)
-#define API_TRY_ASSIGN_IMPL_(tmp, lhs, expr)           \
-    auto tmp = (expr);                                 \
-    if (!tmp) return tl::unexpected(std::move(tmp).error()); \
-    lhs = std::move(*tmp)
-
 // Every id a record refers to must name an existing record (and people must
 // not be erased). Unknown and invisible parents get the same answer.
 tl::expected<void, ApiError> checkReferences(ReadTx& tx, Entity entity, const Json& fields) {
@@ -99,9 +87,13 @@ Handlers::Handlers(Store& store, PasswordHasher& hasher, LoginLimiter& limiter, 
                    HandlerOptions options, Logger logger)
     : m_store(store), m_hasher(hasher), m_limiter(limiter), m_clock(clock), m_options(options), m_log(std::move(logger)) {}
 
-ApiResult Handlers::runWrite(const std::function<ApiResult(WriteTx&)>& fn) {
+// Runs fn in a store transaction: an ApiError from fn rolls the transaction
+// back and is returned as it is; a store failure is logged and mapped.
+template <typename Tx, typename Run>
+static ApiResult runTransaction(const Logger& log, const char* kind, Run&& run,
+                                const std::function<ApiResult(Tx&)>& fn) {
     std::optional<ApiError> failure;
-    auto r = m_store.write([&](WriteTx& tx) -> Result<Json> {
+    auto r = run([&](Tx& tx) -> Result<Json> {
         auto a = fn(tx);
         if (!a) {
             failure = a.error();
@@ -111,24 +103,16 @@ ApiResult Handlers::runWrite(const std::function<ApiResult(WriteTx&)>& fn) {
     });
     if (r) return std::move(*r);
     if (failure) return tl::unexpected(*failure);
-    m_log.error(strCat("write failed: ", r.error().describe()));
+    log.error(strCat(kind, " failed: ", r.error().describe()));
     return tl::unexpected(fromStoreError(r.error()));
 }
 
+ApiResult Handlers::runWrite(const std::function<ApiResult(WriteTx&)>& fn) {
+    return runTransaction<WriteTx>(m_log, "write", [&](auto&& body) { return m_store.write(body); }, fn);
+}
+
 ApiResult Handlers::runRead(const std::function<ApiResult(ReadTx&)>& fn) {
-    std::optional<ApiError> failure;
-    auto r = m_store.read([&](ReadTx& tx) -> Result<Json> {
-        auto a = fn(tx);
-        if (!a) {
-            failure = a.error();
-            return makeError(ErrorCode::kInvalidArgument, a.error().message);
-        }
-        return std::move(*a);
-    });
-    if (r) return std::move(*r);
-    if (failure) return tl::unexpected(*failure);
-    m_log.error(strCat("read failed: ", r.error().describe()));
-    return tl::unexpected(fromStoreError(r.error()));
+    return runTransaction<ReadTx>(m_log, "read", [&](auto&& body) { return m_store.read(body); }, fn);
 }
 
 ApiResult Handlers::health() {

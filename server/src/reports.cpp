@@ -7,18 +7,6 @@
 namespace mxr::server {
 namespace {
 
-template <typename T>
-tl::expected<T, ApiError> lift(Result<T> r) {
-    if (!r) return tl::unexpected(fromStoreError(r.error()));
-    return std::move(*r);
-}
-
-#define API_TRY_ASSIGN(lhs, expr) API_TRY_ASSIGN_IMPL_(MXR_TRY_CAT_(api_tmp_, __LINE__), lhs, expr)
-#define API_TRY_ASSIGN_IMPL_(tmp, lhs, expr)                  \
-    auto tmp = (expr);                                        \
-    if (!tmp) return tl::unexpected(std::move(tmp).error()); \
-    lhs = std::move(*tmp)
-
 // Every record of entity whose ListQuery field equals value (all pages).
 tl::expected<std::vector<Json>, ApiError> listAll(ReadTx& tx, Entity entity, const std::string& field,
                                                   std::int64_t value) {
