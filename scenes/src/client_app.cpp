@@ -271,6 +271,10 @@ int runClient(const ClientOptions& o, Logger log) {
     std::optional<engine::ViewInfo> lastView;
     Participant lastLocal;
 
+    // The room never changes during a run: built once, copied into each
+    // frame's scene (the copy reuses the scene's storage once warm).
+    engine::FrameScene roomScene;
+    appendRoom(room, *meshesR, roomScene);
     engine::FrameScene scene;
     Stats stats;
     SteadyClock clock;
@@ -315,11 +319,7 @@ int runClient(const ClientOptions& o, Logger log) {
         const bool countedFrame = counting;
         const bool last = countedFrame && !finishing && frameLimit && frame + 1 >= frameLimit;
 
-        scene.instances.clear();
-        scene.labels.clear();
-        scene.lights.clear();
-        scene.lines.clear();
-        appendRoom(room, *meshesR, scene);
+        scene = roomScene;
         if (!presence) people = demoParticipants(room, o.avatars, t);
         scene.drawOverlay = imgui != nullptr && !panel;  // the VR panel sets it when shown
         scene.overlayQuad.reset();
