@@ -138,19 +138,21 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     // Opaque before blended; among opaque, room-sized objects (floor, walls)
     // last so the depth test rejects what furniture and people cover (a
     // software rasterizer pays for every shaded fragment); then by mesh.
-    auto pass = [&](const Instance& i) {
-        if (i.color.a < 1.0f) return 2;
-        const Mat4& m = i.transform;
-        const float extent = std::max({glm::length(Vec3(m[0])), glm::length(Vec3(m[1])), glm::length(Vec3(m[2]))});
-        return extent > 2.0f ? 1 : 0;
-    };
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        const auto& ia = scene.instances[a];
-        const auto& ib = scene.instances[b];
-        const int pa = pass(ia), pb = pass(ib);
-        if (pa != pb) return pa < pb;
-        return ia.mesh.id < ib.mesh.id;
-    });
+    sortKeys.resize(scene.instances.size());
+    for (std::size_t k = 0; k < scene.instances.size(); ++k) {
+        const Instance& i = scene.instances[k];
+        std::uint64_t pass = 0;
+        if (i.color.a < 1.0f) {
+            pass = 2;
+        } else {
+            const Mat4& m = i.transform;
+            const float extent =
+                std::max({glm::length(Vec3(m[0])), glm::length(Vec3(m[1])), glm::length(Vec3(m[2]))});
+            pass = extent > 2.0f ? 1 : 0;
+        }
+        sortKeys[k] = (pass << 32) | i.mesh.id;
+    }
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return sortKeys[a] < sortKeys[b]; });
     const VkDeviceSize instOffset = (arena.used + 255) & ~VkDeviceSize(255);
     if (instOffset + order.size() * sizeof(InstanceGpu) > kFrameDataBytes) {
         return makeError(ErrorCode::kLimit, "too many instances for one frame");

@@ -129,6 +129,7 @@ struct VulkanRenderer::Impl {
 
     // Scratch reused across frames (no per-frame allocation once warm).
     std::vector<std::uint32_t> order;
+    std::vector<std::uint64_t> sortKeys;  // (pass << 32) | mesh id, per instance
     std::vector<LineGpu> lineScratch;
     std::vector<TextVertex> textScratch;
 
