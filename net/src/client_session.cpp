@@ -296,6 +296,7 @@ struct ClientSession::Impl {
             }
             rc = enet_host_check_events(host.get(), &ev);
         }
+        boundRetransmissions(host.get());
         stats.bytesIn += host->totalReceivedData;
         stats.bytesOut += host->totalSentData;
         host->totalReceivedData = 0;

@@ -1,5 +1,6 @@
 #include "enet_util.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "engine/core/log.h"
@@ -46,6 +47,23 @@ Result<EnetHostPtr> createEnetHost(const std::string& bindAddress, std::uint16_t
                                                 ":", port, " (port in use?)"));
     }
     return EnetHostPtr(h);
+}
+
+void boundRetransmissions(ENetHost* host) {
+    for (ENetPeer* peer = host->peers; peer < host->peers + host->peerCount; ++peer) {
+        if (peer->state == ENET_PEER_STATE_DISCONNECTED || enet_list_empty(&peer->sentReliableCommands)) continue;
+        const enet_uint32 cap = std::max<enet_uint32>(kMaxRetransmitMs, peer->roundTripTime + 4 * peer->roundTripTimeVariance);
+        for (ENetListIterator it = enet_list_begin(&peer->sentReliableCommands);
+             it != enet_list_end(&peer->sentReliableCommands); it = enet_list_next(it)) {
+            auto* cmd = reinterpret_cast<ENetOutgoingCommand*>(it);
+            if (cmd->roundTripTimeout > cap) cmd->roundTripTimeout = cap;
+        }
+        // ENet checks timeouts only once the front command's timer (as it
+        // was before capping) has run out.
+        const auto* front = reinterpret_cast<const ENetOutgoingCommand*>(enet_list_front(&peer->sentReliableCommands));
+        const enet_uint32 due = front->sentTime + front->roundTripTimeout;
+        if (static_cast<std::int32_t>(due - peer->nextTimeout) < 0) peer->nextTimeout = due;
+    }
 }
 
 Result<std::uint16_t> boundPort(ENetHost* host) {

@@ -39,13 +39,27 @@ inline void setPeerTimeout(ENetPeer* peer, std::uint32_t timeoutMs) {
     enet_peer_timeout(peer, 1u << 20, timeoutMs, timeoutMs);
 }
 
-// ENet pings only when no reliable command is in flight, so on a quiet
-// connection a single command's retransmissions decide whether it lives:
-// on a lossy, high-latency link, ENet's doubling retransmission timer
-// allows only about four tries in 5 s. Pinging every kKeepAliveInterval
-// keeps several independent reliable commands in flight; any one
-// acknowledged keeps the connection. Pings ride in the datagrams already
-// being sent, so they cost a few bytes.
+// ENet doubles a reliable command's retransmission timeout each time it
+// expires, without bound, and when a command expires it takes that
+// command's last send time as the start of the silence it measures against
+// the peer timeout. On a lossy link (20% each way loses 36% of round trips)
+// one of the many pings in flight soon has four losses behind it and an 8 s
+// timer; when that fires, its send time is already more than 5 s old and
+// ENet declares the connection dead although acknowledgements for the other
+// commands arrive all the time (measured: one false timeout per bot every
+// ~40 s through the proxy). Call boundRetransmissions after each
+// enet_host_service: it caps every in-flight command's timer at
+// max(kMaxRetransmitMs, the peer's current RTO), so a command is retried at
+// least every second and a connection dies only after about
+// timeout - kMaxRetransmitMs without any acknowledgement. It also makes a
+// handshake through loss retry every second instead of at 0.5, 1, 2, 4 s.
+inline constexpr enet_uint32 kMaxRetransmitMs = 1000;
+void boundRetransmissions(ENetHost* host);
+
+// Both sides ping every kKeepAliveInterval (ENet on its own pings only when
+// nothing reliable is in flight and nothing was received for 500 ms, which
+// never happens while avatars stream): the pings carry round-trip samples
+// and give a dead link's timeout something to measure.
 // The data word of a disconnect the host sends on purpose, so a client can
 // tell it from an ENet timeout (which reports 0).
 inline constexpr enet_uint32 kHostDisconnectData = 0x4d58;

@@ -625,6 +625,7 @@ struct RoomHost::Impl {
             if (nextTick < now) nextTick = now + tickLength;  // fell behind: skip, do not burst
             enet_host_flush(host.get());
         }
+        boundRetransmissions(host.get());
         stats.bytesIn += host->totalReceivedData;
         stats.bytesOut += host->totalSentData;
         host->totalReceivedData = 0;

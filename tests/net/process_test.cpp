@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <string>
 
 #include "process_util.h"
 
@@ -54,35 +55,30 @@ TEST(Processes, BotRefusedByAFullRoomExitsNonZero) {
 }
 
 // The scenario through the real proxy: 20% loss and 100 +/- 50 ms
-// jitter each way. Everyone must join and stay in the room; the error is
+// jitter each way, from the first datagram (the handshake goes through it
+// too). Everyone must join and nobody may be disconnected; the error is
 // reported (the strict p95 < 5 cm assertion is the virtual-time test in
 // interpolation_sim_test.cpp, which cannot flake on a loaded machine).
-// Known gap (net/README.md): on this link ENet occasionally reports a
-// disconnect on the client side (about one per two bot-minutes) although
-// data is still arriving; the session then resumes its own avatar within a
-// second. Until that is understood this test asserts that every such
-// disconnect was healed by a resume, and prints the count.
+// Before ENet's retransmission timer was bounded (boundRetransmissions in
+// net/src/enet_util.h) this link caused a false timeout per bot about every
+// 40 s, and joins took 5 to over 10 s.
 TEST(Processes, BotsThroughTheImpairmentProxyStayConnected) {
     ChildProcess host({MXR_ROOMHOST, "--port", "0", "--allow-guests", "--room", "demo", "--open-demo"});
     const std::string hostPort = portOf(host);
     ASSERT_FALSE(hostPort.empty());
-    // The bots join on a clean link, then the loss and jitter start: this
-    // test is about staying connected and smooth in the room. (Joining
-    // through 20% loss each way can take over 10 s with ENet's doubling
-    // retransmission timer; the client keeps trying for 20 s.)
     ChildProcess proxy({MXR_IMPAIR, "--listen", "0", "--target", "127.0.0.1:" + hostPort, "--loss", "0.2",
-                        "--delay-ms", "100", "--jitter-ms", "50", "--seed", "7", "--impair-after-ms", "2500"});
+                        "--delay-ms", "100", "--jitter-ms", "50", "--seed", "7"});
     const std::string proxyPort = portOf(proxy);
     ASSERT_FALSE(proxyPort.empty());
-    ChildProcess bot({MXR_BOT, "--server", "127.0.0.1:" + proxyPort, "--room", "demo", "--bots", "4", "--seconds",
-                      "10", "--warmup", "4"});
+    ChildProcess bot({MXR_BOT, "--server", "127.0.0.1:" + proxyPort, "--room", "demo", "--bots", "6", "--seconds",
+                      "20", "--warmup", "6"});
     auto summary = bot.lineStartingWith("summary ", 90);
     ASSERT_TRUE(summary) << bot.output();
     std::printf("through the proxy: %s\n", summary->c_str());
-    (void)bot.wait();
-    EXPECT_EQ(field(*summary, "joined"), 4.0);
+    EXPECT_EQ(bot.wait(), 0) << bot.output();
+    EXPECT_EQ(field(*summary, "joined"), 6.0);
     EXPECT_EQ(field(*summary, "failed"), 0.0);
-    EXPECT_EQ(field(*summary, "resumed"), field(*summary, "disconnected")) << "a bot lost its connection for good";
+    EXPECT_EQ(field(*summary, "disconnected"), 0.0) << bot.output();
     EXPECT_GT(*field(*summary, "samples"), 100.0);
     proxy.terminate();
     auto proxySummary = proxy.lineStartingWith("summary ", 10);
@@ -91,11 +87,10 @@ TEST(Processes, BotsThroughTheImpairmentProxyStayConnected) {
     EXPECT_GT(*field(*proxySummary, "dropped"), 0.0);  // the link really was lossy
 }
 
-// An outage longer than ENet's 5 s timeout: every bot loses its connection,
-// reconnects when the link returns and resumes its own avatar. (ENet
-// notices a dead link 5 s after its first retransmission timed out, so a
-// client may notice several seconds after the host: the run is long enough
-// for both.)
+// An outage longer than ENet's 5 s timeout: every bot loses its connection
+// within the peer timeout (about 5 s after the link dies: the retransmission
+// timer is bounded, see net/src/enet_util.h), reconnects when the link
+// returns and resumes its own avatar.
 TEST(Processes, BotsResumeAfterAnOutage) {
     ChildProcess host({MXR_ROOMHOST, "--port", "0", "--allow-guests", "--room", "demo", "--open-demo", "--stats"});
     const std::string hostPort = portOf(host);
@@ -114,6 +109,12 @@ TEST(Processes, BotsResumeAfterAnOutage) {
     EXPECT_EQ(field(*summary, "failed"), 0.0);
     EXPECT_EQ(field(*summary, "disconnected"), 3.0);
     EXPECT_EQ(field(*summary, "resumed"), 3.0);  // ...but every bot came back as itself
+    // The dead link is noticed within the 5 s peer timeout (plus the time
+    // to service it on a loaded machine), not after ENet's doubling timer.
+    // (The bots start a moment after the proxy, whose clock the outage
+    // follows, so these times are if anything a little late.)
+    EXPECT_GE(*field(*summary, "first_loss_s_min") - 2.5, 3.0) << "gave up on a link that had only just gone quiet";
+    EXPECT_LE(*field(*summary, "first_loss_s_max") - 2.5, 6.0) << "took too long to notice the dead link";
     host.terminate();
     auto hostSummary = host.lineStartingWith("summary ", 10);
     ASSERT_TRUE(hostSummary);

@@ -45,6 +45,8 @@ struct Bot {
     bool observer = false;
     RemoteAvatars remotes;
     bool joined = false;
+    double joinSeconds = 0;  // since the start, when first joined
+    double lostSeconds = 0;  // since the start, when the connection was first lost
     bool failed = false;
     bool disconnected = false;
     bool resumed = false;
@@ -158,6 +160,7 @@ int run(int argc, char** argv) {
             b.session->service(0);
             for (auto& e : b.session->takeEvents()) {
                 if (auto* j = std::get_if<JoinedEvent>(&e)) {
+                    if (!b.joined) b.joinSeconds = nanosToSeconds(now);
                     b.joined = true;
                     b.resumed = b.resumed || j->resumed;
                     if (j->resumed) std::fprintf(stderr, "bot-%zu resumed avatar %u\n", i, j->avatarId);
@@ -166,8 +169,9 @@ int run(int argc, char** argv) {
                     b.failed = true;
                     std::fprintf(stderr, "bot-%zu failed: %s\n", i, f->error.message.c_str());
                 } else if (std::holds_alternative<ConnectionLostEvent>(e)) {
+                    if (!b.disconnected) b.lostSeconds = nanosToSeconds(now);
                     b.disconnected = true;
-                    std::fprintf(stderr, "bot-%zu lost its connection\n", i);
+                    std::fprintf(stderr, "bot-%zu lost its connection at %.2f s\n", i, nanosToSeconds(now));
                 } else if (auto* r = std::get_if<RemovedEvent>(&e)) {
                     b.failed = true;
                     std::fprintf(stderr, "bot-%zu removed: %s\n", i, r->reason.c_str());
@@ -244,8 +248,11 @@ int run(int argc, char** argv) {
     }
 
     std::size_t joined = 0, failed = 0, disconnected = 0, resumed = 0;
+    std::vector<double> joinTimes, lossTimes;
     for (auto& b : fleet) {
         joined += b.joined;
+        if (b.joined) joinTimes.push_back(b.joinSeconds);
+        if (b.disconnected) lossTimes.push_back(b.lostSeconds);
         resumed += b.resumed && b.session->state() == ClientState::kJoined;
         failed += b.failed || !b.joined;
         disconnected += b.disconnected;
@@ -260,14 +267,18 @@ int run(int argc, char** argv) {
     all.insert(all.end(), summary.handMm.begin(), summary.handMm.end());
     std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu resumed=%zu seconds=%.1f updates_per_s=%.1f "
                 "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
-                "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu\n",
+                "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu join_s_median=%.2f join_s_max=%.2f "
+                "first_loss_s_min=%.2f first_loss_s_max=%.2f\n",
                 bots, joined, failed, disconnected, resumed, span,
                 span > 0 ? static_cast<double>(summary.entries) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesIn) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesOut) / span / bots : 0.0,
                 summary.viewerAvatarSeconds > 0 ? static_cast<double>(summary.bytesIn) * 8.0 / 1000.0 / summary.viewerAvatarSeconds : 0.0,
                 percentile(all, 0.95), percentile(summary.headMm, 0.95), percentile(summary.handMm, 0.95),
-                percentile(summary.delayMs, 0.5), summary.headMm.size());
+                percentile(summary.delayMs, 0.5), summary.headMm.size(), percentile(joinTimes, 0.5),
+                joinTimes.empty() ? 0.0 : *std::max_element(joinTimes.begin(), joinTimes.end()),
+                lossTimes.empty() ? 0.0 : *std::min_element(lossTimes.begin(), lossTimes.end()),
+                lossTimes.empty() ? 0.0 : *std::max_element(lossTimes.begin(), lossTimes.end()));
     return (failed || disconnected) ? 1 : 0;
 }
 
