@@ -1,10 +1,11 @@
 #include "server/sqlite_store.h"
 
+#include <pthread.h>
+
 #include <array>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -388,18 +389,25 @@ public:
     }
 
     Result<Json> write(WriteFn fn) override {
-        Pending p{std::move(fn), {}};
-        auto future = p.promise.get_future();
+        // The writer fills `result` and then acknowledges the whole batch at
+        // once (one notify_all): waking each writer's thread one by one made
+        // the writer thread itself wait behind the threads it woke, about
+        // 40% of its time at 200 concurrent writers.
+        Result<Json> result = makeError(ErrorCode::kUnknown, "the write was not run");
+        std::uint64_t ticket = 0;
         {
             std::lock_guard lock(m_mutex);
             if (m_stopping) return makeError(ErrorCode::kUnavailable, "the store is shutting down");
             if (m_queue.size() >= m_options.maxQueue) {
                 return makeError(ErrorCode::kLimit, strCat("more than ", m_options.maxQueue, " writes are waiting"));
             }
-            m_queue.push_back(std::move(p));
+            ticket = ++m_enqueued;
+            m_queue.push_back(Pending{std::move(fn), &result});
         }
         m_cv.notify_one();
-        return future.get();
+        std::unique_lock done(m_doneMutex);
+        m_doneCv.wait(done, [&] { return m_acknowledged >= ticket; });
+        return result;
     }
 
     Result<Json> read(ReadFn fn) override {
@@ -439,7 +447,7 @@ public:
 private:
     struct Pending {
         WriteFn fn;
-        std::promise<Result<Json>> promise;
+        Result<Json>* result;  // the waiting write()'s, valid until acknowledged
     };
 
     Result<std::unique_ptr<Db>> borrowReader() {
@@ -482,9 +490,11 @@ private:
     }
 
     void writerLoop() {
+        pthread_setname_np(pthread_self(), "mxr-writer");
         std::vector<Pending> batch;
         std::vector<Result<Json>> results;
         for (;;) {
+            std::uint64_t last = 0;  // the ticket of the batch's last write (tickets follow the queue)
             {
                 std::unique_lock lock(m_mutex);
                 m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
@@ -493,9 +503,15 @@ private:
                     batch.push_back(std::move(m_queue.front()));
                     m_queue.pop_front();
                 }
+                last = m_enqueued - m_queue.size();
             }
             commitBatch(batch, results);
-            for (std::size_t i = 0; i < batch.size(); ++i) batch[i].promise.set_value(std::move(results[i]));
+            for (std::size_t i = 0; i < batch.size(); ++i) *batch[i].result = std::move(results[i]);
+            {
+                std::lock_guard done(m_doneMutex);
+                m_acknowledged = last;
+            }
+            m_doneCv.notify_all();
             m_writes += batch.size();
             batch.clear();
             results.clear();
@@ -546,7 +562,11 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     std::deque<Pending> m_queue;
+    std::uint64_t m_enqueued = 0;  // tickets handed out (under m_mutex)
     bool m_stopping = false;
+    std::mutex m_doneMutex;
+    std::condition_variable m_doneCv;
+    std::uint64_t m_acknowledged = 0;  // every ticket up to this one has its result (under m_doneMutex)
     std::thread m_thread;
 
     std::mutex m_poolMutex;

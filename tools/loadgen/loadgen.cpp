@@ -1,11 +1,15 @@
-// mentorxr-loadgen: closed-loop load against a running mentorxr-server.
+// mentorxr-loadgen: load against a running mentorxr-server.
 //
-// Each client is one thread with one keep-alive connection and its own
-// token (it logs in once as its own mentor account). A write is one POST of
-// one goal, counted when the server answers 201 (acknowledged = durable).
-// A read is one GET of a goal the client owns. Prints throughput, p50/p99
-// latency and the CPU this process used, for each client count.
+// Each client is one keep-alive connection with its own token (it logs in
+// once as its own mentor account); the connections are driven by a few
+// event-loop threads (http_load.h), closed loop or on an open-loop schedule.
+// A write is one POST of one goal, counted when the server answers 201
+// (acknowledged = durable). A read is one GET of a goal the client owns.
+// Prints throughput, p50/p99/p99.9 latency and the CPU this process and the
+// server used, for each phase.
 #include <httplib.h>
+
+#include "http_load.h"
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -33,7 +37,9 @@ struct Options {
     std::string admin;
     std::vector<int> writeClients{1, 16, 200};
     std::vector<int> readClients{16, 200};
+    std::vector<std::pair<int, double>> openWrites, openReads;  // clients, requests/s
     double seconds = 5;
+    int threads = 2;
     int serverPid = 0;
 };
 
@@ -73,13 +79,6 @@ json postJson(httplib::Client& c, const std::string& token, const std::string& p
     return json::parse(r->body);
 }
 
-double cpuSeconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
 // utime + stime of another process from /proc, in seconds; -1 if unknown.
 double processCpuSeconds(int pid) {
     if (pid <= 0) return -1;
@@ -97,104 +96,97 @@ double processCpuSeconds(int pid) {
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-struct PhaseResult {
-    std::uint64_t ok = 0, errors = 0;
-    double wall = 0, p50ms = 0, p99ms = 0, cpu = 0, serverCpu = -1;
-};
-
-// Runs `clients` threads, each calling op(client index, connection, token)
-// in a loop for the configured time; op returns false on an error answer.
-template <typename Op>
-PhaseResult runPhase(const Options& o, int clients, const std::vector<Account>& accounts, const std::string& password,
-                     Op op) {
-    std::vector<std::unique_ptr<httplib::Client>> conns(clients);
+// Logs every client in (not measured) and returns their bearer tokens.
+std::vector<std::string> loginAll(const Options& o, int clients, const std::vector<Account>& accounts,
+                                  const std::string& password) {
     std::vector<std::string> tokens(clients);
-    {
-        // Log in first (not measured); 16 at a time keeps connects orderly.
-        std::atomic<int> next{0};
-        std::vector<std::thread> t;
-        for (int w = 0; w < std::min(clients, 16); ++w) {
-            t.emplace_back([&] {
-                for (int i = next++; i < clients; i = next++) {
-                    conns[i] = connect(o);
-                    try {
-                        tokens[i] = login(*conns[i], accounts[i].email, password);
-                    } catch (const std::exception& e) {
-                        std::fprintf(stderr, "mentorxr-loadgen: %s\n", e.what());
-                    }
-                }
-            });
-        }
-        for (auto& x : t) x.join();
-    }
-    for (const auto& t : tokens) {
-        if (t.empty()) throw std::runtime_error("some clients could not log in");
-    }
-    std::vector<std::vector<double>> latencies(clients);
-    std::vector<std::uint64_t> errors(clients, 0);
-    std::atomic<bool> go{false};
-    std::atomic<int> ready{0};
-    Clock::time_point deadline;
-    std::vector<std::thread> threads;
-    for (int i = 0; i < clients; ++i) {
-        threads.emplace_back([&, i] {
-            latencies[i].reserve(1 << 16);
-            ++ready;
-            while (!go) std::this_thread::yield();
-            for (std::uint64_t n = 0;; ++n) {
-                const auto t0 = Clock::now();
-                if (t0 >= deadline) break;
-                const bool ok = op(i, n, *conns[i], tokens[i]);
-                const auto t1 = Clock::now();
-                if (ok) {
-                    latencies[i].push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-                } else {
-                    ++errors[i];
+    std::atomic<int> next{0};
+    std::vector<std::thread> t;
+    for (int w = 0; w < std::min(clients, 16); ++w) {
+        t.emplace_back([&] {
+            auto c = connect(o);
+            for (int i = next++; i < clients; i = next++) {
+                try {
+                    tokens[i] = login(*c, accounts[i].email, password);
+                } catch (const std::exception& e) {
+                    std::fprintf(stderr, "mentorxr-loadgen: %s\n", e.what());
                 }
             }
         });
     }
-    while (ready < clients) std::this_thread::yield();
-    const double cpu0 = cpuSeconds();
+    for (auto& x : t) x.join();
+    for (const auto& tok : tokens) {
+        if (tok.empty()) throw std::runtime_error("some clients could not log in");
+    }
+    return tokens;
+}
+
+struct Phase {
+    const char* kind;
+    int clients;
+    double rate;  // 0: closed loop
+};
+
+void report(const Options& o, const Phase& ph, const mxr::loadgen::LoadResult& r, double serverCpu) {
+    const double cores = static_cast<double>(std::thread::hardware_concurrency());
+    char offered[32] = "closed";
+    if (ph.rate > 0) std::snprintf(offered, sizeof offered, "%.0f/s", ph.rate);
+    std::printf("%-6s clients=%-4d offered=%-8s ok=%-8llu errors=%-4llu rate=%8.0f/s p50=%7.2fms p99=%7.2fms "
+                "p99.9=%7.2fms loadgen_cpu=%.2f cores (%.0f%% of %.0f, %d threads)",
+                ph.kind, ph.clients, offered, static_cast<unsigned long long>(r.ok),
+                static_cast<unsigned long long>(r.errors), static_cast<double>(r.ok) / r.wallSeconds,
+                r.percentileMs(0.50), r.percentileMs(0.99), r.percentileMs(0.999), r.cpuSeconds / r.wallSeconds,
+                100.0 * r.cpuSeconds / r.wallSeconds / cores, cores, std::min(o.threads, ph.clients));
+    if (serverCpu >= 0) std::printf(" server_cpu=%.2f cores", serverCpu / r.wallSeconds);
+    std::printf("\n");
+    if (!r.firstError.empty()) std::printf("  first error: %s\n", r.firstError.substr(0, 200).c_str());
+    std::fflush(stdout);
+}
+
+mxr::loadgen::LoadResult runPhase(const Options& o, const Phase& ph, const mxr::loadgen::RequestBuilder& build,
+                                  int expectedStatus) {
+    mxr::loadgen::LoadOptions lo;
+    lo.host = o.host;
+    lo.port = o.port;
+    lo.connections = ph.clients;
+    lo.threads = o.threads;
+    lo.seconds = o.seconds;
+    lo.ratePerSecond = ph.rate;
     const double server0 = processCpuSeconds(o.serverPid);
-    const auto start = Clock::now();
-    deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
-    go = true;
-    for (auto& t : threads) t.join();
-    PhaseResult r;
-    r.wall = std::chrono::duration<double>(Clock::now() - start).count();
-    r.cpu = cpuSeconds() - cpu0;
-    if (server0 >= 0) r.serverCpu = processCpuSeconds(o.serverPid) - server0;
-    std::vector<double> all;
-    for (int i = 0; i < clients; ++i) {
-        all.insert(all.end(), latencies[i].begin(), latencies[i].end());
-        r.errors += errors[i];
-    }
-    r.ok = all.size();
-    if (!all.empty()) {
-        std::sort(all.begin(), all.end());
-        r.p50ms = all[all.size() / 2];
-        r.p99ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-    }
+    auto r = mxr::loadgen::runLoad(lo, build, expectedStatus);
+    const double serverCpu = server0 >= 0 ? processCpuSeconds(o.serverPid) - server0 : -1;
+    report(o, ph, r, serverCpu);
     return r;
 }
 
-void report(const char* kind, int clients, const PhaseResult& r) {
-    const double cores = static_cast<double>(std::thread::hardware_concurrency());
-    std::printf("%-6s clients=%-4d ok=%-8llu errors=%-5llu rate=%9.0f/s p50=%7.2fms p99=%7.2fms "
-                "loadgen_cpu=%.2f cores (%.0f%% of %.0f)",
-                kind, clients, static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.errors),
-                static_cast<double>(r.ok) / r.wall, r.p50ms, r.p99ms, r.cpu / r.wall, 100.0 * r.cpu / r.wall / cores, cores);
-    if (r.serverCpu >= 0) std::printf(" server_cpu=%.2f cores", r.serverCpu / r.wall);
-    std::printf("\n");
-    std::fflush(stdout);
+std::string request(const char* method, const std::string& path, const std::string& host, const std::string& token,
+                    const std::string& body) {
+    std::string r;
+    r.reserve(256 + body.size());
+    r += method;
+    r += ' ';
+    r += path;
+    r += " HTTP/1.1\r\nHost: ";
+    r += host;
+    r += "\r\nAuthorization: Bearer ";
+    r += token;
+    if (!body.empty()) {
+        r += "\r\nContent-Type: application/json\r\nContent-Length: ";
+        r += std::to_string(body.size());
+    }
+    r += "\r\n\r\n";
+    r += body;
+    return r;
 }
 
 int run(const Options& o) {
     const auto colon = o.admin.find(':');
     if (colon == std::string::npos) throw std::runtime_error("--admin wants EMAIL:PASSWORD");
-    const int maxClients = std::max(*std::max_element(o.writeClients.begin(), o.writeClients.end()),
-                                    *std::max_element(o.readClients.begin(), o.readClients.end()));
+    int maxClients = 1;
+    for (int c : o.writeClients) maxClients = std::max(maxClients, c);
+    for (int c : o.readClients) maxClients = std::max(maxClients, c);
+    for (const auto& [c, rate] : o.openWrites) maxClients = std::max(maxClients, c);
+    for (const auto& [c, rate] : o.openReads) maxClients = std::max(maxClients, c);
     auto adminConn = connect(o);
     const std::string adminToken = login(*adminConn, o.admin.substr(0, colon), o.admin.substr(colon + 1));
     const std::string tag = std::to_string(::getpid()) + "-" +
@@ -225,31 +217,37 @@ int run(const Options& o) {
     }
     std::printf("setup: %d accounts and mentorships in program %s\n", maxClients, program.dump().c_str());
 
-    for (int clients : o.writeClients) {
-        auto r = runPhase(o, clients, accounts, password,
-                          [&](int i, std::uint64_t n, httplib::Client& c, const std::string& token) {
-                              const json body = {{"mentorship_id", accounts[i].mentorship},
-                                                 {"title", "goal " + std::to_string(n)}};
-                              auto res = c.Post("/api/v1/goals", auth(token), body.dump(), "application/json");
-                              return res && res->status == 201;
-                          });
-        report("writes", clients, r);
+    std::vector<Phase> writePhases, readPhases;
+    for (int c : o.writeClients) writePhases.push_back({"writes", c, 0});
+    for (const auto& [c, rate] : o.openWrites) writePhases.push_back({"writes", c, rate});
+    for (int c : o.readClients) readPhases.push_back({"reads", c, 0});
+    for (const auto& [c, rate] : o.openReads) readPhases.push_back({"reads", c, rate});
+
+    for (const Phase& ph : writePhases) {
+        const auto tokens = loginAll(o, ph.clients, accounts, password);
+        runPhase(o, ph,
+                 [&](int i, std::uint64_t n) {
+                     const json body = {{"mentorship_id", accounts[i].mentorship}, {"title", "goal " + std::to_string(n)}};
+                     return request("POST", "/api/v1/goals", o.host, tokens[i], body.dump());
+                 },
+                 201);
     }
     // Reads: each client reads back one goal of its own mentorship.
     std::vector<std::int64_t> goalIds(maxClients);
-    for (int i = 0; i < maxClients; ++i) {
+    {
+        const auto tokens = loginAll(o, maxClients, accounts, password);
         auto c = connect(o);
-        const auto token = login(*c, accounts[i].email, password);
-        goalIds[i] = postJson(*c, token, "/api/v1/goals", {{"mentorship_id", accounts[i].mentorship}, {"title", "read me"}})["id"];
+        for (int i = 0; i < maxClients; ++i) {
+            goalIds[i] = postJson(*c, tokens[i], "/api/v1/goals", {{"mentorship_id", accounts[i].mentorship}, {"title", "read me"}})["id"];
+        }
     }
-    for (int clients : o.readClients) {
-        auto r = runPhase(o, clients, accounts, password,
-                          [&](int i, std::uint64_t, httplib::Client& c, const std::string& token) {
-                              const std::string path = "/api/v1/goals/" + std::to_string(goalIds[i]);
-                              auto res = c.Get(path.c_str(), auth(token));
-                              return res && res->status == 200;
-                          });
-        report("reads", clients, r);
+    for (const Phase& ph : readPhases) {
+        const auto tokens = loginAll(o, ph.clients, accounts, password);
+        runPhase(o, ph,
+                 [&](int i, std::uint64_t) {
+                     return request("GET", "/api/v1/goals/" + std::to_string(goalIds[i]), o.host, tokens[i], "");
+                 },
+                 200);
     }
     return 0;
 }
@@ -266,8 +264,25 @@ int main(int argc, char** argv) {
     app.add_option("--read-clients", o.readClients, "client counts for the read phases")->delimiter(',');
     app.add_option("--seconds", o.seconds, "length of each phase")->check(CLI::Range(0.5, 3600.0))->capture_default_str();
     app.add_option("--server-pid", o.serverPid, "report this process's CPU use too");
+    std::vector<std::string> openWrites, openReads;
+    app.add_option("--open-writes", openWrites,
+                   "open-loop write phases CLIENTS:RATE (requests/s in all), latency from when each was due")
+        ->delimiter(',');
+    app.add_option("--open-reads", openReads, "open-loop read phases CLIENTS:RATE")->delimiter(',');
+    app.add_option("--threads", o.threads, "load threads (each drives its share of the connections)")
+        ->check(CLI::Range(1, 64))->capture_default_str();
     CLI11_PARSE(app, argc, argv);
     try {
+        auto parsePairs = [](const std::vector<std::string>& in, std::vector<std::pair<int, double>>& out) {
+            for (const auto& x : in) {
+                const auto colon = x.find(':');
+                if (colon == std::string::npos) throw std::runtime_error("open-loop phases are CLIENTS:RATE, got '" + x + "'");
+                out.emplace_back(std::stoi(x.substr(0, colon)), std::stod(x.substr(colon + 1)));
+                if (out.back().first < 1 || out.back().second <= 0) throw std::runtime_error("bad open-loop phase '" + x + "'");
+            }
+        };
+        parsePairs(openWrites, o.openWrites);
+        parsePairs(openReads, o.openReads);
         return run(o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mentorxr-loadgen: %s\n", e.what());
