@@ -2,14 +2,86 @@
 
 #include <httplib.h>
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 namespace mxr::server {
 namespace {
 
 constexpr int kListenBacklog = 1024;
+
+// cpp-httplib's ThreadPool, plus what the server needs from its threads:
+// names (mxr-http) for profilers and, by default, SCHED_BATCH. A batch
+// thread does not preempt the thread that woke it. When the store's writer
+// thread acknowledges a group commit it wakes every waiting request's
+// thread at once; as ordinary threads they preempted the writer, which then
+// waited behind all of them before it could start the next group commit
+// (measured: about half of each commit cycle at 200 concurrent writers).
+// SCHED_BATCH needs no privilege. Each connection still keeps its worker
+// for as long as it is kept alive.
+class WorkerPool final : public httplib::TaskQueue {
+public:
+    WorkerPool(std::size_t n, bool batchScheduling) {
+        for (std::size_t i = 0; i < n; ++i) {
+            m_threads.emplace_back([this, batchScheduling] {
+                pthread_setname_np(pthread_self(), "mxr-http");
+                if (batchScheduling) {
+                    sched_param p{};
+                    (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &p);  // best effort
+                }
+                work();
+            });
+        }
+    }
+    ~WorkerPool() override { shutdown(); }
+
+    void enqueue(std::function<void()> fn) override {
+        {
+            std::lock_guard lock(m_mutex);
+            m_jobs.push_back(std::move(fn));
+        }
+        m_cv.notify_one();
+    }
+
+    void shutdown() override {
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stopping) return;
+            m_stopping = true;
+        }
+        m_cv.notify_all();
+        for (auto& t : m_threads) t.join();
+    }
+
+private:
+    void work() {
+        for (;;) {
+            std::function<void()> job;
+            {
+                std::unique_lock lock(m_mutex);
+                m_cv.wait(lock, [&] { return m_stopping || !m_jobs.empty(); });
+                if (m_jobs.empty()) return;  // stopping, and nothing left to serve
+                job = std::move(m_jobs.front());
+                m_jobs.pop_front();
+            }
+            job();
+        }
+    }
+
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    std::deque<std::function<void()>> m_jobs;
+    bool m_stopping = false;
+    std::vector<std::thread> m_threads;
+};
 
 void sendJson(httplib::Response& res, int status, const Json& body) {
     res.status = status;
@@ -204,7 +276,8 @@ HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, R
     auto& s = m_impl->server;
     const auto& o = m_impl->options;
     const std::size_t workers = std::max<std::size_t>(1, o.workers);
-    s.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+    const bool batch = o.batchScheduling;
+    s.new_task_queue = [workers, batch] { return new WorkerPool(workers, batch); };
     s.set_keep_alive_max_count(o.keepAliveMaxRequests);
     s.set_keep_alive_timeout(o.keepAliveTimeoutSeconds);
     s.set_read_timeout(o.readTimeoutSeconds, 0);

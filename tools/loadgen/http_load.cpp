@@ -147,9 +147,12 @@ public:
                     wake = std::min(wake, c.due);
                 }
             }
-            const auto waitMs = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
-            const int n = ::epoll_wait(m_epoll, events.data(), static_cast<int>(events.size()),
-                                       static_cast<int>(std::clamp<long long>(waitMs, 0, 100)));
+            // Sleep to the next due request to the microsecond: epoll_wait's
+            // milliseconds would either spin (rounding down) or send late.
+            const auto waitNs = std::clamp<long long>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(wake - now).count(), 0, 100'000'000);
+            const timespec timeout{static_cast<time_t>(waitNs / 1'000'000'000), static_cast<long>(waitNs % 1'000'000'000)};
+            const int n = ::epoll_pwait2(m_epoll, events.data(), static_cast<int>(events.size()), &timeout, nullptr);
             for (int e = 0; e < n; ++e) {
                 const std::size_t k = events[e].data.u64;
                 Connection& c = m_conns[k];
