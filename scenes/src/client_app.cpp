@@ -2,17 +2,21 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <variant>
 
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
 #include "scenes/avatar.h"
 #include "scenes/local_player.h"
+#include "scenes/records_panel.h"
+#include "records_panel_ui.h"
 #include "scenes/room_presence.h"
 #include "scenes/world_panel.h"
 #include "xr/xr_system.h"
@@ -268,6 +272,16 @@ int runClient(const ClientOptions& o, Logger log) {
     std::optional<ConnectionPhase> printedPhase;
     std::uint64_t framesReconnecting = 0;  // the room goes on being drawn meanwhile
     std::vector<Participant> people;
+    // The Mentorship panel (goals, feedback): only with a server; guests
+    // are told that records need an account.
+    const bool account = o.rooms && !std::holds_alternative<net::GuestLogin>(o.rooms->credentials);
+    RecordsPanel records(o.rooms ? o.rooms->room : std::string(), account, o.rooms.has_value());
+    RecordsUiState recordsUi;
+    const bool scripted = !o.setGoalProgress.empty() || o.sendFeedback.has_value();
+    bool scriptSent = !scripted;
+    const RecordsPanel::Sender sendRecords = [&](net::ApiMethod m, const std::string& path, const std::string& body) {
+        return presence ? presence->sendApiRequest(m, path, body) : std::nullopt;
+    };
     std::optional<engine::ViewInfo> lastView;
     Participant lastLocal;
 
@@ -301,10 +315,14 @@ int runClient(const ClientOptions& o, Logger log) {
             break;
         }
         if (presence && !counting && joinedAt && netClock.now() - *joinedAt > o.rooms->connectTimeout) {
+            const std::string why =
+                presence->visiblePeople() < o.awaitPeople
+                    ? strCat("--await-people ", o.awaitPeople, ": only ", presence->visiblePeople(),
+                             " other people became visible in room ", presence->room())
+                    : strCat("the records requests (--set-goal-progress, --send-feedback) got no answer in room ",
+                             presence->room());
             exitCode = fail(Error{ErrorCode::kUnavailable, 0,
-                                  strCat("--await-people ", o.awaitPeople, ": only ", presence->visiblePeople(),
-                                         " other people became visible in room ", presence->room(), " within ",
-                                         nanosToSeconds(o.rooms->connectTimeout), " s of joining")},
+                                  strCat(why, " within ", nanosToSeconds(o.rooms->connectTimeout), " s of joining")},
                             1);
             break;
         }
@@ -346,8 +364,25 @@ int runClient(const ClientOptions& o, Logger log) {
                 std::fflush(stdout);
             }
             if (presence->everJoined() && !joinedAt) joinedAt = netClock.now();
+            if (auto role = presence->selfRole()) records.setSelfRole(*role);
+            while (auto answer = presence->pollApiResponse()) records.onResponse(*answer);
+            records.update(presence->phase() == ConnectionPhase::kInRoom, sendRecords);
+            if (!scriptSent && records.phase() == RecordsPhase::kGuest) {
+                std::printf("records: not sent: %s\n", records.statusText().c_str());
+                scriptSent = true;
+            } else if (!scriptSent && records.phase() == RecordsPhase::kReady &&
+                       (!o.sendFeedback || presence->selfRole())) {
+                // Loaded (and the presence list says who we are), so the
+                // feedback's session and default subject are known.
+                for (const auto& [goal, percent] : o.setGoalProgress) records.saveProgress(goal, percent);
+                if (o.sendFeedback) records.submitFeedback(*o.sendFeedback);
+                records.update(true, sendRecords);
+                scriptSent = true;
+            }
+            for (const auto& line : records.takeAnnouncements()) std::printf("%s\n", line.c_str());
+            std::fflush(stdout);
             if (!counting && presence->everJoined()) {
-                counting = presence->visiblePeople() >= o.awaitPeople;
+                counting = presence->visiblePeople() >= o.awaitPeople && scriptSent && !records.busy();
             }
         }
         for (const auto& p : people) appendAvatar(p, *meshesR, scene);
@@ -373,8 +408,10 @@ int runClient(const ClientOptions& o, Logger log) {
             if (fb.pressed) system.haptic(1, 0.8f, 0.06f);
             panel->append(scene);
         } else if (imgui) {
-            imgui->frame(static_cast<float>(f->deltaSeconds),
-                         [&] { buildUi(stats, system.name(), room.name, headcount, connection); });
+            imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
+                buildUi(stats, system.name(), room.name, headcount, connection);
+                if (presence) buildRecordsUi(records, recordsUi, std::max(12.0f, float(o.width) - 372.0f), 12.0f);
+            });
         }
         if (f->shouldRender) {
             if (auto d = renderer.drawFrame(scene, f->views, f->target); !d) {
@@ -450,6 +487,14 @@ int runClient(const ClientOptions& o, Logger log) {
                                    {"hands", {toJson(p.hands[0]), toJson(p.hands[1])}}});
             }
             extra["remote_avatars"] = remotes;
+            nlohmann::json goals = nlohmann::json::array();
+            for (const auto& g : records.goals()) {
+                goals.push_back({{"id", g.id}, {"title", g.title}, {"progress", g.progress}, {"answer", g.answer}});
+            }
+            extra["records"] = {{"status", records.statusText()},
+                                {"goals", goals},
+                                {"session", records.currentSession() ? *records.currentSession() : 0},
+                                {"feedback", records.feedbackAnswer()}};
         }
         if (auto w = writeState(o.dumpStatePath, frame, system.name(), player.get(), o.ui ? panel.get() : nullptr,
                                 extra);
