@@ -375,7 +375,13 @@ int runClient(const ClientOptions& o, Logger log) {
                 // Loaded (and the presence list says who we are), so the
                 // feedback's session and default subject are known.
                 for (const auto& [goal, percent] : o.setGoalProgress) records.saveProgress(goal, percent);
-                if (o.sendFeedback) records.submitFeedback(*o.sendFeedback);
+                if (o.sendFeedback) {
+                    // The form shows what was sent, as if typed in.
+                    recordsUi.draft = *o.sendFeedback;
+                    const std::string& t = o.sendFeedback->text;
+                    t.copy(recordsUi.text.data(), std::min(t.size(), recordsUi.text.size() - 1));
+                    records.submitFeedback(*o.sendFeedback);
+                }
                 records.update(true, sendRecords);
                 scriptSent = true;
             }

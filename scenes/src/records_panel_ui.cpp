@@ -8,6 +8,15 @@ namespace {
 
 void ratingSlider(const char* label, int& value) { ImGui::SliderInt(label, &value, 1, 5); }
 
+// Wide enough for a goal's row; text wraps here (in an auto-resizing
+// window, wrapped text would otherwise shrink the window to a column).
+constexpr float kWrapWidth = 340.0f;
+
+void endWindow() {
+    ImGui::PopTextWrapPos();
+    ImGui::End();
+}
+
 std::string memberLabel(const Member& m) { return strCat(m.mentor ? "mentor #" : "mentee #", m.personId); }
 
 }  // namespace
@@ -18,10 +27,11 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, float x, float y) {
     ImGui::Begin("Mentorship", nullptr,
                  ImGuiWindowFlags_NoResize | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings);
+    ImGui::PushTextWrapPos(kWrapWidth);
     const RecordsPhase phase = panel.phase();
-    ImGui::TextWrapped("%s", panel.statusText().c_str());
+    ImGui::TextUnformatted(panel.statusText().c_str());
     if (phase != RecordsPhase::kReady && phase != RecordsPhase::kLoading) {
-        ImGui::End();
+        endWindow();
         return;
     }
     if (ImGui::SmallButton("Refresh")) panel.refresh();
@@ -40,7 +50,7 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, float x, float y) {
         } else if (ImGui::Button("Save")) {
             panel.saveProgress(g.id, g.editProgress);
         }
-        if (!g.answer.empty()) ImGui::TextWrapped("%s", g.answer.c_str());
+        if (!g.answer.empty()) ImGui::TextUnformatted(g.answer.c_str());
         ImGui::PopID();
     }
 
@@ -48,12 +58,12 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, float x, float y) {
     ImGui::TextUnformatted("Session feedback");
     if (!panel.mentorshipId()) {
         ImGui::TextDisabled("in a mentorship's room (mentorship-<id>)");
-        ImGui::End();
+        endWindow();
         return;
     }
     if (!panel.currentSession()) {
         ImGui::TextDisabled("no recorded session yet");
-        ImGui::End();
+        endWindow();
         return;
     }
     ImGui::Text("About %s", panel.currentSessionLabel().c_str());
@@ -98,8 +108,8 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, float x, float y) {
         }
         panel.submitFeedback(d);
     }
-    if (!panel.feedbackAnswer().empty()) ImGui::TextWrapped("%s", panel.feedbackAnswer().c_str());
-    ImGui::End();
+    if (!panel.feedbackAnswer().empty()) ImGui::TextUnformatted(panel.feedbackAnswer().c_str());
+    endWindow();
 }
 
 }  // namespace mxr::scenes

@@ -103,7 +103,7 @@ protected:
                                            const std::string& extra) {
         const std::string who = email.empty() ? "--guest Guest" : "--login " + email;
         return mxr::test::runCommand(std::string("env MENTORXR_PASSWORD=") + kPassword + " " + MXR_CLIENT +
-                                     " --mode headless --size 480x320 --frames 2 --connect-timeout 30 "
+                                     " --mode headless --size 960x540 --frames 2 --connect-timeout 30 "
                                      "--known-servers " +
                                      (outDir() / "known_servers").string() + " --screenshot " +
                                      (outDir() / (room + ".png")).string() +
@@ -134,11 +134,20 @@ protected:
 };
 
 TEST_F(ClientRecords, MenteeSavesGoalProgressFromThePanel) {
+    const auto state = outDir() / "saved.json";
     const auto r = client("mentorship-" + std::to_string(s_m1), "ben@example.org",
-                          "--set-goal-progress " + std::to_string(s_g1) + ":60");
+                          "--set-goal-progress " + std::to_string(s_g1) + ":60 --dump-state " + state.string());
     ASSERT_EQ(r.exitCode, 0) << r.output;
     EXPECT_NE(r.output.find("records: goal " + std::to_string(s_g1) + " progress 60 saved\n"), std::string::npos)
         << r.output;
+    // What the panel shows: the goal listed with the new progress and "saved".
+    const json shown = json::parse(std::ifstream(state), nullptr, false);
+    ASSERT_TRUE(shown.is_object()) << r.output;
+    ASSERT_EQ(shown["records"]["goals"].size(), 1u) << shown.dump(1);
+    EXPECT_EQ(shown["records"]["goals"][0]["id"], s_g1);
+    EXPECT_EQ(shown["records"]["goals"][0]["progress"], 60);
+    EXPECT_EQ(shown["records"]["goals"][0]["answer"], "saved");
+    EXPECT_EQ(shown["records"]["session"], s_session);
 
     // The record, as the mentor reads it over HTTP.
     EXPECT_EQ(get("/api/v1/goals/" + std::to_string(s_g1), s_anaToken)["progress"], 60);
