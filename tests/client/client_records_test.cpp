@@ -41,6 +41,9 @@ protected:
     static void SetUpTestSuite() {
         const auto data = outDir() / "server";
         std::filesystem::remove_all(data);
+        // A fresh server has a fresh key: a pin left by an earlier run on a
+        // reused port would read as a changed server key.
+        std::filesystem::remove(outDir() / "known_servers");
         s_server = new ServerProcess();
         ASSERT_TRUE(
             s_server->start(data, {"--allow-guests", "--init-admin", std::string(kAdmin) + ":" + kAdminPassword}))
