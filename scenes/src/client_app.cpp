@@ -145,6 +145,25 @@ void buildUi(const Stats& stats, const std::string& systemName, const std::strin
     ImGui::End();
 }
 
+// The VR panel's top part is the status and the hand button; logged in
+// with an account it grows downwards by the Mentorship section (same pixels
+// per metre), hanging a little lower so the whole of it is in reach.
+constexpr std::uint32_t kMentorshipPanelPx = 384;
+
+bool hasAccount(const ClientOptions& o) {
+    return o.rooms && !std::holds_alternative<net::GuestLogin>(o.rooms->credentials);
+}
+
+PanelLayout worldPanelLayout(const ClientOptions& o) {
+    PanelLayout layout;
+    if (!hasAccount(o)) return layout;
+    const float metresPerPx = layout.sizeMetres.y / float(layout.heightPx);
+    layout.heightPx += kMentorshipPanelPx;
+    layout.sizeMetres.y = metresPerPx * float(layout.heightPx);
+    layout.inStage.position.y = 1.2f;
+    return layout;
+}
+
 nlohmann::json toJson(const Pose& p) {
     return {{"position", {p.position.x, p.position.y, p.position.z}},
             {"orientation", {p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w}}};
@@ -223,7 +242,7 @@ int runClient(const ClientOptions& o, Logger log) {
         ls.floorHalfExtent = Vec2(room.size.x, room.size.z) * 0.5f;
         const Vec3 floor(startRig->position.x, 0.0f, startRig->position.z);
         player = std::make_unique<LocalPlayer>(Pose{floor, glm::angleAxis(startRig->yaw, Vec3(0, 1, 0))}, ls);
-        panel = std::make_unique<WorldPanel>();
+        panel = std::make_unique<WorldPanel>(worldPanelLayout(o));
     }
 
     auto gpuR = system.createGpu(engine::VulkanRenderer::requirements(), o.validation);
@@ -274,7 +293,7 @@ int runClient(const ClientOptions& o, Logger log) {
     std::vector<Participant> people;
     // The Mentorship panel (goals, feedback): only with a server; guests
     // are told that records need an account.
-    const bool account = o.rooms && !std::holds_alternative<net::GuestLogin>(o.rooms->credentials);
+    const bool account = hasAccount(o);
     RecordsPanel records(o.rooms ? o.rooms->room : std::string(), account, o.rooms.has_value());
     RecordsUiState recordsUi;
     const bool scripted = !o.setGoalProgress.empty() || o.sendFeedback.has_value();
@@ -406,8 +425,14 @@ int runClient(const ClientOptions& o, Logger log) {
             io.MouseDown[0] = pointer && system.input().hands[1].select;
             PanelUi result;
             imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
-                result = buildPanelUi(panel->layout(), panel->toggled(), system.name(), room.name, headcount,
-                                      connection);
+                PanelLayout top = panel->layout();
+                top.heightPx -= account ? kMentorshipPanelPx : 0;
+                result = buildPanelUi(top, panel->toggled(), system.name(), room.name, headcount, connection);
+                if (account) {
+                    buildRecordsUi(records, recordsUi,
+                                   RecordsUiPlacement{0.0f, float(top.heightPx), float(top.widthPx),
+                                                      float(kMentorshipPanelPx), 1.5f});
+                }
             });
             const PanelFeedback fb = panel->uiResult(result.buttonHovered, result.clicked);
             if (fb.hoverEntered) system.haptic(1, 0.3f, 0.02f);
@@ -416,7 +441,9 @@ int runClient(const ClientOptions& o, Logger log) {
         } else if (imgui) {
             imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
                 buildUi(stats, system.name(), room.name, headcount, connection);
-                if (presence) buildRecordsUi(records, recordsUi, std::max(12.0f, float(o.width) - 372.0f), 12.0f);
+                if (presence) {
+                    buildRecordsUi(records, recordsUi, RecordsUiPlacement{std::max(12.0f, float(o.width) - 372.0f), 12.0f});
+                }
             });
         }
         if (f->shouldRender) {

@@ -21,13 +21,17 @@ std::string memberLabel(const Member& m) { return strCat(m.mentor ? "mentor #" :
 
 }  // namespace
 
-void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, float x, float y) {
-    ImGui::SetNextWindowPos(ImVec2(x, y), ImGuiCond_Always);
-    ImGui::SetNextWindowBgAlpha(0.8f);
+void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, const RecordsUiPlacement& where) {
+    const bool fixed = where.width > 0.0f && where.height > 0.0f;
+    ImGui::SetNextWindowPos(ImVec2(where.x, where.y), ImGuiCond_Always);
+    if (fixed) ImGui::SetNextWindowSize(ImVec2(where.width, where.height), ImGuiCond_Always);
+    ImGui::SetNextWindowBgAlpha(fixed ? 0.92f : 0.8f);
     ImGui::Begin("Mentorship", nullptr,
-                 ImGuiWindowFlags_NoResize | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove |
-                     ImGuiWindowFlags_NoSavedSettings);
-    ImGui::PushTextWrapPos(kWrapWidth);
+                 ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                     ImGuiWindowFlags_NoCollapse | (fixed ? 0 : ImGuiWindowFlags_AlwaysAutoResize));
+    ImGui::SetWindowFontScale(where.fontScale);
+    // 0 wraps at the window's edge (fixed size); an auto-sized window needs a width.
+    ImGui::PushTextWrapPos(fixed ? 0.0f : kWrapWidth);
     const RecordsPhase phase = panel.phase();
     ImGui::TextUnformatted(panel.statusText().c_str());
     if (phase != RecordsPhase::kReady && phase != RecordsPhase::kLoading) {

@@ -16,7 +16,15 @@ struct RecordsUiState {
     int subjectIndex = -1;          // into panel.members(); -1: the default subject
 };
 
-// Draws the window with its top-left corner at (x, y) in overlay pixels.
-void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, float x, float y);
+// Where the window goes in the overlay image (pixels, top-left origin).
+struct RecordsUiPlacement {
+    float x = 0.0f;
+    float y = 0.0f;
+    float width = 0.0f;   // 0: sized to its content (desktop)
+    float height = 0.0f;  // with width: fixed (the VR panel's lower part)
+    float fontScale = 1.0f;
+};
+
+void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, const RecordsUiPlacement& where);
 
 }  // namespace mxr::scenes

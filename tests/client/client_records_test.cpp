@@ -213,6 +213,29 @@ TEST_F(ClientRecords, AnInvalidRatingIsRefusedNamingTheField) {
     EXPECT_EQ(get("/api/v1/feedback?session_id=" + std::to_string(s_session), s_anaToken)["items"].size(), before);
 }
 
+// In a headset (the headless OpenXR runtime) the panel is the world
+// panel's lower part; the same actions reach the server.
+TEST_F(ClientRecords, InAHeadsetThePanelSavesProgressToo) {
+    const auto config = outDir() / "xrrt.json", state = outDir() / "vr.json";
+    std::ofstream(config) << R"({"view_size": [96, 96], "frame_rate_hz": 0})";
+    const auto r = mxr::test::runCommand(
+        std::string("env XR_RUNTIME_JSON=") + MXR_XR_RUNTIME_JSON + " MXR_XRRT_CONFIG=" + config.string() +
+        " MENTORXR_PASSWORD=" + kPassword + " " + MXR_CLIENT + " --mode vr --frames 3 --connect-timeout 30" +
+        " --known-servers " + (outDir() / "known_servers").string() + " --dump-state " + state.string() +
+        " --server 127.0.0.1:" + std::to_string(s_server->udpPort()) + " --room mentorship-" + std::to_string(s_m1) +
+        " --login ben@example.org --set-goal-progress " + std::to_string(s_g1) + ":35 </dev/null");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.output.find("records: goal " + std::to_string(s_g1) + " progress 35 saved\n"), std::string::npos)
+        << r.output;
+    EXPECT_EQ(get("/api/v1/goals/" + std::to_string(s_g1), s_anaToken)["progress"], 35);
+    const json shown = json::parse(std::ifstream(state), nullptr, false);
+    ASSERT_TRUE(shown.is_object()) << r.output;
+    EXPECT_EQ(shown["mode"], "vr");
+    EXPECT_EQ(shown["panel"]["visible"], true);
+    ASSERT_EQ(shown["records"]["goals"].size(), 1u) << shown.dump(1);
+    EXPECT_EQ(shown["records"]["goals"][0]["progress"], 35);
+}
+
 TEST_F(ClientRecords, GuestsAreToldRecordsNeedAnAccount) {
     const auto r = client("demo", "", "--set-goal-progress " + std::to_string(s_g1) + ":5");
     ASSERT_EQ(r.exitCode, 0) << r.output;
