@@ -14,9 +14,9 @@
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
 #include "scenes/avatar.h"
+#include "records_panel_ui.h"
 #include "scenes/local_player.h"
 #include "scenes/records_panel.h"
-#include "records_panel_ui.h"
 #include "scenes/room_presence.h"
 #include "scenes/world_panel.h"
 #include "xr/xr_system.h"
@@ -404,8 +404,10 @@ int runClient(const ClientOptions& o, Logger log) {
                 records.update(true, sendRecords);
                 scriptSent = true;
             }
-            for (const auto& line : records.takeAnnouncements()) std::printf("%s\n", line.c_str());
-            std::fflush(stdout);
+            for (const auto& line : records.takeAnnouncements()) {
+                std::printf("%s\n", line.c_str());
+                std::fflush(stdout);
+            }
             if (!counting && presence->everJoined()) {
                 counting = presence->visiblePeople() >= o.awaitPeople && scriptSent && !records.busy();
             }
@@ -442,7 +444,8 @@ int runClient(const ClientOptions& o, Logger log) {
             imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
                 buildUi(stats, system.name(), room.name, headcount, connection);
                 if (presence) {
-                    buildRecordsUi(records, recordsUi, RecordsUiPlacement{std::max(12.0f, float(o.width) - 372.0f), 12.0f});
+                    const float right = std::max(12.0f, float(o.width) - 372.0f);
+                    buildRecordsUi(records, recordsUi, RecordsUiPlacement{right, 12.0f});
                 }
             });
         }
