@@ -2,17 +2,21 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <variant>
 
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
 #include "scenes/avatar.h"
+#include "records_panel_ui.h"
 #include "scenes/local_player.h"
+#include "scenes/records_panel.h"
 #include "scenes/room_presence.h"
 #include "scenes/world_panel.h"
 #include "xr/xr_system.h"
@@ -141,6 +145,25 @@ void buildUi(const Stats& stats, const std::string& systemName, const std::strin
     ImGui::End();
 }
 
+// The VR panel's top part is the status and the hand button; logged in
+// with an account it grows downwards by the Mentorship section (same pixels
+// per metre), hanging a little lower so the whole of it is in reach.
+constexpr std::uint32_t kMentorshipPanelPx = 384;
+
+bool hasAccount(const ClientOptions& o) {
+    return o.rooms && !std::holds_alternative<net::GuestLogin>(o.rooms->credentials);
+}
+
+PanelLayout worldPanelLayout(const ClientOptions& o) {
+    PanelLayout layout;
+    if (!hasAccount(o)) return layout;
+    const float metresPerPx = layout.sizeMetres.y / float(layout.heightPx);
+    layout.heightPx += kMentorshipPanelPx;
+    layout.sizeMetres.y = metresPerPx * float(layout.heightPx);
+    layout.inStage.position.y = 1.2f;
+    return layout;
+}
+
 nlohmann::json toJson(const Pose& p) {
     return {{"position", {p.position.x, p.position.y, p.position.z}},
             {"orientation", {p.orientation.x, p.orientation.y, p.orientation.z, p.orientation.w}}};
@@ -219,7 +242,7 @@ int runClient(const ClientOptions& o, Logger log) {
         ls.floorHalfExtent = Vec2(room.size.x, room.size.z) * 0.5f;
         const Vec3 floor(startRig->position.x, 0.0f, startRig->position.z);
         player = std::make_unique<LocalPlayer>(Pose{floor, glm::angleAxis(startRig->yaw, Vec3(0, 1, 0))}, ls);
-        panel = std::make_unique<WorldPanel>();
+        panel = std::make_unique<WorldPanel>(worldPanelLayout(o));
     }
 
     auto gpuR = system.createGpu(engine::VulkanRenderer::requirements(), o.validation);
@@ -268,6 +291,16 @@ int runClient(const ClientOptions& o, Logger log) {
     std::optional<ConnectionPhase> printedPhase;
     std::uint64_t framesReconnecting = 0;  // the room goes on being drawn meanwhile
     std::vector<Participant> people;
+    // The Mentorship panel (goals, feedback): only with a server; guests
+    // are told that records need an account.
+    const bool account = hasAccount(o);
+    RecordsPanel records(o.rooms ? o.rooms->room : std::string(), account, o.rooms.has_value());
+    RecordsUiState recordsUi;
+    const bool scripted = !o.setGoalProgress.empty() || o.sendFeedback.has_value();
+    bool scriptSent = !scripted;
+    const RecordsPanel::Sender sendRecords = [&](net::ApiMethod m, const std::string& path, const std::string& body) {
+        return presence ? presence->sendApiRequest(m, path, body) : std::nullopt;
+    };
     std::optional<engine::ViewInfo> lastView;
     Participant lastLocal;
 
@@ -301,10 +334,14 @@ int runClient(const ClientOptions& o, Logger log) {
             break;
         }
         if (presence && !counting && joinedAt && netClock.now() - *joinedAt > o.rooms->connectTimeout) {
+            const std::string why =
+                presence->visiblePeople() < o.awaitPeople
+                    ? strCat("--await-people ", o.awaitPeople, ": only ", presence->visiblePeople(),
+                             " other people became visible in room ", presence->room())
+                    : strCat("the records requests (--set-goal-progress, --send-feedback) got no answer in room ",
+                             presence->room());
             exitCode = fail(Error{ErrorCode::kUnavailable, 0,
-                                  strCat("--await-people ", o.awaitPeople, ": only ", presence->visiblePeople(),
-                                         " other people became visible in room ", presence->room(), " within ",
-                                         nanosToSeconds(o.rooms->connectTimeout), " s of joining")},
+                                  strCat(why, " within ", nanosToSeconds(o.rooms->connectTimeout), " s of joining")},
                             1);
             break;
         }
@@ -346,8 +383,33 @@ int runClient(const ClientOptions& o, Logger log) {
                 std::fflush(stdout);
             }
             if (presence->everJoined() && !joinedAt) joinedAt = netClock.now();
+            if (auto role = presence->selfRole()) records.setSelfRole(*role);
+            while (auto answer = presence->pollApiResponse()) records.onResponse(*answer);
+            records.update(presence->phase() == ConnectionPhase::kInRoom, sendRecords);
+            if (!scriptSent && records.phase() == RecordsPhase::kGuest) {
+                std::printf("records: not sent: %s\n", records.statusText().c_str());
+                scriptSent = true;
+            } else if (!scriptSent && records.phase() == RecordsPhase::kReady &&
+                       (!o.sendFeedback || presence->selfRole())) {
+                // Loaded (and the presence list says who we are), so the
+                // feedback's session and default subject are known.
+                for (const auto& [goal, percent] : o.setGoalProgress) records.saveProgress(goal, percent);
+                if (o.sendFeedback) {
+                    // The form shows what was sent, as if typed in.
+                    recordsUi.draft = *o.sendFeedback;
+                    const std::string& t = o.sendFeedback->text;
+                    t.copy(recordsUi.text.data(), std::min(t.size(), recordsUi.text.size() - 1));
+                    records.submitFeedback(*o.sendFeedback);
+                }
+                records.update(true, sendRecords);
+                scriptSent = true;
+            }
+            for (const auto& line : records.takeAnnouncements()) {
+                std::printf("%s\n", line.c_str());
+                std::fflush(stdout);
+            }
             if (!counting && presence->everJoined()) {
-                counting = presence->visiblePeople() >= o.awaitPeople;
+                counting = presence->visiblePeople() >= o.awaitPeople && scriptSent && !records.busy();
             }
         }
         for (const auto& p : people) appendAvatar(p, *meshesR, scene);
@@ -365,16 +427,27 @@ int runClient(const ClientOptions& o, Logger log) {
             io.MouseDown[0] = pointer && system.input().hands[1].select;
             PanelUi result;
             imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
-                result = buildPanelUi(panel->layout(), panel->toggled(), system.name(), room.name, headcount,
-                                      connection);
+                PanelLayout top = panel->layout();
+                top.heightPx -= account ? kMentorshipPanelPx : 0;
+                result = buildPanelUi(top, panel->toggled(), system.name(), room.name, headcount, connection);
+                if (account) {
+                    buildRecordsUi(records, recordsUi,
+                                   RecordsUiPlacement{0.0f, float(top.heightPx), float(top.widthPx),
+                                                      float(kMentorshipPanelPx), 1.5f});
+                }
             });
             const PanelFeedback fb = panel->uiResult(result.buttonHovered, result.clicked);
             if (fb.hoverEntered) system.haptic(1, 0.3f, 0.02f);
             if (fb.pressed) system.haptic(1, 0.8f, 0.06f);
             panel->append(scene);
         } else if (imgui) {
-            imgui->frame(static_cast<float>(f->deltaSeconds),
-                         [&] { buildUi(stats, system.name(), room.name, headcount, connection); });
+            imgui->frame(static_cast<float>(f->deltaSeconds), [&] {
+                buildUi(stats, system.name(), room.name, headcount, connection);
+                if (presence) {
+                    const float right = std::max(12.0f, float(o.width) - 372.0f);
+                    buildRecordsUi(records, recordsUi, RecordsUiPlacement{right, 12.0f});
+                }
+            });
         }
         if (f->shouldRender) {
             if (auto d = renderer.drawFrame(scene, f->views, f->target); !d) {
@@ -450,6 +523,14 @@ int runClient(const ClientOptions& o, Logger log) {
                                    {"hands", {toJson(p.hands[0]), toJson(p.hands[1])}}});
             }
             extra["remote_avatars"] = remotes;
+            nlohmann::json goals = nlohmann::json::array();
+            for (const auto& g : records.goals()) {
+                goals.push_back({{"id", g.id}, {"title", g.title}, {"progress", g.progress}, {"answer", g.answer}});
+            }
+            extra["records"] = {{"status", records.statusText()},
+                                {"goals", goals},
+                                {"session", records.currentSession() ? *records.currentSession() : 0},
+                                {"feedback", records.feedbackAnswer()}};
         }
         if (auto w = writeState(o.dumpStatePath, frame, system.name(), player.get(), o.ui ? panel.get() : nullptr,
                                 extra);

@@ -7,7 +7,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "scenes/client_app.h"
 
@@ -48,6 +50,25 @@ mxr::Result<std::string> readPassword(const std::string& email) {
     while (!pw.empty() && (pw.back() == '\n' || pw.back() == '\r')) pw.pop_back();
     return pw;
 }
+
+// "GOAL_ID:PERCENT", e.g. "3:60".
+mxr::Result<std::pair<std::int64_t, int>> parseGoalProgress(const std::string& text) {
+    const auto colon = text.find(':');
+    auto bad = [&] {
+        return mxr::makeError(mxr::ErrorCode::kInvalidArgument,
+                              "--set-goal-progress " + text + ": expected GOAL_ID:PERCENT (percent 0-100), e.g. 3:60");
+    };
+    if (colon == std::string::npos) return bad();
+    const std::string id = text.substr(0, colon), pct = text.substr(colon + 1);
+    auto digits = [](const std::string& s, std::size_t most) {
+        return !s.empty() && s.size() <= most && s.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (!digits(id, 18) || !digits(pct, 3)) return bad();
+    const std::int64_t goal = std::stoll(id);
+    const int percent = std::stoi(pct);
+    if (goal < 1 || percent > 100) return bad();
+    return std::make_pair(goal, percent);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,7 +78,8 @@ int main(int argc, char** argv) {
         std::string camera, size;
         std::uint64_t frames = 0;
         bool verbose = false;
-        std::string server, room = "demo", guest, login, knownServers;
+        std::string server, room = "demo", guest, login, knownServers, feedbackFile;
+        std::vector<std::string> goalProgress;
         double connectTimeout = 10.0;
         CLI::App app{"MentorXR: immersive mentoring client. Shows the demo room in a window (desktop), "
                      "or renders it offscreen (headless) and writes a screenshot."};
@@ -110,6 +132,16 @@ int main(int argc, char** argv) {
         app.add_option("--await-people", o.awaitPeople,
                        "with --server: count --frames only once this many other people are fully visible "
                        "(tests, screenshots)");
+        app.add_option("--set-goal-progress", goalProgress,
+                       "with --login: once the Mentorship panel has loaded in the room, save this goal's progress "
+                       "as its Save button does (GOAL_ID:PERCENT, repeatable); the answer is printed as "
+                       "\"records: goal ID progress PERCENT saved\" or \"... refused STATUS [field F]: MESSAGE\"");
+        app.add_option("--send-feedback", feedbackFile,
+                       "with --login: send this session feedback (JSON file: rating_goal_progress, "
+                       "rating_communication, rating_trust_respect, rating_usefulness 1-5, text, visibility "
+                       "pair|program_manager_only, optional subject_id and session_id; default: the room's latest "
+                       "session) as the Send button does; prints \"records: feedback on session S saved id N\" "
+                       "or \"... refused STATUS [field F]: MESSAGE\"");
         app.add_flag("-v,--verbose", verbose, "log debug messages");
         CLI11_PARSE(app, argc, argv);
         if (app.count("--frames")) {
@@ -145,6 +177,34 @@ int main(int argc, char** argv) {
         if (server.empty() && (!guest.empty() || !login.empty() || app.count("--room"))) {
             std::fprintf(stderr, "mentorxr: --guest, --login and --room need --server HOST:PORT\n");
             return 2;
+        }
+        if ((!goalProgress.empty() || !feedbackFile.empty()) && server.empty()) {
+            std::fprintf(stderr, "mentorxr: --set-goal-progress and --send-feedback need --server and --login\n");
+            return 2;
+        }
+        for (const auto& g : goalProgress) {
+            auto parsed = parseGoalProgress(g);
+            if (!parsed) {
+                std::fprintf(stderr, "mentorxr: %s\n", parsed.error().message.c_str());
+                return 2;
+            }
+            o.setGoalProgress.push_back(*parsed);
+        }
+        if (!feedbackFile.empty()) {
+            std::ifstream in(feedbackFile);
+            std::stringstream text;
+            if (in.is_open()) text << in.rdbuf();
+            if (!in.is_open() || in.bad()) {
+                std::fprintf(stderr, "mentorxr: --send-feedback: cannot read %s\n", feedbackFile.c_str());
+                return 2;
+            }
+            auto draft = mxr::scenes::parseFeedbackDraft(text.str());
+            if (!draft) {
+                std::fprintf(stderr, "mentorxr: --send-feedback %s: %s\n", feedbackFile.c_str(),
+                             draft.error().message.c_str());
+                return 2;
+            }
+            o.sendFeedback = *draft;
         }
         if (!server.empty()) {
             auto address = mxr::scenes::parseServerAddress(server);

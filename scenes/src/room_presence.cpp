@@ -121,7 +121,10 @@ void RoomPresence::apply(const net::ClientEvent& event) {
         m_people = std::max<std::size_t>(m_people, 1);
     } else if (const auto* p = std::get_if<net::PresenceEvent>(&event)) {
         std::size_t here = 0;
-        for (const auto& m : p->members) here += m.away ? 0 : 1;
+        for (const auto& m : p->members) {
+            here += m.away ? 0 : 1;
+            if (m.avatarId == m_remotes.selfId()) m_selfRole = m.role;
+        }
         m_people = here;
     } else if (std::holds_alternative<net::ConnectionLostEvent>(event)) {
         if (m_phase != ConnectionPhase::kFailed) m_phase = ConnectionPhase::kReconnecting;
@@ -166,6 +169,17 @@ void RoomPresence::update(const Participant& local) {
     if (m_client->postAvatar(toAvatarState(local))) ++m_posted;
     m_nextPost = m_nextPost ? *m_nextPost + interval : now + interval;
     if (*m_nextPost < now) m_nextPost = now + interval;  // after a stall, no burst
+}
+
+std::optional<std::uint32_t> RoomPresence::sendApiRequest(net::ApiMethod method, const std::string& path,
+                                                         const std::string& body) {
+    if (!m_client) return std::nullopt;
+    return m_client->sendApiRequest(method, path, body);
+}
+
+std::optional<net::ApiResponse> RoomPresence::pollApiResponse() {
+    if (!m_client) return std::nullopt;
+    return m_client->pollApiResponse();
 }
 
 std::vector<Participant> RoomPresence::participants() {

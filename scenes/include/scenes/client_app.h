@@ -6,8 +6,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/core/log.h"
+#include "scenes/records_panel.h"
 #include "scenes/room.h"
 #include "scenes/room_presence.h"
 
@@ -41,6 +44,13 @@ struct ClientOptions {
     // With a server: frames (--frames, the screenshot) count only once this
     // many other people are fully visible (tests; 0: from joining on).
     std::size_t awaitPeople = 0;
+    // The Mentorship panel scripted (tests, no mouse): once the panel has
+    // loaded in the room, each goal's progress is saved and the feedback
+    // sent, as the Save and Send buttons do; the answers are printed
+    // ("records: goal 3 progress 60 saved") and --frames counts only once
+    // every answer is in (bounded by the connect timeout).
+    std::vector<std::pair<std::int64_t, int>> setGoalProgress;  // goal id, percent
+    std::optional<FeedbackDraft> sendFeedback;
     // Set from a signal handler (SIGINT/SIGTERM): the session ends cleanly.
     const std::atomic<bool>* stopRequested = nullptr;
 };

@@ -82,7 +82,15 @@ public:
     // People in the room, this client included (from the presence list).
     std::size_t people() const { return m_people; }
     std::uint16_t selfId() const { return m_remotes.selfId(); }
+    // This client's role as the presence list gives it (none before it arrives).
+    std::optional<net::Role> selfRole() const { return m_selfRole; }
     std::uint64_t postedAvatars() const { return m_posted; }
+
+    // Records over ENet (net::RoomClient::sendApiRequest/pollApiResponse).
+    // Without a network thread (tests) nothing is sent: nullopt.
+    std::optional<std::uint32_t> sendApiRequest(net::ApiMethod method, const std::string& path,
+                                                const std::string& body);
+    std::optional<net::ApiResponse> pollApiResponse();
 
 private:
     void setFailed(std::string message, std::optional<net::ReplyCode> code);
@@ -98,6 +106,7 @@ private:
     std::string m_error;
     std::optional<net::ReplyCode> m_errorCode;
     std::size_t m_people = 0;
+    std::optional<net::Role> m_selfRole;
     std::size_t m_visible = 0;
     Nanos m_startedAt = 0;
     std::optional<Nanos> m_nextPost;
