@@ -3,7 +3,6 @@
 #include <httplib.h>
 
 #include <pthread.h>
-#include <sched.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -18,25 +17,19 @@ namespace {
 
 constexpr int kListenBacklog = 1024;
 
-// cpp-httplib's ThreadPool, plus what the server needs from its threads:
-// names (mxr-http) for profilers and, by default, SCHED_BATCH. A batch
-// thread does not preempt the thread that woke it. When the store's writer
-// thread acknowledges a group commit it wakes every waiting request's
-// thread at once; as ordinary threads they preempted the writer, which then
-// waited behind all of them before it could start the next group commit
-// (measured: about half of each commit cycle at 200 concurrent writers).
-// SCHED_BATCH needs no privilege. Each connection still keeps its worker
-// for as long as it is kept alive.
+// cpp-httplib's ThreadPool with named threads (mxr-http), so profiles and
+// per-thread CPU figures tell the request workers from the group-commit
+// writer (mxr-writer) and the room host. (Tried and measured: running the
+// workers SCHED_BATCH so they cannot preempt the writer that wakes them
+// helped 200 concurrent writers by about 10% but more than halved what 16
+// clients get, whose workers then wait out other threads' time slices.)
+// Each connection keeps its worker for as long as it is kept alive.
 class WorkerPool final : public httplib::TaskQueue {
 public:
-    WorkerPool(std::size_t n, bool batchScheduling) {
+    explicit WorkerPool(std::size_t n) {
         for (std::size_t i = 0; i < n; ++i) {
-            m_threads.emplace_back([this, batchScheduling] {
+            m_threads.emplace_back([this] {
                 pthread_setname_np(pthread_self(), "mxr-http");
-                if (batchScheduling) {
-                    sched_param p{};
-                    (void)pthread_setschedparam(pthread_self(), SCHED_BATCH, &p);  // best effort
-                }
                 work();
             });
         }
@@ -276,8 +269,7 @@ HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, R
     auto& s = m_impl->server;
     const auto& o = m_impl->options;
     const std::size_t workers = std::max<std::size_t>(1, o.workers);
-    const bool batch = o.batchScheduling;
-    s.new_task_queue = [workers, batch] { return new WorkerPool(workers, batch); };
+    s.new_task_queue = [workers] { return new WorkerPool(workers); };
     s.set_keep_alive_max_count(o.keepAliveMaxRequests);
     s.set_keep_alive_timeout(o.keepAliveTimeoutSeconds);
     s.set_read_timeout(o.readTimeoutSeconds, 0);

@@ -54,11 +54,6 @@ int serve(int argc, char** argv) {
     app.add_option("--http-host", http.host, "address to listen on")->capture_default_str();
     app.add_option("--http-workers", http.workers, "HTTP worker threads (one per open connection)")
         ->check(CLI::Range(1, 4096))->capture_default_str();
-    std::string httpScheduling = "batch";
-    app.add_option("--http-scheduling", httpScheduling,
-                   "batch: HTTP workers never preempt the group-commit writer that wakes them (SCHED_BATCH); "
-                   "normal: ordinary threads")
-        ->check(CLI::IsMember({"batch", "normal"}))->capture_default_str();
     app.add_option("--max-body-bytes", http.maxBodyBytes, "largest request body")->check(CLI::Range(1024, 16 << 20))
         ->capture_default_str();
     app.add_option("--keep-alive-seconds", http.keepAliveTimeoutSeconds, "idle keep-alive timeout")
@@ -91,7 +86,6 @@ int serve(int argc, char** argv) {
         return app.exit(e);
     }
     handlerOptions.tokenTtlSeconds = static_cast<std::int64_t>(tokenTtlHours * 3600);
-    http.batchScheduling = httpScheduling == "batch";
 
     // The database holds password hashes and personal data: owner-only files.
     ::umask(077);

@@ -29,7 +29,6 @@ struct HttpOptions {
     std::time_t readTimeoutSeconds = 10;
     std::time_t writeTimeoutSeconds = 10;
     std::size_t maxBodyBytes = 256 * 1024; // larger bodies answer 413 (default: unlimited)
-    bool batchScheduling = true;           // workers run SCHED_BATCH (see http_server.cpp)
 };
 
 class HttpServer {
