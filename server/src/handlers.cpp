@@ -206,16 +206,34 @@ tl::expected<Principal, ApiError> Handlers::authenticate(std::string_view author
     const std::string_view token = authorization.substr(kBearer.size());
     if (token.size() != 64) return unauth("the token is malformed");
     const std::string hash = tokenHash(token);
+    const std::int64_t now = m_clock.nowUnix();
+    // Sampled before reading: a person changed while we read makes the entry
+    // stale at once (the writer bumps the generation after it commits).
+    const std::uint64_t generation = m_peopleGeneration.load();
+    {
+        std::lock_guard lock(m_tokenCacheMutex);
+        auto it = m_tokenCache.find(hash);
+        if (it != m_tokenCache.end()) {
+            if (it->second.generation == generation && it->second.expiresAt > now) return it->second.principal;
+            m_tokenCache.erase(it);
+        }
+    }
+    std::int64_t expiresAt = 0;
     auto r = runRead([&](ReadTx& tx) -> ApiResult {
         API_TRY_ASSIGN(auto t, lift(tx.token(hash)));
-        if (!t || t->expiresAt <= m_clock.nowUnix()) return Json();
+        if (!t || t->expiresAt <= now) return Json();
         API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, t->personId)));
         if (!person || !(*person)["erased_at"].is_null()) return Json();
+        expiresAt = t->expiresAt;
         return *person;
     });
     if (!r) return tl::unexpected(r.error());
     if (r->is_null()) return unauth("the token is unknown or expired; log in again");
-    return principalFromPerson(*r);
+    Principal principal = principalFromPerson(*r);
+    std::lock_guard lock(m_tokenCacheMutex);
+    if (m_tokenCache.size() >= kTokenCacheEntries) m_tokenCache.clear();
+    m_tokenCache[hash] = CachedPrincipal{principal, expiresAt, generation};
+    return principal;
 }
 
 ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body) {
@@ -514,6 +532,7 @@ ApiResult Handlers::updatePerson(const Principal& p, std::int64_t id, Json body)
         patch["password_hash"] = *hashed;
     }
     if (patch.empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
+    const PeopleChange change{*this};  // whatever the outcome
     return runWrite([&](WriteTx& tx) -> ApiResult {
         API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, id)));
         if (!rec) return tl::unexpected(notFound("", strCat("no person with id ", id)));
@@ -542,6 +561,7 @@ ApiResult Handlers::erasePerson(const Principal& p, std::int64_t id) {
         if (!visible) return tl::unexpected(visible.error());
         return tl::unexpected(forbidden("only the person and program managers erase a person"));
     }
+    const PeopleChange change{*this};
     return runWrite([&](WriteTx& tx) -> ApiResult {
         API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, id)));
         if (!rec) return tl::unexpected(notFound("", strCat("no person with id ", id)));

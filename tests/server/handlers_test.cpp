@@ -102,6 +102,36 @@ TEST(Tokens, ExpireAndAreStoredOnlyHashed) {
     EXPECT_EQ(expired.error().status, 401);
 }
 
+// authenticate() caches token -> principal; what it answers must still
+// follow every change to the person at once.
+TEST(Tokens, ACachedTokenFollowsRoleChangesAndErasureAtOnce) {
+    TestEnv env("token-cache");
+    const auto admin = env.bootstrap();
+    const auto id = env.person(admin, "kim", {"mentor"});
+    auto login = env.handlers->login(Json{{"email", "kim@example.org"}, {"password", "kim-password"}}, "1.1.1.1");
+    ASSERT_TRUE(login);
+    const std::string bearer = "Bearer " + (*login)["token"].get<std::string>();
+    for (int i = 0; i < 3; ++i) {  // the second and third answers come from the cache
+        auto me = env.handlers->authenticate(bearer);
+        ASSERT_TRUE(me);
+        EXPECT_TRUE(me->mentor);
+        EXPECT_FALSE(me->manager);
+    }
+    ASSERT_TRUE(env.handlers->update(admin, Entity::kPerson, id, Json{{"roles", {"mentee", "program_manager"}}}));
+    auto changed = env.handlers->authenticate(bearer);
+    ASSERT_TRUE(changed);
+    EXPECT_FALSE(changed->mentor);
+    EXPECT_TRUE(changed->mentee);
+    EXPECT_TRUE(changed->manager);
+    // A refused change to someone else leaves this token working.
+    EXPECT_FALSE(env.handlers->update(admin, Entity::kPerson, id + 1000, Json{{"time_zone", "UTC"}}));
+    EXPECT_TRUE(env.handlers->authenticate(bearer));
+    ASSERT_TRUE(env.handlers->remove(admin, Entity::kPerson, id));
+    auto erased = env.handlers->authenticate(bearer);
+    ASSERT_FALSE(erased);
+    EXPECT_EQ(erased.error().status, 401);
+}
+
 TEST(Profile, PasswordChangeRevokesTokensAndTheNewPasswordWorks) {
     TestEnv env("password");
     const auto admin = env.bootstrap();
