@@ -23,10 +23,11 @@
 // the server itself (audit actor 0) through the store's group commit on a
 // worker thread, never on the network thread; a failure is logged.
 //
-// Threads: the net:: callbacks run on the room host's network thread and
-// never wait for a disk (password hashing does run there, bounded by the
-// shared PasswordHasher); ticket() and route() are thread-safe. Work that
-// writes (session records, ENet API requests) runs on `workers` threads.
+// Threads: the net::Authenticator calls run on the room host's auth
+// threads (password hashing bounded by the shared PasswordHasher); the
+// RoomObserver and ApiGateway calls run on its network thread and never
+// wait for a disk; ticket() and route() are thread-safe. Work that writes
+// (session records, ENet API requests) runs on `workers` threads.
 // The destructor finishes queued work, so destroy the RoomHost first.
 #include <condition_variable>
 #include <cstdint>
