@@ -1,6 +1,8 @@
 #include "net/room_host.h"
 
 #include <enet/enet.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -126,6 +128,12 @@ struct RoomHost::Impl {
     Impl& operator=(const Impl&) = delete;
 
     void authLoop() {
+        // Process-directed signals (SIGTERM, SIGINT) must reach the thread
+        // the program chose for them (mains sigwait after blocking them),
+        // not this one, which the program does not know about.
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, nullptr);
         std::unique_lock lock(authMutex);
         while (true) {
             authCv.wait(lock, [&] { return authStopping || !authQueue.empty(); });

@@ -22,6 +22,8 @@
 // its answer is applied on the network thread when it comes back (dropped
 // if the connection is gone). Both must outlive the host; the destructor
 // joins the auth threads (queued checks are dropped, running ones finish).
+// create() starts the auth threads; they block every signal, so a program
+// that waits for SIGTERM in a thread of its own still gets it.
 //
 // Errors: bad packets never stop the host: they are dropped, counted in
 // stats(), and answered with an ErrorReply naming what was wrong when they
