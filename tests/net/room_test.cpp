@@ -306,24 +306,30 @@ TEST_F(RoomTest, ASlowLoginDoesNotStallTheRelayOfOtherAvatars) {
     EXPECT_GE(batchesDuringLogin, 3u);
 }
 
-TEST_F(RoomTest, LoginsBeyondTheQueueBoundAreAnsweredBusy) {
+TEST_F(RoomTest, LoginsBeyondTheQueueBoundAreAnsweredBusyAndClientsRetry) {
     m_auth.addAccount("mentor@example.org", "correct horse", Identity{"account:1", "Grace", Role::kMentor});
-    SlowAuthenticator slow(m_auth, std::chrono::milliseconds(2000));
+    SlowAuthenticator slow(m_auth, std::chrono::milliseconds(1500));
     m_hostAuth = &slow;
     startHost([](RoomHostConfig& cfg) {
         cfg.authThreads = 1;
         cfg.maxPendingAuth = 1;
     });
     Client& first = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed");
-    // The second login arrives while the first is still being checked.
+    // Two more logins arrive while the first is still being checked.
     ASSERT_TRUE(pumpUntil([&] { return slow.loginRunning(); }));
-    Client& second = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed");
-    const FailedEvent* f = failure(second);
+    Client& impatient = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed",
+                                [](ClientConfig& cfg) { cfg.busyRetries = 0; });
+    Client& patient = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed");
+    // Without retries the client fails with the host's clear answer...
+    const FailedEvent* f = failure(impatient);
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->code, ReplyCode::kBusy);
     EXPECT_NE(f->error.message.find("retry"), std::string::npos) << f->error.message;
+    // ...with them (the default) it gets in once the queue has room.
     EXPECT_TRUE(joined(first));
-    EXPECT_GE(m_host->stats().authBusy, 1u);
+    EXPECT_TRUE(joined(patient));
+    EXPECT_GE(m_host->stats().authBusy, 2u);
+    EXPECT_EQ(slow.finished(), 2);
 }
 
 TEST_F(RoomTest, TicketsFromTheHttpApiAreVerifiedWithoutTheDatabase) {
