@@ -280,10 +280,10 @@ void RoomService::recordSession(std::int64_t mentorshipId, Meeting& m, std::int6
         record->written = snap.version;
         if (!r->is_null() && (*r)["created"].get<bool>()) {
             record->sessionId = (*r)["id"].get<std::int64_t>();
-            m_log.info(strCat("recorded session ", record->sessionId, " of mentorship ", mentorshipId,
+            m_log.info(strCat("recorded session ", record->sessionId.load(), " of mentorship ", mentorshipId,
                               snap.endedAt ? "" : " (in progress)"));
         } else if (!r->is_null() && snap.endedAt) {
-            m_log.info(strCat("session ", record->sessionId, " of mentorship ", mentorshipId, " ended"));
+            m_log.info(strCat("session ", record->sessionId.load(), " of mentorship ", mentorshipId, " ended"));
         }
     });
     if (!queued) {
@@ -326,7 +326,8 @@ Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, S
     // Already recorded: bring attendees (and ended_at at the end) up to date.
     // People may have edited it meanwhile (notes, agenda): only these fields
     // are written; a deleted session stays deleted.
-    MXR_TRY_ASSIGN(auto current, tx.get(Entity::kSession, record.sessionId));
+    const std::int64_t id = record.sessionId.load();
+    MXR_TRY_ASSIGN(auto current, tx.get(Entity::kSession, id));
     if (!current) return Json();
     Json patch{{"attendees", attendees}};
     if (s.endedAt) patch["ended_at"] = formatTimestamp(s.endedAt);
@@ -337,12 +338,12 @@ Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, S
     if (auto inv = checkInvariants(Entity::kSession, merged)) {
         return makeError(ErrorCode::kInvalidArgument, inv->message);
     }
-    MXR_TRY(tx.update(Entity::kSession, record.sessionId, *fields));
+    MXR_TRY(tx.update(Entity::kSession, id, *fields));
     std::vector<std::string> names;
     for (const auto& [k, v] : fields->items()) names.push_back(k);
-    MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "update", "session", record.sessionId, names}));
-    if (s.endedAt) MXR_TRY(tx.removeOpenRoomSession(record.sessionId));
-    return Json{{"id", record.sessionId}, {"created", false}};
+    MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "update", "session", id, names}));
+    if (s.endedAt) MXR_TRY(tx.removeOpenRoomSession(id));
+    return Json{{"id", id}, {"created", false}};
 }
 
 Result<std::size_t> RoomService::closeLeftoverSessions() {
@@ -377,16 +378,22 @@ void RoomService::heartbeatLoop() {
                                [&] { return m_stopping; });
         if (m_stopping) return;
         lock.unlock();
-        bool anyOpen = false;
+        // Only the sessions of meetings in progress (a session whose closing
+        // write failed must not look longer at the next start); an idle
+        // server writes nothing.
+        std::vector<std::int64_t> open;
         {
             std::lock_guard meetings(m_meetingsMutex);
-            for (const auto& [room, m] : m_meetings) anyOpen = anyOpen || m.startedAt != 0;
+            for (const auto& [room, m] : m_meetings) {
+                const std::int64_t id = m.record->sessionId.load();
+                if (m.startedAt != 0 && id != 0) open.push_back(id);
+            }
         }
-        // Only while a meeting is in progress: an idle server writes nothing.
-        if (anyOpen) {
-            post([this] {
+        if (!open.empty()) {
+            post([this, open = std::move(open)] {
                 auto r = m_store.write([&](WriteTx& tx) -> Result<Json> {
-                    MXR_TRY(tx.touchOpenRoomSessions(m_clock.nowUnix()));
+                    const std::int64_t now = m_clock.nowUnix();
+                    for (std::int64_t id : open) MXR_TRY(tx.touchOpenRoomSession(OpenRoomSession{id, now}));
                     return Json();
                 });
                 if (!r) m_log.error(strCat("session heartbeat not written: ", r.error().describe()));

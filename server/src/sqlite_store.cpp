@@ -328,10 +328,11 @@ public:
         return s->run();
     }
 
-    Result<void> touchOpenRoomSessions(std::int64_t seenAt) override {
-        MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE room_sessions SET seen_at=? WHERE seen_at<?"));
-        s->bind(1, seenAt);
-        s->bind(2, seenAt);
+    Result<void> touchOpenRoomSession(const OpenRoomSession& seen) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE room_sessions SET seen_at=? WHERE session_id=? AND seen_at<?"));
+        s->bind(1, seen.seenAt);
+        s->bind(2, seen.sessionId);
+        s->bind(3, seen.seenAt);
         return s->run();
     }
 

@@ -40,6 +40,7 @@
 // wait for a disk; ticket() and route() are thread-safe. Work that writes
 // (session records, ENet API requests) runs on `workers` threads.
 // The destructor finishes queued work, so destroy the RoomHost first.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -138,7 +139,7 @@ private:
     // write skips a snapshot older than the one already written.
     struct SessionRecord {
         std::mutex mutex;             // held by the worker writing it
-        std::int64_t sessionId = 0;   // 0: not inserted yet
+        std::atomic<std::int64_t> sessionId{0};  // 0: not inserted yet (read by the heartbeat)
         std::uint64_t written = 0;    // version of the snapshot last written
     };
     struct Snapshot {

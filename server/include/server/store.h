@@ -95,9 +95,9 @@ public:
     virtual Result<void> eraseAuthoredText(std::int64_t personId) = 0;
     virtual Result<void> appendAudit(const AuditEvent& event) = 0;
     // The room service's bookkeeping of sessions in progress (RoomService):
-    // add or replace one, move every one's seenAt forward, drop one.
+    // add or replace one, move one's seenAt forward (never back), drop one.
     virtual Result<void> putOpenRoomSession(const OpenRoomSession& open) = 0;
-    virtual Result<void> touchOpenRoomSessions(std::int64_t seenAt) = 0;
+    virtual Result<void> touchOpenRoomSession(const OpenRoomSession& seen) = 0;
     virtual Result<void> removeOpenRoomSession(std::int64_t sessionId) = 0;
 };
 
