@@ -2,6 +2,8 @@
 
 #include <enet/enet.h>
 
+#include <algorithm>
+
 #include "enet_util.h"
 
 namespace mxr::net {
@@ -44,6 +46,10 @@ struct ClientSession::Impl {
     std::vector<ApiResponse> apiResponses;
     std::uint32_t nextRequestId = 1;
     ClientStats stats;
+    // The last Login/LoginToken/TicketRequest, sent again after a kBusy answer.
+    std::optional<Message> authRequest;
+    int busyRetriesUsed = 0;
+    Nanos busyRetryAt = 0;  // 0: none scheduled
 
     Impl(ClientConfig c, const Clock& k, Logger l) : cfg(std::move(c)), clock(k), log(std::move(l)) {}
 
@@ -81,6 +87,7 @@ struct ClientSession::Impl {
         // attempt restarts ENet's doubling retransmission timer.
         setPeerTimeout(peer, 2000);
         secure.reset();
+        busyRetryAt = 0;
         return true;
     }
 
@@ -90,6 +97,11 @@ struct ClientSession::Impl {
         ENetPacket* p = enet_packet_create(frame.data(), frame.size(),
                                            ch == Channel::kAvatar ? 0u : static_cast<std::uint32_t>(ENET_PACKET_FLAG_RELIABLE));
         if (p && enet_peer_send(peer, static_cast<enet_uint8>(ch), p) < 0) enet_packet_destroy(p);
+    }
+
+    void sendAuthRequest(Message m) {
+        authRequest = m;
+        sendSealed(Channel::kControl, m);
     }
 
     void onConnected() {
@@ -134,10 +146,10 @@ struct ClientSession::Impl {
                     sendSealed(Channel::kControl, JoinGuest{cfg.room, c.displayName});
                 } else if constexpr (std::is_same_v<T, AccountLogin>) {
                     state = ClientState::kAuthenticating;
-                    sendSealed(Channel::kControl, Login{c.email, c.password});
+                    sendAuthRequest(Login{c.email, c.password});
                 } else if constexpr (std::is_same_v<T, TokenLogin>) {
                     state = ClientState::kAuthenticating;
-                    sendSealed(Channel::kControl, LoginToken{c.token});
+                    sendAuthRequest(LoginToken{c.token});
                 } else {
                     state = ClientState::kJoining;
                     sendSealed(Channel::kControl, Join{cfg.room, c.ticket});
@@ -159,8 +171,9 @@ struct ClientSession::Impl {
         }
         if (auto* ok = std::get_if<LoginOk>(&msg)) {
             log.info(strCat("logged in as ", ok->displayName, " (", toString(ok->role), ")"));
-            sendSealed(Channel::kControl, TicketRequest{cfg.room});
+            sendAuthRequest(TicketRequest{cfg.room});
         } else if (auto* t = std::get_if<TicketGrant>(&msg)) {
+            authRequest.reset();
             state = ClientState::kJoining;
             sendSealed(Channel::kControl, Join{cfg.room, t->ticket});
         } else if (auto* j = std::get_if<Joined>(&msg)) {
@@ -179,6 +192,15 @@ struct ClientSession::Impl {
             resumeToken.reset();
             events.push_back(RemovedEvent{r->reason});
         } else if (auto* e = std::get_if<ErrorReply>(&msg)) {
+            if (e->code == ReplyCode::kBusy && state != ClientState::kJoined && authRequest &&
+                busyRetriesUsed < cfg.busyRetries) {
+                const Nanos delay = std::min<Nanos>(msToNanos(4000), cfg.busyRetryDelay << busyRetriesUsed);
+                ++busyRetriesUsed;
+                busyRetryAt = now + delay;
+                log.info(strCat(serverName(), " is busy (", e->message, "); retrying in ", nanosToSeconds(delay),
+                                " s"));
+                return;
+            }
             if (state == ClientState::kJoined) {
                 events.push_back(NoticeEvent{e->code, e->message});
             } else {
@@ -270,6 +292,10 @@ struct ClientSession::Impl {
                 if (!connect()) nextAttempt = now0 + cfg.reconnectInterval;
             }
         }
+        if (busyRetryAt != 0 && now0 >= busyRetryAt && peer && secure && authRequest) {
+            busyRetryAt = 0;
+            sendSealed(Channel::kControl, *authRequest);
+        }
         if (peer && secure && now0 - lastKeepAlive >= kKeepAliveIntervalNs) {
             lastKeepAlive = now0;
             enet_peer_ping(peer);
@@ -309,6 +335,9 @@ Result<std::unique_ptr<ClientSession>> ClientSession::create(ClientConfig config
     if (auto* g = std::get_if<GuestLogin>(&config.credentials)) MXR_TRY(validateDisplayName(g->displayName));
     if (config.peerTimeoutMs == 0 || config.peerTimeoutMs > 5000) {
         return makeError(ErrorCode::kInvalidArgument, "peer timeout must be 1..5000 ms");
+    }
+    if (config.busyRetries < 0 || config.busyRetries > 30 || config.busyRetryDelay < 0) {
+        return makeError(ErrorCode::kInvalidArgument, "busy retries must be 0..30 with a delay of at least 0");
     }
     std::unique_ptr<ClientSession> self(new ClientSession());
     self->m_impl = std::make_unique<Impl>(std::move(config), clock, std::move(log));

@@ -260,7 +260,7 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
         case MessageType::kErrorReply: {
             ErrorReply m;
             MXR_TRY_ASSIGN(auto c, r.u8("code"));
-            if (c < 1 || c > static_cast<std::uint8_t>(ReplyCode::kResumeExpired)) {
+            if (c < 1 || c > static_cast<std::uint8_t>(ReplyCode::kBusy)) {
                 return tl::unexpected(protocolError(strCat("field 'code' has unknown value ", int(c))));
             }
             m.code = static_cast<ReplyCode>(c);
@@ -363,6 +363,7 @@ const char* toString(ReplyCode c) noexcept {
         case ReplyCode::kBadTicket: return "bad ticket";
         case ReplyCode::kRoomExists: return "room exists";
         case ReplyCode::kResumeExpired: return "resume expired";
+        case ReplyCode::kBusy: return "busy";
     }
     return "?";
 }

@@ -1,12 +1,17 @@
 #include "net/room_host.h"
 
 #include <enet/enet.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "enet_util.h"
 
@@ -89,8 +94,101 @@ struct RoomHost::Impl {
     std::shared_ptr<ApiMailbox> apiMailbox = std::make_shared<ApiMailbox>();
     std::unordered_map<std::uint32_t, std::size_t> apiInFlight;  // per connection
 
+    // Authenticator calls (password hashing, records reads) run on the auth
+    // threads; what to do with the answer comes back as a function that
+    // runs on the network thread with the connection, if it still exists.
+    using AuthApply = std::function<void(Connection&)>;
+    struct AuthJob {
+        std::uint32_t connId = 0;
+        std::function<AuthApply()> work;
+    };
+    std::mutex authMutex;  // guards authQueue, authDone, authStopping
+    std::condition_variable authCv;
+    std::deque<AuthJob> authQueue;
+    std::vector<std::pair<std::uint32_t, AuthApply>> authDone;
+    bool authStopping = false;
+    std::vector<std::thread> authWorkers;
+    // Network thread only: connections with a check queued, running or not
+    // yet applied (its size is the bound on pending checks).
+    std::unordered_set<std::uint32_t> authInFlight;
+
     Impl(const RoomHostConfig& c, Authenticator& a, const Clock& k, Logger l, RoomObserver* o)
-        : cfg(c), auth(a), clock(k), log(std::move(l)), observer(o) {}
+        : cfg(c), auth(a), clock(k), log(std::move(l)), observer(o) {
+        for (std::size_t i = 0; i < cfg.authThreads; ++i) authWorkers.emplace_back([this] { authLoop(); });
+    }
+    ~Impl() {
+        {
+            std::lock_guard lock(authMutex);
+            authStopping = true;
+        }
+        authCv.notify_all();
+        for (auto& t : authWorkers) t.join();
+    }
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+
+    void authLoop() {
+        // Process-directed signals (SIGTERM, SIGINT) must reach the thread
+        // the program chose for them (mains sigwait after blocking them),
+        // not this one, which the program does not know about.
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, nullptr);
+        std::unique_lock lock(authMutex);
+        while (true) {
+            authCv.wait(lock, [&] { return authStopping || !authQueue.empty(); });
+            if (authStopping) return;  // queued checks are dropped: nobody would get the answer
+            AuthJob job = std::move(authQueue.front());
+            authQueue.pop_front();
+            lock.unlock();
+            AuthApply apply;
+            try {
+                apply = job.work();
+            } catch (const std::exception& e) {
+                // An Authenticator must not throw; if it does, the client still gets an answer.
+                apply = [this, what = std::string(e.what())](Connection& c) {
+                    replyError(c, ReplyCode::kAuthFailed, strCat("the check failed: ", what));
+                };
+            }
+            lock.lock();
+            authDone.emplace_back(job.connId, std::move(apply));
+        }
+    }
+    // Queues `work` for connection `c`; false (and a kBusy answer) when the
+    // connection already has a check pending or the queue is full.
+    bool postAuth(Connection& c, std::function<AuthApply()> work) {
+        if (authInFlight.count(c.id)) {
+            ++stats.authBusy;
+            replyError(c, ReplyCode::kBusy, "busy: your previous login or ticket request is still being checked; "
+                                            "wait for its answer, then retry");
+            return false;
+        }
+        if (authInFlight.size() >= cfg.maxPendingAuth) {
+            ++stats.authBusy;
+            replyError(c, ReplyCode::kBusy, "busy: the host is checking too many logins; retry in a moment");
+            return false;
+        }
+        authInFlight.insert(c.id);
+        {
+            std::lock_guard lock(authMutex);
+            authQueue.push_back(AuthJob{c.id, std::move(work)});
+        }
+        authCv.notify_one();
+        return true;
+    }
+    void deliverAuthAnswers() {
+        std::vector<std::pair<std::uint32_t, AuthApply>> done;
+        {
+            std::lock_guard lock(authMutex);
+            done.swap(authDone);
+        }
+        for (auto& [connId, apply] : done) {
+            authInFlight.erase(connId);
+            auto it = conns.find(connId);
+            if (it == conns.end()) continue;  // gone meanwhile: nobody to tell
+            apply(it->second);
+        }
+    }
 
     // --- sending -------------------------------------------------------
     void sendRaw(Connection& c, Channel ch, const Bytes& data, std::uint32_t flags) {
@@ -375,30 +473,43 @@ struct RoomHost::Impl {
         m->hasState = true;
         ++m->seq;
     }
+    // Login, LoginToken and TicketRequest: the Authenticator runs on an auth
+    // thread (argon2id takes tens of ms; tokens and tickets read the
+    // records), and the answer is applied here when it comes back.
+    void applyLogin(Connection& c, const Result<Identity>& who) {
+        if (!who) return replyError(c, ReplyCode::kAuthFailed, who.error().message);
+        c.identity = *who;
+        sendSealed(c, Channel::kControl, LoginOk{who->displayName, who->role});
+    }
     void handle(Connection& c, const Login& l) {
         char ip[64] = "?";
         enet_address_get_host_ip(&c.peer->address, ip, sizeof ip);
-        auto who = auth.loginFrom(l.email, l.password, strCat(ip, ":", c.peer->address.port));
-        if (!who) return replyError(c, ReplyCode::kAuthFailed, who.error().message);
-        c.identity = *who;
-        sendSealed(c, Channel::kControl, LoginOk{who->displayName, who->role});
+        postAuth(c, [this, login = l, address = strCat(ip, ":", c.peer->address.port)]() mutable -> AuthApply {
+            auto who = auth.loginFrom(login.email, login.password, address);
+            sodium_memzero(login.password.data(), login.password.size());
+            return [this, who = std::move(who)](Connection& conn) { applyLogin(conn, who); };
+        });
     }
     void handle(Connection& c, const LoginToken& l) {
-        auto who = auth.verifyToken(l.token);
-        if (!who) return replyError(c, ReplyCode::kAuthFailed, who.error().message);
-        c.identity = *who;
-        sendSealed(c, Channel::kControl, LoginOk{who->displayName, who->role});
+        postAuth(c, [this, token = l.token]() -> AuthApply {
+            auto who = auth.verifyToken(token);
+            return [this, who = std::move(who)](Connection& conn) { applyLogin(conn, who); };
+        });
     }
     void handle(Connection& c, const TicketRequest& t) {
         if (!c.identity) return replyError(c, ReplyCode::kNotAllowed, "log in before asking for a ticket");
-        auto ticket = auth.issueTicket(*c.identity, t.room);
-        if (!ticket) {
-            return replyError(c,
-                              ticket.error().code == ErrorCode::kNotFound ? ReplyCode::kRoomNotFound
-                                                                          : ReplyCode::kNotAllowed,
-                              ticket.error().message);
-        }
-        sendSealed(c, Channel::kControl, TicketGrant{std::move(*ticket)});
+        postAuth(c, [this, who = *c.identity, room = t.room]() -> AuthApply {
+            auto ticket = auth.issueTicket(who, room);
+            return [this, ticket = std::move(ticket)](Connection& conn) mutable {
+                if (!ticket) {
+                    return replyError(conn,
+                                      ticket.error().code == ErrorCode::kNotFound ? ReplyCode::kRoomNotFound
+                                                                                  : ReplyCode::kNotAllowed,
+                                      ticket.error().message);
+                }
+                sendSealed(conn, Channel::kControl, TicketGrant{std::move(*ticket)});
+            };
+        });
     }
     void handle(Connection& c, const CreateRoom& cr) {
         if (!c.identity || !canModerate(c.identity->role)) {
@@ -616,6 +727,7 @@ struct RoomHost::Impl {
             rc = enet_host_check_events(host.get(), &ev);
         }
         deliverApiAnswers();
+        deliverAuthAnswers();
         const Nanos now = clock.now();
         const Nanos tickLength = 1'000'000'000 / cfg.interest.tickHz;
         if (now >= nextTick) {
@@ -637,6 +749,9 @@ Result<std::unique_ptr<RoomHost>> RoomHost::create(RoomHostConfig config, Authen
                                                    Logger log, RoomObserver* observer) {
     if (config.peerTimeoutMs == 0 || config.peerTimeoutMs > 5000) {
         return makeError(ErrorCode::kInvalidArgument, "peer timeout must be 1..5000 ms");
+    }
+    if (config.authThreads == 0 || config.authThreads > 64 || config.maxPendingAuth == 0) {
+        return makeError(ErrorCode::kInvalidArgument, "auth threads must be 1..64 and maxPendingAuth at least 1");
     }
     if (config.interest.tickHz == 0 || config.interest.tickHz > 90) {
         return makeError(ErrorCode::kInvalidArgument, "relay tick must be 1..90 Hz");

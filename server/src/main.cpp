@@ -139,6 +139,12 @@ int serve(int argc, char** argv) {
         return 1;
     }
     RoomService rooms(handlers, **store, wallClock, *ticketKey, RoomServiceOptions{}, log.child("rooms"));
+    // Meetings a crash (kill -9, power loss) left open are closed before
+    // anyone can join again.
+    if (auto closed = rooms.closeLeftoverSessions(); !closed) {
+        log.error(strCat("cannot close the sessions left open: ", closed.error().describe()));
+        return 1;
+    }
     net::RoomHostConfig hostConfig;
     hostConfig.bindAddress = udpHost;
     hostConfig.port = static_cast<std::uint16_t>(udpPort);
@@ -187,9 +193,11 @@ int serve(int argc, char** argv) {
     // Wake the signal thread if the listener stopped on its own.
     pthread_kill(signalThread.native_handle(), SIGTERM);
     signalThread.join();
-    // The host calls into `rooms`: stop it first; `rooms` then finishes its
-    // queued session records as it goes out of scope.
+    // The host calls into `rooms`: stop it first. Then every meeting still in
+    // progress ends now, as if everyone had left, and its record is written
+    // before we exit.
     (*host)->stop();
+    rooms.endMeetings();
     if (!ran) {
         log.error(ran.error().describe());
         return 1;

@@ -1,6 +1,7 @@
 #include "server/rooms.h"
 
 #include <algorithm>
+#include <chrono>
 #include <charconv>
 
 #include "access.h"
@@ -92,6 +93,7 @@ RoomService::RoomService(Handlers& handlers, Store& store, const WallClock& cloc
       m_log(std::move(logger)) {
     const std::size_t n = std::max<std::size_t>(1, m_options.workers);
     for (std::size_t i = 0; i < n; ++i) m_workers.emplace_back([this] { workerLoop(); });
+    m_heartbeat = std::thread([this] { heartbeatLoop(); });
 }
 
 RoomService::~RoomService() {
@@ -100,6 +102,8 @@ RoomService::~RoomService() {
         m_stopping = true;
     }
     m_jobsCv.notify_all();
+    m_heartbeatCv.notify_all();
+    m_heartbeat.join();
     for (auto& t : m_workers) t.join();
 }
 
@@ -210,14 +214,21 @@ Result<net::Bytes> RoomService::issueTicket(const net::Identity& who, std::strin
 
 void RoomService::onMemberJoined(const std::string& room, const net::Identity& who, std::uint16_t,
                                  std::int64_t unixTime) {
-    if (!mentorshipOfRoom(room)) return;
+    auto mentorship = mentorshipOfRoom(room);
+    if (!mentorship) return;
     auto person = parsePositive(who.subject);
     if (!person) return;
     std::lock_guard lock(m_meetingsMutex);
+    if (m_meetingsEnded) return;
     Meeting& m = m_meetings[room];
     ++m.present[*person];
-    m.seen.insert(*person);
-    if (m.startedAt == 0 && m.present.size() >= 2) m.startedAt = unixTime;
+    const bool newcomer = m.seen.insert(*person).second;
+    if (m.startedAt == 0 && m.present.size() >= 2) {
+        m.startedAt = unixTime;
+        recordSession(*mentorship, m, 0);  // in progress: written now, so a crash cannot lose it
+    } else if (m.startedAt != 0 && newcomer) {
+        recordSession(*mentorship, m, 0);  // a new attendee
+    }
 }
 
 void RoomService::onMemberLeft(const std::string& room, const net::Identity& who, std::uint16_t,
@@ -232,52 +243,163 @@ void RoomService::onMemberLeft(const std::string& room, const net::Identity& who
     auto p = m.present.find(*person);
     if (p != m.present.end() && --p->second <= 0) m.present.erase(p);
     if (!m.present.empty()) return;
-    if (m.startedAt != 0) recordSession(*mentorship, m.startedAt, std::max(unixTime, m.startedAt), m.seen);
+    if (m.startedAt != 0) recordSession(*mentorship, m, std::max(unixTime, m.startedAt));
     m_meetings.erase(it);
 }
 
-void RoomService::recordSession(std::int64_t mentorshipId, std::int64_t startedAt, std::int64_t endedAt,
-                                std::set<std::int64_t> seen) {
+void RoomService::endMeetings() {
+    {
+        std::lock_guard lock(m_meetingsMutex);
+        m_meetingsEnded = true;
+        const std::int64_t now = m_clock.nowUnix();
+        std::size_t ended = 0;
+        for (auto& [room, m] : m_meetings) {
+            if (m.startedAt == 0) continue;
+            recordSession(*mentorshipOfRoom(room), m, std::max(now, m.startedAt));
+            ++ended;
+        }
+        m_meetings.clear();
+        if (ended) m_log.info(strCat("stopping: ended ", ended, " meeting(s) in progress"));
+    }
+    drain();
+}
+
+void RoomService::recordSession(std::int64_t mentorshipId, Meeting& m, std::int64_t endedAt) {
     // Runs on the network thread: only queue it; a worker waits for the commit.
-    const bool queued = post([this, mentorshipId, startedAt, endedAt, seen = std::move(seen)] {
-        auto r = m_store.write([&](WriteTx& tx) -> Result<Json> {
-            MXR_TRY_ASSIGN(auto ms, tx.get(Entity::kMentorship, mentorshipId));
-            if (!ms) return makeError(ErrorCode::kNotFound, strCat("mentorship ", mentorshipId, " is gone"));
-            Json attendees = Json::array();
-            for (std::int64_t id : seen) {
-                const auto isIn = [&](const char* f) {
-                    const Json& list = (*ms)[f];
-                    return std::find(list.begin(), list.end(), Json(id)) != list.end();
-                };
-                if (isIn("mentors") || isIn("mentees")) attendees.push_back(id);
-            }
-            if (attendees.empty()) return Json();  // only managers met: not a session of the pair
-            const Json body{{"mentorship_id", mentorshipId},
-                            {"scheduled_at", formatTimestamp(startedAt)},
-                            {"started_at", formatTimestamp(startedAt)},
-                            {"ended_at", formatTimestamp(endedAt)},
-                            {"attendees", attendees},
-                            {"notes", "recorded from room presence"}};
-            auto fields = validateFields(Entity::kSession, body, true);
-            if (!fields) return makeError(ErrorCode::kInvalidArgument, fields.error().message);
-            if (auto inv = checkInvariants(Entity::kSession, *fields)) {
-                return makeError(ErrorCode::kInvalidArgument, inv->message);
-            }
-            MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kSession, *fields));
-            std::vector<std::string> names;
-            for (const auto& [k, v] : fields->items()) names.push_back(k);
-            MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "create", "session", id, names}));
-            return Json{{"id", id}};
-        });
+    Snapshot snap{++m.version, m.startedAt, endedAt, m.seen};
+    const bool queued = post([this, mentorshipId, record = m.record, snap = std::move(snap)] {
+        std::lock_guard lock(record->mutex);
+        if (snap.version <= record->written) return;  // a newer state is already on disk
+        auto r = m_store.write([&](WriteTx& tx) { return writeSession(tx, mentorshipId, *record, snap); });
         if (!r) {
-            m_log.error(strCat("session of mentorship ", mentorshipId, " (", formatTimestamp(startedAt), " to ",
-                               formatTimestamp(endedAt), ") not recorded: ", r.error().describe()));
-        } else if (!r->is_null()) {
-            m_log.info(strCat("recorded session ", (*r)["id"].get<std::int64_t>(), " of mentorship ", mentorshipId));
+            m_log.error(strCat("session of mentorship ", mentorshipId, " (", formatTimestamp(snap.startedAt), " to ",
+                               snap.endedAt ? formatTimestamp(snap.endedAt) : std::string("now"),
+                               ") not recorded: ", r.error().describe()));
+            return;
+        }
+        record->written = snap.version;
+        if (!r->is_null() && (*r)["created"].get<bool>()) {
+            record->sessionId = (*r)["id"].get<std::int64_t>();
+            m_log.info(strCat("recorded session ", record->sessionId.load(), " of mentorship ", mentorshipId,
+                              snap.endedAt ? "" : " (in progress)"));
+        } else if (!r->is_null() && snap.endedAt) {
+            m_log.info(strCat("session ", record->sessionId.load(), " of mentorship ", mentorshipId, " ended"));
         }
     });
     if (!queued) {
         m_log.error(strCat("session of mentorship ", mentorshipId, " not recorded: the records queue is full"));
+    }
+}
+
+Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, SessionRecord& record,
+                                       const Snapshot& s) {
+    MXR_TRY_ASSIGN(auto ms, tx.get(Entity::kMentorship, mentorshipId));
+    if (!ms) return makeError(ErrorCode::kNotFound, strCat("mentorship ", mentorshipId, " is gone"));
+    Json attendees = Json::array();
+    for (std::int64_t id : s.seen) {
+        const auto isIn = [&](const char* f) {
+            const Json& list = (*ms)[f];
+            return std::find(list.begin(), list.end(), Json(id)) != list.end();
+        };
+        if (isIn("mentors") || isIn("mentees")) attendees.push_back(id);
+    }
+    if (record.sessionId == 0) {
+        if (attendees.empty()) return Json();  // only managers met (so far): not a session of the pair
+        Json body{{"mentorship_id", mentorshipId},
+                  {"scheduled_at", formatTimestamp(s.startedAt)},
+                  {"started_at", formatTimestamp(s.startedAt)},
+                  {"attendees", attendees},
+                  {"notes", "recorded from room presence"}};
+        if (s.endedAt) body["ended_at"] = formatTimestamp(s.endedAt);
+        auto fields = validateFields(Entity::kSession, body, true);
+        if (!fields) return makeError(ErrorCode::kInvalidArgument, fields.error().message);
+        if (auto inv = checkInvariants(Entity::kSession, *fields)) {
+            return makeError(ErrorCode::kInvalidArgument, inv->message);
+        }
+        MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kSession, *fields));
+        std::vector<std::string> names;
+        for (const auto& [k, v] : fields->items()) names.push_back(k);
+        MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "create", "session", id, names}));
+        if (!s.endedAt) MXR_TRY(tx.putOpenRoomSession(OpenRoomSession{id, m_clock.nowUnix()}));
+        return Json{{"id", id}, {"created", true}};
+    }
+    // Already recorded: bring attendees (and ended_at at the end) up to date.
+    // People may have edited it meanwhile (notes, agenda): only these fields
+    // are written; a deleted session stays deleted.
+    const std::int64_t id = record.sessionId.load();
+    MXR_TRY_ASSIGN(auto current, tx.get(Entity::kSession, id));
+    if (!current) return Json();
+    Json patch{{"attendees", attendees}};
+    if (s.endedAt) patch["ended_at"] = formatTimestamp(s.endedAt);
+    auto fields = validateFields(Entity::kSession, patch, false);
+    if (!fields) return makeError(ErrorCode::kInvalidArgument, fields.error().message);
+    Json merged = *current;
+    merged.update(*fields);
+    if (auto inv = checkInvariants(Entity::kSession, merged)) {
+        return makeError(ErrorCode::kInvalidArgument, inv->message);
+    }
+    MXR_TRY(tx.update(Entity::kSession, id, *fields));
+    std::vector<std::string> names;
+    for (const auto& [k, v] : fields->items()) names.push_back(k);
+    MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "update", "session", id, names}));
+    if (s.endedAt) MXR_TRY(tx.removeOpenRoomSession(id));
+    return Json{{"id", id}, {"created", false}};
+}
+
+Result<std::size_t> RoomService::closeLeftoverSessions() {
+    auto r = m_store.write([&](WriteTx& tx) -> Result<Json> {
+        MXR_TRY_ASSIGN(auto open, tx.openRoomSessions());
+        Json closed = Json::array();
+        for (const OpenRoomSession& o : open) {
+            MXR_TRY(tx.removeOpenRoomSession(o.sessionId));
+            MXR_TRY_ASSIGN(auto session, tx.get(Entity::kSession, o.sessionId));
+            if (!session || !(*session)["ended_at"].is_null() || !(*session)["started_at"].is_string()) continue;
+            const auto startedAt = parseTimestamp((*session)["started_at"].get<std::string>());
+            if (!startedAt) continue;
+            const Json patch{{"ended_at", formatTimestamp(std::max(*startedAt, o.seenAt))}};
+            MXR_TRY(tx.update(Entity::kSession, o.sessionId, patch));
+            MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "update", "session", o.sessionId, {"ended_at"}}));
+            closed.push_back(Json{{"id", o.sessionId}, {"ended_at", patch["ended_at"]}});
+        }
+        return closed;
+    });
+    if (!r) return tl::unexpected(r.error());
+    for (const Json& c : *r) {
+        m_log.warn(strCat("session ", c["id"].get<std::int64_t>(), " was left open by an unclean stop; closed at ",
+                          c["ended_at"].get<std::string>(), " (the last time it was seen in progress)"));
+    }
+    return r->size();
+}
+
+void RoomService::heartbeatLoop() {
+    std::unique_lock lock(m_jobsMutex);
+    while (!m_stopping) {
+        m_heartbeatCv.wait_for(lock, std::chrono::seconds(std::max<std::int64_t>(1, m_options.heartbeatSeconds)),
+                               [&] { return m_stopping; });
+        if (m_stopping) return;
+        lock.unlock();
+        // Only the sessions of meetings in progress (a session whose closing
+        // write failed must not look longer at the next start); an idle
+        // server writes nothing.
+        std::vector<std::int64_t> open;
+        {
+            std::lock_guard meetings(m_meetingsMutex);
+            for (const auto& [room, m] : m_meetings) {
+                const std::int64_t id = m.record->sessionId.load();
+                if (m.startedAt != 0 && id != 0) open.push_back(id);
+            }
+        }
+        if (!open.empty()) {
+            post([this, open = std::move(open)] {
+                auto r = m_store.write([&](WriteTx& tx) -> Result<Json> {
+                    const std::int64_t now = m_clock.nowUnix();
+                    for (std::int64_t id : open) MXR_TRY(tx.touchOpenRoomSession(OpenRoomSession{id, now}));
+                    return Json();
+                });
+                if (!r) m_log.error(strCat("session heartbeat not written: ", r.error().describe()));
+            });
+        }
+        lock.lock();
     }
 }
 

@@ -79,6 +79,14 @@ CREATE TABLE audit(
   id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor_id INTEGER NOT NULL, action TEXT NOT NULL,
   entity TEXT NOT NULL, entity_id INTEGER NOT NULL, fields TEXT NOT NULL);
 )sql",
+    // Sessions the room service opened from room presence and has not
+    // closed yet, with the last time it saw them in progress (a heartbeat),
+    // so a start after a crash can close them (RoomService).
+    R"sql(
+CREATE TABLE room_sessions(
+  session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  seen_at INTEGER NOT NULL);
+)sql",
 };
 
 // SQL text is built on every call (it is the statement cache's key), so it
@@ -191,6 +199,16 @@ public:
         return std::optional<TokenRecord>(TokenRecord{s->integer(0), s->integer(1)});
     }
 
+    Result<std::vector<OpenRoomSession>> openRoomSessions() override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT session_id, seen_at FROM room_sessions ORDER BY session_id"));
+        std::vector<OpenRoomSession> out;
+        for (;;) {
+            MXR_TRY_ASSIGN(bool row, s->step());
+            if (!row) return out;
+            out.push_back(OpenRoomSession{s->integer(0), s->integer(1)});
+        }
+    }
+
     Result<std::vector<AuditEvent>> audit(std::int64_t afterId, int limit) override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, at, actor_id, action, entity, entity_id, fields FROM audit "
                                             "WHERE id>? ORDER BY id LIMIT ?"));
@@ -301,6 +319,27 @@ public:
         MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE feedback SET text=NULL, updated_at=? WHERE author_id=?"));
         s->bind(1, formatTimestamp(m_clock.nowUnix()));
         s->bind(2, personId);
+        return s->run();
+    }
+
+    Result<void> putOpenRoomSession(const OpenRoomSession& open) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT OR REPLACE INTO room_sessions(session_id, seen_at) VALUES(?, ?)"));
+        s->bind(1, open.sessionId);
+        s->bind(2, open.seenAt);
+        return s->run();
+    }
+
+    Result<void> touchOpenRoomSession(const OpenRoomSession& seen) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE room_sessions SET seen_at=? WHERE session_id=? AND seen_at<?"));
+        s->bind(1, seen.seenAt);
+        s->bind(2, seen.sessionId);
+        s->bind(3, seen.seenAt);
+        return s->run();
+    }
+
+    Result<void> removeOpenRoomSession(std::int64_t sessionId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM room_sessions WHERE session_id=?"));
+        s->bind(1, sessionId);
         return s->run();
     }
 

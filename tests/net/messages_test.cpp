@@ -128,7 +128,7 @@ std::vector<Message> everyMessage() {
             CreateRoom{"demo", 8, true}, RoomCreated{"demo"}, Join{"demo", Bytes{4, 5}},
             JoinGuest{"demo", "Guest 1"}, Resume{t}, joined, Leave{}, p,
             Moderate{ModerationAction::kRemove, 2}, Removed{"removed by a mentor"},
-            ErrorReply{ReplyCode::kRoomFull, "room full"}, upd, batch,
+            ErrorReply{ReplyCode::kRoomFull, "room full"}, ErrorReply{ReplyCode::kBusy, "busy: retry"}, upd, batch,
             ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})"},
             ApiResponse{7, 200, R"({"id":1})"}};
 }
@@ -254,6 +254,8 @@ TEST(Messages, BadEnumsAreRejected) {
 
     Bytes code = encodeMessage(ErrorReply{ReplyCode::kRoomFull, "x"});
     code[2] = 200;
+    EXPECT_FALSE(decodeMessage(code));
+    code[2] = static_cast<std::uint8_t>(ReplyCode::kBusy) + 1;  // one past the last code
     EXPECT_FALSE(decodeMessage(code));
 
     Bytes flag = encodeMessage(CreateRoom{"demo", 4, false});

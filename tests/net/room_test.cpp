@@ -5,6 +5,8 @@
 #include <enet/enet.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -63,7 +65,7 @@ protected:
         cfg.serverKey = KeyPair::generate();
         cfg.ticketKey = m_auth.ticketKey().publicKey;
         if (tweak) tweak(cfg);
-        auto host = RoomHost::create(cfg, m_auth, m_clock, Logger(m_sink, "host"), &m_observer);
+        auto host = RoomHost::create(cfg, *m_hostAuth, m_clock, Logger(m_sink, "host"), &m_observer);
         ASSERT_TRUE(host) << host.error().message;
         m_host = std::move(*host);
         ASSERT_TRUE(m_host->createRoom(RoomConfig{"demo", 0, true, std::nullopt}));
@@ -134,6 +136,7 @@ protected:
     SteadyClock m_clock;
     std::shared_ptr<MemorySink> m_sink = std::make_shared<MemorySink>();
     TestAuthenticator m_auth{SigningKeyPair::generate(), systemUnixNow};
+    Authenticator* m_hostAuth = &m_auth;  // what startHost() gives the host
     Recorder m_observer;
     std::unique_ptr<RoomHost> m_host;
     std::vector<std::unique_ptr<Client>> m_clients;
@@ -230,6 +233,103 @@ TEST_F(RoomTest, WrongPasswordIsRefused) {
     const FailedEvent* f = failure(c);
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->code, ReplyCode::kAuthFailed);
+}
+
+// Logs in as m_auth does, but each login takes `delay` (like argon2id at a
+// high cost on a busy machine) and says while one is running.
+class SlowAuthenticator final : public Authenticator {
+public:
+    SlowAuthenticator(Authenticator& inner, std::chrono::milliseconds delay) : m_inner(inner), m_delay(delay) {}
+    Result<Identity> login(std::string_view email, std::string_view password) override {
+        ++m_running;
+        std::this_thread::sleep_for(m_delay);
+        auto who = m_inner.login(email, password);
+        --m_running;
+        ++m_finished;
+        return who;
+    }
+    Result<Identity> verifyToken(std::string_view token) override { return m_inner.verifyToken(token); }
+    Result<Bytes> issueTicket(const Identity& who, std::string_view room) override {
+        return m_inner.issueTicket(who, room);
+    }
+    bool loginRunning() const { return m_running.load() > 0; }
+    int finished() const { return m_finished.load(); }
+
+private:
+    Authenticator& m_inner;
+    std::chrono::milliseconds m_delay;
+    std::atomic<int> m_running{0};
+    std::atomic<int> m_finished{0};
+};
+
+TEST_F(RoomTest, ASlowLoginDoesNotStallTheRelayOfOtherAvatars) {
+    m_auth.addAccount("mentor@example.org", "correct horse", Identity{"account:1", "Grace", Role::kMentor});
+    SlowAuthenticator slow(m_auth, std::chrono::milliseconds(400));
+    m_hostAuth = &slow;
+    startHost();
+    Client& ada = connect(GuestLogin{"Ada"});
+    Client& bob = connect(GuestLogin{"Bob"});
+    ASSERT_TRUE(joined(ada));
+    ASSERT_TRUE(joined(bob));
+    // Ada's avatar is flowing to Bob before anyone logs in.
+    ASSERT_TRUE(pumpUntil([&] {
+        (void)ada.session->sendAvatar(standingAt(1.0f));
+        return bob.last<AvatarsEvent>() != nullptr;
+    }));
+
+    Client& grace = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed");
+    std::size_t batchesDuringLogin = 0;
+    std::size_t seenEvents = bob.events.size();
+    bool sawLoginRun = false;
+    const bool ok = pumpUntil([&] {
+        (void)ada.session->sendAvatar(standingAt(1.0f));
+        // What Bob received while the host was inside the slow login.
+        const bool running = slow.loginRunning();
+        sawLoginRun = sawLoginRun || running;
+        for (; seenEvents < bob.events.size(); ++seenEvents) {
+            if (running && std::holds_alternative<AvatarsEvent>(bob.events[seenEvents])) ++batchesDuringLogin;
+        }
+        return grace.session->state() == ClientState::kJoined || grace.session->state() == ClientState::kFailed;
+    });
+    ASSERT_TRUE(ok);
+    EXPECT_TRUE(sawLoginRun);
+    EXPECT_EQ(slow.finished(), 1);
+    // The login still succeeds, with its identity.
+    ASSERT_EQ(grace.session->state(), ClientState::kJoined);
+    const auto p = m_host->presence("closed");
+    ASSERT_EQ(p.size(), 1u);
+    EXPECT_EQ(p[0].displayName, "Grace");
+    EXPECT_EQ(p[0].role, Role::kMentor);
+    // 400 ms at a 15-45 Hz relay is 6-18 batches; a relay blocked by the
+    // login would deliver none while it runs. Asking for 3 leaves room for a
+    // loaded machine without letting a stalled relay pass.
+    EXPECT_GE(batchesDuringLogin, 3u);
+}
+
+TEST_F(RoomTest, LoginsBeyondTheQueueBoundAreAnsweredBusyAndClientsRetry) {
+    m_auth.addAccount("mentor@example.org", "correct horse", Identity{"account:1", "Grace", Role::kMentor});
+    SlowAuthenticator slow(m_auth, std::chrono::milliseconds(1500));
+    m_hostAuth = &slow;
+    startHost([](RoomHostConfig& cfg) {
+        cfg.authThreads = 1;
+        cfg.maxPendingAuth = 1;
+    });
+    Client& first = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed");
+    // Two more logins arrive while the first is still being checked.
+    ASSERT_TRUE(pumpUntil([&] { return slow.loginRunning(); }));
+    Client& impatient = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed",
+                                [](ClientConfig& cfg) { cfg.busyRetries = 0; });
+    Client& patient = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed");
+    // Without retries the client fails with the host's clear answer...
+    const FailedEvent* f = failure(impatient);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->code, ReplyCode::kBusy);
+    EXPECT_NE(f->error.message.find("retry"), std::string::npos) << f->error.message;
+    // ...with them (the default) it gets in once the queue has room.
+    EXPECT_TRUE(joined(first));
+    EXPECT_TRUE(joined(patient));
+    EXPECT_GE(m_host->stats().authBusy, 2u);
+    EXPECT_EQ(slow.finished(), 2);
 }
 
 TEST_F(RoomTest, TicketsFromTheHttpApiAreVerifiedWithoutTheDatabase) {

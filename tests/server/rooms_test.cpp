@@ -18,6 +18,7 @@
 #include "net/crypto.h"
 #include "net/room_client.h"
 #include "net/ticket.h"
+#include "server/time_util.h"
 #include "server_process.h"
 #include "test_env.h"
 
@@ -120,6 +121,24 @@ protected:
         return r.body["id"];
     }
     std::string token(std::int64_t who) { return http->login(emails[who], "a-long-password"); }
+    // The mentorship's sessions over HTTP, polled until `done` holds for the
+    // list (a deadline against hangs, not a timing assertion).
+    json sessionsWhen(const std::string& bearer, const std::function<bool(const json&)>& done) {
+        json items = json::array();
+        for (int i = 0; i < 400; ++i) {
+            items = http->get("/api/v1/sessions?mentorship_id=" + std::to_string(mentorship), bearer).body["items"];
+            if (done(items)) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return items;
+    }
+    static bool oneEnded(const json& items) { return items.size() == 1 && items[0]["ended_at"].is_string(); }
+    // Restarts the server on the same data folder (its ports change).
+    void restart() {
+        http.reset();
+        ASSERT_TRUE(server.start(dir)) << server.why();
+        http = std::make_unique<HttpClient>(server.port());
+    }
     net::AccountLogin account(std::int64_t who) { return net::AccountLogin{emails[who], "a-long-password"}; }
 
     std::filesystem::path dir = makeTempDir("rooms");
@@ -192,25 +211,94 @@ TEST_F(ServerRooms, PairMeetingInItsRoomIsRecordedAsASession) {
         std::set<std::string> names;
         for (const auto& p : a.presence) names.insert(p.displayName);
         EXPECT_EQ(names, (std::set<std::string>{"Ana Mentor", "Ben Mentee"}));
-        // Nothing is recorded while they are still there.
-        auto during = http->get("/api/v1/sessions?mentorship_id=" + std::to_string(mentorship), token(mentor));
-        EXPECT_TRUE(during.body["items"].empty()) << during.raw;
+        // While they are there the session is recorded as in progress.
+        json during = sessionsWhen(token(mentor), [](const json& items) { return !items.empty(); });
+        ASSERT_EQ(during.size(), 1u) << during;
+        EXPECT_TRUE(during[0]["started_at"].is_string()) << during[0];
+        EXPECT_TRUE(during[0]["ended_at"].is_null()) << during[0];
+        EXPECT_EQ(during[0]["attendees"], json({mentor, mentee})) << during[0];
         a.session().leave();
         b.session().leave();
         a.flush();
         b.flush();
     }
-    json items;
-    for (int i = 0; i < 200 && items.empty(); ++i) {
-        items = http->get("/api/v1/sessions?mentorship_id=" + std::to_string(mentorship), token(mentee)).body["items"];
-        if (items.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    json items = sessionsWhen(token(mentee), oneEnded);
     ASSERT_EQ(items.size(), 1u);
     const json& s = items[0];
     ASSERT_TRUE(s["started_at"].is_string()) << s;
     ASSERT_TRUE(s["ended_at"].is_string()) << s;
     EXPECT_LE(s["started_at"].get<std::string>(), s["ended_at"].get<std::string>());
     EXPECT_EQ(s["attendees"], json({mentor, mentee})) << s;
+}
+
+TEST_F(ServerRooms, AMeetingInProgressWhenTheServerStopsIsRecordedAsEndedThen) {
+    start();
+    Client a(server.udpPort(), room, account(mentor));
+    ASSERT_TRUE(a.joined()) << a.failure;
+    Client b(server.udpPort(), room, net::TokenLogin{token(mentee)});
+    ASSERT_TRUE(b.joined()) << b.failure;
+    ASSERT_TRUE(a.until([&] { return a.presence.size() == 2; }));
+    const std::string beforeStop = formatTimestamp(SystemWallClock().nowUnix());
+    // SIGTERM while both are still in the room: a clean stop.
+    http.reset();
+    EXPECT_EQ(server.terminate(), 0) << server.stderrText();
+    const std::string afterStop = formatTimestamp(SystemWallClock().nowUnix());
+    restart();
+    const json items = sessionsWhen(admin, oneEnded);
+    ASSERT_EQ(items.size(), 1u) << items;
+    const json& s = items[0];
+    ASSERT_TRUE(s["started_at"].is_string()) << s;
+    ASSERT_TRUE(s["ended_at"].is_string()) << s;
+    EXPECT_LE(s["started_at"].get<std::string>(), s["ended_at"].get<std::string>()) << s;
+    // Ended at the stop, as if everyone had left then.
+    EXPECT_GE(s["ended_at"].get<std::string>(), beforeStop) << s;
+    EXPECT_LE(s["ended_at"].get<std::string>(), afterStop) << s;
+    EXPECT_EQ(s["attendees"], json({mentor, mentee})) << s;
+    EXPECT_EQ(s["notes"], "recorded from room presence") << s;
+    // Recorded by the stop itself, not repaired at the next start.
+    const std::string log = server.stderrText();
+    EXPECT_NE(log.find("stopping: ended 1 meeting"), std::string::npos) << log;
+    EXPECT_EQ(log.find("left open by an unclean stop"), std::string::npos) << log;
+}
+
+TEST_F(ServerRooms, AMeetingLeftOpenByACrashIsClosedAtTheNextStart) {
+    start();
+    std::string startedAt;
+    {
+        Client a(server.udpPort(), room, account(mentor));
+        ASSERT_TRUE(a.joined()) << a.failure;
+        Client b(server.udpPort(), room, net::TokenLogin{token(mentee)});
+        ASSERT_TRUE(b.joined()) << b.failure;
+        // The session in progress is on disk (acknowledged to HTTP readers).
+        json during = sessionsWhen(admin, [](const json& items) { return !items.empty(); });
+        ASSERT_EQ(during.size(), 1u) << during;
+        ASSERT_TRUE(during[0]["ended_at"].is_null()) << during[0];
+        startedAt = during[0]["started_at"].get<std::string>();
+        // kill -9 while both are in the room: nothing runs at exit.
+        http.reset();
+        server.kill9();
+    }
+    const std::string afterCrash = formatTimestamp(SystemWallClock().nowUnix());
+    restart();
+    const json items = sessionsWhen(admin, oneEnded);
+    ASSERT_EQ(items.size(), 1u) << items;
+    const json& s = items[0];
+    ASSERT_TRUE(s["ended_at"].is_string()) << s;
+    EXPECT_EQ(s["started_at"], startedAt) << s;
+    // The last time the server saw it in progress: not before it started,
+    // not after the crash.
+    EXPECT_GE(s["ended_at"].get<std::string>(), startedAt) << s;
+    EXPECT_LE(s["ended_at"].get<std::string>(), afterCrash) << s;
+    EXPECT_EQ(s["attendees"], json({mentor, mentee})) << s;
+    EXPECT_NE(server.stderrText().find("left open by an unclean stop"), std::string::npos) << server.stderrText();
+    // A second start finds nothing more to close and changes nothing.
+    http.reset();
+    EXPECT_EQ(server.terminate(), 0);
+    restart();
+    const json again = sessionsWhen(admin, oneEnded);
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_EQ(again[0]["ended_at"], s["ended_at"]);
+    EXPECT_EQ(again[0]["updated_at"], s["updated_at"]);
 }
 
 TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {

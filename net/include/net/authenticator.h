@@ -4,10 +4,12 @@
 // HTTP API) and its ticket issuing (POST /api/v1/rooms/{name}/ticket);
 // tests and bots use TestAuthenticator.
 //
-// Thread: RoomHost calls these on its network thread, one call at a time;
-// an implementation shared with other threads (the HTTP workers) must be
-// thread-safe there. Calls should be quick (they block the room's relay):
-// password hashing at interactive cost is acceptable, network calls are not.
+// Thread: RoomHost calls these on its auth threads (RoomHostConfig::
+// authThreads), several at once, never on its network thread: an
+// implementation must be thread-safe. A call may take a while (argon2id,
+// a records read); it delays only that connection's answer, not the
+// rooms' relay. Bound your own costly work (the session server's
+// PasswordHasher hashes at most --hash-concurrency passwords at once).
 #include <functional>
 #include <map>
 #include <mutex>

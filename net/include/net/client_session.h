@@ -45,6 +45,12 @@ struct ClientConfig {
     Nanos reconnectInterval = msToNanos(500);
     Nanos connectTimeout = msToNanos(20'000);  // keep trying to get in for this long
     std::size_t replayWindow = 1024;
+    // A host too busy checking logins answers a Login, LoginToken or
+    // TicketRequest with kBusy; the session sends it again after
+    // busyRetryDelay, doubling up to 4 s, at most busyRetries times, then
+    // fails with the host's message.
+    int busyRetries = 6;
+    Nanos busyRetryDelay = msToNanos(250);
 };
 
 enum class ClientState { kConnecting, kHandshaking, kAuthenticating, kJoining, kJoined, kReconnecting, kClosed, kFailed };

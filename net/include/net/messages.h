@@ -83,6 +83,7 @@ enum class ReplyCode : std::uint8_t {
     kBadTicket = 7,
     kRoomExists = 8,
     kResumeExpired = 9,
+    kBusy = 10,  // the host cannot take the request now; retry shortly
 };
 const char* toString(ReplyCode c) noexcept;
 

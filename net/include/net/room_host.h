@@ -15,8 +15,15 @@
 // Threads: create() binds the socket. Then either call service() from one
 // thread of your own, or start() a network thread (stop() or the
 // destructor joins it). createRoom(), presence(), stats() and port() are
-// thread-safe. The Authenticator and RoomObserver are called on the thread
-// that runs service(); they must outlive the host.
+// thread-safe. The RoomObserver is called on the thread that runs
+// service(). The Authenticator is called on the host's own auth threads
+// (RoomHostConfig::authThreads), never on the network thread, because a
+// login hashes a password (tens of ms) and would stall every room's relay;
+// its answer is applied on the network thread when it comes back (dropped
+// if the connection is gone). Both must outlive the host; the destructor
+// joins the auth threads (queued checks are dropped, running ones finish).
+// create() starts the auth threads; they block every signal, so a program
+// that waits for SIGTERM in a thread of its own still gets it.
 //
 // Errors: bad packets never stop the host: they are dropped, counted in
 // stats(), and answered with an ErrorReply naming what was wrong when they
@@ -65,6 +72,14 @@ struct RoomHostConfig {
     // Answers ApiRequest (records over ENet); null: every request answers
     // 404. Must outlive the host. At most kMaxApiInFlight per connection.
     ApiGateway* api = nullptr;
+    // Login, LoginToken and TicketRequest run the Authenticator on these
+    // threads. At most maxPendingAuth checks are queued or running at once
+    // and one per connection; beyond that the request is answered
+    // ErrorReply{kBusy} ("retry"), so a burst of logins cannot queue without
+    // bound. The Authenticator bounds its own costly work (the server's
+    // PasswordHasher hashes at most --hash-concurrency at once).
+    std::size_t authThreads = 2;      // 1..64
+    std::size_t maxPendingAuth = 64;  // >= 1
 };
 
 inline constexpr std::size_t kMaxApiInFlight = 8;
@@ -91,6 +106,7 @@ struct RoomHostStats {
     std::uint64_t timeouts = 0;
     std::uint64_t resumes = 0;
     std::uint64_t apiRequests = 0;     // ApiRequest messages received
+    std::uint64_t authBusy = 0;        // logins/ticket requests answered kBusy
 };
 
 class RoomHost {

@@ -19,20 +19,34 @@
 // second person is present at once (started_at), ends when the room empties
 // (ended_at), and its attendees are the mentorship's members who were
 // present at any time (managers who drop in are not attendees). A room where
-// nobody met (one person alone) records nothing. The record is written by
-// the server itself (audit actor 0) through the store's group commit on a
-// worker thread, never on the network thread; a failure is logged.
+// nobody met (one person alone) records nothing. The record is written when
+// the meeting starts (ended_at null: in progress), its attendees as new
+// members come, and ended_at when the room empties; by the server itself
+// (audit actor 0) through the store's group commit on a worker thread,
+// never on the network thread; a failure is logged.
 //
-// Threads: the net:: callbacks run on the room host's network thread and
-// never wait for a disk (password hashing does run there, bounded by the
-// shared PasswordHasher); ticket() and route() are thread-safe. Work that
-// writes (session records, ENet API requests) runs on `workers` threads.
+// Stopping and crashes: endMeetings() (a clean stop, after the host has
+// stopped) ends every meeting in progress at that moment, as if everyone had
+// left. While any meeting is in progress a heartbeat records every
+// `heartbeatSeconds` that its session was still going (store
+// openRoomSessions); after a crash, closeLeftoverSessions() at the next start
+// gives each session the room service left open ended_at = the last
+// heartbeat that saw it (at least started_at), so at most one heartbeat
+// interval of a meeting is lost.
+//
+// Threads: the net::Authenticator calls run on the room host's auth
+// threads (password hashing bounded by the shared PasswordHasher); the
+// RoomObserver and ApiGateway calls run on its network thread and never
+// wait for a disk; ticket() and route() are thread-safe. Work that writes
+// (session records, ENet API requests) runs on `workers` threads.
 // The destructor finishes queued work, so destroy the RoomHost first.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -61,6 +75,7 @@ struct RoomServiceOptions {
     std::int64_t ticketLifetimeSeconds = net::kDefaultTicketLifetimeSeconds;
     std::size_t workers = 2;          // threads for records writes and ENet API requests
     std::size_t maxQueuedJobs = 4096; // beyond: ENet requests answer 503, session records are logged as lost
+    std::int64_t heartbeatSeconds = 30; // how often open sessions are marked as still in progress (>= 1)
 };
 
 // An HTTP-like answer: status and JSON body.
@@ -107,19 +122,49 @@ public:
     // Blocks until every queued job (session records, API requests) is done.
     void drain();
 
+    // A clean stop: ends every meeting in progress now, as if everyone had
+    // left (ended_at = now, attendees as seen), and waits until those
+    // records are written. Call after the RoomHost has stopped (no more
+    // observer calls); later joins and leaves are ignored.
+    void endMeetings();
+
+    // At start, before the room host runs: closes the sessions a crash left
+    // open (ended_at = the last heartbeat that saw them, at least started_at;
+    // audited as an update by actor 0). Returns how many were closed.
+    Result<std::size_t> closeLeftoverSessions();
+
 private:
+    // One meeting's session record. Its writes may run on any worker, in any
+    // order: each carries a snapshot of the meeting and a version, and a
+    // write skips a snapshot older than the one already written.
+    struct SessionRecord {
+        std::mutex mutex;             // held by the worker writing it
+        std::atomic<std::int64_t> sessionId{0};  // 0: not inserted yet (read by the heartbeat)
+        std::uint64_t written = 0;    // version of the snapshot last written
+    };
+    struct Snapshot {
+        std::uint64_t version = 0;
+        std::int64_t startedAt = 0;
+        std::int64_t endedAt = 0;     // 0: in progress
+        std::set<std::int64_t> seen;
+    };
     struct Meeting {
         std::map<std::int64_t, int> present;  // person id -> connections in the room
         std::set<std::int64_t> seen;
         std::int64_t startedAt = 0;          // 0: nobody met yet
+        std::uint64_t version = 0;
+        std::shared_ptr<SessionRecord> record = std::make_shared<SessionRecord>();
     };
     tl::expected<std::pair<net::Bytes, std::int64_t>, ApiError> authorizeAndSign(const Principal& p,
                                                                             std::string_view room);
     net::Identity identityOf(const Principal& p) const;
-    void recordSession(std::int64_t mentorshipId, std::int64_t startedAt, std::int64_t endedAt,
-                       std::set<std::int64_t> seen);
+    // Queues a write of the meeting's current state (ended at endedAt, or in
+    // progress when 0). Caller holds m_meetingsMutex.
+    void recordSession(std::int64_t mentorshipId, Meeting& m, std::int64_t endedAt);
+    Result<Json> writeSession(WriteTx& tx, std::int64_t mentorshipId, SessionRecord& record, const Snapshot& s);
     bool post(std::function<void()> job);
     void workerLoop();
+    void heartbeatLoop();
 
     Handlers& m_handlers;
     Store& m_store;
@@ -130,6 +175,7 @@ private:
 
     std::mutex m_meetingsMutex;
     std::map<std::string, Meeting, std::less<>> m_meetings;
+    bool m_meetingsEnded = false;  // endMeetings() ran
 
     std::mutex m_jobsMutex;
     std::condition_variable m_jobsCv;
@@ -138,6 +184,8 @@ private:
     std::size_t m_busy = 0;
     bool m_stopping = false;
     std::vector<std::thread> m_workers;
+    std::thread m_heartbeat;  // waits on m_jobsCv's mutex for m_stopping
+    std::condition_variable m_heartbeatCv;
 };
 
 }  // namespace mxr::server

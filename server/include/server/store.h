@@ -56,6 +56,13 @@ struct AuditEvent {
     std::vector<std::string> fields;
 };
 
+// A session the room service opened from room presence and has not closed:
+// seenAt is the last time (Unix seconds) it was known to be in progress.
+struct OpenRoomSession {
+    std::int64_t sessionId = 0;
+    std::int64_t seenAt = 0;
+};
+
 class ReadTx {
 public:
     virtual ~ReadTx() = default;
@@ -67,6 +74,8 @@ public:
     virtual Result<std::vector<AuditEvent>> audit(std::int64_t afterId, int limit) = 0;
     // Number of people holding the program_manager role who are not erased.
     virtual Result<std::int64_t> countManagers() = 0;
+    // The room service's open sessions (a row goes when its session does).
+    virtual Result<std::vector<OpenRoomSession>> openRoomSessions() = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -85,6 +94,11 @@ public:
     // (feedback text), keeping ratings and ids.
     virtual Result<void> eraseAuthoredText(std::int64_t personId) = 0;
     virtual Result<void> appendAudit(const AuditEvent& event) = 0;
+    // The room service's bookkeeping of sessions in progress (RoomService):
+    // add or replace one, move one's seenAt forward (never back), drop one.
+    virtual Result<void> putOpenRoomSession(const OpenRoomSession& open) = 0;
+    virtual Result<void> touchOpenRoomSession(const OpenRoomSession& seen) = 0;
+    virtual Result<void> removeOpenRoomSession(std::int64_t sessionId) = 0;
 };
 
 using WriteFn = std::function<Result<Json>(WriteTx&)>;

@@ -1,0 +1,153 @@
+// Sessions from room presence, in process: RoomService over a real SQLite
+// store with a manual wall clock, driven through its RoomObserver calls as
+// the room host would. The heartbeat of sessions in progress, what a crash
+// leaves and how the next start closes it, and endMeetings() at a clean
+// stop. (The same paths through the real server process, SIGTERM and
+// kill -9 included, are in rooms_test.cpp.)
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "server/rooms.h"
+#include "test_env.h"
+
+namespace mxr::server::test {
+namespace {
+
+class RoomSessions : public ::testing::Test {
+protected:
+    void SetUp() override {
+        admin = env.bootstrap();
+        mentor = env.person(admin, "mentor", Json::array({"mentor"}));
+        mentee = env.person(admin, "mentee", Json::array({"mentee"}));
+        const auto program = env.must(env.handlers->create(admin, Entity::kProgram, Json{{"name", "P"}}));
+        mentorship = env.must(env.handlers->create(
+            admin, Entity::kMentorship,
+            Json{{"program_id", program}, {"kind", "one_to_one"}, {"status", "active"},
+                 {"mentors", {mentor}}, {"mentees", {mentee}}}));
+        room = "mentorship-" + std::to_string(mentorship);
+    }
+    std::unique_ptr<RoomService> service(std::int64_t heartbeatSeconds = 30) {
+        RoomServiceOptions o;
+        o.heartbeatSeconds = heartbeatSeconds;
+        return std::make_unique<RoomService>(*env.handlers, *env.store, env.wall, net::SigningKeyPair::generate(), o,
+                                             Logger());
+    }
+    net::Identity who(std::int64_t id) { return net::Identity{std::to_string(id), "p", net::Role::kMentee}; }
+    Json sessions() {
+        auto r = env.handlers->list(admin, Entity::kSession, Params{{"mentorship_id", std::to_string(mentorship)}});
+        EXPECT_TRUE(r);
+        return r ? (*r)["items"] : Json::array();
+    }
+    std::vector<OpenRoomSession> open() {
+        std::vector<OpenRoomSession> out;
+        auto r = env.store->read([&](ReadTx& tx) -> Result<Json> {
+            MXR_TRY_ASSIGN(out, tx.openRoomSessions());
+            return Json();
+        });
+        EXPECT_TRUE(r);
+        return out;
+    }
+
+    TestEnv env{"room-sessions"};
+    Principal admin;
+    std::int64_t mentor = 0, mentee = 0, mentorship = 0;
+    std::string room;
+};
+
+TEST_F(RoomSessions, ASessionInProgressIsOnDiskAndClosedWhenTheRoomEmpties) {
+    auto rooms = service();
+    const std::int64_t t0 = env.wall.nowUnix();
+    rooms->onMemberJoined(room, who(mentor), 1, t0);
+    rooms->drain();
+    EXPECT_TRUE(sessions().empty());  // alone: no meeting
+    rooms->onMemberJoined(room, who(mentee), 2, t0 + 5);
+    rooms->drain();
+    Json s = sessions();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0]["started_at"], formatTimestamp(t0 + 5));
+    EXPECT_TRUE(s[0]["ended_at"].is_null());
+    EXPECT_EQ(s[0]["attendees"], Json({mentor, mentee}));
+    ASSERT_EQ(open().size(), 1u);
+    rooms->onMemberLeft(room, who(mentor), 1, t0 + 60, "left");
+    rooms->onMemberLeft(room, who(mentee), 2, t0 + 90, "left");
+    rooms->drain();
+    s = sessions();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0]["ended_at"], formatTimestamp(t0 + 90));
+    EXPECT_TRUE(open().empty());
+}
+
+TEST_F(RoomSessions, TheHeartbeatMovesTheLastSeenTimeAndACrashClosesThereAtTheNextStart) {
+    const std::int64_t t0 = env.wall.nowUnix();
+    {
+        auto rooms = service(1);
+        rooms->onMemberJoined(room, who(mentor), 1, t0);
+        rooms->onMemberJoined(room, who(mentee), 2, t0);
+        rooms->drain();
+        env.wall.set(t0 + 600);
+        // Wait (not assert on time) until a heartbeat has seen it at t0+600.
+        for (int i = 0; i < 200; ++i) {
+            auto o = open();
+            if (o.size() == 1 && o[0].seenAt == t0 + 600) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ASSERT_EQ(open().size(), 1u);
+        ASSERT_EQ(open()[0].seenAt, t0 + 600);
+        // A crash: the service goes without anyone leaving and without endMeetings().
+    }
+    env.wall.set(t0 + 7200);
+    auto next = service();
+    auto closed = next->closeLeftoverSessions();
+    ASSERT_TRUE(closed) << closed.error().describe();
+    EXPECT_EQ(*closed, 1u);
+    const Json s = sessions();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0]["started_at"], formatTimestamp(t0));
+    EXPECT_EQ(s[0]["ended_at"], formatTimestamp(t0 + 600));  // the last heartbeat, not the restart
+    EXPECT_EQ(s[0]["attendees"], Json({mentor, mentee}));
+    EXPECT_TRUE(open().empty());
+    auto again = next->closeLeftoverSessions();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(*again, 0u);
+}
+
+TEST_F(RoomSessions, EndMeetingsEndsEveryMeetingInProgressAsIfEveryoneHadLeft) {
+    const std::int64_t t0 = env.wall.nowUnix();
+    auto rooms = service();
+    rooms->onMemberJoined(room, who(mentor), 1, t0);
+    rooms->onMemberJoined(room, who(mentee), 2, t0 + 1);
+    rooms->onMemberJoined("mentorship-999", who(mentor), 3, t0);  // alone elsewhere: nothing to end
+    env.wall.set(t0 + 300);
+    rooms->endMeetings();  // waits for the writes
+    const Json s = sessions();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0]["started_at"], formatTimestamp(t0 + 1));
+    EXPECT_EQ(s[0]["ended_at"], formatTimestamp(t0 + 300));
+    EXPECT_EQ(s[0]["attendees"], Json({mentor, mentee}));
+    EXPECT_TRUE(open().empty());
+    // Late observer calls (a host still stopping) change nothing.
+    rooms->onMemberLeft(room, who(mentee), 2, t0 + 400, "left");
+    rooms->drain();
+    EXPECT_EQ(sessions()[0]["ended_at"], formatTimestamp(t0 + 300));
+}
+
+TEST_F(RoomSessions, AnAttendeeWhoComesLaterIsAddedWhileTheMeetingGoesOn) {
+    const std::int64_t manager = env.person(admin, "manager", Json::array({"program_manager"}));
+    auto rooms = service();
+    const std::int64_t t0 = env.wall.nowUnix();
+    // A manager and the mentor meet first; the mentee comes later.
+    rooms->onMemberJoined(room, who(manager), 1, t0);
+    rooms->onMemberJoined(room, who(mentor), 2, t0 + 1);
+    rooms->drain();
+    ASSERT_EQ(sessions().size(), 1u);
+    EXPECT_EQ(sessions()[0]["attendees"], Json({mentor}));
+    rooms->onMemberJoined(room, who(mentee), 3, t0 + 2);
+    rooms->drain();
+    EXPECT_EQ(sessions()[0]["attendees"], Json({mentor, mentee}));
+    EXPECT_TRUE(sessions()[0]["ended_at"].is_null());
+}
+
+}  // namespace
+}  // namespace mxr::server::test
