@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,10 @@ public:
         m_pid = fork();
         if (m_pid < 0) return fail("fork failed");
         if (m_pid == 0) {
+            // If the test process dies (a crash, a timeout kill), so does
+            // its server, instead of living on and holding the machine.
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() == 1) _exit(127);  // the parent is already gone
             dup2(out[1], STDOUT_FILENO);
             const int err = open(m_stderrPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
             if (err >= 0) dup2(err, STDERR_FILENO);
