@@ -19,6 +19,17 @@ std::vector<std::string> fieldNames(const Json& fields) {
     return out;
 }
 
+// Audits `action` by `p` on the record, then answers the record as it now
+// stands (what create and update return).
+ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Entity entity, std::int64_t id,
+                        std::vector<std::string> fields) {
+    auto audited =
+        tx.appendAudit(AuditEvent{0, 0, p.personId, action, std::string(spec(entity).name), id, std::move(fields)});
+    if (!audited) return tl::unexpected(fromStoreError(audited.error()));
+    API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
+    return *rec;
+}
+
 ApiError fromFieldError(const FieldError& e) {
     return badRequest(e.field, e.field.empty() ? e.message : strCat(e.field, " ", e.message));
 }
@@ -284,11 +295,7 @@ ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body) 
             if (auto mem = checkMembership(entity, fields, *m); !mem) return tl::unexpected(mem.error());
         }
         API_TRY_ASSIGN(auto id, lift(tx.insert(entity, fields)));
-        auto audited = tx.appendAudit(AuditEvent{0, 0, p.personId, "create", std::string(spec(entity).name), id,
-                                                 fieldNames(fields)});
-        if (!audited) return tl::unexpected(fromStoreError(audited.error()));
-        API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
-        return *rec;
+        return auditedRecord(tx, p, "create", entity, id, fieldNames(fields));
     });
 }
 
@@ -439,11 +446,7 @@ ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, c
         }
         auto updated = tx.update(entity, id, patch);
         if (!updated) return tl::unexpected(fromStoreError(updated.error()));
-        auto audited = tx.appendAudit(AuditEvent{0, 0, p.personId, "update", std::string(spec(entity).name), id,
-                                                 fieldNames(patch)});
-        if (!audited) return tl::unexpected(fromStoreError(audited.error()));
-        API_TRY_ASSIGN(auto after, lift(tx.get(entity, id)));
-        return *after;
+        return auditedRecord(tx, p, "update", entity, id, fieldNames(patch));
     });
 }
 
@@ -495,10 +498,7 @@ ApiResult Handlers::createPerson(const Principal& p, Json body) {
         if (!id) return tl::unexpected(fromStoreError(id.error()));
         auto names = fieldNames(fields);
         if (password) names.push_back("password");
-        auto audited = tx.appendAudit(AuditEvent{0, 0, p.personId, "create", "person", *id, names});
-        if (!audited) return tl::unexpected(fromStoreError(audited.error()));
-        API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, *id)));
-        return *rec;
+        return auditedRecord(tx, p, "create", Entity::kPerson, *id, std::move(names));
     });
 }
 
@@ -548,10 +548,7 @@ ApiResult Handlers::updatePerson(const Principal& p, std::int64_t id, Json body)
         }
         auto names = fieldNames(patch);
         if (password) names.push_back("password");
-        auto audited = tx.appendAudit(AuditEvent{0, 0, p.personId, "update", "person", id, names});
-        if (!audited) return tl::unexpected(fromStoreError(audited.error()));
-        API_TRY_ASSIGN(auto after, lift(tx.get(Entity::kPerson, id)));
-        return *after;
+        return auditedRecord(tx, p, "update", Entity::kPerson, id, std::move(names));
     });
 }
 
