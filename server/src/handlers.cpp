@@ -30,6 +30,19 @@ ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Ent
     return *rec;
 }
 
+// The record `p` is about to change or delete: 404 when it is absent or not
+// theirs to read (as if absent), 403 when they may read but not `verb` it.
+ApiResult changeableRecord(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const char* verb) {
+    API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
+    const auto missing = notFound("", strCat("no ", spec(entity).name, " with id ", id));
+    if (!rec) return tl::unexpected(missing);
+    API_TRY_ASSIGN(bool readable, canRead(tx, p, entity, *rec));
+    if (!readable) return tl::unexpected(missing);
+    API_TRY_ASSIGN(bool writable, canWrite(tx, p, entity, *rec));
+    if (!writable) return tl::unexpected(forbidden(strCat("you may read but not ", verb, " this ", spec(entity).name)));
+    return *rec;
+}
+
 ApiError fromFieldError(const FieldError& e) {
     return badRequest(e.field, e.field.empty() ? e.message : strCat(e.field, " ", e.message));
 }
@@ -424,14 +437,7 @@ ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, c
     const Json patch = std::move(*validated);
     if (patch.empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
     return runWrite([&](WriteTx& tx) -> ApiResult {
-        API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
-        const auto missing = notFound("", strCat("no ", spec(entity).name, " with id ", id));
-        if (!rec) return tl::unexpected(missing);
-        API_TRY_ASSIGN(bool readable, canRead(tx, p, entity, *rec));
-        if (!readable) return tl::unexpected(missing);
-        API_TRY_ASSIGN(bool writable, canWrite(tx, p, entity, *rec));
-        if (!writable) return tl::unexpected(forbidden(strCat("you may read but not change this ", spec(entity).name)));
-        Json merged = *rec;
+        API_TRY_ASSIGN(Json merged, changeableRecord(tx, p, entity, id, "change"));
         merged.update(patch);
         if (auto inv = checkInvariants(entity, merged)) return tl::unexpected(fromFieldError(*inv));
         if (auto refs = checkReferences(tx, entity, patch); !refs) return tl::unexpected(refs.error());
@@ -453,13 +459,7 @@ ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, c
 ApiResult Handlers::remove(const Principal& p, Entity entity, std::int64_t id) {
     if (entity == Entity::kPerson) return erasePerson(p, id);
     return runWrite([&](WriteTx& tx) -> ApiResult {
-        API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
-        const auto missing = notFound("", strCat("no ", spec(entity).name, " with id ", id));
-        if (!rec) return tl::unexpected(missing);
-        API_TRY_ASSIGN(bool readable, canRead(tx, p, entity, *rec));
-        if (!readable) return tl::unexpected(missing);
-        API_TRY_ASSIGN(bool writable, canWrite(tx, p, entity, *rec));
-        if (!writable) return tl::unexpected(forbidden(strCat("you may read but not delete this ", spec(entity).name)));
+        if (auto rec = changeableRecord(tx, p, entity, id, "delete"); !rec) return tl::unexpected(rec.error());
         auto removed = tx.remove(entity, id);
         if (!removed) return tl::unexpected(fromStoreError(removed.error()));
         auto audited = tx.appendAudit(AuditEvent{0, 0, p.personId, "delete", std::string(spec(entity).name), id, {}});
