@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -96,25 +97,40 @@ double processCpuSeconds(int pid) {
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// Logs every client in (not measured) and returns their bearer tokens.
-std::vector<std::string> loginAll(const Options& o, int clients, const std::vector<Account>& accounts,
-                                  const std::string& password) {
-    std::vector<std::string> tokens(clients);
+// Setup (not measured): calls fn(connection, i) for i in [0, n) on up to 16
+// threads, each with its own connection; the first exception is rethrown.
+template <typename Fn>
+void forEachClient(const Options& o, int n, Fn fn) {
     std::atomic<int> next{0};
+    std::mutex failedMutex;
+    std::exception_ptr failed;
     std::vector<std::thread> t;
-    for (int w = 0; w < std::min(clients, 16); ++w) {
+    for (int w = 0; w < std::min(n, 16); ++w) {
         t.emplace_back([&] {
-            auto c = connect(o);
-            for (int i = next++; i < clients; i = next++) {
-                try {
-                    tokens[i] = login(*c, accounts[i].email, password);
-                } catch (const std::exception& e) {
-                    std::fprintf(stderr, "mentorxr-loadgen: %s\n", e.what());
-                }
+            try {
+                auto c = connect(o);
+                for (int i = next++; i < n; i = next++) fn(*c, i);
+            } catch (...) {
+                std::lock_guard lock(failedMutex);
+                if (!failed) failed = std::current_exception();
             }
         });
     }
     for (auto& x : t) x.join();
+    if (failed) std::rethrow_exception(failed);
+}
+
+// Logs every client in (not measured) and returns their bearer tokens.
+std::vector<std::string> loginAll(const Options& o, int clients, const std::vector<Account>& accounts,
+                                  const std::string& password) {
+    std::vector<std::string> tokens(clients);
+    forEachClient(o, clients, [&](httplib::Client& c, int i) {
+        try {
+            tokens[i] = login(c, accounts[i].email, password);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "mentorxr-loadgen: %s\n", e.what());
+        }
+    });
     for (const auto& tok : tokens) {
         if (tok.empty()) throw std::runtime_error("some clients could not log in");
     }
@@ -196,25 +212,15 @@ int run(const Options& o) {
 
     // One mentor account and one mentorship per client.
     std::vector<Account> accounts(maxClients);
-    {
-        std::atomic<int> next{0};
-        std::vector<std::thread> t;
-        for (int w = 0; w < std::min(maxClients, 16); ++w) {
-            t.emplace_back([&] {
-                auto c = connect(o);
-                for (int i = next++; i < maxClients; i = next++) {
-                    accounts[i].email = "loadgen-" + tag + "-" + std::to_string(i) + "@example.org";
-                    const auto person = postJson(*c, adminToken, "/api/v1/people",
-                                                 {{"name", "Loadgen " + std::to_string(i)}, {"email", accounts[i].email},
-                                                  {"roles", {"mentor"}}, {"password", password}})["id"];
-                    accounts[i].mentorship = postJson(*c, adminToken, "/api/v1/mentorships",
-                                                      {{"program_id", program}, {"kind", "group"}, {"status", "active"},
-                                                       {"mentors", {person}}})["id"];
-                }
-            });
-        }
-        for (auto& x : t) x.join();
-    }
+    forEachClient(o, maxClients, [&](httplib::Client& c, int i) {
+        accounts[i].email = "loadgen-" + tag + "-" + std::to_string(i) + "@example.org";
+        const auto person = postJson(c, adminToken, "/api/v1/people",
+                                     {{"name", "Loadgen " + std::to_string(i)}, {"email", accounts[i].email},
+                                      {"roles", {"mentor"}}, {"password", password}})["id"];
+        accounts[i].mentorship = postJson(c, adminToken, "/api/v1/mentorships",
+                                          {{"program_id", program}, {"kind", "group"}, {"status", "active"},
+                                           {"mentors", {person}}})["id"];
+    });
     std::printf("setup: %d accounts and mentorships in program %s\n", maxClients, program.dump().c_str());
 
     std::vector<Phase> writePhases, readPhases;
