@@ -83,8 +83,9 @@ struct ClientSession::Impl {
         host->maximumPacketSize = 64 * 1024;
         peer = enet_host_connect(host.get(), &address, kChannelCount, 0);
         if (!peer) return false;
-        // Give up on a connect attempt sooner than on a connection: a fresh
-        // attempt restarts ENet's doubling retransmission timer.
+        // Give up on a connect attempt sooner than on a connection: a host
+        // that has not answered in 2 s (with a retry at least every second,
+        // see boundRetransmissions) is better tried afresh on a new socket.
         setPeerTimeout(peer, 2000);
         secure.reset();
         busyRetryAt = 0;
@@ -263,8 +264,7 @@ struct ClientSession::Impl {
             return;
         }
         // Not in a room yet: a lossy link may have eaten the handshake.
-        // Start over (a fresh ENet connect restarts its retransmission
-        // timer) until the connect deadline.
+        // Start over on a fresh socket until the connect deadline.
         if (now - startedAt < cfg.connectTimeout) {
             log.info(strCat("connection to ", serverName(), " failed while ", toString(state), "; retrying"));
             state = ClientState::kConnecting;
