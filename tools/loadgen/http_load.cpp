@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,17 +15,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/core/clock.h"
+
 namespace mxr::loadgen {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double processCpuSeconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
 
 int openConnection(const LoadOptions& o) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -264,7 +258,7 @@ LoadResult runLoad(const LoadOptions& o, const RequestBuilder& build, int expect
         for (int i = t; i < o.connections; i += threads) mine.push_back(i);
         workers.push_back(std::make_unique<Worker>(o, build, expectedStatus, std::move(mine)));
     }
-    const double cpu0 = processCpuSeconds();
+    const double cpu0 = mxr::processCpuSeconds();
     const auto start = Clock::now() + std::chrono::milliseconds(20);
     const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.seconds));
     std::vector<std::thread> running;
@@ -285,7 +279,7 @@ LoadResult runLoad(const LoadOptions& o, const RequestBuilder& build, int expect
     }
     LoadResult r;
     r.wallSeconds = std::chrono::duration<double>(end - start).count();
-    r.cpuSeconds = processCpuSeconds() - cpu0;
+    r.cpuSeconds = mxr::processCpuSeconds() - cpu0;
     for (auto& w : workers) {
         auto& x = w->result();
         r.ok += x.ok;

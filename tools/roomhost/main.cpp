@@ -6,7 +6,6 @@
 // line per second and a summary at exit (CPU is this process's user+system
 // time over wall time). SIGINT/SIGTERM or --seconds end it.
 #include <signal.h>
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -16,13 +15,6 @@
 #include "net/room_host.h"
 
 namespace {
-
-double cpuSeconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
 
 // Hosts started from a test harness have no accounts; logins are refused.
 class NoAccounts final : public mxr::net::Authenticator {
@@ -108,7 +100,7 @@ int run(int argc, char** argv) {
     const timespec noWait{0, 0};
 
     const Nanos start = clock.now();
-    const double cpuStart = cpuSeconds();
+    const double cpuStart = mxr::processCpuSeconds();
     Nanos lastReport = start;
     double cpuLast = cpuStart;
     RoomHostStats prev{};
@@ -119,7 +111,7 @@ int run(int argc, char** argv) {
         if (seconds > 0 && nanosToSeconds(now - start) >= seconds) break;
         if (stats && now - lastReport >= msToNanos(1000)) {
             const double wall = nanosToSeconds(now - lastReport);
-            const double cpu = cpuSeconds();
+            const double cpu = mxr::processCpuSeconds();
             const RoomHostStats s = (*host)->stats();
             const double pct = 100.0 * (cpu - cpuLast) / wall;
             if (nanosToSeconds(now - start) > 3) peakCpu = std::max(peakCpu, pct);
@@ -142,7 +134,7 @@ int run(int argc, char** argv) {
     const RoomHostStats s = (*host)->stats();
     std::printf("summary seconds=%.1f cpu=%.1f%% peak_cpu=%.1f%% bytes_in=%llu bytes_out=%llu forged=%llu "
                 "replayed=%llu malformed=%llu timeouts=%llu resumes=%llu\n",
-                wall, 100.0 * (cpuSeconds() - cpuStart) / wall, peakCpu,
+                wall, 100.0 * (mxr::processCpuSeconds() - cpuStart) / wall, peakCpu,
                 static_cast<unsigned long long>(s.bytesIn), static_cast<unsigned long long>(s.bytesOut),
                 static_cast<unsigned long long>(s.forged), static_cast<unsigned long long>(s.replayed),
                 static_cast<unsigned long long>(s.malformed), static_cast<unsigned long long>(s.timeouts),

@@ -37,6 +37,10 @@ private:
     std::atomic<Nanos> m_now;
 };
 
+// User plus system CPU time this process has used so far, in seconds
+// (getrusage); for tools that report their own CPU share.
+double processCpuSeconds();
+
 constexpr Nanos msToNanos(double ms) { return static_cast<Nanos>(ms * 1e6); }
 constexpr double nanosToSeconds(Nanos n) { return static_cast<double>(n) * 1e-9; }
 
