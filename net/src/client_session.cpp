@@ -3,6 +3,7 @@
 #include <enet/enet.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "enet_util.h"
 
@@ -94,6 +95,13 @@ struct ClientSession::Impl {
 
     void sendSealed(Channel ch, const Message& m) {
         if (!peer || !secure) return;
+        if (secure->exhausted()) {
+            // The next counter would wrap and reuse a nonce: hang up and
+            // resume on a fresh connection with fresh keys.
+            log.warn(strCat("connection to ", serverName(), ": frame counter used up; reconnecting"));
+            enet_peer_disconnect_later(peer, 0);
+            return;
+        }
         const Bytes frame = secure->seal(ch, encodeMessage(m));
         ENetPacket* p = enet_packet_create(frame.data(), frame.size(),
                                            ch == Channel::kAvatar ? 0u : static_cast<std::uint32_t>(ENET_PACKET_FLAG_RELIABLE));
@@ -132,7 +140,7 @@ struct ClientSession::Impl {
         }
         auto keys = clientSessionKeys(*ephemeral, ack.serverStaticKey, ack.serverEphemeralKey);
         if (!keys) return fail(keys.error());
-        secure.emplace(*keys, cfg.replayWindow);
+        secure.emplace(*keys, cfg.replayWindow, cfg.framesPerChannel);
         ephemeral.reset();
         if (resumeToken) {
             state = ClientState::kJoining;
@@ -330,11 +338,26 @@ struct ClientSession::Impl {
     }
 };
 
+std::filesystem::path defaultKnownServersPath() {
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
+        return std::filesystem::path(xdg) / "mentorxr" / "known_servers";
+    }
+    if (const char* home = std::getenv("HOME"); home && *home) {
+        return std::filesystem::path(home) / ".config" / "mentorxr" / "known_servers";
+    }
+    return {};
+}
+
 Result<std::unique_ptr<ClientSession>> ClientSession::create(ClientConfig config, const Clock& clock, Logger log) {
     MXR_TRY(validateRoomName(config.room));
     if (auto* g = std::get_if<GuestLogin>(&config.credentials)) MXR_TRY(validateDisplayName(g->displayName));
     if (config.peerTimeoutMs == 0 || config.peerTimeoutMs > 5000) {
         return makeError(ErrorCode::kInvalidArgument, "peer timeout must be 1..5000 ms");
+    }
+    if (config.pinFile.empty() && !config.expectedServerKey) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         "no way to check the server's key: give a known-servers file (trust on first use) or the "
+                         "expected server key");
     }
     if (config.busyRetries < 0 || config.busyRetries > 30 || config.busyRetryDelay < 0) {
         return makeError(ErrorCode::kInvalidArgument, "busy retries must be 0..30 with a delay of at least 0");

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 #include <fstream>
@@ -101,13 +102,15 @@ void ReplayWindow::accept(std::uint64_t counter) {
         m_any = true;
         m_highest = counter;
     } else if (counter > m_highest) {
-        // Clear the bits of the counters the window slides over.
+        // Clear the bits of the counters the window slides over. Walk the
+        // offset, never the counter itself: a loop on `c <= counter` never
+        // ends for counter 2^64-1, where `++c` wraps to 0.
         const std::uint64_t step = counter - m_highest;
         if (step >= n) {
             std::fill(m_bits.begin(), m_bits.end(), 0);
         } else {
-            for (std::uint64_t c = m_highest + 1; c <= counter; ++c) {
-                const std::uint64_t bit = c % n;
+            for (std::uint64_t offset = 1; offset <= step; ++offset) {
+                const std::uint64_t bit = (m_highest + offset) % n;
                 m_bits[bit / 64] &= ~(std::uint64_t{1} << (bit % 64));
             }
         }
@@ -117,14 +120,29 @@ void ReplayWindow::accept(std::uint64_t counter) {
     m_bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
 }
 
-SecureChannel::SecureChannel(const SessionKeys& keys, std::size_t replayWindow) : m_keys(keys) {
+KeyPair::~KeyPair() { sodium_memzero(secretKey.data(), secretKey.size()); }
+
+SessionKeys::~SessionKeys() {
+    sodium_memzero(rx.data(), rx.size());
+    sodium_memzero(tx.data(), tx.size());
+}
+
+SecureChannel::SecureChannel(const SessionKeys& keys, std::size_t replayWindow, std::uint64_t frameLimit)
+    : m_keys(keys), m_frameLimit(std::min(frameLimit, kMaxFramesPerChannel)) {
     ensureSodium();
     m_rx.assign(kChannelCount, ReplayWindow(replayWindow));
+}
+
+bool SecureChannel::exhausted() const {
+    return std::any_of(m_txCounter.begin(), m_txCounter.end(), [&](std::uint64_t c) { return c >= m_frameLimit; });
 }
 
 Bytes SecureChannel::seal(Channel channel, ByteSpan plaintext) {
     const auto ch = static_cast<std::size_t>(channel);
     assert(ch < kChannelCount);
+    // Sealing past the limit would reuse a nonce once the counter wraps:
+    // the owner must have closed the connection when exhausted() said so.
+    assert(m_txCounter[ch] < m_frameLimit);
     const std::uint64_t counter = m_txCounter[ch]++;
     ByteWriter w(kHeaderBytes + plaintext.size() + 16);
     w.u8(kProtocolVersion);
@@ -164,6 +182,12 @@ Result<Bytes> SecureChannel::open(Channel channel, ByteSpan frame) {
     if (frameChannel != ch) {
         ++m_stats.forged;
         return tl::unexpected(protocolError("sealed frame arrived on another channel than it names"));
+    }
+    if (counter >= kMaxFramesPerChannel) {
+        // No honest sender reaches 2^64-1 (it closes the connection first),
+        // and accepting it would leave the window no room above it.
+        ++m_stats.replayed;
+        return tl::unexpected(protocolError(strCat("frame counter ", counter, " is past the last one a sender may use")));
     }
     ReplayWindow& window = m_rx[ch];
     if (!window.wouldAccept(counter)) {

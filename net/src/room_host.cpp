@@ -23,6 +23,7 @@ struct Connection {
     ENetPeer* peer = nullptr;
     Nanos connectedAt = 0;
     std::optional<SecureChannel> secure;
+    bool closing = false;              // hung up by the host; sends nothing more
     std::optional<Identity> identity;  // after Login/LoginToken
     std::uint16_t avatarId = 0;        // 0: not in a room
     std::string room;
@@ -195,11 +196,21 @@ struct RoomHost::Impl {
         ENetPacket* p = enet_packet_create(data.data(), data.size(), flags);
         if (p && enet_peer_send(c.peer, static_cast<enet_uint8>(ch), p) < 0) enet_packet_destroy(p);
     }
-    void sendSealed(Connection& c, Channel ch, const Message& m) {
-        if (!c.secure) return;
-        sendRaw(c, ch, c.secure->seal(ch, encodeMessage(m)),
+    // Seals and sends, or hangs up once the connection's counters are used
+    // up (a wrapped counter would reuse a nonce): the client resumes on a
+    // fresh connection with fresh keys.
+    void sendPlain(Connection& c, Channel ch, ByteSpan plain) {
+        if (!c.secure || c.closing) return;
+        if (c.secure->exhausted()) {
+            log.warn(strCat("connection ", c.id, ": frame counter used up; closing it"));
+            c.closing = true;
+            enet_peer_disconnect_later(c.peer, kHostDisconnectData);
+            return;
+        }
+        sendRaw(c, ch, c.secure->seal(ch, plain),
                 ch == Channel::kAvatar ? 0u : static_cast<std::uint32_t>(ENET_PACKET_FLAG_RELIABLE));
     }
+    void sendSealed(Connection& c, Channel ch, const Message& m) { sendPlain(c, ch, encodeMessage(m)); }
     void replyError(Connection& c, ReplyCode code, const std::string& message) {
         log.info(strCat("connection ", c.id, ": refused (", toString(code), "): ", message));
         sendSealed(c, Channel::kControl, ErrorReply{code, message.substr(0, 255)});
@@ -404,7 +415,7 @@ struct RoomHost::Impl {
             enet_peer_disconnect_later(c.peer, kHostDisconnectData);
             return;
         }
-        c.secure.emplace(*keys, cfg.replayWindow);
+        c.secure.emplace(*keys, cfg.replayWindow, cfg.framesPerChannel);
         sendRaw(c, Channel::kControl, encodeMessage(HelloAck{cfg.serverKey.publicKey, eph.publicKey}),
                 ENET_PACKET_FLAG_RELIABLE);
     }
@@ -627,7 +638,7 @@ struct RoomHost::Impl {
             }
             if (entries.empty()) continue;
             for (const Bytes& packet : encodeAvatarBatches(entries)) {
-                sendRaw(conn->second, Channel::kAvatar, conn->second.secure->seal(Channel::kAvatar, packet), 0);
+                sendPlain(conn->second, Channel::kAvatar, packet);
                 ++stats.avatarPacketsOut;
             }
             stats.avatarEntriesOut += entries.size();

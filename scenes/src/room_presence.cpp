@@ -35,15 +35,7 @@ Result<ServerAddress> parseServerAddress(const std::string& text) {
     return a;
 }
 
-std::filesystem::path defaultKnownServersPath() {
-    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) {
-        return std::filesystem::path(xdg) / "mentorxr" / "known_servers";
-    }
-    if (const char* home = std::getenv("HOME"); home && *home) {
-        return std::filesystem::path(home) / ".config" / "mentorxr" / "known_servers";
-    }
-    return {};
-}
+std::filesystem::path defaultKnownServersPath() { return net::defaultKnownServersPath(); }
 
 Vec4 colorForAvatar(std::uint16_t avatarId) { return paletteColor(avatarId); }
 

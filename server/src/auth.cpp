@@ -52,6 +52,16 @@ int PasswordHasher::peakConcurrent() const {
     return m_peak;
 }
 
+std::uint64_t PasswordHasher::verifications() const {
+    std::lock_guard lock(m_mutex);
+    return m_verifications;
+}
+
+void PasswordHasher::countVerification() {
+    std::lock_guard lock(m_mutex);
+    ++m_verifications;
+}
+
 void PasswordHasher::release() {
     {
         std::lock_guard lock(m_mutex);
@@ -76,6 +86,7 @@ bool PasswordHasher::verify(const std::string& storedHash, std::string_view pass
         return false;
     }
     acquire();
+    countVerification();
     const bool ok = crypto_pwhash_str_verify(storedHash.c_str(), password.data(), password.size()) == 0;
     release();
     return ok;
@@ -84,6 +95,7 @@ bool PasswordHasher::verify(const std::string& storedHash, std::string_view pass
 void PasswordHasher::verifyDummy(std::string_view password) {
     if (m_dummyHash.empty()) return;
     acquire();
+    countVerification();
     const int ignored = crypto_pwhash_str_verify(m_dummyHash.c_str(), password.data(), password.size());
     (void)ignored;
     release();

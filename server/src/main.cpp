@@ -118,6 +118,16 @@ int serve(int argc, char** argv) {
         log.error(strCat("cannot open the records store: ", store.error().describe()));
         return 1;
     }
+    // Both keys live beside the database, owner-only: the host's X25519 key
+    // (clients pin it) and the Ed25519 key that signs room tickets. Checked
+    // before the first administrator is made: a start that fails on a bad
+    // key must not have spent the one-time password.
+    auto hostKey = net::loadOrCreateServerKey(std::filesystem::path(dataDir) / "room_host.key");
+    auto ticketKey = net::loadOrCreateSigningKey(std::filesystem::path(dataDir) / "ticket_signing.key");
+    if (!hostKey || !ticketKey) {
+        log.error((hostKey ? ticketKey.error() : hostKey.error()).describe());
+        return 1;
+    }
     PasswordHasher hasher(hashCost == "test" ? HashCost::kTest : HashCost::kProduction, hashConcurrency);
     LoginLimiter limiter(steadyClock, LoginLimits{});
     Handlers handlers(**store, hasher, limiter, wallClock, handlerOptions, log.child("handlers"));
@@ -129,14 +139,6 @@ int serve(int argc, char** argv) {
     if (admin->has_value() && !(*admin)->empty()) {
         std::fprintf(stderr, "first program manager: admin@localhost, one-time password: %s (shown only now)\n",
                      (*admin)->c_str());
-    }
-    // Both keys live beside the database, owner-only: the host's X25519 key
-    // (clients pin it) and the Ed25519 key that signs room tickets.
-    auto hostKey = net::loadOrCreateServerKey(std::filesystem::path(dataDir) / "room_host.key");
-    auto ticketKey = net::loadOrCreateSigningKey(std::filesystem::path(dataDir) / "ticket_signing.key");
-    if (!hostKey || !ticketKey) {
-        log.error((hostKey ? ticketKey.error() : hostKey.error()).describe());
-        return 1;
     }
     RoomService rooms(handlers, **store, wallClock, *ticketKey, RoomServiceOptions{}, log.child("rooms"));
     // Meetings a crash (kill -9, power loss) left open are closed before

@@ -137,7 +137,7 @@ mxr::net::AvatarState benState() {
 TEST(ClientRooms, RemoteAvatarsAppearBothWaysWithColoursAndNamePlates) {
     Host host;
     ASSERT_GT(host.port, 0) << "mentorxr-roomhost did not print its port";
-    ChildProcess bot({MXR_BOT, "--server", host.address(), "--room", "demo", "--bots", "1", "--seconds", "120",
+    ChildProcess bot({MXR_BOT, "--server", host.address(), "--known-servers", tmpPath("ks_bot"), "--room", "demo", "--bots", "1", "--seconds", "120",
                       "--observers", "0"});
     ASSERT_TRUE(bot.started());
 
@@ -147,6 +147,7 @@ TEST(ClientRooms, RemoteAvatarsAppearBothWaysWithColoursAndNamePlates) {
     cfg.serverPort = static_cast<std::uint16_t>(host.port);
     cfg.room = "demo";
     cfg.credentials = mxr::net::GuestLogin{"Ben"};
+    cfg.pinFile = tmpPath("ks_1");
     auto ben = mxr::net::RoomClient::start(cfg, clock, mxr::Logger(sink, "ben"));
     ASSERT_TRUE(ben) << ben.error().message;
     mxr::net::RemoteAvatars seenByBen;
@@ -224,6 +225,7 @@ TEST(ClientRooms, HeadsetWearerIsSeenByOthersWhereTheirHeadIsInTheRoom) {
     cfg.serverPort = static_cast<std::uint16_t>(host.port);
     cfg.room = "demo";
     cfg.credentials = mxr::net::GuestLogin{"Ben"};
+    cfg.pinFile = tmpPath("ks_2");
     auto ben = mxr::net::RoomClient::start(
         cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "ben"));
     ASSERT_TRUE(ben) << ben.error().message;
@@ -337,6 +339,7 @@ TEST(ClientRooms, FullRoomAndRefusedLoginAndChangedKeyAreExplained) {
     cfg.serverPort = static_cast<std::uint16_t>(host.port);
     cfg.room = "demo";
     cfg.credentials = mxr::net::GuestLogin{"Occupant"};
+    cfg.pinFile = tmpPath("ks_3");
     auto occupant = mxr::net::RoomClient::start(
         cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "occupant"));
     ASSERT_TRUE(occupant) << occupant.error().message;

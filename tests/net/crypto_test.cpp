@@ -1,4 +1,5 @@
 #include "net/crypto.h"
+#include "net/ticket.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +8,8 @@
 #include <fstream>
 #include <unistd.h>
 #include <random>
+#include <string>
+#include <vector>
 
 namespace mxr::net {
 namespace {
@@ -53,6 +56,28 @@ TEST(Crypto, WrongServerKeyCannotRead) {
     SecureChannel client(*ck), fake(*ik);
     EXPECT_FALSE(fake.open(Channel::kControl, client.seal(Channel::kControl, text("secret"))));
     EXPECT_EQ(fake.stats().forged, 1u);
+}
+
+// Keys of small order would make the shared secret predictable (all
+// zeros): both sides refuse them instead of deriving session keys.
+TEST(Crypto, LowOrderKeysAreRefusedOnBothSides) {
+    const KeyPair serverStatic = KeyPair::generate();
+    const KeyPair serverEph = KeyPair::generate();
+    const KeyPair clientEph = KeyPair::generate();
+    Key zero{};
+    Key order8{};  // a point of order 8 on Curve25519
+    auto hex = fromHex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+    ASSERT_TRUE(hex && hex->size() == 32);
+    std::copy(hex->begin(), hex->end(), order8.begin());
+    for (const Key& bad : {zero, order8}) {
+        auto c1 = clientSessionKeys(clientEph, serverStatic.publicKey, bad);
+        ASSERT_FALSE(c1);
+        EXPECT_EQ(c1.error().code, ErrorCode::kPermissionDenied);
+        EXPECT_FALSE(clientSessionKeys(clientEph, bad, serverEph.publicKey));
+        auto s1 = serverSessionKeys(serverStatic, serverEph, bad);
+        ASSERT_FALSE(s1);
+        EXPECT_EQ(s1.error().code, ErrorCode::kPermissionDenied);
+    }
 }
 
 TEST(Crypto, ForgedFramesAreDroppedAndCounted) {
@@ -195,9 +220,47 @@ TEST_F(KeyPinning, ServerKeyIsCreatedOnceThenReloaded) {
 TEST_F(KeyPinning, CorruptServerKeyIsAClearError) {
     std::filesystem::create_directories(m_dir);
     { std::ofstream(m_dir / "server.key") << "nothex\n"; }
+    std::filesystem::permissions(m_dir / "server.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     auto k = loadOrCreateServerKey(m_dir / "server.key");
     ASSERT_FALSE(k);
     EXPECT_NE(k.error().message.find("server.key"), std::string::npos);
+    EXPECT_NE(k.error().message.find("not two 32-byte hex keys"), std::string::npos) << k.error().message;
+    // An empty file (nothing of ours leaves one) is the same clear error, not a new key.
+    { std::ofstream(m_dir / "server.key", std::ios::trunc); }
+    auto empty = loadOrCreateServerKey(m_dir / "server.key");
+    ASSERT_FALSE(empty);
+    EXPECT_NE(empty.error().message.find("server.key"), std::string::npos);
+    EXPECT_EQ(std::filesystem::file_size(m_dir / "server.key"), 0u);
+}
+
+TEST_F(KeyPinning, AKeyFileOthersCanReadIsRefusedWithTheFix) {
+    ASSERT_TRUE(loadOrCreateServerKey(m_dir / "server.key"));
+    std::filesystem::permissions(m_dir / "server.key", std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    auto k = loadOrCreateServerKey(m_dir / "server.key");
+    ASSERT_FALSE(k);
+    EXPECT_EQ(k.error().code, ErrorCode::kPermissionDenied);
+    EXPECT_NE(k.error().message.find("chmod 600 " + (m_dir / "server.key").string()), std::string::npos)
+        << k.error().message;
+    EXPECT_NE(k.error().message.find("0644"), std::string::npos) << k.error().message;
+    // The signing key file follows the same rule.
+    ASSERT_TRUE(loadOrCreateSigningKey(m_dir / "ticket.key"));
+    std::filesystem::permissions(m_dir / "ticket.key", std::filesystem::perms::group_write, std::filesystem::perm_options::add);
+    EXPECT_FALSE(loadOrCreateSigningKey(m_dir / "ticket.key"));
+}
+
+TEST_F(KeyPinning, KeyFilesAppearWholeAndLeaveNoTemporaryFileBehind) {
+    auto k = loadOrCreateServerKey(m_dir / "keys" / "server.key");
+    ASSERT_TRUE(k) << k.error().message;
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(m_dir / "keys")) names.push_back(e.path().filename());
+    EXPECT_EQ(names, std::vector<std::string>{"server.key"});
+    std::ifstream in(m_dir / "keys" / "server.key");
+    std::string pub, sec, rest;
+    in >> pub >> sec >> rest;
+    EXPECT_EQ(pub, toHex(k->publicKey));
+    EXPECT_EQ(sec.size(), 64u);
+    EXPECT_TRUE(rest.empty());
 }
 
 TEST(Encoding, HexAndBase64RoundTrip) {

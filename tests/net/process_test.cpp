@@ -20,12 +20,19 @@ std::string portOf(ChildProcess& p) {
     return line ? line->substr(std::string("listening udp=").size()) : std::string();
 }
 
+// The key the room host printed at start, given to the bots out of band
+// (they refuse to talk to a key that is neither given nor pinned).
+std::string keyOf(ChildProcess& host) {
+    auto line = host.lineStartingWith("server-key ");
+    return line ? line->substr(std::string("server-key ").size()) : std::string();
+}
+
 TEST(Processes, BotsJoinARoomHostAndSeeEachOtherMove) {
     ChildProcess host({MXR_ROOMHOST, "--port", "0", "--allow-guests", "--room", "demo", "--open-demo"});
     ASSERT_TRUE(host.started());
     const std::string port = portOf(host);
     ASSERT_FALSE(port.empty()) << host.output();
-    ChildProcess bot({MXR_BOT, "--server", "127.0.0.1:" + port, "--room", "demo", "--bots", "4", "--seconds", "4",
+    ChildProcess bot({MXR_BOT, "--server-key", keyOf(host), "--server", "127.0.0.1:" + port, "--room", "demo", "--bots", "4", "--seconds", "4",
                       "--warmup", "1"});
     auto summary = bot.lineStartingWith("summary ", 60);
     ASSERT_TRUE(summary) << bot.output();
@@ -46,7 +53,7 @@ TEST(Processes, BotRefusedByAFullRoomExitsNonZero) {
     ChildProcess host({MXR_ROOMHOST, "--port", "0", "--allow-guests", "--room", "demo", "--open-demo", "--capacity", "2"});
     const std::string port = portOf(host);
     ASSERT_FALSE(port.empty());
-    ChildProcess bot({MXR_BOT, "--server", "127.0.0.1:" + port, "--room", "demo", "--bots", "3", "--seconds", "2"});
+    ChildProcess bot({MXR_BOT, "--server-key", keyOf(host), "--server", "127.0.0.1:" + port, "--room", "demo", "--bots", "3", "--seconds", "2"});
     auto summary = bot.lineStartingWith("summary ", 60);
     ASSERT_TRUE(summary);
     EXPECT_EQ(field(*summary, "joined"), 2.0);
@@ -70,7 +77,7 @@ TEST(Processes, BotsThroughTheImpairmentProxyStayConnected) {
                         "--delay-ms", "100", "--jitter-ms", "50", "--seed", "7"});
     const std::string proxyPort = portOf(proxy);
     ASSERT_FALSE(proxyPort.empty());
-    ChildProcess bot({MXR_BOT, "--server", "127.0.0.1:" + proxyPort, "--room", "demo", "--bots", "6", "--seconds",
+    ChildProcess bot({MXR_BOT, "--server-key", keyOf(host), "--server", "127.0.0.1:" + proxyPort, "--room", "demo", "--bots", "6", "--seconds",
                       "20", "--warmup", "6"});
     auto summary = bot.lineStartingWith("summary ", 90);
     ASSERT_TRUE(summary) << bot.output();
@@ -99,7 +106,7 @@ TEST(Processes, BotsResumeAfterAnOutage) {
                         "--outage-ms", "10000"});
     const std::string proxyPort = portOf(proxy);
     ASSERT_FALSE(proxyPort.empty());
-    ChildProcess bot({MXR_BOT, "--server", "127.0.0.1:" + proxyPort, "--room", "demo", "--bots", "3", "--seconds",
+    ChildProcess bot({MXR_BOT, "--server-key", keyOf(host), "--server", "127.0.0.1:" + proxyPort, "--room", "demo", "--bots", "3", "--seconds",
                       "24", "--warmup", "1"});
     auto summary = bot.lineStartingWith("summary ", 90);
     ASSERT_TRUE(summary) << bot.output();

@@ -493,6 +493,36 @@ TEST_F(RoomTest, ResumingAfterAnOutageKeepsTheSameAvatarWithoutADuplicate) {
     }));
 }
 
+// A sealed channel's counter must never wrap (the nonce would repeat). The
+// side whose counters run out hangs up; the client resumes on a fresh
+// connection with fresh keys and keeps its avatar. The limits are lowered
+// here so that "run out" comes after a few dozen frames.
+TEST_F(RoomTest, ASideWhoseFrameCountersRunOutHangsUpAndTheClientResumes) {
+    startHost([](RoomHostConfig& c) { c.framesPerChannel = 40; });
+    Client& a = connect(GuestLogin{"A"}, "demo", [](ClientConfig& c) { c.reconnectInterval = msToNanos(20); });
+    Client& b = connect(GuestLogin{"B"}, "demo", [](ClientConfig& c) {
+        c.reconnectInterval = msToNanos(20);
+        c.framesPerChannel = 30;
+    });
+    ASSERT_TRUE(joined(a));
+    ASSERT_TRUE(joined(b));
+    const auto idA = a.session->avatarId();
+    const auto idB = b.session->avatarId();
+    // B's avatar updates use up B's own counters; the host's relay of them
+    // to A uses up the host's counters toward A.
+    ASSERT_TRUE(pumpUntil([&] {
+        (void)b.session->sendAvatar(standingAt(1.0f));
+        auto* ja = a.last<JoinedEvent>();
+        auto* jb = b.last<JoinedEvent>();
+        return ja && ja->resumed && jb && jb->resumed;
+    }));
+    EXPECT_EQ(a.session->avatarId(), idA);
+    EXPECT_EQ(b.session->avatarId(), idB);
+    EXPECT_GE(m_host->stats().resumes, 2u);
+    EXPECT_EQ(m_host->presence("demo").size(), 2u);  // never twice
+    EXPECT_TRUE(m_sink->contains("frame counter used up"));
+}
+
 TEST_F(RoomTest, AHostThatTimedThePeerOutKeepsItAwayUntilItResumes) {
     startHost([](RoomHostConfig& c) { c.peerTimeoutMs = 1000; });
     Client& a = connect(GuestLogin{"A"});
@@ -554,6 +584,63 @@ TEST_F(RoomTest, AChangedServerKeyIsRefused) {
     EXPECT_EQ(f->error.code, ErrorCode::kPermissionDenied);
     EXPECT_NE(f->error.message.find("changed"), std::string::npos);
     EXPECT_TRUE(m_host->presence("demo").empty());
+}
+
+// Counts what reaches the authenticator: a password sent to an impostor
+// would be one more login attempt at whoever answered.
+struct CountingAuthenticator final : Authenticator {
+    explicit CountingAuthenticator(Authenticator& inner) : inner(inner) {}
+    Result<Identity> login(std::string_view email, std::string_view password) override {
+        ++logins;
+        return inner.login(email, password);
+    }
+    Result<Identity> verifyToken(std::string_view token) override {
+        ++logins;
+        return inner.verifyToken(token);
+    }
+    Result<Bytes> issueTicket(const Identity& who, std::string_view room) override {
+        return inner.issueTicket(who, room);
+    }
+    Authenticator& inner;
+    std::atomic<int> logins{0};
+};
+
+TEST_F(RoomTest, NoPasswordGoesToAKeyThatIsNeitherPinnedNorGiven) {
+    CountingAuthenticator counting(m_auth);
+    m_hostAuth = &counting;
+    startHost();
+    m_auth.addAccount("ana@example.org", "a-long-password", Identity{"7", "Ana", Role::kMentor});
+    // A session with no way to check the key is refused before it connects.
+    ClientConfig unchecked;
+    unchecked.serverHost = "127.0.0.1";
+    unchecked.serverPort = m_host->port();
+    unchecked.room = "demo";
+    unchecked.credentials = AccountLogin{"ana@example.org", "a-long-password"};
+    auto refused = ClientSession::create(unchecked, m_clock, Logger(m_sink, "client"));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(refused.error().message.find("known-servers"), std::string::npos) << refused.error().message;
+
+    // A pinned key that does not match: refused before anything is sealed,
+    // so the password never left the client.
+    const std::filesystem::path pins =
+        std::filesystem::temp_directory_path() / ("mxr_pins3_" + std::to_string(::getpid()));
+    {
+        std::ofstream out(pins);
+        out << "127.0.0.1:" << m_host->port() << " " << toHex(KeyPair::generate().publicKey) << "\n";
+    }
+    Client& c = connect(AccountLogin{"ana@example.org", "a-long-password"}, "demo", [&](ClientConfig& cfg) {
+        cfg.expectedServerKey.reset();
+        cfg.pinFile = pins;
+    });
+    const FailedEvent* f = failure(c);
+    std::filesystem::remove(pins);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->error.code, ErrorCode::kPermissionDenied);
+    EXPECT_EQ(counting.logins.load(), 0);
+    // The same account with the right key logs in: the count was not blind.
+    ASSERT_TRUE(joined(connect(AccountLogin{"ana@example.org", "a-long-password"}, "closed")));
+    EXPECT_EQ(counting.logins.load(), 1);
 }
 
 TEST_F(RoomTest, FirstUsePinsTheKeyAndLaterSessionsMatchIt) {

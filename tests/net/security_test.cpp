@@ -4,9 +4,11 @@
 #include <enet/enet.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <optional>
 
 #include "net/room_host.h"
+#include "sealed_frame.h"
 
 namespace mxr::net {
 namespace {
@@ -57,6 +59,8 @@ public:
         auto keys = clientSessionKeys(eph, ack.serverStaticKey, ack.serverEphemeralKey);
         if (!keys) return false;
         secure.emplace(*keys);
+        sessionKeys = *keys;
+        ackSeen = ack;
         return true;
     }
     // The next sealed control/event message from the host.
@@ -76,6 +80,8 @@ public:
     }
 
     std::optional<SecureChannel> secure;
+    SessionKeys sessionKeys;  // what a peer holds after Hello: it can seal any counter
+    HelloAck ackSeen;
 
 private:
     ENetHost* m_host = nullptr;
@@ -188,6 +194,46 @@ TEST_F(SecurityTest, AvatarFloodsAreCappedAt45HzPerMember) {
     // A burst of 10 plus what 45 Hz refills while they arrive; the rest dropped.
     EXPECT_GT(s.avatarUpdatesDropped, 200u);
     EXPECT_GE(s.avatarUpdatesIn, 10u);
+}
+
+// Before the replay window's slide walked the offset, the second frame put
+// the host's network thread into an endless loop: nobody could join any
+// room and the host could not be stopped.
+TEST_F(SecurityTest, CountersAtTheEndOfTheRangeDoNotStopTheHost) {
+    RawClient c(m_host->port());
+    ASSERT_TRUE(c.waitConnected());
+    ASSERT_TRUE(c.handshake());
+    constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
+    const Bytes join = encodeMessage(JoinGuest{"demo", "Mallory"});
+    c.sendRaw(Channel::kControl, testing::sealWithCounter(c.sessionKeys.tx, Channel::kControl, kMax - 1, join));
+    c.sendRaw(Channel::kControl, testing::sealWithCounter(c.sessionKeys.tx, Channel::kControl, kMax, encodeMessage(Leave{})));
+    auto joined = c.receiveMessage();
+    ASSERT_TRUE(joined && std::holds_alternative<Joined>(*joined));
+
+    // Someone else still gets in, and sees Mallory still there: the frame
+    // with the last counter was refused, not served.
+    RawClient other(m_host->port());
+    ASSERT_TRUE(other.waitConnected());
+    ASSERT_TRUE(other.handshake());
+    other.sendRaw(Channel::kControl, other.secure->seal(Channel::kControl, encodeMessage(JoinGuest{"demo", "Ana"})));
+    auto j2 = other.receiveMessage();
+    ASSERT_TRUE(j2 && std::holds_alternative<Joined>(*j2));
+    EXPECT_EQ(m_host->presence("demo").size(), 2u);
+    EXPECT_EQ(m_host->stats().replayed, 1u);
+}
+
+// Forward secrecy needs a fresh host ephemeral per connection; the long-term
+// key (what clients pin) stays the same.
+TEST_F(SecurityTest, EveryConnectionGetsAFreshEphemeralKeyFromTheHost) {
+    RawClient a(m_host->port()), b(m_host->port());
+    ASSERT_TRUE(a.waitConnected() && b.waitConnected());
+    ASSERT_TRUE(a.handshake());
+    ASSERT_TRUE(b.handshake());
+    EXPECT_EQ(a.ackSeen.serverStaticKey, m_host->publicKey());
+    EXPECT_EQ(b.ackSeen.serverStaticKey, m_host->publicKey());
+    EXPECT_NE(a.ackSeen.serverEphemeralKey, b.ackSeen.serverEphemeralKey);
+    EXPECT_NE(a.sessionKeys.tx, b.sessionKeys.tx);
+    EXPECT_NE(a.sessionKeys.rx, a.sessionKeys.tx);  // one key per direction
 }
 
 TEST_F(SecurityTest, AnotherProtocolVersionGetsAPlainExplanation) {

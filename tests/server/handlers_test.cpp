@@ -58,6 +58,26 @@ TEST(Login, UnknownAccountsAndBadBodiesAnswerWithoutSayingWhichPartWasWrong) {
     EXPECT_EQ(bad.error().field, "email");
 }
 
+// Whether an email has an account must not show in the answer or in the
+// work done for it (argon2id dominates the time a login takes): an unknown
+// email costs one verification against a dummy hash, like a wrong password.
+TEST(Login, AnUnknownEmailCostsTheSameVerificationAsAWrongPassword) {
+    TestEnv env("login");
+    env.bootstrap();
+    const auto before = env.hasher.verifications();
+    auto unknown = env.handlers->login(Json{{"email", "nobody@example.org"}, {"password", "whatever-it-is"}}, "1.1.1.1");
+    const auto afterUnknown = env.hasher.verifications();
+    auto wrong = env.handlers->login(Json{{"email", "admin@example.org"}, {"password", "whatever-it-is"}}, "1.1.1.2");
+    const auto afterWrong = env.hasher.verifications();
+    ASSERT_FALSE(unknown);
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(afterUnknown - before, 1u);
+    EXPECT_EQ(afterWrong - afterUnknown, 1u);
+    EXPECT_EQ(unknown.error().status, wrong.error().status);
+    EXPECT_EQ(unknown.error().message, wrong.error().message);
+    EXPECT_EQ(unknown.error().field, wrong.error().field);
+}
+
 TEST(PasswordHashing, RunsAtMostTheConfiguredNumberAtOnceAndVerifies) {
     ASSERT_TRUE(PasswordHasher::initSodium());
     PasswordHasher hasher(HashCost::kTest, 2);

@@ -35,6 +35,7 @@ public:
         cfg.serverPort = static_cast<std::uint16_t>(udpPort);
         cfg.room = std::move(room);
         cfg.credentials = std::move(creds);
+        cfg.pinFile = makeTempDir("pins") / "known_servers";  // first use pins the test server's key
         auto s = net::ClientSession::create(cfg, m_clock, Logger(std::make_shared<MemorySink>(), "client"));
         EXPECT_TRUE(s) << (s ? "" : s.error().message);
         if (s) m_session = std::move(*s);
@@ -366,6 +367,7 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     cfg.serverPort = static_cast<std::uint16_t>(server.udpPort());
     cfg.room = room;
     cfg.credentials = account(mentor);
+    cfg.pinFile = dir / "known_servers";
     auto rc = net::RoomClient::start(cfg, clock, Logger(std::make_shared<MemorySink>(), "room-client"));
     ASSERT_TRUE(rc);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -408,11 +410,11 @@ TEST_F(ServerRooms, BotsLogInAndAsGuestsAgainstTheRealServer) {
     const std::string udp = "127.0.0.1:" + std::to_string(server.udpPort());
     // mentorxr-bot reads the password from the environment (inherited).
     ::setenv("MENTORXR_PASSWORD", "a-long-password", 1);
-    net::testing::ChildProcess ana({MXR_BOT, "--server", udp, "--room", room, "--login", emails[mentor],
+    net::testing::ChildProcess ana({MXR_BOT, "--server", udp, "--known-servers", (dir / "known_servers").string(), "--room", room, "--login", emails[mentor],
                                     "--seconds", "3", "--warmup", "1"});
-    net::testing::ChildProcess ben({MXR_BOT, "--server", udp, "--room", room, "--login", emails[mentee],
+    net::testing::ChildProcess ben({MXR_BOT, "--server", udp, "--known-servers", (dir / "known_servers").string(), "--room", room, "--login", emails[mentee],
                                     "--seconds", "3", "--warmup", "1"});
-    net::testing::ChildProcess guests({MXR_BOT, "--server", udp, "--room", "demo", "--bots", "3", "--seconds", "3",
+    net::testing::ChildProcess guests({MXR_BOT, "--server", udp, "--known-servers", (dir / "known_servers").string(), "--room", "demo", "--bots", "3", "--seconds", "3",
                                        "--warmup", "1"});
     for (auto* p : {&ana, &ben, &guests}) {
         auto summary = p->lineStartingWith("summary ", 60);
@@ -431,7 +433,7 @@ TEST_F(ServerRooms, BotsLogInAndAsGuestsAgainstTheRealServer) {
     EXPECT_EQ(items[0]["attendees"], json({mentor, mentee})) << items[0];
     // A wrong password is refused, as over HTTP.
     ::setenv("MENTORXR_PASSWORD", "not-the-password", 1);
-    net::testing::ChildProcess wrong({MXR_BOT, "--server", udp, "--room", room, "--login", emails[mentor],
+    net::testing::ChildProcess wrong({MXR_BOT, "--server", udp, "--known-servers", (dir / "known_servers").string(), "--room", room, "--login", emails[mentor],
                                       "--seconds", "2", "--warmup", "0"});
     auto summary = wrong.lineStartingWith("summary ", 60);
     ASSERT_TRUE(summary) << wrong.output();

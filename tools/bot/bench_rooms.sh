@@ -58,8 +58,10 @@ for n in 16 50 200; do
     port=$(sed -n 's/^listening udp=//p' "$tmp/host.out")
     room=bench
   fi
-  "$bot_bin" --server "127.0.0.1:$port" --room "$room" --bots "$n" --seconds "$seconds" --warmup "$warmup" \
-      --motion walking > "$tmp/bot.out" 2> "$tmp/bot.err" || true
+  # Each run's host has a fresh key: a fresh known-servers file pins it.
+  rm -f "$tmp/known_servers"
+  "$bot_bin" --server "127.0.0.1:$port" --known-servers "$tmp/known_servers" --room "$room" --bots "$n" \
+      --seconds "$seconds" --warmup "$warmup" --motion walking > "$tmp/bot.out" 2> "$tmp/bot.err" || true
   if [[ $kind == server ]]; then
     kill "$spid" 2>/dev/null || true
     kill "$hpid" 2>/dev/null || true

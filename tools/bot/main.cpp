@@ -68,7 +68,7 @@ struct Window {
 
 int run(int argc, char** argv) {
     CLI::App app{"MentorXR load generator: headless bots in a room"};
-    std::string server, room, login, motion = "walking", serverKeyHex, namePrefix = "bot";
+    std::string server, room, login, motion = "walking", serverKeyHex, knownServers, namePrefix = "bot";
     unsigned bots = 4, observers = 4, rate = 45;
     double seconds = 10, warmup = 3;
     app.add_option("--server", server, "HOST:PORT of the room host")->required();
@@ -82,6 +82,9 @@ int run(int argc, char** argv) {
     app.add_option("--observers", observers, "bots that interpolate and measure error")->capture_default_str();
     app.add_option("--warmup", warmup, "seconds excluded from the summary")->capture_default_str();
     app.add_option("--server-key", serverKeyHex, "expected server X25519 key (hex)");
+    app.add_option("--known-servers", knownServers,
+                   "file of pinned server keys, trust on first use (default: the client's, "
+                   "$XDG_CONFIG_HOME/mentorxr/known_servers, else ~/.config/mentorxr/known_servers)");
     CLI11_PARSE(app, argc, argv);
 
     const auto colon = server.rfind(':');
@@ -107,6 +110,19 @@ int run(int argc, char** argv) {
         Key key{};
         std::copy(k->begin(), k->end(), key.begin());
         base.expectedServerKey = key;
+    }
+    // Every bot checks the server's key like the client does: a password,
+    // token or ticket never goes to a key that is neither pinned nor given.
+    // An explicit --server-key is the pin; the default file is for the rest.
+    if (!knownServers.empty()) {
+        base.pinFile = knownServers;
+    } else if (!base.expectedServerKey) {
+        base.pinFile = defaultKnownServersPath();
+    }
+    if (base.pinFile.empty() && !base.expectedServerKey) {
+        std::cerr << "mentorxr-bot: no known-servers file (HOME and XDG_CONFIG_HOME are unset): pass "
+                     "--known-servers FILE or --server-key HEX\n";
+        return 2;
     }
     std::string password;
     if (!login.empty()) {

@@ -38,13 +38,19 @@ struct ClientConfig {
     std::uint16_t serverPort = 7777;
     std::string room;
     Credentials credentials;
-    std::filesystem::path pinFile;      // trust-on-first-use store; empty: no file
+    // How the server's key is checked: at least one of the two must be set
+    // (create() refuses a session that could not tell an impostor from the
+    // server, so no password, token or ticket goes to an unchecked key).
+    std::filesystem::path pinFile;      // trust-on-first-use store (known_servers)
     std::optional<Key> expectedServerKey;  // pin given out of band (tests, config)
     std::uint32_t peerTimeoutMs = 5000;
     Nanos resumeWindow = msToNanos(30'000);
     Nanos reconnectInterval = msToNanos(500);
     Nanos connectTimeout = msToNanos(20'000);  // keep trying to get in for this long
     std::size_t replayWindow = 1024;
+    // Frames sealed per channel of one connection before the session hangs
+    // up and resumes on a fresh one (counters never wrap); lowered by tests.
+    std::uint64_t framesPerChannel = kMaxFramesPerChannel;
     // A host too busy checking logins answers a Login, LoginToken or
     // TicketRequest with kBusy; the session sends it again after
     // busyRetryDelay, doubling up to 4 s, at most busyRetries times, then
@@ -75,6 +81,11 @@ struct ClientStats {
     std::uint64_t malformed = 0;
     std::uint64_t reconnects = 0;
 };
+
+// $XDG_CONFIG_HOME/mentorxr/known_servers, else ~/.config/mentorxr/known_servers
+// (empty when neither variable is set): the client's and the bots' default
+// trust-on-first-use file.
+std::filesystem::path defaultKnownServersPath();
 
 class ClientSession {
 public:

@@ -29,15 +29,25 @@ namespace mxr::net {
 
 using SecretKey = std::array<std::uint8_t, 32>;
 
+// Secrets are wiped (sodium_memzero) when a key object is destroyed, so an
+// ended connection leaves no ephemeral or session key in freed memory.
 struct KeyPair {
     Key publicKey{};
     SecretKey secretKey{};
     static KeyPair generate();
+    KeyPair() = default;
+    KeyPair(const KeyPair&) = default;
+    KeyPair& operator=(const KeyPair&) = default;
+    ~KeyPair();
 };
 
 struct SessionKeys {
     SecretKey rx{};  // decrypts what the other side sends
     SecretKey tx{};  // encrypts what this side sends
+    SessionKeys() = default;
+    SessionKeys(const SessionKeys&) = default;
+    SessionKeys& operator=(const SessionKeys&) = default;
+    ~SessionKeys();
 };
 
 // Fails (kPermissionDenied) for degenerate peer keys.
@@ -74,10 +84,21 @@ struct ChannelStats {
 
 inline constexpr std::size_t kSealOverhead = 2 + 1 + 8 + 16;
 
+// Counters 0 .. 2^64-2 may be sent on a (direction, channel); a frame with
+// counter 2^64-1 is refused when opening.
+inline constexpr std::uint64_t kMaxFramesPerChannel = ~std::uint64_t{0};
+
 class SecureChannel {
 public:
-    SecureChannel(const SessionKeys& keys, std::size_t replayWindow = 1024);
+    // `frameLimit` (at most kMaxFramesPerChannel) is how many frames this
+    // side may seal on one channel; tests lower it to reach the end.
+    SecureChannel(const SessionKeys& keys, std::size_t replayWindow = 1024,
+                  std::uint64_t frameLimit = kMaxFramesPerChannel);
 
+    // True once some channel has sealed `frameLimit` frames: its counter
+    // would wrap (reusing a nonce) on the next one. The owner closes the
+    // connection; sealing more is a caller error (asserted).
+    bool exhausted() const;
     Bytes seal(Channel channel, ByteSpan plaintext);
     // The plaintext, or an Error saying why the frame was dropped (counted
     // in stats()). `channel` is the ENet channel the frame arrived on: a
@@ -88,6 +109,7 @@ public:
 
 private:
     SessionKeys m_keys;
+    std::uint64_t m_frameLimit;
     std::array<std::uint64_t, kChannelCount> m_txCounter{};
     std::vector<ReplayWindow> m_rx;
     ChannelStats m_stats;

@@ -62,6 +62,9 @@ struct RoomHostConfig {
     RoomBounds defaultBounds;
     InterestConfig interest;
     std::size_t replayWindow = 1024;
+    // Frames the host seals per channel of one connection before it hangs
+    // up (the counter must never wrap); lowered only by tests.
+    std::uint64_t framesPerChannel = kMaxFramesPerChannel;
     KeyPair serverKey;        // long-term X25519 (loadOrCreateServerKey)
     VerifyKey ticketKey{};    // the session server's Ed25519 public key
     std::function<std::int64_t()> unixNow = systemUnixNow;

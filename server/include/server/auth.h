@@ -39,15 +39,20 @@ public:
     void verifyDummy(std::string_view password);
     // The most hashes that ever ran at once (never above maxConcurrent).
     int peakConcurrent() const;
+    // How many argon2id verifications ran (verify and verifyDummy alike):
+    // tests check that an unknown account costs the same work as a known one.
+    std::uint64_t verifications() const;
 
 private:
     void acquire();
     void release();
+    void countVerification();
 
     HashCost m_cost;
     int m_maxConcurrent;
     int m_running = 0;
     int m_peak = 0;
+    std::uint64_t m_verifications = 0;
     mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     std::string m_dummyHash;

@@ -1,0 +1,32 @@
+#pragma once
+// Seals a frame with any counter, written from the format in net/crypto.h
+// rather than through SecureChannel: tests use it to send what an honest
+// SecureChannel never would (counters at the very end of the range), as a
+// peer holding its own session keys can.
+#include <sodium.h>
+
+#include <cstring>
+
+#include "net/crypto.h"
+
+namespace mxr::net::testing {
+
+inline Bytes sealWithCounter(const SecretKey& tx, Channel channel, std::uint64_t counter, ByteSpan plaintext) {
+    Bytes out(2 + 1 + 8);
+    out[0] = kProtocolVersion;
+    out[1] = static_cast<std::uint8_t>(MessageType::kSealed);
+    out[2] = static_cast<std::uint8_t>(channel);
+    for (int i = 0; i < 8; ++i) out[3 + i] = static_cast<std::uint8_t>(counter >> (8 * i));  // little-endian
+    std::uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES] = {};
+    std::memcpy(nonce, out.data() + 3, 8);
+    nonce[8] = static_cast<std::uint8_t>(channel);
+    const std::size_t header = out.size();
+    out.resize(header + plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    unsigned long long clen = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + header, &clen, plaintext.data(), plaintext.size(),
+                                               out.data(), header, nullptr, nonce, tx.data());
+    out.resize(header + clen);
+    return out;
+}
+
+}  // namespace mxr::net::testing
