@@ -33,6 +33,20 @@ constexpr bool kUnderAsan = true;  // ASan's shadow memory and quarantine inflat
 constexpr bool kUnderAsan = false;
 #endif
 
+// "VmRSS"/"VmHWM" (peak) of a process, in MiB; nullopt when unreadable.
+std::optional<double> residentMb(pid_t pid, const char* key) {
+    std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+    if (!f) return std::nullopt;
+    std::optional<double> mb;
+    char line[256];
+    const std::string prefix = std::string(key) + ":";
+    while (std::fgets(line, sizeof line, f)) {
+        if (std::strncmp(line, prefix.c_str(), prefix.size()) == 0) mb = std::atof(line + prefix.size()) / 1024.0;
+    }
+    std::fclose(f);
+    return mb;
+}
+
 struct Host {
     std::unique_ptr<ChildProcess> process;
     std::uint16_t port = 0;
@@ -46,11 +60,10 @@ Host startRoomHost() {
         MXR_ROOMHOST, "--port", "0", "--allow-guests", "--room", "demo", "--open-demo", "--stats"});
     auto listening = h.process->lineStartingWith("listening udp=");
     auto key = h.process->lineStartingWith("server-key ");
-    auto stats = h.process->lineStartingWith("stats ");
-    if (!listening || !key || !stats) return h;
+    if (!listening || !key) return h;
     h.port = static_cast<std::uint16_t>(std::stoi(listening->substr(std::string("listening udp=").size())));
     h.key = key->substr(std::string("server-key ").size());
-    h.rssMbAtStart = *field(*stats, "rss_mb");
+    h.rssMbAtStart = residentMb(h.process->pid(), "VmRSS").value_or(0);
     return h;
 }
 
@@ -62,9 +75,10 @@ std::unique_ptr<ChildProcess> startBots(const Host& h, int bots) {
 
 // 16 raw ENet peers from one loopback address that connect (answering the
 // cookie challenge, as they would have to), optionally say Hello, and then
-// queue what ENet would keep forever: zero-length reliable commands and
-// fragmented packets behind a sequence gap. Peers the host drops connect
-// again and start over.
+// send, by hand, what ENet would keep forever: fragments of 16 KiB packets
+// that never complete (four 1-byte fragments each, at 4 KiB steps, so the
+// host's buffers are really touched) and zero-length reliable commands, all
+// behind a sequence gap. Peers the host drops connect again and start over.
 class HostilePeers {
 public:
     HostilePeers(const std::string& ip, std::uint16_t port, bool sayHello) : m_sayHello(sayHello) {
@@ -85,10 +99,11 @@ public:
 
     void service() {
         ENetEvent ev;
+        std::vector<ENetPeer*> connected;
         while (enet_host_service(m_host, &ev, 0) > 0) {
             if (ev.type == ENET_EVENT_TYPE_CONNECT) {
                 ++connects;
-                attack(ev.peer);
+                connected.push_back(ev.peer);
             } else if (ev.type == ENET_EVENT_TYPE_DISCONNECT) {
                 enet_host_connect(m_host, &m_target, kChannelCount, 0);  // again
             } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
@@ -96,22 +111,87 @@ public:
             }
         }
         for (const auto& c : m_cookies->take()) reconnectWithCookie(m_host, c.peer, c.challenge.cookie);
+        // The acknowledgement of VERIFY_CONNECT goes first: until it arrives
+        // the host's peer accepts no data.
+        enet_host_flush(m_host);
+        for (ENetPeer* p : connected) attack(p);
     }
 
     std::size_t connects = 0;
 
 private:
     static constexpr std::size_t kPeers = 16;
+    static constexpr int kGroups = 150;         // incomplete 16 KiB packets per connection
+    static constexpr int kZeroLength = 2000;    // zero-length reliable commands per connection
 
-    void send(ENetPeer* peer, const Bytes& b) {
-        ENetPacket* p = enet_packet_create(b.empty() ? nullptr : b.data(), b.size(), ENET_PACKET_FLAG_RELIABLE);
-        if (enet_peer_send(peer, 0, p) < 0) enet_packet_destroy(p);
+    static void put16(Bytes& b, std::uint32_t v) {
+        b.push_back(static_cast<std::uint8_t>(v >> 8));
+        b.push_back(static_cast<std::uint8_t>(v));
+    }
+    static void put32(Bytes& b, std::uint32_t v) {
+        put16(b, v >> 16);
+        put16(b, v & 0xffff);
+    }
+    // Sends `commands` as datagrams of at most ~1,200 bytes to `peer`.
+    void sendCommands(ENetPeer* peer, const std::vector<Bytes>& commands) {
+        Bytes d;
+        auto flush = [&] {
+            if (d.size() <= 4) return;
+            ENetBuffer b;
+            b.data = d.data();
+            b.dataLength = d.size();
+            enet_socket_send(m_host->socket, &peer->address, &b, 1);
+        };
+        for (const Bytes& c : commands) {
+            if (d.empty()) {
+                put16(d, peer->outgoingPeerID | (std::uint32_t{peer->outgoingSessionID} << ENET_PROTOCOL_HEADER_SESSION_SHIFT) |
+                             ENET_PROTOCOL_HEADER_FLAG_SENT_TIME);
+                put16(d, enet_time_get() & 0xffff);
+            }
+            d.insert(d.end(), c.begin(), c.end());
+            if (d.size() > 1200) {
+                flush();
+                d.clear();
+            }
+        }
+        flush();
     }
     void attack(ENetPeer* peer) {
-        if (m_sayHello) send(peer, encodeMessage(Hello{KeyPair::generate().publicKey}));
-        ++peer->channels[0].outgoingReliableSequenceNumber;  // a gap: nothing after it is ever delivered
-        for (int i = 0; i < 1500; ++i) send(peer, {});
-        for (int i = 0; i < 12; ++i) send(peer, Bytes(16 * 1024, 0x5a));
+        std::uint16_t seq = 1;
+        if (m_sayHello) {
+            const Bytes hello = encodeMessage(Hello{KeyPair::generate().publicKey});
+            ENetPacket* p = enet_packet_create(hello.data(), hello.size(), ENET_PACKET_FLAG_RELIABLE);
+            if (enet_peer_send(peer, 0, p) < 0) enet_packet_destroy(p);
+            enet_host_flush(m_host);
+            ++seq;
+        }
+        ++seq;  // the gap: nothing after it is ever delivered
+        const std::uint8_t reliable = static_cast<std::uint8_t>(int(ENET_PROTOCOL_COMMAND_SEND_RELIABLE) |
+                                                                int(ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE));
+        const std::uint8_t fragment = static_cast<std::uint8_t>(int(ENET_PROTOCOL_COMMAND_SEND_FRAGMENT) |
+                                                                int(ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE));
+        std::vector<Bytes> commands;
+        for (int g = 0; g < kGroups; ++g, seq = static_cast<std::uint16_t>(seq + 5)) {
+            for (std::uint32_t k = 0; k < 4; ++k) {
+                Bytes c{fragment, 0};
+                put16(c, seq + k);   // this fragment's own sequence number
+                put16(c, seq);       // the packet's first
+                put16(c, 1);         // one byte here
+                put32(c, 5);         // of five fragments (the fifth never comes)
+                put32(c, k);
+                put32(c, 16 * 1024); // total length
+                put32(c, k * 4096);  // offset
+                c.push_back(0x5a);
+                commands.push_back(std::move(c));
+            }
+        }
+        for (int i = 0; i < kZeroLength; ++i, ++seq) {
+            Bytes c{reliable, 0};
+            put16(c, seq);
+            put16(c, 0);
+            commands.push_back(std::move(c));
+        }
+        sendCommands(peer, commands);
     }
 
     bool m_sayHello;
@@ -123,7 +203,8 @@ private:
 // About 31 MiB of host memory per peer that never said Hello (16 peers
 // took a server from 38 to 532 MiB), and zero-length reliables that
 // maximumWaitingData does not count. 240 such peers, half of them past
-// Hello, now cost the host less than 64 MiB, and bots still join.
+// Hello, now cost the host less than 64 MiB, and bots still join. (Before
+// the bounds these 240 peers took the room host to several hundred MiB.)
 TEST(Attacks, HostilePeersQueueingCommandsCostBoundedMemoryAndBotsStillJoin) {
     Host host = startRoomHost();
     ASSERT_NE(host.port, 0) << host.process->output();
@@ -155,18 +236,18 @@ TEST(Attacks, HostilePeersQueueingCommandsCostBoundedMemoryAndBotsStillJoin) {
     auto summary = bots->lineStartingWith("summary ", 90);
     stop = true;
     flood.join();
+    const double peak = residentMb(host.process->pid(), "VmHWM").value_or(0);
+    const double growth = peak - host.rssMbAtStart;
+    host.process->terminate();
+    auto hostSummary = host.process->lineStartingWith("summary ", 20);
+    std::printf("hostile connects %zu; host resident memory %.1f MiB at start, peak %.1f MiB; %s\n", connects.load(),
+                host.rssMbAtStart, peak, hostSummary ? hostSummary->c_str() : "(no summary)");
     ASSERT_TRUE(summary) << bots->output();
     std::printf("bots during the attack: %s\n", summary->c_str());
     EXPECT_EQ(field(*summary, "joined"), 4.0) << bots->output();
     EXPECT_EQ(field(*summary, "failed"), 0.0);
-    host.process->terminate();
-    auto hostSummary = host.process->lineStartingWith("summary ", 20);
-    ASSERT_TRUE(hostSummary) << host.process->output();
-    const double growth = *field(*hostSummary, "peak_rss_mb") - host.rssMbAtStart;
-    std::printf("hostile connects %zu; host: start %.1f MiB, %s\n", connects.load(), host.rssMbAtStart,
-                hostSummary->c_str());
     EXPECT_GE(connects.load(), 240u) << "the attack did not reach its size";
-    EXPECT_GT(*field(*hostSummary, "commands_refused"), 0.0);
+    EXPECT_GT(host.rssMbAtStart, 0.0) << "could not read the host's resident memory";
     if (kUnderAsan) {
         std::printf("memory growth %.1f MiB (not asserted under the address sanitizer)\n", growth);
     } else {
@@ -240,7 +321,7 @@ TEST(Attacks, BotsJoinDuringASpoofedConnectFlood) {
     auto hostSummary = host.process->lineStartingWith("summary ", 20);
     ASSERT_TRUE(hostSummary);
     std::printf("host: %s\n", hostSummary->c_str());
-    EXPECT_GT(*field(*hostSummary, "connect_challenges"), 1000.0);
+    EXPECT_GT(field(*hostSummary, "connect_challenges").value_or(0), 1000.0);
 }
 
 }  // namespace
