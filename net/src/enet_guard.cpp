@@ -253,13 +253,51 @@ int HostGuard::onDatagram() {
     }
     const std::size_t header =
         (be16(data) & ENET_PROTOCOL_HEADER_FLAG_SENT_TIME) ? sizeof(ENetProtocolHeader) : kShortHeader;
-    const std::size_t kept = filterPeerDatagram(data, length, view, m_cfg.policy, m_stats.commandsRefused);
+    std::size_t kept = filterPeerDatagram(data, length, view, m_cfg.policy, m_stats.commandsRefused);
     if (kept <= header) {
         ++m_stats.datagramsDropped;
         return 1;
     }
+    if (peer->state == ENET_PEER_STATE_ACKNOWLEDGING_CONNECT) kept = acknowledgeVerifyConnect(peer, header, kept);
     m_host->receivedDataLength = kept;
     return 0;
+}
+
+std::size_t HostGuard::acknowledgeVerifyConnect(const ENetPeer* peer, std::size_t header, std::size_t length) {
+    // Data from a half-open peer's address, with its peer id and session,
+    // proves that the client got our VERIFY_CONNECT (nobody else learns
+    // those): its acknowledgement was lost. Without this, only our own
+    // VERIFY_CONNECT retries (0, 0.5, 1.5 s, then the reset) could finish
+    // the handshake, and a client already sending Hello would wait for its
+    // peer timeout. With it, every Hello retry the client sends finishes it.
+    std::uint8_t* data = m_host->receivedData;
+    for (std::size_t at = header; at < length;) {
+        if ((data[at] & ENET_PROTOCOL_COMMAND_MASK) == ENET_PROTOCOL_COMMAND_ACKNOWLEDGE) return length;  // a real one
+        const std::size_t n = commandBytes(data + at, length - at);
+        if (n == 0) break;
+        at += n;
+    }
+    const ENetOutgoingCommand* verify = nullptr;
+    for (const ENetList* list : {&peer->sentReliableCommands, &peer->outgoingCommands}) {
+        if (enet_list_empty(list)) continue;
+        const auto* front = reinterpret_cast<const ENetOutgoingCommand*>(enet_list_front(list));
+        if ((front->command.header.command & ENET_PROTOCOL_COMMAND_MASK) == ENET_PROTOCOL_COMMAND_VERIFY_CONNECT) {
+            verify = front;
+            break;
+        }
+    }
+    constexpr std::size_t kAck = sizeof(ENetProtocolAcknowledge);
+    if (!verify || length + kAck > sizeof m_host->packetData[0] || data != m_host->packetData[0]) return length;
+    std::memmove(data + header + kAck, data + header, length - header);
+    ENetProtocolAcknowledge ack{};
+    ack.header.command = ENET_PROTOCOL_COMMAND_ACKNOWLEDGE;
+    ack.header.channelID = 0xFF;
+    ack.header.reliableSequenceNumber = ENET_HOST_TO_NET_16(verify->reliableSequenceNumber);
+    ack.receivedReliableSequenceNumber = ENET_HOST_TO_NET_16(verify->reliableSequenceNumber);
+    ack.receivedSentTime = ENET_HOST_TO_NET_16(static_cast<enet_uint16>(verify->sentTime & 0xFFFF));
+    std::memcpy(data + header, &ack, kAck);
+    ++m_stats.handshakesFinishedByData;
+    return length + kAck;
 }
 
 int ENET_CALLBACK HostGuard::intercept(ENetHost* host, ENetEvent*) {

@@ -18,7 +18,9 @@
 //   unreliable fragments. Refused reliable commands are not acknowledged,
 //   so a genuine sender just sends them again later.
 // - Peers in the connect handshake (VERIFY_CONNECT sent, not acknowledged)
-//   are reset after halfOpenTimeout.
+//   are reset after halfOpenTimeout. Data from such a peer (its address,
+//   peer id and session, which only VERIFY_CONNECT tells) proves the client
+//   got VERIFY_CONNECT: the guard adds the lost acknowledgement for ENet.
 //
 // ENet 1.3 gives a host no user pointer: the guard keeps itself in the
 // host's compressor context, which ENet only reads when compressor
@@ -84,6 +86,7 @@ struct HostGuardStats {
     std::uint64_t commandsRefused = 0;
     std::uint64_t datagramsDropped = 0;  // malformed, or nothing left after filtering
     std::uint64_t halfOpenReset = 0;
+    std::uint64_t handshakesFinishedByData = 0;  // VERIFY_CONNECT's lost acknowledgement implied by data
 };
 
 class HostGuard {
@@ -104,6 +107,7 @@ private:
     int onDatagram();
     int onConnect(ByteSpan datagram);
     bool takeConnectToken(std::uint32_t ipv4, Nanos now);
+    std::size_t acknowledgeVerifyConnect(const ENetPeer* peer, std::size_t header, std::size_t length);
 
     struct Slot {
         std::uint32_t connectId = 0;

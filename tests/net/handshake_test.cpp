@@ -215,6 +215,42 @@ TEST_F(HandshakeTest, ConnectsWithCookiesAreRateLimitedPerAddress) {
     EXPECT_EQ(m_host->stats().connectsRateLimited, 6u);
 }
 
+// Through loss, the client's acknowledgement of VERIFY_CONNECT may be lost
+// while the client, connected at its end, already sends Hello. Data with the
+// peer id and session that only VERIFY_CONNECT told stands in for the lost
+// acknowledgement: the handshake finishes instead of waiting for the host's
+// few VERIFY_CONNECT retries and then the client's peer timeout.
+TEST_F(HandshakeTest, DataFromAHalfOpenPeerFinishesItsHandshake) {
+    startHost([](RoomHostConfig& c) { c.halfOpenTimeout = msToNanos(10'000); });
+    UdpSocket client;
+    client.sendTo(m_host->port(), connectDatagram(7, 0));
+    auto challenge = client.receiveFor(1000);
+    ASSERT_FALSE(challenge.empty());
+    client.sendTo(m_host->port(), connectDatagram(7, decodeCookieChallenge(challenge.front())->cookie));
+    auto verify = client.receiveFor(300);
+    ASSERT_FALSE(verify.empty());
+    ENetProtocolVerifyConnect v;
+    ASSERT_GE(verify.front().size(), sizeof(ENetProtocolHeader) + sizeof v);
+    std::memcpy(&v, verify.front().data() + sizeof(ENetProtocolHeader), sizeof v);
+    ASSERT_EQ(v.header.command & ENET_PROTOCOL_COMMAND_MASK, ENET_PROTOCOL_COMMAND_VERIFY_CONNECT);
+    // No acknowledgement: a ping, as the client's first data would carry.
+    Bytes ping(sizeof(ENetProtocolHeader) + sizeof(ENetProtocolPing));
+    ENetProtocolHeader h{};
+    h.peerID = htons(static_cast<std::uint16_t>(ntohs(v.outgoingPeerID) | (v.outgoingSessionID << ENET_PROTOCOL_HEADER_SESSION_SHIFT) |
+                                                int(ENET_PROTOCOL_HEADER_FLAG_SENT_TIME)));
+    h.sentTime = htons(5);
+    ENetProtocolPing p{};
+    p.header.command = command(ENET_PROTOCOL_COMMAND_PING, true);
+    p.header.channelID = 0xFF;
+    p.header.reliableSequenceNumber = htons(1);
+    std::memcpy(ping.data(), &h, sizeof h);
+    std::memcpy(ping.data() + sizeof h, &p, sizeof p);
+    client.sendTo(m_host->port(), ping);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (m_host->stats().connections == 0 && std::chrono::steady_clock::now() < deadline) client.receiveFor(20);
+    EXPECT_EQ(m_host->stats().connections, 1u);
+}
+
 // --- what a peer may queue -----------------------------------------------------
 
 // A raw ENet client that answers the cookie challenge like ClientSession.
