@@ -73,7 +73,7 @@ std::optional<ConnectView> parseConnectDatagram(ByteSpan datagram);
 struct HostGuardConfig {
     GuardPolicy policy;
     std::uint8_t protocolVersion = kProtocolVersion;
-    Nanos halfOpenTimeout = 2'500'000'000;
+    Nanos halfOpenTimeout = 3'000'000'000;
     double connectBurstPerAddress = 16;
     double connectsPerSecondPerAddress = 4;
 };

@@ -68,7 +68,7 @@ struct RoomHostConfig {
     // (connectBurstPerAddress, refilled at connectsPerSecondPerAddress);
     // reliable commands may run at most maxReliableAhead sequence numbers
     // ahead of what ENet can deliver.
-    Nanos halfOpenTimeout = msToNanos(2'500);
+    Nanos halfOpenTimeout = msToNanos(3'000);
     double connectBurstPerAddress = 16;
     double connectsPerSecondPerAddress = 4;
     std::uint16_t maxReliableAhead = 128;
