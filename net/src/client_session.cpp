@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "enet_guard.h"
 #include "enet_util.h"
 
 namespace mxr::net {
@@ -28,6 +29,8 @@ struct ClientSession::Impl {
     const Clock& clock;
     Logger log;
     EnetHostPtr host;
+    std::unique_ptr<ClientCookieCatcher> cookies;  // hooks `host`; reset before it
+    int cookieRestarts = 0;                        // on this socket
     ENetAddress address{};
     ENetPeer* peer = nullptr;
     ClientState state = ClientState::kConnecting;
@@ -80,8 +83,12 @@ struct ClientSession::Impl {
             stats.bytesIn += host->totalReceivedData;
             stats.bytesOut += host->totalSentData;
         }
+        cookies.reset();
         host = std::move(*fresh);
         host->maximumPacketSize = 64 * 1024;
+        cookies = std::make_unique<ClientCookieCatcher>(host.get());
+        cookieRestarts = 0;
+        // No cookie yet (0): the host answers with one (connect_cookie.h).
         peer = enet_host_connect(host.get(), &address, kChannelCount, 0);
         if (!peer) return false;
         // Give up on a connect attempt sooner than on a connection: a host
@@ -248,6 +255,24 @@ struct ClientSession::Impl {
         onMessage(ch, std::move(*msg), now);
     }
 
+    // The host answered our CONNECT with a cookie: connect again from the
+    // same socket with it. A few times per socket at most (a host that keeps
+    // refusing its own cookies sees another address than we think, e.g. a
+    // NAT rebinding): then the attempt times out and starts on a new socket.
+    void useCookies() {
+        for (const auto& caught : cookies->take()) {
+            if (caught.peer != peer || peer->state != ENET_PEER_STATE_CONNECTING || cookieRestarts >= 4) continue;
+            ++cookieRestarts;
+            peer = reconnectWithCookie(host.get(), peer, caught.challenge.cookie);
+            if (!peer) {
+                log.warn("cannot connect again with the host's cookie (no free ENet peer)");
+                return;
+            }
+            setPeerTimeout(peer, 2000);
+            enet_host_flush(host.get());
+        }
+    }
+
     void onDisconnect(Nanos now) {
         peer = nullptr;
         if (secure) {
@@ -330,6 +355,7 @@ struct ClientSession::Impl {
             }
             rc = enet_host_check_events(host.get(), &ev);
         }
+        useCookies();
         boundRetransmissions(host.get());
         stats.bytesIn += host->totalReceivedData;
         stats.bytesOut += host->totalSentData;

@@ -52,6 +52,11 @@ Result<EnetHostPtr> createEnetHost(const std::string& bindAddress, std::uint16_t
 void boundRetransmissions(ENetHost* host) {
     for (ENetPeer* peer = host->peers; peer < host->peers + host->peerCount; ++peer) {
         if (peer->state == ENET_PEER_STATE_DISCONNECTED || enet_list_empty(&peer->sentReliableCommands)) continue;
+        // A host's half-open peer (VERIFY_CONNECT sent, not acknowledged)
+        // keeps ENet's own backoff (0.5, 1, 2 s): a spoofed CONNECT must not
+        // make the host resend every second (HostGuard resets it after 3 s, before the fourth).
+        // The client's connect request keeps the bound: its retries are its own.
+        if (peer->state == ENET_PEER_STATE_ACKNOWLEDGING_CONNECT) continue;
         const enet_uint32 cap = std::max<enet_uint32>(kMaxRetransmitMs, peer->roundTripTime + 4 * peer->roundTripTimeVariance);
         for (ENetListIterator it = enet_list_begin(&peer->sentReliableCommands);
              it != enet_list_end(&peer->sentReliableCommands); it = enet_list_next(it)) {

@@ -52,7 +52,9 @@ inline void setPeerTimeout(ENetPeer* peer, std::uint32_t timeoutMs) {
 // max(kMaxRetransmitMs, the peer's current RTO), so a command is retried at
 // least every second and a connection dies only after about
 // timeout - kMaxRetransmitMs without any acknowledgement. It also makes a
-// handshake through loss retry every second instead of at 0.5, 1, 2, 4 s.
+// client's connect request through loss retry every second instead of at
+// 0.5, 1, 2, 4 s. A host's half-open peers are exempt: one spoofed CONNECT
+// must not make the host answer every second (see enet_guard.h).
 inline constexpr enet_uint32 kMaxRetransmitMs = 1000;
 void boundRetransmissions(ENetHost* host);
 

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "enet_guard.h"
 #include "enet_util.h"
 
 namespace mxr::net {
@@ -81,6 +82,7 @@ struct RoomHost::Impl {
     Logger log;
     RoomObserver* observer;
     EnetHostPtr host;
+    std::unique_ptr<HostGuard> guard;  // after host: unhooks itself before the host goes
 
     mutable std::mutex mutex;  // held by service() and by the thread-safe accessors
     std::map<std::string, Room, std::less<>> rooms;
@@ -416,6 +418,7 @@ struct RoomHost::Impl {
             return;
         }
         c.secure.emplace(*keys, cfg.replayWindow, cfg.framesPerChannel);
+        guard->helloDone(c.peer);
         sendRaw(c, Channel::kControl, encodeMessage(HelloAck{cfg.serverKey.publicKey, eph.publicKey}),
                 ENET_PACKET_FLAG_RELIABLE);
     }
@@ -672,13 +675,28 @@ struct RoomHost::Impl {
         }
         const bool keepAlive = now - lastKeepAlive >= kKeepAliveIntervalNs;
         if (keepAlive) lastKeepAlive = now;
+        std::vector<std::uint32_t> silent;
         for (auto& [id, c] : conns) {
+            if (!c.secure && c.connectedAt != 0 && now - c.connectedAt > cfg.helloDeadline) {
+                silent.push_back(id);
+                continue;
+            }
             if (keepAlive) enet_peer_ping(c.peer);
             if (c.avatarId == 0 && c.connectedAt != 0 && now - c.connectedAt > cfg.joinDeadline) {
                 log.info(strCat("connection ", id, ": did not join in time"));
                 c.connectedAt = 0;  // once
                 enet_peer_disconnect_later(c.peer, kHostDisconnectData);
             }
+        }
+        // No Hello in time: nothing to say to it (no keys), so no graceful
+        // goodbye either; the slot and whatever ENet queued for it go now.
+        for (const std::uint32_t id : silent) {
+            auto it = conns.find(id);
+            log.info(strCat("connection ", id, ": no Hello in time; reset"));
+            ++stats.helloTimeouts;
+            it->second.peer->data = nullptr;
+            enet_peer_disconnect_now(it->second.peer, kHostDisconnectData);
+            conns.erase(it);
         }
     }
 
@@ -748,7 +766,14 @@ struct RoomHost::Impl {
             if (nextTick < now) nextTick = now + tickLength;  // fell behind: skip, do not burst
             enet_host_flush(host.get());
         }
+        guard->afterService();
         boundRetransmissions(host.get());
+        const HostGuardStats& g = guard->stats();
+        stats.connectChallenges = g.challenges;
+        stats.connectChallengeBytes = g.challengeBytes;
+        stats.connectsRateLimited = g.connectsRateLimited;
+        stats.halfOpenReset = g.halfOpenReset;
+        stats.commandsRefused = g.commandsRefused;
         stats.bytesIn += host->totalReceivedData;
         stats.bytesOut += host->totalSentData;
         host->totalReceivedData = 0;
@@ -767,14 +792,32 @@ Result<std::unique_ptr<RoomHost>> RoomHost::create(RoomHostConfig config, Authen
     if (config.interest.tickHz == 0 || config.interest.tickHz > 90) {
         return makeError(ErrorCode::kInvalidArgument, "relay tick must be 1..90 Hz");
     }
+    if (config.maxPacketBytes < kMaxMessageBytes + kSealOverhead || config.maxWaitingBytesPerPeer < config.maxPacketBytes) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("maxPacketBytes must hold the largest sealed message (", kMaxMessageBytes + kSealOverhead,
+                                " bytes) and maxWaitingBytesPerPeer at least one packet"));
+    }
+    if (config.connectBurstPerAddress < 1 || config.connectsPerSecondPerAddress <= 0 || config.maxReliableAhead < 16 ||
+        config.halfOpenTimeout <= 0 || config.helloDeadline <= 0) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         "connect burst must be at least 1, the connect rate positive, maxReliableAhead at least 16 "
+                         "and the handshake timeouts positive");
+    }
     std::unique_ptr<RoomHost> self(new RoomHost());
     self->m_config = std::move(config);
     const RoomHostConfig& cfg = self->m_config;
     MXR_TRY_ASSIGN(auto host, createEnetHost(cfg.bindAddress, cfg.port, cfg.maxPeers, kChannelCount));
     host->duplicatePeers = cfg.duplicatePeersPerAddress;
     host->maximumPacketSize = cfg.maxPacketBytes;
+    host->maximumWaitingData = cfg.maxWaitingBytesPerPeer;
     MXR_TRY_ASSIGN(self->m_port, boundPort(host.get()));
     self->m_impl = std::make_unique<Impl>(cfg, auth, clock, std::move(log), observer);
+    HostGuardConfig guard;
+    guard.policy.maxReliableAhead = cfg.maxReliableAhead;
+    guard.halfOpenTimeout = cfg.halfOpenTimeout;
+    guard.connectBurstPerAddress = cfg.connectBurstPerAddress;
+    guard.connectsPerSecondPerAddress = cfg.connectsPerSecondPerAddress;
+    self->m_impl->guard = std::make_unique<HostGuard>(host.get(), guard, clock);
     self->m_impl->host = std::move(host);
     return self;
 }

@@ -154,6 +154,9 @@ int serve(int argc, char** argv) {
     hostConfig.defaultCapacity = static_cast<std::uint16_t>(roomCapacity);
     hostConfig.maxPeers = static_cast<std::size_t>(maxPeers);
     hostConfig.duplicatePeersPerAddress = static_cast<std::size_t>(maxPeersPerAddress);
+    // As many new connections at once as an address may hold, all again within 4 s (net/README.md).
+    hostConfig.connectBurstPerAddress = static_cast<double>(maxPeersPerAddress);
+    hostConfig.connectsPerSecondPerAddress = hostConfig.connectBurstPerAddress / 4.0;
     hostConfig.serverKey = *hostKey;
     hostConfig.ticketKey = ticketKey->publicKey;
     hostConfig.createRoomsOnTicket = true;

@@ -41,6 +41,7 @@ public:
         if (m_out >= 0) ::close(m_out);
     }
     bool started() const { return m_pid > 0; }
+    pid_t pid() const { return m_pid; }
 
     // The next stdout line, or nullopt at end of output or after `seconds`.
     std::optional<std::string> readLine(double seconds = 30.0) {

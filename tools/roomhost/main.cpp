@@ -16,6 +16,24 @@
 
 namespace {
 
+// This process's resident memory now and at its peak, in MiB (Linux; 0 elsewhere).
+struct Rss {
+    double nowMb = 0, peakMb = 0;
+};
+Rss residentMemory() {
+    Rss r;
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return r;
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+        long kb = 0;
+        if (std::sscanf(line, "VmRSS: %ld kB", &kb) == 1) r.nowMb = static_cast<double>(kb) / 1024.0;
+        if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) r.peakMb = static_cast<double>(kb) / 1024.0;
+    }
+    std::fclose(f);
+    return r;
+}
+
 // Hosts started from a test harness have no accounts; logins are refused.
 class NoAccounts final : public mxr::net::Authenticator {
 public:
@@ -55,6 +73,10 @@ int run(int argc, char** argv) {
     app.add_flag("--stats", stats, "print a stats line every second");
     CLI11_PARSE(app, argc, argv);
     cfg.defaultCapacity = static_cast<std::uint16_t>(capacity);
+    // An address may open as many connections at once as it may hold, and
+    // all of them again within 4 s (net/README.md, handshake bounds).
+    cfg.connectBurstPerAddress = static_cast<double>(cfg.duplicatePeersPerAddress);
+    cfg.connectsPerSecondPerAddress = cfg.connectBurstPerAddress / 4.0;
 
     auto sink = std::make_shared<StderrSink>();
     Logger log(sink, "roomhost");
@@ -115,9 +137,9 @@ int run(int argc, char** argv) {
             const RoomHostStats s = (*host)->stats();
             const double pct = 100.0 * (cpu - cpuLast) / wall;
             if (nanosToSeconds(now - start) > 3) peakCpu = std::max(peakCpu, pct);
-            std::printf("stats t=%.0f cpu=%.1f%% members=%llu in=%.1fkB/s out=%.1fkB/s updates_in=%.0f/s "
+            std::printf("stats t=%.0f cpu=%.1f%% rss_mb=%.1f members=%llu in=%.1fkB/s out=%.1fkB/s updates_in=%.0f/s "
                         "entries_out=%.0f/s forged=%llu replayed=%llu malformed=%llu\n",
-                        nanosToSeconds(now - start), pct, static_cast<unsigned long long>(s.members),
+                        nanosToSeconds(now - start), pct, residentMemory().nowMb, static_cast<unsigned long long>(s.members),
                         static_cast<double>(s.bytesIn - prev.bytesIn) / wall / 1000.0,
                         static_cast<double>(s.bytesOut - prev.bytesOut) / wall / 1000.0,
                         static_cast<double>(s.avatarUpdatesIn - prev.avatarUpdatesIn) / wall,
@@ -132,11 +154,15 @@ int run(int argc, char** argv) {
     }
     const double wall = nanosToSeconds(clock.now() - start);
     const RoomHostStats s = (*host)->stats();
-    std::printf("summary seconds=%.1f cpu=%.1f%% peak_cpu=%.1f%% bytes_in=%llu bytes_out=%llu forged=%llu "
-                "replayed=%llu malformed=%llu timeouts=%llu resumes=%llu\n",
-                wall, 100.0 * (mxr::processCpuSeconds() - cpuStart) / wall, peakCpu,
+    std::printf("summary seconds=%.1f cpu=%.1f%% peak_cpu=%.1f%% peak_rss_mb=%.1f bytes_in=%llu bytes_out=%llu "
+                "connect_challenges=%llu connects_rate_limited=%llu half_open_reset=%llu commands_refused=%llu "
+                "hello_timeouts=%llu forged=%llu replayed=%llu malformed=%llu timeouts=%llu resumes=%llu\n",
+                wall, 100.0 * (mxr::processCpuSeconds() - cpuStart) / wall, peakCpu, residentMemory().peakMb,
                 static_cast<unsigned long long>(s.bytesIn), static_cast<unsigned long long>(s.bytesOut),
-                static_cast<unsigned long long>(s.forged), static_cast<unsigned long long>(s.replayed),
+                static_cast<unsigned long long>(s.connectChallenges),
+                static_cast<unsigned long long>(s.connectsRateLimited),
+                static_cast<unsigned long long>(s.halfOpenReset), static_cast<unsigned long long>(s.commandsRefused),
+                static_cast<unsigned long long>(s.helloTimeouts), static_cast<unsigned long long>(s.forged), static_cast<unsigned long long>(s.replayed),
                 static_cast<unsigned long long>(s.malformed), static_cast<unsigned long long>(s.timeouts),
                 static_cast<unsigned long long>(s.resumes));
     return 0;

@@ -24,7 +24,8 @@
 
 namespace mxr::net {
 
-inline constexpr std::uint8_t kProtocolVersion = 2;  // 2: ReplyCode::kBusy
+// 2: ReplyCode::kBusy; 3: connect cookies (connect_cookie.h) before the ENet handshake
+inline constexpr std::uint8_t kProtocolVersion = 3;
 inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
 inline constexpr std::size_t kMaxNameBytes = 64;      // room and display names
 inline constexpr std::size_t kMaxSecretBytes = 255;   // passwords, tokens

@@ -53,10 +53,25 @@ struct RoomHostConfig {
     std::uint16_t port = 7777;                // 0: any free port (read it back with port())
     std::size_t maxPeers = 256;
     std::size_t duplicatePeersPerAddress = 16;
-    std::size_t maxPacketBytes = 32 * 1024;
+    // The largest sealed message (ENet refuses bigger packets both ways).
+    std::size_t maxPacketBytes = kMaxMessageBytes + kSealOverhead;
+    // Undelivered payload ENet may hold per peer (out-of-order data and
+    // unfinished fragments); beyond it ENet drops, and the sender resends.
+    std::size_t maxWaitingBytesPerPeer = 64 * 1024;
     std::uint32_t peerTimeoutMs = 5000;       // at most 5 s (ARCHITECTURE.md)
     Nanos resumeWindow = msToNanos(30'000);
-    Nanos joinDeadline = msToNanos(30'000);   // connections that do not join in time are dropped
+    Nanos helloDeadline = msToNanos(5'000);   // connections without Hello by then are reset
+    Nanos joinDeadline = msToNanos(15'000);   // connections that do not join in time are dropped
+    // Handshake and memory bounds (net/README.md): peers that never
+    // acknowledge the connect handshake are reset after halfOpenTimeout;
+    // CONNECTs with a valid cookie take a token from their address's bucket
+    // (connectBurstPerAddress, refilled at connectsPerSecondPerAddress);
+    // reliable commands may run at most maxReliableAhead sequence numbers
+    // ahead of what ENet can deliver.
+    Nanos halfOpenTimeout = msToNanos(3'000);
+    double connectBurstPerAddress = 16;
+    double connectsPerSecondPerAddress = 4;
+    std::uint16_t maxReliableAhead = 128;
     bool allowGuests = false;
     std::uint16_t defaultCapacity = 16;
     RoomBounds defaultBounds;
@@ -110,6 +125,13 @@ struct RoomHostStats {
     std::uint64_t resumes = 0;
     std::uint64_t apiRequests = 0;     // ApiRequest messages received
     std::uint64_t authBusy = 0;        // logins/ticket requests answered kBusy
+    // Handshake and memory bounds (net/README.md).
+    std::uint64_t connectChallenges = 0;     // CONNECTs without a valid cookie, answered with one
+    std::uint64_t connectChallengeBytes = 0;
+    std::uint64_t connectsRateLimited = 0;   // valid cookie, but the address's bucket was empty
+    std::uint64_t halfOpenReset = 0;         // connect handshakes never acknowledged
+    std::uint64_t commandsRefused = 0;       // ENet commands the intercept removed
+    std::uint64_t helloTimeouts = 0;         // reset for not saying Hello in time
 };
 
 class RoomHost {

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "enet_guard.h"
+#include "net/connect_cookie.h"
 #include "net/crypto.h"
 #include "net/messages.h"
 #include "net/scripted_motion.h"
@@ -67,6 +69,34 @@ int main(int argc, char** argv) {
     SecureChannel sc(keys);
     for (const auto& m : {all[14], all[18]}) {
         write(dir / "sealed" / ("frame" + std::to_string(i++) + ".bin"), sc.seal(Channel::kControl, encodeMessage(m)));
+    }
+    // Handshake: a cookie challenge, ENet CONNECTs without and with a
+    // cookie, Hello/HelloAck, and peer datagrams (9-byte peer description,
+    // then [header][ACK][reliable Hello][fragment][unreliable]).
+    write(dir / "handshake" / "challenge.bin", encodeCookieChallenge(CookieChallenge{kProtocolVersion, 0x01020304, 0x0a0b0c0d}));
+    auto connect = [](std::uint32_t cookie) {
+        Bytes d{0x8f, 0xff, 0x00, 0x01};  // peer 0xFFF with sent time
+        const Bytes cmd{0x82, 0xff, 0x00, 0x01, 0x00, 0x00, 0xff, 0xff, 0x00, 0x00, 0x05, 0x78, 0x00, 0x01, 0x00, 0x00,
+                        0x00, 0x00, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x13, 0x88, 0, 0, 0, 2, 0, 0, 0, 2,
+                        0x11, 0x22, 0x33, 0x44};
+        d.insert(d.end(), cmd.begin(), cmd.end());
+        for (int k = 3; k >= 0; --k) d.push_back(static_cast<std::uint8_t>(cookie >> (8 * k)));
+        return d;
+    };
+    write(dir / "handshake" / "connect.bin", connect(0));
+    write(dir / "handshake" / "connect_cookie.bin", connect(0x0a0b0c0d));
+    write(dir / "handshake" / "hello.bin", encodeMessage(Hello{KeyPair::generate().publicKey}));
+    write(dir / "handshake" / "hello_ack.bin", encodeMessage(HelloAck{KeyPair::generate().publicKey, KeyPair::generate().publicKey}));
+    for (std::uint8_t open : {0, 1}) {
+        Bytes d{static_cast<std::uint8_t>(open | (kChannelCount << 1)), 0, 0, 0, 0, 0, 0, 0, 0};
+        const Bytes dg{0x40, 0x05, 0x00, 0x10,                                      // peer 5, sent time
+                       0x01, 0xff, 0x00, 0x01, 0x00, 0x01, 0x00, 0x10,              // ACK
+                       0x86, 0x00, 0x00, 0x01, 0x00, 0x03, 1, 3, 0,                 // reliable, 3 bytes
+                       0x88, 0x00, 0x00, 0x02, 0x00, 0x02, 0x00, 0x02, 0, 0, 0, 2,  // fragment 0 of 2
+                       0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 9, 9,
+                       0x07, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 42};         // unreliable on channel 1
+        d.insert(d.end(), dg.begin(), dg.end());
+        write(dir / "handshake" / (open ? "peer_open.bin" : "peer_before_hello.bin"), d);
     }
     std::cout << "seeds written to " << dir << "\n";
     return 0;
