@@ -107,7 +107,8 @@ struct ClientSession::Impl {
         sendSealed(Channel::kControl, m);
     }
     // Answered kBusy while the host still holds the avatar's old connection
-    // (it has not timed it out yet); retried like a busy login.
+    // (it has not timed it out yet); sent again every reconnectInterval
+    // within the resume window.
     void sendResume() {
         state = ClientState::kJoining;
         sendAuthRequest(Resume{*resumeToken});
@@ -218,7 +219,18 @@ struct ClientSession::Impl {
             resumeToken.reset();
             events.push_back(RemovedEvent{r->reason});
         } else if (auto* e = std::get_if<ErrorReply>(&msg)) {
-            if (e->code == ReplyCode::kBusy && state != ClientState::kJoined && authRequest &&
+            const bool resuming = authRequest && std::holds_alternative<Resume>(*authRequest);
+            if (e->code == ReplyCode::kBusy && resuming && state != ClientState::kJoined &&
+                now - lostAt <= cfg.resumeWindow) {
+                // The host still holds the old connection until its peer
+                // timeout ends it (at most 5 s): ask again at the reconnect
+                // pace, within the resume window.
+                busyRetryAt = now + cfg.reconnectInterval;
+                log.info(strCat(serverName(), " still holds our old connection; resuming again in ",
+                                nanosToSeconds(cfg.reconnectInterval), " s"));
+                return;
+            }
+            if (e->code == ReplyCode::kBusy && !resuming && state != ClientState::kJoined && authRequest &&
                 busyRetriesUsed < cfg.busyRetries) {
                 const Nanos delay = std::min<Nanos>(msToNanos(4000), cfg.busyRetryDelay << busyRetriesUsed);
                 ++busyRetriesUsed;

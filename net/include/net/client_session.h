@@ -11,7 +11,9 @@
 // resumeWindow; an account (AccountLogin, TokenLogin) logs in again on the
 // new connection first, since the host grants records and tickets only to
 // a login, never to a resumed avatar. A host that still holds the old
-// connection answers the resume kBusy; it is retried like a busy login.
+// connection answers the resume kBusy; it is sent again every
+// reconnectInterval until the host's peer timeout has ended the old one
+// (within resumeWindow).
 //
 // Thread: every call on one thread. Errors that end the session arrive as
 // a FailedEvent (and state() == kFailed); nothing throws.
@@ -49,10 +51,10 @@ struct ClientConfig {
     Nanos connectTimeout = msToNanos(20'000);  // keep trying to get in for this long
     std::size_t replayWindow = 1024;
     // A host too busy checking logins answers a Login, LoginToken or
-    // TicketRequest with kBusy, and a Resume while it still holds the old
-    // connection (until its peer timeout, at most 5 s); the session sends it
-    // again after busyRetryDelay, doubling up to 4 s, at most busyRetries
-    // times in a row, then fails with the host's message.
+    // TicketRequest with kBusy; the session sends it again after
+    // busyRetryDelay, doubling up to 4 s, at most busyRetries times in a
+    // row, then fails with the host's message. (A Resume answered kBusy is
+    // sent again every reconnectInterval within resumeWindow.)
     int busyRetries = 6;
     Nanos busyRetryDelay = msToNanos(250);
 };
