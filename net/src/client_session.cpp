@@ -50,7 +50,9 @@ struct ClientSession::Impl {
     std::vector<ApiResponse> apiResponses;
     std::uint32_t nextRequestId = 1;
     ClientStats stats;
-    // The last Login/LoginToken/TicketRequest, sent again after a kBusy answer.
+    // The last Login/LoginToken/TicketRequest/Resume, sent again after a
+    // kBusy answer; busyRetriesUsed counts the retries since the last
+    // request that went through.
     std::optional<Message> authRequest;
     int busyRetriesUsed = 0;
     Nanos busyRetryAt = 0;  // 0: none scheduled
@@ -119,6 +121,13 @@ struct ClientSession::Impl {
         authRequest = m;
         sendSealed(Channel::kControl, m);
     }
+    // Answered kBusy while the host still holds the avatar's old connection
+    // (it has not timed it out yet); sent again every reconnectInterval
+    // within the resume window.
+    void sendResume() {
+        state = ClientState::kJoining;
+        sendAuthRequest(Resume{*resumeToken});
+    }
 
     void onConnected() {
         // Only now: ENet's handshake checks the throttle settings it sent.
@@ -150,8 +159,17 @@ struct ClientSession::Impl {
         secure.emplace(*keys, cfg.replayWindow, cfg.framesPerChannel);
         ephemeral.reset();
         if (resumeToken) {
-            state = ClientState::kJoining;
-            sendSealed(Channel::kControl, Resume{*resumeToken});
+            // The host restores the avatar, not the login: an account logs
+            // in again first, so records and tickets keep working.
+            if (const auto* a = std::get_if<AccountLogin>(&cfg.credentials)) {
+                state = ClientState::kAuthenticating;
+                sendAuthRequest(Login{a->email, a->password});
+            } else if (const auto* t = std::get_if<TokenLogin>(&cfg.credentials)) {
+                state = ClientState::kAuthenticating;
+                sendAuthRequest(LoginToken{t->token});
+            } else {
+                sendResume();
+            }
             return;
         }
         std::visit(
@@ -187,12 +205,20 @@ struct ClientSession::Impl {
         }
         if (auto* ok = std::get_if<LoginOk>(&msg)) {
             log.info(strCat("logged in as ", ok->displayName, " (", toString(ok->role), ")"));
-            sendAuthRequest(TicketRequest{cfg.room});
+            busyRetriesUsed = 0;
+            if (resumeToken) {
+                sendResume();
+            } else {
+                sendAuthRequest(TicketRequest{cfg.room});
+            }
         } else if (auto* t = std::get_if<TicketGrant>(&msg)) {
             authRequest.reset();
+            busyRetriesUsed = 0;
             state = ClientState::kJoining;
             sendSealed(Channel::kControl, Join{cfg.room, t->ticket});
         } else if (auto* j = std::get_if<Joined>(&msg)) {
+            authRequest.reset();
+            busyRetriesUsed = 0;
             const bool resumed = resumeToken.has_value() && avatarId == j->avatarId;
             avatarId = j->avatarId;
             resumeToken = j->resumeToken;
@@ -208,7 +234,18 @@ struct ClientSession::Impl {
             resumeToken.reset();
             events.push_back(RemovedEvent{r->reason});
         } else if (auto* e = std::get_if<ErrorReply>(&msg)) {
-            if (e->code == ReplyCode::kBusy && state != ClientState::kJoined && authRequest &&
+            const bool resuming = authRequest && std::holds_alternative<Resume>(*authRequest);
+            if (e->code == ReplyCode::kBusy && resuming && state != ClientState::kJoined &&
+                now - lostAt <= cfg.resumeWindow) {
+                // The host still holds the old connection until its peer
+                // timeout ends it (at most 5 s): ask again at the reconnect
+                // pace, within the resume window.
+                busyRetryAt = now + cfg.reconnectInterval;
+                log.info(strCat(serverName(), " still holds our old connection; resuming again in ",
+                                nanosToSeconds(cfg.reconnectInterval), " s"));
+                return;
+            }
+            if (e->code == ReplyCode::kBusy && !resuming && state != ClientState::kJoined && authRequest &&
                 busyRetriesUsed < cfg.busyRetries) {
                 const Nanos delay = std::min<Nanos>(msToNanos(4000), cfg.busyRetryDelay << busyRetriesUsed);
                 ++busyRetriesUsed;

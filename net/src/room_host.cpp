@@ -24,10 +24,10 @@ struct Connection {
     ENetPeer* peer = nullptr;
     Nanos connectedAt = 0;
     std::optional<SecureChannel> secure;
-    bool closing = false;              // hung up by the host; sends nothing more
-    std::optional<Identity> identity;  // after Login/LoginToken
+    std::optional<Identity> identity;  // after Login/LoginToken only (never from a ticket or a Resume)
     std::uint16_t avatarId = 0;        // 0: not in a room
     std::string room;
+    bool closing = false;              // hung up by the host (dropped, replaced, counters used up): nothing more is sent or handled
 };
 
 struct Member {
@@ -55,6 +55,8 @@ struct Room {
     bool presenceDirty = false;
     Nanos lastPresenceAt = 0;
 };
+
+using TicketId = std::array<std::uint8_t, 8>;
 
 constexpr Nanos kPresenceInterval = msToNanos(200);
 constexpr double kMaxAvatarHz = 45.0;
@@ -96,6 +98,12 @@ struct RoomHost::Impl {
     Nanos lastKeepAlive = 0;
     std::shared_ptr<ApiMailbox> apiMailbox = std::make_shared<ApiMailbox>();
     std::unordered_map<std::uint32_t, std::size_t> apiInFlight;  // per connection
+    // Ids of the tickets used to join, until they expire (single use).
+    std::set<TicketId> usedTickets;
+    std::set<std::pair<std::int64_t, TicketId>> usedTicketsByExpiry;
+    // dropConnectionsOf() from any thread: (subject, reason), applied on the network thread.
+    std::mutex dropMutex;
+    std::vector<std::pair<std::string, std::string>> drops;
 
     // Authenticator calls (password hashing, records reads) run on the auth
     // threads; what to do with the answer comes back as a function that
@@ -188,7 +196,7 @@ struct RoomHost::Impl {
         for (auto& [connId, apply] : done) {
             authInFlight.erase(connId);
             auto it = conns.find(connId);
-            if (it == conns.end()) continue;  // gone meanwhile: nobody to tell
+            if (it == conns.end() || it->second.closing) continue;  // gone meanwhile: nobody to tell
             apply(it->second);
         }
     }
@@ -269,13 +277,15 @@ struct RoomHost::Impl {
         // may still be iterating the rooms.
     }
 
-    void join(Connection& c, const std::string& roomName, const Identity& who, bool withTicket = false) {
+    // `ticket`: the verified ticket this join presents (it is used up when
+    // the join succeeds); null for guests.
+    void join(Connection& c, const std::string& roomName, const Identity& who, const RoomTicket* ticket = nullptr) {
         if (c.avatarId != 0) {
             replyError(c, ReplyCode::kBadRequest, strCat("already in room '", c.room, "'; leave it first"));
             return;
         }
         Room* r = findRoom(roomName);
-        if (!r && withTicket && cfg.createRoomsOnTicket) {
+        if (!r && ticket && cfg.createRoomsOnTicket) {
             addRoom(RoomConfig{roomName, 0, false, std::nullopt});
             r = findRoom(roomName);
             r->onDemand = true;
@@ -284,15 +294,38 @@ struct RoomHost::Impl {
             replyError(c, ReplyCode::kRoomNotFound, strCat("no room named '", roomName, "'"));
             return;
         }
-        if (r->members.size() >= r->capacity) {
+        // One member per account and room: a new join replaces the old
+        // member (the person moved to another device or restarted), so it
+        // does not count against the capacity. Guests are told apart only
+        // by their display name and are not bound.
+        std::optional<std::uint16_t> previous;
+        if (who.role != Role::kGuest) {
+            for (const auto& [id, m] : r->members) {
+                if (m.who.subject == who.subject) previous = id;
+            }
+        }
+        if (r->members.size() - (previous ? 1 : 0) >= r->capacity) {
             replyError(c, ReplyCode::kRoomFull,
                        strCat("room '", roomName, "' is full (", r->members.size(), " of ", r->capacity, ")"));
             return;
+        }
+        if (previous) {
+            const std::string reason = "you joined this room from another connection";
+            Member& old = r->members.at(*previous);
+            if (auto oc = conns.find(old.connId); old.connId != 0 && oc != conns.end()) {
+                sendSealed(oc->second, Channel::kControl, Removed{reason});
+                close(oc->second);
+            }
+            removeMember(*r, *previous, "replaced by a new join");
         }
         const std::uint16_t id = allocateAvatarId();
         if (id == 0) {
             replyError(c, ReplyCode::kRoomFull, "the host has no free avatar ids");
             return;
+        }
+        if (ticket) {
+            usedTickets.insert(ticket->ticketId);
+            usedTicketsByExpiry.emplace(ticket->expiresAt, ticket->ticketId);
         }
         Member m;
         m.avatarId = id;
@@ -319,22 +352,30 @@ struct RoomHost::Impl {
                     replyError(c, ReplyCode::kBadRequest, "already in a room");
                     return;
                 }
-                // The old connection may not have timed out yet: the new one
-                // takes its place, so the avatar is never shown twice.
-                if (m.connId != 0 && m.connId != c.id) {
-                    auto old = conns.find(m.connId);
-                    if (old != conns.end()) {
-                        enet_peer_reset(old->second.peer);
-                        conns.erase(old);
-                    }
+                if (c.identity && c.identity->subject != m.who.subject) {
+                    replyError(c, ReplyCode::kNotAllowed, "that avatar belongs to another account than the one "
+                                                          "logged in on this connection");
+                    return;
+                }
+                // The old connection is still open (the host has not timed
+                // it out yet): never take it over, since whoever holds the
+                // token could otherwise push the owner out. A client that
+                // really lost it retries until the peer timeout ends it.
+                if (m.connId != 0 && m.connId != c.id && conns.count(m.connId)) {
+                    ++stats.resumesBusy;
+                    replyError(c, ReplyCode::kBusy,
+                               strCat("busy: the avatar's previous connection is still open; retry (the host ends "
+                                      "it within ", cfg.peerTimeoutMs / 1000.0, " s of silence)"));
+                    return;
                 }
                 m.connId = c.id;
                 m.awaySince = 0;
                 randombytes_buf(m.token.data(), m.token.size());
                 m.sentSeq.clear();  // the new connection has seen nothing yet
+                // A resume restores the avatar, not a login: records and
+                // tickets need Login/LoginToken on this connection.
                 c.avatarId = id;
                 c.room = name;
-                c.identity = m.who;
                 r.presenceDirty = true;
                 ++stats.resumes;
                 sendSealed(c, Channel::kControl, Joined{name, id, m.token, r.bounds, r.capacity});
@@ -424,6 +465,7 @@ struct RoomHost::Impl {
     }
 
     void onPacket(Connection& c, enet_uint8 channelId, ByteSpan data) {
+        if (c.closing) return;
         if (channelId >= kChannelCount) {
             ++stats.malformed;
             return;
@@ -534,9 +576,27 @@ struct RoomHost::Impl {
         sendSealed(c, Channel::kControl, RoomCreated{cr.room});
     }
     void handle(Connection& c, const Join& j) {
-        auto t = verifyTicket(j.ticket, cfg.ticketKey, j.room, cfg.unixNow());
+        const std::int64_t now = cfg.unixNow();
+        auto t = verifyTicket(j.ticket, cfg.ticketKey, j.room, now);
         if (!t) return replyError(c, ReplyCode::kBadTicket, t.error().message);
-        join(c, j.room, Identity{t->subject, t->displayName, t->role}, true);
+        // Single use: an expired ticket is refused above, so ids are kept
+        // only until their ticket expires.
+        while (!usedTicketsByExpiry.empty() && usedTicketsByExpiry.begin()->first <= now) {
+            usedTickets.erase(usedTicketsByExpiry.begin()->second);
+            usedTicketsByExpiry.erase(usedTicketsByExpiry.begin());
+        }
+        if (usedTickets.count(t->ticketId)) {
+            ++stats.ticketsReused;
+            return replyError(c, ReplyCode::kBadTicket, "ticket was already used; ask for a new one");
+        }
+        if (usedTickets.size() >= cfg.maxUsedTickets) {
+            return replyError(c, ReplyCode::kBusy, "busy: too many tickets are in use; retry in a minute");
+        }
+        if (c.identity && c.identity->subject != t->subject) {
+            return replyError(c, ReplyCode::kBadTicket,
+                              "ticket is for another account than the one logged in on this connection");
+        }
+        join(c, j.room, Identity{t->subject, t->displayName, t->role}, &*t);
     }
     void handle(Connection& c, const JoinGuest& g) {
         if (!cfg.allowGuests) return replyError(c, ReplyCode::kNotAllowed, "this host does not allow guests");
@@ -558,11 +618,13 @@ struct RoomHost::Impl {
     void handle(Connection& c, const Moderate& m) { moderate(c, m); }
     void handle(Connection& c, const ApiRequest& req) {
         ++stats.apiRequests;
-        const Member* m = memberOf(c);
-        const Identity* who = c.identity ? &*c.identity : m ? &m->who : nullptr;
+        // Only a login on this connection counts: a ticket or a resumed
+        // avatar says who is in the room, not who may read records.
+        const Identity* who = c.identity ? &*c.identity : nullptr;
         if (!who || who->role == Role::kGuest) {
             sendSealed(c, Channel::kControl,
-                       apiError(req.requestId, 401, "unauthenticated", "log in with an account to use records"));
+                       apiError(req.requestId, 401, "unauthenticated",
+                                "log in with an account (password or token) on this connection to use records"));
             return;
         }
         if (!cfg.api) {
@@ -592,7 +654,7 @@ struct RoomHost::Impl {
             auto f = apiInFlight.find(connId);
             if (f != apiInFlight.end() && f->second > 0 && --f->second == 0) apiInFlight.erase(f);
             auto it = conns.find(connId);
-            if (it == conns.end()) continue;  // gone meanwhile: nobody to tell
+            if (it == conns.end() || it->second.closing) continue;  // gone meanwhile: nobody to tell
             if (r.body.size() > kMaxApiBodyBytes) {
                 r = apiError(r.requestId, 413, "payload_too_large",
                              "the answer is too large for ENet; ask for fewer items (limit=)");
@@ -604,6 +666,46 @@ struct RoomHost::Impl {
     void handle(Connection& c, const T& m) {
         ++stats.malformed;
         replyError(c, ReplyCode::kBadRequest, strCat(toString(messageType(Message(m))), " is not a client request"));
+    }
+
+    // dropConnectionsOf(), on the network thread.
+    void applyDrops() {
+        std::vector<std::pair<std::string, std::string>> todo;
+        {
+            std::lock_guard lock(dropMutex);
+            todo.swap(drops);
+        }
+        for (const auto& [subject, reason] : todo) dropSubject(subject, reason);
+    }
+    void close(Connection& c) {
+        c.closing = true;
+        c.identity.reset();
+        enet_peer_disconnect_later(c.peer, kHostDisconnectData);
+    }
+    void dropSubject(const std::string& subject, const std::string& reason) {
+        std::size_t dropped = 0;
+        for (auto& [name, r] : rooms) {
+            std::vector<std::uint16_t> ids;
+            for (const auto& [id, m] : r.members) {
+                if (m.who.subject == subject) ids.push_back(id);
+            }
+            for (auto id : ids) {
+                const std::uint32_t connId = r.members.at(id).connId;
+                if (auto c = conns.find(connId); connId != 0 && c != conns.end()) {
+                    sendSealed(c->second, Channel::kControl, Removed{reason});
+                    close(c->second);
+                }
+                removeMember(r, id, strCat("removed: ", reason));
+                ++dropped;
+            }
+        }
+        for (auto& [id, c] : conns) {
+            if (c.closing || !c.identity || c.identity->subject != subject) continue;
+            replyError(c, ReplyCode::kAuthFailed, reason);
+            close(c);
+            ++dropped;
+        }
+        if (dropped) log.info(strCat("dropped ", dropped, " connection(s) or place(s) of ", subject, ": ", reason));
     }
 
     void addRoom(const RoomConfig& rc) {
@@ -757,6 +859,7 @@ struct RoomHost::Impl {
         }
         deliverApiAnswers();
         deliverAuthAnswers();
+        applyDrops();
         const Nanos now = clock.now();
         const Nanos tickLength = 1'000'000'000 / cfg.interest.tickHz;
         if (now >= nextTick) {
@@ -789,6 +892,7 @@ Result<std::unique_ptr<RoomHost>> RoomHost::create(RoomHostConfig config, Authen
     if (config.authThreads == 0 || config.authThreads > 64 || config.maxPendingAuth == 0) {
         return makeError(ErrorCode::kInvalidArgument, "auth threads must be 1..64 and maxPendingAuth at least 1");
     }
+    if (config.maxUsedTickets == 0) return makeError(ErrorCode::kInvalidArgument, "maxUsedTickets must be at least 1");
     if (config.interest.tickHz == 0 || config.interest.tickHz > 90) {
         return makeError(ErrorCode::kInvalidArgument, "relay tick must be 1..90 Hz");
     }
@@ -847,6 +951,11 @@ RoomHostStats RoomHost::stats() const {
     s.members = 0;
     for (const auto& [n, r] : m_impl->rooms) s.members += r.members.size();
     return s;
+}
+
+void RoomHost::dropConnectionsOf(std::string subject, std::string reason) {
+    std::lock_guard lock(m_impl->dropMutex);
+    m_impl->drops.emplace_back(std::move(subject), std::move(reason));
 }
 
 void RoomHost::service(Nanos maxWait) { m_impl->serviceOnce(maxWait); }

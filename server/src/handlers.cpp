@@ -149,9 +149,10 @@ ApiResult Handlers::health() {
 }
 
 namespace {
-Principal principalFromPerson(const Json& person) {
+Principal principalFromPerson(const Json& person, std::int64_t credentialGeneration) {
     Principal p;
     p.personId = person["id"].get<std::int64_t>();
+    p.credentialGeneration = credentialGeneration;
     if (person.contains("name") && person["name"].is_string()) p.name = person["name"].get<std::string>();
     for (const auto& role : person["roles"]) {
         p.mentor = p.mentor || role == "mentor";
@@ -179,7 +180,8 @@ tl::expected<Principal, ApiError> Handlers::verifyPassword(std::string_view emai
         MXR_TRY_ASSIGN(auto c, tx.credentials(email));
         if (!c) return Json();
         MXR_TRY_ASSIGN(auto person, tx.get(Entity::kPerson, c->personId));
-        return Json{{"hash", c->passwordHash}, {"person", person ? *person : Json()}};
+        MXR_TRY_ASSIGN(auto generation, tx.credentialGeneration(c->personId));
+        return Json{{"hash", c->passwordHash}, {"person", person ? *person : Json()}, {"generation", generation}};
     });
     if (!creds) return tl::unexpected(fromStoreError(creds.error()));
     const bool ok = creds->is_null() ? (m_hasher.verifyDummy(password), false)
@@ -189,7 +191,7 @@ tl::expected<Principal, ApiError> Handlers::verifyPassword(std::string_view emai
         return tl::unexpected(apiError(401, "unauthenticated", "", "email or password is wrong"));
     }
     m_limiter.recordSuccess(email);
-    return principalFromPerson((*creds)["person"]);
+    return principalFromPerson((*creds)["person"], (*creds)["generation"].get<std::int64_t>());
 }
 
 ApiResult Handlers::login(const Json& body, const std::string& address) {
@@ -213,14 +215,20 @@ ApiResult Handlers::login(const Json& body, const std::string& address) {
 }
 
 tl::expected<Principal, ApiError> Handlers::principalOf(std::int64_t personId) {
+    std::int64_t generation = 0;
     auto r = runRead([&](ReadTx& tx) -> ApiResult {
         API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, personId)));
         if (!person || !(*person)["erased_at"].is_null()) return Json();
+        API_TRY_ASSIGN(generation, lift(tx.credentialGeneration(personId)));
         return *person;
     });
     if (!r) return tl::unexpected(r.error());
     if (r->is_null()) return tl::unexpected(apiError(401, "unauthenticated", "", "the account no longer exists"));
-    return principalFromPerson(*r);
+    return principalFromPerson(*r, generation);
+}
+
+void Handlers::credentialsChanged(std::int64_t personId, std::string_view reason) {
+    if (auto* listener = m_credentialsListener.load()) listener->credentialsChanged(personId, reason);
 }
 
 tl::expected<Principal, ApiError> Handlers::authenticate(std::string_view authorization) {
@@ -243,17 +251,19 @@ tl::expected<Principal, ApiError> Handlers::authenticate(std::string_view author
         }
     }
     std::int64_t expiresAt = 0;
+    std::int64_t credentialGeneration = 0;
     auto r = runRead([&](ReadTx& tx) -> ApiResult {
         API_TRY_ASSIGN(auto t, lift(tx.token(hash)));
         if (!t || t->expiresAt <= now) return Json();
         API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, t->personId)));
         if (!person || !(*person)["erased_at"].is_null()) return Json();
+        API_TRY_ASSIGN(credentialGeneration, lift(tx.credentialGeneration(t->personId)));
         expiresAt = t->expiresAt;
         return *person;
     });
     if (!r) return tl::unexpected(r.error());
     if (r->is_null()) return unauth("the token is unknown or expired; log in again");
-    Principal principal = principalFromPerson(*r);
+    Principal principal = principalFromPerson(*r, credentialGeneration);
     std::lock_guard lock(m_tokenCacheMutex);
     if (m_tokenCache.size() >= kTokenCacheEntries) m_tokenCache.clear();
     m_tokenCache[hash] = CachedPrincipal{principal, expiresAt, generation};
@@ -533,10 +543,21 @@ ApiResult Handlers::updatePerson(const Principal& p, std::int64_t id, Json body)
     }
     if (patch.empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
     const PeopleChange change{*this};  // whatever the outcome
-    return runWrite([&](WriteTx& tx) -> ApiResult {
+    // What the person's room connections are told when their login no longer holds.
+    const char* signOut = nullptr;
+    auto result = runWrite([&](WriteTx& tx) -> ApiResult {
         API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, id)));
         if (!rec) return tl::unexpected(notFound("", strCat("no person with id ", id)));
         if (!(*rec)["erased_at"].is_null()) return tl::unexpected(apiError(409, "conflict", "", "this person was erased"));
+        if (password) {
+            signOut = "your password was changed; log in again";
+        } else if (patch.contains("roles") && patch["roles"] != (*rec)["roles"]) {
+            signOut = "your roles were changed; join again";
+        }
+        if (signOut) {
+            auto bumped = tx.bumpCredentialGeneration(id);
+            if (!bumped) return tl::unexpected(fromStoreError(bumped.error()));
+        }
         auto updated = tx.update(Entity::kPerson, id, patch);
         if (!updated && updated.error().code == ErrorCode::kConflict) {
             return tl::unexpected(apiError(409, "conflict", "email", "email is already used by another person"));
@@ -550,6 +571,8 @@ ApiResult Handlers::updatePerson(const Principal& p, std::int64_t id, Json body)
         if (password) names.push_back("password");
         return auditedRecord(tx, p, "update", Entity::kPerson, id, std::move(names));
     });
+    if (result && signOut) credentialsChanged(id, signOut);
+    return result;
 }
 
 ApiResult Handlers::erasePerson(const Principal& p, std::int64_t id) {
@@ -559,7 +582,7 @@ ApiResult Handlers::erasePerson(const Principal& p, std::int64_t id) {
         return tl::unexpected(forbidden("only the person and program managers erase a person"));
     }
     const PeopleChange change{*this};
-    return runWrite([&](WriteTx& tx) -> ApiResult {
+    auto result = runWrite([&](WriteTx& tx) -> ApiResult {
         API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, id)));
         if (!rec) return tl::unexpected(notFound("", strCat("no person with id ", id)));
         if (!(*rec)["erased_at"].is_null()) return Json{{"id", id}, {"erased", true}};
@@ -570,12 +593,15 @@ ApiResult Handlers::erasePerson(const Principal& p, std::int64_t id) {
             if (f.personalData) blank[std::string(f.name)] = nullptr;
         }
         blank["erased_at"] = formatTimestamp(m_clock.nowUnix());
-        for (auto step : {tx.update(Entity::kPerson, id, blank), tx.deleteTokens(id), tx.eraseAuthoredText(id),
+        for (auto step : {tx.update(Entity::kPerson, id, blank), tx.deleteTokens(id), tx.bumpCredentialGeneration(id),
+                          tx.eraseAuthoredText(id),
                           tx.appendAudit(AuditEvent{0, 0, p.personId, "erase", "person", id, {}})}) {
             if (!step) return tl::unexpected(fromStoreError(step.error()));
         }
         return Json{{"id", id}, {"erased", true}};
     });
+    if (result) credentialsChanged(id, "your account was erased");
+    return result;
 }
 
 Result<std::optional<std::string>> Handlers::bootstrapAdmin(const std::string& emailColonPassword) {

@@ -166,6 +166,10 @@ int serve(int argc, char** argv) {
         log.error(strCat("cannot open the rooms' UDP port: ", host.error().describe()));
         return 1;
     }
+    // A password change, role change or erasure ends the person's ENet
+    // connections (tickets and records are refused to them from then on).
+    rooms.attachHost(host->get());
+    handlers.setCredentialsListener(&rooms);
     if (allowGuests) {
         if (auto r = (*host)->createRoom(net::RoomConfig{std::string(kDemoRoom), 0, true, std::nullopt}); !r) {
             log.error(r.error().describe());
@@ -202,6 +206,7 @@ int serve(int argc, char** argv) {
     // progress ends now, as if everyone had left, and its record is written
     // before we exit.
     (*host)->stop();
+    rooms.attachHost(nullptr);
     rooms.endMeetings();
     if (!ran) {
         log.error(ran.error().describe());

@@ -6,6 +6,7 @@
 
 #include "access.h"
 #include "net/crypto.h"
+#include "net/room_host.h"
 
 namespace mxr::server {
 namespace {
@@ -150,7 +151,18 @@ net::Identity RoomService::identityOf(const Principal& p) const {
     while (!name.empty() && (static_cast<unsigned char>(name.back()) & 0xC0) == 0x80) name.pop_back();
     if (!name.empty() && (static_cast<unsigned char>(name.back()) & 0x80)) name.pop_back();
     if (name.empty() || !net::validateDisplayName(name)) name = strCat("person ", p.personId);
-    return net::Identity{std::to_string(p.personId), name, roleOf(p)};
+    return net::Identity{std::to_string(p.personId), name, roleOf(p),
+                         static_cast<std::uint64_t>(p.credentialGeneration)};
+}
+
+void RoomService::attachHost(net::RoomHost* host) {
+    std::lock_guard lock(m_hostMutex);
+    m_host = host;
+}
+
+void RoomService::credentialsChanged(std::int64_t personId, std::string_view reason) {
+    std::lock_guard lock(m_hostMutex);
+    if (m_host) m_host->dropConnectionsOf(std::to_string(personId), std::string(reason));
 }
 
 tl::expected<std::pair<net::Bytes, std::int64_t>, ApiError> RoomService::authorizeAndSign(const Principal& p,
@@ -207,6 +219,10 @@ Result<net::Bytes> RoomService::issueTicket(const net::Identity& who, std::strin
     if (!id) return makeError(ErrorCode::kPermissionDenied, "guests cannot ask for tickets");
     auto p = m_handlers.principalOf(*id);
     if (!p) return tl::unexpected(toNetError(p.error()));
+    if (static_cast<std::uint64_t>(p->credentialGeneration) != who.credentialGeneration) {
+        return makeError(ErrorCode::kPermissionDenied,
+                         "your password, roles or account changed since this connection logged in; log in again");
+    }
     auto signed_ = authorizeAndSign(*p, room);
     if (!signed_) return tl::unexpected(toNetError(signed_.error()));
     return std::move(signed_->first);
@@ -449,7 +465,7 @@ RoutedAnswer RoomService::route(const Principal& p, net::ApiMethod method, std::
 void RoomService::onApiRequest(const net::Identity& who, net::ApiRequest request, Reply reply) {
     const auto person = parsePositive(who.subject);
     const std::uint32_t requestId = request.requestId;
-    auto job = [this, person, request = std::move(request), reply] {
+    auto job = [this, person, generation = who.credentialGeneration, request = std::move(request), reply] {
         RoutedAnswer a;
         // The principal is read now, per request, so erasure and role
         // changes apply at once (like a revoked token over HTTP).
@@ -458,6 +474,12 @@ void RoomService::onApiRequest(const net::Identity& who, net::ApiRequest request
                               tl::unexpected(apiError(401, "unauthenticated", "", "guests cannot use records")));
         if (!p) {
             a = RoutedAnswer{p.error().status, p.error().toJson()};
+        } else if (static_cast<std::uint64_t>(p->credentialGeneration) != generation) {
+            // A password or role change, or erasure, since this connection
+            // logged in (the host may not have dropped it yet).
+            a = answer(tl::unexpected(apiError(401, "unauthenticated", "",
+                                               "your password, roles or account changed since this connection "
+                                               "logged in; log in again")));
         } else {
             a = route(*p, request.method, request.path, request.body);
         }

@@ -87,6 +87,12 @@ CREATE TABLE room_sessions(
   session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
   seen_at INTEGER NOT NULL);
 )sql",
+    // A person's credential generation: bumped with every password change,
+    // role change and erasure, so a room connection that logged in before
+    // can be told its login no longer holds (Handlers, RoomService).
+    R"sql(
+ALTER TABLE people ADD COLUMN credential_generation INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // SQL text is built on every call (it is the statement cache's key), so it
@@ -307,6 +313,19 @@ public:
         sweep->bind(1, record.personId);
         sweep->bind(2, m_clock.nowUnix());
         return sweep->run();
+    }
+
+    Result<std::int64_t> credentialGeneration(std::int64_t personId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT credential_generation FROM people WHERE id=?"));
+        s->bind(1, personId);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        return row ? s->integer(0) : 0;
+    }
+
+    Result<void> bumpCredentialGeneration(std::int64_t personId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE people SET credential_generation=credential_generation+1 WHERE id=?"));
+        s->bind(1, personId);
+        return s->run();
     }
 
     Result<void> deleteTokens(std::int64_t personId) override {

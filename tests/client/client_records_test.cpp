@@ -10,11 +10,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "engine/core/clock.h"
 #include "http_client.h"
+#include "net/client_session.h"
 #include "run_command.h"
+#include "scenes/records_panel.h"
 #include "server_process.h"
 
 namespace {
@@ -234,6 +238,53 @@ TEST_F(ClientRecords, InAHeadsetThePanelSavesProgressToo) {
     EXPECT_EQ(shown["panel"]["visible"], true);
     ASSERT_EQ(shown["records"]["goals"].size(), 1u) << shown.dump(1);
     EXPECT_EQ(shown["records"]["goals"][0]["progress"], 35);
+}
+
+// The panel's requests still answer after a reconnect: the session logs in
+// again before it resumes (the host restores the avatar, not the login, so
+// a resumed connection alone would get 401). In process: the panel model
+// over a ClientSession whose connection the test cuts.
+TEST_F(ClientRecords, ThePanelsRequestsAnswerAfterAReconnect) {
+    using namespace mxr;
+    SteadyClock clock;
+    net::ClientConfig cfg;
+    cfg.serverPort = static_cast<std::uint16_t>(s_server->udpPort());
+    cfg.room = "mentorship-" + std::to_string(s_m1);
+    cfg.credentials = net::AccountLogin{"ben@example.org", kPassword};
+    cfg.reconnectInterval = msToNanos(100);
+    auto session = net::ClientSession::create(cfg, clock, Logger(std::make_shared<MemorySink>(), "client"));
+    ASSERT_TRUE(session) << session.error().message;
+    net::ClientSession& s = **session;
+    scenes::RecordsPanel panel(cfg.room, true);
+    const scenes::RecordsPanel::Sender send = [&](net::ApiMethod m, const std::string& path, const std::string& body) {
+        auto id = s.sendApiRequest(m, path, body);
+        return id ? std::optional<std::uint32_t>(*id) : std::nullopt;
+    };
+    bool resumed = false;
+    std::vector<std::string> said;
+    // Frames until `done` (a deadline against hangs, not a timing assertion).
+    auto frames = [&](const std::function<bool()>& done) {
+        const Nanos deadline = clock.now() + msToNanos(30'000);
+        while (clock.now() < deadline && s.state() != net::ClientState::kFailed) {
+            s.service(10);
+            for (auto& e : s.takeEvents()) {
+                if (auto* j = std::get_if<net::JoinedEvent>(&e)) resumed = resumed || j->resumed;
+            }
+            panel.update(s.state() == net::ClientState::kJoined, send);
+            for (const auto& r : s.takeApiResponses()) panel.onResponse(r);
+            for (auto& line : panel.takeAnnouncements()) said.push_back(line);
+            if (done()) return true;
+        }
+        return false;
+    };
+    ASSERT_TRUE(frames([&] { return panel.phase() == scenes::RecordsPhase::kReady; })) << panel.statusText();
+    s.simulateConnectionLoss();
+    ASSERT_TRUE(frames([&] { return resumed && s.state() == net::ClientState::kJoined; }))
+        << net::toString(s.state());
+    ASSERT_TRUE(panel.saveProgress(s_g1, 45));
+    ASSERT_TRUE(frames([&] { return !said.empty(); }));
+    EXPECT_EQ(said[0], "records: goal " + std::to_string(s_g1) + " progress 45 saved");
+    EXPECT_EQ(get("/api/v1/goals/" + std::to_string(s_g1), s_anaToken)["progress"], 45);
 }
 
 TEST_F(ClientRecords, GuestsAreToldRecordsNeedAnAccount) {

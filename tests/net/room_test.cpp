@@ -308,6 +308,8 @@ TEST_F(RoomTest, ASlowLoginDoesNotStallTheRelayOfOtherAvatars) {
 
 TEST_F(RoomTest, LoginsBeyondTheQueueBoundAreAnsweredBusyAndClientsRetry) {
     m_auth.addAccount("mentor@example.org", "correct horse", Identity{"account:1", "Grace", Role::kMentor});
+    // Another account: one account has one member per room.
+    m_auth.addAccount("mentor2@example.org", "correct horse", Identity{"account:2", "Alan", Role::kMentor});
     SlowAuthenticator slow(m_auth, std::chrono::milliseconds(1500));
     m_hostAuth = &slow;
     startHost([](RoomHostConfig& cfg) {
@@ -319,7 +321,7 @@ TEST_F(RoomTest, LoginsBeyondTheQueueBoundAreAnsweredBusyAndClientsRetry) {
     ASSERT_TRUE(pumpUntil([&] { return slow.loginRunning(); }));
     Client& impatient = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed",
                                 [](ClientConfig& cfg) { cfg.busyRetries = 0; });
-    Client& patient = connect(AccountLogin{"mentor@example.org", "correct horse"}, "closed");
+    Client& patient = connect(AccountLogin{"mentor2@example.org", "correct horse"}, "closed");
     // Without retries the client fails with the host's clear answer...
     const FailedEvent* f = failure(impatient);
     ASSERT_NE(f, nullptr);
@@ -471,7 +473,9 @@ TEST_F(RoomTest, MentorsMuteAndRemoveGuestsCannot) {
 }
 
 TEST_F(RoomTest, ResumingAfterAnOutageKeepsTheSameAvatarWithoutADuplicate) {
-    startHost();
+    // The host holds B's old connection until its peer timeout (the resume
+    // is answered busy meanwhile): a short one keeps the test short.
+    startHost([](RoomHostConfig& c) { c.peerTimeoutMs = 1000; });
     Client& a = connect(GuestLogin{"A"});
     Client& b = connect(GuestLogin{"B"}, "demo", [](ClientConfig& c) { c.reconnectInterval = msToNanos(50); });
     ASSERT_TRUE(joined(a));

@@ -51,6 +51,7 @@ public:
             for (auto& e : m_session->takeEvents()) {
                 if (auto* p = std::get_if<net::PresenceEvent>(&e)) presence = p->members;
                 if (auto* f = std::get_if<net::FailedEvent>(&e)) failure = f->error.message;
+                if (auto* r = std::get_if<net::RemovedEvent>(&e)) removed = r->reason;
             }
             for (auto& r : m_session->takeApiResponses()) answers.push_back(r);
             if (pred()) return true;
@@ -82,6 +83,7 @@ public:
     std::vector<net::PresenceEntry> presence;
     std::vector<net::ApiResponse> answers;
     std::string failure;
+    std::string removed;  // the reason of a RemovedEvent
 
 private:
     SteadyClock m_clock;
@@ -388,6 +390,52 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     EXPECT_EQ(answer->requestId, *id);
     EXPECT_EQ(answer->status, 200) << answer->body;
     EXPECT_EQ(http->get("/api/v1" + goalPath, token(mentee)).body["status"], "achieved");
+}
+
+// Revoked credentials end the ENet session at once: a password change over
+// HTTP removes the person from the room with the reason, and neither the old
+// password nor the old token gets back in; a role change does the same.
+TEST_F(ServerRooms, APasswordOrRoleChangeOverHttpEndsTheEnetSession) {
+    start();
+    const std::string oldToken = token(mentee);
+    Client ben(server.udpPort(), room, net::TokenLogin{oldToken});
+    ASSERT_TRUE(ben.joined()) << ben.failure;
+    Client ana(server.udpPort(), room, account(mentor));
+    ASSERT_TRUE(ana.joined()) << ana.failure;
+    auto before = ben.api(net::ApiMethod::kGet, "/mentorships");
+    ASSERT_TRUE(before);
+    EXPECT_EQ(before->status, 200);
+
+    auto changed = http->call("PATCH", "/api/v1/people/" + std::to_string(mentee),
+                              R"({"password":"another-long-password"})", oldToken);
+    ASSERT_EQ(changed.status, 200) << changed.raw;
+    ASSERT_TRUE(ben.until([&] { return !ben.removed.empty(); })) << "the ENet session outlived the password";
+    EXPECT_NE(ben.removed.find("password was changed"), std::string::npos) << ben.removed;
+    EXPECT_EQ(ben.session().state(), net::ClientState::kClosed);
+    EXPECT_FALSE(ben.session().sendApiRequest(net::ApiMethod::kGet, "/mentorships"));
+    // Neither the old token nor the old password gets a ticket again.
+    Client oldTok(server.udpPort(), room, net::TokenLogin{oldToken});
+    EXPECT_FALSE(oldTok.joined());
+    EXPECT_NE(oldTok.failure.find("auth"), std::string::npos) << oldTok.failure;
+    Client oldPassword(server.udpPort(), room, account(mentee));
+    EXPECT_FALSE(oldPassword.joined());
+    // The new password does, with records.
+    Client again(server.udpPort(), room, net::AccountLogin{emails[mentee], "another-long-password"});
+    ASSERT_TRUE(again.joined()) << again.failure;
+    auto after = again.api(net::ApiMethod::kGet, "/mentorships");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 200);
+
+    // Ana, untouched so far, is removed by a change of her roles.
+    EXPECT_TRUE(ana.removed.empty());
+    auto roles = http->call("PATCH", "/api/v1/people/" + std::to_string(mentor),
+                            R"({"roles":["mentor","mentee"]})", admin);
+    ASSERT_EQ(roles.status, 200) << roles.raw;
+    ASSERT_TRUE(ana.until([&] { return !ana.removed.empty(); }));
+    EXPECT_NE(ana.removed.find("roles"), std::string::npos) << ana.removed;
+    auto stillIn = again.api(net::ApiMethod::kGet, "/mentorships");  // nobody else's session ended
+    ASSERT_TRUE(stillIn);
+    EXPECT_EQ(stillIn->status, 200);
 }
 
 TEST_F(ServerRooms, GuestsOnlyWithAllowGuestsAndOnlyInTheDemoRoom) {

@@ -75,7 +75,9 @@ int run(int argc, char** argv) {
     app.add_option("--room", room, "room to join")->required();
     app.add_option("--bots", bots, "number of bots")->check(CLI::Range(1, 1000))->capture_default_str();
     app.add_option("--seconds", seconds, "how long to run")->check(CLI::Range(1.0, 86400.0))->capture_default_str();
-    app.add_option("--login", login, "join with this account (password from MENTORXR_PASSWORD)");
+    app.add_option("--login", login,
+                   "join with this account (password from MENTORXR_PASSWORD); one bot, since an account has one "
+                   "place per room");
     app.add_option("--name", namePrefix, "guest name prefix")->capture_default_str();
     app.add_option("--motion", motion, "walking, gesturing or mixed")->check(CLI::IsMember({"walking", "gesturing", "mixed"}))->capture_default_str();
     app.add_option("--rate", rate, "avatar updates per second per bot")->check(CLI::Range(1, 90))->capture_default_str();
@@ -126,6 +128,12 @@ int run(int argc, char** argv) {
     }
     std::string password;
     if (!login.empty()) {
+        // A second join of the same account replaces the first (net/README).
+        if (app.count("--bots") && bots != 1) {
+            std::cerr << "mentorxr-bot: --login joins one bot (an account has one place per room)\n";
+            return 2;
+        }
+        bots = 1;
         const char* pw = std::getenv("MENTORXR_PASSWORD");
         if (!pw) {
             std::cerr << "mentorxr-bot: --login needs the password in MENTORXR_PASSWORD\n";

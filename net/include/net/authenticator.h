@@ -26,6 +26,12 @@ struct Identity {
     std::string subject;      // account id; "guest:NAME" for guests
     std::string displayName;
     Role role = Role::kGuest;
+    // The account's credential generation when this identity was verified
+    // (login, token): the session server bumps it on a password change, a
+    // role change and erasure, and refuses tickets and records to an
+    // identity whose generation is no longer current. 0 where the
+    // authenticator keeps none (guests, tickets, TestAuthenticator).
+    std::uint64_t credentialGeneration = 0;
 };
 
 class Authenticator {
@@ -42,8 +48,10 @@ public:
     }
     // A bearer token from the HTTP API's login.
     virtual Result<Identity> verifyToken(std::string_view token) = 0;
-    // A signed room ticket (signTicket) for `who` to join `room`, after the
-    // server's access control; kPermissionDenied or kNotFound otherwise.
+    // A signed room ticket (signTicket) for `who` (an identity from login()
+    // or verifyToken() on this connection) to join `room`, after the
+    // server's access control; kPermissionDenied or kNotFound otherwise
+    // (also when `who.credentialGeneration` is no longer current).
     virtual Result<Bytes> issueTicket(const Identity& who, std::string_view room) = 0;
 };
 
@@ -59,8 +67,11 @@ public:
                               std::int64_t unixTime, std::string_view reason) = 0;
 };
 
-// Answers records requests (ApiRequest, records over ENet) for a logged-in
-// identity; the session server routes them to the same handlers as HTTP.
+// Answers records requests (ApiRequest, records over ENet) for an identity
+// that logged in on that connection (login() or verifyToken(); never one
+// that only presented a ticket or a resume token); the session server
+// routes them to the same handlers as HTTP and answers 401 when
+// `who.credentialGeneration` is no longer current.
 // Called on the host's network thread, which must never wait for a disk:
 // hand the work to another thread and call `reply` exactly once, from any
 // thread (it is thread-safe and stays valid after the host is gone).

@@ -8,7 +8,12 @@
 // the HTTP API, or join as a guest; then send avatar states and receive
 // everyone else's. When the connection drops while in a room, the session
 // reconnects and resumes the same avatar with its resume token for up to
-// resumeWindow.
+// resumeWindow; an account (AccountLogin, TokenLogin) logs in again on the
+// new connection first, since the host grants records and tickets only to
+// a login, never to a resumed avatar. A host that still holds the old
+// connection answers the resume kBusy; it is sent again every
+// reconnectInterval until the host's peer timeout has ended the old one
+// (within resumeWindow).
 //
 // Thread: every call on one thread. Errors that end the session arrive as
 // a FailedEvent (and state() == kFailed); nothing throws.
@@ -53,8 +58,9 @@ struct ClientConfig {
     std::uint64_t framesPerChannel = kMaxFramesPerChannel;
     // A host too busy checking logins answers a Login, LoginToken or
     // TicketRequest with kBusy; the session sends it again after
-    // busyRetryDelay, doubling up to 4 s, at most busyRetries times, then
-    // fails with the host's message.
+    // busyRetryDelay, doubling up to 4 s, at most busyRetries times in a
+    // row, then fails with the host's message. (A Resume answered kBusy is
+    // sent again every reconnectInterval within resumeWindow.)
     int busyRetries = 6;
     Nanos busyRetryDelay = msToNanos(250);
 };

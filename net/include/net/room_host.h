@@ -12,6 +12,15 @@
 // member whose connection dropped "away" for resumeWindow so the client
 // can resume with its token without a duplicate avatar.
 //
+// Credentials (net/README "Security"): a ticket joins once (its id is
+// remembered until it expires); an account has at most one member per
+// room (a later join replaces the earlier member, which is sent Removed;
+// guests are not bound); only a connection that logged in (Login,
+// LoginToken) may ask for tickets or send records requests: a ticket or a
+// Resume is not a login; a Resume while the avatar's old connection is
+// still open is answered kBusy (the client retries until the host's peer
+// timeout has ended the old one) and never takes it over.
+//
 // Threads: create() binds the socket. Then either call service() from one
 // thread of your own, or start() a network thread (stop() or the
 // destructor joins it). createRoom(), presence(), stats() and port() are
@@ -98,6 +107,12 @@ struct RoomHostConfig {
     // PasswordHasher hashes at most --hash-concurrency at once).
     std::size_t authThreads = 2;      // 1..64
     std::size_t maxPendingAuth = 64;  // >= 1
+    // Tickets are single use: the host remembers the id of every ticket it
+    // accepted until the ticket expires. At most this many are remembered;
+    // when that many unexpired tickets have been used, further ticket joins
+    // are answered kBusy until the oldest expire (never forgotten early,
+    // which would let a ticket be used twice).
+    std::size_t maxUsedTickets = 65536;  // >= 1; about 80 bytes each
 };
 
 inline constexpr std::size_t kMaxApiInFlight = 8;
@@ -132,6 +147,8 @@ struct RoomHostStats {
     std::uint64_t halfOpenReset = 0;         // connect handshakes never acknowledged
     std::uint64_t commandsRefused = 0;       // ENet commands the intercept removed
     std::uint64_t helloTimeouts = 0;         // reset for not saying Hello in time
+    std::uint64_t resumesBusy = 0;     // resumes answered kBusy: the avatar's old connection was still open
+    std::uint64_t ticketsReused = 0;   // joins refused: the ticket was already used
 };
 
 class RoomHost {
@@ -150,6 +167,16 @@ public:
     Result<void> createRoom(const RoomConfig& room);
     std::vector<PresenceEntry> presence(const std::string& room) const;
     RoomHostStats stats() const;
+
+    // Ends every connection of the person `subject` (Identity::subject):
+    // those logged in as them and those in a room as them. Members lose
+    // their place (no resume; away ones too) and are sent Removed{reason};
+    // other connections get ErrorReply{kAuthFailed, reason}; each is then
+    // disconnected and nothing more it sends is handled. For the session
+    // server's password change, role change and erasure. Thread-safe and
+    // non-blocking: applied by the network thread on its next service()
+    // pass (within a few ms with start()).
+    void dropConnectionsOf(std::string subject, std::string reason);
 
     // Runs ENet and the 45 Hz relay for up to `maxWait`.
     void service(Nanos maxWait);

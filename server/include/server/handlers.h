@@ -50,6 +50,20 @@ struct Principal {
     bool mentee = false;
     bool manager = false;  // holds the program_manager role
     std::string name;      // display name (rooms show it); "" when unknown
+    // Changes with every password change, role change and erasure (the
+    // store's credentialGeneration): the room host keeps the one a login
+    // saw, and tickets and records over ENet are refused once it is stale.
+    std::int64_t credentialGeneration = 0;
+};
+
+// Told when a person's password, roles or existence changed (after the
+// change has committed, before it is acknowledged), on the thread that made
+// it. The session server's RoomService ends the person's ENet connections.
+class CredentialsListener {
+public:
+    virtual ~CredentialsListener() = default;
+    // reason: what the person is told, e.g. "your password was changed".
+    virtual void credentialsChanged(std::int64_t personId, std::string_view reason) = 0;
 };
 
 // status follows HTTP (400, 401, 403, 404, 409, 413, 429, 503, 500) so every
@@ -114,7 +128,13 @@ public:
     // program manager already exists (nothing is created).
     Result<std::optional<std::string>> bootstrapAdmin(const std::string& emailColonPassword);
 
+    // Who to tell about credential changes (null: nobody). Set it before
+    // serving; the listener must outlive the calls that reach it.
+    void setCredentialsListener(CredentialsListener* listener) { m_credentialsListener = listener; }
+
 private:
+    // Tells the listener, if any, that `personId`'s credentials changed.
+    void credentialsChanged(std::int64_t personId, std::string_view reason);
     ApiResult createPerson(const Principal& p, Json body);
     ApiResult updatePerson(const Principal& p, std::int64_t id, Json body);
     ApiResult erasePerson(const Principal& p, std::int64_t id);
@@ -143,6 +163,7 @@ private:
     HandlerOptions m_options;
     Logger m_log;
     std::atomic<std::uint64_t> m_peopleGeneration{0};
+    std::atomic<CredentialsListener*> m_credentialsListener{nullptr};
     std::mutex m_tokenCacheMutex;
     std::unordered_map<std::string, CachedPrincipal> m_tokenCache;  // by token hash
 };

@@ -62,6 +62,10 @@
 #include "server/store.h"
 #include "server/time_util.h"
 
+namespace mxr::net {
+class RoomHost;
+}
+
 namespace mxr::server {
 
 inline constexpr std::string_view kMentorshipRoomPrefix = "mentorship-";
@@ -84,7 +88,10 @@ struct RoutedAnswer {
     Json body;
 };
 
-class RoomService final : public net::Authenticator, public net::RoomObserver, public net::ApiGateway {
+class RoomService final : public net::Authenticator,
+                          public net::RoomObserver,
+                          public net::ApiGateway,
+                          public CredentialsListener {
 public:
     RoomService(Handlers& handlers, Store& store, const WallClock& clock, net::SigningKeyPair ticketKey,
                 RoomServiceOptions options, Logger logger);
@@ -118,6 +125,16 @@ public:
 
     // net::ApiGateway
     void onApiRequest(const net::Identity& who, net::ApiRequest request, Reply reply) override;
+
+    // The room host whose connections credentialsChanged() ends (null:
+    // none). Thread-safe; detach (nullptr) before the host is destroyed.
+    void attachHost(net::RoomHost* host);
+    // CredentialsListener (Handlers: password change, role change, erasure):
+    // ends the person's ENet connections on the attached host, telling them
+    // `reason`. Their logins' credential generation is stale from the
+    // change on, so tickets and records are refused even to a connection
+    // the host has not dropped yet.
+    void credentialsChanged(std::int64_t personId, std::string_view reason) override;
 
     // Blocks until every queued job (session records, API requests) is done.
     void drain();
@@ -172,6 +189,9 @@ private:
     net::SigningKeyPair m_ticketKey;
     RoomServiceOptions m_options;
     Logger m_log;
+
+    std::mutex m_hostMutex;
+    net::RoomHost* m_host = nullptr;
 
     std::mutex m_meetingsMutex;
     std::map<std::string, Meeting, std::less<>> m_meetings;

@@ -76,6 +76,9 @@ public:
     virtual Result<std::int64_t> countManagers() = 0;
     // The room service's open sessions (a row goes when its session does).
     virtual Result<std::vector<OpenRoomSession>> openRoomSessions() = 0;
+    // The person's credential generation (0 for an absent person): it
+    // changes with every password change, role change and erasure.
+    virtual Result<std::int64_t> credentialGeneration(std::int64_t personId) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -90,6 +93,8 @@ public:
     virtual Result<void> remove(Entity entity, std::int64_t id) = 0;
     virtual Result<void> putToken(const std::string& tokenHash, const TokenRecord& record) = 0;
     virtual Result<void> deleteTokens(std::int64_t personId) = 0;
+    // Adds one to the person's credential generation (see ReadTx).
+    virtual Result<void> bumpCredentialGeneration(std::int64_t personId) = 0;
     // Blanks the personal-data fields of every record the person wrote
     // (feedback text), keeping ratings and ids.
     virtual Result<void> eraseAuthoredText(std::int64_t personId) = 0;
