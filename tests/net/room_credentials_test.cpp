@@ -10,8 +10,10 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <thread>
 
+#include "enet_guard.h"  // net/src: the client's cookie catcher
 #include "net/client_session.h"
 #include "net/room_host.h"
 
@@ -57,12 +59,16 @@ class RawClient {
 public:
     explicit RawClient(std::uint16_t port) {
         m_host = enet_host_create(nullptr, 1, kChannelCount, 0, 0);
+        m_cookies.emplace(m_host);
         ENetAddress a{};
         enet_address_set_host(&a, "127.0.0.1");
         a.port = port;
         m_peer = enet_host_connect(m_host, &a, kChannelCount, 0);
     }
-    ~RawClient() { enet_host_destroy(m_host); }
+    ~RawClient() {
+        m_cookies.reset();
+        enet_host_destroy(m_host);
+    }
     RawClient(const RawClient&) = delete;
     RawClient& operator=(const RawClient&) = delete;
 
@@ -71,6 +77,8 @@ public:
         bool connected = false;
         for (int i = 0; i < 5000 && !connected; ++i) {
             connected = enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_CONNECT;
+            // Answer the host's cookie challenge as ClientSession does.
+            for (const auto& c : m_cookies->take()) m_peer = reconnectWithCookie(m_host, c.peer, c.challenge.cookie);
         }
         if (!connected) return false;
         const KeyPair eph = KeyPair::generate();
@@ -138,6 +146,7 @@ private:
         return std::nullopt;
     }
     ENetHost* m_host = nullptr;
+    std::optional<ClientCookieCatcher> m_cookies;
     ENetPeer* m_peer = nullptr;
     std::optional<SecureChannel> m_secure;
 };
