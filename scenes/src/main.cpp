@@ -111,6 +111,8 @@ int main(int argc, char** argv) {
                        "space (after snap turns and teleports) and the panel's state");
         app.add_flag("--validation", o.validation,
                      "enable the Vulkan validation layer; any warning or error makes the exit code 3");
+        // Tests only (hidden): one known validation error, to prove --validation sees this mode.
+        app.add_flag("--test-provoke-validation", o.provokeValidationError)->group("");
         app.add_option("--msaa", o.msaa, "samples per pixel: 1, 2, 4 or 8 (default: 4 on a GPU, 1 on a software rasterizer)")
             ->check(CLI::IsMember({1u, 2u, 4u, 8u}));
         app.add_flag("!--no-vsync", o.vsync, "desktop: present without waiting for vertical sync");
