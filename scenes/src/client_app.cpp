@@ -142,6 +142,16 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     return {};
 }
 
+// A GPU failure ends the run. A lost device (VK_ERROR_DEVICE_LOST) says so
+// and that the room is left: the components (the presence with its
+// network thread) are destroyed before the graphics, so the others see a
+// clean leave, never a timeout (ARCHITECTURE.md: the network outlives the GPU).
+int gpuFailure(ClientApp::State& s, const Error& e) {
+    if (e.code != ErrorCode::kDeviceLost) return fail(e.message, 1);
+    const std::string room = s.options.rooms ? strCat("; leaving room ", s.options.rooms->room) : std::string();
+    return fail(strCat("the GPU device was lost (", e.message, "): rendering cannot go on", room), 1);
+}
+
 std::optional<int> writeScreenshots(ClientApp::State& s, const xr::FrameState& f) {
     auto img = s.system->captureFrame(f, 0);
     if (!img) return fail(img.error().message, 1);
@@ -174,7 +184,7 @@ void buildScene(ClientApp::State& s, const FrameContext& ctx) {
 std::optional<int> runFrame(ClientApp::State& s) {
     const Nanos cpuStart = s.clock.now();
     auto f = s.system->beginFrame();
-    if (!f) return fail(f.error().message, 1);
+    if (!f) return gpuFailure(s, f.error());
     s.animation += f->deltaSeconds;
     const double t = s.options.animationTime >= 0.0 ? s.options.animationTime : s.animation;
     FrameContext ctx{s.system->input(), f->deltaSeconds, t, f->views};
@@ -187,11 +197,11 @@ std::optional<int> runFrame(ClientApp::State& s) {
     std::optional<int> stop;
     if (f->shouldRender) {
         if (auto d = s.graphics->renderer().drawFrame(s.scene, f->views, f->target); !d) {
-            return fail(d.error().message, 1);  // device loss ends rendering cleanly
+            return gpuFailure(s, d.error());
         }
         if (last && !s.screenshot.empty()) stop = writeScreenshots(s, *f);
     }
-    if (auto e = s.system->endFrame(*f); !e) return fail(e.error().message, 1);
+    if (auto e = s.system->endFrame(*f); !e) return gpuFailure(s, e.error());
     if (ctx.exitRequest()) return fail(ctx.exitRequest()->message, ctx.exitRequest()->code);
     if (stop || s.finishing) return stop;
     s.stats.cpuMs = nanosToSeconds(s.clock.now() - cpuStart) * 1e3;
