@@ -131,7 +131,7 @@ TEST(ClientCli, ValidationSeesTheHeadlessInstance) {
 }
 
 TEST(ClientWindow, ValidationSeesTheDesktopInstance) {
-    const auto r = mxr::test::runCommand(std::string("xvfb-run -a -s '-screen 0 1280x800x24' ") + MXR_CLIENT +
+    const auto r = mxr::test::runCommand(std::string("xvfb-run -a -s '-screen 0 1280x800x24 -noreset' ") + MXR_CLIENT +
                                          " --mode desktop --frames 2 --size 160x90 --validation "
                                          "--test-provoke-validation --screenshot " + tmpPath("provoked_window.png"));
     EXPECT_EQ(r.exitCode, 3) << r.output;
@@ -143,7 +143,7 @@ TEST(ClientWindow, RendersSixtyFramesInARealWindowAndScreenshots) {
     const std::string out = tmpPath("window.png");
     std::filesystem::remove(out);
     // A real X server (Xvfb) and the real GLFW window + swapchain path.
-    const auto window = mxr::test::runCommand(std::string("xvfb-run -a -s '-screen 0 1280x800x24' ") + MXR_CLIENT +
+    const auto window = mxr::test::runCommand(std::string("xvfb-run -a -s '-screen 0 1280x800x24 -noreset' ") + MXR_CLIENT +
                                               " --mode desktop --frames 60 --validation --screenshot " + out);
     const std::string& output = window.output;
     ASSERT_EQ(window.exitCode, 0) << output;

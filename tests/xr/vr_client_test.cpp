@@ -279,7 +279,7 @@ TEST(VrClient, NoRuntimeFallsBackWithTheReason) {
 
 TEST(VrClient, NoHeadsetWithADisplayFallsBackToTheDesktopWindow) {
     const VrRun r = runVr("no_headset_desktop", {{"headset_present", false}}, "--frames 3 --size 160x90 --validation",
-                          "", "xvfb-run -a -s '-screen 0 1280x800x24'");
+                          "", "xvfb-run -a -s '-screen 0 1280x800x24 -noreset'");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     EXPECT_NE(r.output.find("no VR: no headset is connected"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("mode: desktop"), std::string::npos) << r.output;
