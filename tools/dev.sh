@@ -147,8 +147,10 @@ run_main() {
   log "a second person joins from another machine (UDP port $udp open to it) with:"
   log "  mentorxr --server ${address:-THIS-MACHINE-IP}:$udp --room demo --guest THEIR-NAME"
   # No GPU driver installed beyond Mesa: use whatever the loader finds, which
-  # includes lavapipe as the last resort.
-  "$client" --mode auto --server "127.0.0.1:$udp" --room demo --guest "$me" "$@"
+  # includes lavapipe as the last resort. --mode auto unless one is given.
+  local mode=(--mode auto) a
+  for a in "$@"; do [[ $a == --mode || $a == --mode=* ]] && mode=(); done
+  "$client" "${mode[@]}" --server "127.0.0.1:$udp" --room demo --guest "$me" "$@"
 }
 
 cmd=${1:-help}
