@@ -1,4 +1,6 @@
 # Every dependency comes from a Debian package (tools/dev.sh installs them).
+# Only what some target uses is looked for (OpenAL, Opus and speexdsp come
+# back with the voice work that uses them).
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(glm REQUIRED)
@@ -11,15 +13,13 @@ if(MXR_WITH_GPU)
   find_program(GLSLC glslc REQUIRED)
   pkg_check_modules(GLFW REQUIRED IMPORTED_TARGET glfw3)
   pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
+  pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
   pkg_check_modules(OPENXR REQUIRED IMPORTED_TARGET openxr)
-  pkg_check_modules(OPENAL REQUIRED IMPORTED_TARGET openal)
 endif()
 pkg_check_modules(ENET REQUIRED IMPORTED_TARGET libenet)
-pkg_check_modules(OPUS REQUIRED IMPORTED_TARGET opus)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
-pkg_check_modules(SPEEXDSP REQUIRED IMPORTED_TARGET speexdsp)
 
 if(MXR_BUILD_TESTS)
   find_package(GTest REQUIRED)

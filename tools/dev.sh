@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MentorXR developer entry point.
-#   tools/dev.sh run   [client args...]  install, build, start server + client
+#   tools/dev.sh run   [client args...]  install, build, start server, two bots and a client in room demo
 #   tools/dev.sh test                    install, build, run every test (not soak/bench)
 #   tools/dev.sh setup                   install the Debian packages only
 #   tools/dev.sh build [preset]          configure and build (dev by default)
@@ -96,38 +96,61 @@ fuzz() {
 }
 
 SERVER_PID=
+BOTS_PID=
 stop_server() {
-  if [[ -n $SERVER_PID ]]; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  for pid in $BOTS_PID $SERVER_PID; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
 }
 
+# A shared room to look at: the session server, two walking bots in its
+# demo room, and the client joining it as a guest. MENTORXR_HTTP_PORT and
+# MENTORXR_UDP_PORT choose the ports (0: free ones), MENTORXR_NAME the
+# guest name; arguments go to the client.
 run_main() {
   build dev
-  local client=build/dev/scenes/mentorxr server=build/dev/server/mentorxr-server
-  if [[ -x $server ]]; then
-    local data=${XDG_DATA_HOME:-$HOME/.local/share}/mentorxr
-    local port=${MENTORXR_HTTP_PORT:-8080}
-    mkdir -p "$data"
-    # The server's stdout is only its "listening" line; keep it off the
-    # terminal's pipe so nothing waits on a server that outlives the client.
-    "$server" --data "$data" --http-port "$port" --port "${MENTORXR_UDP_PORT:-7777}" --allow-guests \
-      >"$data/server.out" &
-    SERVER_PID=$!
-    trap stop_server EXIT INT TERM
-    log "session server started on http://127.0.0.1:$port, rooms on udp ${MENTORXR_UDP_PORT:-7777}"
-    log "  (pid $SERVER_PID, data in $data; the first start prints a one-time admin password;"
-    log "  API: server/README.md; join its demo room from another terminal with"
-    log "  build/dev/scenes/mentorxr --server 127.0.0.1:${MENTORXR_UDP_PORT:-7777} --guest YOUR-NAME)"
-  fi
-  if [[ ! -x $client ]]; then
-    log "the client is not built yet ($client missing)"
+  local client=build/dev/scenes/mentorxr server=build/dev/server/mentorxr-server bot=build/dev/tools/bot/mentorxr-bot
+  if [[ ! -x $client || ! -x $server || ! -x $bot ]]; then
+    log "not built yet ($client, $server or $bot missing)"
     exit 1
   fi
+  local data=${XDG_DATA_HOME:-$HOME/.local/share}/mentorxr
+  mkdir -p "$data"
+  # The server's stdout is only its "listening" line; keep it off the
+  # terminal's pipe so nothing waits on a server that outlives the client.
+  : >"$data/server.out"
+  "$server" --data "$data" --http-port "${MENTORXR_HTTP_PORT:-8080}" --port "${MENTORXR_UDP_PORT:-7777}" \
+    --allow-guests >"$data/server.out" &
+  SERVER_PID=$!
+  trap stop_server EXIT INT TERM
+  local line= i
+  for i in $(seq 100); do
+    line=$(grep -m1 '^listening ' "$data/server.out" || true)
+    [[ -n $line ]] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || { log "the session server did not start (see above)"; exit 1; }
+    sleep 0.1
+  done
+  [[ -n $line ]] || { log "the session server printed no listening line"; exit 1; }
+  local http=${line#*http=}; http=${http%% *}
+  local udp=${line#*udp=}; udp=${udp%% *}
+  # Two guests walking in the demo room, so a newcomer sees a living room.
+  "$bot" --server "127.0.0.1:$udp" --room demo --bots 2 --name walker --motion walking --seconds 86400 \
+    --observers 0 >"$data/bots.out" 2>&1 &
+  BOTS_PID=$!
+  local me=${MENTORXR_NAME:-${USER:-guest}}
+  local address
+  address=$(hostname -I 2>/dev/null | awk '{print $1}')
+  log "session server on http://127.0.0.1:$http, rooms on udp $udp (pid $SERVER_PID, data in $data;"
+  log "  the first start prints a one-time admin password; API: server/README.md)"
+  log "two walking bots are in room demo; you join it as guest \"$me\""
+  log "a second person joins from another machine (UDP port $udp open to it) with:"
+  log "  mentorxr --server ${address:-THIS-MACHINE-IP}:$udp --room demo --guest THEIR-NAME"
   # No GPU driver installed beyond Mesa: use whatever the loader finds, which
-  # includes lavapipe as the last resort.
-  "$client" --mode auto "$@"
+  # includes lavapipe as the last resort. --mode auto unless one is given.
+  local mode=(--mode auto) a
+  for a in "$@"; do [[ $a == --mode || $a == --mode=* ]] && mode=(); done
+  "$client" "${mode[@]}" --server "127.0.0.1:$udp" --room demo --guest "$me" "$@"
 }
 
 cmd=${1:-help}

@@ -69,175 +69,255 @@ mxr::Result<std::pair<std::int64_t, int>> parseGoalProgress(const std::string& t
     if (goal < 1 || percent > 100) return bad();
     return std::make_pair(goal, percent);
 }
+// What the command line gives, before it becomes ClientOptions.
+struct Args {
+    mxr::scenes::ClientOptions o;
+    std::string camera, size;
+    std::uint64_t frames = 0;
+    bool verbose = false;
+    std::string server, room = "demo", guest, login, knownServers, feedbackFile;
+    std::vector<std::string> goalProgress;
+    double connectTimeout = 10.0;
+};
+
+// The view: mode, scene, frames, screenshots, camera, size, rendering.
+void addViewOptions(CLI::App& app, Args& a) {
+    [[maybe_unused]] auto& o = a.o;
+    [[maybe_unused]] auto& camera = a.camera;
+    [[maybe_unused]] auto& size = a.size;
+    [[maybe_unused]] auto& frames = a.frames;
+    [[maybe_unused]] auto& verbose = a.verbose;
+    [[maybe_unused]] auto& server = a.server;
+    [[maybe_unused]] auto& room = a.room;
+    [[maybe_unused]] auto& guest = a.guest;
+    [[maybe_unused]] auto& login = a.login;
+    [[maybe_unused]] auto& knownServers = a.knownServers;
+    [[maybe_unused]] auto& feedbackFile = a.feedbackFile;
+    [[maybe_unused]] auto& goalProgress = a.goalProgress;
+    [[maybe_unused]] auto& connectTimeout = a.connectTimeout;
+    app.add_option("--mode", o.mode,
+                   "auto (VR if an OpenXR runtime has a headset, else a window if there is a display, "
+                   "else headless), vr, desktop, headless; ar is reserved (not available yet)")
+        ->capture_default_str();
+    app.add_option("--scene", o.scenePath, "room file (JSON, see scenes/rooms/)")->capture_default_str();
+    app.add_option("--frames", frames,
+                   "stop after N frames, in any mode (headless default: 90; with --server counted from "
+                   "joining the room)");
+    app.add_option("--screenshot", o.screenshotPath,
+                   "write the last frame to this PNG (headless default: mentorxr-screenshot.png; "
+                   "stereo also writes NAME-right.png)");
+    app.add_option("--camera", camera,
+                   "start camera: a preset from the room file (overview, table, closeup in the demo) "
+                   "or x,y,z,yaw_deg,pitch_deg");
+    app.add_option("--size", size, "window or image size WIDTHxHEIGHT (default 1280x720)");
+    app.add_flag("--stereo", o.stereo, "headless: render both eyes with multiview (writes two PNGs)");
+    app.add_option("--avatars", o.avatars, "demo participants in the room (0..256)")->capture_default_str();
+    app.add_option("--time", o.animationTime, "fix the demo participants' animation time in seconds (tests)");
+    app.add_option("--xr-vulkan", o.xrVulkan,
+                   "OpenXR Vulkan binding: auto (XR_KHR_vulkan_enable2 where offered, else "
+                   "XR_KHR_vulkan_enable), enable2 or enable")
+        ->check(CLI::IsMember({"auto", "enable2", "enable"}))
+        ->capture_default_str();
+    app.add_option("--dump-state", o.dumpStatePath,
+                   "at exit, write JSON: frames, mode, and in VR the local avatar's head and hands, the play "
+                   "space (after snap turns and teleports) and the panel's state");
+    app.add_flag("--validation", o.validation,
+                 "enable the Vulkan validation layer; any warning or error makes the exit code 3");
+    // Tests only (hidden): one known validation error, to prove --validation sees this mode.
+    app.add_flag("--test-provoke-validation", o.provokeValidationError)->group("");
+    app.add_option("--msaa", o.msaa, "samples per pixel: 1, 2, 4 or 8 (default: 4 on a GPU, 1 on a software rasterizer)")
+        ->check(CLI::IsMember({1u, 2u, 4u, 8u}));
+    app.add_flag("!--no-vsync", o.vsync, "desktop: present without waiting for vertical sync");
+    app.add_flag("!--no-ui", o.ui, "hide the ImGui overlay");
+}
+
+// The shared room, the records panel's scripted options, logging.
+void addRoomOptions(CLI::App& app, Args& a) {
+    [[maybe_unused]] auto& o = a.o;
+    [[maybe_unused]] auto& camera = a.camera;
+    [[maybe_unused]] auto& size = a.size;
+    [[maybe_unused]] auto& frames = a.frames;
+    [[maybe_unused]] auto& verbose = a.verbose;
+    [[maybe_unused]] auto& server = a.server;
+    [[maybe_unused]] auto& room = a.room;
+    [[maybe_unused]] auto& guest = a.guest;
+    [[maybe_unused]] auto& login = a.login;
+    [[maybe_unused]] auto& knownServers = a.knownServers;
+    [[maybe_unused]] auto& feedbackFile = a.feedbackFile;
+    [[maybe_unused]] auto& goalProgress = a.goalProgress;
+    [[maybe_unused]] auto& connectTimeout = a.connectTimeout;
+    app.add_option("--server", server,
+                   "join a shared room on this room host (HOST:PORT, e.g. 127.0.0.1:7777); remote people "
+                   "replace the demo participants");
+    app.add_option("--room", room, "room to join with --server")->capture_default_str();
+    app.add_option("--guest", guest, "join as a guest with this display name (rooms open to guests)");
+    app.add_option("--login", login,
+                   "join with this account's email (password from MENTORXR_PASSWORD, else asked on the "
+                   "terminal)");
+    app.add_option("--known-servers", knownServers,
+                   "file of pinned server keys (default: $XDG_CONFIG_HOME/mentorxr/known_servers, else "
+                   "~/.config/mentorxr/known_servers)");
+    app.add_option("--connect-timeout", connectTimeout, "seconds to get into the room before giving up")
+        ->check(CLI::Range(0.1, 600.0))
+        ->capture_default_str();
+    app.add_option("--await-people", o.awaitPeople,
+                   "with --server: count --frames only once this many other people are fully visible "
+                   "(tests, screenshots)");
+    app.add_option("--set-goal-progress", goalProgress,
+                   "with --login: once the Mentorship panel has loaded in the room, save this goal's progress "
+                   "as its Save button does (GOAL_ID:PERCENT, repeatable); the answer is printed as "
+                   "\"records: goal ID progress PERCENT saved\" or \"... refused STATUS [field F]: MESSAGE\"");
+    app.add_option("--send-feedback", feedbackFile,
+                   "with --login: send this session feedback (JSON file: rating_goal_progress, "
+                   "rating_communication, rating_trust_respect, rating_usefulness 1-5, text, visibility "
+                   "pair|program_manager_only, optional subject_id and session_id; default: the room's latest "
+                   "session) as the Send button does; prints \"records: feedback on session S saved id N\" "
+                   "or \"... refused STATUS [field F]: MESSAGE\"");
+    app.add_flag("-v,--verbose", verbose, "log debug messages");
+}
+
+// 0, or 2 after saying what is wrong.
+int checkViewOptions(CLI::App& app, Args& a) {
+    [[maybe_unused]] auto& o = a.o;
+    [[maybe_unused]] auto& camera = a.camera;
+    [[maybe_unused]] auto& size = a.size;
+    [[maybe_unused]] auto& frames = a.frames;
+    [[maybe_unused]] auto& verbose = a.verbose;
+    [[maybe_unused]] auto& server = a.server;
+    [[maybe_unused]] auto& room = a.room;
+    [[maybe_unused]] auto& guest = a.guest;
+    [[maybe_unused]] auto& login = a.login;
+    [[maybe_unused]] auto& knownServers = a.knownServers;
+    [[maybe_unused]] auto& feedbackFile = a.feedbackFile;
+    [[maybe_unused]] auto& goalProgress = a.goalProgress;
+    [[maybe_unused]] auto& connectTimeout = a.connectTimeout;
+    if (app.count("--frames")) {
+        if (frames == 0) {
+            std::fprintf(stderr, "mentorxr: --frames must be at least 1\n");
+            return 2;
+        }
+        o.frames = frames;
+    }
+    if (!camera.empty()) {
+        auto c = mxr::scenes::parseCamera(camera);
+        if (!c) {
+            std::fprintf(stderr, "mentorxr: %s\n", c.error().message.c_str());
+            return 2;
+        }
+        o.camera = *c;
+    }
+    if (!size.empty()) {
+        unsigned w = 0, h = 0;
+        char x = 0, extra = 0;
+        if (std::sscanf(size.c_str(), "%u%c%u%c", &w, &x, &h, &extra) != 3 || x != 'x' || w < 16 || h < 16 ||
+            w > 8192 || h > 8192) {
+            std::fprintf(stderr, "mentorxr: --size %s: expected WIDTHxHEIGHT between 16 and 8192\n", size.c_str());
+            return 2;
+        }
+        o.width = w;
+        o.height = h;
+    }
+    return 0;
+}
+
+int checkRoomOptions(CLI::App& app, Args& a) {
+    [[maybe_unused]] auto& o = a.o;
+    [[maybe_unused]] auto& camera = a.camera;
+    [[maybe_unused]] auto& size = a.size;
+    [[maybe_unused]] auto& frames = a.frames;
+    [[maybe_unused]] auto& verbose = a.verbose;
+    [[maybe_unused]] auto& server = a.server;
+    [[maybe_unused]] auto& room = a.room;
+    [[maybe_unused]] auto& guest = a.guest;
+    [[maybe_unused]] auto& login = a.login;
+    [[maybe_unused]] auto& knownServers = a.knownServers;
+    [[maybe_unused]] auto& feedbackFile = a.feedbackFile;
+    [[maybe_unused]] auto& goalProgress = a.goalProgress;
+    [[maybe_unused]] auto& connectTimeout = a.connectTimeout;
+    if (!guest.empty() && !login.empty()) {
+        std::fprintf(stderr, "mentorxr: --guest and --login exclude each other\n");
+        return 2;
+    }
+    if (server.empty() && (!guest.empty() || !login.empty() || app.count("--room"))) {
+        std::fprintf(stderr, "mentorxr: --guest, --login and --room need --server HOST:PORT\n");
+        return 2;
+    }
+    if ((!goalProgress.empty() || !feedbackFile.empty()) && server.empty()) {
+        std::fprintf(stderr, "mentorxr: --set-goal-progress and --send-feedback need --server and --login\n");
+        return 2;
+    }
+    for (const auto& g : goalProgress) {
+        auto parsed = parseGoalProgress(g);
+        if (!parsed) {
+            std::fprintf(stderr, "mentorxr: %s\n", parsed.error().message.c_str());
+            return 2;
+        }
+        o.setGoalProgress.push_back(*parsed);
+    }
+    if (!feedbackFile.empty()) {
+        std::ifstream in(feedbackFile);
+        std::stringstream text;
+        if (in.is_open()) text << in.rdbuf();
+        if (!in.is_open() || in.bad()) {
+            std::fprintf(stderr, "mentorxr: --send-feedback: cannot read %s\n", feedbackFile.c_str());
+            return 2;
+        }
+        auto draft = mxr::scenes::parseFeedbackDraft(text.str());
+        if (!draft) {
+            std::fprintf(stderr, "mentorxr: --send-feedback %s: %s\n", feedbackFile.c_str(),
+                         draft.error().message.c_str());
+            return 2;
+        }
+        o.sendFeedback = *draft;
+    }
+    if (!server.empty()) {
+        auto address = mxr::scenes::parseServerAddress(server);
+        if (!address) {
+            std::fprintf(stderr, "mentorxr: %s\n", address.error().message.c_str());
+            return 2;
+        }
+        if (guest.empty() && login.empty()) {
+            std::fprintf(stderr, "mentorxr: --server needs --guest NAME or --login EMAIL\n");
+            return 2;
+        }
+        mxr::scenes::RoomPresenceOptions ro;
+        ro.server = *address;
+        ro.room = room;
+        if (!guest.empty()) {
+            ro.credentials = mxr::net::GuestLogin{guest};
+        } else {
+            auto pw = readPassword(login);
+            if (!pw) {
+                std::fprintf(stderr, "mentorxr: %s\n", pw.error().message.c_str());
+                return 2;
+            }
+            ro.credentials = mxr::net::AccountLogin{login, *pw};
+        }
+        ro.knownServersFile = knownServers.empty() ? mxr::scenes::defaultKnownServersPath()
+                                                   : std::filesystem::path(knownServers);
+        ro.connectTimeout = static_cast<mxr::Nanos>(connectTimeout * 1e9);
+        o.rooms = ro;
+    }
+    return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
     try {
-        mxr::scenes::ClientOptions o;
-        o.scenePath = MXR_DEFAULT_ROOM;
-        std::string camera, size;
-        std::uint64_t frames = 0;
-        bool verbose = false;
-        std::string server, room = "demo", guest, login, knownServers, feedbackFile;
-        std::vector<std::string> goalProgress;
-        double connectTimeout = 10.0;
+        Args a;
+        a.o.scenePath = MXR_DEFAULT_ROOM;
         CLI::App app{"MentorXR: immersive mentoring client. Shows the demo room in a window (desktop), "
                      "or renders it offscreen (headless) and writes a screenshot."};
-        app.add_option("--mode", o.mode,
-                       "auto (VR if an OpenXR runtime has a headset, else a window if there is a display, "
-                       "else headless), vr, desktop, headless; ar is reserved (not available yet)")
-            ->capture_default_str();
-        app.add_option("--scene", o.scenePath, "room file (JSON, see scenes/rooms/)")->capture_default_str();
-        app.add_option("--frames", frames,
-                       "stop after N frames, in any mode (headless default: 90; with --server counted from "
-                       "joining the room)");
-        app.add_option("--screenshot", o.screenshotPath,
-                       "write the last frame to this PNG (headless default: mentorxr-screenshot.png; "
-                       "stereo also writes NAME-right.png)");
-        app.add_option("--camera", camera,
-                       "start camera: a preset from the room file (overview, table, closeup in the demo) "
-                       "or x,y,z,yaw_deg,pitch_deg");
-        app.add_option("--size", size, "window or image size WIDTHxHEIGHT (default 1280x720)");
-        app.add_flag("--stereo", o.stereo, "headless: render both eyes with multiview (writes two PNGs)");
-        app.add_option("--avatars", o.avatars, "demo participants in the room (0..256)")->capture_default_str();
-        app.add_option("--time", o.animationTime, "fix the demo participants' animation time in seconds (tests)");
-        app.add_option("--xr-vulkan", o.xrVulkan,
-                       "OpenXR Vulkan binding: auto (XR_KHR_vulkan_enable2 where offered, else "
-                       "XR_KHR_vulkan_enable), enable2 or enable")
-            ->check(CLI::IsMember({"auto", "enable2", "enable"}))
-            ->capture_default_str();
-        app.add_option("--dump-state", o.dumpStatePath,
-                       "at exit, write JSON: frames, mode, and in VR the local avatar's head and hands, the play "
-                       "space (after snap turns and teleports) and the panel's state");
-        app.add_flag("--validation", o.validation,
-                     "enable the Vulkan validation layer; any warning or error makes the exit code 3");
-        app.add_option("--msaa", o.msaa, "samples per pixel: 1, 2, 4 or 8 (default: 4 on a GPU, 1 on a software rasterizer)")
-            ->check(CLI::IsMember({1u, 2u, 4u, 8u}));
-        app.add_flag("!--no-vsync", o.vsync, "desktop: present without waiting for vertical sync");
-        app.add_flag("!--no-ui", o.ui, "hide the ImGui overlay");
-        app.add_option("--server", server,
-                       "join a shared room on this room host (HOST:PORT, e.g. 127.0.0.1:7777); remote people "
-                       "replace the demo participants");
-        app.add_option("--room", room, "room to join with --server")->capture_default_str();
-        app.add_option("--guest", guest, "join as a guest with this display name (rooms open to guests)");
-        app.add_option("--login", login,
-                       "join with this account's email (password from MENTORXR_PASSWORD, else asked on the "
-                       "terminal)");
-        app.add_option("--known-servers", knownServers,
-                       "file of pinned server keys (default: $XDG_CONFIG_HOME/mentorxr/known_servers, else "
-                       "~/.config/mentorxr/known_servers)");
-        app.add_option("--connect-timeout", connectTimeout, "seconds to get into the room before giving up")
-            ->check(CLI::Range(0.1, 600.0))
-            ->capture_default_str();
-        app.add_option("--await-people", o.awaitPeople,
-                       "with --server: count --frames only once this many other people are fully visible "
-                       "(tests, screenshots)");
-        app.add_option("--set-goal-progress", goalProgress,
-                       "with --login: once the Mentorship panel has loaded in the room, save this goal's progress "
-                       "as its Save button does (GOAL_ID:PERCENT, repeatable); the answer is printed as "
-                       "\"records: goal ID progress PERCENT saved\" or \"... refused STATUS [field F]: MESSAGE\"");
-        app.add_option("--send-feedback", feedbackFile,
-                       "with --login: send this session feedback (JSON file: rating_goal_progress, "
-                       "rating_communication, rating_trust_respect, rating_usefulness 1-5, text, visibility "
-                       "pair|program_manager_only, optional subject_id and session_id; default: the room's latest "
-                       "session) as the Send button does; prints \"records: feedback on session S saved id N\" "
-                       "or \"... refused STATUS [field F]: MESSAGE\"");
-        app.add_flag("-v,--verbose", verbose, "log debug messages");
+        addViewOptions(app, a);
+        addRoomOptions(app, a);
         CLI11_PARSE(app, argc, argv);
-        if (app.count("--frames")) {
-            if (frames == 0) {
-                std::fprintf(stderr, "mentorxr: --frames must be at least 1\n");
-                return 2;
-            }
-            o.frames = frames;
-        }
-        if (!camera.empty()) {
-            auto c = mxr::scenes::parseCamera(camera);
-            if (!c) {
-                std::fprintf(stderr, "mentorxr: %s\n", c.error().message.c_str());
-                return 2;
-            }
-            o.camera = *c;
-        }
-        if (!size.empty()) {
-            unsigned w = 0, h = 0;
-            char x = 0, extra = 0;
-            if (std::sscanf(size.c_str(), "%u%c%u%c", &w, &x, &h, &extra) != 3 || x != 'x' || w < 16 || h < 16 ||
-                w > 8192 || h > 8192) {
-                std::fprintf(stderr, "mentorxr: --size %s: expected WIDTHxHEIGHT between 16 and 8192\n", size.c_str());
-                return 2;
-            }
-            o.width = w;
-            o.height = h;
-        }
-        if (!guest.empty() && !login.empty()) {
-            std::fprintf(stderr, "mentorxr: --guest and --login exclude each other\n");
-            return 2;
-        }
-        if (server.empty() && (!guest.empty() || !login.empty() || app.count("--room"))) {
-            std::fprintf(stderr, "mentorxr: --guest, --login and --room need --server HOST:PORT\n");
-            return 2;
-        }
-        if ((!goalProgress.empty() || !feedbackFile.empty()) && server.empty()) {
-            std::fprintf(stderr, "mentorxr: --set-goal-progress and --send-feedback need --server and --login\n");
-            return 2;
-        }
-        for (const auto& g : goalProgress) {
-            auto parsed = parseGoalProgress(g);
-            if (!parsed) {
-                std::fprintf(stderr, "mentorxr: %s\n", parsed.error().message.c_str());
-                return 2;
-            }
-            o.setGoalProgress.push_back(*parsed);
-        }
-        if (!feedbackFile.empty()) {
-            std::ifstream in(feedbackFile);
-            std::stringstream text;
-            if (in.is_open()) text << in.rdbuf();
-            if (!in.is_open() || in.bad()) {
-                std::fprintf(stderr, "mentorxr: --send-feedback: cannot read %s\n", feedbackFile.c_str());
-                return 2;
-            }
-            auto draft = mxr::scenes::parseFeedbackDraft(text.str());
-            if (!draft) {
-                std::fprintf(stderr, "mentorxr: --send-feedback %s: %s\n", feedbackFile.c_str(),
-                             draft.error().message.c_str());
-                return 2;
-            }
-            o.sendFeedback = *draft;
-        }
-        if (!server.empty()) {
-            auto address = mxr::scenes::parseServerAddress(server);
-            if (!address) {
-                std::fprintf(stderr, "mentorxr: %s\n", address.error().message.c_str());
-                return 2;
-            }
-            if (guest.empty() && login.empty()) {
-                std::fprintf(stderr, "mentorxr: --server needs --guest NAME or --login EMAIL\n");
-                return 2;
-            }
-            mxr::scenes::RoomPresenceOptions ro;
-            ro.server = *address;
-            ro.room = room;
-            if (!guest.empty()) {
-                ro.credentials = mxr::net::GuestLogin{guest};
-            } else {
-                auto pw = readPassword(login);
-                if (!pw) {
-                    std::fprintf(stderr, "mentorxr: %s\n", pw.error().message.c_str());
-                    return 2;
-                }
-                ro.credentials = mxr::net::AccountLogin{login, *pw};
-            }
-            ro.knownServersFile = knownServers.empty() ? mxr::scenes::defaultKnownServersPath()
-                                                       : std::filesystem::path(knownServers);
-            ro.connectTimeout = static_cast<mxr::Nanos>(connectTimeout * 1e9);
-            o.rooms = ro;
-        }
+        if (const int bad = checkViewOptions(app, a)) return bad;
+        if (const int bad = checkRoomOptions(app, a)) return bad;
+        mxr::scenes::ClientOptions& o = a.o;
         o.stopRequested = &g_stop;
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);
-        auto sink = std::make_shared<mxr::StderrSink>(verbose ? mxr::LogLevel::kDebug : mxr::LogLevel::kInfo);
+        auto sink = std::make_shared<mxr::StderrSink>(a.verbose ? mxr::LogLevel::kDebug : mxr::LogLevel::kInfo);
         return mxr::scenes::runClient(o, mxr::Logger(sink, "mentorxr"));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "mentorxr: unexpected error: %s\n", e.what());

@@ -64,22 +64,19 @@ void BM_XrFrame(benchmark::State& state) {
         return;
     }
     xr::XrSystem& system = **systemR;
-    auto gpu = system.createGpu(engine::VulkanRenderer::requirements(), false);
-    if (!gpu) {
-        state.SkipWithError(gpu.error().message.c_str());
-        return;
-    }
     scenes::WorldPanel panel;
-    engine::VulkanRenderer::Options ro;
-    ro.overlayExtent = {panel.layout().widthPx, panel.layout().heightPx};
-    auto renderer = engine::VulkanRenderer::create(**gpu, ro, Logger());
+    xr::GraphicsOptions go;
+    go.overlayWidth = panel.layout().widthPx;
+    go.overlayHeight = panel.layout().heightPx;
+    auto gfx = system.createGraphics(go);
     auto room = scenes::loadRoom(MXR_DEMO_ROOM);
-    if (!renderer || !room || !system.attach(**renderer)) {
-        state.SkipWithError("renderer, room or session creation failed");
+    if (!gfx || !room) {
+        state.SkipWithError("graphics, room or session creation failed");
         return;
     }
-    auto meshes = scenes::uploadSceneMeshes(**renderer);
-    auto imgui = engine::ImGuiLayer::create(**renderer, nullptr, ro.overlayExtent);
+    engine::Renderer& renderer = (*gfx)->renderer();
+    engine::UiLayer* imgui = (*gfx)->ui();
+    auto meshes = scenes::uploadSceneMeshes(renderer);
     if (!meshes || !imgui) {
         state.SkipWithError("mesh upload or ImGui failed");
         return;
@@ -114,16 +111,16 @@ void BM_XrFrame(benchmark::State& state) {
         player.toWorld(f->views);
         player.appendSelf(*meshes, Vec4(0.85f, 0.78f, 0.7f, 1.0f), scene);
         panel.aim(player.toWorld(panel.layout().inStage), player.aimWorld(), player.aimTracked());
-        (*imgui)->frame(1.0f / 90.0f, [&] { scenes::buildPanelUi(panel.layout(), false, "vr", room->name, 17); });
+        imgui->frame(1.0f / 90.0f, [&] { scenes::buildPanelUi(panel.layout(), false, "vr", room->name, 17); });
         panel.append(scene);
         const double buildMs = msSince(t0);
         double submitMs = 0.0;
         if (f->shouldRender) {
-            if (!(*renderer)->drawFrame(scene, f->views, f->target)) {
+            if (!renderer.drawFrame(scene, f->views, f->target)) {
                 state.SkipWithError("drawFrame failed");
                 break;
             }
-            submitMs = (*renderer)->lastCpuSubmitMs();  // after the fence wait
+            submitMs = renderer.lastCpuSubmitMs();  // after the fence wait
             ++rendered;
         }
         t0 = Clock::now();
@@ -144,8 +141,7 @@ void BM_XrFrame(benchmark::State& state) {
         }
         t += 1.0 / 90.0;
     }
-    (void)(*renderer)->waitIdle();
-    imgui->reset();
+    (void)renderer.waitIdle();
     state.counters["median_cpu_ms"] = median(total);
     state.counters["p90_cpu_ms"] = percentile90(total);
     state.counters["median_wait_begin_ms"] = median(begin);
@@ -155,7 +151,7 @@ void BM_XrFrame(benchmark::State& state) {
     state.counters["median_thread_cpu_ms"] = median(threadCpu);
     state.counters["instances"] = double(scene.instances.size());
     state.counters["rendered"] = rendered;
-    system.detach();
+    system.releaseGraphics();
 }
 // 256x256 per eye keeps lavapipe's raster short; 1024x1024 is the runtime's
 // default view size (fewer frames: the rasterizer takes most of the wall time).

@@ -118,11 +118,32 @@ TEST(ClientCli, BadRoomFileNamesFilePlaceAndProblem) {
     EXPECT_NE(r.output.find("\"x\" is not a number"), std::string::npos) << r.output;
 }
 
+// --validation is not blind: a test-only switch breaks one known rule on the
+// device this mode made, and the run must fail with exit code 3 naming it.
+constexpr const char* kProvokedVuid = "VUID-VkBufferCreateInfo-usage-requiredbitmask";
+
+TEST(ClientCli, ValidationSeesTheHeadlessInstance) {
+    const CliRun r = run("--mode headless --frames 1 --size 64x64 --validation --test-provoke-validation "
+                         "--screenshot " + tmpPath("provoked.png"));
+    EXPECT_EQ(r.exitCode, 3) << r.output;
+    EXPECT_NE(r.output.find(kProvokedVuid), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("Vulkan validation reported 1 errors"), std::string::npos) << r.output;
+}
+
+TEST(ClientWindow, ValidationSeesTheDesktopInstance) {
+    const auto r = mxr::test::runCommand(std::string("xvfb-run -a -s '-screen 0 1280x800x24 -noreset' ") + MXR_CLIENT +
+                                         " --mode desktop --frames 2 --size 160x90 --validation "
+                                         "--test-provoke-validation --screenshot " + tmpPath("provoked_window.png"));
+    EXPECT_EQ(r.exitCode, 3) << r.output;
+    EXPECT_NE(r.output.find("mode: desktop"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(kProvokedVuid), std::string::npos) << r.output;
+}
+
 TEST(ClientWindow, RendersSixtyFramesInARealWindowAndScreenshots) {
     const std::string out = tmpPath("window.png");
     std::filesystem::remove(out);
     // A real X server (Xvfb) and the real GLFW window + swapchain path.
-    const auto window = mxr::test::runCommand(std::string("xvfb-run -a -s '-screen 0 1280x800x24' ") + MXR_CLIENT +
+    const auto window = mxr::test::runCommand(std::string("xvfb-run -a -s '-screen 0 1280x800x24 -noreset' ") + MXR_CLIENT +
                                               " --mode desktop --frames 60 --validation --screenshot " + out);
     const std::string& output = window.output;
     ASSERT_EQ(window.exitCode, 0) << output;

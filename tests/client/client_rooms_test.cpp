@@ -19,7 +19,7 @@
 #include <string>
 #include <thread>
 
-#include "../net/process_util.h"
+#include "process_util.h"
 #include "engine/core/math.h"
 #include "engine/render/image_io.h"
 #include "net/room_client.h"

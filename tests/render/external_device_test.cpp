@@ -80,8 +80,9 @@ TEST(ExternalDevice, StereoFrameIntoBorrowedArrayImage) {
     {
         // --- the application side: adopt and draw
         auto gpu = engine::GpuContext::adopt({instance, physical, device, 0, 0}, Logger(sink, "gpu"));
-        EXPECT_FALSE(gpu->owned());
-        auto renderer = engine::VulkanRenderer::create(*gpu, {}, Logger(sink, "render"));
+        ASSERT_TRUE(gpu) << gpu.error().message;
+        EXPECT_FALSE((*gpu)->owned());
+        auto renderer = engine::VulkanRenderer::create(**gpu, {}, Logger(sink, "render"));
         ASSERT_TRUE(renderer) << renderer.error().message;
         auto room = scenes::loadRoom(MXR_DEMO_ROOM);
         ASSERT_TRUE(room);

@@ -3,7 +3,8 @@
 // more than 0.5% of its pixels differ by more than 8/255 in a channel.
 // On failure the actual and diff images are written beside the build
 // (golden_out/). MXR_GOLDEN_UPDATE=1 writes the references instead; bless them
-// with tools/bless_golden.sh, in a commit of their own.
+// with tools/bless_golden.sh, in a commit of their own. In CI (CI set) the
+// update is refused and the check fails: it can never turn a check into a pass.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -21,6 +22,10 @@ inline ::testing::AssertionResult matchesGolden(const engine::Image& actual, con
     const std::string ref = goldenDir() + "/" + name + ".png";
     const char* update = std::getenv("MXR_GOLDEN_UPDATE");
     if (update && std::string(update) == "1") {
+        if (const char* ci = std::getenv("CI"); ci && *ci) {
+            return ::testing::AssertionFailure() << "MXR_GOLDEN_UPDATE=1 is refused in CI (CI=" << ci
+                                                 << "): references are blessed by hand with tools/bless_golden.sh";
+        }
         std::filesystem::create_directories(goldenDir());
         if (auto w = engine::writePng(ref, actual); !w) return ::testing::AssertionFailure() << w.error().message;
         return ::testing::AssertionSuccess() << "updated " << ref;

@@ -96,6 +96,20 @@ TEST(VrClient, TheOlderVulkanBindingDrawsTheSameEyes) {
     EXPECT_TRUE(matchesGolden(*right, "vr_demo_right"));
 }
 
+// --validation sees the instance made with the runtime (enable2) and the one
+// made for it (enable): a test-only switch breaks one known rule on that
+// device, and the run ends with exit code 3 naming it.
+void expectValidationSees(const std::string& binding) {
+    const VrRun r = runVr("provoked_" + binding, {{"view_size", {64, 64}}, {"frame_rate_hz", 0}},
+                          kArgs + "--frames 2 --test-provoke-validation --xr-vulkan " + binding);
+    EXPECT_EQ(r.exitCode, 3) << r.output;
+    EXPECT_NE(r.output.find("VUID-VkBufferCreateInfo-usage-requiredbitmask"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("Vulkan validation reported 1 errors"), std::string::npos) << r.output;
+}
+
+TEST(VrClient, ValidationSeesTheInstanceMadeThroughTheRuntime) { expectValidationSees("enable2"); }
+TEST(VrClient, ValidationSeesTheInstanceMadeForTheRuntime) { expectValidationSees("enable"); }
+
 TEST(VrClient, NegotiatesTheRuntimesFirstSrgbSwapchainFormat) {
     const VrRun r = runVr("format", {{"view_size", {64, 64}}, {"frame_rate_hz", 0}}, kArgs + "--frames 2");
     ASSERT_EQ(r.exitCode, 0) << r.output;
@@ -265,7 +279,7 @@ TEST(VrClient, NoRuntimeFallsBackWithTheReason) {
 
 TEST(VrClient, NoHeadsetWithADisplayFallsBackToTheDesktopWindow) {
     const VrRun r = runVr("no_headset_desktop", {{"headset_present", false}}, "--frames 3 --size 160x90 --validation",
-                          "", "xvfb-run -a -s '-screen 0 1280x800x24'");
+                          "", "xvfb-run -a -s '-screen 0 1280x800x24 -noreset'");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     EXPECT_NE(r.output.find("no VR: no headset is connected"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("mode: desktop"), std::string::npos) << r.output;

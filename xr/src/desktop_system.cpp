@@ -4,18 +4,23 @@
 
 #include "engine/core/clock.h"
 #include "engine/render/vulkan_swapchain.h"
-#include "xr/xr_system.h"
+#include "engine/platform/window.h"
+#include "vulkan_backend.h"
 
 namespace mxr::xr {
 namespace {
 
-class DesktopSystem final : public XrSystem {
+class DesktopSystem final : public VulkanXrSystem {
 public:
     DesktopSystem(const DesktopOptions& options, std::unique_ptr<engine::Window> window, Logger logger)
-        : m_options(options), m_window(std::move(window)), m_log(std::move(logger)), m_rig(options.camera) {
+        : VulkanXrSystem(logger), m_options(options), m_window(std::move(window)), m_log(std::move(logger)),
+          m_rig(options.camera) {
         m_lastTime = m_clock.now();
     }
-    ~DesktopSystem() override { m_swapchain.reset(); }
+    ~DesktopSystem() override {
+        releaseGraphics();
+        m_swapchain.reset();
+    }
 
     const char* name() const override { return "desktop"; }
     engine::Window* window() override { return m_window.get(); }
@@ -126,6 +131,8 @@ private:
 };
 
 }  // namespace
+
+Result<void> probeDesktop() { return engine::Window::probeDisplay(); }
 
 Result<std::unique_ptr<XrSystem>> makeDesktopSystem(const DesktopOptions& options, Logger logger) {
     engine::WindowOptions wo;

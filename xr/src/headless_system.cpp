@@ -1,13 +1,15 @@
 // Headless: no window, no runtime. Frames advance in virtual time and are
 // drawn into an offscreen image (one layer, or two for a stereo frame).
-#include "xr/xr_system.h"
+#include "vulkan_backend.h"
 
 namespace mxr::xr {
 namespace {
 
-class HeadlessSystem final : public XrSystem {
+class HeadlessSystem final : public VulkanXrSystem {
 public:
-    HeadlessSystem(const HeadlessOptions& options, Logger logger) : m_options(options), m_log(std::move(logger)) {}
+    HeadlessSystem(const HeadlessOptions& options, Logger logger)
+        : VulkanXrSystem(logger), m_options(options), m_log(std::move(logger)) {}
+    ~HeadlessSystem() override { releaseGraphics(); }
 
     const char* name() const override { return "headless"; }
 

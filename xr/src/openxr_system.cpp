@@ -15,7 +15,7 @@
 
 #include "openxr_input.h"
 #include "openxr_util.h"
-#include "xr/xr_system.h"
+#include "vulkan_backend.h"
 
 namespace mxr::xr {
 
@@ -73,10 +73,12 @@ const char* formatName(VkFormat f) {
     }
 }
 
-class OpenXrSystem final : public XrSystem {
+class OpenXrSystem final : public VulkanXrSystem {
 public:
-    OpenXrSystem(const OpenXrOptions& options, Logger logger) : m_options(options), m_log(std::move(logger)) {}
+    OpenXrSystem(const OpenXrOptions& options, Logger logger)
+        : VulkanXrSystem(logger), m_options(options), m_log(std::move(logger)) {}
     ~OpenXrSystem() override {
+        releaseGraphics();
         destroySession();
         m_inputs.reset();  // the action set goes before the instance
         // The device and instance were made through the runtime for us.
@@ -165,14 +167,24 @@ public:
         engine::GpuRequirements needs = needsIn;
         std::vector<const char*> layers;
         std::vector<const char*> instanceExts = needs.instanceExtensions;
+        // Validation sees this instance like any other: the layer, debug
+        // utils, and a messenger counted by the context (chained into the
+        // create info too, so creation itself is checked).
+        std::unique_ptr<engine::ValidationReport> report;
+        VkDebugUtilsMessengerCreateInfoEXT dbg{VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
         if (validation) {
+            MXR_TRY(engine::ValidationReport::checkLayerPresent());
             layers.push_back("VK_LAYER_KHRONOS_validation");
             instanceExts.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
+            report = std::make_unique<engine::ValidationReport>();
+            report->logger = m_log.child("gpu").child("vulkan");
+            dbg = engine::ValidationReport::messengerInfo(report.get());
         }
         VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
         app.pApplicationName = m_options.appName.c_str();
         app.apiVersion = needs.apiVersion;
         VkInstanceCreateInfo vci{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+        vci.pNext = validation ? &dbg : nullptr;
         vci.pApplicationInfo = &app;
         vci.enabledLayerCount = static_cast<std::uint32_t>(layers.size());
         vci.ppEnabledLayerNames = layers.data();
@@ -209,7 +221,8 @@ public:
         } else {
             MXR_TRY(createDeviceForRuntime(dci, deviceExts));
         }
-        return engine::GpuContext::adopt({m_vkInstance, m_vkPhysical, m_vkDevice, m_queueFamily, 0}, m_log.child("gpu"));
+        return engine::GpuContext::adopt({m_vkInstance, m_vkPhysical, m_vkDevice, m_queueFamily, 0}, m_log.child("gpu"),
+                                         std::move(report));
     }
 
     template <typename Fn>

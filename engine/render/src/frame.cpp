@@ -27,23 +27,6 @@ struct FrameArena {
     }
 };
 
-void appendArrow(const Line& l, std::vector<LineGpu>& out) {
-    const Vec3 dir = l.to - l.from;
-    const float len = glm::length(dir);
-    out.push_back({Vec4(l.from, l.width), Vec4(l.to, 0.0f), l.color});
-    if (!l.arrow || len < 1e-5f) return;
-    const Vec3 d = dir / len;
-    // The head lies in the plane of the shaft and the world up (or X when the
-    // shaft is vertical); two barbs of 6 widths at 30 degrees.
-    Vec3 side = glm::cross(d, std::abs(d.y) > 0.95f ? Vec3(1, 0, 0) : Vec3(0, 1, 0));
-    side = glm::normalize(side);
-    const float head = std::min(len * 0.5f, l.width * 6.0f);
-    for (float s : {1.0f, -1.0f}) {
-        const Vec3 barb = l.to - d * (head * 0.866f) + side * (s * head * 0.5f);
-        out.push_back({Vec4(l.to, l.width), Vec4(barb, 0.0f), l.color});
-    }
-}
-
 }  // namespace
 
 Result<void> VulkanRenderer::drawFrame(const FrameScene& scene, std::span<const ViewInfo> views, TargetHandle handle) {
@@ -112,91 +95,24 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     }
     MXR_TRY_ASSIGN(Attachments * att, attachmentsFor(extent, viewCount, target.desc.format));
 
-    // ---- per-frame data
-    FrameArena arena{static_cast<char*>(slot.data.memory.mapped), kFrameDataBytes, 0};
-    FrameUniforms u{};
-    for (std::uint32_t v = 0; v < kMaxViews; ++v) {
-        const ViewInfo& view = views[std::min(v, viewCount - 1)];
-        u.viewProj[v] = projectionFromFov(view.fov, kNearZ, kFarZ) * viewFromPose(view.pose);
-        u.eyePos[v] = Vec4(view.pose.position, 1.0f);
-    }
-    const auto lightCount = static_cast<std::uint32_t>(std::min<std::size_t>(scene.lights.size(), kMaxLights));
-    for (std::uint32_t i = 0; i < lightCount; ++i) {
-        const auto& l = scene.lights[i];
-        u.lightPos[i] = Vec4(l.position, std::max(l.range, 0.01f));
-        u.lightColor[i] = Vec4(l.color * l.intensity, 0.0f);
-    }
-    u.ambient = Vec4(scene.ambient, 0.0f);
-    u.counts = glm::ivec4(static_cast<int>(lightCount), 0, 0, 0);
-    MXR_TRY_ASSIGN(const VkDeviceSize uboOffset, arena.push(std::span<const FrameUniforms>(&u, 1)));
-    assert(uboOffset == 0);
-    (void)uboOffset;
-
-    // Instances sorted by (blended, mesh) so each run is one instanced draw.
-    order.resize(scene.instances.size());
-    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    // Opaque before blended; among opaque, room-sized objects (floor, walls)
-    // last so the depth test rejects what furniture and people cover (a
-    // software rasterizer pays for every shaded fragment); then by mesh.
-    sortKeys.resize(scene.instances.size());
-    for (std::size_t k = 0; k < scene.instances.size(); ++k) {
-        const Instance& i = scene.instances[k];
-        std::uint64_t pass = 0;
-        if (i.color.a < 1.0f) {
-            pass = 2;
-        } else {
-            const Mat4& m = i.transform;
-            const float extent =
-                std::max({glm::length(Vec3(m[0])), glm::length(Vec3(m[1])), glm::length(Vec3(m[2]))});
-            pass = extent > 2.0f ? 1 : 0;
-        }
-        sortKeys[k] = (pass << 32) | i.mesh.id;
-    }
-    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return sortKeys[a] < sortKeys[b]; });
-    const VkDeviceSize instOffset = (arena.used + 255) & ~VkDeviceSize(255);
-    if (instOffset + order.size() * sizeof(InstanceGpu) > kFrameDataBytes) {
-        return makeError(ErrorCode::kLimit, "too many instances for one frame");
-    }
-    auto* inst = reinterpret_cast<InstanceGpu*>(arena.base + instOffset);
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        const auto& s = scene.instances[order[i]];
-        inst[i] = InstanceGpu{s.transform, s.color};
-    }
-    arena.used = instOffset + order.size() * sizeof(InstanceGpu);
-
-    lineScratch.clear();
-    for (const auto& l : scene.lines) appendArrow(l, lineScratch);
-    MXR_TRY_ASSIGN(const VkDeviceSize lineOffset, arena.push(std::span<const LineGpu>(lineScratch)));
-
-    // Labels face the viewer: with two eyes, the head between them.
-    Pose head = views[0].pose;
-    if (viewCount == 2) {
-        head.position = 0.5f * (views[0].pose.position + views[1].pose.position);
-        head.orientation = glm::slerp(views[0].pose.orientation, views[1].pose.orientation, 0.5f);
-    }
-    textScratch.clear();
-    for (const auto& label : scene.labels) {
-        const Vec3 toEye = glm::length(label.facing) > 0.0f ? label.facing : head.position - label.anchor;
-        Vec3 fwd = glm::length(toEye) > 1e-4f ? glm::normalize(toEye) : Vec3(0, 0, 1);
-        Vec3 right = glm::cross(Vec3(0, 1, 0), fwd);
-        right = glm::length(right) > 1e-4f ? glm::normalize(right) : head.orientation * Vec3(1, 0, 0);
-        const Vec3 up = glm::cross(fwd, right);
-        atlas.appendLabel(label, right, up, textScratch);
-    }
-    MXR_TRY_ASSIGN(const VkDeviceSize textOffset, arena.push(std::span<const TextVertex>(textScratch)));
-
-    // The overlay on a world quad (VR panel): two triangles.
+    // ---- per-frame data: built on the CPU (frame_packet.h), then copied in
     const bool overlayAvailable = scene.drawOverlay && overlaySource && overlayPass;
     const bool overlayInWorld = overlayAvailable && scene.overlayQuad.has_value();
+    buildFramePacket(scene, views, atlas, overlayInWorld, packet);
+    FrameArena arena{static_cast<char*>(slot.data.memory.mapped), kFrameDataBytes, 0};
+    MXR_TRY_ASSIGN(const VkDeviceSize uboOffset, arena.push(std::span<const FrameUniforms>(&packet.uniforms, 1)));
+    assert(uboOffset == 0);
+    (void)uboOffset;
+    const VkDeviceSize instOffset = (arena.used + 255) & ~VkDeviceSize(255);
+    if (instOffset + packet.instances.size() * sizeof(InstanceGpu) > kFrameDataBytes) {
+        return makeError(ErrorCode::kLimit, "too many instances for one frame");
+    }
+    MXR_TRY(arena.push(std::span<const InstanceGpu>(packet.instances)));
+    MXR_TRY_ASSIGN(const VkDeviceSize lineOffset, arena.push(std::span<const LineGpu>(packet.lines)));
+    MXR_TRY_ASSIGN(const VkDeviceSize textOffset, arena.push(std::span<const TextVertex>(packet.text)));
     VkDeviceSize quadOffset = 0;
-    if (overlayInWorld) {
-        const Mat4& m = *scene.overlayQuad;
-        auto corner = [&](float x, float y) {
-            return TextVertex{Vec3(m * Vec4(x, y, 0.0f, 1.0f)), Vec2(x + 0.5f, 0.5f - y), Vec4(1.0f)};
-        };
-        const TextVertex quad[6] = {corner(-0.5f, 0.5f), corner(-0.5f, -0.5f), corner(0.5f, -0.5f),
-                                    corner(-0.5f, 0.5f), corner(0.5f, -0.5f),  corner(0.5f, 0.5f)};
-        MXR_TRY_ASSIGN(quadOffset, arena.push(std::span<const TextVertex>(quad, 6)));
+    if (packet.overlayQuad) {
+        MXR_TRY_ASSIGN(quadOffset, arena.push(std::span<const TextVertex>(packet.quadVertices)));
     }
 
     // ---- commands
@@ -299,42 +215,34 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
 
         // Opaque then blended instances, one draw per run of the same mesh.
         VkPipeline bound = VK_NULL_HANDLE;
-        for (std::size_t i = 0; i < order.size();) {
-            const auto& first = scene.instances[order[i]];
-            std::size_t j = i + 1;
-            const bool blended = first.color.a < 1.0f;
-            while (j < order.size() && scene.instances[order[j]].mesh.id == first.mesh.id &&
-                   (scene.instances[order[j]].color.a < 1.0f) == blended)
-                ++j;
-            auto mesh = meshes.find(first.mesh.id);
-            if (mesh != meshes.end()) {
-                VkPipeline want = blended ? pipes->meshBlend : pipes->meshOpaque;
-                if (want != bound) {
-                    vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, want);
-                    bound = want;
-                }
-                const VkBuffer vbs[2] = {mesh->second.vertices.buffer, slot.data.buffer};
-                const VkDeviceSize offs[2] = {0, instOffset + i * sizeof(InstanceGpu)};
-                vkCmdBindVertexBuffers(cmd, 0, 2, vbs, offs);
-                vkCmdBindIndexBuffer(cmd, mesh->second.indices.buffer, 0, VK_INDEX_TYPE_UINT32);
-                vkCmdDrawIndexed(cmd, mesh->second.indexCount, static_cast<std::uint32_t>(j - i), 0, 0, 0);
+        for (const DrawRun& run : packet.runs) {
+            auto mesh = meshes.find(run.mesh);
+            if (mesh == meshes.end()) continue;
+            VkPipeline want = run.blended ? pipes->meshBlend : pipes->meshOpaque;
+            if (want != bound) {
+                vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, want);
+                bound = want;
             }
-            i = j;
+            const VkBuffer vbs[2] = {mesh->second.vertices.buffer, slot.data.buffer};
+            const VkDeviceSize offs[2] = {0, instOffset + run.first * sizeof(InstanceGpu)};
+            vkCmdBindVertexBuffers(cmd, 0, 2, vbs, offs);
+            vkCmdBindIndexBuffer(cmd, mesh->second.indices.buffer, 0, VK_INDEX_TYPE_UINT32);
+            vkCmdDrawIndexed(cmd, mesh->second.indexCount, run.count, 0, 0, 0);
         }
         if (overlayInWorld) {
             vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->overlayQuad);
             vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &quadOffset);
             vkCmdDraw(cmd, 6, 1, 0, 0);
         }
-        if (!lineScratch.empty()) {
+        if (!packet.lines.empty()) {
             vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->line);
             vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &lineOffset);
-            vkCmdDraw(cmd, 6, static_cast<std::uint32_t>(lineScratch.size()), 0, 0);
+            vkCmdDraw(cmd, 6, static_cast<std::uint32_t>(packet.lines.size()), 0, 0);
         }
-        if (!textScratch.empty()) {
+        if (!packet.text.empty()) {
             vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->text);
             vkCmdBindVertexBuffers(cmd, 0, 1, &slot.data.buffer, &textOffset);
-            vkCmdDraw(cmd, static_cast<std::uint32_t>(textScratch.size()), 1, 0, 0);
+            vkCmdDraw(cmd, static_cast<std::uint32_t>(packet.text.size()), 1, 0, 0);
         }
         if (overlay) {
             vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->overlay);

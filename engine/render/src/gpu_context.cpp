@@ -132,6 +132,48 @@ VkDebugUtilsMessengerCreateInfoEXT ValidationReport::messengerInfo(ValidationRep
     return info;
 }
 
+Result<void> ValidationReport::checkLayerPresent() {
+    std::uint32_t n = 0;
+    vkEnumerateInstanceLayerProperties(&n, nullptr);
+    std::vector<VkLayerProperties> props(n);
+    vkEnumerateInstanceLayerProperties(&n, props.data());
+    const bool have = std::any_of(props.begin(), props.end(), [](const VkLayerProperties& p) {
+        return std::strcmp(p.layerName, "VK_LAYER_KHRONOS_validation") == 0;
+    });
+    if (!have) {
+        return makeError(ErrorCode::kUnavailable,
+                         "validation requested but VK_LAYER_KHRONOS_validation is missing "
+                         "(install vulkan-validationlayers)");
+    }
+    return {};
+}
+
+namespace {
+
+Result<VkDebugUtilsMessengerEXT> installMessenger(VkInstance instance, ValidationReport* report) {
+    auto fn = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
+        vkGetInstanceProcAddr(instance, "vkCreateDebugUtilsMessengerEXT"));
+    if (!fn) {
+        return makeError(ErrorCode::kUnavailable,
+                         "validation requested but the instance lacks VK_EXT_debug_utils (vkCreateDebugUtilsMessengerEXT)");
+    }
+    const VkDebugUtilsMessengerCreateInfoEXT info = ValidationReport::messengerInfo(report);
+    VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+    MXR_TRY_VK(fn(instance, &info, nullptr, &messenger));
+    return messenger;
+}
+
+}  // namespace
+
+void GpuContext::provokeValidationError() const {
+    VkBufferCreateInfo bi{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    bi.size = 256;
+    bi.usage = 0;  // VUID-VkBufferCreateInfo-usage-requiredbitmask
+    bi.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+    VkBuffer buffer = VK_NULL_HANDLE;
+    if (vkCreateBuffer(m_device, &bi, nullptr, &buffer) == VK_SUCCESS) vkDestroyBuffer(m_device, buffer, nullptr);
+}
+
 Result<std::unique_ptr<GpuContext>> GpuContext::create(const GpuRequirements& reqIn, const GpuCreateInfo& info,
                                                        Logger logger) {
     std::unique_ptr<GpuContext> ctx(new GpuContext());
@@ -144,18 +186,7 @@ Result<std::unique_ptr<GpuContext>> GpuContext::create(const GpuRequirements& re
     instanceExts.insert(instanceExts.end(), info.extraInstanceExtensions.begin(), info.extraInstanceExtensions.end());
     std::vector<const char*> layers;
     if (info.validation) {
-        std::uint32_t n = 0;
-        vkEnumerateInstanceLayerProperties(&n, nullptr);
-        std::vector<VkLayerProperties> props(n);
-        vkEnumerateInstanceLayerProperties(&n, props.data());
-        const bool have = std::any_of(props.begin(), props.end(), [](const VkLayerProperties& p) {
-            return std::strcmp(p.layerName, "VK_LAYER_KHRONOS_validation") == 0;
-        });
-        if (!have) {
-            return makeError(ErrorCode::kUnavailable,
-                             "validation requested but VK_LAYER_KHRONOS_validation is missing "
-                             "(install vulkan-validationlayers)");
-        }
+        MXR_TRY(ValidationReport::checkLayerPresent());
         layers.push_back("VK_LAYER_KHRONOS_validation");
         instanceExts.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
     }
@@ -181,9 +212,7 @@ Result<std::unique_ptr<GpuContext>> GpuContext::create(const GpuRequirements& re
     }
     MXR_TRY_VK(ir);
     if (info.validation) {
-        auto fn = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
-            vkGetInstanceProcAddr(ctx->m_instance, "vkCreateDebugUtilsMessengerEXT"));
-        if (fn) MXR_TRY_VK(fn(ctx->m_instance, &dbg, nullptr, &ctx->m_messenger));
+        MXR_TRY_ASSIGN(ctx->m_messenger, installMessenger(ctx->m_instance, ctx->m_validation.get()));
     }
     if (info.makeSurface) {
         MXR_TRY_ASSIGN(ctx->m_surface, info.makeSurface(ctx->m_instance));
@@ -258,10 +287,16 @@ Result<std::unique_ptr<GpuContext>> GpuContext::create(const GpuRequirements& re
     return ctx;
 }
 
-std::unique_ptr<GpuContext> GpuContext::adopt(const ExternalGpu& external, Logger logger) {
+Result<std::unique_ptr<GpuContext>> GpuContext::adopt(const ExternalGpu& external, Logger logger,
+                                                      std::unique_ptr<ValidationReport> validation) {
     std::unique_ptr<GpuContext> ctx(new GpuContext());
     ctx->m_owned = false;
     ctx->m_logger = logger;
+    if (validation) {
+        ctx->m_validation = std::move(validation);
+        if (!ctx->m_validation->logger.sink()) ctx->m_validation->logger = logger.child("vulkan");
+        MXR_TRY_ASSIGN(ctx->m_messenger, installMessenger(external.instance, ctx->m_validation.get()));
+    }
     ctx->m_instance = external.instance;
     ctx->m_physicalDevice = external.physicalDevice;
     ctx->m_device = external.device;
@@ -272,15 +307,15 @@ std::unique_ptr<GpuContext> GpuContext::adopt(const ExternalGpu& external, Logge
 }
 
 GpuContext::~GpuContext() {
-    if (!m_owned) return;
-    if (m_device) vkDestroyDevice(m_device, nullptr);
-    if (m_surface) vkDestroySurfaceKHR(m_instance, m_surface, nullptr);
+    if (m_owned && m_device) vkDestroyDevice(m_device, nullptr);
+    if (m_owned && m_surface) vkDestroySurfaceKHR(m_instance, m_surface, nullptr);
+    // The messenger is ours even on an adopted instance.
     if (m_messenger) {
         auto fn = reinterpret_cast<PFN_vkDestroyDebugUtilsMessengerEXT>(
             vkGetInstanceProcAddr(m_instance, "vkDestroyDebugUtilsMessengerEXT"));
         if (fn) fn(m_instance, m_messenger, nullptr);
     }
-    if (m_instance) vkDestroyInstance(m_instance, nullptr);
+    if (m_owned && m_instance) vkDestroyInstance(m_instance, nullptr);
 }
 
 }  // namespace mxr::engine

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/render/vulkan_renderer.h"
+#include "frame_packet.h"
 #include "text_atlas.h"
 #include "vk_util.h"
 
@@ -19,26 +20,6 @@ std::span<const unsigned char> embeddedFile(std::string_view name);
 constexpr std::uint32_t kFramesInFlight = 2;
 constexpr VkDeviceSize kFrameDataBytes = 8ull << 20;
 constexpr VkFormat kDepthFormat = VK_FORMAT_D32_SFLOAT;
-
-// Matches `Frame` in assets/shaders/common.glsl (std140).
-struct FrameUniforms {
-    Mat4 viewProj[2];
-    Vec4 eyePos[2];
-    Vec4 lightPos[kMaxLights];
-    Vec4 lightColor[kMaxLights];
-    Vec4 ambient;
-    glm::ivec4 counts;
-};
-
-struct InstanceGpu {
-    Mat4 model;
-    Vec4 color;
-};
-struct LineGpu {
-    Vec4 from;  // w: width
-    Vec4 to;
-    Vec4 color;
-};
 
 struct OwnedBuffer {
     VkBuffer buffer = VK_NULL_HANDLE;
@@ -127,11 +108,9 @@ struct VulkanRenderer::Impl {
     std::vector<Attachments> attachments;
     std::map<std::pair<VkFormat, std::uint32_t>, PipelineSet> pipelines;
 
-    // Scratch reused across frames (no per-frame allocation once warm).
-    std::vector<std::uint32_t> order;
-    std::vector<std::uint64_t> sortKeys;  // (pass << 32) | mesh id, per instance
-    std::vector<LineGpu> lineScratch;
-    std::vector<TextVertex> textScratch;
+    // The CPU half of the frame, reused across frames (no per-frame
+    // allocation once warm).
+    FramePacket packet;
 
     Result<void> init();
     void destroy();

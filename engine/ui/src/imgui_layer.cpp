@@ -4,10 +4,31 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_vulkan.h>
 
-namespace mxr::engine {
+#include "engine/platform/window.h"
+#include "engine/render/vulkan_renderer.h"
 
-ImGuiLayer::ImGuiLayer(VulkanRenderer& renderer, Window* window, VkExtent2D extent)
-    : m_renderer(renderer), m_window(window), m_extent(extent) {}
+namespace mxr::engine {
+namespace {
+
+class ImGuiLayer final : public UiLayer, public OverlaySource {
+public:
+    static Result<std::unique_ptr<ImGuiLayer>> create(VulkanRenderer& renderer, Window* window, VkExtent2D extent);
+    ~ImGuiLayer() override;
+    void frame(float deltaSeconds, const std::function<void()>& build) override;
+    bool wantsMouse() const override;
+    void recordOverlay(VkCommandBuffer cmd) override;
+
+private:
+    ImGuiLayer(VulkanRenderer& renderer, Window* window, VkExtent2D extent)
+        : m_renderer(renderer), m_window(window), m_extent(extent) {}
+    VulkanRenderer& m_renderer;
+    Window* m_window;
+    VkExtent2D m_extent;
+    VkDescriptorPool m_pool = VK_NULL_HANDLE;
+    bool m_glfwBackend = false;
+    bool m_vulkanBackend = false;
+    bool m_haveFrame = false;
+};
 
 Result<std::unique_ptr<ImGuiLayer>> ImGuiLayer::create(VulkanRenderer& renderer, Window* window, VkExtent2D extent) {
     if (!renderer.overlayRenderPass()) {
@@ -91,6 +112,14 @@ bool ImGuiLayer::wantsMouse() const { return ImGui::GetIO().WantCaptureMouse; }
 void ImGuiLayer::recordOverlay(VkCommandBuffer cmd) {
     if (!m_haveFrame) return;
     if (ImDrawData* data = ImGui::GetDrawData()) ImGui_ImplVulkan_RenderDrawData(data, cmd, VK_NULL_HANDLE);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<UiLayer>> createImGuiLayer(VulkanRenderer& renderer, Window* window, std::uint32_t width,
+                                                  std::uint32_t height) {
+    MXR_TRY_ASSIGN(auto layer, ImGuiLayer::create(renderer, window, VkExtent2D{width, height}));
+    return std::unique_ptr<UiLayer>(std::move(layer));
 }
 
 }  // namespace mxr::engine

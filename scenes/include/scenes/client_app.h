@@ -1,15 +1,24 @@
 #pragma once
-// The desktop/headless client: parses nothing itself (main does), builds the
-// XR system, renderer, room and UI from ClientOptions, and runs the frame
-// loop. Returns a process exit code and prints what a user needs to know.
+// The client: ClientApp builds the XR system (with its graphics bundle),
+// the room and the components from ClientOptions (main parses them), then
+// runs a frame loop over the components (client_component.h). It returns a
+// process exit code and prints what a user needs to know.
+//
+// Thread: main thread (the presence's network thread is RoomPresence's).
+// Exit codes: 0 ok, 1 runtime failure (device lost, screenshot unwritable),
+// 2 bad input or missing hardware, 3 Vulkan validation messages under
+// --validation.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/core/log.h"
+#include "scenes/avatar.h"
+#include "scenes/client_component.h"
 #include "scenes/records_panel.h"
 #include "scenes/room.h"
 #include "scenes/room_presence.h"
@@ -32,6 +41,7 @@ struct ClientOptions {
     bool stereo = false;          // headless: render a stereo pair
     std::size_t avatars = 4;
     bool validation = false;      // Vulkan validation; any message fails the run
+    bool provokeValidationError = false;  // tests only: one known VUID (xr::GraphicsOptions)
     bool vsync = true;
     std::uint32_t msaa = 0;       // 0: 4x on GPUs, 1x on software rasterizers
     bool ui = true;
@@ -58,6 +68,28 @@ struct ClientOptions {
 // Parses "x,y,z,yaw_deg,pitch_deg" or a preset name.
 Result<CameraChoice> parseCamera(const std::string& text);
 
+class ClientApp {
+public:
+    // Errors are what the user must fix (exit code 2): bad options, room
+    // file or camera, no XR system, no GPU, no server address.
+    static Result<std::unique_ptr<ClientApp>> create(const ClientOptions& options, Logger logger);
+    ~ClientApp();
+    ClientApp(const ClientApp&) = delete;
+    ClientApp& operator=(const ClientApp&) = delete;
+
+    // Components run in the order added (update, UI, scene, shutdown).
+    void add(std::unique_ptr<ClientComponent> component);
+    // The frame loop, until --frames, a quit request or a failure.
+    int run();
+
+    struct State;
+
+private:
+    explicit ClientApp(std::unique_ptr<State> state);
+    std::unique_ptr<State> m_state;
+};
+
+// create() and run(), with create's errors printed: main's one call.
 int runClient(const ClientOptions& options, Logger logger);
 
 }  // namespace mxr::scenes

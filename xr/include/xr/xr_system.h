@@ -2,20 +2,25 @@
 // XrSystem: the one frame-loop contract for every mode (OpenXR headset,
 // desktop window, headless). The client's loop knows no other.
 //
-//   auto gpu = xr.createGpu(VulkanRenderer::requirements(), validation);
-//   auto renderer = VulkanRenderer::create(*gpu, ...);
-//   xr.attach(*renderer);
+//   auto gfx = xr.createGraphics(options);    // device + renderer + UI, one bundle
 //   while (xr.pollEvents()) {
 //       auto frame = xr.beginFrame();          // waits, hands out views + target
-//       if (frame->shouldRender) renderer->drawFrame(scene, frame->views, frame->target);
+//       if (frame->shouldRender) (*gfx)->renderer().drawFrame(scene, frame->views, frame->target);
 //       xr.endFrame(*frame);                    // submits layers / presents
 //   }
+//   xr.releaseGraphics();
+//
+// This header names no Vulkan type and includes no Vulkan header: scenes/
+// sees the GPU only through engine::Renderer and engine::UiLayer
+// (tests/xr/header_scan_test.cpp enforces it). The backends build the
+// Vulkan device, the renderer and the UI layer behind it.
 //
 // Thread: main thread only. Ownership: the XrSystem owns its window, its
-// swapchains and its offscreen images; targets it hands out are borrowed by
-// the renderer for one frame.
+// swapchains, its offscreen images and the graphics bundle; targets it
+// hands out are borrowed by the renderer for one frame.
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -23,8 +28,12 @@
 
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
-#include "engine/platform/window.h"
-#include "engine/render/vulkan_renderer.h"
+#include "engine/render/renderer.h"
+
+namespace mxr::engine {
+class UiLayer;
+class Window;
+}  // namespace mxr::engine
 
 namespace mxr::xr {
 
@@ -68,21 +77,50 @@ struct FrameState {
     engine::TargetHandle target;
 };
 
+// What the graphics bundle is made with.
+struct GraphicsOptions {
+    // VK_LAYER_KHRONOS_validation with a debug messenger on the instance, in
+    // every mode (the OpenXR backends install it on the instance made with
+    // or for the runtime); messages are counted in Graphics::validation().
+    bool validation = false;
+    std::uint32_t msaa = 0;  // samples per pixel; 0: 4 on GPUs, 1 on software rasterizers
+    // The UI layer's image in pixels; 0 x 0: no UI layer (Graphics::ui() null).
+    std::uint32_t overlayWidth = 0;
+    std::uint32_t overlayHeight = 0;
+    // Tests only: after creation, make one call that breaks a known valid
+    // usage rule (VUID-VkBufferCreateInfo-usage-requiredbitmask), proving the
+    // messenger sees this mode's instance.
+    bool provokeValidationError = false;
+};
+
+// The GPU device, the renderer and the UI layer, made together by a backend.
+// Owned by the XrSystem that made it; valid until releaseGraphics().
+class Graphics {
+public:
+    virtual ~Graphics() = default;
+    virtual engine::Renderer& renderer() = 0;
+    virtual engine::UiLayer* ui() = 0;  // null without an overlay
+    virtual engine::ValidationCounts validation() const = 0;
+    virtual std::string deviceName() const = 0;
+};
+
 class XrSystem {
 public:
     virtual ~XrSystem() = default;
     virtual const char* name() const = 0;
 
     // Makes the GPU device from the renderer's declared needs (itself, or
-    // through the XR runtime which picks the physical device).
-    virtual Result<std::unique_ptr<engine::GpuContext>> createGpu(const engine::GpuRequirements& needs,
-                                                                  bool validation) = 0;
-    // Creates the targets (swapchains or offscreen images) for `renderer`,
-    // which must outlive this system's use of them.
-    virtual Result<void> attach(engine::VulkanRenderer& renderer) = 0;
-    // Releases what attach() made; call before the renderer and the GPU
-    // context are destroyed (the system itself may outlive them).
-    virtual void detach() = 0;
+    // through the XR runtime which picks the physical device), the renderer
+    // and the UI layer, and creates the targets (swapchains or offscreen
+    // images). Errors: kUnavailable (no driver, no suitable device, no
+    // validation layer), kGpu/kXr. Call once; again only after
+    // releaseGraphics().
+    virtual Result<Graphics*> createGraphics(const GraphicsOptions& options) = 0;
+    // Waits for the GPU, releases the targets, then the UI layer, the
+    // renderer and the device (in that order). Safe to call without a bundle
+    // and after the device was lost.
+    virtual void releaseGraphics() = 0;
+    virtual Graphics* graphics() = 0;  // null when none
 
     // Handles window/runtime events; false once the program should end.
     virtual bool pollEvents() = 0;
@@ -151,6 +189,8 @@ std::int64_t chooseSwapchainFormat(std::span<const std::int64_t> offered);
 Result<std::unique_ptr<XrSystem>> makeOpenXrSystem(const OpenXrOptions& options, Logger logger);
 
 std::unique_ptr<XrSystem> makeHeadlessSystem(const HeadlessOptions& options, Logger logger);
+// Fails with kUnavailable (and what to do) when no window can be opened.
+Result<void> probeDesktop();
 // Fails with kUnavailable (and what to do) when no window can be opened.
 Result<std::unique_ptr<XrSystem>> makeDesktopSystem(const DesktopOptions& options, Logger logger);
 

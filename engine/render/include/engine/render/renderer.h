@@ -103,6 +103,13 @@ struct Image {
     std::vector<std::uint8_t> rgba;
 };
 
+// Vulkan validation-layer messages counted on one device (all zero when
+// validation is off). The one count the client reads for exit code 3.
+struct ValidationCounts {
+    std::uint32_t warnings = 0;
+    std::uint32_t errors = 0;
+};
+
 constexpr std::uint32_t kMaxLights = 8;
 // The projection's depth range (standard 0 near .. 1 far), which OpenXR's
 // XR_KHR_composition_layer_depth needs alongside a submitted depth image.
@@ -123,6 +130,11 @@ public:
     virtual Result<Image> readback(TargetHandle target, std::uint32_t layer = 0) = 0;
     // GPU time of the last completed frame in milliseconds, 0 when unknown.
     virtual double lastGpuFrameMs() const = 0;
+    // CPU time of the last drawFrame from the fence wait to the submit
+    // (recording and submission only), in milliseconds.
+    virtual double lastCpuSubmitMs() const = 0;
+    // Blocks until the GPU has finished every frame submitted so far.
+    virtual Result<void> waitIdle() = 0;
 };
 
 }  // namespace mxr::engine

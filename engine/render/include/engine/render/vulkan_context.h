@@ -62,6 +62,9 @@ struct ValidationReport {
                                                    const VkDebugUtilsMessengerCallbackDataEXT* data,
                                                    void* user);
     static VkDebugUtilsMessengerCreateInfoEXT messengerInfo(ValidationReport* report);
+    // kUnavailable (naming the package) when VK_LAYER_KHRONOS_validation is
+    // not installed.
+    static Result<void> checkLayerPresent();
 };
 
 struct GpuCreateInfo {
@@ -86,7 +89,12 @@ class GpuContext {
 public:
     static Result<std::unique_ptr<GpuContext>> create(const GpuRequirements& req, const GpuCreateInfo& info,
                                                       Logger logger);
-    static std::unique_ptr<GpuContext> adopt(const ExternalGpu& external, Logger logger);
+    // With `validation` (a report whose messenger info was chained into the
+    // instance's create info, for messages during creation), a debug
+    // messenger is installed on the adopted instance and destroyed with this
+    // context, though the instance and device are not ours.
+    static Result<std::unique_ptr<GpuContext>> adopt(const ExternalGpu& external, Logger logger,
+                                                     std::unique_ptr<ValidationReport> validation = nullptr);
     ~GpuContext();
     GpuContext(const GpuContext&) = delete;
     GpuContext& operator=(const GpuContext&) = delete;
@@ -101,6 +109,10 @@ public:
     const ValidationReport& validation() const { return *m_validation; }
     const Logger& logger() const { return m_logger; }
     bool owned() const { return m_owned; }
+    // Tests only: creates and destroys a buffer with no usage bits, which
+    // breaks VUID-VkBufferCreateInfo-usage-requiredbitmask (harmless to the
+    // driver), so a test can prove the messenger sees this instance.
+    void provokeValidationError() const;
 
 private:
     GpuContext() = default;

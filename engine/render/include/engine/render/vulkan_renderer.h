@@ -94,11 +94,9 @@ public:
     VkRenderPass overlayRenderPass() const;
     // Runs commands once and waits for them (uploads, font textures).
     Result<void> immediateSubmit(const std::function<void(VkCommandBuffer)>& record);
-    Result<void> waitIdle();
+    Result<void> waitIdle() override;
 
-    // CPU time of the last drawFrame from fence wait to submit (recording
-    // and submission only), in milliseconds.
-    double lastCpuSubmitMs() const;
+    double lastCpuSubmitMs() const override;
 
     GpuContext& gpu();
     GpuAllocator& allocator();
