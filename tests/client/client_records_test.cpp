@@ -252,6 +252,8 @@ TEST_F(ClientRecords, ThePanelsRequestsAnswerAfterAReconnect) {
     cfg.room = "mentorship-" + std::to_string(s_m1);
     cfg.credentials = net::AccountLogin{"ben@example.org", kPassword};
     cfg.reconnectInterval = msToNanos(100);
+    cfg.pinFile = outDir() / "known_servers_reconnect";
+    std::filesystem::remove(cfg.pinFile);  // this run's server has a fresh key
     auto session = net::ClientSession::create(cfg, clock, Logger(std::make_shared<MemorySink>(), "client"));
     ASSERT_TRUE(session) << session.error().message;
     net::ClientSession& s = **session;

@@ -38,6 +38,8 @@ TEST(DeviceLoss, OthersSeeACleanLeaveNotATimeout) {
     cfg.serverPort = static_cast<std::uint16_t>(port);
     cfg.room = "demo";
     cfg.credentials = mxr::net::GuestLogin{"Ben"};
+    cfg.pinFile = std::filesystem::temp_directory_path() / ("mxr_device_loss_ks_" + std::to_string(::getpid()));
+    std::filesystem::remove(cfg.pinFile);  // this run's host has a fresh key
     auto ben = mxr::net::RoomClient::start(cfg, clock, mxr::Logger(sink, "ben"));
     ASSERT_TRUE(ben) << ben.error().message;
 
