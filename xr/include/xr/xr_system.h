@@ -88,7 +88,7 @@ struct GraphicsOptions {
     std::uint32_t overlayWidth = 0;
     std::uint32_t overlayHeight = 0;
     // Tests only: after creation, make one call that breaks a known valid
-    // usage rule (VUID-VkBufferCreateInfo-usage-requiredbitmask), proving the
+    // usage rule (a buffer created with no usage bits; its VUID is in the tests), proving the
     // messenger sees this mode's instance.
     bool provokeValidationError = false;
 };
@@ -179,7 +179,7 @@ struct OpenXrOptions {
 };
 
 // Swapchain format negotiation for the OpenXR backend. `offered` is the
-// runtime's xrEnumerateSwapchainFormats list (VkFormat values, in the
+// runtime's xrEnumerateSwapchainFormats list (the graphics API's format values, in the
 // runtime's order of preference); returns the first the renderer can draw
 // into, any sRGB one before any UNORM one, or 0 (VK_FORMAT_UNDEFINED).
 std::int64_t chooseSwapchainFormat(std::span<const std::int64_t> offered);
