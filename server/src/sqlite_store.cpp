@@ -87,6 +87,36 @@ CREATE TABLE room_sessions(
   session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
   seen_at INTEGER NOT NULL);
 )sql",
+    // 3: roles with scope. The organisation administrator role exists now:
+    // the first program manager (the one the server bootstrapped, or the
+    // oldest) becomes the administrator, so an existing organisation keeps
+    // someone who may grant roles. Programs get members besides their
+    // mentorships' pairs (people a manager created into the program), and
+    // audit events remember their program so managers read only theirs.
+    // Sessions say whether the server recorded them from room presence
+    // (existing ones are recognised by the room service's bookkeeping or its
+    // note); named rooms have owners; writes remember idempotency keys.
+    R"sql(
+UPDATE people SET roles = json_insert(roles, '$[#]', 'administrator')
+ WHERE id = (SELECT min(p.id) FROM people p, json_each(p.roles) r
+              WHERE p.erased_at IS NULL AND r.value = 'program_manager')
+   AND NOT EXISTS (SELECT 1 FROM people p, json_each(p.roles) r WHERE r.value = 'administrator');
+CREATE TABLE programs_members(
+  owner_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY(owner_id, person_id)) WITHOUT ROWID;
+CREATE INDEX programs_members_person ON programs_members(person_id);
+ALTER TABLE audit ADD COLUMN program_id INTEGER;
+CREATE INDEX audit_program ON audit(program_id);
+ALTER TABLE sessions ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
+UPDATE sessions SET source = 'room'
+ WHERE id IN (SELECT session_id FROM room_sessions) OR notes = 'recorded from room presence';
+CREATE TABLE rooms(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, owner_id INTEGER NOT NULL REFERENCES people(id),
+  created_at TEXT NOT NULL);
+CREATE TABLE idempotency_keys(
+  person_id INTEGER NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL, answer TEXT NOT NULL,
+  created_at INTEGER NOT NULL, PRIMARY KEY(person_id, key)) WITHOUT ROWID;
+)sql",
 };
 
 // SQL text is built on every call (it is the statement cache's key), so it
@@ -199,6 +229,23 @@ public:
         return std::optional<TokenRecord>(TokenRecord{s->integer(0), s->integer(1)});
     }
 
+    Result<std::optional<NamedRoom>> namedRoom(const std::string& name) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, name, owner_id, created_at FROM rooms WHERE name=?"));
+        s->bind(1, name);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row) return std::optional<NamedRoom>();
+        return std::optional<NamedRoom>(NamedRoom{s->integer(0), s->text(1), s->integer(2), s->text(3)});
+    }
+
+    Result<std::int64_t> insertNamedRoom(const std::string& name, std::int64_t ownerId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO rooms(name, owner_id, created_at) VALUES(?, ?, ?)"));
+        s->bind(1, name);
+        s->bind(2, ownerId);
+        s->bind(3, formatTimestamp(m_clock.nowUnix()));
+        MXR_TRY(s->run());
+        return m_db.lastInsertId();
+    }
+
     Result<std::vector<OpenRoomSession>> openRoomSessions() override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT session_id, seen_at FROM room_sessions ORDER BY session_id"));
         std::vector<OpenRoomSession> out;
@@ -210,7 +257,7 @@ public:
     }
 
     Result<std::vector<AuditEvent>> audit(std::int64_t afterId, int limit) override {
-        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, at, actor_id, action, entity, entity_id, fields FROM audit "
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, at, actor_id, action, entity, entity_id, fields, program_id FROM audit "
                                             "WHERE id>? ORDER BY id LIMIT ?"));
         s->bind(1, afterId);
         s->bind(2, static_cast<std::int64_t>(limit));
@@ -218,7 +265,8 @@ public:
         for (;;) {
             MXR_TRY_ASSIGN(bool row, s->step());
             if (!row) break;
-            AuditEvent e{s->integer(0), s->integer(1), s->integer(2), s->text(3), s->text(4), s->integer(5), {}};
+            AuditEvent e{s->integer(0), s->integer(1), s->integer(2), s->text(3), s->text(4), s->integer(5), {},
+                         s->integer(7)};
             auto fields = Json::parse(s->text(6), nullptr, false);
             if (fields.is_array()) {
                 for (const auto& f : fields) e.fields.push_back(f.get<std::string>());
@@ -231,6 +279,13 @@ public:
     Result<std::int64_t> countManagers() override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT count(*) FROM people, json_each(people.roles) r "
                                             "WHERE r.value='program_manager' AND erased_at IS NULL"));
+        MXR_TRY_ASSIGN(bool row, s->step());
+        return row ? s->integer(0) : 0;
+    }
+
+    Result<std::int64_t> countAdministrators() override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT count(*) FROM people, json_each(people.roles) r "
+                                            "WHERE r.value='administrator' AND erased_at IS NULL"));
         MXR_TRY_ASSIGN(bool row, s->step());
         return row ? s->integer(0) : 0;
     }
@@ -315,6 +370,13 @@ public:
         return s->run();
     }
 
+    Result<void> deleteOtherTokens(std::int64_t personId, const std::string& keepHash) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM tokens WHERE person_id=? AND hash<>?"));
+        s->bind(1, personId);
+        s->bind(2, keepHash);
+        return s->run();
+    }
+
     Result<void> eraseAuthoredText(std::int64_t personId) override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE feedback SET text=NULL, updated_at=? WHERE author_id=?"));
         s->bind(1, formatTimestamp(m_clock.nowUnix()));
@@ -343,15 +405,49 @@ public:
         return s->run();
     }
 
+    Result<std::optional<StoredAnswer>> findIdempotent(std::int64_t personId, const std::string& key,
+                                                        std::int64_t notBefore) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT request, answer FROM idempotency_keys "
+                                            "WHERE person_id=? AND key=? AND created_at>=?"));
+        s->bind(1, personId);
+        s->bind(2, key);
+        s->bind(3, notBefore);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row) return std::optional<StoredAnswer>();
+        auto answer = Json::parse(s->text(1), nullptr, false);
+        return std::optional<StoredAnswer>(StoredAnswer{s->text(0), answer.is_discarded() ? Json() : answer});
+    }
+
+    Result<void> putIdempotent(std::int64_t personId, const std::string& key, const StoredAnswer& stored,
+                               std::int64_t notBefore) override {
+        MXR_TRY_ASSIGN(auto sweep, m_db.prepare("DELETE FROM idempotency_keys WHERE person_id=? AND created_at<?"));
+        sweep->bind(1, personId);
+        sweep->bind(2, notBefore);
+        MXR_TRY(sweep->run());
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT OR REPLACE INTO idempotency_keys(person_id, key, request, answer, "
+                                            "created_at) VALUES(?, ?, ?, ?, ?)"));
+        s->bind(1, personId);
+        s->bind(2, key);
+        s->bind(3, stored.request);
+        s->bind(4, stored.answer.dump());
+        s->bind(5, m_clock.nowUnix());
+        return s->run();
+    }
+
     Result<void> appendAudit(const AuditEvent& e) override {
-        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO audit(at, actor_id, action, entity, entity_id, fields) "
-                                            "VALUES(?, ?, ?, ?, ?, ?)"));
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO audit(at, actor_id, action, entity, entity_id, fields, "
+                                            "program_id) VALUES(?, ?, ?, ?, ?, ?, ?)"));
         s->bind(1, e.at ? e.at : m_clock.nowUnix());
         s->bind(2, e.actorId);
         s->bind(3, e.action);
         s->bind(4, e.entity);
         s->bind(5, e.entityId);
         s->bind(6, Json(e.fields).dump());
+        if (e.programId) {
+            s->bind(7, e.programId);
+        } else {
+            s->bindNull(7);
+        }
         return s->run();
     }
 
