@@ -19,6 +19,10 @@ ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Ent
 
 ApiError fromFieldError(const FieldError& e);
 
+// Records p as the last writer of the authored free-text fields set.
+tl::expected<void, ApiError> trackAuthors(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id,
+                                          const Json& fields);
+
 // Every id a record refers to must name an existing record the caller may
 // read (people must not be erased). Unknown and invisible records get the
 // same answer, so ids cannot be probed.

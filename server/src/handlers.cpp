@@ -25,6 +25,16 @@ ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Ent
     return *rec;
 }
 
+tl::expected<void, ApiError> trackAuthors(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id,
+                                          const Json& fields) {
+    for (const auto& f : spec(entity).fields) {
+        if (!f.authored || !fields.contains(f.name) || fields[std::string(f.name)].is_null()) continue;
+        auto set = tx.setTextAuthor(entity, id, f.name, p.personId);
+        if (!set) return tl::unexpected(fromStoreError(set.error()));
+    }
+    return {};
+}
+
 ApiError fromFieldError(const FieldError& e) {
     return badRequest(e.field, e.field.empty() ? e.message : strCat(e.field, " ", e.message));
 }
@@ -195,7 +205,8 @@ static ApiResult runTransaction(const Logger& log, const char* kind, Run&& run,
     return tl::unexpected(fromStoreError(r.error()));
 }
 
-ApiResult Handlers::runWrite(const std::function<ApiResult(WriteTx&)>& fn, const Principal* p, const WriteKey* key) {
+ApiResult Handlers::runWrite(const std::function<ApiResult(WriteTx&)>& fn, const Principal* p, const WriteKey* key,
+                             std::optional<Entity> recordOf) {
     auto run = [&](auto&& body) { return m_store.write(body); };
     if (!p || !key || key->key.empty()) return runTransaction<WriteTx>(m_log, "write", run, fn);
     const std::int64_t notBefore = m_clock.nowUnix() - kIdempotencyKeySeconds;
@@ -206,10 +217,23 @@ ApiResult Handlers::runWrite(const std::function<ApiResult(WriteTx&)>& fn, const
                 return tl::unexpected(apiError(422, "idempotency_key_reused", "idempotency_key",
                                                "this idempotency key was used for another request; use a new key"));
             }
-            return earlier->answer;  // the retry of a write that was applied: the same answer, nothing applied twice
+            // The retry of a write that was applied: the same answer, nothing applied twice.
+            if (recordOf && earlier->answer.contains("record")) {
+                const std::int64_t id = earlier->answer["record"].get<std::int64_t>();
+                API_TRY_ASSIGN(auto rec, lift(tx.get(*recordOf, id)));
+                bool visible = false;
+                if (rec) {
+                    API_TRY_ASSIGN(visible, canRead(tx, *p, *recordOf, *rec));
+                }
+                if (!visible) return tl::unexpected(notFound("", strCat("no ", spec(*recordOf).name, " with id ", id)));
+                return *rec;
+            }
+            return earlier->answer;
         }
         API_TRY_ASSIGN(Json answer, fn(tx));
-        auto put = tx.putIdempotent(p->personId, key->key, WriteTx::StoredAnswer{key->request, answer}, notBefore);
+        const bool isRecord = recordOf && answer.contains("id") && answer.contains("created_at");
+        const Json stored = isRecord ? Json{{"record", answer["id"]}} : answer;
+        auto put = tx.putIdempotent(p->personId, key->key, WriteTx::StoredAnswer{key->request, stored}, notBefore);
         if (!put) return tl::unexpected(fromStoreError(put.error()));
         return answer;
     });
@@ -331,7 +355,7 @@ ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body, 
     if (entity == Entity::kPerson) return createPerson(p, body, key);
     auto fields = prepareCreate(p, entity, body);
     if (!fields) return tl::unexpected(fields.error());
-    return runWrite([&](WriteTx& tx) { return insertChecked(tx, p, entity, *fields); }, &p, &key);
+    return runWrite([&](WriteTx& tx) { return insertChecked(tx, p, entity, *fields); }, &p, &key, entity);
 }
 
 ApiResult Handlers::createIn(WriteTx& tx, const Principal& p, Entity entity, const Json& body) {
@@ -409,6 +433,7 @@ ApiResult Handlers::insertChecked(WriteTx& tx, const Principal& p, Entity entity
         }
         if (auto refs = checkReferences(tx, p, entity, otherRefs); !refs) return tl::unexpected(refs.error());
         API_TRY_ASSIGN(auto id, lift(tx.insert(entity, fields)));
+        if (auto tracked = trackAuthors(tx, p, entity, id, fields); !tracked) return tl::unexpected(tracked.error());
         return auditedRecord(tx, p, "create", entity, id, fieldNames(fields));
     }
 }
@@ -560,7 +585,7 @@ ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, c
     auto validated = validateFields(entity, body, false);
     if (!validated) return tl::unexpected(fromFieldError(validated.error()));
     if (validated->empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
-    return runWrite([&](WriteTx& tx) { return applyUpdate(tx, p, entity, id, *validated); }, &p, &key);
+    return runWrite([&](WriteTx& tx) { return applyUpdate(tx, p, entity, id, *validated); }, &p, &key, entity);
 }
 
 ApiResult Handlers::updateIn(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& body) {
@@ -586,6 +611,7 @@ ApiResult Handlers::applyUpdate(WriteTx& tx, const Principal& p, Entity entity, 
     }
     auto updated = tx.update(entity, id, patch);
     if (!updated) return tl::unexpected(fromStoreError(updated.error()));
+    if (auto tracked = trackAuthors(tx, p, entity, id, patch); !tracked) return tl::unexpected(tracked.error());
     return auditedRecord(tx, p, "update", entity, id, fieldNames(patch));
 }
 

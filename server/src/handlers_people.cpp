@@ -148,7 +148,7 @@ ApiResult Handlers::updatePerson(const Principal& p, std::int64_t id, Json body,
 
 ApiResult Handlers::erasePerson(const Principal& p, std::int64_t id, const WriteKey& key) {
     const PeopleChange change{*this};
-    return runWrite([&](WriteTx& tx) -> ApiResult {
+    auto erased = runWrite([&](WriteTx& tx) -> ApiResult {
         API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, id)));
         if (!rec) return tl::unexpected(notFound("", strCat("no person with id ", id)));
         API_TRY_ASSIGN(bool readable, canRead(tx, p, Entity::kPerson, *rec));
@@ -170,6 +170,12 @@ ApiResult Handlers::erasePerson(const Principal& p, std::int64_t id, const Write
         }
         return Json{{"id", id}, {"erased", true}};
     }, &p, &key);
+    // Out of the WAL too: what the erasure overwrote is still in the log's
+    // older frames until it is checkpointed into the (secure_delete) file.
+    if (erased) {
+        if (auto c = m_store.checkpoint(); !c) m_log.warn(strCat("after erasing person ", id, ": ", c.error().message));
+    }
+    return erased;
 }
 
 Result<std::optional<std::string>> Handlers::bootstrapAdmin(const std::string& emailColonPassword) {

@@ -155,6 +155,15 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
             }
             out["programs"].push_back(std::move(prog));
         }
+        // Which records an erasure blanked, and what.
+        for (const auto& [key, entity] : std::initializer_list<std::pair<const char*, Entity>>{
+                 {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal}, {"milestones", Entity::kMilestone},
+                 {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}}) {
+            for (auto& r : out[key]) {
+                API_TRY_ASSIGN(auto erased, lift(tx.erasedFields(entity, idOf(r))));
+                r["erased"] = erased;
+            }
+        }
         if (format == "json") return out;
         // One CSV with a section per entity: a header row starting with the
         // entity's name, then its records; sections separated by a blank line.
@@ -168,13 +177,21 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
             for (const auto& f : spec(entity).fields) {
                 if (!f.hidden) cols.emplace_back(f.name);
             }
-            cols.insert(cols.end(), {"created_at", "updated_at"});
+            cols.insert(cols.end(), {"created_at", "updated_at", "erased"});
             csv += std::string("entity");
             for (const auto& c : cols) csv += "," + c;
             csv += "\r\n";
             for (const auto& r : out[key]) {
                 csv += spec(entity).name;
-                for (const auto& c : cols) csv += "," + csvCell(r.contains(c) ? r[c] : Json());
+                for (const auto& c : cols) {
+                    if (c == "erased") {
+                        std::string fields;
+                        for (const auto& f : r.value("erased", Json::array())) fields += (fields.empty() ? "" : ";") + f.get<std::string>();
+                        csv += "," + csvCell(Json(fields));
+                    } else {
+                        csv += "," + csvCell(r.contains(c) ? r[c] : Json());
+                    }
+                }
                 csv += "\r\n";
             }
         }

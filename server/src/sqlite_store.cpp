@@ -117,6 +117,26 @@ CREATE TABLE idempotency_keys(
   person_id INTEGER NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL, answer TEXT NOT NULL,
   created_at INTEGER NOT NULL, PRIMARY KEY(person_id, key)) WITHOUT ROWID;
 )sql",
+    // 4: erasure that erases. The last writer of every authored free-text
+    // field (schema.h), so erasing a person blanks what they wrote; filled
+    // for existing records from the audit log (it names the fields each
+    // create and update wrote, and who wrote them), feedback from its author.
+    R"sql(
+CREATE TABLE text_authors(
+  entity TEXT NOT NULL, record_id INTEGER NOT NULL, field TEXT NOT NULL, author_id INTEGER NOT NULL,
+  erased_at TEXT, PRIMARY KEY(entity, record_id, field)) WITHOUT ROWID;
+CREATE INDEX text_authors_author ON text_authors(author_id) WHERE erased_at IS NULL;
+INSERT OR REPLACE INTO text_authors(entity, record_id, field, author_id)
+  SELECT a.entity, a.entity_id, f.value, a.actor_id FROM audit a, json_each(a.fields) f
+   WHERE a.action IN ('create', 'update') AND a.actor_id <> 0
+     AND ((a.entity = 'mentorship' AND f.value = 'end_reason')
+       OR (a.entity = 'goal' AND f.value IN ('title', 'description', 'success_criteria'))
+       OR (a.entity = 'milestone' AND f.value = 'title')
+       OR (a.entity = 'session' AND f.value IN ('agenda', 'notes')))
+   ORDER BY a.id;
+INSERT OR REPLACE INTO text_authors(entity, record_id, field, author_id)
+  SELECT 'feedback', id, 'text', author_id FROM feedback WHERE text IS NOT NULL;
+)sql",
 };
 
 // SQL text is built on every call (it is the statement cache's key), so it
@@ -276,6 +296,19 @@ public:
         return out;
     }
 
+    Result<std::vector<std::string>> erasedFields(Entity entity, std::int64_t id) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT field FROM text_authors WHERE entity=? AND record_id=? "
+                                            "AND erased_at IS NOT NULL ORDER BY field"));
+        s->bind(1, std::string(spec(entity).name));
+        s->bind(2, id);
+        std::vector<std::string> out;
+        for (;;) {
+            MXR_TRY_ASSIGN(bool row, s->step());
+            if (!row) return out;
+            out.push_back(s->text(0));
+        }
+    }
+
     Result<std::int64_t> countManagers() override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT count(*) FROM people, json_each(people.roles) r "
                                             "WHERE r.value='program_manager' AND erased_at IS NULL"));
@@ -377,11 +410,37 @@ public:
         return s->run();
     }
 
-    Result<void> eraseAuthoredText(std::int64_t personId) override {
-        MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE feedback SET text=NULL, updated_at=? WHERE author_id=?"));
-        s->bind(1, formatTimestamp(m_clock.nowUnix()));
-        s->bind(2, personId);
+    Result<void> setTextAuthor(Entity entity, std::int64_t id, std::string_view field, std::int64_t authorId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT OR REPLACE INTO text_authors(entity, record_id, field, author_id) "
+                                            "VALUES(?, ?, ?, ?)"));
+        s->bind(1, std::string(spec(entity).name));
+        s->bind(2, id);
+        s->bind(3, std::string(field));
+        s->bind(4, authorId);
         return s->run();
+    }
+
+    Result<void> eraseAuthoredText(std::int64_t personId) override {
+        const std::string now = formatTimestamp(m_clock.nowUnix());
+        for (Entity entity : kAllEntities) {
+            const EntitySpec& es = spec(entity);
+            for (const auto& f : es.fields) {
+                if (!f.authored) continue;
+                MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"UPDATE ", es.table, " SET ", f.name, "=",
+                                                         f.required ? "''" : "NULL",
+                                                         ", updated_at=?1 WHERE id IN (SELECT record_id FROM text_authors "
+                                                         "WHERE entity=?2 AND field=?3 AND author_id=?4 AND erased_at IS NULL)"})));
+                s->bind(1, now);
+                s->bind(2, std::string(es.name));
+                s->bind(3, std::string(f.name));
+                s->bind(4, personId);
+                MXR_TRY(s->run());
+            }
+        }
+        MXR_TRY_ASSIGN(auto mark, m_db.prepare("UPDATE text_authors SET erased_at=? WHERE author_id=? AND erased_at IS NULL"));
+        mark->bind(1, now);
+        mark->bind(2, personId);
+        return mark->run();
     }
 
     Result<void> putOpenRoomSession(const OpenRoomSession& open) override {
@@ -553,6 +612,18 @@ public:
         return result;
     }
 
+    Result<void> checkpoint() override {
+        // A connection of its own: TRUNCATE waits (busy timeout) for the
+        // writer's current group and for readers, then empties the WAL.
+        MXR_TRY_ASSIGN(std::unique_ptr<Db> db, Db::open(m_options.path, m_options.vfs, false));
+        MXR_TRY_ASSIGN(auto s, db->prepare("PRAGMA wal_checkpoint(TRUNCATE)"));
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (row && s->integer(0) != 0) {
+            return makeError(ErrorCode::kUnavailable, "the WAL checkpoint was blocked by a reader; it will run again");
+        }
+        return {};
+    }
+
     Result<std::string> integrityCheck() override {
         MXR_TRY_ASSIGN(std::unique_ptr<Db> db, borrowReader());
         auto report = [&]() -> Result<std::string> {
@@ -711,7 +782,7 @@ private:
     std::atomic<std::uint64_t> m_commits{0};
 };
 
-Result<void> migrate(Db& db, Logger& log) {
+Result<void> migrate(Db& db, Logger& log, int stopAt) {
     MXR_TRY(db.execScript("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
     int current = 0;
     {
@@ -719,10 +790,11 @@ Result<void> migrate(Db& db, Logger& log) {
         MXR_TRY_ASSIGN(bool row, s->step());
         if (row) current = static_cast<int>(s->integer(0));
     }
-    const int target = sqliteSchemaVersion();
-    if (current > target) {
+    const int latest = sqliteSchemaVersion();
+    const int target = stopAt > 0 && stopAt < latest ? stopAt : latest;
+    if (current > latest) {
         return makeError(ErrorCode::kUnavailable,
-                         strCat("the database is at schema version ", current, ", newer than this server's ", target));
+                         strCat("the database is at schema version ", current, ", newer than this server's ", latest));
     }
     for (int v = current + 1; v <= target; ++v) {
         MXR_TRY(db.execScript("BEGIN IMMEDIATE"));
@@ -755,7 +827,7 @@ Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& options
             return makeError(ErrorCode::kUnavailable, strCat("could not switch ", options.path, " to WAL mode"));
         }
     }
-    MXR_TRY(migrate(*db, logger));
+    MXR_TRY(migrate(*db, logger, options.migrateTo));
     return std::unique_ptr<Store>(new SqliteStore(options, clock, std::move(logger), std::move(db)));
 }
 

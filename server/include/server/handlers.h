@@ -154,8 +154,11 @@ private:
     ApiResult applyUpdate(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& patch);
     // With a key: answers a stored earlier answer, or runs fn and stores
     // its answer, in the same transaction.
+    // A record answer is stored as its id and answered as the record now
+    // stands (so no personal data sits in the key store, and an erasure
+    // reaches replays too).
     ApiResult runWrite(const std::function<ApiResult(WriteTx&)>& fn, const Principal* p = nullptr,
-                       const WriteKey* key = nullptr);
+                       const WriteKey* key = nullptr, std::optional<Entity> recordOf = std::nullopt);
     ApiResult runRead(const std::function<ApiResult(ReadTx&)>& fn);
 
     struct CachedPrincipal {

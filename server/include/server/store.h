@@ -75,6 +75,8 @@ public:
     virtual Result<std::optional<Credentials>> credentials(const std::string& email) = 0;
     virtual Result<std::optional<TokenRecord>> token(const std::string& tokenHash) = 0;
     virtual Result<std::vector<AuditEvent>> audit(std::int64_t afterId, int limit) = 0;
+    // The authored fields of the record that an erasure blanked (export).
+    virtual Result<std::vector<std::string>> erasedFields(Entity entity, std::int64_t id) = 0;
     // Number of people holding the program_manager role who are not erased.
     virtual Result<std::int64_t> countManagers() = 0;
     // Number of people holding the administrator role who are not erased.
@@ -106,8 +108,12 @@ public:
     // Every token of the person but the one with this hash (their own
     // session survives their password change).
     virtual Result<void> deleteOtherTokens(std::int64_t personId, const std::string& keepHash) = 0;
-    // Blanks the personal-data fields of every record the person wrote
-    // (feedback text), keeping ratings and ids.
+    // Records that `authorId` was the last to write this authored field.
+    virtual Result<void> setTextAuthor(Entity entity, std::int64_t id, std::string_view field,
+                                       std::int64_t authorId) = 0;
+    // Blanks every authored field whose last writer is the person (NULL, or
+    // "" where the field is required), and marks them erased; ratings, ids
+    // and dates stay.
     virtual Result<void> eraseAuthoredText(std::int64_t personId) = 0;
     virtual Result<void> appendAudit(const AuditEvent& event) = 0;
     // Idempotency keys (handlers.h WriteKey): the answer stored for the
@@ -145,6 +151,11 @@ public:
     virtual ~Store() = default;
     virtual Result<Json> write(WriteFn fn) = 0;
     virtual Result<Json> read(ReadFn fn) = 0;
+    // Copies the write-ahead log into the database file and truncates it
+    // (after an erasure, so erased text is left in neither file; with
+    // secure_delete on, freed space in the database is zeroed). kUnavailable
+    // when readers kept it from completing.
+    virtual Result<void> checkpoint() = 0;
     // "ok" when the database is sound, otherwise the checker's report.
     virtual Result<std::string> integrityCheck() = 0;
     virtual StoreStats stats() const = 0;
