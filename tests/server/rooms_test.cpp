@@ -50,6 +50,8 @@ public:
             for (auto& e : m_session->takeEvents()) {
                 if (auto* p = std::get_if<net::PresenceEvent>(&e)) presence = p->members;
                 if (auto* f = std::get_if<net::FailedEvent>(&e)) failure = f->error.message;
+                if (auto* n = std::get_if<net::NoticeEvent>(&e)) notices.push_back(n->message);
+                if (auto* r = std::get_if<net::RemovedEvent>(&e)) removed = r->reason;
             }
             for (auto& r : m_session->takeApiResponses()) answers.push_back(r);
             if (pred()) return true;
@@ -81,6 +83,8 @@ public:
     std::vector<net::PresenceEntry> presence;
     std::vector<net::ApiResponse> answers;
     std::string failure;
+    std::vector<std::string> notices;
+    std::string removed;
 
 private:
     SteadyClock m_clock;
@@ -184,8 +188,13 @@ TEST_F(ServerRooms, TicketsFollowMentorshipAccessAndVerifyWithTheStoredKey) {
     EXPECT_EQ(http->post(path, json::object(), token(otherManager)).status, 404);
     EXPECT_EQ(http->post("/api/v1/rooms/mentorship-999/ticket", json::object(), token(mentor)).status, 404);
     EXPECT_EQ(http->post(path, json::object()).status, 401);
-    // Other rooms: any authenticated person; names are validated.
-    EXPECT_EQ(http->post("/api/v1/rooms/welding-101/ticket", json::object(), token(outsider)).status, 200);
+    // Other rooms: created through the API by someone (who owns them), then
+    // open to any authenticated person; names are validated.
+    EXPECT_EQ(http->post("/api/v1/rooms/welding-101/ticket", json::object(), token(outsider)).status, 404);
+    EXPECT_EQ(http->post("/api/v1/rooms", {{"name", "welding-101"}}, token(outsider)).status, 201);
+    EXPECT_EQ(http->post("/api/v1/rooms", {{"name", "welding-101"}}, token(mentor)).status, 409);
+    EXPECT_EQ(http->post("/api/v1/rooms", {{"name", "mentorship-5"}}, token(mentor)).status, 400);
+    EXPECT_EQ(http->post("/api/v1/rooms/welding-101/ticket", json::object(), token(mentor)).status, 200);
     EXPECT_EQ(http->post("/api/v1/rooms/bad%20name/ticket", json::object(), token(outsider)).status, 400);
     EXPECT_EQ(http->post("/api/v1/rooms/mentorship-x/ticket", json::object(), token(mentor)).status, 400);
     const std::string tooLong(65, 'a');
@@ -343,6 +352,7 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     EXPECT_EQ(del->status, 404);
 
     // The outsider in another room: the same status as over HTTP, nothing changed.
+    ASSERT_EQ(http->post("/api/v1/rooms", {{"name", "lobby"}}, token(outsider)).status, 201);
     Client cy(server.udpPort(), "lobby", account(outsider));
     ASSERT_TRUE(cy.joined()) << cy.failure;
     const int httpStatus = http->call("PATCH", "/api/v1" + goalPath, R"({"progress":1})", token(outsider)).status;
@@ -386,6 +396,51 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     EXPECT_EQ(answer->requestId, *id);
     EXPECT_EQ(answer->status, 200) << answer->body;
     EXPECT_EQ(http->get("/api/v1" + goalPath, token(mentee)).body["status"], "achieved");
+}
+
+// Who moderates is decided by the room (through the server's access
+// layer), not by the role: a mentorship's mentor, not its mentee; a named
+// room's owner, not a mentor who joined it first.
+TEST_F(ServerRooms, TheRoomDecidesWhoModeratesAndARemovedPersonStaysOutWithTheReason) {
+    start();
+    Client ana(server.udpPort(), room, account(mentor));
+    ASSERT_TRUE(ana.joined()) << ana.failure;
+    Client ben(server.udpPort(), room, account(mentee));
+    ASSERT_TRUE(ben.joined()) << ben.failure;
+    ASSERT_TRUE(ana.until([&] { return ana.presence.size() == 2; }));
+    ben.session().moderate(net::Moderate{net::ModerationAction::kMute, ana.session().avatarId(), ""});
+    ASSERT_TRUE(ben.until([&] { return !ben.notices.empty(); }));
+    EXPECT_NE(ben.notices[0].find("do not moderate"), std::string::npos) << ben.notices[0];
+    ana.session().moderate(net::Moderate{net::ModerationAction::kRemove, ben.session().avatarId(), "please rejoin tomorrow"});
+    ASSERT_TRUE(ben.until([&] {
+        ana.session().service(1);
+        for (auto& e : ana.session().takeEvents()) {
+            if (auto* n = std::get_if<net::NoticeEvent>(&e)) ana.notices.push_back(n->message);
+        }
+        return !ben.removed.empty() || !ana.notices.empty();
+    }));
+    ASSERT_TRUE(ana.notices.empty()) << ana.notices[0];
+    EXPECT_EQ(ben.removed, "removed by Ana Mentor: please rejoin tomorrow");
+    Client benAgain(server.udpPort(), room, account(mentee));
+    EXPECT_FALSE(benAgain.joined());
+    EXPECT_NE(benAgain.failure.find("please rejoin tomorrow"), std::string::npos) << benAgain.failure;
+
+    // A named room: its owner moderates; a mentor who is merely there does not.
+    ASSERT_EQ(http->post("/api/v1/rooms", {{"name", "study-hall"}}, token(outsider)).status, 201);
+    Client mentorThere(server.udpPort(), "study-hall", account(mentor));
+    ASSERT_TRUE(mentorThere.joined()) << mentorThere.failure;
+    Client owner(server.udpPort(), "study-hall", account(outsider));
+    ASSERT_TRUE(owner.joined()) << owner.failure;
+    ASSERT_TRUE(owner.until([&] { return owner.presence.size() == 2; }));
+    mentorThere.session().moderate(net::Moderate{net::ModerationAction::kMute, owner.session().avatarId(), ""});
+    ASSERT_TRUE(mentorThere.until([&] { return !mentorThere.notices.empty(); }));
+    owner.session().moderate(net::Moderate{net::ModerationAction::kMute, mentorThere.session().avatarId(), ""});
+    ASSERT_TRUE(owner.until([&] {
+        for (const auto& p : owner.presence) {
+            if (p.avatarId == mentorThere.session().avatarId()) return p.muted;
+        }
+        return false;
+    }));
 }
 
 TEST_F(ServerRooms, GuestsOnlyWithAllowGuestsAndOnlyInTheDemoRoom) {
