@@ -67,8 +67,9 @@ public:
                m_session->state() == net::ClientState::kJoined;
     }
     // Sends one request and waits for its answer.
-    std::optional<net::ApiResponse> api(net::ApiMethod method, const std::string& path, const std::string& body = "") {
-        auto id = m_session->sendApiRequest(method, path, body);
+    std::optional<net::ApiResponse> api(net::ApiMethod method, const std::string& path, const std::string& body = "",
+                                        const std::string& idempotencyKey = "") {
+        auto id = m_session->sendApiRequest(method, path, body, idempotencyKey);
         if (!id) return std::nullopt;
         std::optional<net::ApiResponse> out;
         until([&] {
@@ -342,6 +343,19 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     EXPECT_EQ(readBack.status, 200);
     EXPECT_EQ(readBack.body["text"], "clear demo");
     EXPECT_EQ(readBack.body["author_id"], mentee);
+    // A write retried with the same idempotency key (a lost answer) is applied once.
+    const json keyed{{"mentorship_id", mentorship}, {"title", "written once"}};
+    auto once = ben.api(net::ApiMethod::kPost, "/goals", keyed.dump(), "ben-goal-1");
+    auto twice = ben.api(net::ApiMethod::kPost, "/goals", keyed.dump(), "ben-goal-1");
+    ASSERT_TRUE(once && twice);
+    ASSERT_EQ(once->status, 201) << once->body;
+    EXPECT_EQ(twice->status, 201);
+    EXPECT_EQ(json::parse(twice->body)["id"], json::parse(once->body)["id"]);
+    std::size_t written = 0;
+    for (const auto& g : http->get("/api/v1/goals?mentorship_id=" + std::to_string(mentorship), token(mentor)).body["items"]) {
+        written += g["title"] == "written once";
+    }
+    EXPECT_EQ(written, 1u);
     auto bad = ben.api(net::ApiMethod::kPatch, goalPath, R"({"progress":101})");
     ASSERT_TRUE(bad);
     EXPECT_EQ(bad->status, 400);
