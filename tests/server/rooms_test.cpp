@@ -352,10 +352,9 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     EXPECT_EQ(twice->status, 201);
     EXPECT_EQ(json::parse(twice->body)["id"], json::parse(once->body)["id"]);
     std::size_t written = 0;
-    for (const auto& g : http->get("/api/v1/goals?mentorship_id=" + std::to_string(mentorship), token(mentor)).body["items"]) {
-        written += g["title"] == "written once";
-    }
-    EXPECT_EQ(written, 1u);
+    const auto goals = http->get("/api/v1/goals?mentorship_id=" + std::to_string(mentorship), token(mentor));
+    for (const auto& g : goals.body["items"]) written += g["title"] == "written once" ? 1 : 0;
+    EXPECT_EQ(written, 1u) << goals.raw;
     auto bad = ben.api(net::ApiMethod::kPatch, goalPath, R"({"progress":101})");
     ASSERT_TRUE(bad);
     EXPECT_EQ(bad->status, 400);
