@@ -459,7 +459,8 @@ void ClientSession::moderate(const Moderate& m) {
     if (m_impl->state == ClientState::kJoined) m_impl->sendSealed(Channel::kControl, m);
 }
 
-Result<std::uint32_t> ClientSession::sendApiRequest(ApiMethod method, std::string path, std::string body) {
+Result<std::uint32_t> ClientSession::sendApiRequest(ApiMethod method, std::string path, std::string body,
+                                                    std::string idempotencyKey) {
     auto& s = *m_impl;
     if (s.state != ClientState::kJoined) return makeError(ErrorCode::kUnavailable, "not in a room");
     if (path.empty() || path[0] != '/' || path.size() > kMaxApiPathBytes) {
@@ -474,8 +475,13 @@ Result<std::uint32_t> ClientSession::sendApiRequest(ApiMethod method, std::strin
     if (body.size() > kMaxApiBodyBytes) {
         return makeError(ErrorCode::kInvalidArgument, strCat("the body is over ", kMaxApiBodyBytes, " bytes"));
     }
+    if (idempotencyKey.size() > kMaxIdempotencyKeyBytes ||
+        !std::all_of(idempotencyKey.begin(), idempotencyKey.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("the idempotency key must be at most ", kMaxIdempotencyKeyBytes, " printable ASCII bytes"));
+    }
     const std::uint32_t id = s.nextRequestId++;
-    s.sendSealed(Channel::kControl, ApiRequest{id, method, std::move(path), std::move(body)});
+    s.sendSealed(Channel::kControl, ApiRequest{id, method, std::move(path), std::move(body), std::move(idempotencyKey)});
     return id;
 }
 

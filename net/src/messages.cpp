@@ -108,7 +108,11 @@ void writeBody(ByteWriter& w, const Message& m) {
                     w.u8(static_cast<std::uint8_t>((e.muted ? 1 : 0) | (e.away ? 2 : 0)));
                 }
             },
-            [&](const Moderate& x) { w.u8(static_cast<std::uint8_t>(x.action)); w.u16(x.target); },
+            [&](const Moderate& x) {
+                w.u8(static_cast<std::uint8_t>(x.action));
+                w.u16(x.target);
+                w.str(x.reason);
+            },
             [&](const Removed& x) { w.str(x.reason); },
             [&](const ErrorReply& x) { w.u8(static_cast<std::uint8_t>(x.code)); w.str(x.message); },
             [&](const AvatarUpdate& x) { writeAvatarEntry(w, x.entry); },
@@ -123,6 +127,8 @@ void writeBody(ByteWriter& w, const Message& m) {
                 w.u8(static_cast<std::uint8_t>(x.method));
                 w.str(x.path);
                 w.blob(ByteSpan(reinterpret_cast<const std::uint8_t*>(x.body.data()), x.body.size()));
+                assert(x.idempotencyKey.size() <= kMaxIdempotencyKeyBytes);
+                w.str(x.idempotencyKey);
             },
             [&](const ApiResponse& x) {
                 assert(x.body.size() <= kMaxApiBodyBytes);
@@ -245,11 +251,12 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
         case MessageType::kModerate: {
             Moderate m;
             MXR_TRY_ASSIGN(auto a, r.u8("action"));
-            if (a < 1 || a > 3) {
+            if (a < 1 || a > static_cast<std::uint8_t>(ModerationAction::kUnlock)) {
                 return tl::unexpected(protocolError(strCat("field 'action' has unknown value ", int(a))));
             }
             m.action = static_cast<ModerationAction>(a);
             MXR_TRY_ASSIGN(m.target, r.u16("target"));
+            MXR_TRY_ASSIGN(m.reason, r.str("reason", kMaxReasonBytes, true));
             return m;
         }
         case MessageType::kRemoved: {
@@ -295,6 +302,7 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
             if (m.path[0] != '/') return tl::unexpected(protocolError("field 'path' must start with '/'"));
             MXR_TRY_ASSIGN(auto b, r.blob("body", kMaxApiBodyBytes));
             m.body.assign(b.begin(), b.end());
+            MXR_TRY_ASSIGN(m.idempotencyKey, r.str("idempotencyKey", kMaxIdempotencyKeyBytes, true));
             return m;
         }
         case MessageType::kApiResponse: {

@@ -23,9 +23,12 @@ void RoomClient::leave() {
 }
 std::optional<ClientEvent> RoomClient::poll() { return m_events.tryPop(); }
 
-std::optional<std::uint32_t> RoomClient::sendApiRequest(ApiMethod method, std::string path, std::string body) {
+std::optional<std::uint32_t> RoomClient::sendApiRequest(ApiMethod method, std::string path, std::string body,
+                                                        std::string idempotencyKey) {
     const std::uint32_t id = m_nextRequestId;
-    if (!m_commands.tryPush(ApiRequest{id, method, std::move(path), std::move(body)})) return std::nullopt;
+    if (!m_commands.tryPush(ApiRequest{id, method, std::move(path), std::move(body), std::move(idempotencyKey)})) {
+        return std::nullopt;
+    }
     ++m_nextRequestId;
     return id;
 }
@@ -46,7 +49,8 @@ void RoomClient::run() {
             } else if (auto* m = std::get_if<Moderate>(&*cmd)) {
                 m_session->moderate(*m);
             } else if (auto* r = std::get_if<ApiRequest>(&*cmd)) {
-                auto sent = m_session->sendApiRequest(r->method, std::move(r->path), std::move(r->body));
+                auto sent = m_session->sendApiRequest(r->method, std::move(r->path), std::move(r->body),
+                                                      std::move(r->idempotencyKey));
                 if (sent) {
                     requestIds[*sent] = r->requestId;
                 } else {

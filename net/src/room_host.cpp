@@ -54,6 +54,8 @@ struct Room {
     std::map<std::uint16_t, Member> members;
     bool presenceDirty = false;
     Nanos lastPresenceAt = 0;
+    bool locked = false;                          // no new joins but the moderators'
+    std::map<std::string, std::string> removed;   // subject -> what they were told; for the room's lifetime
 };
 
 using TicketId = std::array<std::uint8_t, 8>;
@@ -294,6 +296,7 @@ struct RoomHost::Impl {
             replyError(c, ReplyCode::kRoomNotFound, strCat("no room named '", roomName, "'"));
             return;
         }
+        if (!admitted(c, *r, who)) return;
         // One member per account and room: a new join replaces the old
         // member (the person moved to another device or restarted), so it
         // does not count against the capacity. Guests are told apart only
@@ -386,20 +389,47 @@ struct RoomHost::Impl {
         replyError(c, ReplyCode::kResumeExpired, "resume token unknown or expired; join again");
     }
 
+    bool moderates(const Identity& who, const std::string& room) const {
+        return cfg.policy && cfg.policy->mayModerate(who, room);
+    }
+    // Removals and locks, decided by the room's moderators.
+    bool admitted(Connection& c, const Room& r, const Identity& who) {
+        if (auto it = r.removed.find(who.subject); it != r.removed.end()) {
+            replyError(c, ReplyCode::kNotAllowed, strCat("you were ", it->second, "; you cannot rejoin '", r.name,
+                                                         "' while it lasts"));
+            return false;
+        }
+        if (r.locked && !moderates(who, r.name)) {
+            replyError(c, ReplyCode::kNotAllowed, strCat("room '", r.name, "' is locked by its moderators"));
+            return false;
+        }
+        return true;
+    }
+
     void moderate(Connection& c, const Moderate& mod) {
         Member* actor = memberOf(c);
         if (!actor) {
             replyError(c, ReplyCode::kBadRequest, "moderation needs you to be in a room");
             return;
         }
-        if (!canModerate(actor->who.role)) {
-            replyError(c, ReplyCode::kNotAllowed, "only mentors and program managers may moderate");
+        Room& r = *findRoom(c.room);
+        // Who moderates is the policy's to say (the session server's access layer).
+        if (!moderates(actor->who, r.name)) {
+            replyError(c, ReplyCode::kNotAllowed, strCat("you do not moderate room '", r.name, "'"));
             return;
         }
-        Room& r = *findRoom(c.room);
+        if (mod.action == ModerationAction::kLock || mod.action == ModerationAction::kUnlock) {
+            r.locked = mod.action == ModerationAction::kLock;
+            log.info(strCat("room ", r.name, ": ", actor->who.displayName, r.locked ? " locked" : " unlocked", " it"));
+            return;
+        }
         auto it = r.members.find(mod.target);
         if (it == r.members.end()) {
             replyError(c, ReplyCode::kBadRequest, strCat("no avatar ", mod.target, " in this room"));
+            return;
+        }
+        if (mod.target != c.avatarId && moderates(it->second.who, r.name)) {
+            replyError(c, ReplyCode::kNotAllowed, strCat(it->second.who.displayName, " moderates this room too"));
             return;
         }
         switch (mod.action) {
@@ -415,17 +445,22 @@ struct RoomHost::Impl {
                     replyError(c, ReplyCode::kBadRequest, "use Leave to leave");
                     return;
                 }
-                const std::string reason = strCat("removed by ", actor->who.displayName);
+                const std::string reason = strCat("removed by ", actor->who.displayName,
+                                                  mod.reason.empty() ? "" : ": ", mod.reason);
+                // For the room's lifetime: the same person (any connection,
+                // any new ticket) cannot rejoin until the room is dropped.
+                r.removed[it->second.who.subject] = reason;
                 if (it->second.connId) {
                     auto t = conns.find(it->second.connId);
                     if (t != conns.end()) {
-                        sendSealed(t->second, Channel::kControl, Removed{reason});
+                        sendSealed(t->second, Channel::kControl, Removed{reason.substr(0, 255)});
                         enet_peer_disconnect_later(t->second.peer, kHostDisconnectData);
                     }
                 }
                 removeMember(r, mod.target, reason);
                 return;
             }
+            default: return;
         }
     }
 
@@ -568,8 +603,9 @@ struct RoomHost::Impl {
         });
     }
     void handle(Connection& c, const CreateRoom& cr) {
-        if (!c.identity || !canModerate(c.identity->role)) {
-            return replyError(c, ReplyCode::kNotAllowed, "only mentors and program managers may create rooms");
+        if (!c.identity || !cfg.policy || !cfg.policy->mayCreateRoom(*c.identity, cr.room)) {
+            return replyError(c, ReplyCode::kNotAllowed, "you may not create rooms here (the session server creates "
+                                                         "named rooms through its API)");
         }
         if (findRoom(cr.room)) return replyError(c, ReplyCode::kRoomExists, strCat("room '", cr.room, "' exists"));
         addRoom(RoomConfig{cr.room, cr.capacity, cr.openDemo, std::nullopt});

@@ -101,48 +101,63 @@ void PasswordHasher::verifyDummy(std::string_view password) {
     release();
 }
 
-std::int64_t LoginLimiter::check(std::unordered_map<std::string, Window>& map, const std::string& key, int limit,
-                                 Nanos now) {
-    auto it = map.find(key);
-    if (it == map.end()) return 0;
-    if (now - it->second.start >= m_limits.window) {
-        map.erase(it);
-        return 0;
-    }
-    if (it->second.failures < limit) return 0;
-    return (m_limits.window - (now - it->second.start)) / 1000000000 + 1;
-}
+namespace {
+std::int64_t secondsUp(Nanos n) { return n <= 0 ? 0 : (n + 999999999) / 1000000000; }
+}  // namespace
 
-void LoginLimiter::bump(std::unordered_map<std::string, Window>& map, const std::string& key, Nanos now) {
-    // Keep the maps bounded: a flood of distinct keys drops expired windows.
-    if (map.size() > 100000) {
-        std::erase_if(map, [&](const auto& kv) { return now - kv.second.start >= m_limits.window; });
-    }
-    auto& w = map[key];
-    if (w.failures == 0 || now - w.start >= m_limits.window) {
-        w.start = now;
-        w.failures = 0;
-    }
-    ++w.failures;
+Nanos LoginLimiter::delayAfter(int failures) const {
+    const int over = failures - m_limits.freeFailures;
+    if (over < 0) return 0;
+    Nanos d = m_limits.firstDelay;
+    for (int i = 0; i < over && d < m_limits.maxDelay; ++i) d *= 2;
+    return std::min(d, m_limits.maxDelay);
 }
 
 std::int64_t LoginLimiter::blockedFor(const std::string& account, const std::string& address) {
     std::lock_guard lock(m_mutex);
     const Nanos now = m_clock.now();
-    return std::max(check(m_accounts, account, m_limits.maxFailuresPerAccount, now),
-                    check(m_addresses, address, m_limits.maxFailuresPerAddress, now));
+    Nanos wait = 0;
+    if (auto it = m_addresses.find(address); it != m_addresses.end()) {
+        if (now - it->second.start >= m_limits.window) {
+            m_addresses.erase(it);
+        } else if (it->second.failures >= m_limits.maxFailuresPerAddress) {
+            wait = m_limits.window - (now - it->second.start);
+        }
+    }
+    if (auto it = m_pairs.find(account + '\n' + address); it != m_pairs.end()) {
+        if (now - it->second.last >= m_limits.forgetAfter) {
+            m_pairs.erase(it);
+        } else {
+            wait = std::max(wait, it->second.last + delayAfter(it->second.failures) - now);
+        }
+    }
+    return secondsUp(wait);
 }
 
 void LoginLimiter::recordFailure(const std::string& account, const std::string& address) {
     std::lock_guard lock(m_mutex);
     const Nanos now = m_clock.now();
-    bump(m_accounts, account, now);
-    bump(m_addresses, address, now);
+    // Keep the maps bounded: a flood of distinct keys drops stale entries.
+    if (m_addresses.size() > 100000) {
+        std::erase_if(m_addresses, [&](const auto& kv) { return now - kv.second.start >= m_limits.window; });
+    }
+    if (m_pairs.size() > 100000) {
+        std::erase_if(m_pairs, [&](const auto& kv) { return now - kv.second.last >= m_limits.maxDelay; });
+    }
+    auto& w = m_addresses[address];
+    if (w.failures == 0 || now - w.start >= m_limits.window) {
+        w.start = now;
+        w.failures = 0;
+    }
+    ++w.failures;
+    auto& b = m_pairs[account + '\n' + address];
+    b.last = now;
+    ++b.failures;
 }
 
-void LoginLimiter::recordSuccess(const std::string& account) {
+void LoginLimiter::recordSuccess(const std::string& account, const std::string& address) {
     std::lock_guard lock(m_mutex);
-    m_accounts.erase(account);
+    m_pairs.erase(account + '\n' + address);
 }
 
 std::string newToken() {

@@ -2,14 +2,9 @@
 
 #include <algorithm>
 
-#include "access.h"
+#include "handler_helpers.h"
 
 namespace mxr::server {
-namespace {
-
-constexpr std::size_t kMaxPasswordBytes = 1024;
-
-std::int64_t idOf(const Json& record) { return record["id"].get<std::int64_t>(); }
 
 std::vector<std::string> fieldNames(const Json& fields) {
     std::vector<std::string> out;
@@ -19,37 +14,32 @@ std::vector<std::string> fieldNames(const Json& fields) {
     return out;
 }
 
-// Audits `action` by `p` on the record, then answers the record as it now
-// stands (what create and update return).
 ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Entity entity, std::int64_t id,
                         std::vector<std::string> fields) {
-    auto audited =
-        tx.appendAudit(AuditEvent{0, 0, p.personId, action, std::string(spec(entity).name), id, std::move(fields)});
-    if (!audited) return tl::unexpected(fromStoreError(audited.error()));
     API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
+    if (!rec) return tl::unexpected(notFound("", strCat("no ", spec(entity).name, " with id ", id)));
+    API_TRY_ASSIGN(std::int64_t programId, owningProgram(tx, entity, *rec));
+    auto audited = tx.appendAudit(
+        AuditEvent{0, 0, p.personId, action, std::string(spec(entity).name), id, std::move(fields), programId});
+    if (!audited) return tl::unexpected(fromStoreError(audited.error()));
     return *rec;
 }
 
-// The record `p` is about to change or delete: 404 when it is absent or not
-// theirs to read (as if absent), 403 when they may read but not `verb` it.
-ApiResult changeableRecord(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const char* verb) {
-    API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
-    const auto missing = notFound("", strCat("no ", spec(entity).name, " with id ", id));
-    if (!rec) return tl::unexpected(missing);
-    API_TRY_ASSIGN(bool readable, canRead(tx, p, entity, *rec));
-    if (!readable) return tl::unexpected(missing);
-    API_TRY_ASSIGN(bool writable, canWrite(tx, p, entity, *rec));
-    if (!writable) return tl::unexpected(forbidden(strCat("you may read but not ", verb, " this ", spec(entity).name)));
-    return *rec;
+tl::expected<void, ApiError> trackAuthors(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id,
+                                          const Json& fields) {
+    for (const auto& f : spec(entity).fields) {
+        if (!f.authored || !fields.contains(f.name) || fields[std::string(f.name)].is_null()) continue;
+        auto set = tx.setTextAuthor(entity, id, f.name, p.personId);
+        if (!set) return tl::unexpected(fromStoreError(set.error()));
+    }
+    return {};
 }
 
 ApiError fromFieldError(const FieldError& e) {
     return badRequest(e.field, e.field.empty() ? e.message : strCat(e.field, " ", e.message));
 }
 
-// Every id a record refers to must name an existing record (and people must
-// not be erased). Unknown and invisible parents get the same answer.
-tl::expected<void, ApiError> checkReferences(ReadTx& tx, Entity entity, const Json& fields) {
+tl::expected<void, ApiError> checkReferences(ReadTx& tx, const Principal& p, Entity entity, const Json& fields) {
     for (const auto& f : spec(entity).fields) {
         if (!fields.contains(f.name) || fields[std::string(f.name)].is_null()) continue;
         if (f.type != FieldType::kRef && f.type != FieldType::kIdList) continue;
@@ -57,13 +47,65 @@ tl::expected<void, ApiError> checkReferences(ReadTx& tx, Entity entity, const Js
         const Json ids = f.type == FieldType::kRef ? Json::array({v}) : v;
         for (const auto& id : ids) {
             API_TRY_ASSIGN(auto rec, lift(tx.get(f.ref, id.get<std::int64_t>())));
-            if (!rec || (f.ref == Entity::kPerson && !(*rec)["erased_at"].is_null())) {
+            bool ok = rec && !(f.ref == Entity::kPerson && !(*rec)["erased_at"].is_null());
+            // People one may not see cannot be put into one's records (that
+            // would be a way to make them visible).
+            if (ok && f.ref == Entity::kPerson) {
+                API_TRY_ASSIGN(ok, canRead(tx, p, Entity::kPerson, *rec));
+            }
+            if (!ok) {
                 return tl::unexpected(badRequest(std::string(f.name),
                                                  strCat(f.name, ": no ", spec(f.ref).name, " with id ", id.dump())));
             }
         }
     }
     return {};
+}
+
+Principal principalFromPerson(const Json& person, std::int64_t credentialGeneration) {
+    Principal p;
+    p.personId = person["id"].get<std::int64_t>();
+    p.credentialGeneration = credentialGeneration;
+    if (person.contains("name") && person["name"].is_string()) p.name = person["name"].get<std::string>();
+    for (const auto& role : person["roles"]) {
+        p.mentor = p.mentor || role == "mentor";
+        p.mentee = p.mentee || role == "mentee";
+        p.manager = p.manager || role == "program_manager";
+        p.admin = p.admin || role == "administrator";
+    }
+    return p;
+}
+
+std::optional<std::int64_t> parseId(const Params& params, const std::string& name, ApiError& err) {
+    auto it = params.find(name);
+    if (it == params.end()) return std::nullopt;
+    const auto& s = it->second;
+    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        err = badRequest(name, strCat(name, " must be a non-negative integer"));
+        return std::nullopt;
+    }
+    return std::stoll(s);
+}
+
+namespace {
+
+// The record `p` is about to change (patch) or delete (patch null): 404
+// when it is absent or not theirs to read (as if absent), 403 when they may
+// read but not change it, or the patch sets a field that needs more.
+ApiResult changeableRecord(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json* patch) {
+    API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
+    const auto missing = notFound("", strCat("no ", spec(entity).name, " with id ", id));
+    if (!rec) return tl::unexpected(missing);
+    API_TRY_ASSIGN(bool readable, canRead(tx, p, entity, *rec));
+    if (!readable) return tl::unexpected(missing);
+    const char* verb = patch ? "change" : "delete";
+    API_TRY_ASSIGN(bool ok, patch ? canUpdate(tx, p, entity, *rec) : canRemove(tx, p, entity, *rec));
+    if (!ok) return tl::unexpected(forbidden(strCat("you may read but not ", verb, " this ", spec(entity).name)));
+    if (patch) {
+        API_TRY_ASSIGN(const FieldGuard* g, trippedGuard(tx, p, entity, *rec, *patch));
+        if (g) return tl::unexpected(apiError(403, "forbidden", std::string(g->field), std::string(ruleFor(entity, *rec).why)));
+    }
+    return *rec;
 }
 
 bool isMemberOf(const Json& mentorship, std::int64_t personId) {
@@ -92,17 +134,50 @@ tl::expected<void, ApiError> checkMembership(Entity entity, const Json& record, 
     return {};
 }
 
-std::optional<std::int64_t> parseId(const Params& params, const std::string& name, ApiError& err) {
-    auto it = params.find(name);
-    if (it == params.end()) return std::nullopt;
-    std::int64_t v = 0;
-    const auto& s = it->second;
-    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        err = badRequest(name, strCat(name, " must be a non-negative integer"));
-        return std::nullopt;
+// The records a delete of (entity, id) takes along (ON DELETE CASCADE).
+tl::expected<std::vector<std::pair<Entity, Json>>, ApiError> dependents(ReadTx& tx, Entity entity, std::int64_t id) {
+    std::vector<std::pair<Entity, Json>> out;
+    auto add = [&](Entity child, const char* field, std::int64_t parent) -> tl::expected<std::vector<Json>, ApiError> {
+        std::vector<Json> rows;
+        std::int64_t after = 0;
+        for (;;) {
+            API_TRY_ASSIGN(auto page, lift(tx.list(child, ListQuery{field, parent, after, 1000})));
+            for (auto& r : page) {
+                out.emplace_back(child, r);
+                rows.push_back(std::move(r));
+            }
+            if (page.size() < 1000) break;
+            after = idOf(rows.back());
+        }
+        return rows;
+    };
+    switch (entity) {
+        case Entity::kGoal: {
+            API_TRY_ASSIGN(auto ignored, add(Entity::kMilestone, "goal_id", id));
+            (void)ignored;
+            break;
+        }
+        case Entity::kSession: {
+            API_TRY_ASSIGN(auto ignored, add(Entity::kFeedback, "session_id", id));
+            (void)ignored;
+            break;
+        }
+        case Entity::kMentorship: {
+            API_TRY_ASSIGN(auto goals, add(Entity::kGoal, "mentorship_id", id));
+            for (const auto& g : goals) {
+                API_TRY_ASSIGN(auto ignored, add(Entity::kMilestone, "goal_id", idOf(g)));
+                (void)ignored;
+            }
+            API_TRY_ASSIGN(auto sessions, add(Entity::kSession, "mentorship_id", id));
+            for (const auto& s : sessions) {
+                API_TRY_ASSIGN(auto ignored, add(Entity::kFeedback, "session_id", idOf(s)));
+                (void)ignored;
+            }
+            break;
+        }
+        default: break;  // programs refuse deletion while mentorships refer to them (409)
     }
-    v = std::stoll(s);
-    return v;
+    return out;
 }
 
 }  // namespace
@@ -131,8 +206,38 @@ static ApiResult runTransaction(const Logger& log, const char* kind, Run&& run,
     return tl::unexpected(fromStoreError(r.error()));
 }
 
-ApiResult Handlers::runWrite(const std::function<ApiResult(WriteTx&)>& fn) {
-    return runTransaction<WriteTx>(m_log, "write", [&](auto&& body) { return m_store.write(body); }, fn);
+ApiResult Handlers::runWrite(const std::function<ApiResult(WriteTx&)>& fn, const Principal* p, const WriteKey* key,
+                             std::optional<Entity> recordOf) {
+    auto run = [&](auto&& body) { return m_store.write(body); };
+    if (!p || !key || key->key.empty()) return runTransaction<WriteTx>(m_log, "write", run, fn);
+    const std::int64_t notBefore = m_clock.nowUnix() - kIdempotencyKeySeconds;
+    return runTransaction<WriteTx>(m_log, "write", run, [&](WriteTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(auto earlier, lift(tx.findIdempotent(p->personId, key->key, notBefore)));
+        if (earlier) {
+            if (earlier->request != key->request) {
+                return tl::unexpected(apiError(422, "idempotency_key_reused", "idempotency_key",
+                                               "this idempotency key was used for another request; use a new key"));
+            }
+            // The retry of a write that was applied: the same answer, nothing applied twice.
+            if (recordOf && earlier->answer.contains("record")) {
+                const std::int64_t id = earlier->answer["record"].get<std::int64_t>();
+                API_TRY_ASSIGN(auto rec, lift(tx.get(*recordOf, id)));
+                bool visible = false;
+                if (rec) {
+                    API_TRY_ASSIGN(visible, canRead(tx, *p, *recordOf, *rec));
+                }
+                if (!visible) return tl::unexpected(notFound("", strCat("no ", spec(*recordOf).name, " with id ", id)));
+                return *rec;
+            }
+            return earlier->answer;
+        }
+        API_TRY_ASSIGN(Json answer, fn(tx));
+        const bool isRecord = recordOf && answer.contains("id") && answer.contains("created_at");
+        const Json stored = isRecord ? Json{{"record", answer["id"]}} : answer;
+        auto put = tx.putIdempotent(p->personId, key->key, WriteTx::StoredAnswer{key->request, stored}, notBefore);
+        if (!put) return tl::unexpected(fromStoreError(put.error()));
+        return answer;
+    });
 }
 
 ApiResult Handlers::runRead(const std::function<ApiResult(ReadTx&)>& fn) {
@@ -147,21 +252,6 @@ ApiResult Handlers::health() {
         return Json{{"status", "ok"}};
     });
 }
-
-namespace {
-Principal principalFromPerson(const Json& person, std::int64_t credentialGeneration) {
-    Principal p;
-    p.personId = person["id"].get<std::int64_t>();
-    p.credentialGeneration = credentialGeneration;
-    if (person.contains("name") && person["name"].is_string()) p.name = person["name"].get<std::string>();
-    for (const auto& role : person["roles"]) {
-        p.mentor = p.mentor || role == "mentor";
-        p.mentee = p.mentee || role == "mentee";
-        p.manager = p.manager || role == "program_manager";
-    }
-    return p;
-}
-}  // namespace
 
 tl::expected<Principal, ApiError> Handlers::verifyPassword(std::string_view emailIn, std::string_view password,
                                                            const std::string& address) {
@@ -190,7 +280,7 @@ tl::expected<Principal, ApiError> Handlers::verifyPassword(std::string_view emai
         m_limiter.recordFailure(email, address);
         return tl::unexpected(apiError(401, "unauthenticated", "", "email or password is wrong"));
     }
-    m_limiter.recordSuccess(email);
+    m_limiter.recordSuccess(email, address);
     return principalFromPerson((*creds)["person"], (*creds)["generation"].get<std::int64_t>());
 }
 
@@ -264,26 +354,50 @@ tl::expected<Principal, ApiError> Handlers::authenticate(std::string_view author
     if (!r) return tl::unexpected(r.error());
     if (r->is_null()) return unauth("the token is unknown or expired; log in again");
     Principal principal = principalFromPerson(*r, credentialGeneration);
+    principal.tokenHash = hash;
     std::lock_guard lock(m_tokenCacheMutex);
     if (m_tokenCache.size() >= kTokenCacheEntries) m_tokenCache.clear();
     m_tokenCache[hash] = CachedPrincipal{principal, expiresAt, generation};
     return principal;
 }
 
-ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body) {
-    if (entity == Entity::kPerson) return createPerson(p, body);
+ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body, const WriteKey& key) {
+    if (entity == Entity::kPerson) return createPerson(p, body, key);
+    auto fields = prepareCreate(p, entity, body);
+    if (!fields) return tl::unexpected(fields.error());
+    return runWrite([&](WriteTx& tx) { return insertChecked(tx, p, entity, *fields); }, &p, &key, entity);
+}
+
+ApiResult Handlers::createIn(WriteTx& tx, const Principal& p, Entity entity, const Json& body) {
+    auto fields = prepareCreate(p, entity, body);
+    if (!fields) return tl::unexpected(fields.error());
+    return insertChecked(tx, p, entity, *fields);
+}
+
+tl::expected<Json, ApiError> Handlers::prepareCreate(const Principal& p, Entity entity, const Json& body) {
     auto validated = validateFields(entity, body, true);
     if (!validated) return tl::unexpected(fromFieldError(validated.error()));
     Json fields = std::move(*validated);
     if (entity == Entity::kFeedback) fields["author_id"] = p.personId;
+    if (entity == Entity::kSession && p.server) fields["source"] = "room";
     if (entity == Entity::kProgram) {
-        if (!p.manager) return tl::unexpected(forbidden("only program managers create programs"));
+        const RelSet rels = (p.manager ? rel::kManager : 0) | (p.admin ? rel::kAdmin : 0);
+        if (!(rels & ruleFor(entity, fields).create)) {
+            return tl::unexpected(forbidden("only program managers and administrators create programs"));
+        }
         if (!fields.contains("managers")) fields["managers"] = Json::array();
-        if (!isMemberOf(Json{{"mentors", fields["managers"]}, {"mentees", Json::array()}}, p.personId)) {
+        if (p.manager && !isMemberOf(Json{{"mentors", fields["managers"]}, {"mentees", Json::array()}}, p.personId)) {
             fields["managers"].push_back(p.personId);
+        }
+        if (fields["managers"].empty()) {
+            return tl::unexpected(badRequest("managers", "managers: a program needs at least one manager"));
         }
     }
     if (auto inv = checkInvariants(entity, fields)) return tl::unexpected(fromFieldError(*inv));
+    return fields;
+}
+
+ApiResult Handlers::insertChecked(WriteTx& tx, const Principal& p, Entity entity, const Json& fields) {
     const std::string_view parentField = entity == Entity::kMentorship  ? "program_id"
                                          : entity == Entity::kMilestone ? "goal_id"
                                          : entity == Entity::kFeedback  ? "session_id"
@@ -293,33 +407,45 @@ ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body) 
     // same rows twice inside the single writer.
     Json otherRefs = fields;
     if (entity != Entity::kProgram && entity != Entity::kMentorship) otherRefs.erase(std::string(parentField));
-    return runWrite([&](WriteTx& tx) -> ApiResult {
-        if (auto refs = checkReferences(tx, entity, otherRefs); !refs) return tl::unexpected(refs.error());
-        if (entity == Entity::kMentorship) {
-            API_TRY_ASSIGN(bool manages, managesProgram(tx, p, fields["program_id"].get<std::int64_t>()));
-            if (!manages) return tl::unexpected(forbidden("only the program's managers create its mentorships"));
-        } else if (entity != Entity::kProgram) {
-            Json probe = fields;
-            probe["id"] = 0;
-            API_TRY_ASSIGN(auto m, owningMentorship(tx, entity, probe));
+    {
+        if (entity != Entity::kProgram) {
             const auto noParent = [&] {
                 return badRequest(std::string(parentField),
                                   strCat(parentField, ": no ", parentField.substr(0, parentField.size() - 3),
                                          " with id ", fields[std::string(parentField)].dump()));
             };
-            if (!m) return tl::unexpected(noParent());
-            API_TRY_ASSIGN(auto rel, relationTo(tx, p, *m));
-            // A parent the caller may not see is reported exactly like a missing one.
-            if (!rel.member && !rel.manager) return tl::unexpected(noParent());
-            if (!rel.member) {
-                return tl::unexpected(forbidden(strCat("only the mentorship's mentors and mentees create ",
-                                                       spec(entity).plural)));
+            // The parent's record and the caller's relation to it; a parent
+            // the caller may not see is reported exactly like a missing one.
+            std::optional<Json> parent;
+            Entity parentEntity = Entity::kProgram;
+            if (entity == Entity::kMentorship) {
+                API_TRY_ASSIGN(parent, lift(tx.get(Entity::kProgram, fields["program_id"].get<std::int64_t>())));
+            } else {
+                Json probe = fields;
+                probe["id"] = 0;
+                API_TRY_ASSIGN(parent, owningMentorship(tx, entity, probe));
+                parentEntity = Entity::kMentorship;
             }
-            if (auto mem = checkMembership(entity, fields, *m); !mem) return tl::unexpected(mem.error());
+            if (!parent) return tl::unexpected(noParent());
+            API_TRY_ASSIGN(bool visible, canRead(tx, p, parentEntity, *parent));
+            if (!visible) return tl::unexpected(noParent());
+            const RelSet who = ruleFor(entity, fields).create;
+            API_TRY_ASSIGN(RelSet rels, relationsTo(tx, p, parentEntity, *parent, who));
+            if (!p.server && !(rels & who)) {
+                return tl::unexpected(forbidden(entity == Entity::kMentorship
+                                                    ? std::string("only the program's managers create its mentorships")
+                                                    : strCat("only the mentorship's mentors and mentees create ",
+                                                             spec(entity).plural)));
+            }
+            if (entity != Entity::kMentorship) {
+                if (auto mem = checkMembership(entity, fields, *parent); !mem) return tl::unexpected(mem.error());
+            }
         }
+        if (auto refs = checkReferences(tx, p, entity, otherRefs); !refs) return tl::unexpected(refs.error());
         API_TRY_ASSIGN(auto id, lift(tx.insert(entity, fields)));
+        if (auto tracked = trackAuthors(tx, p, entity, id, fields); !tracked) return tl::unexpected(tracked.error());
         return auditedRecord(tx, p, "create", entity, id, fieldNames(fields));
-    });
+    }
 }
 
 ApiResult Handlers::get(const Principal& p, Entity entity, std::int64_t id) {
@@ -331,6 +457,44 @@ ApiResult Handlers::get(const Principal& p, Entity entity, std::int64_t id) {
         return *rec;
     });
 }
+
+namespace {
+
+// The people a non-administrator may find in the people list: themselves,
+// those they share a mentorship with, and for managers everyone in their
+// programs (members, managers, pairs).
+tl::expected<std::vector<std::int64_t>, ApiError> peopleCandidates(ReadTx& tx, const Principal& p) {
+    std::vector<std::int64_t> ids{p.personId};
+    auto addPairs = [&](const std::vector<Json>& mentorships) {
+        for (const auto& m : mentorships) {
+            for (const char* k : {"mentors", "mentees"}) {
+                for (const auto& v : m[k]) ids.push_back(v.get<std::int64_t>());
+            }
+        }
+    };
+    API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, p.personId));
+    addPairs(mine);
+    if (p.manager) {
+        API_TRY_ASSIGN(auto programs, lift(tx.list(Entity::kProgram, ListQuery{"managers", p.personId, 0, 1000})));
+        for (const auto& prog : programs) {
+            for (const char* k : {"managers", "members"}) {
+                for (const auto& v : prog[k]) ids.push_back(v.get<std::int64_t>());
+            }
+            std::int64_t after = 0;
+            for (;;) {
+                API_TRY_ASSIGN(auto page, lift(tx.list(Entity::kMentorship, ListQuery{"program_id", idOf(prog), after, 1000})));
+                addPairs(page);
+                if (page.size() < 1000) break;
+                after = idOf(page.back());
+            }
+        }
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+}
+
+}  // namespace
 
 ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params) {
     ApiError err;
@@ -361,10 +525,31 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
     }
     return runRead([&](ReadTx& tx) -> ApiResult {
         std::vector<Json> rows;
-        auto page = [&](std::vector<Json> all) {
+        // Pages of `query` filtered by what the caller may read, until the
+        // page is full or the records run out.
+        auto readable = [&](ListQuery query) -> tl::expected<std::vector<Json>, ApiError> {
             std::vector<Json> out;
-            for (auto& r : all) {
-                if (idOf(r) > afterId && static_cast<int>(out.size()) < limit) out.push_back(std::move(r));
+            query.limit = 1000;
+            for (;;) {
+                API_TRY_ASSIGN(auto page, lift(tx.list(entity, query)));
+                for (auto& r : page) {
+                    API_TRY_ASSIGN(bool ok, canRead(tx, p, entity, r));
+                    if (ok) out.push_back(std::move(r));
+                    if (static_cast<int>(out.size()) == limit) return out;
+                }
+                if (page.size() < 1000) return out;
+                query.afterId = idOf(page.back());
+            }
+        };
+        auto byIds = [&](std::vector<std::int64_t> ids) -> tl::expected<std::vector<Json>, ApiError> {
+            std::vector<Json> out;
+            for (auto id : ids) {
+                if (id <= afterId) continue;
+                API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
+                if (!rec) continue;
+                API_TRY_ASSIGN(bool ok, canRead(tx, p, entity, *rec));
+                if (ok) out.push_back(std::move(*rec));
+                if (static_cast<int>(out.size()) == limit) break;
             }
             return out;
         };
@@ -375,62 +560,27 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
                                                                  : Entity::kMentorship;
             API_TRY_ASSIGN(auto rec, lift(tx.get(parent, *parentId)));
             bool visible = false;
-            if (rec && parent == Entity::kProgram) {
-                API_TRY_ASSIGN(visible, managesProgram(tx, p, *parentId));
-            } else if (rec) {
+            if (rec) {
                 API_TRY_ASSIGN(visible, canRead(tx, p, parent, *rec));
             }
             if (!visible) {
                 return tl::unexpected(notFound(parentParam, strCat(parentParam, ": no ", spec(parent).name,
                                                                    " with id ", *parentId)));
             }
-            API_TRY_ASSIGN(rows, lift(tx.list(entity, ListQuery{parentParam, *parentId, afterId, limit})));
-            if (entity == Entity::kFeedback) {
-                std::vector<Json> visibleRows;
-                for (auto& r : rows) {
-                    API_TRY_ASSIGN(bool ok, canRead(tx, p, entity, r));
-                    if (ok) visibleRows.push_back(std::move(r));
-                }
-                rows = std::move(visibleRows);
-            }
+            API_TRY_ASSIGN(rows, readable(ListQuery{parentParam, *parentId, afterId, limit}));
         } else if (entity == Entity::kMentorship) {
             API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, p.personId));
-            rows = page(std::move(mine));
+            for (auto& m : mine) {
+                if (idOf(m) > afterId && static_cast<int>(rows.size()) < limit) rows.push_back(std::move(m));
+            }
+        } else if (p.admin) {
+            API_TRY_ASSIGN(rows, lift(tx.list(entity, ListQuery{"", 0, afterId, limit})));
         } else if (entity == Entity::kProgram) {
-            if (p.manager) {
-                API_TRY_ASSIGN(rows, lift(tx.list(entity, ListQuery{"managers", p.personId, afterId, limit})));
-            } else {
-                API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, p.personId));
-                std::vector<Json> programs;
-                for (const auto& m : mine) {
-                    const auto pid = m["program_id"].get<std::int64_t>();
-                    if (std::any_of(programs.begin(), programs.end(), [&](const Json& x) { return idOf(x) == pid; })) continue;
-                    API_TRY_ASSIGN(auto prog, lift(tx.get(Entity::kProgram, pid)));
-                    if (prog) programs.push_back(std::move(*prog));
-                }
-                std::sort(programs.begin(), programs.end(), [](const Json& a, const Json& b) { return a["id"] < b["id"]; });
-                rows = page(std::move(programs));
-            }
+            API_TRY_ASSIGN(auto ids, programsOf(tx, p.personId));
+            API_TRY_ASSIGN(rows, byIds(std::move(ids)));
         } else if (entity == Entity::kPerson) {
-            if (p.manager) {
-                API_TRY_ASSIGN(rows, lift(tx.list(entity, ListQuery{"", 0, afterId, limit})));
-            } else {
-                API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, p.personId));
-                std::vector<std::int64_t> ids{p.personId};
-                for (const auto& m : mine) {
-                    for (const char* k : {"mentors", "mentees"}) {
-                        for (const auto& v : m[k]) ids.push_back(v.get<std::int64_t>());
-                    }
-                }
-                std::sort(ids.begin(), ids.end());
-                ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-                std::vector<Json> people;
-                for (auto id : ids) {
-                    API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, id)));
-                    if (rec) people.push_back(std::move(*rec));
-                }
-                rows = page(std::move(people));
-            }
+            API_TRY_ASSIGN(auto ids, peopleCandidates(tx, p));
+            API_TRY_ASSIGN(rows, byIds(std::move(ids)));
         }
         Json items = Json::array();
         for (auto& r : rows) items.push_back(std::move(r));
@@ -440,205 +590,64 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
     });
 }
 
-ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, const Json& body) {
-    if (entity == Entity::kPerson) return updatePerson(p, id, body);
+ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, const Json& body, const WriteKey& key) {
+    if (entity == Entity::kPerson) return updatePerson(p, id, body, key);
     auto validated = validateFields(entity, body, false);
     if (!validated) return tl::unexpected(fromFieldError(validated.error()));
-    const Json patch = std::move(*validated);
-    if (patch.empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
+    if (validated->empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
+    return runWrite([&](WriteTx& tx) { return applyUpdate(tx, p, entity, id, *validated); }, &p, &key, entity);
+}
+
+ApiResult Handlers::updateIn(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& body) {
+    auto validated = validateFields(entity, body, false);
+    if (!validated) return tl::unexpected(fromFieldError(validated.error()));
+    if (validated->empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
+    return applyUpdate(tx, p, entity, id, *validated);
+}
+
+ApiResult Handlers::applyUpdate(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& patch) {
+    API_TRY_ASSIGN(Json merged, changeableRecord(tx, p, entity, id, &patch));
+    merged.update(patch);
+    if (auto inv = checkInvariants(entity, merged)) return tl::unexpected(fromFieldError(*inv));
+    if (auto refs = checkReferences(tx, p, entity, patch); !refs) return tl::unexpected(refs.error());
+    if (entity == Entity::kSession) {
+        API_TRY_ASSIGN(auto m, owningMentorship(tx, entity, merged));
+        if (m) {
+            if (auto mem = checkMembership(entity, merged, *m); !mem) return tl::unexpected(mem.error());
+        }
+    }
+    if (entity == Entity::kProgram && merged["managers"].empty()) {
+        return tl::unexpected(badRequest("managers", "managers: a program needs at least one manager"));
+    }
+    auto updated = tx.update(entity, id, patch);
+    if (!updated) return tl::unexpected(fromStoreError(updated.error()));
+    if (auto tracked = trackAuthors(tx, p, entity, id, patch); !tracked) return tl::unexpected(tracked.error());
+    return auditedRecord(tx, p, "update", entity, id, fieldNames(patch));
+}
+
+ApiResult Handlers::remove(const Principal& p, Entity entity, std::int64_t id, const WriteKey& key) {
+    if (entity == Entity::kPerson) return erasePerson(p, id, key);
     return runWrite([&](WriteTx& tx) -> ApiResult {
-        API_TRY_ASSIGN(Json merged, changeableRecord(tx, p, entity, id, "change"));
-        merged.update(patch);
-        if (auto inv = checkInvariants(entity, merged)) return tl::unexpected(fromFieldError(*inv));
-        if (auto refs = checkReferences(tx, entity, patch); !refs) return tl::unexpected(refs.error());
-        if (entity == Entity::kSession) {
-            API_TRY_ASSIGN(auto m, owningMentorship(tx, entity, merged));
-            if (m) {
-                if (auto mem = checkMembership(entity, merged, *m); !mem) return tl::unexpected(mem.error());
+        API_TRY_ASSIGN(auto rec, changeableRecord(tx, p, entity, id, nullptr));
+        // A delete never takes along a record the caller may not read (e.g.
+        // feedback for the program managers only under a session).
+        API_TRY_ASSIGN(auto deps, dependents(tx, entity, id));
+        for (const auto& [childEntity, child] : deps) {
+            API_TRY_ASSIGN(bool visible, canRead(tx, p, childEntity, child));
+            if (!visible) {
+                return tl::unexpected(conflict(strCat("this ", spec(entity).name, " holds ", spec(childEntity).name,
+                                                      " you may not read, which a delete would destroy; ask the "
+                                                      "program's managers")));
             }
         }
-        if (entity == Entity::kProgram && merged["managers"].empty()) {
-            return tl::unexpected(badRequest("managers", "managers: a program needs at least one manager"));
-        }
-        auto updated = tx.update(entity, id, patch);
-        if (!updated) return tl::unexpected(fromStoreError(updated.error()));
-        return auditedRecord(tx, p, "update", entity, id, fieldNames(patch));
-    });
-}
-
-ApiResult Handlers::remove(const Principal& p, Entity entity, std::int64_t id) {
-    if (entity == Entity::kPerson) return erasePerson(p, id);
-    return runWrite([&](WriteTx& tx) -> ApiResult {
-        if (auto rec = changeableRecord(tx, p, entity, id, "delete"); !rec) return tl::unexpected(rec.error());
+        API_TRY_ASSIGN(std::int64_t programId, owningProgram(tx, entity, rec));
         auto removed = tx.remove(entity, id);
         if (!removed) return tl::unexpected(fromStoreError(removed.error()));
-        auto audited = tx.appendAudit(AuditEvent{0, 0, p.personId, "delete", std::string(spec(entity).name), id, {}});
+        auto audited =
+            tx.appendAudit(AuditEvent{0, 0, p.personId, "delete", std::string(spec(entity).name), id, {}, programId});
         if (!audited) return tl::unexpected(fromStoreError(audited.error()));
         return Json{{"id", id}, {"deleted", true}};
-    });
-}
-
-ApiResult Handlers::createPerson(const Principal& p, Json body) {
-    if (!p.manager) return tl::unexpected(forbidden("only program managers create people"));
-    std::optional<std::string> password;
-    if (body.is_object() && body.contains("password")) {
-        const Json& pw = body["password"];
-        if (!pw.is_string()) return tl::unexpected(badRequest("password", "password must be a string"));
-        const auto& s = pw.get_ref<const std::string&>();
-        if (s.size() < m_options.minPasswordLength || s.size() > kMaxPasswordBytes) {
-            return tl::unexpected(badRequest("password", strCat("password must be ", m_options.minPasswordLength,
-                                                                " to ", kMaxPasswordBytes, " bytes")));
-        }
-        password = s;
-        body.erase("password");
-    }
-    auto validated = validateFields(Entity::kPerson, body, true);
-    if (!validated) return tl::unexpected(fromFieldError(validated.error()));
-    Json fields = std::move(*validated);
-    if (password) {
-        auto hashed = m_hasher.hash(*password);
-        if (!hashed) return tl::unexpected(apiError(503, "unavailable", "", hashed.error().message));
-        fields["password_hash"] = *hashed;
-    }
-    return runWrite([&](WriteTx& tx) -> ApiResult {
-        auto id = tx.insert(Entity::kPerson, fields);
-        if (!id && id.error().code == ErrorCode::kConflict) {
-            return tl::unexpected(apiError(409, "conflict", "email", "email is already used by another person"));
-        }
-        if (!id) return tl::unexpected(fromStoreError(id.error()));
-        auto names = fieldNames(fields);
-        if (password) names.push_back("password");
-        return auditedRecord(tx, p, "create", Entity::kPerson, *id, std::move(names));
-    });
-}
-
-ApiResult Handlers::updatePerson(const Principal& p, std::int64_t id, Json body) {
-    if (p.personId != id && !p.manager) {
-        // Not being able to change is answered like not being able to see,
-        // unless they share a mentorship (then they can read the person).
-        auto visible = get(p, Entity::kPerson, id);
-        if (!visible) return tl::unexpected(visible.error());
-        return tl::unexpected(forbidden("only the person and program managers change a person"));
-    }
-    std::optional<std::string> password;
-    if (body.is_object() && body.contains("password")) {
-        const Json& pw = body["password"];
-        if (!pw.is_string() || pw.get_ref<const std::string&>().size() < m_options.minPasswordLength ||
-            pw.get_ref<const std::string&>().size() > kMaxPasswordBytes) {
-            return tl::unexpected(badRequest("password", strCat("password must be a string of ",
-                                                                m_options.minPasswordLength, " to ",
-                                                                kMaxPasswordBytes, " bytes")));
-        }
-        password = pw.get<std::string>();
-        body.erase("password");
-    }
-    auto validated = validateFields(Entity::kPerson, body, false);
-    if (!validated) return tl::unexpected(fromFieldError(validated.error()));
-    Json patch = std::move(*validated);
-    if (patch.contains("roles") && !p.manager) return tl::unexpected(forbidden("only program managers change roles"));
-    if (password) {
-        auto hashed = m_hasher.hash(*password);
-        if (!hashed) return tl::unexpected(apiError(503, "unavailable", "", hashed.error().message));
-        patch["password_hash"] = *hashed;
-    }
-    if (patch.empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
-    const PeopleChange change{*this};  // whatever the outcome
-    // What the person's room connections are told when their login no longer holds.
-    const char* signOut = nullptr;
-    auto result = runWrite([&](WriteTx& tx) -> ApiResult {
-        API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, id)));
-        if (!rec) return tl::unexpected(notFound("", strCat("no person with id ", id)));
-        if (!(*rec)["erased_at"].is_null()) return tl::unexpected(apiError(409, "conflict", "", "this person was erased"));
-        if (password) {
-            signOut = "your password was changed; log in again";
-        } else if (patch.contains("roles") && patch["roles"] != (*rec)["roles"]) {
-            signOut = "your roles were changed; join again";
-        }
-        if (signOut) {
-            auto bumped = tx.bumpCredentialGeneration(id);
-            if (!bumped) return tl::unexpected(fromStoreError(bumped.error()));
-        }
-        auto updated = tx.update(Entity::kPerson, id, patch);
-        if (!updated && updated.error().code == ErrorCode::kConflict) {
-            return tl::unexpected(apiError(409, "conflict", "email", "email is already used by another person"));
-        }
-        if (!updated) return tl::unexpected(fromStoreError(updated.error()));
-        if (password) {
-            auto revoked = tx.deleteTokens(id);
-            if (!revoked) return tl::unexpected(fromStoreError(revoked.error()));
-        }
-        auto names = fieldNames(patch);
-        if (password) names.push_back("password");
-        return auditedRecord(tx, p, "update", Entity::kPerson, id, std::move(names));
-    });
-    if (result && signOut) credentialsChanged(id, signOut);
-    return result;
-}
-
-ApiResult Handlers::erasePerson(const Principal& p, std::int64_t id) {
-    if (p.personId != id && !p.manager) {
-        auto visible = get(p, Entity::kPerson, id);
-        if (!visible) return tl::unexpected(visible.error());
-        return tl::unexpected(forbidden("only the person and program managers erase a person"));
-    }
-    const PeopleChange change{*this};
-    auto result = runWrite([&](WriteTx& tx) -> ApiResult {
-        API_TRY_ASSIGN(auto rec, lift(tx.get(Entity::kPerson, id)));
-        if (!rec) return tl::unexpected(notFound("", strCat("no person with id ", id)));
-        if (!(*rec)["erased_at"].is_null()) return Json{{"id", id}, {"erased", true}};
-        // Personal data goes; the id, roles and memberships stay so that
-        // program statistics (sessions held, ratings) remain true.
-        Json blank = Json::object();
-        for (const auto& f : spec(Entity::kPerson).fields) {
-            if (f.personalData) blank[std::string(f.name)] = nullptr;
-        }
-        blank["erased_at"] = formatTimestamp(m_clock.nowUnix());
-        for (auto step : {tx.update(Entity::kPerson, id, blank), tx.deleteTokens(id), tx.bumpCredentialGeneration(id),
-                          tx.eraseAuthoredText(id),
-                          tx.appendAudit(AuditEvent{0, 0, p.personId, "erase", "person", id, {}})}) {
-            if (!step) return tl::unexpected(fromStoreError(step.error()));
-        }
-        return Json{{"id", id}, {"erased", true}};
-    });
-    if (result) credentialsChanged(id, "your account was erased");
-    return result;
-}
-
-Result<std::optional<std::string>> Handlers::bootstrapAdmin(const std::string& emailColonPassword) {
-    auto managers = m_store.read([](ReadTx& tx) -> Result<Json> {
-        MXR_TRY_ASSIGN(auto n, tx.countManagers());
-        return Json(n);
-    });
-    if (!managers) return tl::unexpected(managers.error());
-    if (managers->get<std::int64_t>() > 0) return std::optional<std::string>();
-    std::string email = "admin@localhost", password;
-    std::optional<std::string> generated;
-    if (!emailColonPassword.empty()) {
-        const auto colon = emailColonPassword.find(':');
-        if (colon == std::string::npos) return makeError(ErrorCode::kInvalidArgument, "--init-admin wants EMAIL:PASSWORD");
-        email = emailColonPassword.substr(0, colon);
-        password = emailColonPassword.substr(colon + 1);
-        if (password.size() < m_options.minPasswordLength) {
-            return makeError(ErrorCode::kInvalidArgument,
-                             strCat("--init-admin: the password needs at least ", m_options.minPasswordLength, " bytes"));
-        }
-    } else {
-        password = newPassword();
-        generated = password;
-    }
-    auto fields = validateFields(Entity::kPerson,
-                                 Json{{"name", "Administrator"}, {"email", email}, {"roles", {"program_manager"}}}, true);
-    if (!fields) return makeError(ErrorCode::kInvalidArgument, strCat("--init-admin: ", fields.error().field, " ",
-                                                                      fields.error().message));
-    MXR_TRY_ASSIGN(auto hash, m_hasher.hash(password));
-    (*fields)["password_hash"] = hash;
-    MXR_TRY(m_store.write([&](WriteTx& tx) -> Result<Json> {
-        MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kPerson, *fields));
-        MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "bootstrap", "person", id, {"name", "email", "roles", "password"}}));
-        return Json(id);
-    }));
-    m_log.info(strCat("created the first program manager ", email));
-    return generated ? generated : std::optional<std::string>("");
+    }, &p, &key);
 }
 
 }  // namespace mxr::server

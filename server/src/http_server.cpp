@@ -1,4 +1,5 @@
 #include "server/http_server.h"
+#include "server/router.h"
 
 #include <httplib.h>
 
@@ -81,60 +82,10 @@ void sendJson(httplib::Response& res, int status, const Json& body) {
     res.set_content(body.dump(), "application/json");
 }
 
-void sendError(httplib::Response& res, const ApiError& e) {
-    if (e.status == 429 && e.retryAfter > 0) res.set_header("Retry-After", std::to_string(e.retryAfter));
-    if (e.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-    sendJson(res, e.status, e.toJson());
-}
 
-void sendResult(httplib::Response& res, const ApiResult& r, int okStatus = 200) {
-    if (r) {
-        sendJson(res, okStatus, *r);
-    } else {
-        sendError(res, r.error());
-    }
-}
 
-Params paramsOf(const httplib::Request& req) {
-    Params p;
-    for (const auto& [k, v] : req.params) p[k] = v;
-    return p;
-}
 
-tl::expected<Json, ApiError> parseBody(const httplib::Request& req) {
-    if (req.body.empty()) return tl::unexpected(ApiError{400, "invalid_argument", "body", "the request needs a JSON body", 0});
-    Json body = Json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) {
-        // Re-parse with exceptions only to get the position for the message.
-        std::string why = "malformed JSON";
-        try {
-            const Json ignored = Json::parse(req.body);
-            (void)ignored;
-        } catch (const Json::parse_error& e) {
-            why = strCat("malformed JSON at byte ", e.byte);
-        }
-        return tl::unexpected(ApiError{400, "invalid_argument", "body", why, 0});
-    }
-    if (!body.is_object()) {
-        return tl::unexpected(ApiError{400, "invalid_argument", "body", "the body must be a JSON object", 0});
-    }
-    return body;
-}
 
-tl::expected<std::int64_t, ApiError> parsePathId(const std::string& s) {
-    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-        std::stoll(s) == 0) {
-        return tl::unexpected(ApiError{400, "invalid_argument", "id", strCat("id must be a positive integer, got '",
-                                                                            s.substr(0, 40), "'"), 0});
-    }
-    return std::stoll(s);
-}
-
-tl::expected<Entity, ApiError> parseEntity(const std::string& s) {
-    auto e = entityFromPlural(s);
-    if (!e) return tl::unexpected(ApiError{404, "not_found", "", strCat("no resource /api/v1/", s.substr(0, 40)), 0});
-    return *e;
-}
 
 }  // namespace
 
@@ -143,95 +94,42 @@ struct HttpServer::Impl {
     HttpOptions options;
     Logger log;
     RoomService* rooms = nullptr;
+    Router router{handlers, rooms};
     httplib::Server server;
     int listenFd = -1;
 
-    // Runs fn with the authenticated principal, or answers 401.
-    template <typename Fn>
-    void authed(const httplib::Request& req, httplib::Response& res, Fn fn) {
-        auto p = handlers.authenticate(req.get_header_value("Authorization"));
-        if (!p) return sendError(res, p.error());
-        fn(*p);
-    }
 
     void routes() {
         server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-            sendResult(res, handlers.health());
+            const auto r = handlers.health();
+            sendJson(res, r ? 200 : r.error().status, r ? *r : r.error().toJson());
         });
-        server.Post("/api/v1/login", [this](const httplib::Request& req, httplib::Response& res) {
-            auto body = parseBody(req);
-            if (!body) return sendError(res, body.error());
-            sendResult(res, handlers.login(*body, req.remote_addr));
-        });
-        server.Get("/api/v1/export", [this](const httplib::Request& req, httplib::Response& res) {
-            authed(req, res, [&](const Principal& p) {
-                auto r = handlers.exportData(p, paramsOf(req));
-                if (r && r->is_string()) {
-                    res.status = 200;
-                    res.set_content(r->get<std::string>(), "text/csv; charset=utf-8");
-                    return;
-                }
-                sendResult(res, r);
-            });
-        });
-        server.Post(R"(/api/v1/rooms/([^/]+)/ticket)", [this](const httplib::Request& req, httplib::Response& res) {
-            authed(req, res, [&](const Principal& p) {
-                if (!rooms) return sendError(res, ApiError{404, "not_found", "", "this server hosts no rooms", 0});
-                sendResult(res, rooms->ticket(p, req.matches[1].str()));
-            });
-        });
-        server.Get("/api/v1/audit", [this](const httplib::Request& req, httplib::Response& res) {
-            authed(req, res, [&](const Principal& p) { sendResult(res, handlers.auditLog(p, paramsOf(req))); });
-        });
-        server.Get(R"(/api/v1/programs/([^/]+)/attention)", [this](const httplib::Request& req, httplib::Response& res) {
-            authed(req, res, [&](const Principal& p) {
-                auto id = parsePathId(req.matches[1]);
-                if (!id) return sendError(res, id.error());
-                sendResult(res, handlers.attention(p, *id, paramsOf(req)));
-            });
-        });
-        server.Get(R"(/api/v1/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
-            authed(req, res, [&](const Principal& p) {
-                auto e = parseEntity(req.matches[1]);
-                if (!e) return sendError(res, e.error());
-                sendResult(res, handlers.list(p, *e, paramsOf(req)));
-            });
-        });
-        server.Post(R"(/api/v1/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
-            authed(req, res, [&](const Principal& p) {
-                auto e = parseEntity(req.matches[1]);
-                if (!e) return sendError(res, e.error());
-                auto body = parseBody(req);
-                if (!body) return sendError(res, body.error());
-                sendResult(res, handlers.create(p, *e, *body), 201);
-            });
-        });
-        auto withRecord = [this](const httplib::Request& req, httplib::Response& res, auto fn) {
-            authed(req, res, [&](const Principal& p) {
-                auto e = parseEntity(req.matches[1]);
-                if (!e) return sendError(res, e.error());
-                auto id = parsePathId(req.matches[2]);
-                if (!id) return sendError(res, id.error());
-                fn(p, *e, *id);
-            });
+        // Everything under /api/v1 goes through the one router that
+        // records over ENet use too.
+        auto api = [this](const httplib::Request& req, httplib::Response& res) {
+            RouterRequest r;
+            r.method = req.method;
+            r.path = req.matches[1].str();
+            for (const auto& [k, v] : req.params) r.query[k] = v;
+            r.body = req.body;
+            r.authorization = req.get_header_value("Authorization");
+            r.idempotencyKey = req.get_header_value("Idempotency-Key");
+            r.address = req.remote_addr;
+            const RouterReply reply = router.handle(r);
+            res.status = reply.status;
+            if (reply.status == 429 && reply.retryAfter > 0) res.set_header("Retry-After", std::to_string(reply.retryAfter));
+            if (reply.status == 401) res.set_header("WWW-Authenticate", "Bearer");
+            if (reply.body.is_null()) {
+                res.set_content(reply.text, reply.contentType);
+            } else {
+                res.set_content(reply.body.dump(), reply.contentType);
+            }
         };
-        server.Get(R"(/api/v1/([^/]+)/([^/]+))", [this, withRecord](const httplib::Request& req, httplib::Response& res) {
-            withRecord(req, res, [&](const Principal& p, Entity e, std::int64_t id) {
-                sendResult(res, handlers.get(p, e, id));
-            });
-        });
-        server.Patch(R"(/api/v1/([^/]+)/([^/]+))", [this, withRecord](const httplib::Request& req, httplib::Response& res) {
-            withRecord(req, res, [&](const Principal& p, Entity e, std::int64_t id) {
-                auto body = parseBody(req);
-                if (!body) return sendError(res, body.error());
-                sendResult(res, handlers.update(p, e, id, *body));
-            });
-        });
-        server.Delete(R"(/api/v1/([^/]+)/([^/]+))", [this, withRecord](const httplib::Request& req, httplib::Response& res) {
-            withRecord(req, res, [&](const Principal& p, Entity e, std::int64_t id) {
-                sendResult(res, handlers.remove(p, e, id));
-            });
-        });
+        const char* const kApi = R"(/api/v1(/.*))";
+        server.Get(kApi, api);
+        server.Post(kApi, api);
+        server.Patch(kApi, api);
+        server.Delete(kApi, api);
 
         // Whatever cpp-httplib answers by itself (no route, body too large)
         // still gets a JSON error body.
@@ -265,7 +163,7 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms)
-    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, {}}) {
+    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, Router{handlers, rooms}, {}}) {
     auto& s = m_impl->server;
     const auto& o = m_impl->options;
     const std::size_t workers = std::max<std::size_t>(1, o.workers);

@@ -161,6 +161,7 @@ int serve(int argc, char** argv) {
     hostConfig.ticketKey = ticketKey->publicKey;
     hostConfig.createRoomsOnTicket = true;
     hostConfig.api = &rooms;
+    hostConfig.policy = &rooms;
     auto host = net::RoomHost::create(hostConfig, rooms, steadyClock, log.child("rooms"), &rooms);
     if (!host) {
         log.error(strCat("cannot open the rooms' UDP port: ", host.error().describe()));

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "access.h"
+#include "handler_helpers.h"
 
 namespace mxr::server {
 namespace {
@@ -128,11 +128,13 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
     const auto it = params.find("format");
     const std::string format = it == params.end() ? "json" : it->second;
     if (format != "json" && format != "csv") return tl::unexpected(badRequest("format", "format must be csv or json"));
-    if (!p.manager) return tl::unexpected(forbidden("only program managers export"));
+    if (!p.manager && !p.admin) return tl::unexpected(forbidden("only program managers and administrators export"));
     return runRead([&](ReadTx& tx) -> ApiResult {
         Json out = {{"programs", Json::array()}, {"mentorships", Json::array()}, {"goals", Json::array()},
                     {"milestones", Json::array()}, {"sessions", Json::array()}, {"feedback", Json::array()}};
-        API_TRY_ASSIGN(auto programs, listAll(tx, Entity::kProgram, "managers", p.personId));
+        // Administrators export the organisation; managers their programs.
+        API_TRY_ASSIGN(auto programs, p.admin ? listAll(tx, Entity::kProgram, "", 0)
+                                              : listAll(tx, Entity::kProgram, "managers", p.personId));
         for (auto& prog : programs) {
             API_TRY_ASSIGN(auto mentorships, listAll(tx, Entity::kMentorship, "program_id", prog["id"].get<std::int64_t>()));
             for (auto& m : mentorships) {
@@ -153,6 +155,15 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
             }
             out["programs"].push_back(std::move(prog));
         }
+        // Which records an erasure blanked, and what.
+        for (const auto& [key, entity] : std::initializer_list<std::pair<const char*, Entity>>{
+                 {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal}, {"milestones", Entity::kMilestone},
+                 {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}}) {
+            for (auto& r : out[key]) {
+                API_TRY_ASSIGN(auto erased, lift(tx.erasedFields(entity, idOf(r))));
+                r["erased"] = erased;
+            }
+        }
         if (format == "json") return out;
         // One CSV with a section per entity: a header row starting with the
         // entity's name, then its records; sections separated by a blank line.
@@ -166,13 +177,21 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
             for (const auto& f : spec(entity).fields) {
                 if (!f.hidden) cols.emplace_back(f.name);
             }
-            cols.insert(cols.end(), {"created_at", "updated_at"});
+            cols.insert(cols.end(), {"created_at", "updated_at", "erased"});
             csv += std::string("entity");
             for (const auto& c : cols) csv += "," + c;
             csv += "\r\n";
             for (const auto& r : out[key]) {
                 csv += spec(entity).name;
-                for (const auto& c : cols) csv += "," + csvCell(r.contains(c) ? r[c] : Json());
+                for (const auto& c : cols) {
+                    if (c == "erased") {
+                        std::string fields;
+                        for (const auto& f : r.value("erased", Json::array())) fields += (fields.empty() ? "" : ";") + f.get<std::string>();
+                        csv += "," + csvCell(Json(fields));
+                    } else {
+                        csv += "," + csvCell(r.contains(c) ? r[c] : Json());
+                    }
+                }
                 csv += "\r\n";
             }
         }
@@ -181,7 +200,9 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
 }
 
 ApiResult Handlers::auditLog(const Principal& p, const Params& params) {
-    if (!p.manager) return tl::unexpected(forbidden("only program managers read the audit log"));
+    if (!p.manager && !p.admin) {
+        return tl::unexpected(forbidden("only program managers and administrators read the audit log"));
+    }
     std::int64_t after = 0;
     int limit = 100;
     for (const auto& [name, value] : params) {
@@ -198,11 +219,37 @@ ApiResult Handlers::auditLog(const Principal& p, const Params& params) {
         }
     }
     return runRead([&](ReadTx& tx) -> ApiResult {
-        API_TRY_ASSIGN(auto events, lift(tx.audit(after, limit)));
+        // Administrators read every event; a manager those of the programs
+        // they manage and of the people in them (now).
+        std::vector<std::int64_t> managed;
+        if (!p.admin) {
+            API_TRY_ASSIGN(auto programs, listAll(tx, Entity::kProgram, "managers", p.personId));
+            for (const auto& prog : programs) managed.push_back(idOf(prog));
+            std::sort(managed.begin(), managed.end());
+        }
+        auto visible = [&](const AuditEvent& e) -> tl::expected<bool, ApiError> {
+            if (p.admin) return true;
+            if (e.programId) return std::binary_search(managed.begin(), managed.end(), e.programId);
+            if (e.entity != "person") return false;
+            API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, e.entityId)));
+            if (!person) return false;
+            return canRead(tx, p, Entity::kPerson, *person);
+        };
         Json items = Json::array();
-        for (const auto& e : events) {
-            items.push_back({{"id", e.id}, {"at", formatTimestamp(e.at)}, {"actor_id", e.actorId}, {"action", e.action},
-                             {"entity", e.entity}, {"entity_id", e.entityId}, {"fields", e.fields}});
+        std::int64_t cursor = after;
+        bool more = true;
+        while (more && static_cast<int>(items.size()) < limit) {
+            API_TRY_ASSIGN(auto events, lift(tx.audit(cursor, 1000)));
+            more = events.size() == 1000;
+            for (const auto& e : events) {
+                cursor = e.id;
+                API_TRY_ASSIGN(bool ok, visible(e));
+                if (!ok) continue;
+                items.push_back({{"id", e.id}, {"at", formatTimestamp(e.at)}, {"actor_id", e.actorId},
+                                 {"action", e.action}, {"entity", e.entity}, {"entity_id", e.entityId},
+                                 {"fields", e.fields}});
+                if (static_cast<int>(items.size()) == limit) break;
+            }
         }
         return Json{{"items", std::move(items)}};
     });

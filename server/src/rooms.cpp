@@ -54,29 +54,6 @@ tl::expected<Params, ApiError> parseQuery(std::string_view q) {
     return out;
 }
 
-// What records over ENet allows: the room's everyday work (progress, notes,
-// feedback, reading the pair's records), not administration.
-bool allowedOverEnet(net::ApiMethod method, Entity e, bool hasId) {
-    switch (method) {
-        case net::ApiMethod::kGet:
-            return e == Entity::kMentorship || e == Entity::kGoal || e == Entity::kMilestone ||
-                   e == Entity::kSession || e == Entity::kFeedback;
-        case net::ApiMethod::kPatch:
-            return hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kSession ||
-                             e == Entity::kFeedback);
-        case net::ApiMethod::kPost:
-            return !hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kFeedback);
-        case net::ApiMethod::kDelete:
-            return false;
-    }
-    return false;
-}
-
-RoutedAnswer answer(const ApiResult& r, int okStatus = 200) {
-    if (r) return RoutedAnswer{okStatus, *r};
-    return RoutedAnswer{r.error().status, r.error().toJson()};
-}
-
 }  // namespace
 
 std::optional<std::int64_t> mentorshipOfRoom(std::string_view room) {
@@ -175,6 +152,35 @@ tl::expected<std::pair<net::Bytes, std::int64_t>, ApiError> RoomService::authori
         // get the same 404 as for an absent mentorship.
         auto m = m_handlers.get(p, Entity::kMentorship, *id);
         if (!m) return tl::unexpected(m.error());
+    }
+    // Named rooms exist once someone created them through the API; whether
+    // this person moderates the room is decided now, by the access layer,
+    // and remembered for the room host (mayModerate runs on its network
+    // thread, which never waits for the disk).
+    const std::string name(room);
+    std::optional<ApiError> refused;
+    auto decided = m_store.read([&](ReadTx& tx) -> Result<Json> {
+        if (room != kDemoRoom && !mentorshipOfRoom(room)) {
+            MXR_TRY_ASSIGN(auto named, tx.namedRoom(name));
+            if (!named) {
+                refused = notFound("name", strCat("no room named '", name, "': create it with POST /api/v1/rooms"));
+                return Json(false);
+            }
+        }
+        auto moderates = canModerateRoom(tx, p, room);
+        if (!moderates) return makeError(ErrorCode::kUnavailable, moderates.error().message);
+        return Json(*moderates);
+    });
+    if (!decided) return tl::unexpected(fromStoreError(decided.error()));
+    if (refused) return tl::unexpected(*refused);
+    {
+        std::lock_guard lock(m_moderatorsMutex);
+        auto& mods = m_moderators[name];
+        if (decided->get<bool>()) {
+            mods.insert(std::to_string(p.personId));
+        } else {
+            mods.erase(std::to_string(p.personId));
+        }
     }
     const net::Identity who = identityOf(p);
     net::RoomTicket t;
@@ -319,6 +325,10 @@ Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, S
         };
         if (isIn("mentors") || isIn("mentees")) attendees.push_back(id);
     }
+    // The server's own records go through Handlers like every other write
+    // (validation, access rules, audit as actor 0).
+    const Principal server = Principal::serverItself();
+    const auto failed = [](const ApiError& e) { return makeError(ErrorCode::kInvalidArgument, e.message); };
     if (record.sessionId == 0) {
         if (attendees.empty()) return Json();  // only managers met (so far): not a session of the pair
         Json body{{"mentorship_id", mentorshipId},
@@ -327,15 +337,9 @@ Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, S
                   {"attendees", attendees},
                   {"notes", "recorded from room presence"}};
         if (s.endedAt) body["ended_at"] = formatTimestamp(s.endedAt);
-        auto fields = validateFields(Entity::kSession, body, true);
-        if (!fields) return makeError(ErrorCode::kInvalidArgument, fields.error().message);
-        if (auto inv = checkInvariants(Entity::kSession, *fields)) {
-            return makeError(ErrorCode::kInvalidArgument, inv->message);
-        }
-        MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kSession, *fields));
-        std::vector<std::string> names;
-        for (const auto& [k, v] : fields->items()) names.push_back(k);
-        MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "create", "session", id, names}));
+        auto created = m_handlers.createIn(tx, server, Entity::kSession, body);
+        if (!created) return failed(created.error());
+        const std::int64_t id = (*created)["id"].get<std::int64_t>();
         if (!s.endedAt) MXR_TRY(tx.putOpenRoomSession(OpenRoomSession{id, m_clock.nowUnix()}));
         return Json{{"id", id}, {"created", true}};
     }
@@ -347,17 +351,8 @@ Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, S
     if (!current) return Json();
     Json patch{{"attendees", attendees}};
     if (s.endedAt) patch["ended_at"] = formatTimestamp(s.endedAt);
-    auto fields = validateFields(Entity::kSession, patch, false);
-    if (!fields) return makeError(ErrorCode::kInvalidArgument, fields.error().message);
-    Json merged = *current;
-    merged.update(*fields);
-    if (auto inv = checkInvariants(Entity::kSession, merged)) {
-        return makeError(ErrorCode::kInvalidArgument, inv->message);
-    }
-    MXR_TRY(tx.update(Entity::kSession, id, *fields));
-    std::vector<std::string> names;
-    for (const auto& [k, v] : fields->items()) names.push_back(k);
-    MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "update", "session", id, names}));
+    auto updated = m_handlers.updateIn(tx, server, Entity::kSession, id, patch);
+    if (!updated) return failed(updated.error());
     if (s.endedAt) MXR_TRY(tx.removeOpenRoomSession(id));
     return Json{{"id", id}, {"created", false}};
 }
@@ -373,8 +368,8 @@ Result<std::size_t> RoomService::closeLeftoverSessions() {
             const auto startedAt = parseTimestamp((*session)["started_at"].get<std::string>());
             if (!startedAt) continue;
             const Json patch{{"ended_at", formatTimestamp(std::max(*startedAt, o.seenAt))}};
-            MXR_TRY(tx.update(Entity::kSession, o.sessionId, patch));
-            MXR_TRY(tx.appendAudit(AuditEvent{0, 0, 0, "update", "session", o.sessionId, {"ended_at"}}));
+            auto closedOne = m_handlers.updateIn(tx, Principal::serverItself(), Entity::kSession, o.sessionId, patch);
+            if (!closedOne) return makeError(ErrorCode::kInvalidArgument, closedOne.error().message);
             closed.push_back(Json{{"id", o.sessionId}, {"ended_at", patch["ended_at"]}});
         }
         return closed;
@@ -419,69 +414,80 @@ void RoomService::heartbeatLoop() {
     }
 }
 
-RoutedAnswer RoomService::route(const Principal& p, net::ApiMethod method, std::string_view path,
-                                std::string_view body) {
+RouterReply RoomService::route(const Principal& p, const net::ApiRequest& request) {
+    const std::string_view path = request.path;
     const auto q = path.find('?');
-    const std::string_view query = q == std::string_view::npos ? std::string_view() : path.substr(q + 1);
-    std::string_view rest = path.substr(0, q);
-    if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
-    const auto slash = rest.find('/');
-    const std::string_view resource = rest.substr(0, slash);
-    const std::string_view idText = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
-    const auto entity = entityFromPlural(resource);
-    const bool hasId = slash != std::string_view::npos;
-    if (!entity || !allowedOverEnet(method, *entity, hasId) || idText.find('/') != std::string_view::npos) {
-        return answer(tl::unexpected(notFound("", strCat(net::toString(method), " /api/v1/",
-                                                        std::string(rest.substr(0, 60)),
-                                                        " is not available over ENet"))));
-    }
-    std::int64_t id = 0;
-    if (hasId) {
-        auto parsed = parsePositive(idText);
-        if (!parsed) return answer(tl::unexpected(badRequest("id", "id must be a positive integer")));
-        id = *parsed;
-    }
-    Json json;
-    if (method == net::ApiMethod::kPost || method == net::ApiMethod::kPatch) {
-        if (body.empty()) return answer(tl::unexpected(badRequest("body", "the request needs a JSON body")));
-        json = Json::parse(body, nullptr, false);
-        if (json.is_discarded()) return answer(tl::unexpected(badRequest("body", "malformed JSON")));
-        if (!json.is_object()) return answer(tl::unexpected(badRequest("body", "the body must be a JSON object")));
-    }
-    switch (method) {
-        case net::ApiMethod::kGet: {
-            if (hasId) return answer(m_handlers.get(p, *entity, id));
-            auto params = parseQuery(query);
-            if (!params) return answer(tl::unexpected(params.error()));
-            return answer(m_handlers.list(p, *entity, *params));
-        }
-        case net::ApiMethod::kPost: return answer(m_handlers.create(p, *entity, json), 201);
-        case net::ApiMethod::kPatch: return answer(m_handlers.update(p, *entity, id, json));
-        case net::ApiMethod::kDelete: break;
-    }
-    return answer(tl::unexpected(notFound("", "not available over ENet")));
+    auto query = parseQuery(q == std::string_view::npos ? std::string_view() : path.substr(q + 1));
+    if (!query) return Router::errorReply(query.error());
+    RouterRequest req;
+    req.method = net::toString(request.method);
+    req.path = std::string(path.substr(0, q));
+    req.query = std::move(*query);
+    req.body = request.body;
+    req.principal = p;
+    req.idempotencyKey = request.idempotencyKey;
+    req.transport = Transport::kEnet;
+    return m_router.handle(req);
 }
+
+ApiResult RoomService::createNamedRoom(const Principal& p, const Json& body) {
+    for (const auto& [k, v] : body.items()) {
+        if (k != "name") return tl::unexpected(badRequest(k, strCat(k, " is not a field of room")));
+    }
+    if (!body.contains("name") || !body["name"].is_string()) {
+        return tl::unexpected(badRequest("name", "name is required and must be a string"));
+    }
+    const std::string name = body["name"].get<std::string>();
+    if (auto ok = net::validateRoomName(name); !ok) return tl::unexpected(badRequest("name", ok.error().message));
+    if (name == kDemoRoom || name.substr(0, kMentorshipRoomPrefix.size()) == kMentorshipRoomPrefix) {
+        return tl::unexpected(badRequest("name", strCat("'", name, "' is reserved (demo and mentorship-<id> rooms "
+                                                                  "exist without being created)")));
+    }
+    std::optional<ApiError> taken;
+    auto r = m_store.write([&](WriteTx& tx) -> Result<Json> {
+        auto id = tx.insertNamedRoom(name, p.personId);
+        if (!id && id.error().code == ErrorCode::kConflict) {
+            taken = apiError(409, "conflict", "name", strCat("a room named '", name, "' exists"));
+            return tl::unexpected(id.error());
+        }
+        if (!id) return tl::unexpected(id.error());
+        MXR_TRY(tx.appendAudit(AuditEvent{0, 0, p.personId, "create", "room", *id, {"name"}}));
+        MXR_TRY_ASSIGN(auto room, tx.namedRoom(name));
+        return Json{{"id", room->id}, {"name", room->name}, {"owner_id", room->ownerId}, {"created_at", room->createdAt}};
+    });
+    if (taken) return tl::unexpected(*taken);
+    if (!r) return tl::unexpected(fromStoreError(r.error()));
+    return *r;
+}
+
+bool RoomService::mayModerate(const net::Identity& who, std::string_view room) {
+    std::lock_guard lock(m_moderatorsMutex);
+    auto it = m_moderators.find(room);
+    return it != m_moderators.end() && it->second.count(who.subject) > 0;
+}
+
+bool RoomService::mayCreateRoom(const net::Identity&, std::string_view) { return false; }
 
 void RoomService::onApiRequest(const net::Identity& who, net::ApiRequest request, Reply reply) {
     const auto person = parsePositive(who.subject);
     const std::uint32_t requestId = request.requestId;
     auto job = [this, person, generation = who.credentialGeneration, request = std::move(request), reply] {
-        RoutedAnswer a;
+        RouterReply a;
         // The principal is read now, per request, so erasure and role
         // changes apply at once (like a revoked token over HTTP).
         auto p = person ? m_handlers.principalOf(*person)
                         : tl::expected<Principal, ApiError>(
                               tl::unexpected(apiError(401, "unauthenticated", "", "guests cannot use records")));
         if (!p) {
-            a = RoutedAnswer{p.error().status, p.error().toJson()};
+            a = Router::errorReply(p.error());
         } else if (static_cast<std::uint64_t>(p->credentialGeneration) != generation) {
             // A password or role change, or erasure, since this connection
             // logged in (the host may not have dropped it yet).
-            a = answer(tl::unexpected(apiError(401, "unauthenticated", "",
-                                               "your password, roles or account changed since this connection "
-                                               "logged in; log in again")));
+            a = Router::errorReply(apiError(401, "unauthenticated", "",
+                                            "your password, roles or account changed since this connection "
+                                            "logged in; log in again"));
         } else {
-            a = route(*p, request.method, request.path, request.body);
+            a = route(*p, request);
         }
         reply(net::ApiResponse{request.requestId, static_cast<std::uint16_t>(a.status), a.body.dump()});
     };

@@ -8,11 +8,12 @@ namespace {
 
 using F = FieldType;
 
-constexpr std::string_view kRoles[] = {"mentor", "mentee", "program_manager"};
+constexpr std::string_view kRoles[] = {"mentor", "mentee", "program_manager", "administrator"};
 constexpr std::string_view kKinds[] = {"one_to_one", "group", "reverse", "peer", "job_shadowing"};
 constexpr std::string_view kMentorshipStatus[] = {"proposed", "active", "paused", "ended"};
 constexpr std::string_view kGoalStatus[] = {"open", "achieved", "abandoned"};
 constexpr std::string_view kVisibility[] = {"pair", "program_manager_only"};
+constexpr std::string_view kSessionSource[] = {"manual", "room"};
 
 constexpr std::size_t kName = 200;
 constexpr std::size_t kShortText = 4000;
@@ -22,7 +23,7 @@ constexpr std::size_t kLongText = 20000;
 const FieldSpec kPersonFields[] = {
     {.name = "name", .type = F::kText, .required = true, .personalData = true, .maxLength = kName},
     {.name = "email", .type = F::kEmail, .required = true, .personalData = true, .maxLength = 254},
-    {.name = "roles", .type = F::kStringList, .required = true, .maxLength = 32, .max = 3, .values = kRoles},
+    {.name = "roles", .type = F::kStringList, .required = true, .maxLength = 32, .max = 4, .values = kRoles},
     {.name = "skills", .type = F::kStringList, .personalData = true, .maxLength = 100, .max = 50},
     {.name = "interests", .type = F::kStringList, .personalData = true, .maxLength = 100, .max = 50},
     {.name = "languages", .type = F::kStringList, .personalData = true, .maxLength = 35, .max = 20},
@@ -31,30 +32,33 @@ const FieldSpec kPersonFields[] = {
     {.name = "erased_at", .type = F::kTimestamp, .clientWritable = false},
 };
 const FieldSpec kProgramFields[] = {
-    {.name = "name", .type = F::kText, .required = true, .maxLength = kName},
-    {.name = "description", .type = F::kText, .maxLength = kShortText},
+    {.name = "name", .type = F::kText, .required = true, .organisational = true, .maxLength = kName},
+    {.name = "description", .type = F::kText, .organisational = true, .maxLength = kShortText},
     {.name = "managers", .type = F::kIdList, .max = 50, .ref = Entity::kPerson},
+    // People who belong to the program besides its mentorships' pairs and
+    // managers (e.g. created by a manager before they are matched).
+    {.name = "members", .type = F::kIdList, .max = 1000, .ref = Entity::kPerson},
 };
 const FieldSpec kMentorshipFields[] = {
     {.name = "program_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kProgram},
     {.name = "kind", .type = F::kEnum, .required = true, .values = kKinds},
     {.name = "status", .type = F::kEnum, .values = kMentorshipStatus, .defaultValue = "proposed"},
-    {.name = "end_reason", .type = F::kText, .maxLength = kShortText},
+    {.name = "end_reason", .type = F::kText, .authored = true, .maxLength = kShortText},
     {.name = "mentors", .type = F::kIdList, .max = 50, .ref = Entity::kPerson},
     {.name = "mentees", .type = F::kIdList, .max = 50, .ref = Entity::kPerson},
 };
 const FieldSpec kGoalFields[] = {
     {.name = "mentorship_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kMentorship},
-    {.name = "title", .type = F::kText, .required = true, .maxLength = kName},
-    {.name = "description", .type = F::kText, .maxLength = kShortText},
-    {.name = "success_criteria", .type = F::kText, .maxLength = kShortText},
+    {.name = "title", .type = F::kText, .required = true, .authored = true, .maxLength = kName},
+    {.name = "description", .type = F::kText, .authored = true, .maxLength = kShortText},
+    {.name = "success_criteria", .type = F::kText, .authored = true, .maxLength = kShortText},
     {.name = "target_date", .type = F::kDate},
     {.name = "status", .type = F::kEnum, .values = kGoalStatus, .defaultValue = "open"},
     {.name = "progress", .type = F::kInt, .min = 0, .max = 100, .defaultValue = "0"},
 };
 const FieldSpec kMilestoneFields[] = {
     {.name = "goal_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kGoal},
-    {.name = "title", .type = F::kText, .required = true, .maxLength = kName},
+    {.name = "title", .type = F::kText, .required = true, .authored = true, .maxLength = kName},
     {.name = "due_date", .type = F::kDate},
     {.name = "done_at", .type = F::kTimestamp},
 };
@@ -64,8 +68,12 @@ const FieldSpec kSessionFields[] = {
     {.name = "started_at", .type = F::kTimestamp},
     {.name = "ended_at", .type = F::kTimestamp},
     {.name = "attendees", .type = F::kIdList, .max = 100, .ref = Entity::kPerson},
-    {.name = "agenda", .type = F::kText, .maxLength = kShortText},
-    {.name = "notes", .type = F::kText, .maxLength = kLongText},
+    {.name = "agenda", .type = F::kText, .authored = true, .maxLength = kShortText},
+    {.name = "notes", .type = F::kText, .authored = true, .maxLength = kLongText},
+    // "room": recorded by the server from room presence (its times and
+    // attendees are the program managers' to correct, not the pair's).
+    {.name = "source", .type = F::kEnum, .clientWritable = false, .immutable = true, .values = kSessionSource,
+     .defaultValue = "manual"},
 };
 const FieldSpec kFeedbackFields[] = {
     {.name = "session_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kSession},
@@ -75,7 +83,7 @@ const FieldSpec kFeedbackFields[] = {
     {.name = "rating_communication", .type = F::kInt, .required = true, .min = 1, .max = 5},
     {.name = "rating_trust_respect", .type = F::kInt, .required = true, .min = 1, .max = 5},
     {.name = "rating_usefulness", .type = F::kInt, .required = true, .min = 1, .max = 5},
-    {.name = "text", .type = F::kText, .personalData = true, .maxLength = kShortText},
+    {.name = "text", .type = F::kText, .authored = true, .maxLength = kShortText},
     {.name = "visibility", .type = F::kEnum, .values = kVisibility, .defaultValue = "pair"},
 };
 

@@ -87,11 +87,61 @@ CREATE TABLE room_sessions(
   session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
   seen_at INTEGER NOT NULL);
 )sql",
-    // A person's credential generation: bumped with every password change,
+    // 3: a person's credential generation: bumped with every password change,
     // role change and erasure, so a room connection that logged in before
     // can be told its login no longer holds (Handlers, RoomService).
     R"sql(
 ALTER TABLE people ADD COLUMN credential_generation INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 4: roles with scope. The organisation administrator role exists now:
+    // the first program manager (the one the server bootstrapped, or the
+    // oldest) becomes the administrator, so an existing organisation keeps
+    // someone who may grant roles. Programs get members besides their
+    // mentorships' pairs (people a manager created into the program), and
+    // audit events remember their program so managers read only theirs.
+    // Sessions say whether the server recorded them from room presence
+    // (existing ones are recognised by the room service's bookkeeping or its
+    // note); named rooms have owners; writes remember idempotency keys.
+    R"sql(
+UPDATE people SET roles = json_insert(roles, '$[#]', 'administrator')
+ WHERE id = (SELECT min(p.id) FROM people p, json_each(p.roles) r
+              WHERE p.erased_at IS NULL AND r.value = 'program_manager')
+   AND NOT EXISTS (SELECT 1 FROM people p, json_each(p.roles) r WHERE r.value = 'administrator');
+CREATE TABLE programs_members(
+  owner_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY(owner_id, person_id)) WITHOUT ROWID;
+CREATE INDEX programs_members_person ON programs_members(person_id);
+ALTER TABLE audit ADD COLUMN program_id INTEGER;
+CREATE INDEX audit_program ON audit(program_id);
+ALTER TABLE sessions ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
+UPDATE sessions SET source = 'room'
+ WHERE id IN (SELECT session_id FROM room_sessions) OR notes = 'recorded from room presence';
+CREATE TABLE rooms(
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, owner_id INTEGER NOT NULL REFERENCES people(id),
+  created_at TEXT NOT NULL);
+CREATE TABLE idempotency_keys(
+  person_id INTEGER NOT NULL, key TEXT NOT NULL, request TEXT NOT NULL, answer TEXT NOT NULL,
+  created_at INTEGER NOT NULL, PRIMARY KEY(person_id, key)) WITHOUT ROWID;
+)sql",
+    // 5: erasure that erases. The last writer of every authored free-text
+    // field (schema.h), so erasing a person blanks what they wrote; filled
+    // for existing records from the audit log (it names the fields each
+    // create and update wrote, and who wrote them), feedback from its author.
+    R"sql(
+CREATE TABLE text_authors(
+  entity TEXT NOT NULL, record_id INTEGER NOT NULL, field TEXT NOT NULL, author_id INTEGER NOT NULL,
+  erased_at TEXT, PRIMARY KEY(entity, record_id, field)) WITHOUT ROWID;
+CREATE INDEX text_authors_author ON text_authors(author_id) WHERE erased_at IS NULL;
+INSERT OR REPLACE INTO text_authors(entity, record_id, field, author_id)
+  SELECT a.entity, a.entity_id, f.value, a.actor_id FROM audit a, json_each(a.fields) f
+   WHERE a.action IN ('create', 'update') AND a.actor_id <> 0
+     AND ((a.entity = 'mentorship' AND f.value = 'end_reason')
+       OR (a.entity = 'goal' AND f.value IN ('title', 'description', 'success_criteria'))
+       OR (a.entity = 'milestone' AND f.value = 'title')
+       OR (a.entity = 'session' AND f.value IN ('agenda', 'notes')))
+   ORDER BY a.id;
+INSERT OR REPLACE INTO text_authors(entity, record_id, field, author_id)
+  SELECT 'feedback', id, 'text', author_id FROM feedback WHERE text IS NOT NULL;
 )sql",
 };
 
@@ -205,6 +255,23 @@ public:
         return std::optional<TokenRecord>(TokenRecord{s->integer(0), s->integer(1)});
     }
 
+    Result<std::optional<NamedRoom>> namedRoom(const std::string& name) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, name, owner_id, created_at FROM rooms WHERE name=?"));
+        s->bind(1, name);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row) return std::optional<NamedRoom>();
+        return std::optional<NamedRoom>(NamedRoom{s->integer(0), s->text(1), s->integer(2), s->text(3)});
+    }
+
+    Result<std::int64_t> insertNamedRoom(const std::string& name, std::int64_t ownerId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO rooms(name, owner_id, created_at) VALUES(?, ?, ?)"));
+        s->bind(1, name);
+        s->bind(2, ownerId);
+        s->bind(3, formatTimestamp(m_clock.nowUnix()));
+        MXR_TRY(s->run());
+        return m_db.lastInsertId();
+    }
+
     Result<std::vector<OpenRoomSession>> openRoomSessions() override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT session_id, seen_at FROM room_sessions ORDER BY session_id"));
         std::vector<OpenRoomSession> out;
@@ -216,7 +283,7 @@ public:
     }
 
     Result<std::vector<AuditEvent>> audit(std::int64_t afterId, int limit) override {
-        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, at, actor_id, action, entity, entity_id, fields FROM audit "
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, at, actor_id, action, entity, entity_id, fields, program_id FROM audit "
                                             "WHERE id>? ORDER BY id LIMIT ?"));
         s->bind(1, afterId);
         s->bind(2, static_cast<std::int64_t>(limit));
@@ -224,7 +291,8 @@ public:
         for (;;) {
             MXR_TRY_ASSIGN(bool row, s->step());
             if (!row) break;
-            AuditEvent e{s->integer(0), s->integer(1), s->integer(2), s->text(3), s->text(4), s->integer(5), {}};
+            AuditEvent e{s->integer(0), s->integer(1), s->integer(2), s->text(3), s->text(4), s->integer(5), {},
+                         s->integer(7)};
             auto fields = Json::parse(s->text(6), nullptr, false);
             if (fields.is_array()) {
                 for (const auto& f : fields) e.fields.push_back(f.get<std::string>());
@@ -234,9 +302,29 @@ public:
         return out;
     }
 
+    Result<std::vector<std::string>> erasedFields(Entity entity, std::int64_t id) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT field FROM text_authors WHERE entity=? AND record_id=? "
+                                            "AND erased_at IS NOT NULL ORDER BY field"));
+        s->bind(1, std::string(spec(entity).name));
+        s->bind(2, id);
+        std::vector<std::string> out;
+        for (;;) {
+            MXR_TRY_ASSIGN(bool row, s->step());
+            if (!row) return out;
+            out.push_back(s->text(0));
+        }
+    }
+
     Result<std::int64_t> countManagers() override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT count(*) FROM people, json_each(people.roles) r "
                                             "WHERE r.value='program_manager' AND erased_at IS NULL"));
+        MXR_TRY_ASSIGN(bool row, s->step());
+        return row ? s->integer(0) : 0;
+    }
+
+    Result<std::int64_t> countAdministrators() override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT count(*) FROM people, json_each(people.roles) r "
+                                            "WHERE r.value='administrator' AND erased_at IS NULL"));
         MXR_TRY_ASSIGN(bool row, s->step());
         return row ? s->integer(0) : 0;
     }
@@ -334,11 +422,44 @@ public:
         return s->run();
     }
 
-    Result<void> eraseAuthoredText(std::int64_t personId) override {
-        MXR_TRY_ASSIGN(auto s, m_db.prepare("UPDATE feedback SET text=NULL, updated_at=? WHERE author_id=?"));
-        s->bind(1, formatTimestamp(m_clock.nowUnix()));
-        s->bind(2, personId);
+    Result<void> deleteOtherTokens(std::int64_t personId, const std::string& keepHash) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM tokens WHERE person_id=? AND hash<>?"));
+        s->bind(1, personId);
+        s->bind(2, keepHash);
         return s->run();
+    }
+
+    Result<void> setTextAuthor(Entity entity, std::int64_t id, std::string_view field, std::int64_t authorId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT OR REPLACE INTO text_authors(entity, record_id, field, author_id) "
+                                            "VALUES(?, ?, ?, ?)"));
+        s->bind(1, std::string(spec(entity).name));
+        s->bind(2, id);
+        s->bind(3, std::string(field));
+        s->bind(4, authorId);
+        return s->run();
+    }
+
+    Result<void> eraseAuthoredText(std::int64_t personId) override {
+        const std::string now = formatTimestamp(m_clock.nowUnix());
+        for (Entity entity : kAllEntities) {
+            const EntitySpec& es = spec(entity);
+            for (const auto& f : es.fields) {
+                if (!f.authored) continue;
+                MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"UPDATE ", es.table, " SET ", f.name, "=",
+                                                         f.required ? "''" : "NULL",
+                                                         ", updated_at=?1 WHERE id IN (SELECT record_id FROM text_authors "
+                                                         "WHERE entity=?2 AND field=?3 AND author_id=?4 AND erased_at IS NULL)"})));
+                s->bind(1, now);
+                s->bind(2, std::string(es.name));
+                s->bind(3, std::string(f.name));
+                s->bind(4, personId);
+                MXR_TRY(s->run());
+            }
+        }
+        MXR_TRY_ASSIGN(auto mark, m_db.prepare("UPDATE text_authors SET erased_at=? WHERE author_id=? AND erased_at IS NULL"));
+        mark->bind(1, now);
+        mark->bind(2, personId);
+        return mark->run();
     }
 
     Result<void> putOpenRoomSession(const OpenRoomSession& open) override {
@@ -362,15 +483,49 @@ public:
         return s->run();
     }
 
+    Result<std::optional<StoredAnswer>> findIdempotent(std::int64_t personId, const std::string& key,
+                                                        std::int64_t notBefore) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT request, answer FROM idempotency_keys "
+                                            "WHERE person_id=? AND key=? AND created_at>=?"));
+        s->bind(1, personId);
+        s->bind(2, key);
+        s->bind(3, notBefore);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row) return std::optional<StoredAnswer>();
+        auto answer = Json::parse(s->text(1), nullptr, false);
+        return std::optional<StoredAnswer>(StoredAnswer{s->text(0), answer.is_discarded() ? Json() : answer});
+    }
+
+    Result<void> putIdempotent(std::int64_t personId, const std::string& key, const StoredAnswer& stored,
+                               std::int64_t notBefore) override {
+        MXR_TRY_ASSIGN(auto sweep, m_db.prepare("DELETE FROM idempotency_keys WHERE person_id=? AND created_at<?"));
+        sweep->bind(1, personId);
+        sweep->bind(2, notBefore);
+        MXR_TRY(sweep->run());
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT OR REPLACE INTO idempotency_keys(person_id, key, request, answer, "
+                                            "created_at) VALUES(?, ?, ?, ?, ?)"));
+        s->bind(1, personId);
+        s->bind(2, key);
+        s->bind(3, stored.request);
+        s->bind(4, stored.answer.dump());
+        s->bind(5, m_clock.nowUnix());
+        return s->run();
+    }
+
     Result<void> appendAudit(const AuditEvent& e) override {
-        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO audit(at, actor_id, action, entity, entity_id, fields) "
-                                            "VALUES(?, ?, ?, ?, ?, ?)"));
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO audit(at, actor_id, action, entity, entity_id, fields, "
+                                            "program_id) VALUES(?, ?, ?, ?, ?, ?, ?)"));
         s->bind(1, e.at ? e.at : m_clock.nowUnix());
         s->bind(2, e.actorId);
         s->bind(3, e.action);
         s->bind(4, e.entity);
         s->bind(5, e.entityId);
         s->bind(6, Json(e.fields).dump());
+        if (e.programId) {
+            s->bind(7, e.programId);
+        } else {
+            s->bindNull(7);
+        }
         return s->run();
     }
 
@@ -474,6 +629,18 @@ public:
         std::lock_guard lock(m_poolMutex);
         m_readers.push_back(std::move(db));
         return result;
+    }
+
+    Result<void> checkpoint() override {
+        // A connection of its own: TRUNCATE waits (busy timeout) for the
+        // writer's current group and for readers, then empties the WAL.
+        MXR_TRY_ASSIGN(std::unique_ptr<Db> db, Db::open(m_options.path, m_options.vfs, false));
+        MXR_TRY_ASSIGN(auto s, db->prepare("PRAGMA wal_checkpoint(TRUNCATE)"));
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (row && s->integer(0) != 0) {
+            return makeError(ErrorCode::kUnavailable, "the WAL checkpoint was blocked by a reader; it will run again");
+        }
+        return {};
     }
 
     Result<std::string> integrityCheck() override {
@@ -634,7 +801,7 @@ private:
     std::atomic<std::uint64_t> m_commits{0};
 };
 
-Result<void> migrate(Db& db, Logger& log) {
+Result<void> migrate(Db& db, Logger& log, int stopAt) {
     MXR_TRY(db.execScript("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"));
     int current = 0;
     {
@@ -642,10 +809,11 @@ Result<void> migrate(Db& db, Logger& log) {
         MXR_TRY_ASSIGN(bool row, s->step());
         if (row) current = static_cast<int>(s->integer(0));
     }
-    const int target = sqliteSchemaVersion();
-    if (current > target) {
+    const int latest = sqliteSchemaVersion();
+    const int target = stopAt > 0 && stopAt < latest ? stopAt : latest;
+    if (current > latest) {
         return makeError(ErrorCode::kUnavailable,
-                         strCat("the database is at schema version ", current, ", newer than this server's ", target));
+                         strCat("the database is at schema version ", current, ", newer than this server's ", latest));
     }
     for (int v = current + 1; v <= target; ++v) {
         MXR_TRY(db.execScript("BEGIN IMMEDIATE"));
@@ -678,7 +846,7 @@ Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& options
             return makeError(ErrorCode::kUnavailable, strCat("could not switch ", options.path, " to WAL mode"));
         }
     }
-    MXR_TRY(migrate(*db, logger));
+    MXR_TRY(migrate(*db, logger, options.migrateTo));
     return std::unique_ptr<Store>(new SqliteStore(options, clock, std::move(logger), std::move(db)));
 }
 

@@ -249,8 +249,10 @@ TEST(Messages, BadEnumsAreRejected) {
     Bytes action = encodeMessage(Moderate{ModerationAction::kMute, 1});
     action[2] = 0;
     EXPECT_FALSE(decodeMessage(action));
-    action[2] = 4;
+    action[2] = static_cast<std::uint8_t>(ModerationAction::kUnlock) + 1;  // one past the last action
     EXPECT_FALSE(decodeMessage(action));
+    action[2] = static_cast<std::uint8_t>(ModerationAction::kLock);
+    EXPECT_TRUE(decodeMessage(action));
 
     Bytes code = encodeMessage(ErrorReply{ReplyCode::kRoomFull, "x"});
     code[2] = 200;

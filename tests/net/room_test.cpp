@@ -444,32 +444,73 @@ TEST_F(RoomTest, LeavingUpdatesEveryonesPresenceAndTheRecords) {
     EXPECT_NE(std::find(lines.begin(), lines.end(), "left demo guest:B left"), lines.end());
 }
 
-TEST_F(RoomTest, MentorsMuteAndRemoveGuestsCannot) {
+// The host holds no rule about who moderates: it asks its RoomPolicy (the
+// session server's access layer in production, a fixed list here).
+TEST_F(RoomTest, ThePolicysModeratorsMuteRemoveForTheRoomsLifetimeAndLockOthersCannot) {
     m_auth.addAccount("m@x.org", "pw", Identity{"account:1", "Mentor", Role::kMentor});
-    startHost();
+    m_auth.addAccount("n@x.org", "pw", Identity{"account:2", "Other mentor", Role::kMentor});
+    ListedModerators policy({"account:1"});
+    startHost([&](RoomHostConfig& c) { c.policy = &policy; });
     Client& mentor = connect(AccountLogin{"m@x.org", "pw"});
     Client& guest = connect(GuestLogin{"Guest"});
+    Client& other = connect(AccountLogin{"n@x.org", "pw"});
     ASSERT_TRUE(joined(mentor));
     ASSERT_TRUE(joined(guest));
-    // A guest may not moderate.
-    guest.session->moderate(Moderate{ModerationAction::kMute, mentor.session->avatarId()});
-    ASSERT_TRUE(pumpUntil([&] { return guest.last<NoticeEvent>() != nullptr; }));
-    EXPECT_EQ(guest.last<NoticeEvent>()->code, ReplyCode::kNotAllowed);
+    ASSERT_TRUE(joined(other));
+    // Neither a guest nor a mentor the policy does not name may moderate.
+    for (Client* c : {&guest, &other}) {
+        c->session->moderate(Moderate{ModerationAction::kMute, mentor.session->avatarId(), ""});
+        ASSERT_TRUE(pumpUntil([&] { return c->last<NoticeEvent>() != nullptr; }));
+        EXPECT_EQ(c->last<NoticeEvent>()->code, ReplyCode::kNotAllowed);
+    }
 
-    mentor.session->moderate(Moderate{ModerationAction::kMute, guest.session->avatarId()});
+    mentor.session->moderate(Moderate{ModerationAction::kMute, guest.session->avatarId(), ""});
     ASSERT_TRUE(pumpUntil([&] {
         auto* p = guest.last<PresenceEvent>();
-        if (!p || p->members.size() != 2) return false;
+        if (!p || p->members.size() != 3) return false;
         for (const auto& m : p->members) {
             if (m.avatarId == guest.session->avatarId()) return m.muted && m.displayName == "Guest";
         }
         return false;
     }));
-    mentor.session->moderate(Moderate{ModerationAction::kRemove, guest.session->avatarId()});
+    mentor.session->moderate(Moderate{ModerationAction::kRemove, guest.session->avatarId(), "shouting"});
     ASSERT_TRUE(pumpUntil([&] { return guest.last<RemovedEvent>() != nullptr; }));
-    EXPECT_EQ(guest.last<RemovedEvent>()->reason, "removed by Mentor");
+    EXPECT_EQ(guest.last<RemovedEvent>()->reason, "removed by Mentor: shouting");
     EXPECT_EQ(guest.session->state(), ClientState::kClosed);
-    ASSERT_TRUE(pumpUntil([&] { auto* p = mentor.last<PresenceEvent>(); return p && p->members.size() == 1; }));
+    ASSERT_TRUE(pumpUntil([&] { auto* p = mentor.last<PresenceEvent>(); return p && p->members.size() == 2; }));
+    // For the room's lifetime: coming back is refused, with the reason.
+    Client& back = connect(GuestLogin{"Guest"});
+    ASSERT_FALSE(joined(back));
+    ASSERT_NE(failure(back), nullptr);
+    EXPECT_NE(failure(back)->error.message.find("shouting"), std::string::npos) << failure(back)->error.message;
+
+    // Locked: nobody new comes in. (Muting oneself after the lock is a
+    // marker: the host handles one connection's messages in order.)
+    mentor.session->moderate(Moderate{ModerationAction::kLock, 0, ""});
+    mentor.session->moderate(Moderate{ModerationAction::kMute, mentor.session->avatarId(), ""});
+    ASSERT_TRUE(pumpUntil([&] {
+        auto* p = mentor.last<PresenceEvent>();
+        if (!p) return false;
+        for (const auto& m : p->members) {
+            if (m.avatarId == mentor.session->avatarId()) return m.muted;
+        }
+        return false;
+    }));
+    Client& late = connect(GuestLogin{"Late"});
+    ASSERT_FALSE(joined(late));
+    EXPECT_NE(failure(late)->error.message.find("locked"), std::string::npos) << failure(late)->error.message;
+    mentor.session->moderate(Moderate{ModerationAction::kUnlock, 0, ""});
+    mentor.session->moderate(Moderate{ModerationAction::kUnmute, mentor.session->avatarId(), ""});
+    ASSERT_TRUE(pumpUntil([&] {
+        auto* p = mentor.last<PresenceEvent>();
+        if (!p) return false;
+        for (const auto& m : p->members) {
+            if (m.avatarId == mentor.session->avatarId()) return !m.muted;
+        }
+        return false;
+    }));
+    Client& welcome = connect(GuestLogin{"Welcome"});
+    EXPECT_TRUE(joined(welcome));
 }
 
 TEST_F(RoomTest, ResumingAfterAnOutageKeepsTheSameAvatarWithoutADuplicate) {

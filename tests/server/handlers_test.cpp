@@ -26,23 +26,50 @@ Pair makePair(TestEnv& env, const Principal& admin, const std::string& tag) {
     return p;
 }
 
-TEST(Login, WrongPasswordsAreThrottledPerAccountThenUnblockedAfterTheWindow) {
+TEST(Login, FailuresSlowTheFailingAddressWithGrowingDelaysNeverTheOwnerElsewhere) {
     TestEnv env("login");
     env.bootstrap();
-    for (int i = 0; i < 5; ++i) {
-        auto r = env.handlers->login(Json{{"email", "admin@example.org"}, {"password", "wrong-password"}}, "10.0.0.1");
-        ASSERT_FALSE(r);
+    auto attempt = [&](const char* password, const char* address) {
+        return env.handlers->login(Json{{"email", "admin@example.org"}, {"password", password}}, address);
+    };
+    const LoginLimits limits;
+    for (int i = 0; i < limits.freeFailures; ++i) EXPECT_EQ(attempt("wrong-password", "10.0.0.1").error().status, 401);
+    // Then each further failure from that address doubles its wait on this account.
+    std::int64_t previous = 0;
+    for (int i = 0; i < 6; ++i) {
+        auto blocked = attempt("wrong-password", "10.0.0.1");
+        ASSERT_FALSE(blocked);
+        ASSERT_EQ(blocked.error().status, 429);
+        EXPECT_GT(blocked.error().retryAfter, previous);
+        previous = blocked.error().retryAfter;
+        env.steady.advance(blocked.error().retryAfter * 1000000000LL);
+        EXPECT_EQ(attempt("wrong-password", "10.0.0.1").error().status, 401);
+    }
+    // Even the right password waits from the failing address...
+    auto waits = attempt("adminpassword", "10.0.0.1");
+    ASSERT_FALSE(waits);
+    EXPECT_EQ(waits.error().status, 429);
+    // ...but the owner elsewhere logs in at once.
+    auto owner = attempt("adminpassword", "10.0.0.2");
+    ASSERT_TRUE(owner) << owner.error().message;
+    EXPECT_EQ((*owner)["token"].get<std::string>().size(), 64u);
+}
+
+TEST(Login, AnAddressFailingAcrossManyAccountsIsBlockedForTheWindow) {
+    TestEnv env("login");
+    env.bootstrap();
+    const LoginLimits limits;
+    for (int i = 0; i < limits.maxFailuresPerAddress; ++i) {
+        auto r = env.handlers->login(Json{{"email", strCat("guess", i, "@example.org")}, {"password", "x-x-x-x-x-x"}},
+                                     "10.0.0.9");
         EXPECT_EQ(r.error().status, 401);
     }
-    // Even the right password is refused while the account is throttled.
-    auto blocked = env.handlers->login(Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}, "10.0.0.2");
+    auto blocked = env.handlers->login(Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}, "10.0.0.9");
     ASSERT_FALSE(blocked);
     EXPECT_EQ(blocked.error().status, 429);
-    EXPECT_GT(blocked.error().retryAfter, 0);
-    env.steady.advance(LoginLimits{}.window + 1);
-    auto ok = env.handlers->login(Json{{"email", "ADMIN@example.org"}, {"password", "adminpassword"}}, "10.0.0.2");
-    ASSERT_TRUE(ok) << ok.error().message;
-    EXPECT_EQ((*ok)["token"].get<std::string>().size(), 64u);
+    EXPECT_TRUE(env.handlers->login(Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}, "10.0.0.8"));
+    env.steady.advance(limits.window + 1);
+    EXPECT_TRUE(env.handlers->login(Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}, "10.0.0.9"));
 }
 
 TEST(Login, UnknownAccountsAndBadBodiesAnswerWithoutSayingWhichPartWasWrong) {
@@ -152,20 +179,20 @@ TEST(Tokens, ACachedTokenFollowsRoleChangesAndErasureAtOnce) {
     EXPECT_EQ(erased.error().status, 401);
 }
 
-TEST(Profile, PasswordChangeRevokesTokensAndTheNewPasswordWorks) {
+TEST(Profile, PasswordChangeEndsEveryOtherSessionAndTheNewPasswordWorks) {
     TestEnv env("password");
     const auto admin = env.bootstrap();
     const auto id = env.person(admin, "pat", {"mentee"});
-    auto login = env.handlers->login(Json{{"email", "pat@example.org"}, {"password", "pat-password"}}, "1.1.1.1");
-    ASSERT_TRUE(login);
-    const std::string oldToken = (*login)["token"];
-    auto me = env.handlers->authenticate("Bearer " + oldToken);
+    const std::string oldToken = env.tokenFor("pat@example.org", "pat-password");
+    const std::string current = env.tokenFor("pat@example.org", "pat-password");
+    auto me = env.handlers->authenticate("Bearer " + current);
     ASSERT_TRUE(me);
     auto tooShort = env.handlers->update(*me, Entity::kPerson, id, Json{{"password", "short"}});
     ASSERT_FALSE(tooShort);
     EXPECT_EQ(tooShort.error().field, "password");
     ASSERT_TRUE(env.handlers->update(*me, Entity::kPerson, id, Json{{"password", "a-new-long-password"}, {"time_zone", "UTC"}}));
     EXPECT_FALSE(env.handlers->authenticate("Bearer " + oldToken));
+    EXPECT_TRUE(env.handlers->authenticate("Bearer " + current));  // the session that changed it stays
     EXPECT_FALSE(env.handlers->login(Json{{"email", "pat@example.org"}, {"password", "pat-password"}}, "1.1.1.1"));
     EXPECT_TRUE(env.handlers->login(Json{{"email", "pat@example.org"}, {"password", "a-new-long-password"}}, "1.1.1.1"));
     // The audit names the password change without any value.

@@ -3,6 +3,11 @@
 // restarts.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <thread>
@@ -264,6 +269,49 @@ TEST_F(ServerIntegration, RestartKeepsRecordsAndTokensAndStopsCleanlyOnSigterm) 
     auto again = http->get("/api/v1/goals/" + std::to_string(goal.body["id"].get<int>()), p.mentorToken);
     ASSERT_EQ(again.status, 200) << again.raw;
     EXPECT_EQ(again.body["title"], "survives restarts");
+}
+
+// POST /api/v1/login from a chosen source address on loopback (the client
+// socket is bound to it before connecting); returns the status line's code.
+int loginFrom(const char* source, int port, const std::string& email, const std::string& password) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    int status = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
+        ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+        const std::string body = json{{"email", email}, {"password", password}}.dump();
+        const std::string req = "POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                                "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        if (::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size())) {
+            char buf[64] = {};
+            const ssize_t n = ::recv(fd, buf, sizeof buf - 1, MSG_WAITALL);
+            if (n > 12) status = std::atoi(buf + 9);  // "HTTP/1.1 200 ..."
+        }
+    }
+    ::close(fd);
+    return status;
+}
+
+TEST_F(ServerIntegration, FailedLoginsFromOneAddressNeverLockTheOwnerOutFromAnother) {
+    // An attacker at 127.0.0.2 guesses the administrator's password until
+    // the server makes it wait...
+    int refused = 0, slowed = 0;
+    for (int i = 0; i < 12; ++i) {
+        const int status = loginFrom("127.0.0.2", server.port(), "admin@example.org", "guess-" + std::to_string(i));
+        ASSERT_TRUE(status == 401 || status == 429) << status;
+        (status == 401 ? refused : slowed)++;
+    }
+    EXPECT_GE(refused, LoginLimits{}.freeFailures);
+    EXPECT_GT(slowed, 0);  // delays double with each failure: most tries are not even checked
+    // ...while the owner at 127.0.0.1 logs in at once with the right password.
+    EXPECT_EQ(loginFrom("127.0.0.1", server.port(), "admin@example.org", "adminpassword"), 200);
 }
 
 TEST(ServerFirstStart, CreatesAnAdminWithAOneTimePasswordOnlyOnce) {

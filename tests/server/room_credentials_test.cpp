@@ -34,7 +34,7 @@ protected:
         EXPECT_TRUE(who) << (who ? "" : who.error().message);
         return who ? *who : net::Identity{};
     }
-    bool ticketFor(const net::Identity& who) { return rooms.issueTicket(who, "lobby").has_value(); }
+    bool ticketFor(const net::Identity& who) { return rooms.issueTicket(who, "demo").has_value(); }
     int recordsStatus(const net::Identity& who) {
         std::promise<net::ApiResponse> answer;
         rooms.onApiRequest(who, net::ApiRequest{1, net::ApiMethod::kGet, "/mentorships", ""},
@@ -64,7 +64,7 @@ TEST_F(RoomCredentials, APasswordChangeEndsWhatEarlierLoginsMayDo) {
     ASSERT_EQ(told.calls.size(), 1u);
     EXPECT_EQ(told.calls[0].first, mentee);
     EXPECT_NE(told.calls[0].second.find("password"), std::string::npos);
-    auto refused = rooms.issueTicket(before, "lobby");
+    auto refused = rooms.issueTicket(before, "demo");
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
     EXPECT_NE(refused.error().message.find("log in again"), std::string::npos);

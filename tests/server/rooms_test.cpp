@@ -51,6 +51,7 @@ public:
             for (auto& e : m_session->takeEvents()) {
                 if (auto* p = std::get_if<net::PresenceEvent>(&e)) presence = p->members;
                 if (auto* f = std::get_if<net::FailedEvent>(&e)) failure = f->error.message;
+                if (auto* n = std::get_if<net::NoticeEvent>(&e)) notices.push_back(n->message);
                 if (auto* r = std::get_if<net::RemovedEvent>(&e)) removed = r->reason;
             }
             for (auto& r : m_session->takeApiResponses()) answers.push_back(r);
@@ -67,8 +68,9 @@ public:
                m_session->state() == net::ClientState::kJoined;
     }
     // Sends one request and waits for its answer.
-    std::optional<net::ApiResponse> api(net::ApiMethod method, const std::string& path, const std::string& body = "") {
-        auto id = m_session->sendApiRequest(method, path, body);
+    std::optional<net::ApiResponse> api(net::ApiMethod method, const std::string& path, const std::string& body = "",
+                                        const std::string& idempotencyKey = "") {
+        auto id = m_session->sendApiRequest(method, path, body, idempotencyKey);
         if (!id) return std::nullopt;
         std::optional<net::ApiResponse> out;
         until([&] {
@@ -83,7 +85,8 @@ public:
     std::vector<net::PresenceEntry> presence;
     std::vector<net::ApiResponse> answers;
     std::string failure;
-    std::string removed;  // the reason of a RemovedEvent
+    std::vector<std::string> notices;
+    std::string removed;
 
 private:
     SteadyClock m_clock;
@@ -187,8 +190,13 @@ TEST_F(ServerRooms, TicketsFollowMentorshipAccessAndVerifyWithTheStoredKey) {
     EXPECT_EQ(http->post(path, json::object(), token(otherManager)).status, 404);
     EXPECT_EQ(http->post("/api/v1/rooms/mentorship-999/ticket", json::object(), token(mentor)).status, 404);
     EXPECT_EQ(http->post(path, json::object()).status, 401);
-    // Other rooms: any authenticated person; names are validated.
-    EXPECT_EQ(http->post("/api/v1/rooms/welding-101/ticket", json::object(), token(outsider)).status, 200);
+    // Other rooms: created through the API by someone (who owns them), then
+    // open to any authenticated person; names are validated.
+    EXPECT_EQ(http->post("/api/v1/rooms/welding-101/ticket", json::object(), token(outsider)).status, 404);
+    EXPECT_EQ(http->post("/api/v1/rooms", {{"name", "welding-101"}}, token(outsider)).status, 201);
+    EXPECT_EQ(http->post("/api/v1/rooms", {{"name", "welding-101"}}, token(mentor)).status, 409);
+    EXPECT_EQ(http->post("/api/v1/rooms", {{"name", "mentorship-5"}}, token(mentor)).status, 400);
+    EXPECT_EQ(http->post("/api/v1/rooms/welding-101/ticket", json::object(), token(mentor)).status, 200);
     EXPECT_EQ(http->post("/api/v1/rooms/bad%20name/ticket", json::object(), token(outsider)).status, 400);
     EXPECT_EQ(http->post("/api/v1/rooms/mentorship-x/ticket", json::object(), token(mentor)).status, 400);
     const std::string tooLong(65, 'a');
@@ -336,6 +344,18 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     EXPECT_EQ(readBack.status, 200);
     EXPECT_EQ(readBack.body["text"], "clear demo");
     EXPECT_EQ(readBack.body["author_id"], mentee);
+    // A write retried with the same idempotency key (a lost answer) is applied once.
+    const json keyed{{"mentorship_id", mentorship}, {"title", "written once"}};
+    auto once = ben.api(net::ApiMethod::kPost, "/goals", keyed.dump(), "ben-goal-1");
+    auto twice = ben.api(net::ApiMethod::kPost, "/goals", keyed.dump(), "ben-goal-1");
+    ASSERT_TRUE(once && twice);
+    ASSERT_EQ(once->status, 201) << once->body;
+    EXPECT_EQ(twice->status, 201);
+    EXPECT_EQ(json::parse(twice->body)["id"], json::parse(once->body)["id"]);
+    std::size_t written = 0;
+    const auto goals = http->get("/api/v1/goals?mentorship_id=" + std::to_string(mentorship), token(mentor));
+    for (const auto& g : goals.body["items"]) written += g["title"] == "written once" ? 1 : 0;
+    EXPECT_EQ(written, 1u) << goals.raw;
     auto bad = ben.api(net::ApiMethod::kPatch, goalPath, R"({"progress":101})");
     ASSERT_TRUE(bad);
     EXPECT_EQ(bad->status, 400);
@@ -346,6 +366,7 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
     EXPECT_EQ(del->status, 404);
 
     // The outsider in another room: the same status as over HTTP, nothing changed.
+    ASSERT_EQ(http->post("/api/v1/rooms", {{"name", "lobby"}}, token(outsider)).status, 201);
     Client cy(server.udpPort(), "lobby", account(outsider));
     ASSERT_TRUE(cy.joined()) << cy.failure;
     const int httpStatus = http->call("PATCH", "/api/v1" + goalPath, R"({"progress":1})", token(outsider)).status;
@@ -394,10 +415,13 @@ TEST_F(ServerRooms, RecordsOverEnetUseTheHttpRules) {
 
 // Revoked credentials end the ENet session at once: a password change over
 // HTTP removes the person from the room with the reason, and neither the old
-// password nor the old token gets back in; a role change does the same.
+// password nor the token the room client used gets back in (the token that
+// made the change, from another login, stays: it is the person's own
+// session); a role change does the same.
 TEST_F(ServerRooms, APasswordOrRoleChangeOverHttpEndsTheEnetSession) {
     start();
     const std::string oldToken = token(mentee);
+    const std::string browserToken = token(mentee);
     Client ben(server.udpPort(), room, net::TokenLogin{oldToken});
     ASSERT_TRUE(ben.joined()) << ben.failure;
     Client ana(server.udpPort(), room, account(mentor));
@@ -407,7 +431,7 @@ TEST_F(ServerRooms, APasswordOrRoleChangeOverHttpEndsTheEnetSession) {
     EXPECT_EQ(before->status, 200);
 
     auto changed = http->call("PATCH", "/api/v1/people/" + std::to_string(mentee),
-                              R"({"password":"another-long-password"})", oldToken);
+                              R"({"password":"another-long-password"})", browserToken);
     ASSERT_EQ(changed.status, 200) << changed.raw;
     ASSERT_TRUE(ben.until([&] { return !ben.removed.empty(); })) << "the ENet session outlived the password";
     EXPECT_NE(ben.removed.find("password was changed"), std::string::npos) << ben.removed;
@@ -417,6 +441,7 @@ TEST_F(ServerRooms, APasswordOrRoleChangeOverHttpEndsTheEnetSession) {
     Client oldTok(server.udpPort(), room, net::TokenLogin{oldToken});
     EXPECT_FALSE(oldTok.joined());
     EXPECT_NE(oldTok.failure.find("auth"), std::string::npos) << oldTok.failure;
+    EXPECT_EQ(http->get("/api/v1/people/" + std::to_string(mentee), browserToken).status, 200);
     Client oldPassword(server.udpPort(), room, account(mentee));
     EXPECT_FALSE(oldPassword.joined());
     // The new password does, with records.
@@ -436,6 +461,51 @@ TEST_F(ServerRooms, APasswordOrRoleChangeOverHttpEndsTheEnetSession) {
     auto stillIn = again.api(net::ApiMethod::kGet, "/mentorships");  // nobody else's session ended
     ASSERT_TRUE(stillIn);
     EXPECT_EQ(stillIn->status, 200);
+}
+
+// Who moderates is decided by the room (through the server's access
+// layer), not by the role: a mentorship's mentor, not its mentee; a named
+// room's owner, not a mentor who joined it first.
+TEST_F(ServerRooms, TheRoomDecidesWhoModeratesAndARemovedPersonStaysOutWithTheReason) {
+    start();
+    Client ana(server.udpPort(), room, account(mentor));
+    ASSERT_TRUE(ana.joined()) << ana.failure;
+    Client ben(server.udpPort(), room, account(mentee));
+    ASSERT_TRUE(ben.joined()) << ben.failure;
+    ASSERT_TRUE(ana.until([&] { return ana.presence.size() == 2; }));
+    ben.session().moderate(net::Moderate{net::ModerationAction::kMute, ana.session().avatarId(), ""});
+    ASSERT_TRUE(ben.until([&] { return !ben.notices.empty(); }));
+    EXPECT_NE(ben.notices[0].find("do not moderate"), std::string::npos) << ben.notices[0];
+    ana.session().moderate(net::Moderate{net::ModerationAction::kRemove, ben.session().avatarId(), "please rejoin tomorrow"});
+    ASSERT_TRUE(ben.until([&] {
+        ana.session().service(1);
+        for (auto& e : ana.session().takeEvents()) {
+            if (auto* n = std::get_if<net::NoticeEvent>(&e)) ana.notices.push_back(n->message);
+        }
+        return !ben.removed.empty() || !ana.notices.empty();
+    }));
+    ASSERT_TRUE(ana.notices.empty()) << ana.notices[0];
+    EXPECT_EQ(ben.removed, "removed by Ana Mentor: please rejoin tomorrow");
+    Client benAgain(server.udpPort(), room, account(mentee));
+    EXPECT_FALSE(benAgain.joined());
+    EXPECT_NE(benAgain.failure.find("please rejoin tomorrow"), std::string::npos) << benAgain.failure;
+
+    // A named room: its owner moderates; a mentor who is merely there does not.
+    ASSERT_EQ(http->post("/api/v1/rooms", {{"name", "study-hall"}}, token(outsider)).status, 201);
+    Client mentorThere(server.udpPort(), "study-hall", account(mentor));
+    ASSERT_TRUE(mentorThere.joined()) << mentorThere.failure;
+    Client owner(server.udpPort(), "study-hall", account(outsider));
+    ASSERT_TRUE(owner.joined()) << owner.failure;
+    ASSERT_TRUE(owner.until([&] { return owner.presence.size() == 2; }));
+    mentorThere.session().moderate(net::Moderate{net::ModerationAction::kMute, owner.session().avatarId(), ""});
+    ASSERT_TRUE(mentorThere.until([&] { return !mentorThere.notices.empty(); }));
+    owner.session().moderate(net::Moderate{net::ModerationAction::kMute, mentorThere.session().avatarId(), ""});
+    ASSERT_TRUE(owner.until([&] {
+        for (const auto& p : owner.presence) {
+            if (p.avatarId == mentorThere.session().avatarId()) return p.muted;
+        }
+        return false;
+    }));
 }
 
 TEST_F(ServerRooms, GuestsOnlyWithAllowGuestsAndOnlyInTheDemoRoom) {

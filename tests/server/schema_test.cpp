@@ -25,6 +25,20 @@ TEST(Time, AcceptsRealDatesOnlyAndRoundTrips) {
     EXPECT_FALSE(parseTimestamp("2026-03-01T00:00:00+01:00"));
 }
 
+// Erasure blanks what a person wrote: every free-text field must say whose
+// it is (the person's own data, authored text whose last writer is tracked,
+// or the organisation's), so a new one cannot be forgotten.
+TEST(Schema, EveryTextFieldSaysWhoseTextItIs) {
+    for (Entity e : kAllEntities) {
+        for (const auto& f : spec(e).fields) {
+            if (f.type != FieldType::kText || f.hidden) continue;
+            const int kinds = int(f.personalData) + int(f.authored) + int(f.organisational);
+            EXPECT_EQ(kinds, 1) << spec(e).name << "." << f.name << " must be exactly one of personalData, authored, "
+                                << "organisational";
+        }
+    }
+}
+
 TEST(Schema, NormalisesAndFillsDefaultsOnCreate) {
     auto goal = validateFields(Entity::kGoal, Json{{"mentorship_id", 3}, {"title", "Weld"}}, true);
     ASSERT_TRUE(goal);

@@ -56,6 +56,15 @@ struct TestEnv {
         return principalFor("admin@example.org", "adminpassword");
     }
 
+    std::string tokenFor(const std::string& email, const std::string& password) {
+        auto login = handlers->login(Json{{"email", email}, {"password", password}}, "127.0.0.1");
+        if (!login) {
+            ADD_FAILURE() << "login " << email << ": " << login.error().message;
+            return {};
+        }
+        return (*login)["token"].get<std::string>();
+    }
+
     Principal principalFor(const std::string& email, const std::string& password) {
         auto login = handlers->login(Json{{"email", email}, {"password", password}}, "127.0.0.1");
         if (!login) {

@@ -113,7 +113,10 @@ public:
     // not starting with '/' or over kMaxApiPathBytes, or a body over
     // kMaxApiBodyBytes. Requests in flight when the connection drops get no
     // answer (send them again after resuming).
-    Result<std::uint32_t> sendApiRequest(ApiMethod method, std::string path, std::string body = {});
+    // A write sent with an idempotency key is applied once however often it
+    // is retried (e.g. after a lost answer); the server remembers keys 24 h.
+    Result<std::uint32_t> sendApiRequest(ApiMethod method, std::string path, std::string body = {},
+                                         std::string idempotencyKey = {});
     // The answers that arrived since the last call, in arrival order.
     std::vector<ApiResponse> takeApiResponses();
     // Leaves the room and closes the connection (state becomes kClosed).

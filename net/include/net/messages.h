@@ -24,7 +24,8 @@
 
 namespace mxr::net {
 
-// 2: ReplyCode::kBusy; 3: connect cookies (connect_cookie.h) before the ENet handshake
+// 2: ReplyCode::kBusy; 3: connect cookies (connect_cookie.h) before the ENet
+// handshake, Moderate lock/unlock and reason, ApiRequest idempotency key
 inline constexpr std::uint8_t kProtocolVersion = 3;
 inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
 inline constexpr std::size_t kMaxNameBytes = 64;      // room and display names
@@ -39,6 +40,8 @@ inline constexpr std::size_t kMaxAvatarBatchBytes = 1200;
 // the path's (a str, so at most 255 bytes).
 inline constexpr std::size_t kMaxApiBodyBytes = 12 * 1024;
 inline constexpr std::size_t kMaxApiPathBytes = 255;
+inline constexpr std::size_t kMaxIdempotencyKeyBytes = 128;
+inline constexpr std::size_t kMaxReasonBytes = 200;  // a moderator's reason for a removal
 
 enum class Channel : std::uint8_t { kControl = 0, kAvatar = 1, kVoice = 2, kEvents = 3 };
 inline constexpr std::size_t kChannelCount = 4;
@@ -71,7 +74,6 @@ enum class MessageType : std::uint8_t {
 
 enum class Role : std::uint8_t { kGuest = 0, kMentee = 1, kMentor = 2, kProgramManager = 3 };
 const char* toString(Role r) noexcept;
-inline bool canModerate(Role r) { return r == Role::kMentor || r == Role::kProgramManager; }
 
 // What a refused request says; the message carries the human text.
 enum class ReplyCode : std::uint8_t {
@@ -120,8 +122,15 @@ struct PresenceEntry {
     bool operator==(const PresenceEntry&) const = default;
 };
 struct Presence { std::vector<PresenceEntry> members; };
-enum class ModerationAction : std::uint8_t { kMute = 1, kUnmute = 2, kRemove = 3 };
-struct Moderate { ModerationAction action = ModerationAction::kMute; std::uint16_t target = 0; };
+// Lock/unlock act on the room (target ignored): a locked room takes no new
+// joins except its moderators'. A removal lasts for the room's lifetime and
+// its reason (may be empty) reaches the removed person in Removed.
+enum class ModerationAction : std::uint8_t { kMute = 1, kUnmute = 2, kRemove = 3, kLock = 4, kUnlock = 5 };
+struct Moderate {
+    ModerationAction action = ModerationAction::kMute;
+    std::uint16_t target = 0;
+    std::string reason;  // <= kMaxReasonBytes
+};
 struct Removed { std::string reason; };
 struct ErrorReply { ReplyCode code = ReplyCode::kBadRequest; std::string message; };
 // Client to host: the sender's own state (avatarId ignored, set by the host).
@@ -140,6 +149,9 @@ struct ApiRequest {
     ApiMethod method = ApiMethod::kGet;
     std::string path;             // e.g. "/goals/3" (after /api/v1), <= kMaxApiPathBytes, may hold ?query
     std::string body;             // <= kMaxApiBodyBytes
+    // A write with a key is applied once: a retry after a lost answer gets
+    // the first answer (the server keeps keys 24 h per person). "" = none.
+    std::string idempotencyKey;   // <= kMaxIdempotencyKeyBytes
 };
 struct ApiResponse {
     std::uint32_t requestId = 0;

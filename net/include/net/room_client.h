@@ -37,7 +37,8 @@ public:
     // command queue is full. A request the session cannot send (not in a
     // room yet, reconnecting, path or body over the limits) is answered
     // locally with status 503 or 400 and an {"error"} body.
-    std::optional<std::uint32_t> sendApiRequest(ApiMethod method, std::string path, std::string body = {});
+    std::optional<std::uint32_t> sendApiRequest(ApiMethod method, std::string path, std::string body = {},
+                                                std::string idempotencyKey = {});
     // The next answer, in arrival order.
     std::optional<ApiResponse> pollApiResponse();
     std::uint64_t droppedEvents() const { return m_dropped.load(std::memory_order_relaxed); }

@@ -53,6 +53,7 @@
 #include "net/crypto.h"
 #include "net/interest.h"
 #include "net/messages.h"
+#include "net/room_policy.h"
 #include "net/ticket.h"
 
 namespace mxr::net {
@@ -99,6 +100,9 @@ struct RoomHostConfig {
     // Answers ApiRequest (records over ENet); null: every request answers
     // 404. Must outlive the host. At most kMaxApiInFlight per connection.
     ApiGateway* api = nullptr;
+    // Who moderates which room (room_policy.h); null: nobody moderates and
+    // CreateRoom is refused. Must outlive the host.
+    RoomPolicy* policy = nullptr;
     // Login, LoginToken and TicketRequest run the Authenticator on these
     // threads. At most maxPendingAuth checks are queued or running at once
     // and one per connection; beyond that the request is answered

@@ -58,36 +58,49 @@ private:
     std::string m_dummyHash;
 };
 
-// Failed logins are counted per account and per client address over a
-// sliding window; while either is over its limit, login answers 429 without
-// checking the password.
+// Failed logins slow down whoever fails, never the account's owner:
+//  - per address: more than maxFailuresPerAddress failures (any accounts)
+//    within `window` block that address until the window ends;
+//  - per account and address: after freeFailures failures of one account
+//    from one address, that address waits firstDelay before its next try
+//    on that account, doubling with each further failure up to maxDelay.
+// The owner's correct password from another address is checked at once,
+// whatever failed elsewhere (an attacker cannot lock them out); a success
+// clears that address's record for the account. Entries are forgotten
+// `forgetAfter` after their last failure.
 struct LoginLimits {
-    int maxFailuresPerAccount = 5;
     int maxFailuresPerAddress = 20;
     Nanos window = 15LL * 60 * 1000000000;
+    int freeFailures = 3;
+    Nanos firstDelay = 1000000000LL;
+    Nanos maxDelay = 15LL * 60 * 1000000000;
+    Nanos forgetAfter = 24LL * 3600 * 1000000000;
 };
 
 class LoginLimiter {
 public:
     LoginLimiter(const Clock& clock, LoginLimits limits) : m_clock(clock), m_limits(limits) {}
-    // Seconds until the next attempt is allowed; 0 when allowed now.
+    // Seconds until this address may try this account again; 0 when now.
     std::int64_t blockedFor(const std::string& account, const std::string& address);
     void recordFailure(const std::string& account, const std::string& address);
-    void recordSuccess(const std::string& account);
+    void recordSuccess(const std::string& account, const std::string& address);
 
 private:
     struct Window {
         Nanos start = 0;
         int failures = 0;
     };
-    std::int64_t check(std::unordered_map<std::string, Window>& map, const std::string& key, int limit, Nanos now);
-    void bump(std::unordered_map<std::string, Window>& map, const std::string& key, Nanos now);
+    struct Backoff {
+        Nanos last = 0;
+        int failures = 0;
+    };
+    Nanos delayAfter(int failures) const;
 
     const Clock& m_clock;
     LoginLimits m_limits;
     std::mutex m_mutex;
-    std::unordered_map<std::string, Window> m_accounts;
     std::unordered_map<std::string, Window> m_addresses;
+    std::unordered_map<std::string, Backoff> m_pairs;  // account + '\n' + address
 };
 
 // A fresh random bearer token (64 hex characters).

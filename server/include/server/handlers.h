@@ -5,16 +5,18 @@
 // (through RoomService, rooms.h) call these same functions; neither adds
 // rules of its own.
 //
-// Access (enforced here, never trusted from a client):
-//  - program managers create people and programs, manage the programs they
-//    are managers of (their mentorships, and read-only their goals,
-//    milestones, sessions and all feedback), read the audit log and export;
-//  - mentors and mentees read their own mentorships and create, read, change
-//    and delete those mentorships' goals, milestones and sessions; they read
-//    feedback of visibility "pair", and feedback they wrote; only its author
-//    changes or deletes feedback;
+// Access (enforced here, never trusted from a client): the rules are
+// declared once per entity in the access layer (src/access.cpp, listed in
+// server/README.md "Access"); in short:
+//  - administrators: people, programs and roles across the organisation;
+//  - program managers: the people, records, audit events and exports of the
+//    programs they manage; they create people into those programs but do
+//    not change another manager's account, password or roles;
+//  - mentors and mentees: their mentorships' goals, milestones, sessions and
+//    feedback (pair-visible, or written by them);
 //  - records a principal may not read answer 404, as if absent; records they
-//    may read but not change answer 403.
+//    may read but not change answer 403; a delete that would take along a
+//    record the caller may not read answers 409.
 //
 // Thread: thread-safe; call from any number of threads at once. The only
 // state Handlers keep is a cache of authenticated bearer tokens (below); the
@@ -48,12 +50,24 @@ struct Principal {
     std::int64_t personId = 0;
     bool mentor = false;
     bool mentee = false;
-    bool manager = false;  // holds the program_manager role
+    bool manager = false;  // holds the program_manager role (scoped to the programs they manage)
+    bool admin = false;    // holds the administrator role (the whole organisation)
+    bool server = false;   // the server itself (sessions from room presence; audit actor 0)
     std::string name;      // display name (rooms show it); "" when unknown
     // Changes with every password change, role change and erasure (the
     // store's credentialGeneration): the room host keeps the one a login
     // saw, and tickets and records over ENet are refused once it is stale.
     std::int64_t credentialGeneration = 0;
+    std::string tokenHash; // the bearer token this request came with ("" for none): a password
+                           // change keeps this session and ends every other one
+
+    // The server acting on its own (room presence): may write what the rules
+    // reserve for it; audited as actor 0.
+    static Principal serverItself() {
+        Principal p;
+        p.server = true;
+        return p;
+    }
 };
 
 // Told when a person's password, roles or existence changed (after the
@@ -78,6 +92,17 @@ struct ApiError {
 };
 
 using ApiResult = tl::expected<Json, ApiError>;
+
+// An idempotency key with the request it was sent with: a write carrying
+// one is applied once per person and key; a retry within
+// kIdempotencyKeySeconds answers what the first attempt answered (in the
+// same transaction as the write, so a retry can never apply it twice), and
+// the same key with a different request answers 422. Empty: no key.
+struct WriteKey {
+    std::string key;
+    std::string request;  // method, path and body as sent
+};
+inline constexpr std::int64_t kIdempotencyKeySeconds = 24 * 3600;
 using Params = std::map<std::string, std::string>;  // query parameters
 
 struct HandlerOptions {
@@ -107,11 +132,16 @@ public:
 
     // CRUD. create/update bodies follow schema.h; a person may also carry
     // "password". remove() on a person erases their personal data.
-    ApiResult create(const Principal& p, Entity entity, const Json& body);
+    ApiResult create(const Principal& p, Entity entity, const Json& body, const WriteKey& key = {});
     ApiResult get(const Principal& p, Entity entity, std::int64_t id);
     ApiResult list(const Principal& p, Entity entity, const Params& params);
-    ApiResult update(const Principal& p, Entity entity, std::int64_t id, const Json& body);
-    ApiResult remove(const Principal& p, Entity entity, std::int64_t id);
+    ApiResult update(const Principal& p, Entity entity, std::int64_t id, const Json& body, const WriteKey& key = {});
+    ApiResult remove(const Principal& p, Entity entity, std::int64_t id, const WriteKey& key = {});
+    // The same operations inside a write transaction the caller already
+    // holds (the room service writes a session and its own bookkeeping in
+    // one transaction); access, validation and audit are the same.
+    ApiResult createIn(WriteTx& tx, const Principal& p, Entity entity, const Json& body);
+    ApiResult updateIn(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& body);
 
     // Program managers: everything in their programs. format "json" gives an
     // object, "csv" a JSON string holding the CSV text.
@@ -135,10 +165,20 @@ public:
 private:
     // Tells the listener, if any, that `personId`'s credentials changed.
     void credentialsChanged(std::int64_t personId, std::string_view reason);
-    ApiResult createPerson(const Principal& p, Json body);
-    ApiResult updatePerson(const Principal& p, std::int64_t id, Json body);
-    ApiResult erasePerson(const Principal& p, std::int64_t id);
-    ApiResult runWrite(const std::function<ApiResult(WriteTx&)>& fn);
+    ApiResult createPerson(const Principal& p, Json body, const WriteKey& key);
+    ApiResult updatePerson(const Principal& p, std::int64_t id, Json body, const WriteKey& key);
+    ApiResult erasePerson(const Principal& p, std::int64_t id, const WriteKey& key);
+    // Validated fields of a create, or why not (no store access).
+    tl::expected<Json, ApiError> prepareCreate(const Principal& p, Entity entity, const Json& body);
+    ApiResult insertChecked(WriteTx& tx, const Principal& p, Entity entity, const Json& fields);
+    ApiResult applyUpdate(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& patch);
+    // With a key: answers a stored earlier answer, or runs fn and stores
+    // its answer, in the same transaction.
+    // A record answer is stored as its id and answered as the record now
+    // stands (so no personal data sits in the key store, and an erasure
+    // reaches replays too).
+    ApiResult runWrite(const std::function<ApiResult(WriteTx&)>& fn, const Principal* p = nullptr,
+                       const WriteKey* key = nullptr, std::optional<Entity> recordOf = std::nullopt);
     ApiResult runRead(const std::function<ApiResult(ReadTx&)>& fn);
 
     struct CachedPrincipal {

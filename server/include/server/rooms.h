@@ -57,8 +57,10 @@
 
 #include "engine/core/log.h"
 #include "net/authenticator.h"
+#include "net/room_policy.h"
 #include "net/ticket.h"
 #include "server/handlers.h"
+#include "server/router.h"
 #include "server/store.h"
 #include "server/time_util.h"
 
@@ -82,15 +84,10 @@ struct RoomServiceOptions {
     std::int64_t heartbeatSeconds = 30; // how often open sessions are marked as still in progress (>= 1)
 };
 
-// An HTTP-like answer: status and JSON body.
-struct RoutedAnswer {
-    int status = 200;
-    Json body;
-};
-
 class RoomService final : public net::Authenticator,
                           public net::RoomObserver,
                           public net::ApiGateway,
+                          public net::RoomPolicy,
                           public CredentialsListener {
 public:
     RoomService(Handlers& handlers, Store& store, const WallClock& clock, net::SigningKeyPair ticketKey,
@@ -106,9 +103,14 @@ public:
     // principal may not enter.
     ApiResult ticket(const Principal& p, std::string_view room);
 
-    // Records over ENet: `method /api/v1<path>` as HTTP would answer it, for
-    // the allowed methods and paths (README "Records over ENet"); others 404.
-    RoutedAnswer route(const Principal& p, net::ApiMethod method, std::string_view path, std::string_view body);
+    // Records over ENet: `method /api/v1<path>` as HTTP would answer it
+    // (the same Router), for the allowed methods and paths (README "Records
+    // over ENet"); others 404.
+    RouterReply route(const Principal& p, const net::ApiRequest& request);
+
+    // POST /api/v1/rooms {"name"}: a named room owned (and moderated) by p.
+    // 400 for a bad or reserved name, 409 when it exists.
+    ApiResult createNamedRoom(const Principal& p, const Json& body);
 
     // net::Authenticator (identity subject = the person id in decimal).
     Result<net::Identity> login(std::string_view email, std::string_view password) override;
@@ -125,6 +127,12 @@ public:
 
     // net::ApiGateway
     void onApiRequest(const net::Identity& who, net::ApiRequest request, Reply reply) override;
+
+    // net::RoomPolicy: what the access layer decided (canModerateRoom) when
+    // this person's latest ticket for the room was issued; CreateRoom over
+    // ENet is refused (named rooms are created through the API).
+    bool mayModerate(const net::Identity& who, std::string_view room) override;
+    bool mayCreateRoom(const net::Identity& who, std::string_view room) override;
 
     // The room host whose connections credentialsChanged() ends (null:
     // none). Thread-safe; detach (nullptr) before the host is destroyed.
@@ -185,6 +193,7 @@ private:
 
     Handlers& m_handlers;
     Store& m_store;
+    Router m_router{m_handlers, this};
     const WallClock& m_clock;
     net::SigningKeyPair m_ticketKey;
     RoomServiceOptions m_options;
@@ -192,6 +201,11 @@ private:
 
     std::mutex m_hostMutex;
     net::RoomHost* m_host = nullptr;
+
+    // Who moderates which room, as decided by the access layer when each
+    // ticket was issued (room -> person ids in decimal).
+    std::mutex m_moderatorsMutex;
+    std::map<std::string, std::set<std::string>, std::less<>> m_moderators;
 
     std::mutex m_meetingsMutex;
     std::map<std::string, Meeting, std::less<>> m_meetings;

@@ -42,7 +42,13 @@ struct FieldSpec {
     bool clientWritable = true;   // false: set by the server only (author_id, password_hash)
     bool immutable = false;       // may not change after create
     bool hidden = false;          // never returned (password_hash)
-    bool personalData = false;    // cleared when the person is erased
+    bool personalData = false;    // a person's own data, cleared when the person is erased
+    // Free text someone writes into a record (goal titles, notes, end
+    // reasons...): its last writer is tracked, and erasing that person
+    // blanks it. Every kText field is either personalData, authored or
+    // organisational (schema_test checks), so a new text field must choose.
+    bool authored = false;
+    bool organisational = false;  // the organisation's own text (program names); kept on erasure
     std::size_t maxLength = 0;    // kText/kEmail/kStringList items
     std::int64_t min = 0;         // kInt
     std::int64_t max = 0;         // kInt: upper bound; lists: most items

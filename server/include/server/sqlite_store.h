@@ -22,6 +22,7 @@ struct SqliteStoreOptions {
     std::string vfs;             // "" = SQLite's default VFS (tests pass a counting shim)
     std::size_t maxBatch = 1024; // most writes in one group commit
     std::size_t maxQueue = 16384;// writes waiting beyond this fail with kLimit
+    int migrateTo = 0;           // tests of migrations only: stop at this version (0: the latest)
 };
 
 // Opens (creating and migrating) the database and starts the writer thread.

@@ -54,6 +54,9 @@ struct AuditEvent {
     std::string entity;
     std::int64_t entityId = 0;
     std::vector<std::string> fields;
+    // The program the record belonged to when it was written (0: none, e.g.
+    // people): program managers read the events of their programs only.
+    std::int64_t programId = 0;
 };
 
 // A session the room service opened from room presence and has not closed:
@@ -72,8 +75,20 @@ public:
     virtual Result<std::optional<Credentials>> credentials(const std::string& email) = 0;
     virtual Result<std::optional<TokenRecord>> token(const std::string& tokenHash) = 0;
     virtual Result<std::vector<AuditEvent>> audit(std::int64_t afterId, int limit) = 0;
+    // The authored fields of the record that an erasure blanked (export).
+    virtual Result<std::vector<std::string>> erasedFields(Entity entity, std::int64_t id) = 0;
     // Number of people holding the program_manager role who are not erased.
     virtual Result<std::int64_t> countManagers() = 0;
+    // Number of people holding the administrator role who are not erased.
+    virtual Result<std::int64_t> countAdministrators() = 0;
+    // A named room (created through the API; its owner moderates it).
+    struct NamedRoom {
+        std::int64_t id = 0;
+        std::string name;
+        std::int64_t ownerId = 0;
+        std::string createdAt;
+    };
+    virtual Result<std::optional<NamedRoom>> namedRoom(const std::string& name) = 0;
     // The room service's open sessions (a row goes when its session does).
     virtual Result<std::vector<OpenRoomSession>> openRoomSessions() = 0;
     // The person's credential generation (0 for an absent person): it
@@ -95,10 +110,31 @@ public:
     virtual Result<void> deleteTokens(std::int64_t personId) = 0;
     // Adds one to the person's credential generation (see ReadTx).
     virtual Result<void> bumpCredentialGeneration(std::int64_t personId) = 0;
-    // Blanks the personal-data fields of every record the person wrote
-    // (feedback text), keeping ratings and ids.
+    // Every token of the person but the one with this hash (their own
+    // session survives their password change).
+    virtual Result<void> deleteOtherTokens(std::int64_t personId, const std::string& keepHash) = 0;
+    // Records that `authorId` was the last to write this authored field.
+    virtual Result<void> setTextAuthor(Entity entity, std::int64_t id, std::string_view field,
+                                       std::int64_t authorId) = 0;
+    // Blanks every authored field whose last writer is the person (NULL, or
+    // "" where the field is required), and marks them erased; ratings, ids
+    // and dates stay.
     virtual Result<void> eraseAuthoredText(std::int64_t personId) = 0;
     virtual Result<void> appendAudit(const AuditEvent& event) = 0;
+    // Idempotency keys (handlers.h WriteKey): the answer stored for the
+    // person's key when it was stored after `notBefore` (Unix seconds), and
+    // storing one (replacing an older one; the person's keys older than
+    // notBefore are swept).
+    struct StoredAnswer {
+        std::string request;
+        Json answer;
+    };
+    virtual Result<std::optional<StoredAnswer>> findIdempotent(std::int64_t personId, const std::string& key,
+                                                                std::int64_t notBefore) = 0;
+    virtual Result<void> putIdempotent(std::int64_t personId, const std::string& key, const StoredAnswer& stored,
+                                       std::int64_t notBefore) = 0;
+    // kConflict when the name is taken.
+    virtual Result<std::int64_t> insertNamedRoom(const std::string& name, std::int64_t ownerId) = 0;
     // The room service's bookkeeping of sessions in progress (RoomService):
     // add or replace one, move one's seenAt forward (never back), drop one.
     virtual Result<void> putOpenRoomSession(const OpenRoomSession& open) = 0;
@@ -120,6 +156,11 @@ public:
     virtual ~Store() = default;
     virtual Result<Json> write(WriteFn fn) = 0;
     virtual Result<Json> read(ReadFn fn) = 0;
+    // Copies the write-ahead log into the database file and truncates it
+    // (after an erasure, so erased text is left in neither file; with
+    // secure_delete on, freed space in the database is zeroed). kUnavailable
+    // when readers kept it from completing.
+    virtual Result<void> checkpoint() = 0;
     // "ok" when the database is sound, otherwise the checker's report.
     virtual Result<std::string> integrityCheck() = 0;
     virtual StoreStats stats() const = 0;

@@ -36,9 +36,9 @@ int main(int argc, char** argv) {
         Hello{}, HelloAck{}, Login{"a@b.org", "pw"}, LoginToken{"token"}, LoginOk{"Ada", Role::kMentor},
         TicketRequest{"demo"}, TicketGrant{Bytes{1, 2, 3}}, CreateRoom{"demo", 16, true}, RoomCreated{"demo"},
         Join{"demo", Bytes{4}}, JoinGuest{"demo", "Guest"}, Resume{}, Joined{"demo", 4, {}, RoomBounds{}, 16},
-        Leave{}, p, Moderate{ModerationAction::kRemove, 2}, Removed{"bye"}, ErrorReply{ReplyCode::kRoomFull, "full"},
+        Leave{}, p, Moderate{ModerationAction::kRemove, 2, "off-topic"}, Removed{"bye"}, ErrorReply{ReplyCode::kRoomFull, "full"},
         AvatarUpdate{e}, AvatarBatch{{e, e}},
-        ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})"},
+        ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})", "retry-key-1"},
         ApiResponse{7, 200, R"({"id":1,"progress":40})"}};
     int i = 0;
     for (const auto& m : all) write(dir / "message" / (std::string(toString(messageType(m))) + ".bin"), encodeMessage(m));

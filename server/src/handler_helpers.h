@@ -1,0 +1,38 @@
+#pragma once
+// Helpers shared by the handler sources (handlers.cpp, handlers_people.cpp,
+// reports.cpp). Private to server/.
+#include "access.h"
+
+namespace mxr::server {
+
+inline constexpr std::size_t kMaxPasswordBytes = 1024;
+
+inline std::int64_t idOf(const Json& record) { return record["id"].get<std::int64_t>(); }
+
+// The names of the fields written (never their values), for the audit log.
+std::vector<std::string> fieldNames(const Json& fields);
+
+// Audits `action` by `p` on the record (with the program it belongs to),
+// then answers the record as it now stands (what create and update return).
+ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Entity entity, std::int64_t id,
+                        std::vector<std::string> fields);
+
+ApiError fromFieldError(const FieldError& e);
+
+// Records p as the last writer of the authored free-text fields set.
+tl::expected<void, ApiError> trackAuthors(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id,
+                                          const Json& fields);
+
+// Every id a record refers to must name an existing record the caller may
+// read (people must not be erased). Unknown and invisible records get the
+// same answer, so ids cannot be probed.
+tl::expected<void, ApiError> checkReferences(ReadTx& tx, const Principal& p, Entity entity, const Json& fields);
+
+// credentialGeneration: the store's, read in the same transaction.
+Principal principalFromPerson(const Json& person, std::int64_t credentialGeneration);
+
+// A non-negative integer query parameter; nullopt when absent; sets err
+// when malformed.
+std::optional<std::int64_t> parseId(const Params& params, const std::string& name, ApiError& err);
+
+}  // namespace mxr::server

@@ -1,0 +1,198 @@
+#include "server/router.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "access.h"
+#include "server/rooms.h"
+
+namespace mxr::server {
+namespace {
+
+std::optional<std::int64_t> parsePositive(std::string_view s) {
+    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    std::int64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    if (v <= 0) return std::nullopt;
+    return v;
+}
+
+// What records over ENet allows: the room's everyday work (progress, notes,
+// feedback, reading the pair's records), not administration.
+bool allowedOverEnet(const std::string& method, Entity e, bool hasId) {
+    if (method == "GET") {
+        return e == Entity::kMentorship || e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kSession ||
+               e == Entity::kFeedback;
+    }
+    if (method == "PATCH") {
+        return hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kSession || e == Entity::kFeedback);
+    }
+    if (method == "POST") return !hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kFeedback);
+    return false;
+}
+
+tl::expected<Json, ApiError> parseBody(const std::string& text) {
+    if (text.empty()) return tl::unexpected(badRequest("body", "the request needs a JSON body"));
+    Json body = Json::parse(text, nullptr, false);
+    if (body.is_discarded()) {
+        // Re-parse with exceptions only to get the position for the message.
+        std::string why = "malformed JSON";
+        try {
+            const Json ignored = Json::parse(text);
+            (void)ignored;
+        } catch (const Json::parse_error& e) {
+            why = strCat("malformed JSON at byte ", e.byte);
+        }
+        return tl::unexpected(badRequest("body", why));
+    }
+    if (!body.is_object()) return tl::unexpected(badRequest("body", "the body must be a JSON object"));
+    return body;
+}
+
+RouterReply fromResult(const ApiResult& r, int okStatus = 200) {
+    if (!r) return Router::errorReply(r.error());
+    RouterReply out;
+    out.status = okStatus;
+    out.body = *r;
+    return out;
+}
+
+std::vector<std::string_view> segments(std::string_view path) {
+    std::vector<std::string_view> out;
+    if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    while (!path.empty()) {
+        const auto slash = path.find('/');
+        out.push_back(path.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash + 1);
+        if (path.empty()) out.emplace_back();  // a trailing slash is a malformed path
+    }
+    return out;
+}
+
+}  // namespace
+
+RouterReply Router::errorReply(const ApiError& e) {
+    RouterReply out;
+    out.status = e.status;
+    out.body = e.toJson();
+    out.retryAfter = e.status == 429 ? e.retryAfter : 0;
+    return out;
+}
+
+RouterReply Router::handle(const RouterRequest& request) {
+    try {
+        return dispatch(request);
+    } catch (const std::exception&) {
+        // Client input never makes a 500 by design; this is a bug's last guard.
+        return errorReply(apiError(500, "internal", "", "internal error; the request was not applied"));
+    }
+}
+
+RouterReply Router::dispatch(const RouterRequest& req) {
+    const auto segs = segments(req.path);
+    const std::string& m = req.method;
+    const std::string shown = strCat(m, " /api/v1", req.path.substr(0, 80));
+    const auto noRoute = [&] { return errorReply(notFound("", strCat("no route ", shown))); };
+    const auto notOverEnet = [&] { return errorReply(notFound("", strCat(shown, " is not available over ENet"))); };
+    if (segs.empty() || std::any_of(segs.begin(), segs.end(), [](std::string_view s) { return s.empty(); })) {
+        return noRoute();
+    }
+    const bool enet = req.transport == Transport::kEnet;
+    const bool writes = m == "POST" || m == "PATCH" || m == "DELETE";
+    if (!writes && m != "GET") return errorReply(apiError(405, "method_not_allowed", "", strCat("method ", m, " is not supported")));
+
+    if (segs.size() == 1 && segs[0] == "login") {
+        if (enet) return notOverEnet();
+        if (m != "POST") return noRoute();
+        auto body = parseBody(req.body);
+        if (!body) return errorReply(body.error());
+        return fromResult(m_handlers.login(*body, req.address));
+    }
+
+    // Everything else needs a person.
+    Principal p;
+    if (req.principal) {
+        p = *req.principal;
+    } else {
+        auto who = m_handlers.authenticate(req.authorization);
+        if (!who) return errorReply(who.error());
+        p = std::move(*who);
+    }
+    WriteKey key;
+    if (!req.idempotencyKey.empty()) {
+        const auto& k = req.idempotencyKey;
+        if (!writes) return errorReply(badRequest("idempotency_key", "only writes take an idempotency key"));
+        if (k.size() > 128 || !std::all_of(k.begin(), k.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+            return errorReply(badRequest("idempotency_key", "the idempotency key must be 1 to 128 printable ASCII characters"));
+        }
+        key.key = k;
+        key.request = strCat(m, " ", req.path, "\n", req.body);
+    }
+
+    const std::string_view first = segs[0];
+    if (first == "export" || first == "audit") {
+        if (enet) return notOverEnet();
+        if (segs.size() != 1 || m != "GET") return noRoute();
+        if (first == "audit") return fromResult(m_handlers.auditLog(p, req.query));
+        auto r = m_handlers.exportData(p, req.query);
+        if (r && r->is_string()) {
+            RouterReply out;
+            out.text = r->get<std::string>();
+            out.body = Json();
+            out.contentType = "text/csv; charset=utf-8";
+            return out;
+        }
+        return fromResult(r);
+    }
+    if (first == "rooms") {
+        if (enet) return notOverEnet();
+        if (!m_rooms) return errorReply(notFound("", "this server hosts no rooms"));
+        if (segs.size() == 3 && segs[2] == "ticket" && m == "POST") return fromResult(m_rooms->ticket(p, segs[1]));
+        if (segs.size() == 1 && m == "POST") {
+            auto body = parseBody(req.body);
+            if (!body) return errorReply(body.error());
+            return fromResult(m_rooms->createNamedRoom(p, *body), 201);
+        }
+        return noRoute();
+    }
+    const auto entity = entityFromPlural(first);
+    if (!entity) return errorReply(notFound("", strCat("no resource /api/v1/", std::string(first.substr(0, 40)))));
+    if (segs.size() == 3 && *entity == Entity::kProgram && segs[2] == "attention") {
+        if (enet) return notOverEnet();
+        if (m != "GET") return noRoute();
+        auto id = parsePositive(segs[1]);
+        if (!id) return errorReply(badRequest("id", strCat("id must be a positive integer, got '", std::string(segs[1].substr(0, 40)), "'")));
+        return fromResult(m_handlers.attention(p, *id, req.query));
+    }
+    if (segs.size() > 2) return noRoute();
+    const bool hasId = segs.size() == 2;
+    if (enet && !allowedOverEnet(m, *entity, hasId)) return notOverEnet();
+    std::int64_t id = 0;
+    if (hasId) {
+        auto parsed = parsePositive(segs[1]);
+        if (!parsed) {
+            return errorReply(badRequest("id", strCat("id must be a positive integer, got '",
+                                                      std::string(segs[1].substr(0, 40)), "'")));
+        }
+        id = *parsed;
+    }
+    Json body;
+    if (m == "POST" || m == "PATCH") {
+        auto parsed = parseBody(req.body);
+        if (!parsed) return errorReply(parsed.error());
+        body = std::move(*parsed);
+    }
+    if (m == "GET") return fromResult(hasId ? m_handlers.get(p, *entity, id) : m_handlers.list(p, *entity, req.query));
+    if (m == "POST") {
+        if (hasId) return noRoute();
+        return fromResult(m_handlers.create(p, *entity, body, key), 201);
+    }
+    if (!hasId) return noRoute();
+    if (m == "PATCH") return fromResult(m_handlers.update(p, *entity, id, body, key));
+    return fromResult(m_handlers.remove(p, *entity, id, key));
+}
+
+}  // namespace mxr::server
