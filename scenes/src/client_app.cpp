@@ -5,6 +5,7 @@
 #include "scenes/client_app.h"
 
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <variant>
 
@@ -45,6 +46,10 @@ struct ClientApp::State {
     bool finishing = false;
     int finishingFrames = 0;
     std::optional<engine::ViewInfo> lastView;
+    // Device losses survived (their times), and the validation messages
+    // counted by devices that are gone.
+    std::deque<Nanos> deviceLosses;
+    engine::ValidationCounts earlierValidation;
 
     ~State() {
         components.clear();  // the room is left before the GPU goes
@@ -100,6 +105,7 @@ Result<void> createGraphics(ClientApp::State& s) {
     }
     MXR_TRY_ASSIGN(s.graphics, s.system->createGraphics(go));
     MXR_TRY_ASSIGN(s.meshes, uploadSceneMeshes(s.graphics->renderer()));
+    s.roomScene = engine::FrameScene{};
     appendRoom(s.room, s.meshes, s.roomScene);
     return {};
 }
@@ -142,14 +148,49 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     return {};
 }
 
-// A GPU failure ends the run. A lost device (VK_ERROR_DEVICE_LOST) says so
-// and that the room is left: the components (the presence with its
-// network thread) are destroyed before the graphics, so the others see a
-// clean leave, never a timeout (ARCHITECTURE.md: the network outlives the GPU).
-int gpuFailure(ClientApp::State& s, const Error& e) {
+// A lost device is recreated this many times within kDeviceLossWindow;
+// one more loss in that window ends the run (a driver that keeps losing
+// its device would otherwise loop forever).
+constexpr std::size_t kMaxDeviceLosses = 2;
+constexpr Nanos kDeviceLossWindow = msToNanos(60e3);
+
+// A lost device (VK_ERROR_DEVICE_LOST) is recreated with everything on it
+// (renderer, UI layer, the scene's meshes; in a headset the OpenXR session
+// too), while the components, and with them the room connection, go on
+// untouched: the others see no change (ARCHITECTURE.md: the network
+// outlives the GPU). Else why not.
+std::optional<std::string> recreateGraphics(ClientApp::State& s, const Error& e) {
+    const Nanos now = s.clock.now();
+    while (!s.deviceLosses.empty() && now - s.deviceLosses.front() > kDeviceLossWindow) s.deviceLosses.pop_front();
+    if (s.deviceLosses.size() >= kMaxDeviceLosses) {
+        return strCat("lost ", s.deviceLosses.size() + 1, " times within a minute");
+    }
+    s.deviceLosses.push_back(now);
+    s.log.warn(strCat("the GPU device was lost (", e.message, "); recreating the renderer"));
+    const engine::ValidationCounts v = s.graphics->validation();
+    s.earlierValidation.errors += v.errors;
+    s.earlierValidation.warnings += v.warnings;
+    s.system->releaseGraphics();
+    s.graphics = nullptr;
+    if (auto made = createGraphics(s); !made) {
+        s.system->releaseGraphics();
+        s.graphics = nullptr;
+        return strCat("a new renderer cannot be made: ", made.error().message);
+    }
+    printLine(strCat("renderer recreated after a lost GPU device (", s.graphics->deviceName(), ")"));
+    return std::nullopt;
+}
+
+// A GPU failure ends the run, except a lost device that can be recreated
+// (nullopt: go on). Ending says why and that the room is left: the
+// components (the presence with its network thread) are destroyed before
+// the graphics, so the others see a clean leave, never a timeout.
+std::optional<int> gpuFailure(ClientApp::State& s, const Error& e) {
     if (e.code != ErrorCode::kDeviceLost) return fail(e.message, 1);
+    const auto why = recreateGraphics(s, e);
+    if (!why) return std::nullopt;
     const std::string room = s.options.rooms ? strCat("; leaving room ", s.options.rooms->room) : std::string();
-    return fail(strCat("the GPU device was lost (", e.message, "): rendering cannot go on", room), 1);
+    return fail(strCat("the GPU device was lost (", e.message, "), ", *why, ": rendering cannot go on", room), 1);
 }
 
 std::optional<int> writeScreenshots(ClientApp::State& s, const xr::FrameState& f) {
@@ -216,8 +257,12 @@ std::optional<int> runFrame(ClientApp::State& s) {
 
 int finish(ClientApp::State& s, int exitCode) {
     std::fflush(stdout);
-    (void)s.graphics->renderer().waitIdle();
-    const engine::ValidationCounts v = s.graphics->validation();
+    engine::ValidationCounts v = s.earlierValidation;
+    if (s.graphics) {
+        (void)s.graphics->renderer().waitIdle();
+        v.errors += s.graphics->validation().errors;
+        v.warnings += s.graphics->validation().warnings;
+    }
     if (s.options.validation && (v.errors || v.warnings)) {
         std::fprintf(stderr, "mentorxr: Vulkan validation reported %u errors and %u warnings\n", v.errors, v.warnings);
         if (exitCode == 0) exitCode = 3;

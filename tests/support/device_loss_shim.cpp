@@ -1,9 +1,13 @@
 // A loader shim that loses the Vulkan device, for tests: LD_PRELOADed into
-// the client, it sits between the client and the Vulkan loader. After
-// MXR_LOSE_DEVICE_AFTER_SUBMITS=N frame submissions (vkQueueSubmit2) every
-// submission, wait, present and acquire answers VK_ERROR_DEVICE_LOST, as a
-// driver does after a GPU hang; everything else (destroying objects) goes on
-// to the real loader. Nothing is submitted after the loss, so no fence or
+// the client, it sits between the client and the Vulkan loader. It strikes
+// at a frame submission (vkQueueSubmit2) when MXR_LOSE_DEVICE_WHEN names a
+// file that exists (the file is removed, so a test loses the device once per
+// file it writes), or at the MXR_LOSE_DEVICE_AFTER_SUBMITS-th submission of
+// the run (once). From then on every submission, wait, present and acquire
+// answers VK_ERROR_DEVICE_LOST, as a driver does after a GPU hang, until the
+// lost device is destroyed: a device made after that is healthy (a
+// recreated renderer works). Everything else (destroying objects) goes on
+// to the real loader; nothing is submitted after the loss, so no fence or
 // semaphore is left pending. Prints one line on stderr when it strikes.
 #include <dlfcn.h>
 #include <unistd.h>
@@ -15,11 +19,15 @@
 
 namespace {
 
-std::atomic<bool> g_lost{false};  // a test shim: process-wide by nature
+// A test shim: process-wide by nature.
+std::atomic<bool> g_lost{false};
+std::atomic<long> g_submits{0};
 
 bool triggered() {
     static const char* path = std::getenv("MXR_LOSE_DEVICE_WHEN");
-    return path && ::access(path, F_OK) == 0;
+    static const char* after = std::getenv("MXR_LOSE_DEVICE_AFTER_SUBMITS");
+    if (after && g_submits.fetch_add(1) + 1 == std::atol(after)) return true;
+    return path && ::unlink(path) == 0;
 }
 
 template <typename Fn>
@@ -37,7 +45,7 @@ VKAPI_ATTR VkResult VKAPI_CALL vkQueueSubmit2(VkQueue queue, uint32_t count, con
                                               VkFence fence) {
     if (!lost() && triggered()) {
         g_lost.store(true);
-        std::fprintf(stderr, "device_loss_shim: VK_ERROR_DEVICE_LOST from now on\n");
+        std::fprintf(stderr, "device_loss_shim: VK_ERROR_DEVICE_LOST until this device is destroyed\n");
     }
     if (lost()) return VK_ERROR_DEVICE_LOST;
     static auto real = next<PFN_vkQueueSubmit2>("vkQueueSubmit2");
@@ -80,6 +88,13 @@ VKAPI_ATTR VkResult VKAPI_CALL vkAcquireNextImageKHR(VkDevice device, VkSwapchai
     if (lost()) return VK_ERROR_DEVICE_LOST;
     static auto real = next<PFN_vkAcquireNextImageKHR>("vkAcquireNextImageKHR");
     return real(device, swapchain, timeout, semaphore, fence, index);
+}
+
+// The lost device goes: the next one is healthy.
+VKAPI_ATTR void VKAPI_CALL vkDestroyDevice(VkDevice device, const VkAllocationCallbacks* allocator) {
+    static auto real = next<PFN_vkDestroyDevice>("vkDestroyDevice");
+    real(device, allocator);
+    g_lost.store(false);
 }
 
 }  // extern "C"

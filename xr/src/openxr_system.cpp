@@ -81,9 +81,6 @@ public:
         releaseGraphics();
         destroySession();
         m_inputs.reset();  // the action set goes before the instance
-        // The device and instance were made through the runtime for us.
-        if (m_vkDevice) vkDestroyDevice(m_vkDevice, nullptr);
-        if (m_vkInstance) vkDestroyInstance(m_vkInstance, nullptr);
         if (m_instance) xrDestroyInstance(m_instance);
     }
 
@@ -334,6 +331,17 @@ public:
     void detach() override {
         destroySession();
         m_renderer = nullptr;
+    }
+
+    // The device and instance were made with the runtime for us (the
+    // GpuContext adopted them): they go with the bundle, so a renderer
+    // recreated after a lost device gets a new device and a new session.
+    void releaseGpu() override {
+        if (m_vkDevice) vkDestroyDevice(m_vkDevice, nullptr);
+        if (m_vkInstance) vkDestroyInstance(m_vkInstance, nullptr);
+        m_vkDevice = VK_NULL_HANDLE;
+        m_vkInstance = VK_NULL_HANDLE;
+        m_vkPhysical = VK_NULL_HANDLE;
     }
 
     bool pollEvents() override {

@@ -45,12 +45,16 @@ Result<Graphics*> VulkanXrSystem::createGraphics(const GraphicsOptions& options)
 }
 
 void VulkanXrSystem::releaseGraphics() {
-    if (!m_graphics) return;
+    if (!m_graphics) {
+        releaseGpu();  // what a failed createGraphics() may have left
+        return;
+    }
     m_graphics->uiLayer.reset();
     // After device loss this fails at once; everything below only destroys.
     (void)m_graphics->vulkan->waitIdle();
     detach();
     m_graphics.reset();
+    releaseGpu();
 }
 
 }  // namespace mxr::xr

@@ -46,6 +46,10 @@ protected:
     virtual Result<void> attach(engine::VulkanRenderer& renderer) = 0;
     // Releases what attach() made; the renderer is idle when it is called.
     virtual void detach() = 0;
+    // Destroys what createGpu() made that the GpuContext does not own (the
+    // OpenXR backend's instance and device, made with the runtime); called
+    // last, after the bundle is gone, so a later createGraphics() starts anew.
+    virtual void releaseGpu() {}
 
 private:
     Logger m_gfxLog;
