@@ -127,18 +127,7 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     }
 
     const bool overlay = overlayAvailable && !overlayInWorld && viewCount == 1;
-    if (overlay || overlayInWorld) {
-        VkClearValue clear{};
-        VkRenderPassBeginInfo rp{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
-        rp.renderPass = overlayPass;
-        rp.framebuffer = slot.overlayFramebuffer;
-        rp.renderArea = {{0, 0}, options.overlayExtent};
-        rp.clearValueCount = 1;
-        rp.pClearValues = &clear;
-        vkCmdBeginRenderPass(cmd, &rp, VK_SUBPASS_CONTENTS_INLINE);
-        overlaySource->recordOverlay(cmd);
-        vkCmdEndRenderPass(cmd);
-    }
+    if (overlay || overlayInWorld) recordOverlayPass(slot, cmd);
 
     const VkImageView targetView = target.view ? target.view : target.owned.view;
     // The whole target is overwritten by the resolve: its old contents are
@@ -296,7 +285,7 @@ Result<Image> VulkanRenderer::readback(TargetHandle handle, std::uint32_t layer)
     }
     const VkExtent2D e = t.desc.extent;
     const VkDeviceSize bytes = VkDeviceSize(e.width) * e.height * 4;
-    MXR_TRY_ASSIGN(OwnedBuffer buf, d.makeBuffer(bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT, true));
+    MXR_TRY_ASSIGN(OwnedBuffer buf, d.allocator->createBuffer(bytes, VK_BUFFER_USAGE_TRANSFER_DST_BIT, true));
     const VkImageLayout layout = t.desc.finalLayout;
     auto r = immediate(d.device, d.gpu->queue(), d.pool, [&](VkCommandBuffer cmd) {
         if (layout != VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL) {
@@ -311,7 +300,7 @@ Result<Image> VulkanRenderer::readback(TargetHandle handle, std::uint32_t layer)
         }
     });
     if (!r) {
-        d.freeBuffer(buf);
+        d.allocator->destroy(buf);
         return tl::unexpected(r.error());
     }
     Image img;
@@ -319,7 +308,7 @@ Result<Image> VulkanRenderer::readback(TargetHandle handle, std::uint32_t layer)
     img.height = e.height;
     img.rgba.resize(bytes);
     std::memcpy(img.rgba.data(), buf.memory.mapped, bytes);
-    d.freeBuffer(buf);
+    d.allocator->destroy(buf);
     const VkFormat f = t.desc.format;
     if (f == VK_FORMAT_B8G8R8A8_SRGB || f == VK_FORMAT_B8G8R8A8_UNORM) {
         for (std::size_t i = 0; i < img.rgba.size(); i += 4) std::swap(img.rgba[i], img.rgba[i + 2]);

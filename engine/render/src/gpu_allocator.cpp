@@ -138,4 +138,74 @@ std::uint32_t GpuAllocator::deviceMemoryCount() const {
     return n;
 }
 
+// ------------------------------------------------- buffers and images
+
+Result<OwnedBuffer> GpuAllocator::createBuffer(VkDeviceSize size, VkBufferUsageFlags usage, bool hostVisible) {
+    OwnedBuffer b;
+    VkBufferCreateInfo ci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    ci.size = size;
+    ci.usage = usage;
+    MXR_TRY_VK(vkCreateBuffer(m_device, &ci, nullptr, &b.buffer));
+    auto mem = hostVisible ? bindBuffer(b.buffer,
+                                                   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+                                                   0)
+                           : bindBuffer(b.buffer, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
+    if (!mem) {
+        vkDestroyBuffer(m_device, b.buffer, nullptr);
+        return tl::unexpected(mem.error());
+    }
+    b.memory = *mem;
+    return b;
+}
+
+void GpuAllocator::destroy(OwnedBuffer& b) {
+    if (b.buffer) vkDestroyBuffer(m_device, b.buffer, nullptr);
+    free(b.memory);
+    b = OwnedBuffer{};
+}
+
+Result<VkImageView> GpuAllocator::createView(VkImage image, VkFormat format, std::uint32_t layers,
+                                             VkImageAspectFlags aspect) {
+    VkImageViewCreateInfo vi{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
+    vi.image = image;
+    vi.viewType = VK_IMAGE_VIEW_TYPE_2D_ARRAY;
+    vi.format = format;
+    vi.subresourceRange = {aspect, 0, 1, 0, layers};
+    VkImageView view = VK_NULL_HANDLE;
+    MXR_TRY_VK(vkCreateImageView(m_device, &vi, nullptr, &view));
+    return view;
+}
+
+Result<OwnedImage> GpuAllocator::createImage(const VkImageCreateInfo& info, VkImageAspectFlags aspect,
+                                             VkImageViewType viewType) {
+    OwnedImage img;
+    MXR_TRY_VK(vkCreateImage(m_device, &info, nullptr, &img.image));
+    VkMemoryPropertyFlags preferred = 0;
+    if (info.usage & VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT) preferred = VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT;
+    auto mem = bindImage(img.image, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, preferred);
+    if (!mem) {
+        vkDestroyImage(m_device, img.image, nullptr);
+        return tl::unexpected(mem.error());
+    }
+    img.memory = *mem;
+    VkImageViewCreateInfo vi{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
+    vi.image = img.image;
+    vi.viewType = viewType;
+    vi.format = info.format;
+    vi.subresourceRange = {aspect, 0, 1, 0, info.arrayLayers};
+    const VkResult r = vkCreateImageView(m_device, &vi, nullptr, &img.view);
+    if (r < 0) {
+        destroy(img);
+        MXR_TRY_VK(r);
+    }
+    return img;
+}
+
+void GpuAllocator::destroy(OwnedImage& i) {
+    if (i.view) vkDestroyImageView(m_device, i.view, nullptr);
+    if (i.image) vkDestroyImage(m_device, i.image, nullptr);
+    free(i.memory);
+    i = OwnedImage{};
+}
+
 }  // namespace mxr::engine

@@ -21,17 +21,6 @@ constexpr std::uint32_t kFramesInFlight = 2;
 constexpr VkDeviceSize kFrameDataBytes = 8ull << 20;
 constexpr VkFormat kDepthFormat = VK_FORMAT_D32_SFLOAT;
 
-struct OwnedBuffer {
-    VkBuffer buffer = VK_NULL_HANDLE;
-    GpuAllocation memory;
-};
-
-struct OwnedImage {
-    VkImage image = VK_NULL_HANDLE;
-    VkImageView view = VK_NULL_HANDLE;
-    GpuAllocation memory;
-};
-
 struct GpuMesh {
     OwnedBuffer vertices;
     OwnedBuffer indices;
@@ -114,15 +103,12 @@ struct VulkanRenderer::Impl {
 
     Result<void> init();
     void destroy();
-    Result<OwnedBuffer> makeBuffer(VkDeviceSize size, VkBufferUsageFlags usage, bool hostVisible);
-    void freeBuffer(OwnedBuffer& b);
-    Result<OwnedImage> makeImage(const VkImageCreateInfo& info, VkImageAspectFlags aspect, VkImageViewType viewType);
-    void freeImage(OwnedImage& i);
-    Result<VkImageView> makeView(VkImage image, VkFormat format, std::uint32_t layers, VkImageAspectFlags aspect);
     Result<VkShaderModule> shaderModule(std::string_view name);
     Result<PipelineSet*> pipelinesFor(VkFormat format, std::uint32_t viewMask);
     Result<Attachments*> attachmentsFor(VkExtent2D extent, std::uint32_t layers, VkFormat format);
-    Result<void> createOverlayResources();
+    Result<void> createOverlayResources();  // overlay_pass.cpp
+    // Records the UI layer's pass into this slot's overlay image.
+    void recordOverlayPass(FrameSlot& slot, VkCommandBuffer cmd);  // overlay_pass.cpp
     Result<void> createAtlasTexture();
     void writeDescriptors(FrameSlot& slot);
     Result<void> record(FrameSlot& slot, const FrameScene& scene, std::span<const ViewInfo> views, Target& target);

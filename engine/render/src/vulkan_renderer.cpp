@@ -30,76 +30,6 @@ Result<std::unique_ptr<VulkanRenderer>> VulkanRenderer::create(GpuContext& gpu, 
     return r;
 }
 
-// ---------------------------------------------------------------- resources
-
-Result<OwnedBuffer> VulkanRenderer::Impl::makeBuffer(VkDeviceSize size, VkBufferUsageFlags usage, bool hostVisible) {
-    OwnedBuffer b;
-    VkBufferCreateInfo ci{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-    ci.size = size;
-    ci.usage = usage;
-    MXR_TRY_VK(vkCreateBuffer(device, &ci, nullptr, &b.buffer));
-    auto mem = hostVisible ? allocator->bindBuffer(b.buffer,
-                                                   VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-                                                   0)
-                           : allocator->bindBuffer(b.buffer, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0);
-    if (!mem) {
-        vkDestroyBuffer(device, b.buffer, nullptr);
-        return tl::unexpected(mem.error());
-    }
-    b.memory = *mem;
-    return b;
-}
-
-void VulkanRenderer::Impl::freeBuffer(OwnedBuffer& b) {
-    if (b.buffer) vkDestroyBuffer(device, b.buffer, nullptr);
-    allocator->free(b.memory);
-    b = OwnedBuffer{};
-}
-
-Result<VkImageView> VulkanRenderer::Impl::makeView(VkImage image, VkFormat format, std::uint32_t layers,
-                                                   VkImageAspectFlags aspect) {
-    VkImageViewCreateInfo vi{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
-    vi.image = image;
-    vi.viewType = VK_IMAGE_VIEW_TYPE_2D_ARRAY;
-    vi.format = format;
-    vi.subresourceRange = {aspect, 0, 1, 0, layers};
-    VkImageView view = VK_NULL_HANDLE;
-    MXR_TRY_VK(vkCreateImageView(device, &vi, nullptr, &view));
-    return view;
-}
-
-Result<OwnedImage> VulkanRenderer::Impl::makeImage(const VkImageCreateInfo& info, VkImageAspectFlags aspect,
-                                                   VkImageViewType viewType) {
-    OwnedImage img;
-    MXR_TRY_VK(vkCreateImage(device, &info, nullptr, &img.image));
-    VkMemoryPropertyFlags preferred = 0;
-    if (info.usage & VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT) preferred = VK_MEMORY_PROPERTY_LAZILY_ALLOCATED_BIT;
-    auto mem = allocator->bindImage(img.image, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, preferred);
-    if (!mem) {
-        vkDestroyImage(device, img.image, nullptr);
-        return tl::unexpected(mem.error());
-    }
-    img.memory = *mem;
-    VkImageViewCreateInfo vi{VK_STRUCTURE_TYPE_IMAGE_VIEW_CREATE_INFO};
-    vi.image = img.image;
-    vi.viewType = viewType;
-    vi.format = info.format;
-    vi.subresourceRange = {aspect, 0, 1, 0, info.arrayLayers};
-    const VkResult r = vkCreateImageView(device, &vi, nullptr, &img.view);
-    if (r < 0) {
-        freeImage(img);
-        MXR_TRY_VK(r);
-    }
-    return img;
-}
-
-void VulkanRenderer::Impl::freeImage(OwnedImage& i) {
-    if (i.view) vkDestroyImageView(device, i.view, nullptr);
-    if (i.image) vkDestroyImage(device, i.image, nullptr);
-    allocator->free(i.memory);
-    i = OwnedImage{};
-}
-
 // --------------------------------------------------------------------- init
 
 Result<void> VulkanRenderer::Impl::init() {
@@ -164,7 +94,7 @@ Result<void> VulkanRenderer::Impl::init() {
         VkFenceCreateInfo fi{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
         fi.flags = VK_FENCE_CREATE_SIGNALED_BIT;
         MXR_TRY_VK(vkCreateFence(device, &fi, nullptr, &slot.fence));
-        MXR_TRY_ASSIGN(slot.data, makeBuffer(kFrameDataBytes,
+        MXR_TRY_ASSIGN(slot.data, allocator->createBuffer(kFrameDataBytes,
                                              VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_VERTEX_BUFFER_BIT,
                                              true));
         VkDescriptorSetAllocateInfo dai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
@@ -215,8 +145,8 @@ Result<void> VulkanRenderer::Impl::createAtlasTexture() {
     ci.samples = VK_SAMPLE_COUNT_1_BIT;
     ci.tiling = VK_IMAGE_TILING_OPTIMAL;
     ci.usage = VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
-    MXR_TRY_ASSIGN(atlasImage, makeImage(ci, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_VIEW_TYPE_2D));
-    MXR_TRY_ASSIGN(OwnedBuffer staging, makeBuffer(atlas.pixels().size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true));
+    MXR_TRY_ASSIGN(atlasImage, allocator->createImage(ci, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_VIEW_TYPE_2D));
+    MXR_TRY_ASSIGN(OwnedBuffer staging, allocator->createBuffer(atlas.pixels().size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true));
     std::memcpy(staging.memory.mapped, atlas.pixels().data(), atlas.pixels().size());
     const VkImage image = atlasImage.image;
     auto r = immediate(device, gpu->queue(), pool, [&](VkCommandBuffer cmd) {
@@ -227,76 +157,8 @@ Result<void> VulkanRenderer::Impl::createAtlasTexture() {
         vkCmdCopyBufferToImage(cmd, staging.buffer, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1, &region);
         imageBarrier(cmd, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, 1);
     });
-    freeBuffer(staging);
+    allocator->destroy(staging);
     return r;
-}
-
-Result<void> VulkanRenderer::Impl::createOverlayResources() {
-    VkAttachmentDescription color{};
-    color.format = VK_FORMAT_R8G8B8A8_UNORM;
-    color.samples = VK_SAMPLE_COUNT_1_BIT;
-    color.loadOp = VK_ATTACHMENT_LOAD_OP_CLEAR;
-    color.storeOp = VK_ATTACHMENT_STORE_OP_STORE;
-    color.stencilLoadOp = VK_ATTACHMENT_LOAD_OP_DONT_CARE;
-    color.stencilStoreOp = VK_ATTACHMENT_STORE_OP_DONT_CARE;
-    color.initialLayout = VK_IMAGE_LAYOUT_UNDEFINED;
-    color.finalLayout = VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL;
-    VkAttachmentReference ref{0, VK_IMAGE_LAYOUT_COLOR_ATTACHMENT_OPTIMAL};
-    VkSubpassDescription sub{};
-    sub.pipelineBindPoint = VK_PIPELINE_BIND_POINT_GRAPHICS;
-    sub.colorAttachmentCount = 1;
-    sub.pColorAttachments = &ref;
-    VkSubpassDependency deps[2]{};
-    deps[0].srcSubpass = VK_SUBPASS_EXTERNAL;
-    deps[0].dstSubpass = 0;
-    deps[0].srcStageMask = VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT;
-    deps[0].dstStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT;
-    deps[0].srcAccessMask = VK_ACCESS_SHADER_READ_BIT;
-    deps[0].dstAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT;
-    deps[1].srcSubpass = 0;
-    deps[1].dstSubpass = VK_SUBPASS_EXTERNAL;
-    deps[1].srcStageMask = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT;
-    deps[1].dstStageMask = VK_PIPELINE_STAGE_FRAGMENT_SHADER_BIT;
-    deps[1].srcAccessMask = VK_ACCESS_COLOR_ATTACHMENT_WRITE_BIT;
-    deps[1].dstAccessMask = VK_ACCESS_SHADER_READ_BIT;
-    VkRenderPassCreateInfo rp{VK_STRUCTURE_TYPE_RENDER_PASS_CREATE_INFO};
-    rp.attachmentCount = 1;
-    rp.pAttachments = &color;
-    rp.subpassCount = 1;
-    rp.pSubpasses = &sub;
-    rp.dependencyCount = 2;
-    rp.pDependencies = deps;
-    MXR_TRY_VK(vkCreateRenderPass(device, &rp, nullptr, &overlayPass));
-    for (auto& slot : slots) {
-        VkImageCreateInfo ci{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO};
-        ci.imageType = VK_IMAGE_TYPE_2D;
-        ci.format = VK_FORMAT_R8G8B8A8_UNORM;
-        ci.extent = {options.overlayExtent.width, options.overlayExtent.height, 1};
-        ci.mipLevels = 1;
-        ci.arrayLayers = 1;
-        ci.samples = VK_SAMPLE_COUNT_1_BIT;
-        ci.tiling = VK_IMAGE_TILING_OPTIMAL;
-        ci.usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
-        MXR_TRY_ASSIGN(slot.overlay, makeImage(ci, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_VIEW_TYPE_2D));
-        VkFramebufferCreateInfo fi{VK_STRUCTURE_TYPE_FRAMEBUFFER_CREATE_INFO};
-        fi.renderPass = overlayPass;
-        fi.attachmentCount = 1;
-        fi.pAttachments = &slot.overlay.view;
-        fi.width = options.overlayExtent.width;
-        fi.height = options.overlayExtent.height;
-        fi.layers = 1;
-        MXR_TRY_VK(vkCreateFramebuffer(device, &fi, nullptr, &slot.overlayFramebuffer));
-        // Until the first UI frame the image must be in a sampled layout.
-        const VkImage image = slot.overlay.image;
-        MXR_TRY(immediate(device, gpu->queue(), pool, [&](VkCommandBuffer cmd) {
-            VkClearColorValue clear{};
-            imageBarrier(cmd, image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1);
-            VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
-            vkCmdClearColorImage(cmd, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &clear, 1, &range);
-            imageBarrier(cmd, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, 1);
-        }));
-    }
-    return {};
 }
 
 void VulkanRenderer::Impl::destroy() {
@@ -308,26 +170,26 @@ void VulkanRenderer::Impl::destroy() {
         }
     }
     for (auto& [id, mesh] : meshes) {
-        freeBuffer(mesh.vertices);
-        freeBuffer(mesh.indices);
+        allocator->destroy(mesh.vertices);
+        allocator->destroy(mesh.indices);
     }
     for (auto& [id, t] : targets) {
         if (t.view) vkDestroyImageView(device, t.view, nullptr);
         if (t.depthView) vkDestroyImageView(device, t.depthView, nullptr);
-        if (t.owned.image) freeImage(t.owned);
+        if (t.owned.image) allocator->destroy(t.owned);
     }
     for (auto& a : attachments) {
-        freeImage(a.color);
-        freeImage(a.depth);
+        allocator->destroy(a.color);
+        allocator->destroy(a.depth);
     }
     for (auto& slot : slots) {
         if (slot.fence) vkDestroyFence(device, slot.fence, nullptr);
         if (slot.timestamps) vkDestroyQueryPool(device, slot.timestamps, nullptr);
         if (slot.overlayFramebuffer) vkDestroyFramebuffer(device, slot.overlayFramebuffer, nullptr);
-        freeImage(slot.overlay);
-        freeBuffer(slot.data);
+        allocator->destroy(slot.overlay);
+        allocator->destroy(slot.data);
     }
-    freeImage(atlasImage);
+    allocator->destroy(atlasImage);
     if (overlayPass) vkDestroyRenderPass(device, overlayPass, nullptr);
     if (sampler) vkDestroySampler(device, sampler, nullptr);
     if (pipelineLayout) vkDestroyPipelineLayout(device, pipelineLayout, nullptr);
@@ -352,9 +214,9 @@ Result<MeshHandle> VulkanRenderer::upload(const MeshData& mesh) {
     const VkDeviceSize ibytes = mesh.indices.size() * sizeof(std::uint32_t);
     GpuMesh gm;
     gm.indexCount = static_cast<std::uint32_t>(mesh.indices.size());
-    MXR_TRY_ASSIGN(gm.vertices, d.makeBuffer(vbytes, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, false));
-    MXR_TRY_ASSIGN(gm.indices, d.makeBuffer(ibytes, VK_BUFFER_USAGE_INDEX_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, false));
-    MXR_TRY_ASSIGN(OwnedBuffer staging, d.makeBuffer(vbytes + ibytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true));
+    MXR_TRY_ASSIGN(gm.vertices, d.allocator->createBuffer(vbytes, VK_BUFFER_USAGE_VERTEX_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, false));
+    MXR_TRY_ASSIGN(gm.indices, d.allocator->createBuffer(ibytes, VK_BUFFER_USAGE_INDEX_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, false));
+    MXR_TRY_ASSIGN(OwnedBuffer staging, d.allocator->createBuffer(vbytes + ibytes, VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true));
     std::memcpy(staging.memory.mapped, mesh.vertices.data(), vbytes);
     std::memcpy(static_cast<char*>(staging.memory.mapped) + vbytes, mesh.indices.data(), ibytes);
     auto r = immediate(d.device, d.gpu->queue(), d.pool, [&](VkCommandBuffer cmd) {
@@ -362,10 +224,10 @@ Result<MeshHandle> VulkanRenderer::upload(const MeshData& mesh) {
         vkCmdCopyBuffer(cmd, staging.buffer, gm.vertices.buffer, 1, &v);
         vkCmdCopyBuffer(cmd, staging.buffer, gm.indices.buffer, 1, &i);
     });
-    d.freeBuffer(staging);
+    d.allocator->destroy(staging);
     if (!r) {
-        d.freeBuffer(gm.vertices);
-        d.freeBuffer(gm.indices);
+        d.allocator->destroy(gm.vertices);
+        d.allocator->destroy(gm.indices);
         return tl::unexpected(r.error());
     }
     const std::uint32_t id = d.nextMeshId++;
@@ -380,9 +242,9 @@ Result<TargetHandle> VulkanRenderer::registerTarget(const TargetDesc& desc) {
     assert(desc.image && desc.layers >= 1 && desc.layers <= kMaxViews);
     Target t;
     t.desc = desc;
-    MXR_TRY_ASSIGN(t.view, d.makeView(desc.image, desc.format, desc.layers, VK_IMAGE_ASPECT_COLOR_BIT));
+    MXR_TRY_ASSIGN(t.view, d.allocator->createView(desc.image, desc.format, desc.layers, VK_IMAGE_ASPECT_COLOR_BIT));
     if (desc.depthImage) {
-        auto dv = d.makeView(desc.depthImage, kDepthFormat, desc.layers, VK_IMAGE_ASPECT_DEPTH_BIT);
+        auto dv = d.allocator->createView(desc.depthImage, kDepthFormat, desc.layers, VK_IMAGE_ASPECT_DEPTH_BIT);
         if (!dv) {
             vkDestroyImageView(d.device, t.view, nullptr);
             return tl::unexpected(dv.error());
@@ -401,7 +263,7 @@ void VulkanRenderer::unregisterTarget(TargetHandle handle) {
     vkDeviceWaitIdle(d.device);
     if (it->second.view) vkDestroyImageView(d.device, it->second.view, nullptr);
     if (it->second.depthView) vkDestroyImageView(d.device, it->second.depthView, nullptr);
-    if (it->second.owned.image) d.freeImage(it->second.owned);
+    if (it->second.owned.image) d.allocator->destroy(it->second.owned);
     d.targets.erase(it);
 }
 
@@ -420,7 +282,7 @@ Result<TargetHandle> VulkanRenderer::createOffscreenTarget(VkExtent2D extent, st
     ci.tiling = VK_IMAGE_TILING_OPTIMAL;
     ci.usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_SRC_BIT | VK_IMAGE_USAGE_SAMPLED_BIT;
     Target t;
-    MXR_TRY_ASSIGN(t.owned, d.makeImage(ci, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_VIEW_TYPE_2D_ARRAY));
+    MXR_TRY_ASSIGN(t.owned, d.allocator->createImage(ci, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_VIEW_TYPE_2D_ARRAY));
     t.desc = TargetDesc{t.owned.image, format, extent, layers, VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, true};
     t.view = VK_NULL_HANDLE;  // the owned image's view is used
     const std::uint32_t id = d.nextTargetId++;
@@ -456,8 +318,8 @@ Result<Attachments*> VulkanRenderer::Impl::attachmentsFor(VkExtent2D extent, std
     if (!attachments.empty()) {
         vkDeviceWaitIdle(device);
         for (auto& a : attachments) {
-            freeImage(a.color);
-            freeImage(a.depth);
+            allocator->destroy(a.color);
+            allocator->destroy(a.depth);
         }
         attachments.clear();
     }
@@ -474,10 +336,10 @@ Result<Attachments*> VulkanRenderer::Impl::attachmentsFor(VkExtent2D extent, std
     ci.samples = options.msaa;
     ci.tiling = VK_IMAGE_TILING_OPTIMAL;
     ci.usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT;
-    MXR_TRY_ASSIGN(a.color, makeImage(ci, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_VIEW_TYPE_2D_ARRAY));
+    MXR_TRY_ASSIGN(a.color, allocator->createImage(ci, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_VIEW_TYPE_2D_ARRAY));
     ci.format = kDepthFormat;
     ci.usage = VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSIENT_ATTACHMENT_BIT;
-    MXR_TRY_ASSIGN(a.depth, makeImage(ci, VK_IMAGE_ASPECT_DEPTH_BIT, VK_IMAGE_VIEW_TYPE_2D_ARRAY));
+    MXR_TRY_ASSIGN(a.depth, allocator->createImage(ci, VK_IMAGE_ASPECT_DEPTH_BIT, VK_IMAGE_VIEW_TYPE_2D_ARRAY));
     attachments.push_back(std::move(a));
     return &attachments.back();
 }

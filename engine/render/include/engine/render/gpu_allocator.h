@@ -6,6 +6,9 @@
 // optimal-tiling images live in separate blocks so bufferImageGranularity
 // never matters.
 //
+// It also makes the renderer's buffers and images (with their memory and,
+// for images, a view) and destroys them again.
+//
 // Thread: main thread. Lifetime: the allocator outlives every allocation;
 // freeing is immediate, so callers defer frees until the GPU is done.
 #include <vulkan/vulkan.h>
@@ -30,6 +33,19 @@ struct GpuAllocation {
 
 enum class ResourceKind : std::uint8_t { kBuffer, kImage };
 
+// A buffer and its memory (host-visible ones are mapped: memory.mapped).
+struct OwnedBuffer {
+    VkBuffer buffer = VK_NULL_HANDLE;
+    GpuAllocation memory;
+};
+
+// An image, its memory and a view of all its layers.
+struct OwnedImage {
+    VkImage image = VK_NULL_HANDLE;
+    VkImageView view = VK_NULL_HANDLE;
+    GpuAllocation memory;
+};
+
 class GpuAllocator {
 public:
     static constexpr VkDeviceSize kBlockSize = 64ull << 20;
@@ -46,6 +62,18 @@ public:
     // Convenience: create a buffer or image and bind it to fresh memory.
     Result<GpuAllocation> bindBuffer(VkBuffer buffer, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred);
     Result<GpuAllocation> bindImage(VkImage image, VkMemoryPropertyFlags required, VkMemoryPropertyFlags preferred);
+
+    // A buffer bound to device-local memory, or to host-visible, coherent,
+    // mapped memory. Errors: kGpu (creation, out of memory); nothing is left.
+    Result<OwnedBuffer> createBuffer(VkDeviceSize size, VkBufferUsageFlags usage, bool hostVisible);
+    // An image in device-local memory (lazily allocated where the driver
+    // offers it, for transient attachments) with a view of `viewType`.
+    Result<OwnedImage> createImage(const VkImageCreateInfo& info, VkImageAspectFlags aspect, VkImageViewType viewType);
+    // A 2D-array view of `layers` layers of someone else's image.
+    Result<VkImageView> createView(VkImage image, VkFormat format, std::uint32_t layers, VkImageAspectFlags aspect);
+    // Destroy and free; safe on empty ones; leave them empty.
+    void destroy(OwnedBuffer& buffer);
+    void destroy(OwnedImage& image);
 
     std::uint32_t deviceMemoryCount() const;  // live VkDeviceMemory objects
     VkDeviceSize bytesInUse() const { return m_inUse; }
