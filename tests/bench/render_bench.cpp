@@ -2,8 +2,10 @@
 //   BM_RecordSubmit/{1,2}views: CPU time to build and record+submit one frame
 //     of the demo room with 16 avatars (renderer's own measure from fence
 //     wait to submit; a 64x64 target keeps lavapipe's raster work out).
-//   BM_FrameLavapipe/{4,1}: whole frames at 1280x720 on lavapipe with 4x or no
-//     MSAA: frames per second on this machine's CPU rasterizer.
+//   BM_FrameLavapipe/{4,1}/{0..3}: whole frames at 1280x720 on lavapipe with
+//     4x or no MSAA: frames per second on this machine's CPU rasterizer; the
+//     second argument takes parts away to show where the frame goes (0 the
+//     whole room, 1 without labels, 2 without lights, 3 only the clear).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -114,6 +116,12 @@ void BM_FrameLavapipe(benchmark::State& state) {
     engine::FrameScene scene;
     scenes::appendRoom(b.room, b.meshes, scene);
     for (const auto& p : scenes::demoParticipants(b.room, 16, 0.0)) scenes::appendAvatar(p, b.meshes, scene);
+    // Where the frame goes: range(1) takes parts away (0 all, 1 no labels,
+    // 2 no lights either: ambient only, 3 nothing but the clear).
+    const auto part = state.range(1);
+    if (part >= 1) scene.labels.clear();
+    if (part >= 2) scene.lights.clear();
+    if (part >= 3) scene.instances.clear();
     for (auto _ : state) {
         // Two frames in flight, as in the client: throughput, not latency.
         if (!b.renderer->drawFrame(scene, eyes, *target)) {
@@ -125,7 +133,15 @@ void BM_FrameLavapipe(benchmark::State& state) {
     state.counters["fps"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
     b.renderer->unregisterTarget(*target);
 }
-BENCHMARK(BM_FrameLavapipe)->Arg(4)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(3.0)->UseRealTime();
+BENCHMARK(BM_FrameLavapipe)
+    ->Args({4, 0})
+    ->Args({1, 0})
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->Args({1, 3})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(3.0)
+    ->UseRealTime();
 
 }  // namespace
 
