@@ -102,4 +102,20 @@ TEST_F(Packet, OverlayQuadOnlyWhenDrawnInTheWorld) {
     EXPECT_FLOAT_EQ(packet.quadVertices[0].uv.y, 0.0f) << "image top at +y";
 }
 
+TEST(OverlayArea, ScaledOutwardsAndClipped) {
+    auto eq = [](PixelRect a, PixelRect b) {
+        return a.x == b.x && a.y == b.y && a.width == b.width && a.height == b.height;
+    };
+    // Same size: unchanged; clipped to the image.
+    EXPECT_TRUE(eq(scaleRect({10, 20, 30, 40}, 100, 100, 100, 100), {10, 20, 30, 40}));
+    EXPECT_TRUE(eq(scaleRect({90, 90, 30, 40}, 100, 100, 100, 100), {90, 90, 10, 10}));
+    // Twice the size: doubled. A third: rounded outwards, never losing a pixel.
+    EXPECT_TRUE(eq(scaleRect({10, 20, 30, 40}, 100, 100, 200, 200), {20, 40, 60, 80}));
+    EXPECT_TRUE(eq(scaleRect({10, 20, 31, 41}, 99, 99, 33, 33), {3, 6, 11, 15}));
+    // Nothing stays nothing.
+    EXPECT_TRUE(scaleRect({10, 20, 0, 40}, 100, 100, 200, 200).empty());
+    EXPECT_TRUE(scaleRect({200, 20, 10, 40}, 100, 100, 100, 100).empty());
+    EXPECT_TRUE(scaleRect({10, 20, 30, 40}, 0, 100, 100, 100).empty());
+}
+
 }  // namespace

@@ -126,8 +126,20 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
         vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT, slot.timestamps, 0);
     }
 
-    const bool overlay = overlayAvailable && !overlayInWorld && viewCount == 1;
-    if (overlay || overlayInWorld) recordOverlayPass(slot, cmd);
+    // Over the view, the overlay is drawn and composited only where the UI
+    // drew something (the rest of its image is transparent).
+    bool overlay = overlayAvailable && !overlayInWorld && viewCount == 1;
+    PixelRect overlayArea{0, 0, options.overlayExtent.width, options.overlayExtent.height};
+    if (overlay) {
+        if (const auto drawn = overlaySource->overlayArea()) {
+            overlayArea = scaleRect(*drawn, options.overlayExtent.width, options.overlayExtent.height,
+                                    options.overlayExtent.width, options.overlayExtent.height);
+        }
+        overlay = !overlayArea.empty();
+    }
+    if (overlay || overlayInWorld) recordOverlayPass(slot, cmd, overlayArea);
+    const PixelRect composite = scaleRect(overlayArea, options.overlayExtent.width, options.overlayExtent.height,
+                                          extent.width, extent.height);
 
     const VkImageView targetView = target.view ? target.view : target.owned.view;
     // The whole target is overwritten by the resolve: its old contents are
@@ -234,6 +246,9 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
             vkCmdDraw(cmd, static_cast<std::uint32_t>(packet.text.size()), 1, 0, 0);
         }
         if (overlay) {
+            const VkRect2D area{{std::int32_t(composite.x), std::int32_t(composite.y)},
+                                {composite.width, composite.height}};
+            vkCmdSetScissor(cmd, 0, 1, &area);
             vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, pipes->overlay);
             vkCmdDraw(cmd, 3, 1, 0, 0);
         }

@@ -92,6 +92,23 @@ void layoutLabels(const FrameScene& scene, std::span<const ViewInfo> views, cons
 
 }  // namespace
 
+PixelRect scaleRect(const PixelRect& r, std::uint32_t fromWidth, std::uint32_t fromHeight, std::uint32_t toWidth,
+                    std::uint32_t toHeight) {
+    if (r.empty() || fromWidth == 0 || fromHeight == 0) return {};
+    auto lo = [](std::uint64_t v, std::uint32_t from, std::uint32_t to) {
+        return static_cast<std::uint32_t>(std::min<std::uint64_t>(v * to / from, to));
+    };
+    auto hi = [](std::uint64_t v, std::uint32_t from, std::uint32_t to) {
+        return static_cast<std::uint32_t>(std::min<std::uint64_t>((v * to + from - 1) / from, to));
+    };
+    const std::uint32_t x0 = lo(r.x, fromWidth, toWidth);
+    const std::uint32_t y0 = lo(r.y, fromHeight, toHeight);
+    const std::uint32_t x1 = hi(std::uint64_t(r.x) + r.width, fromWidth, toWidth);
+    const std::uint32_t y1 = hi(std::uint64_t(r.y) + r.height, fromHeight, toHeight);
+    if (x1 <= x0 || y1 <= y0) return {};
+    return PixelRect{x0, y0, x1 - x0, y1 - y0};
+}
+
 void buildFramePacket(const FrameScene& scene, std::span<const ViewInfo> views, const TextAtlas& atlas,
                       bool overlayInWorld, FramePacket& out) {
     fillUniforms(scene, views, out.uniforms);

@@ -37,6 +37,11 @@ struct LineGpu {
     Vec4 color;
 };
 
+// `r` in an image of extent `from`, mapped onto an image of extent `to`
+// (rounded outwards, clipped to `to`).
+PixelRect scaleRect(const PixelRect& r, std::uint32_t fromWidth, std::uint32_t fromHeight, std::uint32_t toWidth,
+                    std::uint32_t toHeight);
+
 // One instanced draw: `count` instances of one mesh from `first` on.
 struct DrawRun {
     std::uint32_t mesh = 0;

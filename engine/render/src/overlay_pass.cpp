@@ -76,12 +76,13 @@ Result<void> VulkanRenderer::Impl::createOverlayResources() {
     return {};
 }
 
-void VulkanRenderer::Impl::recordOverlayPass(FrameSlot& slot, VkCommandBuffer cmd) {
+void VulkanRenderer::Impl::recordOverlayPass(FrameSlot& slot, VkCommandBuffer cmd, const PixelRect& area) {
     VkClearValue clear{};
     VkRenderPassBeginInfo rp{VK_STRUCTURE_TYPE_RENDER_PASS_BEGIN_INFO};
     rp.renderPass = overlayPass;
     rp.framebuffer = slot.overlayFramebuffer;
-    rp.renderArea = {{0, 0}, options.overlayExtent};
+    // Only `area` is cleared and drawn: the composite samples nothing else.
+    rp.renderArea = {{std::int32_t(area.x), std::int32_t(area.y)}, {area.width, area.height}};
     rp.clearValueCount = 1;
     rp.pClearValues = &clear;
     vkCmdBeginRenderPass(cmd, &rp, VK_SUBPASS_CONTENTS_INLINE);

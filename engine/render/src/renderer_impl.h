@@ -107,8 +107,8 @@ struct VulkanRenderer::Impl {
     Result<PipelineSet*> pipelinesFor(VkFormat format, std::uint32_t viewMask);
     Result<Attachments*> attachmentsFor(VkExtent2D extent, std::uint32_t layers, VkFormat format);
     Result<void> createOverlayResources();  // overlay_pass.cpp
-    // Records the UI layer's pass into this slot's overlay image.
-    void recordOverlayPass(FrameSlot& slot, VkCommandBuffer cmd);  // overlay_pass.cpp
+    // Records the UI layer's pass into `area` of this slot's overlay image.
+    void recordOverlayPass(FrameSlot& slot, VkCommandBuffer cmd, const PixelRect& area);  // overlay_pass.cpp
     Result<void> createAtlasTexture();
     void writeDescriptors(FrameSlot& slot);
     Result<void> record(FrameSlot& slot, const FrameScene& scene, std::span<const ViewInfo> views, Target& target);

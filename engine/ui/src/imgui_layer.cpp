@@ -1,5 +1,8 @@
 #include "engine/ui/imgui_layer.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_vulkan.h>
@@ -17,6 +20,8 @@ public:
     void frame(float deltaSeconds, const std::function<void()>& build) override;
     bool wantsMouse() const override;
     void recordOverlay(VkCommandBuffer cmd) override;
+    PixelRect drawnArea() const override;
+    std::optional<PixelRect> overlayArea() const override { return drawnArea(); }
 
 private:
     ImGuiLayer(VulkanRenderer& renderer, Window* window, VkExtent2D extent)
@@ -112,6 +117,42 @@ bool ImGuiLayer::wantsMouse() const { return ImGui::GetIO().WantCaptureMouse; }
 void ImGuiLayer::recordOverlay(VkCommandBuffer cmd) {
     if (!m_haveFrame) return;
     if (ImDrawData* data = ImGui::GetDrawData()) ImGui_ImplVulkan_RenderDrawData(data, cmd, VK_NULL_HANDLE);
+}
+
+// Everything ImGui draws lies in its triangles' bounding boxes, each cut
+// to its command's clip rectangle (the clip rectangles alone are no bound:
+// a window's background is clipped to the whole display).
+PixelRect ImGuiLayer::drawnArea() const {
+    const ImDrawData* data = m_haveFrame ? ImGui::GetDrawData() : nullptr;
+    if (!data) return PixelRect{};
+    float x0 = float(m_extent.width), y0 = float(m_extent.height), x1 = 0.0f, y1 = 0.0f;
+    for (int l = 0; l < data->CmdListsCount; ++l) {
+        const ImDrawList& list = *data->CmdLists[l];
+        for (const ImDrawCmd& c : list.CmdBuffer) {
+            if (c.UserCallback || c.ElemCount == 0) continue;
+            float bx0 = c.ClipRect.z, by0 = c.ClipRect.w, bx1 = c.ClipRect.x, by1 = c.ClipRect.y;
+            for (unsigned e = 0; e < c.ElemCount; ++e) {
+                const ImVec2 p = list.VtxBuffer[int(c.VtxOffset + list.IdxBuffer[int(c.IdxOffset + e)])].pos;
+                bx0 = std::min(bx0, p.x);
+                by0 = std::min(by0, p.y);
+                bx1 = std::max(bx1, p.x);
+                by1 = std::max(by1, p.y);
+            }
+            x0 = std::min(x0, std::max(bx0, c.ClipRect.x) - data->DisplayPos.x);
+            y0 = std::min(y0, std::max(by0, c.ClipRect.y) - data->DisplayPos.y);
+            x1 = std::max(x1, std::min(bx1, c.ClipRect.z) - data->DisplayPos.x);
+            y1 = std::max(y1, std::min(by1, c.ClipRect.w) - data->DisplayPos.y);
+        }
+    }
+    x0 = std::max(x0, 0.0f);
+    y0 = std::max(y0, 0.0f);
+    x1 = std::min(x1, float(m_extent.width));
+    y1 = std::min(y1, float(m_extent.height));
+    if (x1 <= x0 || y1 <= y0) return PixelRect{};
+    const auto left = static_cast<std::uint32_t>(std::floor(x0));
+    const auto top = static_cast<std::uint32_t>(std::floor(y0));
+    return PixelRect{left, top, static_cast<std::uint32_t>(std::ceil(x1)) - left,
+                     static_cast<std::uint32_t>(std::ceil(y1)) - top};
 }
 
 }  // namespace

@@ -89,6 +89,15 @@ struct FrameScene {
     std::optional<Mat4> overlayQuad;
 };
 
+// A rectangle of pixels, origin top left.
+struct PixelRect {
+    std::uint32_t x = 0;
+    std::uint32_t y = 0;
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+    bool empty() const { return width == 0 || height == 0; }
+};
+
 // One eye or one window view.
 struct ViewInfo {
     Pose pose;  // eye pose in the room (world) space

@@ -16,6 +16,7 @@
 #include <vulkan/vulkan.h>
 
 #include <functional>
+#include <optional>
 #include <memory>
 
 #include "engine/core/log.h"
@@ -46,6 +47,12 @@ public:
     virtual ~OverlaySource() = default;
     // Called inside the overlay render pass (renderer's overlayRenderPass()).
     virtual void recordOverlay(VkCommandBuffer cmd) = 0;
+    // The part of the overlay image this frame's overlay draws into (pixels
+    // of the overlay image); nullopt: unknown, the whole image; empty:
+    // nothing. Composited over the view, only this part is drawn and
+    // blended (the rest of the image is transparent, so the picture is the
+    // same): on a software rasterizer that is most of the overlay's cost.
+    virtual std::optional<PixelRect> overlayArea() const { return std::nullopt; }
 };
 
 // Semaphores for one frame drawn into a swapchain image.

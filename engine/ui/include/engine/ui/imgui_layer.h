@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "engine/core/result.h"
+#include "engine/render/renderer.h"
 
 namespace mxr::engine {
 
@@ -29,6 +30,10 @@ public:
     // drawing by the next drawFrame.
     virtual void frame(float deltaSeconds, const std::function<void()>& build) = 0;
     virtual bool wantsMouse() const = 0;
+    // The pixels of the overlay image the last frame() draws into (the
+    // union of its clip rectangles; empty when it draws nothing). Over the
+    // view, the renderer draws and composites only these.
+    virtual PixelRect drawnArea() const = 0;
 };
 
 // The ImGui layer on `renderer` (which must have been created with an
