@@ -31,6 +31,10 @@ tl::expected<void, ApiError> checkReferences(ReadTx& tx, const Principal& p, Ent
 // credentialGeneration: the store's, read in the same transaction.
 Principal principalFromPerson(const Json& person, std::int64_t credentialGeneration);
 
+// A positive decimal id of at most 18 digits (path segments, ENet
+// subjects, mentorship room names), or nullopt.
+std::optional<std::int64_t> parsePositive(std::string_view s);
+
 // A non-negative integer query parameter; nullopt when absent; sets err
 // when malformed.
 std::optional<std::int64_t> parseId(const Params& params, const std::string& name, ApiError& err);

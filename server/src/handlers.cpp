@@ -1,6 +1,7 @@
 #include "server/handlers.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "handler_helpers.h"
 
@@ -74,6 +75,16 @@ Principal principalFromPerson(const Json& person, std::int64_t credentialGenerat
         p.admin = p.admin || role == "administrator";
     }
     return p;
+}
+
+std::optional<std::int64_t> parsePositive(std::string_view s) {
+    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    std::int64_t v = 0;
+    std::from_chars(s.data(), s.data() + s.size(), v);
+    if (v <= 0) return std::nullopt;
+    return v;
 }
 
 std::optional<std::int64_t> parseId(const Params& params, const std::string& name, ApiError& err) {

@@ -5,21 +5,12 @@
 #include <charconv>
 
 #include "access.h"
+#include "handler_helpers.h"
 #include "net/crypto.h"
 #include "net/room_host.h"
 
 namespace mxr::server {
 namespace {
-
-std::optional<std::int64_t> parsePositive(std::string_view s) {
-    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return std::nullopt;
-    }
-    std::int64_t v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    if (v <= 0) return std::nullopt;
-    return v;
-}
 
 net::Role roleOf(const Principal& p) {
     if (p.manager) return net::Role::kProgramManager;

@@ -4,20 +4,11 @@
 #include <charconv>
 
 #include "access.h"
+#include "handler_helpers.h"
 #include "server/rooms.h"
 
 namespace mxr::server {
 namespace {
-
-std::optional<std::int64_t> parsePositive(std::string_view s) {
-    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return std::nullopt;
-    }
-    std::int64_t v = 0;
-    std::from_chars(s.data(), s.data() + s.size(), v);
-    if (v <= 0) return std::nullopt;
-    return v;
-}
 
 // What records over ENet allows: the room's everyday work (progress, notes,
 // feedback, reading the pair's records), not administration.
