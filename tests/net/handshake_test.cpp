@@ -21,6 +21,7 @@
 #include "enet_guard.h"  // net/src
 #include "net/connect_cookie.h"
 #include "net/room_host.h"
+#include "raw_enet_peer.h"
 
 namespace mxr::net {
 namespace {
@@ -267,38 +268,19 @@ TEST_F(HandshakeTest, DataFromAHalfOpenPeerFinishesItsHandshake) {
 
 // --- what a peer may queue -----------------------------------------------------
 
-// A raw ENet client that answers the cookie challenge like ClientSession.
-class RawPeer {
+// A raw ENet peer (tests/net/raw_enet_peer.h) that can also pump what the
+// host sends and break its own reliable sequence.
+class RawPeer : public testing::RawEnetPeer {
 public:
-    explicit RawPeer(std::uint16_t port) {
-        m_host = enet_host_create(nullptr, 1, kChannelCount, 0, 0);
-        m_cookies.emplace(m_host);
-        ENetAddress a{};
-        enet_address_set_host(&a, "127.0.0.1");
-        a.port = port;
-        peer = enet_host_connect(m_host, &a, kChannelCount, 0);
-    }
-    ~RawPeer() {
-        m_cookies.reset();
-        enet_host_destroy(m_host);
-    }
-    bool waitConnected() {
-        ENetEvent ev;
-        for (int i = 0; i < 5000; ++i) {
-            if (enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_CONNECT) return true;
-            for (const auto& c : m_cookies->take()) peer = reconnectWithCookie(m_host, c.peer, c.challenge.cookie);
-        }
-        return false;
-    }
+    using RawEnetPeer::RawEnetPeer;
     void send(Channel ch, const Bytes& b, std::uint32_t flags = ENET_PACKET_FLAG_RELIABLE) {
-        ENetPacket* p = enet_packet_create(b.empty() ? nullptr : b.data(), b.size(), flags);
-        enet_peer_send(peer, static_cast<enet_uint8>(ch), p);
+        sendRaw(ch, b, flags, false);
     }
     void pump(int ms) {
         ENetEvent ev;
         const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
         while (std::chrono::steady_clock::now() < end) {
-            if (enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_RECEIVE) {
+            if (enet_host_service(host(), &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_RECEIVE) {
                 received.emplace_back(ev.packet->data, ev.packet->data + ev.packet->dataLength);
                 enet_packet_destroy(ev.packet);
             }
@@ -306,14 +288,11 @@ public:
     }
     // Skips `n` reliable sequence numbers on `ch`: what follows can never be
     // delivered, so ENet would keep it queued.
-    void skip(Channel ch, std::uint16_t n) { peer->channels[static_cast<int>(ch)].outgoingReliableSequenceNumber += n; }
+    void skip(Channel ch, std::uint16_t n) {
+        peer()->channels[static_cast<int>(ch)].outgoingReliableSequenceNumber += n;
+    }
 
-    ENetPeer* peer = nullptr;
     std::vector<Bytes> received;
-
-private:
-    ENetHost* m_host = nullptr;
-    std::optional<ClientCookieCatcher> m_cookies;
 };
 
 // Before Hello a peer may queue nothing but Hello; after it, reliable

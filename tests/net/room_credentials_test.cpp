@@ -13,9 +13,9 @@
 #include <optional>
 #include <thread>
 
-#include "enet_guard.h"  // net/src: the client's cookie catcher
 #include "net/client_session.h"
 #include "net/room_host.h"
+#include "raw_enet_peer.h"
 
 namespace mxr::net {
 namespace {
@@ -55,47 +55,19 @@ struct EchoGateway : ApiGateway {
 
 // Speaks the protocol by hand (Hello, then sealed messages), so a test can
 // send what the shipped client never would.
-class RawClient {
+class RawClient : public testing::RawEnetPeer {
 public:
-    explicit RawClient(std::uint16_t port) {
-        m_host = enet_host_create(nullptr, 1, kChannelCount, 0, 0);
-        m_cookies.emplace(m_host);
-        ENetAddress a{};
-        enet_address_set_host(&a, "127.0.0.1");
-        a.port = port;
-        m_peer = enet_host_connect(m_host, &a, kChannelCount, 0);
-    }
-    ~RawClient() {
-        m_cookies.reset();
-        enet_host_destroy(m_host);
-    }
-    RawClient(const RawClient&) = delete;
-    RawClient& operator=(const RawClient&) = delete;
+    using RawEnetPeer::RawEnetPeer;
 
     bool handshake() {
-        ENetEvent ev;
-        bool connected = false;
-        for (int i = 0; i < 5000 && !connected; ++i) {
-            connected = enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_CONNECT;
-            // Answer the host's cookie challenge as ClientSession does.
-            for (const auto& c : m_cookies->take()) m_peer = reconnectWithCookie(m_host, c.peer, c.challenge.cookie);
-        }
-        if (!connected) return false;
-        const KeyPair eph = KeyPair::generate();
-        sendPlain(encodeMessage(Hello{eph.publicKey}));
-        auto reply = receiveRaw();
-        if (!reply) return false;
-        auto m = decodeMessage(reply->second);
-        if (!m || !std::holds_alternative<HelloAck>(*m)) return false;
-        const auto& ack = std::get<HelloAck>(*m);
-        auto keys = clientSessionKeys(eph, ack.serverStaticKey, ack.serverEphemeralKey);
-        if (!keys) return false;
-        m_secure.emplace(*keys);
+        if (!waitConnected()) return false;
+        auto h = hello();
+        if (!h) return false;
+        m_secure.emplace(h->keys);
         return true;
     }
     void send(const Message& m) {
-        const Bytes frame = m_secure->seal(Channel::kControl, encodeMessage(m));
-        sendPlain(frame);
+        sendRaw(Channel::kControl, m_secure->seal(Channel::kControl, encodeMessage(m)));
     }
     // The next control message (presence and avatars skipped).
     std::optional<Message> receive() {
@@ -122,32 +94,8 @@ public:
         auto e = request<ErrorReply>(m);
         return e ? std::optional(e->code) : std::nullopt;
     }
-    void disconnect() {
-        enet_peer_disconnect_now(m_peer, 0);
-        enet_host_flush(m_host);
-    }
 
 private:
-    void sendPlain(const Bytes& b) {
-        ENetPacket* p = enet_packet_create(b.data(), b.size(), ENET_PACKET_FLAG_RELIABLE);
-        enet_peer_send(m_peer, 0, p);
-        enet_host_flush(m_host);
-    }
-    std::optional<std::pair<Channel, Bytes>> receiveRaw() {
-        ENetEvent ev;
-        for (int i = 0; i < 5000; ++i) {
-            if (enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_RECEIVE) {
-                Bytes b(ev.packet->data, ev.packet->data + ev.packet->dataLength);
-                const auto ch = static_cast<Channel>(ev.channelID);
-                enet_packet_destroy(ev.packet);
-                return std::pair{ch, std::move(b)};
-            }
-        }
-        return std::nullopt;
-    }
-    ENetHost* m_host = nullptr;
-    std::optional<ClientCookieCatcher> m_cookies;
-    ENetPeer* m_peer = nullptr;
     std::optional<SecureChannel> m_secure;
 };
 

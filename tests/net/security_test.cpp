@@ -7,67 +7,28 @@
 #include <limits>
 #include <optional>
 
-#include "enet_guard.h"  // net/src: the client's cookie catcher
 #include "net/room_host.h"
+#include "raw_enet_peer.h"
 #include "sealed_frame.h"
 
 namespace mxr::net {
 namespace {
 
-class RawClient {
+class RawClient : public testing::RawEnetPeer {
 public:
-    explicit RawClient(std::uint16_t port) {
-        m_host = enet_host_create(nullptr, 1, kChannelCount, 0, 0);
-        m_cookies.emplace(m_host);
-        ENetAddress a{};
-        enet_address_set_host(&a, "127.0.0.1");
-        a.port = port;
-        m_peer = enet_host_connect(m_host, &a, kChannelCount, 0);
-    }
-    ~RawClient() {
-        m_cookies.reset();
-        enet_host_destroy(m_host);
-    }
-
-    // Connects, answering the host's cookie challenge as ClientSession does.
-    bool waitConnected() {
-        ENetEvent ev;
-        for (int i = 0; i < 5000; ++i) {
-            if (enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_CONNECT) return true;
-            for (const auto& c : m_cookies->take()) m_peer = reconnectWithCookie(m_host, c.peer, c.challenge.cookie);
-        }
-        return false;
-    }
-    void sendRaw(Channel ch, const Bytes& b, bool reliable = true) {
-        ENetPacket* p = enet_packet_create(b.data(), b.size(), reliable ? ENET_PACKET_FLAG_RELIABLE : 0);
-        enet_peer_send(m_peer, static_cast<enet_uint8>(ch), p);
-        enet_host_flush(m_host);
-    }
+    using RawEnetPeer::RawEnetPeer;
     std::optional<Bytes> receiveRaw(Channel* ch = nullptr) {
-        ENetEvent ev;
-        for (int i = 0; i < 5000; ++i) {
-            if (enet_host_service(m_host, &ev, 1) > 0 && ev.type == ENET_EVENT_TYPE_RECEIVE) {
-                Bytes b(ev.packet->data, ev.packet->data + ev.packet->dataLength);
-                if (ch) *ch = static_cast<Channel>(ev.channelID);
-                enet_packet_destroy(ev.packet);
-                return b;
-            }
-        }
-        return std::nullopt;
+        auto r = RawEnetPeer::receiveRaw();
+        if (!r) return std::nullopt;
+        if (ch) *ch = r->first;
+        return std::move(r->second);
     }
     bool handshake() {
-        const KeyPair eph = KeyPair::generate();
-        sendRaw(Channel::kControl, encodeMessage(Hello{eph.publicKey}));
-        auto reply = receiveRaw();
-        if (!reply) return false;
-        auto m = decodeMessage(*reply);
-        if (!m || !std::holds_alternative<HelloAck>(*m)) return false;
-        const auto& ack = std::get<HelloAck>(*m);
-        auto keys = clientSessionKeys(eph, ack.serverStaticKey, ack.serverEphemeralKey);
-        if (!keys) return false;
-        secure.emplace(*keys);
-        sessionKeys = *keys;
-        ackSeen = ack;
+        auto h = hello();
+        if (!h) return false;
+        secure.emplace(h->keys);
+        sessionKeys = h->keys;
+        ackSeen = h->ack;
         return true;
     }
     // The next sealed control/event message from the host.
@@ -89,11 +50,6 @@ public:
     std::optional<SecureChannel> secure;
     SessionKeys sessionKeys;  // what a peer holds after Hello: it can seal any counter
     HelloAck ackSeen;
-
-private:
-    ENetHost* m_host = nullptr;
-    std::optional<ClientCookieCatcher> m_cookies;
-    ENetPeer* m_peer = nullptr;
 };
 
 class SecurityTest : public ::testing::Test {
@@ -175,7 +131,7 @@ TEST_F(SecurityTest, AvatarsOutsideTheRoomOrOnTheWrongChannelAreRejected) {
     ASSERT_TRUE(j && std::holds_alternative<Joined>(*j));
     AvatarUpdate u;
     u.entry.state.head.position = Vec3(0.0f, 30.0f, 0.0f);  // default room is 4 m high
-    c.sendRaw(Channel::kAvatar, c.secure->seal(Channel::kAvatar, encodeMessage(u)), false);
+    c.sendRaw(Channel::kAvatar, c.secure->seal(Channel::kAvatar, encodeMessage(u)), 0);
     u.entry.state.head.position = Vec3(0.0f, 1.6f, 0.0f);
     c.sendRaw(Channel::kControl, c.secure->seal(Channel::kControl, encodeMessage(u)));
     auto e = c.receiveMessage();
@@ -196,7 +152,7 @@ TEST_F(SecurityTest, AvatarFloodsAreCappedAt45HzPerMember) {
     u.entry.state.head.position = Vec3(0.0f, 1.6f, 0.0f);
     // 300 updates at once (in order on loopback, so ENet delivers them all).
     for (int i = 0; i < 300; ++i) {
-        c.sendRaw(Channel::kAvatar, c.secure->seal(Channel::kAvatar, encodeMessage(u)), false);
+        c.sendRaw(Channel::kAvatar, c.secure->seal(Channel::kAvatar, encodeMessage(u)), 0);
     }
     const Nanos deadline = m_clock.now() + msToNanos(10'000);
     while (m_host->stats().avatarUpdatesIn + m_host->stats().avatarUpdatesDropped < 300 && m_clock.now() < deadline) {
