@@ -248,7 +248,7 @@ TEST(ServerLimits, ConnectionsBeyondTheAddressLimitAre503AndOtherAddressesAreSer
     }
     // Accepts happen in order: once the 8 are counted, the 9th is refused.
     // (Ask for health on one of them first, so the server has taken them all.)
-    EXPECT_EQ(statusOf(exchange(held.back(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")), 200);
+    EXPECT_EQ(statusOf(roundTrip(held.back(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")), 200);
     const int extra = connectFrom("127.0.0.2", server.port());
     ASSERT_GE(extra, 0);
     const std::string refused = readUntilClosed(extra);
@@ -262,7 +262,7 @@ TEST(ServerLimits, ConnectionsBeyondTheAddressLimitAre503AndOtherAddressesAreSer
     const int fd = connectFrom("127.0.0.1", server.port());
     ASSERT_GE(fd, 0);
     std::string answers;
-    for (int i = 0; i < 3; ++i) answers += exchange(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    for (int i = 0; i < 3; ++i) answers += roundTrip(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
     std::size_t oks = 0;
     for (auto at = answers.find("HTTP/1.1 200"); at != std::string::npos; at = answers.find("HTTP/1.1 200", at + 1)) ++oks;
     EXPECT_EQ(oks, 3u) << answers;

@@ -49,7 +49,7 @@ inline std::string readUntilClosed(int fd) {
 
 // Sends `request` and reads one answer (headers and a Content-Length body);
 // empty if the connection closed or 10 s passed first.
-inline std::string exchange(int fd, const std::string& request) {
+inline std::string roundTrip(int fd, const std::string& request) {
     if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return {};
     std::string out;
     char buf[4096];
