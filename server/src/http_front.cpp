@@ -144,6 +144,7 @@ public:
 struct Shared {
     HttpOptions options;
     HttpHandler handler;
+    HttpInlinePredicate runInline;
     Logger log;
     std::unique_ptr<WorkerPool> pool;
     std::atomic<bool> stopping{false};
@@ -178,6 +179,17 @@ struct Shared {
 };
 
 Slot::~Slot() { m_shared.release(m_address); }
+
+HttpResponse handle(Shared& shared, const HttpRequest& request) {
+    try {
+        return shared.handler(request);
+    } catch (const std::exception& e) {
+        shared.log.error(strCat("request ", request.method, " ", request.target, " threw: ", e.what()));
+    } catch (...) {
+        shared.log.error(strCat("request ", request.method, " ", request.target, " threw"));
+    }
+    return errorResponse(500, "internal", "", "internal error");
+}
 
 tcp::socket& lowestSocket(beast::tcp_stream& s) { return s.socket(); }
 tcp::socket& lowestSocket(beast::ssl_stream<beast::tcp_stream>& s) { return beast::get_lowest_layer(s).socket(); }
@@ -320,21 +332,13 @@ private:
         m_keepAlive = msg.keep_alive() && m_requests < m_shared.options.keepAliveMaxRequests;
         m_version = msg.version();
         ++m_shared.counters.requests;
+        if (m_shared.runInline && m_shared.runInline(*request)) return write(handle(m_shared, *request));
         auto self = this->shared_from_this();
         // The answer still to write counts as work: run() does not return
         // while a worker holds a request.
         auto work = asio::make_work_guard(m_stream.get_executor());
         const bool queued = m_shared.pool->tryEnqueue([self, request, work]() mutable {
-            HttpResponse response;
-            try {
-                response = self->m_shared.handler(*request);
-            } catch (const std::exception& e) {
-                self->m_shared.log.error(strCat("request ", request->method, " ", request->target, " threw: ", e.what()));
-                response = errorResponse(500, "internal", "", "internal error");
-            } catch (...) {
-                self->m_shared.log.error(strCat("request ", request->method, " ", request->target, " threw"));
-                response = errorResponse(500, "internal", "", "internal error");
-            }
+            HttpResponse response = handle(self->m_shared, *request);
             asio::post(self->m_stream.get_executor(),
                        [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
             work.reset();
@@ -481,10 +485,12 @@ HttpFront::~HttpFront() {
     if (m_impl->shared.pool) m_impl->shared.pool->shutdown();
 }
 
-Result<std::unique_ptr<HttpFront>> HttpFront::create(const HttpOptions& options, HttpHandler handler, Logger log) {
+Result<std::unique_ptr<HttpFront>> HttpFront::create(const HttpOptions& options, HttpHandler handler, Logger log,
+                                                     HttpInlinePredicate runInline) {
     auto impl = std::make_unique<Impl>();
     impl->shared.options = options;
     impl->shared.handler = std::move(handler);
+    impl->shared.runInline = std::move(runInline);
     impl->shared.log = std::move(log);
     if (options.tlsCertFile.empty() != options.tlsKeyFile.empty()) {
         return makeError(ErrorCode::kInvalidArgument, "TLS needs both --tls-cert and --tls-key");

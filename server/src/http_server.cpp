@@ -139,8 +139,14 @@ HttpServer::~HttpServer() = default;
 
 Result<int> HttpServer::bind() {
     Impl* impl = m_impl.get();
+    // Reads run on the I/O thread that parsed them (no hand-off to a
+    // worker and back); writes, logins (password hashing) and exports
+    // (large, slow) go to the workers.
+    auto readsInline = [](const HttpRequest& req) {
+        return req.method == "GET" && req.target.rfind("/api/v1/export", 0) != 0;
+    };
     auto front = HttpFront::create(impl->options, [impl](const HttpRequest& req) { return impl->serve(req); },
-                                   impl->log);
+                                   impl->log, readsInline);
     if (!front) return tl::unexpected(front.error());
     auto port = (*front)->bind();
     if (!port) return port;
