@@ -19,7 +19,9 @@ endif()
 pkg_check_modules(ENET REQUIRED IMPORTED_TARGET libenet)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # test and load-generator clients
+find_package(Boost 1.74 REQUIRED)  # Beast and Asio (headers only): the server's HTTP front end
+find_package(OpenSSL REQUIRED)     # TLS for that front end
 
 if(MXR_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -1,91 +1,72 @@
+// The HTTP binding: one transport-neutral function from a request (method,
+// target, headers, body) to an answer (status, headers, body), served by the
+// Beast front end (http_front.h). Routes: /healthz and /api/v1/... through
+// the one Router that records over ENet use too.
 #include "server/http_server.h"
 #include "server/router.h"
 
-#include <httplib.h>
-
-#include <pthread.h>
-#include <sys/socket.h>
+#include "http_front.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace mxr::server {
 namespace {
 
-constexpr int kListenBacklog = 1024;
-
-// cpp-httplib's ThreadPool with named threads (mxr-http), so profiles and
-// per-thread CPU figures tell the request workers from the group-commit
-// writer (mxr-writer) and the room host. (Tried and measured: running the
-// workers SCHED_BATCH so they cannot preempt the writer that wakes them
-// helped 200 concurrent writers by about 10% but more than halved what 16
-// clients get, whose workers then wait out other threads' time slices.)
-// Each connection keeps its worker for as long as it is kept alive.
-class WorkerPool final : public httplib::TaskQueue {
-public:
-    explicit WorkerPool(std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) {
-            m_threads.emplace_back([this] {
-                pthread_setname_np(pthread_self(), "mxr-http");
-                work();
-            });
-        }
-    }
-    ~WorkerPool() override { shutdown(); }
-
-    void enqueue(std::function<void()> fn) override {
-        {
-            std::lock_guard lock(m_mutex);
-            m_jobs.push_back(std::move(fn));
-        }
-        m_cv.notify_one();
-    }
-
-    void shutdown() override {
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_stopping) return;
-            m_stopping = true;
-        }
-        m_cv.notify_all();
-        for (auto& t : m_threads) t.join();
-    }
-
-private:
-    void work() {
-        for (;;) {
-            std::function<void()> job;
-            {
-                std::unique_lock lock(m_mutex);
-                m_cv.wait(lock, [&] { return m_stopping || !m_jobs.empty(); });
-                if (m_jobs.empty()) return;  // stopping, and nothing left to serve
-                job = std::move(m_jobs.front());
-                m_jobs.pop_front();
-            }
-            job();
-        }
-    }
-
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    std::deque<std::function<void()>> m_jobs;
-    bool m_stopping = false;
-    std::vector<std::thread> m_threads;
-};
-
-void sendJson(httplib::Response& res, int status, const Json& body) {
-    res.status = status;
-    res.set_content(body.dump(), "application/json");
+int hexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
 }
 
+// Percent-decoding; '+' is a space in a query only.
+std::string urlDecode(std::string_view s, bool plusIsSpace) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
+            i += 2;
+        } else if (c == '+' && plusIsSpace) {
+            out.push_back(' ');
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
 
+Params parseQuery(std::string_view q) {
+    Params params;
+    while (!q.empty()) {
+        const auto amp = q.find('&');
+        const std::string_view pair = q.substr(0, amp);
+        if (!pair.empty()) {
+            const auto eq = pair.find('=');
+            std::string key = urlDecode(pair.substr(0, eq), true);
+            std::string value = eq == std::string_view::npos ? std::string() : urlDecode(pair.substr(eq + 1), true);
+            params.emplace(std::move(key), std::move(value));  // the first of a repeated key wins
+        }
+        if (amp == std::string_view::npos) break;
+        q.remove_prefix(amp + 1);
+    }
+    return params;
+}
 
+HttpResponse jsonResponse(int status, const Json& body) {
+    HttpResponse r;
+    r.status = status;
+    r.body = body.dump();
+    return r;
+}
 
-
+std::string trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return std::string(s);
+}
 
 }  // namespace
 
@@ -95,120 +76,98 @@ struct HttpServer::Impl {
     Logger log;
     RoomService* rooms = nullptr;
     Router router{handlers, rooms};
-    httplib::Server server;
-    int listenFd = -1;
+    std::mutex mutex;  // guards front (stop() may come from another thread)
+    std::unique_ptr<HttpFront> front;
 
+    // The client's address for the login limits: the peer's, or, when the
+    // peer is the trusted reverse proxy, the last X-Forwarded-For entry
+    // (the one that proxy appended; earlier ones are the client's to forge).
+    std::string clientAddress(const HttpRequest& req) const {
+        if (options.trustedProxy.empty() || req.address != options.trustedProxy) return req.address;
+        const std::string xff = req.header("X-Forwarded-For");
+        if (xff.empty()) return req.address;
+        const auto comma = xff.rfind(',');
+        std::string last = trim(comma == std::string::npos ? std::string_view(xff) : std::string_view(xff).substr(comma + 1));
+        return last.empty() ? req.address : last;
+    }
 
-    void routes() {
-        server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    HttpResponse serve(const HttpRequest& req) {
+        const std::string_view target = req.target;
+        const auto q = target.find('?');
+        const std::string path = urlDecode(target.substr(0, q), false);
+        const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+
+        if (path == "/healthz") {
+            if (req.method != "GET") {
+                return jsonResponse(405, ApiError{405, "method_not_allowed", "", "use GET", 0}.toJson());
+            }
             const auto r = handlers.health();
-            sendJson(res, r ? 200 : r.error().status, r ? *r : r.error().toJson());
-        });
-        // Everything under /api/v1 goes through the one router that
-        // records over ENet use too.
-        auto api = [this](const httplib::Request& req, httplib::Response& res) {
+            return jsonResponse(r ? 200 : r.error().status, r ? *r : r.error().toJson());
+        }
+        constexpr std::string_view kApi = "/api/v1/";
+        if (path.compare(0, kApi.size(), kApi) == 0) {
+            if (req.method != "GET" && req.method != "POST" && req.method != "PATCH" && req.method != "DELETE") {
+                return jsonResponse(405, ApiError{405, "method_not_allowed", "", strCat("no ", req.method, " on ", path), 0}.toJson());
+            }
+            // Everything under /api/v1 goes through the one router that
+            // records over ENet use too.
             RouterRequest r;
             r.method = req.method;
-            r.path = req.matches[1].str();
-            for (const auto& [k, v] : req.params) r.query[k] = v;
+            r.path = path.substr(kApi.size() - 1);
+            r.query = parseQuery(query);
             r.body = req.body;
-            r.authorization = req.get_header_value("Authorization");
-            r.idempotencyKey = req.get_header_value("Idempotency-Key");
-            r.address = req.remote_addr;
+            r.authorization = req.header("Authorization");
+            r.idempotencyKey = req.header("Idempotency-Key");
+            r.address = clientAddress(req);
             const RouterReply reply = router.handle(r);
+            HttpResponse res;
             res.status = reply.status;
-            if (reply.status == 429 && reply.retryAfter > 0) res.set_header("Retry-After", std::to_string(reply.retryAfter));
-            if (reply.status == 401) res.set_header("WWW-Authenticate", "Bearer");
-            if (reply.body.is_null()) {
-                res.set_content(reply.text, reply.contentType);
-            } else {
-                res.set_content(reply.body.dump(), reply.contentType);
-            }
-        };
-        const char* const kApi = R"(/api/v1(/.*))";
-        server.Get(kApi, api);
-        server.Post(kApi, api);
-        server.Patch(kApi, api);
-        server.Delete(kApi, api);
-
-        // Whatever cpp-httplib answers by itself (no route, body too large)
-        // still gets a JSON error body.
-        server.set_error_handler(httplib::Server::HandlerWithResponse(
-            [this](const httplib::Request&, httplib::Response& res) {
-            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-            ApiError e{res.status, "not_found", "", "no such route", 0};
-            if (res.status == 413) {
-                e = {413, "payload_too_large", "body", strCat("the body is larger than ", options.maxBodyBytes, " bytes"), 0};
-            } else if (res.status == 400) {
-                e = {400, "invalid_argument", "", "malformed HTTP request", 0};
-            } else if (res.status != 404) {
-                e.code = "http_error";
-                e.message = strCat("HTTP error ", res.status);
-            }
-            res.set_content(e.toJson().dump(), "application/json");
-            return httplib::Server::HandlerResponse::Handled;
-        }));
-        server.set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-            std::string what = "unknown exception";
-            try {
-                if (ep) std::rethrow_exception(ep);
-            } catch (const std::exception& e) {
-                what = e.what();
-            } catch (...) {
-            }
-            log.error(strCat("request ", req.method, " ", req.path, " threw: ", what));
-            sendJson(res, 500, ApiError{500, "internal", "", "internal error", 0}.toJson());
-        });
+            if (reply.status == 429 && reply.retryAfter > 0) res.headers.emplace_back("Retry-After", std::to_string(reply.retryAfter));
+            if (reply.status == 401) res.headers.emplace_back("WWW-Authenticate", "Bearer");
+            res.contentType = reply.contentType;
+            res.body = reply.body.is_null() ? reply.text : reply.body.dump();
+            return res;
+        }
+        return jsonResponse(404, ApiError{404, "not_found", "", "no such route", 0}.toJson());
     }
 };
 
 HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms)
-    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, Router{handlers, rooms}, {}}) {
-    auto& s = m_impl->server;
-    const auto& o = m_impl->options;
-    const std::size_t workers = std::max<std::size_t>(1, o.workers);
-    s.new_task_queue = [workers] { return new WorkerPool(workers); };
-    s.set_keep_alive_max_count(o.keepAliveMaxRequests);
-    s.set_keep_alive_timeout(o.keepAliveTimeoutSeconds);
-    s.set_read_timeout(o.readTimeoutSeconds, 0);
-    s.set_write_timeout(o.writeTimeoutSeconds, 0);
-    s.set_payload_max_length(o.maxBodyBytes);
-    s.set_tcp_nodelay(true);
-    // cpp-httplib's own options also set SO_REUSEPORT, which would let a
-    // second server silently share the port; keep SO_REUSEADDR only, and
-    // remember the listening socket to widen its backlog after bind().
-    Impl* impl = m_impl.get();
-    s.set_socket_options([impl](socket_t sock) {
-        int yes = 1;
-        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-        impl->listenFd = sock;
-    });
-    m_impl->routes();
-}
+    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, Router{handlers, rooms}, {}, {}}) {}
 
 HttpServer::~HttpServer() = default;
 
 Result<int> HttpServer::bind() {
-    const auto& o = m_impl->options;
-    int port = o.port;
-    if (port == 0) {
-        port = m_impl->server.bind_to_any_port(o.host);
-        if (port <= 0) return makeError(ErrorCode::kIo, strCat("could not bind a free port on ", o.host));
-    } else if (!m_impl->server.bind_to_port(o.host, port)) {
-        return makeError(ErrorCode::kIo, strCat("could not bind ", o.host, ":", port));
-    }
-    // The prebuilt library listens with a backlog of 5; with hundreds of
-    // clients connecting at once the kernel would drop SYNs and resets.
-    // listen() again on a listening socket only updates its backlog.
-    if (m_impl->listenFd >= 0) ::listen(m_impl->listenFd, kListenBacklog);
+    Impl* impl = m_impl.get();
+    // Reads run on the I/O thread that parsed them (no hand-off to a
+    // worker and back); writes, logins (password hashing) and exports
+    // (large, slow) go to the workers.
+    auto readsInline = [](const HttpRequest& req) {
+        return req.method == "GET" && req.target.rfind("/api/v1/export", 0) != 0;
+    };
+    auto front = HttpFront::create(impl->options, [impl](const HttpRequest& req) { return impl->serve(req); },
+                                   impl->log, readsInline);
+    if (!front) return tl::unexpected(front.error());
+    auto port = (*front)->bind();
+    if (!port) return port;
+    std::lock_guard lock(impl->mutex);
+    impl->front = std::move(*front);
     return port;
 }
 
 Result<void> HttpServer::run() {
-    if (!m_impl->server.listen_after_bind()) return makeError(ErrorCode::kIo, "the HTTP listener stopped with an error");
-    return {};
+    HttpFront* front = nullptr;
+    {
+        std::lock_guard lock(m_impl->mutex);
+        front = m_impl->front.get();
+    }
+    if (!front) return makeError(ErrorCode::kIo, "run() before bind()");
+    return front->run();
 }
 
-void HttpServer::stop() { m_impl->server.stop(); }
+void HttpServer::stop() {
+    std::lock_guard lock(m_impl->mutex);
+    if (m_impl->front) m_impl->front->stop();
+}
 
 }  // namespace mxr::server

@@ -2,6 +2,7 @@
 // rooms (ENet) until SIGINT/SIGTERM. Prints "listening http=PORT udp=PORT"
 // on stdout once ready.
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <signal.h>
 
@@ -52,12 +53,30 @@ int serve(int argc, char** argv) {
     app.add_option("--data", dataDir, "folder holding mentorxr.db")->capture_default_str();
     app.add_option("--http-port", http.port, "HTTP port; 0 binds a free one")->capture_default_str();
     app.add_option("--http-host", http.host, "address to listen on")->capture_default_str();
-    app.add_option("--http-workers", http.workers, "HTTP worker threads (one per open connection)")
+    app.add_option("--http-workers", http.workers, "HTTP requests handled at once (worker threads)")
         ->check(CLI::Range(1, 4096))->capture_default_str();
+    app.add_option("--http-io-threads", http.ioThreads, "threads that accept, read and write HTTP connections")
+        ->check(CLI::Range(1, 64))->capture_default_str();
+    app.add_option("--max-connections", http.maxConnections, "most HTTP connections open at once")
+        ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+    app.add_option("--max-connections-per-address", http.maxConnectionsPerAddress,
+                   "most HTTP connections from one IP address")->check(CLI::Range(1, 1 << 20))->capture_default_str();
+    app.add_option("--max-queued-requests", http.maxQueuedRequests, "requests waiting for a worker before 503")
+        ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+    app.add_option("--header-timeout-seconds", http.headerTimeoutSeconds, "total time to send a request's headers")
+        ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
+    app.add_option("--body-timeout-seconds", http.bodyTimeoutSeconds, "total time to send a request's body")
+        ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
+    app.add_option("--keep-alive-requests", http.keepAliveMaxRequests, "most requests on one connection")
+        ->check(CLI::Range(1, 1 << 30))->capture_default_str();
+    app.add_option("--tls-cert", http.tlsCertFile, "PEM certificate chain: serve HTTPS (with --tls-key)");
+    app.add_option("--tls-key", http.tlsKeyFile, "PEM private key of --tls-cert");
+    app.add_option("--trusted-proxy", http.trustedProxy,
+                   "IP address of a reverse proxy whose X-Forwarded-For names the client (login limits)");
     app.add_option("--max-body-bytes", http.maxBodyBytes, "largest request body")->check(CLI::Range(1024, 16 << 20))
         ->capture_default_str();
     app.add_option("--keep-alive-seconds", http.keepAliveTimeoutSeconds, "idle keep-alive timeout")
-        ->check(CLI::Range(1, 3600))->capture_default_str();
+        ->check(CLI::Range(0.1, 3600.0))->capture_default_str();
     app.add_option("--group-commit-max", maxBatch, "most writes in one group commit")
         ->check(CLI::Range(1, 65536))->capture_default_str();
     app.add_option("--init-admin", initAdmin, "EMAIL:PASSWORD of the first program manager (only if none exists)");
@@ -87,6 +106,12 @@ int serve(int argc, char** argv) {
     }
     handlerOptions.tokenTtlSeconds = static_cast<std::int64_t>(tokenTtlHours * 3600);
 
+    // Each HTTP connection is a file descriptor: allow as many as the hard
+    // limit does (the front end's own limits bound them).
+    if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+        nofile.rlim_cur = nofile.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &nofile);
+    }
     // The database holds password hashes and personal data: owner-only files.
     ::umask(077);
     auto sink = std::make_shared<StderrSink>();

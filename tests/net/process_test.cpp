@@ -1,7 +1,9 @@
 // Real processes on 127.0.0.1: mentorxr-roomhost, mentorxr-impair and
 // mentorxr-bot, as a person would run them. Tool paths come from CMake.
-// Assertions are on what the tools report (joined, disconnected, resumed,
-// delivered), never on elapsed time; error figures are printed.
+// Assertions are on what the tools report and count (joined, disconnected,
+// resumed, updates delivered), never on elapsed time or rates; error and
+// timing figures are printed. (The strict interpolation error bound is the
+// virtual-time test in interpolation_sim_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -40,11 +42,11 @@ TEST(Processes, BotsJoinARoomHostAndSeeEachOtherMove) {
     EXPECT_EQ(bot.wait(), 0) << bot.output();
     EXPECT_EQ(field(*summary, "joined"), 4.0);
     EXPECT_EQ(field(*summary, "disconnected"), 0.0);
-    // Each bot saw the other three moving, and the displayed poses tracked
-    // the senders' true poses.
-    EXPECT_GT(*field(*summary, "updates_per_s"), 3 * 5.0);
+    // The bots saw each other move: avatar updates delivered and displayed
+    // poses sampled against the senders' true poses (counted; the error and
+    // the rate are printed above as figures).
+    EXPECT_GT(*field(*summary, "updates"), 4 * 3 * 5.0);
     EXPECT_GT(*field(*summary, "samples"), 100.0);
-    EXPECT_LT(*field(*summary, "p95_error_mm"), 50.0);
     host.terminate();
     EXPECT_EQ(host.wait(), 0);
 }
@@ -95,9 +97,10 @@ TEST(Processes, BotsThroughTheImpairmentProxyStayConnected) {
 }
 
 // An outage longer than ENet's 5 s timeout: every bot loses its connection
-// within the peer timeout (about 5 s after the link dies: the retransmission
-// timer is bounded, see net/src/enet_util.h), reconnects when the link
-// returns and resumes its own avatar.
+// while the link is down (before the retransmission timer was bounded, see
+// net/src/enet_util.h, the doubling timer outlasted a 10 s outage and no
+// bot noticed it), reconnects when the link returns and resumes its own
+// avatar. When it noticed is printed, not asserted.
 TEST(Processes, BotsResumeAfterAnOutage) {
     ChildProcess host({MXR_ROOMHOST, "--port", "0", "--allow-guests", "--room", "demo", "--open-demo", "--stats"});
     const std::string hostPort = portOf(host);
@@ -116,16 +119,35 @@ TEST(Processes, BotsResumeAfterAnOutage) {
     EXPECT_EQ(field(*summary, "failed"), 0.0);
     EXPECT_EQ(field(*summary, "disconnected"), 3.0);
     EXPECT_EQ(field(*summary, "resumed"), 3.0);  // ...but every bot came back as itself
-    // The dead link is noticed within the 5 s peer timeout (plus the time
-    // to service it on a loaded machine), not after ENet's doubling timer.
-    // (The bots start a moment after the proxy, whose clock the outage
-    // follows, so these times are if anything a little late.)
-    EXPECT_GE(*field(*summary, "first_loss_s_min") - 2.5, 3.0) << "gave up on a link that had only just gone quiet";
-    EXPECT_LE(*field(*summary, "first_loss_s_max") - 2.5, 6.0) << "took too long to notice the dead link";
     host.terminate();
     auto hostSummary = host.lineStartingWith("summary ", 10);
     ASSERT_TRUE(hostSummary);
     EXPECT_EQ(field(*hostSummary, "resumes"), 3.0);
+}
+
+// An outage well inside the 5 s peer timeout is ridden out: nobody is
+// disconnected (a bot that gave up on a link that had only just gone quiet
+// would count one).
+TEST(Processes, BotsRideOutAShortOutage) {
+    ChildProcess host({MXR_ROOMHOST, "--port", "0", "--allow-guests", "--room", "demo", "--open-demo"});
+    const std::string hostPort = portOf(host);
+    ASSERT_FALSE(hostPort.empty());
+    ChildProcess proxy({MXR_IMPAIR, "--listen", "0", "--target", "127.0.0.1:" + hostPort, "--outage-at-ms", "2500",
+                        "--outage-ms", "1500"});
+    const std::string proxyPort = portOf(proxy);
+    ASSERT_FALSE(proxyPort.empty());
+    ChildProcess bot({MXR_BOT, "--server-key", keyOf(host), "--server", "127.0.0.1:" + proxyPort, "--room", "demo", "--bots", "3",
+                      "--seconds", "7", "--warmup", "1"});
+    auto summary = bot.lineStartingWith("summary ", 60);
+    ASSERT_TRUE(summary) << bot.output();
+    std::printf("short outage: %s\n", summary->c_str());
+    EXPECT_EQ(bot.wait(), 0) << bot.output();
+    EXPECT_EQ(field(*summary, "joined"), 3.0);
+    EXPECT_EQ(field(*summary, "disconnected"), 0.0) << bot.output();
+    proxy.terminate();
+    auto proxySummary = proxy.lineStartingWith("summary ", 10);
+    ASSERT_TRUE(proxySummary);
+    EXPECT_GT(*field(*proxySummary, "dropped"), 0.0);  // the outage really dropped datagrams
 }
 
 }  // namespace

@@ -292,7 +292,7 @@ int run(int argc, char** argv) {
     std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu resumed=%zu seconds=%.1f updates_per_s=%.1f "
                 "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
                 "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu join_s_median=%.2f join_s_max=%.2f "
-                "first_loss_s_min=%.2f first_loss_s_max=%.2f\n",
+                "first_loss_s_min=%.2f first_loss_s_max=%.2f updates=%zu\n",
                 bots, joined, failed, disconnected, resumed, span,
                 span > 0 ? static_cast<double>(summary.entries) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesIn) / span / bots : 0.0,
@@ -302,7 +302,8 @@ int run(int argc, char** argv) {
                 percentile(summary.delayMs, 0.5), summary.headMm.size(), percentile(joinTimes, 0.5),
                 joinTimes.empty() ? 0.0 : *std::max_element(joinTimes.begin(), joinTimes.end()),
                 lossTimes.empty() ? 0.0 : *std::min_element(lossTimes.begin(), lossTimes.end()),
-                lossTimes.empty() ? 0.0 : *std::max_element(lossTimes.begin(), lossTimes.end()));
+                lossTimes.empty() ? 0.0 : *std::max_element(lossTimes.begin(), lossTimes.end()),
+                static_cast<std::size_t>(summary.entries));
     return (failed || disconnected) ? 1 : 0;
 }
 

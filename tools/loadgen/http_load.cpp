@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -22,7 +25,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int openConnection(const LoadOptions& o) {
+// A connected, non-blocking socket; with `tls`, the handshake is done
+// (blocking, before the phase starts) and *ssl is set.
+int openConnection(const LoadOptions& o, SSL_CTX* tls = nullptr, SSL** ssl = nullptr) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     sockaddr_in a{};
@@ -35,8 +40,39 @@ int openConnection(const LoadOptions& o) {
     }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (tls) {
+        *ssl = SSL_new(tls);
+        SSL_set_fd(*ssl, fd);
+        if (SSL_connect(*ssl) != 1) {
+            SSL_free(*ssl);
+            *ssl = nullptr;
+            ::close(fd);
+            return -1;
+        }
+        SSL_set_mode(*ssl, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
+}
+
+// send()/recv() through TLS when there is a session: -1 with errno EAGAIN
+// when it would block, 0 at the end of the stream.
+ssize_t ioSend(int fd, SSL* ssl, const char* data, std::size_t n) {
+    if (!ssl) return ::send(fd, data, n, MSG_NOSIGNAL);
+    const int r = SSL_write(ssl, data, static_cast<int>(n));
+    if (r > 0) return r;
+    const int e = SSL_get_error(ssl, r);
+    errno = (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) ? EAGAIN : EPIPE;
+    return -1;
+}
+ssize_t ioRecv(int fd, SSL* ssl, char* data, std::size_t n) {
+    if (!ssl) return ::recv(fd, data, n, 0);
+    const int r = SSL_read(ssl, data, static_cast<int>(n));
+    if (r > 0) return r;
+    const int e = SSL_get_error(ssl, r);
+    if (e == SSL_ERROR_ZERO_RETURN) return 0;
+    errno = (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) ? EAGAIN : ECONNRESET;
+    return -1;
 }
 
 // What one complete answer at the front of `in` looks like, if it is there.
@@ -82,6 +118,7 @@ Answer parseAnswer(const std::string& in) {
 struct Connection {
     int index = 0;
     int fd = -1;
+    SSL* ssl = nullptr;           // with LoadOptions::tls
     std::uint64_t sent = 0;       // requests sent
     bool inFlight = false;
     Clock::time_point due;        // when the request in flight (or the next one) was due
@@ -98,13 +135,13 @@ struct ThreadResult {
 
 class Worker {
 public:
-    Worker(const LoadOptions& o, const RequestBuilder& build, int expectedStatus, std::vector<int> indices)
-        : m_o(o), m_build(build), m_expected(expectedStatus) {
+    Worker(const LoadOptions& o, const RequestBuilder& build, int expectedStatus, std::vector<int> indices, SSL_CTX* tls)
+        : m_o(o), m_build(build), m_expected(expectedStatus), m_tls(tls) {
         m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
         for (int i : indices) {
             Connection c;
             c.index = i;
-            c.fd = openConnection(o);
+            c.fd = openConnection(o, m_tls, &c.ssl);
             if (c.fd < 0) throw std::runtime_error("cannot connect to " + o.host + ":" + std::to_string(o.port));
             m_conns.push_back(std::move(c));
         }
@@ -113,6 +150,7 @@ public:
     }
     ~Worker() {
         for (auto& c : m_conns) {
+            if (c.ssl) SSL_free(c.ssl);
             if (c.fd >= 0) ::close(c.fd);
         }
         ::close(m_epoll);
@@ -176,7 +214,7 @@ private:
 
     void flush(Connection& c, std::size_t k) {
         while (c.outOffset < c.out.size()) {
-            const ssize_t n = ::send(c.fd, c.out.data() + c.outOffset, c.out.size() - c.outOffset, MSG_NOSIGNAL);
+            const ssize_t n = ioSend(c.fd, c.ssl, c.out.data() + c.outOffset, c.out.size() - c.outOffset);
             if (n > 0) {
                 c.outOffset += static_cast<std::size_t>(n);
             } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -192,7 +230,7 @@ private:
     void receive(Connection& c, std::size_t k, Clock::duration interval, Clock::time_point end) {
         char buf[16384];
         for (;;) {
-            const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+            const ssize_t n = ioRecv(c.fd, c.ssl, buf, sizeof buf);
             if (n > 0) {
                 c.in.append(buf, static_cast<std::size_t>(n));
                 continue;
@@ -226,10 +264,12 @@ private:
         if (m_result.firstError.empty()) m_result.firstError = why;
         ++m_result.reconnects;
         ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, c.fd, nullptr);
+        if (c.ssl) SSL_free(c.ssl);
+        c.ssl = nullptr;
         ::close(c.fd);
         c.in.clear();
         c.inFlight = false;
-        c.fd = openConnection(m_o);
+        c.fd = openConnection(m_o, m_tls, &c.ssl);
         if (c.fd < 0) throw std::runtime_error(std::string("lost a connection (") + why + ") and cannot reconnect");
         watch(c, k, EPOLLIN);
     }
@@ -237,6 +277,7 @@ private:
     const LoadOptions& m_o;
     const RequestBuilder& m_build;
     int m_expected;
+    SSL_CTX* m_tls;
     int m_epoll = -1;
     std::vector<Connection> m_conns;
     ThreadResult m_result;
@@ -252,11 +293,13 @@ double LoadResult::percentileMs(double p) const {
 
 LoadResult runLoad(const LoadOptions& o, const RequestBuilder& build, int expectedStatus) {
     const int threads = std::clamp(o.threads, 1, std::max(1, o.connections));
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tls(o.tls ? SSL_CTX_new(TLS_client_method()) : nullptr, &SSL_CTX_free);
+    if (o.tls && !tls) throw std::runtime_error("cannot create a TLS context");
     std::vector<std::unique_ptr<Worker>> workers;
     for (int t = 0; t < threads; ++t) {
         std::vector<int> mine;
         for (int i = t; i < o.connections; i += threads) mine.push_back(i);
-        workers.push_back(std::make_unique<Worker>(o, build, expectedStatus, std::move(mine)));
+        workers.push_back(std::make_unique<Worker>(o, build, expectedStatus, std::move(mine), tls.get()));
     }
     const double cpu0 = mxr::processCpuSeconds();
     const auto start = Clock::now() + std::chrono::milliseconds(20);

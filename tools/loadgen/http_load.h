@@ -33,6 +33,7 @@ struct LoadOptions {
     int threads = 2;             // at most `connections`
     double seconds = 5;
     double ratePerSecond = 0;    // 0: closed loop
+    bool tls = false;            // HTTPS (the server's certificate is not verified: loopback load only)
 };
 
 // Builds the complete bytes of request `n` (0, 1, ...) on connection `conn`.

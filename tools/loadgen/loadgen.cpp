@@ -42,6 +42,7 @@ struct Options {
     double seconds = 5;
     int threads = 2;
     int serverPid = 0;
+    bool tls = false;
 };
 
 struct Account {
@@ -50,7 +51,9 @@ struct Account {
 };
 
 std::unique_ptr<httplib::Client> connect(const Options& o) {
-    auto c = std::make_unique<httplib::Client>(o.host, o.port);
+    auto c = o.tls ? std::make_unique<httplib::Client>("https://" + o.host + ":" + std::to_string(o.port))
+                   : std::make_unique<httplib::Client>(o.host, o.port);
+    if (o.tls) c->enable_server_certificate_verification(false);  // loopback load, a self-signed certificate
     c->set_keep_alive(true);
     c->set_tcp_nodelay(true);  // headers and body go out in separate writes: avoid Nagle + delayed ACK
     c->set_connection_timeout(10, 0);
@@ -162,6 +165,7 @@ void report(const Options& o, const Phase& ph, const mxr::loadgen::LoadResult& r
 mxr::loadgen::LoadResult runPhase(const Options& o, const Phase& ph, const mxr::loadgen::RequestBuilder& build,
                                   int expectedStatus) {
     mxr::loadgen::LoadOptions lo;
+    lo.tls = o.tls;
     lo.host = o.host;
     lo.port = o.port;
     lo.connections = ph.clients;
@@ -270,6 +274,7 @@ int main(int argc, char** argv) {
     app.add_option("--read-clients", o.readClients, "client counts for the read phases")->delimiter(',');
     app.add_option("--seconds", o.seconds, "length of each phase")->check(CLI::Range(0.5, 3600.0))->capture_default_str();
     app.add_option("--server-pid", o.serverPid, "report this process's CPU use too");
+    app.add_flag("--tls", o.tls, "HTTPS (the certificate is not verified: for loopback load only)");
     std::vector<std::string> openWrites, openReads;
     app.add_option("--open-writes", openWrites,
                    "open-loop write phases CLIENTS:RATE (requests/s in all), latency from when each was due")

@@ -1,13 +1,15 @@
 #pragma once
-// The HTTP/JSON binding of the handler layer (cpp-httplib). It parses
-// requests, authenticates the bearer token, calls Handlers and writes JSON;
-// all rules live in Handlers.
+// The HTTP/JSON binding of the handler layer: /healthz and /api/v1 through
+// the one Router (router.h), served by an event-driven front end
+// (Boost.Beast on Asio, server/src/http_front.h) with deadlines, connection
+// limits, a bounded request queue and optional TLS. All rules live in
+// Handlers and the Router.
 //
-// Threads: run() accepts on the calling thread; requests are served by a
-// pool of `workers` threads. cpp-httplib serves one keep-alive connection per
-// worker for its whole life, so workers should be at least the number of
-// clients expected to stay connected (handlers block while their write's
-// group commit is fsynced, which is what lets the writer batch them).
+// Threads: run() serves on `ioThreads` Asio threads (the calling thread is
+// one); idle or slow connections hold no thread. Requests run on `workers`
+// threads (handlers block while their write's group commit is fsynced,
+// which is what lets the writer batch them), so `workers` bounds the
+// requests in progress at once, not the connections.
 #include <cstddef>
 #include <ctime>
 #include <memory>
@@ -23,12 +25,24 @@ namespace mxr::server {
 struct HttpOptions {
     std::string host = "127.0.0.1";
     int port = 8080;                       // 0 binds a free port
-    std::size_t workers = 256;             // cpp-httplib's default is 8
-    std::size_t keepAliveMaxRequests = 100000;  // per connection (default 5)
-    std::time_t keepAliveTimeoutSeconds = 5;   // also bounds how long a stop waits for idle connections
-    std::time_t readTimeoutSeconds = 10;
-    std::time_t writeTimeoutSeconds = 10;
-    std::size_t maxBodyBytes = 256 * 1024; // larger bodies answer 413 (default: unlimited)
+    std::size_t ioThreads = 2;             // Asio threads: accept, parse, write
+    std::size_t workers = 256;             // requests handled at once (handlers may block)
+    std::size_t maxQueuedRequests = 1024;  // waiting for a worker; beyond: 503
+    std::size_t maxConnections = 8192;     // open at once; beyond: closed at accept
+    std::size_t maxConnectionsPerAddress = 256;  // from one IP address; beyond: 503 and closed
+    std::size_t keepAliveMaxRequests = 100000;   // per connection, then Connection: close
+    double keepAliveTimeoutSeconds = 5;    // idle between requests; also bounds how long a stop waits
+    double headerTimeoutSeconds = 10;      // total, from the first byte (or the accept) to the end of the headers
+    double bodyTimeoutSeconds = 30;        // total, from the end of the headers to the end of the body
+    double writeTimeoutSeconds = 10;       // total, for writing one answer
+    std::size_t maxHeaderBytes = 16 * 1024;  // larger request headers answer 431
+    std::size_t maxBodyBytes = 256 * 1024; // larger bodies answer 413
+    // TLS: both set serves HTTPS only (PEM files, read at start-up).
+    std::string tlsCertFile;
+    std::string tlsKeyFile;
+    // The address of a reverse proxy whose X-Forwarded-For header names the
+    // client (for the login limits); empty: the header is ignored.
+    std::string trustedProxy;
 };
 
 class HttpServer {

@@ -1,0 +1,90 @@
+#pragma once
+// The event-driven HTTP/1.1 front end (Boost.Beast on Asio, optional TLS
+// through OpenSSL). It owns the sockets, the deadlines and the limits, and
+// hands each complete request to an HttpHandler on a bounded pool of worker
+// threads; it knows nothing about routes. server/README.md ("HTTP front
+// end") describes the limits and why they are what they are.
+//
+// Threads: run() runs `ioThreads` Asio threads (the calling thread is one of
+// them) that accept, read, parse and write; idle and slow connections cost
+// no thread. Handlers run on `workers` threads (they may block, e.g. while a
+// write's group commit is fsynced). At most `maxQueuedRequests` requests
+// wait for a worker; beyond that the front end answers 503 itself.
+//
+// Errors: bad configuration (TLS files, address) comes back from create()
+// and bind(); a bad request gets a JSON error answer, a connection that
+// misses a deadline is closed, and the server keeps serving.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/core/log.h"
+#include "engine/core/result.h"
+#include "server/http_server.h"
+
+namespace mxr::server {
+
+// A request as the front end read it: transport-neutral, so the routes
+// (the records router, the web app's files) never see a socket.
+struct HttpRequest {
+    std::string method;   // "GET", "POST", ...
+    std::string target;   // as sent: path and query, still URL-encoded
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::string address;  // the peer's IP address (not a proxy's header: see HttpServer)
+    bool tls = false;
+
+    // The first header of that name (case-insensitive); empty if absent.
+    std::string header(std::string_view name) const;
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string contentType = "application/json";
+    std::vector<std::pair<std::string, std::string>> headers;  // beside Content-Type/Length
+    std::string body;
+};
+
+// Called on a worker thread, once per request; must not throw (a throw is
+// caught, logged and answered 500).
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+// True for requests that are quick and never wait on a disk write (reads):
+// those run on the Asio thread that read them, which saves two thread
+// hand-offs per request. Everything else goes to the worker pool.
+using HttpInlinePredicate = std::function<bool(const HttpRequest&)>;
+
+// What the front end did to hostile or unlucky clients, for tests and logs.
+struct HttpFrontCounters {
+    std::uint64_t accepted = 0;
+    std::uint64_t refusedPerAddress = 0;   // over maxConnectionsPerAddress
+    std::uint64_t refusedTotal = 0;        // over maxConnections
+    std::uint64_t headerDeadline = 0;      // closed: headers not complete in time
+    std::uint64_t bodyDeadline = 0;        // closed: body not complete in time
+    std::uint64_t idleClosed = 0;          // closed: keep-alive idle timeout
+    std::uint64_t queueFull = 0;           // answered 503
+    std::uint64_t requests = 0;            // handed to the handler
+};
+
+class HttpFront {
+public:
+    static Result<std::unique_ptr<HttpFront>> create(const HttpOptions& options, HttpHandler handler, Logger log,
+                                                     HttpInlinePredicate runInline = {});
+    ~HttpFront();
+    HttpFront(const HttpFront&) = delete;
+    HttpFront& operator=(const HttpFront&) = delete;
+
+    Result<int> bind();
+    Result<void> run();  // blocks until stop()
+    void stop();         // thread-safe
+    HttpFrontCounters counters() const;
+
+private:
+    struct Impl;
+    explicit HttpFront(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace mxr::server
