@@ -222,8 +222,13 @@ TEST(ServerUnderAttack, ANormalClientIsServedWhileSlowAndIdleConnectionsAreClose
     EXPECT_EQ(tally.stillOpen, 0);
     EXPECT_GE(tally.closedByServer, 300);
     EXPECT_EQ(tally.connectFailures, 0);
-    // Bounded memory: hundreds of connections cost a few MiB, not a thread each.
+    // Bounded memory: hundreds of connections cost a few MiB, not a thread
+    // each. (AddressSanitizer keeps freed memory in quarantine, up to 256 MiB,
+    // so the 20,000-odd connections the attack opens grow a sanitized
+    // server's resident memory by design: there the figure is only printed.)
+#if !defined(__SANITIZE_ADDRESS__)
     EXPECT_LT(rssPeak - rssBefore, 64 * 1024) << "KiB";
+#endif
 
     std::printf("attack: %d connections opened from 127.0.0.2 (300 slow headers, 50 slow bodies, 300 idle, reopened when "
                 "closed); %d closed by the deadlines, %d refused 503 at accept (per-address limit), %d answered otherwise\n",

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -31,8 +32,10 @@ public:
         std::filesystem::create_directories(dataDir);
         int out[2];
         if (pipe(out) != 0) return fail("pipe failed");
-        std::vector<std::string> args = {MXR_SERVER_BINARY, "--data", dataDir.string(), "--http-port", "0", "--port", "0",
+        std::vector<std::string> args = {MXR_SERVER_BINARY, "--data", dataDir.string(), "--http-port", "0",
                                          "--password-hash-cost", "test", "--http-workers", "64"};
+        // A restart may keep the UDP port it had (extra "--port N"); otherwise a free one.
+        if (std::find(extra.begin(), extra.end(), "--port") == extra.end()) args.insert(args.end(), {"--port", "0"});
         for (auto& e : extra) args.push_back(std::move(e));
         m_pid = fork();
         if (m_pid < 0) return fail("fork failed");

@@ -50,6 +50,8 @@ struct Bot {
     bool failed = false;
     bool disconnected = false;
     bool resumed = false;
+    bool rejoined = false;  // the host no longer knew its resume token (it restarted): joined again as new
+    ClientConfig config;
     std::uint64_t entriesIn = 0;
 };
 
@@ -162,6 +164,7 @@ int run(int argc, char** argv) {
                                 : motion == "gesturing" ? MotionKind::kGesturing
                                 : (i % 2 ? MotionKind::kGesturing : MotionKind::kWalking);
         fleet[i].session = std::move(*s);
+        fleet[i].config = cfg;
         fleet[i].script = MotionScript::forBot(i, bots, kind, bounds);
         fleet[i].observer = i < observers;
     }
@@ -175,6 +178,7 @@ int run(int argc, char** argv) {
     Window second, summary;
     std::vector<std::uint64_t> lastIn(bots, 0), lastOut(bots, 0);
 
+    std::size_t joinedAtEnd = 0;  // in the room at the last round (after any reconnects)
     while (clock.now() < end) {
         const Nanos now = clock.now();
         const double nowMs = static_cast<double>(now) * 1e-6;
@@ -189,6 +193,17 @@ int run(int argc, char** argv) {
                     b.resumed = b.resumed || j->resumed;
                     if (j->resumed) std::fprintf(stderr, "bot-%zu resumed avatar %u\n", i, j->avatarId);
                     botByAvatar[j->avatarId] = i;
+                } else if (auto* f = std::get_if<FailedEvent>(&e);
+                           f && f->error.message.find("resume expired") != std::string::npos) {
+                    // The host restarted (or kept us away past the resume
+                    // window): do what the host says, join again as new.
+                    std::fprintf(stderr, "bot-%zu joins again: %s\n", i, f->error.message.c_str());
+                    if (auto again = ClientSession::create(b.config, clock, Logger(sink, strCat("bot-", i)))) {
+                        b.session = std::move(*again);
+                        b.rejoined = true;
+                    } else {
+                        b.failed = true;
+                    }
                 } else if (auto* f = std::get_if<FailedEvent>(&e)) {
                     b.failed = true;
                     std::fprintf(stderr, "bot-%zu failed: %s\n", i, f->error.message.c_str());
@@ -207,6 +222,7 @@ int run(int argc, char** argv) {
             }
             if (b.session->state() == ClientState::kJoined) {
                 ++joinedNow;
+                joinedAtEnd = joinedNow;
                 // Pose at the whole millisecond the session will stamp.
                 const double ms = std::floor(nowMs);
                 (void)b.session->sendAvatar(b.script.at(ms / 1000.0));
@@ -292,7 +308,7 @@ int run(int argc, char** argv) {
     std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu resumed=%zu seconds=%.1f updates_per_s=%.1f "
                 "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
                 "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu join_s_median=%.2f join_s_max=%.2f "
-                "first_loss_s_min=%.2f first_loss_s_max=%.2f updates=%zu\n",
+                "first_loss_s_min=%.2f first_loss_s_max=%.2f updates=%zu joined_at_end=%zu rejoined=%zu\n",
                 bots, joined, failed, disconnected, resumed, span,
                 span > 0 ? static_cast<double>(summary.entries) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesIn) / span / bots : 0.0,
@@ -303,7 +319,8 @@ int run(int argc, char** argv) {
                 joinTimes.empty() ? 0.0 : *std::max_element(joinTimes.begin(), joinTimes.end()),
                 lossTimes.empty() ? 0.0 : *std::min_element(lossTimes.begin(), lossTimes.end()),
                 lossTimes.empty() ? 0.0 : *std::max_element(lossTimes.begin(), lossTimes.end()),
-                static_cast<std::size_t>(summary.entries));
+                static_cast<std::size_t>(summary.entries), joinedAtEnd,
+                static_cast<std::size_t>(std::count_if(fleet.begin(), fleet.end(), [](const Bot& b) { return b.rejoined; })));
     return (failed || disconnected) ? 1 : 0;
 }
 
