@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 #include "server/router.h"
+#include "server/web_routes.h"  // web app (issue 17)
 
 #include <httplib.h>
 
@@ -95,11 +96,28 @@ struct HttpServer::Impl {
     Logger log;
     RoomService* rooms = nullptr;
     Router router{handlers, rooms};
+    WebRoutes* web = nullptr;  // web app (issue 17)
     httplib::Server server;
     int listenFd = -1;
 
 
     void routes() {
+        // --- web app (issue 17): static files, cookie session, CSRF; see web_routes.h.
+        // Re-wire into another front end by handing it every request first.
+        server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+            if (!web) return httplib::Server::HandlerResponse::Unhandled;
+            WebRequest w{req.method, req.path, {req.params.begin(), req.params.end()},
+                         {req.headers.begin(), req.headers.end()}, req.body, req.remote_addr, false};
+            auto reply = web->handle(w);
+            if (!reply) return httplib::Server::HandlerResponse::Unhandled;
+            res.status = reply->status;
+            for (const auto& [k, v] : reply->headers) {
+                if (k != "Content-Type") res.set_header(k, v);
+            }
+            if (const auto type = reply->header("Content-Type"); !type.empty()) res.set_content(reply->body, type);
+            return httplib::Server::HandlerResponse::Handled;
+        });
+        // --- end web app
         server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
             const auto r = handlers.health();
             sendJson(res, r ? 200 : r.error().status, r ? *r : r.error().toJson());
@@ -162,8 +180,8 @@ struct HttpServer::Impl {
     }
 };
 
-HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms)
-    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, Router{handlers, rooms}, {}}) {
+HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms, WebRoutes* web)
+    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, Router{handlers, rooms}, web, {}}) {
     auto& s = m_impl->server;
     const auto& o = m_impl->options;
     const std::size_t workers = std::max<std::size_t>(1, o.workers);

@@ -22,6 +22,7 @@
 #include "server/http_server.h"
 #include "server/rooms.h"
 #include "server/sqlite_store.h"
+#include "server/web_routes.h"
 
 namespace {
 
@@ -49,6 +50,9 @@ int serve(int argc, char** argv) {
     int roomCapacity = 16;
     int maxPeers = 256;
     int maxPeersPerAddress = 16;
+    std::string webRoot = MXR_DEFAULT_WEB_ROOT;
+    std::string chartJs = "/usr/share/javascript/chart.js/chart.min.js";  // Debian's libjs-chart.js
+    bool noWeb = false;
     app.add_option("--data", dataDir, "folder holding mentorxr.db")->capture_default_str();
     app.add_option("--http-port", http.port, "HTTP port; 0 binds a free one")->capture_default_str();
     app.add_option("--http-host", http.host, "address to listen on")->capture_default_str();
@@ -80,6 +84,9 @@ int serve(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--max-peers-per-address", maxPeersPerAddress, "most ENet connections from one IP address")
         ->check(CLI::Range(1, 4095))->capture_default_str();
+    app.add_option("--web-root", webRoot, "folder of the web app (web/app), served at /")->capture_default_str();
+    app.add_option("--chartjs", chartJs, "Chart.js file served as /vendor/chart.min.js")->capture_default_str();
+    app.add_flag("--no-web", noWeb, "serve the API only, no web app");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -178,7 +185,16 @@ int serve(int argc, char** argv) {
         }
     }
     log.info(strCat("room host key ", net::toHex((*host)->publicKey()), " (clients pin it)"));
-    HttpServer server(handlers, http, log.child("http"), &rooms);
+    std::unique_ptr<WebRoutes> web;
+    if (!noWeb) {
+        auto made = WebRoutes::create(handlers, &rooms, WebOptions{webRoot, chartJs, static_cast<int>((*host)->port())}, log.child("web"));
+        if (!made) {
+            log.error(strCat("cannot serve the web app: ", made.error().describe(), " (--no-web serves the API only)"));
+            return 1;
+        }
+        web = std::move(*made);
+    }
+    HttpServer server(handlers, http, log.child("http"), &rooms, web.get());
     auto port = server.bind();
     if (!port) {
         log.error(port.error().describe());
