@@ -101,22 +101,31 @@ struct HttpServer::Impl {
     int listenFd = -1;
 
 
+    // web app (issue 17): true when web_routes.h answered the request.
+    bool askWeb(const httplib::Request& req, httplib::Response& res) {
+        if (!web) return false;
+        WebRequest w{req.method, req.path, {req.params.begin(), req.params.end()},
+                     {req.headers.begin(), req.headers.end()}, req.body, req.remote_addr, false};
+        auto reply = web->handle(w);
+        if (!reply) return false;
+        res.status = reply->status;
+        for (const auto& [k, v] : reply->headers) {
+            if (k != "Content-Type") res.set_header(k, v);
+        }
+        if (const auto type = reply->header("Content-Type"); !type.empty()) res.set_content(reply->body, type);
+        return true;
+    }
+
     void routes() {
         // --- web app (issue 17): static files, cookie session, CSRF; see web_routes.h.
-        // Re-wire into another front end by handing it every request first.
+        // Another front end hands it every request (with its body) first.
         server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-            if (!web) return httplib::Server::HandlerResponse::Unhandled;
-            WebRequest w{req.method, req.path, {req.params.begin(), req.params.end()},
-                         {req.headers.begin(), req.headers.end()}, req.body, req.remote_addr, false};
-            auto reply = web->handle(w);
-            if (!reply) return httplib::Server::HandlerResponse::Unhandled;
-            res.status = reply->status;
-            for (const auto& [k, v] : reply->headers) {
-                if (k != "Content-Type") res.set_header(k, v);
-            }
-            if (const auto type = reply->header("Content-Type"); !type.empty()) res.set_content(reply->body, type);
-            return httplib::Server::HandlerResponse::Handled;
+            // cpp-httplib reads bodies only after routing: writes are asked in their routes.
+            const bool bodyless = req.method == "GET" || req.method == "HEAD";
+            return bodyless && askWeb(req, res) ? httplib::Server::HandlerResponse::Handled
+                                                : httplib::Server::HandlerResponse::Unhandled;
         });
+        server.Post(R"(/web/.*)", [this](const httplib::Request& req, httplib::Response& res) { askWeb(req, res); });
         // --- end web app
         server.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
             const auto r = handlers.health();
@@ -125,6 +134,7 @@ struct HttpServer::Impl {
         // Everything under /api/v1 goes through the one router that
         // records over ENet use too.
         auto api = [this](const httplib::Request& req, httplib::Response& res) {
+            if (askWeb(req, res)) return;  // web app (issue 17): a browser's cookie session
             RouterRequest r;
             r.method = req.method;
             r.path = req.matches[1].str();

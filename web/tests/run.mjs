@@ -1,0 +1,214 @@
+// The web app in a real browser against the real server with real data.
+//   MXR_SERVER_BINARY=build/dev/server/mentorxr-server node --test run.mjs
+// MXR_WEB_SUITE=full adds both viewports for every journey and the
+// dashboard figures with 1,000 people and 500 mentorships.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer } from './server.mjs';
+import { seedSmall, seedLarge, XSS, PW } from './seed.mjs';
+import { launch, newPage, axe, artifactsDir, PHONE, DESKTOP } from './browser.mjs';
+
+const FULL = process.env.MXR_WEB_SUITE === 'full';
+const binary = process.env.MXR_SERVER_BINARY;
+let server;
+let browser;
+const shots = artifactsDir();
+
+before(async () => {
+  assert.ok(binary, 'MXR_SERVER_BINARY names the mentorxr-server to test');
+  server = await startServer(binary);
+  await seedSmall(server.base);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Keyboard only: the login form is focused, typed into, submitted with Enter.
+async function loginByKeyboard(page, email, password) {
+  await page.goto(server.base);
+  await page.getByRole('heading', { name: 'Log in to MentorXR' }).waitFor();
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+// What every page must satisfy: no serious/critical axe violation, no
+// script from the XSS cases ran, no error in the console; a screenshot.
+async function checkPage(page, name) {
+  await page.waitForLoadState('load');
+  const violations = await axe(page);
+  assert.deepEqual(violations, [], `${name}: axe ${JSON.stringify(violations, null, 1)}`);
+  assert.equal(await page.evaluate(() => window.__xss), undefined, `${name}: an injected script ran`);
+  assert.deepEqual(page.problems, [], `${name}: ${page.problems.join('\n')}`);
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function menteeJourney(viewport, tag) {
+  const { context, page } = await newPage(browser, viewport);
+  try {
+    await loginByKeyboard(page, 'ben@example.org', PW);
+    assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is out of the scripts\' reach');
+    await page.getByRole('heading', { name: 'My mentorships' }).waitFor();
+    // The mentor's name with markup is shown as text.
+    const pairLink = page.getByRole('link', { name: `${XSS.mentorName} → Ben Ode` });
+    await pairLink.waitFor();
+    await checkPage(page, `mentee-home-${tag}`);
+
+    // Keyboard: focus the pair's link and follow it.
+    await pairLink.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Goals' }).waitFor();
+    await page.getByRole('heading', { name: XSS.goalTitle }).waitFor();
+    assert.match(await page.locator('#join-cmd').textContent(), /--room mentorship-\d+ --login ben@example.org/);
+    await page.getByRole('button', { name: 'Feedback' }).first().click();
+    await page.getByText(XSS.feedbackText).waitFor();
+    await page.getByRole('button', { name: 'Mark “First seam” done' }).click();
+    await page.getByRole('button', { name: 'Reopen “First seam”' }).waitFor();
+    await checkPage(page, `mentee-mentorship-${tag}`);
+
+    // The session ends while a goal is being typed: nothing typed is lost.
+    const title = `Solder <i>joints</i> & "pipes" ${tag}`;
+    const form = page.locator('#new-goal');
+    await form.getByLabel('Title').fill(title);
+    await form.getByLabel('Success criteria').fill('three clean joints');
+    await context.clearCookies();
+    await form.getByRole('button', { name: 'Add goal' }).click();
+    const dialog = page.locator('#relogin');
+    await dialog.getByLabel('Password').waitFor();
+    assert.equal(await dialog.getByLabel('Email').inputValue(), 'ben@example.org');
+    await dialog.getByLabel('Password').fill(PW);
+    await dialog.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: title }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: title }).count(), 1, 'the goal was saved once');
+
+    await page.getByRole('link', { name: 'My account' }).click();
+    await page.getByRole('heading', { name: 'Change my password' }).waitFor();
+    await checkPage(page, `mentee-account-${tag}`);
+  } finally {
+    await context.close();
+  }
+}
+
+async function managerJourney(viewport, tag) {
+  const { context, page } = await newPage(browser, viewport);
+  try {
+    await loginByKeyboard(page, 'mia@example.org', PW);
+    await page.getByRole('heading', { name: 'Programs' }).waitFor();
+    await page.getByRole('link', { name: XSS.programName, exact: true }).click();
+    await page.getByRole('heading', { name: 'Needs attention' }).waitFor();
+    // Cleo's pair never met: on the list, with the reason.
+    await page.locator('#attention').getByText(/Cleo Quiet: milestone overdue since \d{4}-\d\d-\d\d/).waitFor();
+    await checkPage(page, `manager-program-${tag}`);
+
+    // A new mentee, paired with Ana.
+    const person = page.locator('#person-form');
+    await person.getByLabel('Name').fill(`Dora ${tag}`);
+    await person.getByLabel('Email').fill(`dora-${tag}@example.org`);
+    await person.getByLabel('First password').fill(PW);
+    await person.getByRole('button', { name: 'Add person' }).click();
+    const pair = page.locator('#pair-form');
+    await pair.getByLabel('Mentee').selectOption({ label: `Dora ${tag} <dora-${tag}@example.org>` });
+    await pair.getByRole('button', { name: 'Pair them' }).click();
+    const row = page.locator('#mentorships tr', { hasText: `Dora ${tag}` });
+    await row.getByText('active').waitFor();
+    await row.getByRole('button', { name: /^Pause/ }).click();
+    await page.locator('#mentorships tr', { hasText: `Dora ${tag}` }).getByText('paused').waitFor();
+
+    await page.getByRole('link', { name: 'Dashboard of the program\'s health' }).click();
+    await page.getByRole('heading', { name: /^Dashboard: / }).waitFor();
+    await page.waitForFunction(() => performance.getEntriesByName('mxr-dashboard-ready').length === 1);
+    assert.equal(await page.locator('section[data-chart] canvas').count(), 5);
+    assert.ok(await page.evaluate(() => typeof window.Chart === 'function'), 'Chart.js loaded from the server');
+    assert.equal(await page.locator('#kpi-pairs').textContent(), '2');  // Ana–Ben, Ana–Cleo (Dora's is paused)
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download Mentor load as CSV' }).click();
+    const csv = await (await download).createReadStream().then((s) => new Response(s).text());
+    assert.match(csv, /^Mentor,Active mentees,Overloaded\r\n/);
+    assert.ok(csv.includes(XSS.mentorName.replaceAll('"', '""')), csv);
+    await checkPage(page, `manager-dashboard-${tag}`);
+
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.locator('#audit tbody tr').first().waitFor();
+    await checkPage(page, `manager-audit-${tag}`);
+  } finally {
+    await context.close();
+  }
+}
+
+test('a mentee on a phone: login by keyboard, goals, milestones, feedback, session expiry keeps what was typed', () =>
+  menteeJourney(PHONE, 'phone'));
+
+test('a manager on a desktop: attention list, a new person paired and paused, dashboard with CSV, audit', () =>
+  managerJourney(DESKTOP, 'desktop'));
+
+test('login throttling is shown with the time to wait', async () => {
+  const { context, page } = await newPage(browser, PHONE);
+  try {
+    await page.goto(server.base);
+    for (let i = 0; i < 4; i++) {
+      await page.getByLabel('Email').fill('ben@example.org');
+      await page.getByLabel('Password').fill('wrong-password');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.locator('.status.error, .status.warn').waitFor();
+      if (await page.getByText(/Too many failed attempts/).count()) break;
+    }
+    await page.getByText(/Too many failed attempts\. You can try again in \d+ s\./).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+if (FULL) {
+  test('full: the mentee on a desktop and the manager on a phone', async () => {
+    await menteeJourney(DESKTOP, 'desktop');
+    await managerJourney(PHONE, 'phone');
+  });
+
+  test('full: dashboard of 1,000 people and 500 mentorships (figures)', { timeout: 600000 }, async () => {
+    const t0 = Date.now();
+    const { program } = await seedLarge(server.base);
+    const seedSeconds = (Date.now() - t0) / 1000;
+    const { context, page } = await newPage(browser, DESKTOP);
+    try {
+      await page.goto(server.base);
+      await page.getByLabel('Email').fill('max@example.org');
+      await page.getByLabel('Password').fill(PW);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('button', { name: 'Log out' }).waitFor();
+      const runs = [];
+      for (let i = 0; i < 3; i++) {
+        // A fresh navigation each time: the whole page, then the dashboard.
+        await page.goto(`${server.base}/#/programs/${program.id}/dashboard`);
+        await page.reload();
+        await page.waitForFunction(() => performance.getEntriesByName('mxr-dashboard-ready').length === 1, null, { timeout: 60000 });
+        runs.push(await page.evaluate(() => {
+          const ready = performance.getEntriesByName('mxr-dashboard-ready')[0].startTime;
+          const api = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/') || e.name.includes('/web/'));
+          const all = performance.getEntriesByType('resource');
+          const nav = performance.getEntriesByType('navigation')[0];
+          return {
+            first_render_ms: Math.round(ready),
+            api_calls: api.map((e) => ({ url: new URL(e.name).pathname + new URL(e.name).search, server_ms: Math.round(e.responseStart - e.requestStart),
+              total_ms: Math.round(e.responseEnd - e.startTime), bytes: e.encodedBodySize })),
+            transferred_bytes: all.reduce((s, e) => s + e.transferSize, nav.transferSize),
+            body_bytes: all.reduce((s, e) => s + e.encodedBodySize, nav.encodedBodySize),
+          };
+        }));
+      }
+      assert.equal(await page.locator('section[data-chart] canvas').count(), 5);
+      assert.equal(await page.locator('#kpi-pairs').textContent(), '450');
+      const figures = { seed_seconds: seedSeconds, runs };
+      writeFileSync(join(shots, 'figures.json'), JSON.stringify(figures, null, 2));
+      await page.screenshot({ path: join(shots, 'manager-dashboard-large.png'), fullPage: true });
+      console.log(JSON.stringify(figures, null, 1));
+    } finally {
+      await context.close();
+    }
+  });
+}
