@@ -6,6 +6,7 @@
 #   tools/dev.sh build [preset]          configure and build (dev by default)
 #   tools/dev.sh bench                   build and run the benchmarks (label bench)
 #   tools/dev.sh soak                    run the long suites (label soak)
+#   tools/dev.sh test-web                the web app's full browser suite (labels web, web_full)
 #   tools/dev.sh fuzz [seconds]          fuzz the network decoders (default 60 s each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth curl
+  chromium libjs-chart.js
 )
 
 log() { printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; }
@@ -42,6 +44,16 @@ setup() {
     log "installing ${#missing[@]} missing packages: ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  web_setup
+}
+
+# The web tests' npm packages (playwright-core, axe-core; pinned by
+# web/tests/package-lock.json), with the machine's Node.js and its npm.
+web_setup() {
+  if ! command -v npm >/dev/null; then log "no npm (Node.js): the web tests will be skipped"; return; fi
+  if [[ ! -f web/tests/node_modules/.package-lock.json || web/tests/package-lock.json -nt web/tests/node_modules/.package-lock.json ]]; then
+    (cd web/tests && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 
@@ -66,11 +78,11 @@ run_tests() {
   local t0=$SECONDS
   build dev
   log "dev build done in $((SECONDS - t0)) s; running tests"
-  (cd build/dev && ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench' --timeout 600)
+  (cd build/dev && ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|web_full' --timeout 600)
   log "dev tests done at $((SECONDS - t0)) s; sanitizer build (core, net, server)"
   build asan
   (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|golden|window|xr' --timeout 600)
+     ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|golden|window|xr|web' --timeout 600)
   log "sanitizer tests done at $((SECONDS - t0)) s; fuzzing the decoders briefly"
   fuzz "${MXR_FUZZ_SECONDS:-15}"
   log "all tests done in $((SECONDS - t0)) s"
@@ -164,6 +176,9 @@ case $cmd in
     setup; test_env; build dev
     (cd build/dev && ctest -L bench -V) ;;
   fuzz) setup; fuzz "${1:-60}" ;;
+  test-web)
+    setup; build dev --target mentorxr-server
+    (cd build/dev && ctest --output-on-failure -L 'web' -V) ;;
   soak)
     setup; test_env; build dev
     (cd build/dev && ctest -L soak --output-on-failure) ;;
