@@ -2,12 +2,12 @@
 // from pairing to first session, feedback ratings over time, mentor load,
 // and the pairs that need attention. Every chart is also a table and a CSV.
 //
-// Data: one export of the manager's programs (GET /export?format=json: all
-// their records in one read transaction), the people list and the program's
-// attention list, aggregated here. Chart.js is Debian's libjs-chart.js,
+// Data: GET /programs/{id}/dashboard (the program's mentorships, goals,
+// sessions and ratings without any free text, and the mentors' names, in
+// one read transaction) and the program's attention list, aggregated here. Chart.js is Debian's libjs-chart.js,
 // served by the session server as /vendor/chart.min.js.
 import { h, download, toCsv } from '../dom.js';
-import { api, listAll } from '../api.js';
+import { api } from '../api.js';
 import { nameOf, names } from './common.js';
 import { reasonText } from './manager.js';
 
@@ -122,15 +122,11 @@ function chartBlock(spec) {
 export async function dashboardPage(main, id) {
   performance.clearMarks();
   performance.mark('mxr-dashboard-start');
-  const [program, data, people, attention] = await Promise.all([
-    api('GET', `/programs/${id}`), api('GET', '/export?format=json'), listAll('/people'), api('GET', `/programs/${id}/attention`)]);
-  const byId = new Map(people.map((p) => [p.id, p]));
-  const mentorships = data.mentorships.filter((m) => m.program_id === id);
-  const mids = new Set(mentorships.map((m) => m.id));
-  const sessions = data.sessions.filter((s) => mids.has(s.mentorship_id));
-  const sids = new Set(sessions.map((s) => s.id));
-  const a = aggregate({ mentorships, goals: data.goals.filter((g) => mids.has(g.mentorship_id)), sessions,
-    feedback: data.feedback.filter((f) => sids.has(f.session_id)) });
+  const [data, attention] = await Promise.all([api('GET', `/programs/${id}/dashboard`), api('GET', `/programs/${id}/attention`)]);
+  const program = { name: data.name };
+  const mentorships = data.mentorships;
+  const byId = new Map(data.people.map((p) => [p.id, p]));
+  const a = aggregate(data);
 
   main.append(h('h1', {}, `Dashboard: ${program.name}`),
     h('div', { class: 'kpis' },
