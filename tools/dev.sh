@@ -153,7 +153,7 @@ run_main() {
   local me=${MENTORXR_NAME:-${USER:-guest}}
   local address
   address=$(hostname -I 2>/dev/null | awk '{print $1}')
-  log "session server on http://127.0.0.1:$http, rooms on udp $udp (pid $SERVER_PID, data in $data;"
+  log "session server and web app on http://127.0.0.1:$http/, rooms on udp $udp (pid $SERVER_PID, data in $data;"
   log "  the first start prints a one-time admin password; API: server/README.md)"
   log "two walking bots are in room demo; you join it as guest \"$me\""
   log "a second person joins from another machine (UDP port $udp open to it) with:"

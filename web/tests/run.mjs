@@ -199,8 +199,9 @@ if (FULL) {
         const nav = performance.getEntriesByType('navigation')[0];
         return {
           first_render_ms: Math.round(ready),
+          app_started_ms: Math.round(performance.getEntriesByName('mxr-dashboard-start')[0].startTime),
           api_calls: api.map((e) => ({ url: new URL(e.name).pathname + new URL(e.name).search,
-            server_ms: Math.round(e.responseStart - e.requestStart), total_ms: Math.round(e.responseEnd - e.startTime),
+            start_ms: Math.round(e.startTime), server_ms: Math.round(e.responseStart - e.requestStart), total_ms: Math.round(e.responseEnd - e.startTime),
             bytes: e.encodedBodySize })),
           requests: all.length + 1,
           transferred_bytes: all.reduce((s, e) => s + e.transferSize, nav.transferSize),

@@ -119,10 +119,21 @@ function chartBlock(spec) {
   return section;
 }
 
+// Chart.js is loaded async beside the app: resolves once it ran (or failed).
+function chartJsReady() {
+  const el = document.getElementById('chartjs');
+  if (window.Chart || !el) return Promise.resolve();
+  return new Promise((resolve) => {
+    el.addEventListener('load', resolve, { once: true });
+    el.addEventListener('error', resolve, { once: true });
+  });
+}
+
 export async function dashboardPage(main, id) {
   performance.clearMarks();
   performance.mark('mxr-dashboard-start');
-  const [data, attention] = await Promise.all([api('GET', `/programs/${id}/dashboard`), api('GET', `/programs/${id}/attention`)]);
+  const [data, attention] = await Promise.all([api('GET', `/programs/${id}/dashboard`), api('GET', `/programs/${id}/attention`),
+    chartJsReady()]);
   const program = { name: data.name };
   const mentorships = data.mentorships;
   const byId = new Map(data.people.map((p) => [p.id, p]));
