@@ -7,6 +7,7 @@
 #   tools/dev.sh bench                   build and run the benchmarks (label bench)
 #   tools/dev.sh soak                    run the long suites (label soak)
 #   tools/dev.sh test-web                the web app's full browser suite (labels web, web_full)
+#   tools/dev.sh install-url-handler     open mentorxr:// links (the web app's "Open in MentorXR") in this client
 #   tools/dev.sh fuzz [seconds]          fuzz the network decoders (default 60 s each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -176,6 +177,16 @@ case $cmd in
     setup; test_env; build dev
     (cd build/dev && ctest -L bench -V) ;;
   fuzz) setup; fuzz "${1:-60}" ;;
+  install-url-handler)
+    # A desktop entry for x-scheme-handler/mentorxr, run in a terminal
+    # (the client asks for the password there).
+    apps=${XDG_DATA_HOME:-$HOME/.local/share}/applications
+    mkdir -p "$apps"
+    printf '[Desktop Entry]\nType=Application\nName=MentorXR\nExec=%s %%u\nTerminal=true\nNoDisplay=true\nMimeType=x-scheme-handler/mentorxr;\n' \
+      "$ROOT/tools/mentorxr-open-url" >"$apps/mentorxr-url.desktop"
+    command -v update-desktop-database >/dev/null && update-desktop-database "$apps" || true
+    command -v xdg-mime >/dev/null && xdg-mime default mentorxr-url.desktop x-scheme-handler/mentorxr || true
+    log "installed $apps/mentorxr-url.desktop for mentorxr:// links" ;;
   test-web)
     setup; build dev --target mentorxr-server
     (cd build/dev && ctest --output-on-failure -L 'web' -V) ;;

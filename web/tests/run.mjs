@@ -66,6 +66,8 @@ async function menteeJourney(viewport, tag) {
     await page.getByRole('heading', { name: 'Goals' }).waitFor();
     await page.getByRole('heading', { name: XSS.goalTitle }).waitFor();
     assert.match(await page.locator('#join-cmd').textContent(), /--room mentorship-\d+ --login ben@example.org/);
+    assert.match(await page.getByRole('link', { name: 'Open in MentorXR' }).getAttribute('href'),
+      /^mentorxr:\/\/join\?server=127\.0\.0\.1%3A\d+&room=mentorship-\d+&login=ben%40example\.org$/);
     await page.getByRole('button', { name: 'Feedback' }).first().click();
     await page.getByText(XSS.feedbackText).waitFor();
     // Toggle the milestone (the full suite runs this journey twice).

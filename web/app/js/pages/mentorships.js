@@ -56,7 +56,8 @@ function roomCard(m) {
       h('button', { type: 'button', onclick: async () => {
         try { await navigator.clipboard.writeText(cmd); msg.textContent = 'Copied.'; } catch { msg.textContent = 'Select the command and copy it.'; }
       } }, 'Copy the command'),
-      h('a', { href: `mentorxr://join?server=${encodeURIComponent(`${host}:${port}`)}&room=${room}` }, 'Open in MentorXR'),
+      h('a', { href: `mentorxr://join?server=${encodeURIComponent(`${host}:${port}`)}&room=${room}&login=${encodeURIComponent(app.me.email)}` },
+        'Open in MentorXR'),
       msg));
 }
 
