@@ -123,6 +123,13 @@ std::string sessionCookie(const std::string& token, bool tls) {
 
 bool isWrite(const std::string& method) { return method != "GET" && method != "HEAD"; }
 
+// A browser names the page's origin on writes; another site's page must not
+// write with our cookie, nor log the browser into another account (login CSRF).
+bool crossOrigin(const WebRequest& req) {
+    const std::string origin = req.header("Origin");
+    return !origin.empty() && origin != strCat(req.tls ? "https://" : "http://", req.header("Host"));
+}
+
 }  // namespace
 
 std::string WebRequest::header(std::string_view name) const { return findHeader(headers, name); }
@@ -217,6 +224,12 @@ WebReply WebRoutes::serveFile(const WebRequest& req) const {
 }
 
 WebReply WebRoutes::login(const WebRequest& req) {
+    // A form of another site can post text/plain that parses as JSON, but
+    // not application/json (that needs our CORS consent, never given).
+    if (req.header("Content-Type").rfind("application/json", 0) != 0) {
+        return errorReply(415, "unsupported_media_type", "send the login as Content-Type: application/json");
+    }
+    if (crossOrigin(req)) return errorReply(403, "csrf", strCat("cross-origin login from ", req.header("Origin").substr(0, 100)));
     RouterRequest rr;
     rr.method = "POST";
     rr.path = "/login";
@@ -268,10 +281,8 @@ WebReply WebRoutes::api(const WebRequest& req, const std::string& token) {
         if (sent.size() != want.size() || sodium_memcmp(sent.data(), want.data(), want.size()) != 0) {
             return errorReply(403, "csrf", "the request lacks this session's X-CSRF-Token");
         }
-        const std::string origin = req.header("Origin");
-        const std::string host = req.header("Host");
-        if (!origin.empty() && origin != strCat(req.tls ? "https://" : "http://", host)) {
-            return errorReply(403, "csrf", strCat("cross-origin request from ", origin.substr(0, 100)));
+        if (crossOrigin(req)) {
+            return errorReply(403, "csrf", strCat("cross-origin request from ", req.header("Origin").substr(0, 100)));
         }
     }
     RouterRequest rr;

@@ -16,6 +16,8 @@ void writeFile(const std::filesystem::path& p, const std::string& text) {
     std::ofstream(p, std::ios::binary) << text;
 }
 
+const HeaderList kJson = {{"Content-Type", "application/json"}};
+
 struct WebFixture : ::testing::Test {
     TestEnv env{"web"};
     std::filesystem::path root = env.dir / "app";
@@ -91,7 +93,7 @@ TEST_F(WebFixture, RevalidatesWithETagAndHead) {
 }
 
 TEST_F(WebFixture, EveryReplyCarriesTheSecurityHeaders) {
-    for (auto reply : {send("GET", "/"), send("GET", "/web/session"), send("POST", "/web/login", {}, "{}")}) {
+    for (auto reply : {send("GET", "/"), send("GET", "/web/session"), send("POST", "/web/login", kJson, "{}")}) {
         EXPECT_EQ(reply.header("Content-Security-Policy"), WebRoutes::kContentSecurityPolicy);
         EXPECT_EQ(reply.header("X-Content-Type-Options"), "nosniff");
         EXPECT_EQ(reply.header("X-Frame-Options"), "DENY");
@@ -109,7 +111,7 @@ TEST_F(WebFixture, EveryReplyCarriesTheSecurityHeaders) {
 }
 
 TEST_F(WebFixture, LoginSetsAnHttpOnlyStrictCookieAndNeverShowsTheToken) {
-    const auto r = send("POST", "/web/login", {}, Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}.dump());
+    const auto r = send("POST", "/web/login", kJson, Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}.dump());
     ASSERT_EQ(r.status, 200) << r.body;
     const std::string cookie = r.header("Set-Cookie");
     EXPECT_EQ(cookie.rfind("mxr_session=", 0), 0u) << cookie;
@@ -123,7 +125,7 @@ TEST_F(WebFixture, LoginSetsAnHttpOnlyStrictCookieAndNeverShowsTheToken) {
     EXPECT_EQ(body["csrf"], WebRoutes::csrfFor(token));
 
     // Over TLS the cookie is Secure and the reply carries HSTS.
-    WebRequest tls{"POST", "/web/login", {}, {}, Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}.dump(),
+    WebRequest tls{"POST", "/web/login", {}, kJson, Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}.dump(),
                    "127.0.0.1", true};
     const auto overTls = web->handle(tls);
     ASSERT_TRUE(overTls);
@@ -133,14 +135,19 @@ TEST_F(WebFixture, LoginSetsAnHttpOnlyStrictCookieAndNeverShowsTheToken) {
 
 TEST_F(WebFixture, WrongPasswordAndThrottlingAnswerAsTheApiDoes) {
     const std::string bad = Json{{"email", "admin@example.org"}, {"password", "wrong-password"}}.dump();
-    EXPECT_EQ(send("POST", "/web/login", {}, bad).status, 401);
-    EXPECT_EQ(send("POST", "/web/login", {}, bad).status, 401);
-    EXPECT_EQ(send("POST", "/web/login", {}, bad).status, 401);
-    const auto throttled = send("POST", "/web/login", {}, bad);
+    EXPECT_EQ(send("POST", "/web/login", kJson, bad).status, 401);
+    EXPECT_EQ(send("POST", "/web/login", kJson, bad).status, 401);
+    EXPECT_EQ(send("POST", "/web/login", kJson, bad).status, 401);
+    const auto throttled = send("POST", "/web/login", kJson, bad);
     EXPECT_EQ(throttled.status, 429);
     EXPECT_FALSE(throttled.header("Retry-After").empty());
     EXPECT_TRUE(throttled.header("Set-Cookie").empty());
-    EXPECT_EQ(send("POST", "/web/login", {}, "not json").status, 400);
+    EXPECT_EQ(send("POST", "/web/login", kJson, "not json").status, 400);
+    // Login CSRF: a form's text/plain body, or another site's page, is refused.
+    const std::string good = Json{{"email", "admin@example.org"}, {"password", "adminpassword"}}.dump();
+    EXPECT_EQ(send("POST", "/web/login", {{"Content-Type", "text/plain"}}, good).status, 415);
+    EXPECT_EQ(send("POST", "/web/login", {{"Content-Type", "application/json"}, {"Origin", "http://evil.example"},
+                                          {"Host", "127.0.0.1:8080"}}, good).status, 403);
 }
 
 TEST_F(WebFixture, CookieCarriesApiCallsAndWritesNeedTheCsrfToken) {

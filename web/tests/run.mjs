@@ -97,6 +97,11 @@ async function menteeJourney(viewport, tag) {
     await page.getByRole('link', { name: 'My account' }).click();
     await page.getByRole('heading', { name: 'Change my password' }).waitFor();
     await checkPage(page, `mentee-account-${tag}`);
+    // The CSP's Trusted Types make markup from strings impossible.
+    const refused = await page.evaluate(() => {
+      try { document.createElement('div').innerHTML = '<img src=x onerror="window.__xss=5">'; return false; } catch { return true; }
+    });
+    assert.ok(refused, 'innerHTML with a string is refused by the page\'s CSP');
   } finally {
     await context.close();
   }
@@ -107,6 +112,7 @@ async function managerJourney(viewport, tag) {
   try {
     await loginByKeyboard(page, 'mia@example.org', PW);
     await page.getByRole('heading', { name: 'Programs' }).waitFor();
+    await checkPage(page, `manager-programs-${tag}`);
     await page.getByRole('link', { name: XSS.programName, exact: true }).click();
     await page.getByRole('heading', { name: 'Needs attention' }).waitFor();
     // Cleo's pair never met: on the list, with the reason.
@@ -166,6 +172,7 @@ test('login throttling is shown with the time to wait', async () => {
       if (await page.getByText(/Too many failed attempts/).count()) break;
     }
     await page.getByText(/Too many failed attempts\. You can try again in \d+ s\./).waitFor();
+    await checkPage(page, 'login-throttled-phone');
   } finally {
     await context.close();
   }
