@@ -131,14 +131,22 @@ async function managerJourney(viewport, tag) {
     const row = page.locator('#mentorships tr', { hasText: `Dora ${tag}` });
     await row.getByText('active').waitFor();
     await row.getByRole('button', { name: /^Pause/ }).click();
-    await page.locator('#mentorships tr', { hasText: `Dora ${tag}` }).getByText('paused').waitFor();
+    const paused = page.locator('#mentorships tr', { hasText: `Dora ${tag}` });
+    await paused.getByText('paused').waitFor();
+    // Ended, with the reason kept and shown.
+    await paused.getByText('End…').click();
+    await paused.getByRole('textbox').fill('moved to <another> site');
+    await paused.getByRole('button', { name: 'End', exact: true }).click();
+    const ended = page.locator('#mentorships tr', { hasText: `Dora ${tag}` });
+    await ended.getByText('ended').waitFor();
+    await ended.getByText('moved to <another> site').waitFor();
 
     await page.getByRole('link', { name: 'Dashboard of the program\'s health' }).click();
     await page.getByRole('heading', { name: /^Dashboard: / }).waitFor();
     await page.waitForFunction(() => performance.getEntriesByName('mxr-dashboard-ready').length === 1);
     assert.equal(await page.locator('section[data-chart] canvas').count(), 5);
     assert.ok(await page.evaluate(() => typeof window.Chart === 'function'), 'Chart.js loaded from the server');
-    assert.equal(await page.locator('#kpi-pairs').textContent(), '2');  // Ana–Ben, Ana–Cleo (Dora's is paused)
+    assert.equal(await page.locator('#kpi-pairs').textContent(), '2');  // Ana–Ben, Ana–Cleo (Dora's has ended)
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download Mentor load as CSV' }).click();
     const csv = await (await download).createReadStream().then((s) => new Response(s).text());
@@ -157,7 +165,7 @@ async function managerJourney(viewport, tag) {
 test('a mentee on a phone: login by keyboard, goals, milestones, feedback, session expiry keeps what was typed', () =>
   menteeJourney(PHONE, 'phone'));
 
-test('a manager on a desktop: attention list, a new person paired and paused, dashboard with CSV, audit', () =>
+test('a manager on a desktop: attention list, a new person paired, paused and ended, dashboard with CSV, audit', () =>
   managerJourney(DESKTOP, 'desktop'));
 
 test('login throttling is shown with the time to wait', async () => {
