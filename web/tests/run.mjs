@@ -97,6 +97,12 @@ async function menteeJourney(viewport, tag) {
     await page.getByRole('link', { name: 'My account' }).click();
     await page.getByRole('heading', { name: 'Change my password' }).waitFor();
     await checkPage(page, `mentee-account-${tag}`);
+    // The right of access: everything the mentee may read, as JSON.
+    const mine = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download my data (JSON)' }).click();
+    const data = JSON.parse(await (await mine).createReadStream().then((st) => new Response(st).text()));
+    assert.equal(data.person.email, 'ben@example.org');
+    assert.ok(data.mentorships[0].goals.some((g) => g.title === XSS.goalTitle), 'my goals are in my data');
     // The CSP's Trusted Types make markup from strings impossible.
     const refused = await page.evaluate(() => {
       try { document.createElement('div').innerHTML = '<img src=x onerror="window.__xss=5">'; return false; } catch { return true; }
@@ -190,6 +196,27 @@ if (FULL) {
   test('full: the mentee on a desktop and the manager on a phone', async () => {
     await menteeJourney(DESKTOP, 'desktop');
     await managerJourney(PHONE, 'phone');
+  });
+
+  test('full: a mentee changes her password, then erases her account', async () => {
+    const { context, page } = await newPage(browser, PHONE);
+    try {
+      await loginByKeyboard(page, 'cleo@example.org', PW);
+      await page.getByRole('link', { name: 'My account' }).click();
+      await page.getByLabel('New password').fill('another-long-password');
+      await page.getByLabel('Repeat it').fill('another-long-password');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.getByText('Password changed.').waitFor();
+      await page.getByLabel('Type ERASE to confirm').fill('ERASE');
+      await page.getByRole('button', { name: 'Erase my account' }).click();
+      await page.getByRole('heading', { name: 'Log in to MentorXR' }).waitFor();
+      await page.getByLabel('Email').fill('cleo@example.org');
+      await page.getByLabel('Password').fill('another-long-password');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByText('Wrong email or password.').waitFor();
+    } finally {
+      await context.close();
+    }
   });
 
   test('full: dashboard of 1,000 people and 500 mentorships (figures)', { timeout: 600000 }, async () => {
