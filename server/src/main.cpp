@@ -186,6 +186,10 @@ int serve(int argc, char** argv) {
     }
     log.info(strCat("room host key ", net::toHex((*host)->publicKey()), " (clients pin it)"));
     std::unique_ptr<WebRoutes> web;
+    // An installed server (cmake --install) finds the app beside its binary.
+    if (std::error_code e; app.count("--web-root") == 0 && !std::filesystem::exists(webRoot, e)) {
+        webRoot = (std::filesystem::read_symlink("/proc/self/exe", e).parent_path() / "../share/mentorxr/web").string();
+    }
     if (!noWeb) {
         auto made = WebRoutes::create(handlers, &rooms, WebOptions{webRoot, chartJs, static_cast<int>((*host)->port())}, log.child("web"));
         if (!made) {
