@@ -134,6 +134,7 @@ async function managerJourney(viewport, tag) {
     const pair = page.locator('#pair-form');
     await pair.getByLabel('Mentee').selectOption({ label: `Dora ${tag} <dora-${tag}@example.org>` });
     await pair.getByRole('button', { name: 'Pair them' }).click();
+    await page.locator('#people tr', { hasText: `dora-${tag}@example.org` }).waitFor();
     const row = page.locator('#mentorships tr', { hasText: `Dora ${tag}` });
     await row.getByText('active').waitFor();
     await row.getByRole('button', { name: /^Pause/ }).click();

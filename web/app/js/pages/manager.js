@@ -53,6 +53,16 @@ export async function programPage(main, id) {
       h('thead', {}, h('tr', {}, ['Mentors', 'Mentees', 'Kind', 'Status', 'Since', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows)))));
 
+  // The people of this program: its pairs' members and its own members.
+  const inProgram = new Set([...(program.members || []), ...mentorships.flatMap((m) => [...m.mentors, ...m.mentees])]);
+  const members = [...people.values()].filter((p) => inProgram.has(p.id));
+  main.append(h('section', { 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h' }, 'People'),
+    h('div', { class: 'table-wrap' }, h('table', { id: 'people' },
+      h('thead', {}, h('tr', {}, ['Name', 'Email', 'Roles', 'Pairs here'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, members.map((p) => h('tr', {},
+        h('td', {}, p.erased_at ? '(erased)' : p.name), h('td', {}, p.email || '—'), h('td', {}, p.roles.join(', ')),
+        h('td', {}, mentorships.filter((m) => m.mentors.includes(p.id) || m.mentees.includes(p.id)).length))))))));
+
   const candidates = [...people.values()].filter((p) => !p.erased_at);
   const opts = (role) => candidates.filter((p) => p.roles.includes(role)).map((p) => [p.id, `${p.name} <${p.email}>`]);
   const pairMsg = h('p', { class: 'status', role: 'status' });
