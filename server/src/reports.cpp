@@ -162,10 +162,32 @@ ApiResult Handlers::dashboard(const Principal& p, std::int64_t programId) {
         std::sort(memberIds.begin(), memberIds.end());
         memberIds.erase(std::unique(memberIds.begin(), memberIds.end()), memberIds.end());
         Json people = Json::array();
-        for (const auto id : memberIds) {
-            API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, id)));
+        auto addPerson = [&](std::int64_t id, const Json* person) {
             people.push_back({{"id", id}, {"name", person ? (*person)["name"] : Json()},
                               {"erased_at", person ? (*person)["erased_at"] : Json()}});
+        };
+        const std::int64_t span = memberIds.empty() ? 0 : memberIds.back() - memberIds.front() + 1;
+        if (!memberIds.empty() && span <= 4 * static_cast<std::int64_t>(memberIds.size())) {
+            // The members' ids are dense: read their id range in pages (a few
+            // queries) rather than one lookup per person; only members are kept.
+            std::size_t next = 0;
+            std::int64_t after = memberIds.front() - 1;
+            while (next < memberIds.size()) {
+                API_TRY_ASSIGN(auto page, lift(tx.list(Entity::kPerson, ListQuery{"", 0, after, 1000})));
+                for (const auto& person : page) {
+                    const std::int64_t id = idOf(person);
+                    while (next < memberIds.size() && memberIds[next] < id) addPerson(memberIds[next++], nullptr);
+                    if (next < memberIds.size() && memberIds[next] == id) addPerson(memberIds[next++], &person);
+                }
+                if (page.size() < 1000) break;
+                after = idOf(page.back());
+            }
+            while (next < memberIds.size()) addPerson(memberIds[next++], nullptr);
+        } else {
+            for (const auto id : memberIds) {
+                API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, id)));
+                addPerson(id, person ? &*person : nullptr);
+            }
         }
         return Json{{"program_id", programId}, {"name", (*program)["name"]}, {"mentorships", std::move(ms)},
                     {"goals", std::move(goals)}, {"sessions", std::move(sessions)}, {"feedback", std::move(feedback)},

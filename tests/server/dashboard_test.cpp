@@ -58,6 +58,17 @@ TEST(Dashboard, ManagersOfTheProgramGetItsFiguresWithoutFreeText) {
     EXPECT_EQ(ask(env.tokenFor("ana@example.org", "ana-password"), program).status, 404);
     EXPECT_EQ(ask(env.tokenFor("mia@example.org", "mia-password"), program + 100).status, 404);
     EXPECT_EQ(ask("", program).status, 401);
+
+    // Members whose ids lie far apart are looked up one by one: the same answer.
+    for (int i = 0; i < 12; ++i) env.person(admin, strCat("filler", i), Json{"mentee"});
+    const auto cleo = env.person(admin, "cleo", Json{"mentee"});
+    const auto sparse = env.must(env.handlers->create(admin, Entity::kProgram, Json{{"name", "Sparse"}, {"managers", {mia}}}));
+    env.must(env.handlers->create(admin, Entity::kMentorship,
+        Json{{"program_id", sparse}, {"kind", "one_to_one"}, {"status", "active"}, {"mentors", {ana}}, {"mentees", {cleo}}}));
+    const auto far = ask(env.tokenFor("mia@example.org", "mia-password"), sparse);
+    ASSERT_EQ(far.status, 200) << far.body.dump();
+    EXPECT_EQ(far.body["people"], Json::parse(strCat(R"([{"id":)", ana, R"(,"name":"ana","erased_at":null},{"id":)", cleo,
+                                                    R"(,"name":"cleo","erased_at":null}])")));
 }
 
 }  // namespace
