@@ -6,6 +6,8 @@
 #   tools/dev.sh build [preset]          configure and build (dev by default)
 #   tools/dev.sh bench                   build and run the benchmarks (label bench)
 #   tools/dev.sh soak                    run the long suites (label soak)
+#   tools/dev.sh test-web                the web app's full browser suite (labels web, web_full)
+#   tools/dev.sh install-url-handler     open mentorxr:// links (the web app's "Open in MentorXR") in this client
 #   tools/dev.sh fuzz [seconds]          fuzz the network decoders (default 60 s each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +25,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libssl-dev openssl
   xvfb xauth curl
+  chromium libjs-chart.js
 )
 
 log() { printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; }
@@ -43,6 +46,16 @@ setup() {
     log "installing ${#missing[@]} missing packages: ${missing[*]}"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  web_setup
+}
+
+# The web tests' npm packages (playwright-core, axe-core; pinned by
+# web/tests/package-lock.json), with the machine's Node.js and its npm.
+web_setup() {
+  if ! command -v npm >/dev/null; then log "no npm (Node.js): the web tests will be skipped"; return; fi
+  if [[ ! -f web/tests/node_modules/.package-lock.json || web/tests/package-lock.json -nt web/tests/node_modules/.package-lock.json ]]; then
+    (cd web/tests && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 
@@ -67,11 +80,11 @@ run_tests() {
   local t0=$SECONDS
   build dev
   log "dev build done in $((SECONDS - t0)) s; running tests"
-  (cd build/dev && ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench' --timeout 600)
+  (cd build/dev && ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|web_full' --timeout 600)
   log "dev tests done at $((SECONDS - t0)) s; sanitizer build (core, net, server)"
   build asan
   (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|golden|window|xr' --timeout 600)
+     ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|golden|window|xr|web' --timeout 600)
   log "sanitizer tests done at $((SECONDS - t0)) s; fuzzing the decoders briefly"
   fuzz "${MXR_FUZZ_SECONDS:-15}"
   log "all tests done in $((SECONDS - t0)) s"
@@ -142,7 +155,7 @@ run_main() {
   local me=${MENTORXR_NAME:-${USER:-guest}}
   local address
   address=$(hostname -I 2>/dev/null | awk '{print $1}')
-  log "session server on http://127.0.0.1:$http, rooms on udp $udp (pid $SERVER_PID, data in $data;"
+  log "session server and web app on http://127.0.0.1:$http/, rooms on udp $udp (pid $SERVER_PID, data in $data;"
   log "  the first start prints a one-time admin password; API: server/README.md)"
   log "two walking bots are in room demo; you join it as guest \"$me\""
   log "a second person joins from another machine (UDP port $udp open to it) with:"
@@ -165,6 +178,19 @@ case $cmd in
     setup; test_env; build dev
     (cd build/dev && ctest -L bench -V) ;;
   fuzz) setup; fuzz "${1:-60}" ;;
+  install-url-handler)
+    # A desktop entry for x-scheme-handler/mentorxr, run in a terminal
+    # (the client asks for the password there).
+    apps=${XDG_DATA_HOME:-$HOME/.local/share}/applications
+    mkdir -p "$apps"
+    printf '[Desktop Entry]\nType=Application\nName=MentorXR\nExec=%s %%u\nTerminal=true\nNoDisplay=true\nMimeType=x-scheme-handler/mentorxr;\n' \
+      "$ROOT/tools/mentorxr-open-url" >"$apps/mentorxr-url.desktop"
+    command -v update-desktop-database >/dev/null && update-desktop-database "$apps" || true
+    command -v xdg-mime >/dev/null && xdg-mime default mentorxr-url.desktop x-scheme-handler/mentorxr || true
+    log "installed $apps/mentorxr-url.desktop for mentorxr:// links" ;;
+  test-web)
+    setup; build dev --target mentorxr-server
+    (cd build/dev && ctest --output-on-failure -L 'web' -V) ;;
   soak)
     setup; test_env; build dev
     (cd build/dev && ctest -L soak --output-on-failure) ;;

@@ -4,10 +4,14 @@
 // the one Router that records over ENet use too.
 #include "server/http_server.h"
 #include "server/router.h"
+#include "server/web_routes.h"  // web app (issue 17)
 
 #include "http_front.h"
 
+#include <strings.h>
+
 #include <algorithm>
+#include <optional>
 #include <mutex>
 
 namespace mxr::server {
@@ -78,6 +82,7 @@ struct HttpServer::Impl {
     Router router{handlers, rooms};
     std::mutex mutex;  // guards front (stop() may come from another thread)
     std::unique_ptr<HttpFront> front;
+    WebRoutes* web = nullptr;  // the web app (issue 17); null with --no-web
 
     // The client's address for the login limits: the peer's, or, when the
     // peer is the trusted reverse proxy, the last X-Forwarded-For entry
@@ -91,11 +96,32 @@ struct HttpServer::Impl {
         return last.empty() ? req.address : last;
     }
 
+    // The web app (web_routes.h: static files, cookie session, CSRF) sees
+    // every request first; nullopt when it is not the app's.
+    std::optional<HttpResponse> askWeb(const HttpRequest& req, const std::string& path, std::string_view query) {
+        if (!web) return std::nullopt;
+        WebRequest w{req.method, path, parseQuery(query), req.headers, req.body, clientAddress(req), req.tls};
+        auto reply = web->handle(w);
+        if (!reply) return std::nullopt;
+        HttpResponse res;
+        res.status = reply->status;
+        for (const auto& [k, v] : reply->headers) {
+            if (k.size() == 12 && strcasecmp(k.c_str(), "Content-Type") == 0) {
+                res.contentType = v;
+            } else {
+                res.headers.emplace_back(k, v);
+            }
+        }
+        res.body = std::move(reply->body);
+        return res;
+    }
+
     HttpResponse serve(const HttpRequest& req) {
         const std::string_view target = req.target;
         const auto q = target.find('?');
         const std::string path = urlDecode(target.substr(0, q), false);
         const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+        if (auto answered = askWeb(req, path, query)) return std::move(*answered);
 
         if (path == "/healthz") {
             if (req.method != "GET") {
@@ -132,8 +158,8 @@ struct HttpServer::Impl {
     }
 };
 
-HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms)
-    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, Router{handlers, rooms}, {}, {}}) {}
+HttpServer::HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms, WebRoutes* web)
+    : m_impl(new Impl{handlers, std::move(options), std::move(logger), rooms, Router{handlers, rooms}, {}, {}, web}) {}
 
 HttpServer::~HttpServer() = default;
 

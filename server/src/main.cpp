@@ -23,6 +23,7 @@
 #include "server/http_server.h"
 #include "server/rooms.h"
 #include "server/sqlite_store.h"
+#include "server/web_routes.h"
 
 namespace {
 
@@ -50,6 +51,9 @@ int serve(int argc, char** argv) {
     int roomCapacity = 16;
     int maxPeers = 256;
     int maxPeersPerAddress = 16;
+    std::string webRoot = MXR_DEFAULT_WEB_ROOT;
+    std::string chartJs = "/usr/share/javascript/chart.js/chart.min.js";  // Debian's libjs-chart.js
+    bool noWeb = false;
     app.add_option("--data", dataDir, "folder holding mentorxr.db")->capture_default_str();
     app.add_option("--http-port", http.port, "HTTP port; 0 binds a free one")->capture_default_str();
     app.add_option("--http-host", http.host, "address to listen on")->capture_default_str();
@@ -99,6 +103,9 @@ int serve(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--max-peers-per-address", maxPeersPerAddress, "most ENet connections from one IP address")
         ->check(CLI::Range(1, 4095))->capture_default_str();
+    app.add_option("--web-root", webRoot, "folder of the web app (web/app), served at /")->capture_default_str();
+    app.add_option("--chartjs", chartJs, "Chart.js file served as /vendor/chart.min.js")->capture_default_str();
+    app.add_flag("--no-web", noWeb, "serve the API only, no web app");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -203,7 +210,20 @@ int serve(int argc, char** argv) {
         }
     }
     log.info(strCat("room host key ", net::toHex((*host)->publicKey()), " (clients pin it)"));
-    HttpServer server(handlers, http, log.child("http"), &rooms);
+    std::unique_ptr<WebRoutes> web;
+    // An installed server (cmake --install) finds the app beside its binary.
+    if (std::error_code e; app.count("--web-root") == 0 && !std::filesystem::exists(webRoot, e)) {
+        webRoot = (std::filesystem::read_symlink("/proc/self/exe", e).parent_path() / "../share/mentorxr/web").string();
+    }
+    if (!noWeb) {
+        auto made = WebRoutes::create(handlers, &rooms, WebOptions{webRoot, chartJs, static_cast<int>((*host)->port())}, log.child("web"));
+        if (!made) {
+            log.error(strCat("cannot serve the web app: ", made.error().describe(), " (--no-web serves the API only)"));
+            return 1;
+        }
+        web = std::move(*made);
+    }
+    HttpServer server(handlers, http, log.child("http"), &rooms, web.get());
     auto port = server.bind();
     if (!port) {
         log.error(port.error().describe());

@@ -124,6 +124,77 @@ ApiResult Handlers::attention(const Principal& p, std::int64_t programId, const 
     });
 }
 
+ApiResult Handlers::dashboard(const Principal& p, std::int64_t programId) {
+    return runRead([&](ReadTx& tx) -> ApiResult {
+        // The rule of the attention list, and administrators: whoever else
+        // asks is answered as if the program did not exist.
+        API_TRY_ASSIGN(auto program, lift(tx.get(Entity::kProgram, programId)));
+        bool allowed = program.has_value() && p.admin;
+        if (program && !allowed) {
+            API_TRY_ASSIGN(allowed, managesProgram(tx, p, programId));
+        }
+        if (!allowed) return tl::unexpected(notFound("", strCat("no program with id ", programId)));
+        API_TRY_ASSIGN(auto mentorships, listAll(tx, Entity::kMentorship, "program_id", programId));
+        Json ms = Json::array(), goals = Json::array(), sessions = Json::array(), feedback = Json::array();
+        std::vector<std::int64_t> memberIds;
+        for (const auto& m : mentorships) {
+            const std::int64_t mid = idOf(m);
+            ms.push_back({{"id", mid}, {"status", m["status"]}, {"kind", m["kind"]}, {"created_at", m["created_at"]},
+                          {"mentors", m["mentors"]}, {"mentees", m["mentees"]}});
+            for (const char* role : {"mentors", "mentees"}) {
+                for (const auto& id : m[role]) memberIds.push_back(id.get<std::int64_t>());
+            }
+            API_TRY_ASSIGN(auto gs, listAll(tx, Entity::kGoal, "mentorship_id", mid));
+            for (const auto& g : gs) goals.push_back({{"mentorship_id", mid}, {"status", g["status"]}});
+            API_TRY_ASSIGN(auto ss, listAll(tx, Entity::kSession, "mentorship_id", mid));
+            for (const auto& sess : ss) {
+                sessions.push_back({{"id", sess["id"]}, {"mentorship_id", mid}, {"scheduled_at", sess["scheduled_at"]},
+                                    {"started_at", sess["started_at"]}});
+                API_TRY_ASSIGN(auto fb, listAll(tx, Entity::kFeedback, "session_id", idOf(sess)));
+                for (const auto& f : fb) {
+                    feedback.push_back({{"session_id", sess["id"]}, {"rating_goal_progress", f["rating_goal_progress"]},
+                                        {"rating_communication", f["rating_communication"]},
+                                        {"rating_trust_respect", f["rating_trust_respect"]},
+                                        {"rating_usefulness", f["rating_usefulness"]}, {"created_at", f["created_at"]}});
+                }
+            }
+        }
+        std::sort(memberIds.begin(), memberIds.end());
+        memberIds.erase(std::unique(memberIds.begin(), memberIds.end()), memberIds.end());
+        Json people = Json::array();
+        auto addPerson = [&](std::int64_t id, const Json* person) {
+            people.push_back({{"id", id}, {"name", person ? (*person)["name"] : Json()},
+                              {"erased_at", person ? (*person)["erased_at"] : Json()}});
+        };
+        const std::int64_t span = memberIds.empty() ? 0 : memberIds.back() - memberIds.front() + 1;
+        if (!memberIds.empty() && span <= 4 * static_cast<std::int64_t>(memberIds.size())) {
+            // The members' ids are dense: read their id range in pages (a few
+            // queries) rather than one lookup per person; only members are kept.
+            std::size_t next = 0;
+            std::int64_t after = memberIds.front() - 1;
+            while (next < memberIds.size()) {
+                API_TRY_ASSIGN(auto page, lift(tx.list(Entity::kPerson, ListQuery{"", 0, after, 1000})));
+                for (const auto& person : page) {
+                    const std::int64_t id = idOf(person);
+                    while (next < memberIds.size() && memberIds[next] < id) addPerson(memberIds[next++], nullptr);
+                    if (next < memberIds.size() && memberIds[next] == id) addPerson(memberIds[next++], &person);
+                }
+                if (page.size() < 1000) break;
+                after = idOf(page.back());
+            }
+            while (next < memberIds.size()) addPerson(memberIds[next++], nullptr);
+        } else {
+            for (const auto id : memberIds) {
+                API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, id)));
+                addPerson(id, person ? &*person : nullptr);
+            }
+        }
+        return Json{{"program_id", programId}, {"name", (*program)["name"]}, {"mentorships", std::move(ms)},
+                    {"goals", std::move(goals)}, {"sessions", std::move(sessions)}, {"feedback", std::move(feedback)},
+                    {"people", std::move(people)}};
+    });
+}
+
 ApiResult Handlers::exportData(const Principal& p, const Params& params) {
     const auto it = params.find("format");
     const std::string format = it == params.end() ? "json" : it->second;

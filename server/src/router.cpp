@@ -151,11 +151,12 @@ RouterReply Router::dispatch(const RouterRequest& req) {
     }
     const auto entity = entityFromPlural(first);
     if (!entity) return errorReply(notFound("", strCat("no resource /api/v1/", std::string(first.substr(0, 40)))));
-    if (segs.size() == 3 && *entity == Entity::kProgram && segs[2] == "attention") {
+    if (segs.size() == 3 && *entity == Entity::kProgram && (segs[2] == "attention" || segs[2] == "dashboard")) {
         if (enet) return notOverEnet();
         if (m != "GET") return noRoute();
         auto id = parsePositive(segs[1]);
         if (!id) return errorReply(badRequest("id", strCat("id must be a positive integer, got '", std::string(segs[1].substr(0, 40)), "'")));
+        if (segs[2] == "dashboard") return fromResult(m_handlers.dashboard(p, *id));  // web app (issue 17)
         return fromResult(m_handlers.attention(p, *id, req.query));
     }
     if (segs.size() > 2) return noRoute();

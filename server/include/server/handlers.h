@@ -148,6 +148,13 @@ public:
     ApiResult exportData(const Principal& p, const Params& params);
     // Program managers of that program: mentorships that need attention.
     ApiResult attention(const Principal& p, std::int64_t programId, const Params& params);
+    // The program's managers and administrators: what the web app's
+    // dashboard aggregates, in one read and without free text: mentorships
+    // (id, status, kind, created_at, mentors, mentees), goals (mentorship_id,
+    // status), sessions (id, mentorship_id, scheduled_at, started_at),
+    // feedback (session_id, the four ratings, created_at) and the pairs'
+    // names (people: id, name, erased_at; web/README.md, "Dashboard").
+    ApiResult dashboard(const Principal& p, std::int64_t programId);
     // Program managers: the audit log, oldest first (?after=ID&limit=N).
     ApiResult auditLog(const Principal& p, const Params& params);
     ApiResult health();

@@ -22,6 +22,8 @@
 
 namespace mxr::server {
 
+class WebRoutes;  // web_routes.h (issue 17)
+
 struct HttpOptions {
     std::string host = "127.0.0.1";
     int port = 8080;                       // 0 binds a free port
@@ -48,7 +50,9 @@ struct HttpOptions {
 class HttpServer {
 public:
     // rooms (may be null: no /rooms routes) serves POST /api/v1/rooms/{name}/ticket.
-    HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms = nullptr);
+    // web (may be null: no web app) is asked first about every request (issue 17).
+    HttpServer(Handlers& handlers, HttpOptions options, Logger logger, RoomService* rooms = nullptr,
+               WebRoutes* web = nullptr);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;

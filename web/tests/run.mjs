@@ -1,0 +1,269 @@
+// The web app in a real browser against the real server with real data.
+//   MXR_SERVER_BINARY=build/dev/server/mentorxr-server node --test run.mjs
+// MXR_WEB_SUITE=full adds both viewports for every journey and the
+// dashboard figures with 1,000 people and 500 mentorships.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer } from './server.mjs';
+import { seedSmall, seedLarge, XSS, PW } from './seed.mjs';
+import { launch, newPage, axe, artifactsDir, PHONE, DESKTOP } from './browser.mjs';
+
+const FULL = process.env.MXR_WEB_SUITE === 'full';
+const binary = process.env.MXR_SERVER_BINARY;
+let server;
+let browser;
+const shots = artifactsDir();
+
+before(async () => {
+  assert.ok(binary, 'MXR_SERVER_BINARY names the mentorxr-server to test');
+  server = await startServer(binary);
+  await seedSmall(server.base);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Keyboard only: the login form is focused, typed into, submitted with Enter.
+async function loginByKeyboard(page, email, password) {
+  await page.goto(server.base);
+  await page.getByRole('heading', { name: 'Log in to MentorXR' }).waitFor();
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+// What every page must satisfy: no serious/critical axe violation, no
+// script from the XSS cases ran, no error in the console; a screenshot.
+async function checkPage(page, name) {
+  await page.waitForLoadState('load');
+  const violations = await axe(page);
+  assert.deepEqual(violations, [], `${name}: axe ${JSON.stringify(violations, null, 1)}`);
+  assert.equal(await page.evaluate(() => window.__xss), undefined, `${name}: an injected script ran`);
+  assert.deepEqual(page.problems, [], `${name}: ${page.problems.join('\n')}`);
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function menteeJourney(viewport, tag) {
+  const { context, page } = await newPage(browser, viewport);
+  try {
+    await loginByKeyboard(page, 'ben@example.org', PW);
+    assert.equal(await page.evaluate(() => document.cookie), '', 'the session cookie is out of the scripts\' reach');
+    await page.getByRole('heading', { name: 'My mentorships' }).waitFor();
+    // The mentor's name with markup is shown as text.
+    const pairLink = page.getByRole('link', { name: `${XSS.mentorName} → Ben Ode` });
+    await pairLink.waitFor();
+    await checkPage(page, `mentee-home-${tag}`);
+
+    // Keyboard: focus the pair's link and follow it.
+    await pairLink.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Goals' }).waitFor();
+    await page.getByRole('heading', { name: XSS.goalTitle }).waitFor();
+    assert.match(await page.locator('#join-cmd').textContent(), /--room mentorship-\d+ --login ben@example.org/);
+    assert.match(await page.getByRole('link', { name: 'Open in MentorXR' }).getAttribute('href'),
+      /^mentorxr:\/\/join\?server=127\.0\.0\.1%3A\d+&room=mentorship-\d+&login=ben%40example\.org$/);
+    await page.getByRole('button', { name: 'Feedback' }).first().click();
+    await page.getByText(XSS.feedbackText).waitFor();
+    // Toggle the milestone (the full suite runs this journey twice).
+    const markDone = page.getByRole('button', { name: 'Mark “First seam” done' });
+    const reopen = page.getByRole('button', { name: 'Reopen “First seam”' });
+    await markDone.or(reopen).waitFor();
+    const wasDone = (await reopen.count()) > 0;
+    await (wasDone ? reopen : markDone).click();
+    await (wasDone ? markDone : reopen).waitFor();
+    await checkPage(page, `mentee-mentorship-${tag}`);
+
+    // The session ends while a goal is being typed: nothing typed is lost.
+    const title = `Solder <i>joints</i> & "pipes" ${tag}`;
+    const form = page.locator('#new-goal');
+    await form.getByLabel('Title').fill(title);
+    await form.getByLabel('Success criteria').fill('three clean joints');
+    await context.clearCookies();
+    await form.getByRole('button', { name: 'Add goal' }).click();
+    const dialog = page.locator('#relogin');
+    await dialog.getByLabel('Password').waitFor();
+    assert.equal(await dialog.getByLabel('Email').inputValue(), 'ben@example.org');
+    await dialog.getByLabel('Password').fill(PW);
+    await dialog.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: title }).waitFor();
+    assert.equal(await page.getByRole('heading', { name: title }).count(), 1, 'the goal was saved once');
+
+    await page.getByRole('link', { name: 'My account' }).click();
+    await page.getByRole('heading', { name: 'Change my password' }).waitFor();
+    await checkPage(page, `mentee-account-${tag}`);
+    // The right of access: everything the mentee may read, as JSON.
+    const mine = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download my data (JSON)' }).click();
+    const data = JSON.parse(await (await mine).createReadStream().then((st) => new Response(st).text()));
+    assert.equal(data.person.email, 'ben@example.org');
+    assert.ok(data.mentorships[0].goals.some((g) => g.title === XSS.goalTitle), 'my goals are in my data');
+    // The CSP's Trusted Types make markup from strings impossible.
+    const refused = await page.evaluate(() => {
+      try { document.createElement('div').innerHTML = '<img src=x onerror="window.__xss=5">'; return false; } catch { return true; }
+    });
+    assert.ok(refused, 'innerHTML with a string is refused by the page\'s CSP');
+  } finally {
+    await context.close();
+  }
+}
+
+async function managerJourney(viewport, tag) {
+  const { context, page } = await newPage(browser, viewport);
+  try {
+    await loginByKeyboard(page, 'mia@example.org', PW);
+    await page.getByRole('heading', { name: 'Programs' }).waitFor();
+    await checkPage(page, `manager-programs-${tag}`);
+    await page.getByRole('link', { name: XSS.programName, exact: true }).click();
+    await page.getByRole('heading', { name: 'Needs attention' }).waitFor();
+    // Cleo's pair never met: on the list, with the reason.
+    await page.locator('#attention').getByText(/Cleo Quiet: milestone overdue since \d{4}-\d\d-\d\d/).waitFor();
+    await checkPage(page, `manager-program-${tag}`);
+
+    // A new mentee, paired with Ana.
+    const person = page.locator('#person-form');
+    await person.getByLabel('Name').fill(`Dora ${tag}`);
+    await person.getByLabel('Email').fill(`dora-${tag}@example.org`);
+    await person.getByLabel('First password').fill(PW);
+    await person.getByRole('button', { name: 'Add person' }).click();
+    const pair = page.locator('#pair-form');
+    await pair.getByLabel('Mentee').selectOption({ label: `Dora ${tag} <dora-${tag}@example.org>` });
+    await pair.getByRole('button', { name: 'Pair them' }).click();
+    await page.locator('#people tr', { hasText: `dora-${tag}@example.org` }).waitFor();
+    const row = page.locator('#mentorships tr', { hasText: `Dora ${tag}` });
+    await row.getByText('active').waitFor();
+    await row.getByRole('button', { name: /^Pause/ }).click();
+    const paused = page.locator('#mentorships tr', { hasText: `Dora ${tag}` });
+    await paused.getByText('paused').waitFor();
+    // Ended, with the reason kept and shown.
+    await paused.getByText('End…').click();
+    await paused.getByRole('textbox').fill('moved to <another> site');
+    await paused.getByRole('button', { name: 'End', exact: true }).click();
+    const ended = page.locator('#mentorships tr', { hasText: `Dora ${tag}` });
+    await ended.getByText('ended').waitFor();
+    await ended.getByText('moved to <another> site').waitFor();
+
+    await page.getByRole('link', { name: 'Dashboard of the program\'s health' }).click();
+    await page.getByRole('heading', { name: /^Dashboard: / }).waitFor();
+    await page.waitForFunction(() => performance.getEntriesByName('mxr-dashboard-ready').length === 1);
+    assert.equal(await page.locator('section[data-chart] canvas').count(), 5);
+    assert.ok(await page.evaluate(() => typeof window.Chart === 'function'), 'Chart.js loaded from the server');
+    assert.equal(await page.locator('#kpi-pairs').textContent(), '2');  // Ana–Ben, Ana–Cleo (Dora's has ended)
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download Mentor load as CSV' }).click();
+    const csv = await (await download).createReadStream().then((s) => new Response(s).text());
+    assert.match(csv, /^Mentor,Active mentees,Overloaded\r\n/);
+    assert.ok(csv.includes(XSS.mentorName.replaceAll('"', '""')), csv);
+    await checkPage(page, `manager-dashboard-${tag}`);
+
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.locator('#audit tbody tr').first().waitFor();
+    await checkPage(page, `manager-audit-${tag}`);
+  } finally {
+    await context.close();
+  }
+}
+
+test('a mentee on a phone: login by keyboard, goals, milestones, feedback, session expiry keeps what was typed', () =>
+  menteeJourney(PHONE, 'phone'));
+
+test('a manager on a desktop: attention list, a new person paired, paused and ended, dashboard with CSV, audit', () =>
+  managerJourney(DESKTOP, 'desktop'));
+
+test('login throttling is shown with the time to wait', async () => {
+  const { context, page } = await newPage(browser, PHONE);
+  try {
+    await page.goto(server.base);
+    for (let i = 0; i < 4; i++) {
+      await page.getByLabel('Email').fill('ben@example.org');
+      await page.getByLabel('Password').fill('wrong-password');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.locator('.status.error, .status.warn').waitFor();
+      if (await page.getByText(/Too many failed attempts/).count()) break;
+    }
+    await page.getByText(/Too many failed attempts\. You can try again in \d+ s\./).waitFor();
+    await checkPage(page, 'login-throttled-phone');
+  } finally {
+    await context.close();
+  }
+});
+
+if (FULL) {
+  test('full: the mentee on a desktop and the manager on a phone', async () => {
+    await menteeJourney(DESKTOP, 'desktop');
+    await managerJourney(PHONE, 'phone');
+  });
+
+  test('full: a mentee changes her password, then erases her account', async () => {
+    const { context, page } = await newPage(browser, PHONE);
+    try {
+      await loginByKeyboard(page, 'cleo@example.org', PW);
+      await page.getByRole('link', { name: 'My account' }).click();
+      await page.getByLabel('New password').fill('another-long-password');
+      await page.getByLabel('Repeat it').fill('another-long-password');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.getByText('Password changed.').waitFor();
+      await page.getByLabel('Type ERASE to confirm').fill('ERASE');
+      await page.getByRole('button', { name: 'Erase my account' }).click();
+      await page.getByRole('heading', { name: 'Log in to MentorXR' }).waitFor();
+      await page.getByLabel('Email').fill('cleo@example.org');
+      await page.getByLabel('Password').fill('another-long-password');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByText('Wrong email or password.').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('full: dashboard of 1,000 people and 500 mentorships (figures)', { timeout: 600000 }, async () => {
+    const t0 = Date.now();
+    const { program } = await seedLarge(server.base);
+    const seedSeconds = (Date.now() - t0) / 1000;
+    const runs = [];
+    let page;
+    let context;
+    for (let i = 0; i < 3; i++) {
+      // A cold first load each time: a fresh browser context (empty cache)
+      // whose cookie comes from /web/login, then the dashboard's URL.
+      await context?.close();
+      ({ context, page } = await newPage(browser, DESKTOP));
+      const res = await context.request.post(`${server.base}/web/login`, { data: { email: 'max@example.org', password: PW } });
+      assert.equal(res.status(), 200);
+      await page.goto(`${server.base}/#/programs/${program.id}/dashboard`);
+      await page.waitForFunction(() => performance.getEntriesByName('mxr-dashboard-ready').length === 1, null, { timeout: 60000 });
+      runs.push(await page.evaluate(() => {
+        // Times from the start of the navigation (performance's time origin).
+        const ready = performance.getEntriesByName('mxr-dashboard-ready')[0].startTime;
+        const api = performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/v1/') || e.name.includes('/web/'));
+        const all = performance.getEntriesByType('resource');
+        const nav = performance.getEntriesByType('navigation')[0];
+        return {
+          first_render_ms: Math.round(ready),
+          app_started_ms: Math.round(performance.getEntriesByName('mxr-dashboard-start')[0].startTime),
+          api_calls: api.map((e) => ({ url: new URL(e.name).pathname + new URL(e.name).search,
+            start_ms: Math.round(e.startTime), server_ms: Math.round(e.responseStart - e.requestStart), total_ms: Math.round(e.responseEnd - e.startTime),
+            bytes: e.encodedBodySize })),
+          requests: all.length + 1,
+          transferred_bytes: all.reduce((s, e) => s + e.transferSize, nav.transferSize),
+          body_bytes: all.reduce((s, e) => s + e.encodedBodySize, nav.encodedBodySize),
+          decoded_bytes: all.reduce((s, e) => s + e.decodedBodySize, nav.decodedBodySize),
+        };
+      }));
+    }
+    try {
+      assert.equal(await page.locator('section[data-chart] canvas').count(), 5);
+      assert.equal(await page.locator('#kpi-pairs').textContent(), '450');
+      const figures = { seed_seconds: seedSeconds, runs };
+      writeFileSync(join(shots, 'figures.json'), JSON.stringify(figures, null, 2));
+      await page.screenshot({ path: join(shots, 'manager-dashboard-large.png'), fullPage: true });
+      console.log(JSON.stringify(figures, null, 1));
+    } finally {
+      await context.close();
+    }
+  });
+}
