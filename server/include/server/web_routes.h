@@ -3,7 +3,7 @@
 // files of web/app (and Debian's Chart.js) with their content types and
 // validators, the security headers of every page, the browser's cookie
 // session (login, logout, who am I) and the CSRF check of cookie-carried
-// API calls. A front end (cpp-httplib today, another tomorrow) turns each
+// API calls. The HTTP front end (http_server.cpp's serve()) turns each
 // request into a WebRequest, asks handle(), and sends the WebReply as it
 // is; when handle() answers nullopt the request is not the web app's (a
 // bearer-token API call, /healthz) and the front end serves it as before.
