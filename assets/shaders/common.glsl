@@ -6,5 +6,5 @@ layout(set = 0, binding = 0) uniform Frame {
     vec4 lightPos[8];    // xyz position, w range
     vec4 lightColor[8];  // rgb colour * intensity
     vec4 ambient;        // rgb ambient, w unused
-    ivec4 counts;        // x: light count
+    ivec4 counts;        // x: light count (mesh.frag takes it as a pipeline constant)
 } frame;

@@ -7,6 +7,7 @@
 //     second argument takes parts away to show where the frame goes (0 the
 //     whole room, 1 without labels, 2 without lights, 3 only the clear).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -42,6 +43,12 @@ struct Bench {
         ok = true;
     }
 };
+
+double processCpuMs() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
+}
 
 Bench& bench() {
     static Bench b;  // one device for the whole program
@@ -122,6 +129,7 @@ void BM_FrameLavapipe(benchmark::State& state) {
     if (part >= 1) scene.labels.clear();
     if (part >= 2) scene.lights.clear();
     if (part >= 3) scene.instances.clear();
+    const double cpuBefore = processCpuMs();
     for (auto _ : state) {
         // Two frames in flight, as in the client: throughput, not latency.
         if (!b.renderer->drawFrame(scene, eyes, *target)) {
@@ -130,6 +138,9 @@ void BM_FrameLavapipe(benchmark::State& state) {
         }
     }
     (void)b.renderer->waitIdle();
+    // CPU of every thread of the process per frame (lavapipe's rasterizer
+    // threads included): steadier than wall time on a shared machine.
+    state.counters["cpu_ms"] = (processCpuMs() - cpuBefore) / double(std::max<std::int64_t>(state.iterations(), 1));
     state.counters["fps"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
     b.renderer->unregisterTarget(*target);
 }

@@ -175,5 +175,44 @@ TEST_F(Golden, AnnotationLinesAndArrows) {
     EXPECT_LT(c.g, 0.4f);
 }
 
+// The light count is a constant of the mesh pipelines (one per count, made on
+// first use): scenes whose light count changes from frame to frame light
+// each frame with its own lights, and lights beyond kMaxLights are ignored.
+TEST_F(Golden, EachFrameIsLitByItsOwnLightCount) {
+    const auto views = camera("overview").views(1, 480.0f / 270.0f);
+    const engine::FrameScene room = demoScene();
+    ASSERT_EQ(room.lights.size(), 3u);
+    engine::FrameScene redLamp = room;  // a fourth, red light low over the floor
+    redLamp.lights.push_back({Vec3(0.0f, 0.6f, 1.2f), Vec3(1.0f, 0.0f, 0.0f), 2.0f, 3.0f});
+    engine::FrameScene dark = room;
+    dark.lights.clear();
+    engine::FrameScene full = room;  // eight lights, then one too many
+    while (full.lights.size() < engine::kMaxLights) full.lights.push_back({Vec3(0.0f, 2.5f, 0.0f), Vec3(0.1f), 1.0f, 8.0f});
+    engine::FrameScene tooMany = full;
+    tooMany.lights.push_back({Vec3(0.0f, 0.6f, 1.2f), Vec3(0.0f, 0.0f, 1.0f), 5.0f, 5.0f});
+
+    const Image lit = render(room, views, 480, 270);
+    const Image red = render(redLamp, views, 480, 270);
+    const Image again = render(room, views, 480, 270);
+    const Image unlit = render(dark, views, 480, 270);
+    const Image eight = render(full, views, 480, 270);
+    const Image nine = render(tooMany, views, 480, 270);
+
+    EXPECT_EQ(engine::compareImages(lit, again, 0).differing, 0u) << "back to three lights, the frame is as before";
+    EXPECT_EQ(engine::compareImages(eight, nine, 0).differing, 0u) << "a ninth light is ignored";
+    const Vec2 floor = project(views[0], Vec3(0.0f, 0.0f, 1.2f), 480, 270);
+    const Vec4 under = engine::pixelAt(red, std::uint32_t(floor.x), std::uint32_t(floor.y));
+    const Vec4 before = engine::pixelAt(lit, std::uint32_t(floor.x), std::uint32_t(floor.y));
+    EXPECT_GT(under.r, before.r + 0.2f) << "the red lamp reddens the floor under it";
+    EXPECT_NEAR(under.b, before.b, 0.02f);
+    auto sum = [](const Image& img) {
+        double s = 0.0;
+        for (std::size_t i = 0; i < img.rgba.size(); i += 4) s += img.rgba[i] + img.rgba[i + 1] + img.rgba[i + 2];
+        return s;
+    };
+    EXPECT_LT(sum(unlit), 0.8 * sum(lit)) << "without its lights the room is darker (ambient only)";
+    EXPECT_GT(sum(eight), sum(lit)) << "five more lights brighten it";
+}
+
 }  // namespace
 }  // namespace mxr::test

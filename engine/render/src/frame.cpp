@@ -89,9 +89,10 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
         for (std::uint32_t v = 0; v < viewCount; ++v) masks[v] = 1u << v;
         passCount = viewCount;
     }
+    const auto lightCount = static_cast<std::uint32_t>(std::min<std::size_t>(scene.lights.size(), kMaxLights));
     PipelineSet* passPipes[kMaxViews] = {};
     for (std::uint32_t p = 0; p < passCount; ++p) {
-        MXR_TRY_ASSIGN(passPipes[p], pipelinesFor(target.desc.format, masks[p]));
+        MXR_TRY_ASSIGN(passPipes[p], pipelinesFor(target.desc.format, masks[p], lightCount));
     }
     MXR_TRY_ASSIGN(Attachments * att, attachmentsFor(extent, viewCount, target.desc.format));
 
@@ -219,7 +220,7 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
         for (const DrawRun& run : packet.runs) {
             auto mesh = meshes.find(run.mesh);
             if (mesh == meshes.end()) continue;
-            VkPipeline want = run.blended ? pipes->meshBlend : pipes->meshOpaque;
+            VkPipeline want = run.blended ? pipes->meshBlend[lightCount] : pipes->meshOpaque[lightCount];
             if (want != bound) {
                 vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_GRAPHICS, want);
                 bound = want;

@@ -1,5 +1,7 @@
-// Pipeline creation: one set per (colour format, view count), made on first
-// use. All use dynamic rendering with a multiview view mask.
+// Pipeline creation: one set per (colour format, view mask), made on first
+// use, and in it the mesh pipelines per light count (a specialisation
+// constant of mesh.frag), each made the first time a scene has that many
+// lights. All use dynamic rendering with a multiview view mask.
 #include <cstring>
 
 #include "renderer_impl.h"
@@ -21,8 +23,6 @@ Result<VkShaderModule> VulkanRenderer::Impl::shaderModule(std::string_view name)
     return module;
 }
 
-namespace {
-
 struct PipelineDesc {
     const char* vert;
     const char* frag;
@@ -35,94 +35,12 @@ struct PipelineDesc {
     VkCullModeFlags cull = VK_CULL_MODE_NONE;
 };
 
-}  // namespace
+namespace {
 
-Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::uint32_t viewMask) {
-    const auto key = std::make_pair(format, viewMask);
-    if (auto it = pipelines.find(key); it != pipelines.end()) return &it->second;
-
-    auto make = [&](const PipelineDesc& d, bool multiview) -> Result<VkPipeline> {
-        MXR_TRY_ASSIGN(VkShaderModule vs, shaderModule(d.vert));
-        auto fsr = shaderModule(d.frag);
-        if (!fsr) {
-            vkDestroyShaderModule(device, vs, nullptr);
-            return tl::unexpected(fsr.error());
-        }
-        VkShaderModule fs = *fsr;
-        VkPipelineShaderStageCreateInfo stages[2]{};
-        stages[0] = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, nullptr, 0, VK_SHADER_STAGE_VERTEX_BIT, vs,
-                     "main", nullptr};
-        stages[1] = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, nullptr, 0, VK_SHADER_STAGE_FRAGMENT_BIT, fs,
-                     "main", nullptr};
-        VkPipelineVertexInputStateCreateInfo vi{VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
-        vi.vertexBindingDescriptionCount = static_cast<std::uint32_t>(d.bindings.size());
-        vi.pVertexBindingDescriptions = d.bindings.data();
-        vi.vertexAttributeDescriptionCount = static_cast<std::uint32_t>(d.attributes.size());
-        vi.pVertexAttributeDescriptions = d.attributes.data();
-        VkPipelineInputAssemblyStateCreateInfo ia{VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
-        ia.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
-        VkPipelineViewportStateCreateInfo vp{VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO};
-        vp.viewportCount = 1;
-        vp.scissorCount = 1;
-        VkPipelineRasterizationStateCreateInfo rs{VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO};
-        rs.polygonMode = VK_POLYGON_MODE_FILL;
-        rs.cullMode = d.cull;
-        // The projection flips Y for Vulkan, so counter-clockwise stays front.
-        rs.frontFace = VK_FRONT_FACE_COUNTER_CLOCKWISE;
-        rs.lineWidth = 1.0f;
-        VkPipelineMultisampleStateCreateInfo ms{VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO};
-        ms.rasterizationSamples = options.msaa;
-        VkPipelineDepthStencilStateCreateInfo ds{VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO};
-        ds.depthTestEnable = d.depthTest;
-        ds.depthWriteEnable = d.depthWrite;
-        ds.depthCompareOp = VK_COMPARE_OP_LESS_OR_EQUAL;
-        VkPipelineColorBlendAttachmentState att{};
-        att.colorWriteMask = 0xF;
-        if (d.blend) {
-            att.blendEnable = VK_TRUE;
-            att.srcColorBlendFactor = d.premultiplied ? VK_BLEND_FACTOR_ONE : VK_BLEND_FACTOR_SRC_ALPHA;
-            att.dstColorBlendFactor = VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA;
-            att.colorBlendOp = VK_BLEND_OP_ADD;
-            att.srcAlphaBlendFactor = VK_BLEND_FACTOR_ONE;
-            att.dstAlphaBlendFactor = VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA;
-            att.alphaBlendOp = VK_BLEND_OP_ADD;
-        }
-        VkPipelineColorBlendStateCreateInfo cb{VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO};
-        cb.attachmentCount = 1;
-        cb.pAttachments = &att;
-        const VkDynamicState dyn[] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR};
-        VkPipelineDynamicStateCreateInfo dy{VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO};
-        dy.dynamicStateCount = 2;
-        dy.pDynamicStates = dyn;
-        VkPipelineRenderingCreateInfo rendering{VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO};
-        rendering.viewMask = multiview ? viewMask : 0u;
-        rendering.colorAttachmentCount = 1;
-        rendering.pColorAttachmentFormats = &format;
-        rendering.depthAttachmentFormat = kDepthFormat;
-        VkGraphicsPipelineCreateInfo ci{VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO};
-        ci.pNext = &rendering;
-        ci.stageCount = 2;
-        ci.pStages = stages;
-        ci.pVertexInputState = &vi;
-        ci.pInputAssemblyState = &ia;
-        ci.pViewportState = &vp;
-        ci.pRasterizationState = &rs;
-        ci.pMultisampleState = &ms;
-        ci.pDepthStencilState = &ds;
-        ci.pColorBlendState = &cb;
-        ci.pDynamicState = &dy;
-        ci.layout = pipelineLayout;
-        VkPipeline pipeline = VK_NULL_HANDLE;
-        const VkResult r = vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &ci, nullptr, &pipeline);
-        vkDestroyShaderModule(device, vs, nullptr);
-        vkDestroyShaderModule(device, fs, nullptr);
-        MXR_TRY_VK(r);
-        return pipeline;
-    };
-
-    const VkVertexInputBindingDescription meshBindings[] = {
-        {0, sizeof(Vertex), VK_VERTEX_INPUT_RATE_VERTEX}, {1, sizeof(InstanceGpu), VK_VERTEX_INPUT_RATE_INSTANCE}};
-    PipelineDesc mesh{"mesh.vert.spv", "mesh.frag.spv", {meshBindings[0], meshBindings[1]}, {}};
+PipelineDesc meshDesc(bool blended) {
+    PipelineDesc mesh{"mesh.vert.spv", "mesh.frag.spv", {}, {}};
+    mesh.bindings = {{0, sizeof(Vertex), VK_VERTEX_INPUT_RATE_VERTEX},
+                     {1, sizeof(InstanceGpu), VK_VERTEX_INPUT_RATE_INSTANCE}};
     mesh.attributes = {
         {0, 0, VK_FORMAT_R32G32B32_SFLOAT, offsetof(Vertex, position)},
         {1, 0, VK_FORMAT_R32G32B32_SFLOAT, offsetof(Vertex, normal)},
@@ -133,9 +51,114 @@ Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::ui
         {6, 1, VK_FORMAT_R32G32B32A32_SFLOAT, offsetof(InstanceGpu, color)},
     };
     mesh.cull = VK_CULL_MODE_BACK_BIT;
-    PipelineDesc meshBlend = mesh;
-    meshBlend.blend = true;
-    meshBlend.depthWrite = false;
+    if (blended) {
+        mesh.blend = true;
+        mesh.depthWrite = false;
+    }
+    return mesh;
+}
+
+}  // namespace
+
+Result<VkPipeline> VulkanRenderer::Impl::makePipeline(const PipelineDesc& d, VkFormat format, std::uint32_t viewMask,
+                                                      const VkSpecializationInfo* fragmentConstants) {
+    MXR_TRY_ASSIGN(VkShaderModule vs, shaderModule(d.vert));
+    auto fsr = shaderModule(d.frag);
+    if (!fsr) {
+        vkDestroyShaderModule(device, vs, nullptr);
+        return tl::unexpected(fsr.error());
+    }
+    VkShaderModule fs = *fsr;
+    VkPipelineShaderStageCreateInfo stages[2]{};
+    stages[0] = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, nullptr, 0, VK_SHADER_STAGE_VERTEX_BIT, vs,
+                 "main", nullptr};
+    stages[1] = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, nullptr, 0, VK_SHADER_STAGE_FRAGMENT_BIT, fs,
+                 "main", fragmentConstants};
+    VkPipelineVertexInputStateCreateInfo vi{VK_STRUCTURE_TYPE_PIPELINE_VERTEX_INPUT_STATE_CREATE_INFO};
+    vi.vertexBindingDescriptionCount = static_cast<std::uint32_t>(d.bindings.size());
+    vi.pVertexBindingDescriptions = d.bindings.data();
+    vi.vertexAttributeDescriptionCount = static_cast<std::uint32_t>(d.attributes.size());
+    vi.pVertexAttributeDescriptions = d.attributes.data();
+    VkPipelineInputAssemblyStateCreateInfo ia{VK_STRUCTURE_TYPE_PIPELINE_INPUT_ASSEMBLY_STATE_CREATE_INFO};
+    ia.topology = VK_PRIMITIVE_TOPOLOGY_TRIANGLE_LIST;
+    VkPipelineViewportStateCreateInfo vp{VK_STRUCTURE_TYPE_PIPELINE_VIEWPORT_STATE_CREATE_INFO};
+    vp.viewportCount = 1;
+    vp.scissorCount = 1;
+    VkPipelineRasterizationStateCreateInfo rs{VK_STRUCTURE_TYPE_PIPELINE_RASTERIZATION_STATE_CREATE_INFO};
+    rs.polygonMode = VK_POLYGON_MODE_FILL;
+    rs.cullMode = d.cull;
+    // The projection flips Y for Vulkan, so counter-clockwise stays front.
+    rs.frontFace = VK_FRONT_FACE_COUNTER_CLOCKWISE;
+    rs.lineWidth = 1.0f;
+    VkPipelineMultisampleStateCreateInfo ms{VK_STRUCTURE_TYPE_PIPELINE_MULTISAMPLE_STATE_CREATE_INFO};
+    ms.rasterizationSamples = options.msaa;
+    VkPipelineDepthStencilStateCreateInfo ds{VK_STRUCTURE_TYPE_PIPELINE_DEPTH_STENCIL_STATE_CREATE_INFO};
+    ds.depthTestEnable = d.depthTest;
+    ds.depthWriteEnable = d.depthWrite;
+    ds.depthCompareOp = VK_COMPARE_OP_LESS_OR_EQUAL;
+    VkPipelineColorBlendAttachmentState att{};
+    att.colorWriteMask = 0xF;
+    if (d.blend) {
+        att.blendEnable = VK_TRUE;
+        att.srcColorBlendFactor = d.premultiplied ? VK_BLEND_FACTOR_ONE : VK_BLEND_FACTOR_SRC_ALPHA;
+        att.dstColorBlendFactor = VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA;
+        att.colorBlendOp = VK_BLEND_OP_ADD;
+        att.srcAlphaBlendFactor = VK_BLEND_FACTOR_ONE;
+        att.dstAlphaBlendFactor = VK_BLEND_FACTOR_ONE_MINUS_SRC_ALPHA;
+        att.alphaBlendOp = VK_BLEND_OP_ADD;
+    }
+    VkPipelineColorBlendStateCreateInfo cb{VK_STRUCTURE_TYPE_PIPELINE_COLOR_BLEND_STATE_CREATE_INFO};
+    cb.attachmentCount = 1;
+    cb.pAttachments = &att;
+    const VkDynamicState dyn[] = {VK_DYNAMIC_STATE_VIEWPORT, VK_DYNAMIC_STATE_SCISSOR};
+    VkPipelineDynamicStateCreateInfo dy{VK_STRUCTURE_TYPE_PIPELINE_DYNAMIC_STATE_CREATE_INFO};
+    dy.dynamicStateCount = 2;
+    dy.pDynamicStates = dyn;
+    VkPipelineRenderingCreateInfo rendering{VK_STRUCTURE_TYPE_PIPELINE_RENDERING_CREATE_INFO};
+    rendering.viewMask = viewMask;
+    rendering.colorAttachmentCount = 1;
+    rendering.pColorAttachmentFormats = &format;
+    rendering.depthAttachmentFormat = kDepthFormat;
+    VkGraphicsPipelineCreateInfo ci{VK_STRUCTURE_TYPE_GRAPHICS_PIPELINE_CREATE_INFO};
+    ci.pNext = &rendering;
+    ci.stageCount = 2;
+    ci.pStages = stages;
+    ci.pVertexInputState = &vi;
+    ci.pInputAssemblyState = &ia;
+    ci.pViewportState = &vp;
+    ci.pRasterizationState = &rs;
+    ci.pMultisampleState = &ms;
+    ci.pDepthStencilState = &ds;
+    ci.pColorBlendState = &cb;
+    ci.pDynamicState = &dy;
+    ci.layout = pipelineLayout;
+    VkPipeline pipeline = VK_NULL_HANDLE;
+    const VkResult r = vkCreateGraphicsPipelines(device, VK_NULL_HANDLE, 1, &ci, nullptr, &pipeline);
+    vkDestroyShaderModule(device, vs, nullptr);
+    vkDestroyShaderModule(device, fs, nullptr);
+    MXR_TRY_VK(r);
+    return pipeline;
+}
+
+Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::uint32_t viewMask,
+                                                        std::uint32_t lightCount) {
+    MXR_TRY_ASSIGN(PipelineSet * set, basePipelinesFor(format, viewMask));
+    lightCount = std::min(lightCount, kMaxLights);
+    if (set->meshOpaque[lightCount]) return set;
+    // The light loop's trip count is a constant of the pipeline: a software
+    // rasterizer otherwise runs all kMaxLights iterations masked, and GPUs
+    // unroll it too.
+    const auto count = static_cast<std::int32_t>(lightCount);
+    const VkSpecializationMapEntry entry{0, 0, sizeof(count)};
+    const VkSpecializationInfo constants{1, &entry, sizeof(count), &count};
+    MXR_TRY_ASSIGN(set->meshOpaque[lightCount], makePipeline(meshDesc(false), format, viewMask, &constants));
+    MXR_TRY_ASSIGN(set->meshBlend[lightCount], makePipeline(meshDesc(true), format, viewMask, &constants));
+    return set;
+}
+
+Result<PipelineSet*> VulkanRenderer::Impl::basePipelinesFor(VkFormat format, std::uint32_t viewMask) {
+    const auto key = std::make_pair(format, viewMask);
+    if (auto it = pipelines.find(key); it != pipelines.end()) return &it->second;
 
     PipelineDesc line{"line.vert.spv", "color.frag.spv", {{0, sizeof(LineGpu), VK_VERTEX_INPUT_RATE_INSTANCE}}, {}};
     line.attributes = {{0, 0, VK_FORMAT_R32G32B32A32_SFLOAT, offsetof(LineGpu, from)},
@@ -163,12 +186,10 @@ Result<PipelineSet*> VulkanRenderer::Impl::pipelinesFor(VkFormat format, std::ui
     overlayQuad.depthWrite = true;
 
     PipelineSet set;
-    MXR_TRY_ASSIGN(set.meshOpaque, make(mesh, true));
-    MXR_TRY_ASSIGN(set.meshBlend, make(meshBlend, true));
-    MXR_TRY_ASSIGN(set.line, make(line, true));
-    MXR_TRY_ASSIGN(set.text, make(text, true));
-    MXR_TRY_ASSIGN(set.overlay, make(overlay, true));
-    MXR_TRY_ASSIGN(set.overlayQuad, make(overlayQuad, true));
+    MXR_TRY_ASSIGN(set.line, makePipeline(line, format, viewMask, nullptr));
+    MXR_TRY_ASSIGN(set.text, makePipeline(text, format, viewMask, nullptr));
+    MXR_TRY_ASSIGN(set.overlay, makePipeline(overlay, format, viewMask, nullptr));
+    MXR_TRY_ASSIGN(set.overlayQuad, makePipeline(overlayQuad, format, viewMask, nullptr));
     return &(pipelines[key] = set);
 }
 

@@ -44,9 +44,12 @@ struct Attachments {
     OwnedImage depth;
 };
 
+struct PipelineDesc;  // pipelines.cpp
+
 struct PipelineSet {
-    VkPipeline meshOpaque = VK_NULL_HANDLE;
-    VkPipeline meshBlend = VK_NULL_HANDLE;
+    // By light count (0..kMaxLights), made on first use.
+    std::array<VkPipeline, kMaxLights + 1> meshOpaque{};
+    std::array<VkPipeline, kMaxLights + 1> meshBlend{};
     VkPipeline line = VK_NULL_HANDLE;
     VkPipeline text = VK_NULL_HANDLE;
     VkPipeline overlay = VK_NULL_HANDLE;
@@ -104,7 +107,12 @@ struct VulkanRenderer::Impl {
     Result<void> init();
     void destroy();
     Result<VkShaderModule> shaderModule(std::string_view name);
-    Result<PipelineSet*> pipelinesFor(VkFormat format, std::uint32_t viewMask);
+    // The set for this target format and view mask, with the mesh pipelines
+    // for `lightCount` lights made.
+    Result<PipelineSet*> pipelinesFor(VkFormat format, std::uint32_t viewMask, std::uint32_t lightCount);
+    Result<PipelineSet*> basePipelinesFor(VkFormat format, std::uint32_t viewMask);
+    Result<VkPipeline> makePipeline(const PipelineDesc& d, VkFormat format, std::uint32_t viewMask,
+                                    const VkSpecializationInfo* fragmentConstants);
     Result<Attachments*> attachmentsFor(VkExtent2D extent, std::uint32_t layers, VkFormat format);
     Result<void> createOverlayResources();  // overlay_pass.cpp
     // Records the UI layer's pass into `area` of this slot's overlay image.

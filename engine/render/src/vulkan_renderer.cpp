@@ -165,7 +165,13 @@ void VulkanRenderer::Impl::destroy() {
     if (!device) return;
     vkDeviceWaitIdle(device);
     for (auto& [key, set] : pipelines) {
-        for (VkPipeline p : {set.meshOpaque, set.meshBlend, set.line, set.text, set.overlay, set.overlayQuad}) {
+        for (VkPipeline p : {set.line, set.text, set.overlay, set.overlayQuad}) {
+            if (p) vkDestroyPipeline(device, p, nullptr);
+        }
+        for (VkPipeline p : set.meshOpaque) {
+            if (p) vkDestroyPipeline(device, p, nullptr);
+        }
+        for (VkPipeline p : set.meshBlend) {
             if (p) vkDestroyPipeline(device, p, nullptr);
         }
     }
