@@ -10,6 +10,8 @@
 #include "net/messages.h"
 #include "net/scripted_motion.h"
 #include "net/ticket.h"
+#include "net/voice/voice_codec.h"
+#include "net/voice_frame.h"
 
 namespace {
 void write(const std::filesystem::path& p, const mxr::net::Bytes& b) {
@@ -55,6 +57,35 @@ int main(int argc, char** argv) {
         writeAvatarEntry(w, e);
     }
     write(dir / "avatar" / "walking.bin", w.take());
+    // A talker: real Opus frames of a buzzing tone, [step ms][u16 length]
+    // [frame]..., with one pair swapped and one frame twice.
+    if (auto enc = voice::VoiceEncoder::create()) {
+        std::vector<Bytes> frames;
+        std::vector<std::int16_t> pcm(480);
+        for (std::uint16_t k = 0; k < 20; ++k) {
+            for (std::size_t i = 0; i < pcm.size(); ++i) {
+                pcm[i] = static_cast<std::int16_t>(((k * 480 + i) % 320) * 40 - 6400);
+            }
+            auto packet = enc->encode(pcm);
+            if (!packet || !packet->has_value()) continue;
+            voice::VoiceFrame f;
+            f.sequence = static_cast<std::uint16_t>(65530 + k);  // wraps
+            f.timestamp = 4'294'960'000u + k * 480u;              // wraps
+            f.level = voice::levelOf(pcm);
+            f.payload = std::move(**packet);
+            frames.push_back(voice::encodeVoiceFrame(f));
+        }
+        if (frames.size() > 6) {
+            std::swap(frames[3], frames[4]);
+            frames.insert(frames.begin() + 6, frames[5]);
+        }
+        ByteWriter v;
+        for (const Bytes& f : frames) {
+            v.u8(10);
+            v.blob(f);
+        }
+        write(dir / "voice" / "talk.bin", v.take());
+    }
     RoomTicket t;
     t.room = "demo";
     t.subject = "account:1";
