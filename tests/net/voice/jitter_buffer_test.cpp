@@ -10,7 +10,7 @@
 #include "net/impairment.h"
 #include "net/voice/voice_codec.h"
 #include "net/voice/voice_receiver.h"
-#include "voice_signal.h"
+#include "voice_signal.h"  // tests/support
 
 namespace mxr::test {
 namespace {

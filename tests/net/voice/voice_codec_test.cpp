@@ -5,7 +5,7 @@
 
 #include "net/voice/voice_codec.h"
 #include "net/voice_frame.h"
-#include "voice_signal.h"
+#include "voice_signal.h"  // tests/support
 
 namespace mxr::test {
 namespace {
