@@ -41,7 +41,7 @@ TEST(Capture, AWavFileIsReadInFramesOnceOrLooped) {
 TEST(Capture, AMicrophoneThatCannotOpenIsAnErrorNamingIt) {
     auto mic = OpenAlCaptureSource::open("no such microphone");
     ASSERT_FALSE(mic);
-    EXPECT_EQ(mic.error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(mic.error().code, ErrorCode::kUnavailable);
     EXPECT_NE(mic.error().message.find("no such microphone"), std::string::npos) << mic.error().message;
     // Listing devices works without any.
     (void)captureDevices();

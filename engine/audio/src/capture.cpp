@@ -51,7 +51,7 @@ Result<std::unique_ptr<OpenAlCaptureSource>> OpenAlCaptureSource::open(const std
     // Half a second of ring buffer in the driver.
     ALCdevice* d = alcCaptureOpenDevice(device.empty() ? nullptr : device.c_str(), 48000, AL_FORMAT_MONO16, 24000);
     if (!d) {
-        return makeError(ErrorCode::kNotFound,
+        return makeError(ErrorCode::kUnavailable,
                          strCat("microphone ", device.empty() ? "(default)" : "'" + device + "'", " cannot be opened"));
     }
     auto s = std::unique_ptr<OpenAlCaptureSource>(new OpenAlCaptureSource());

@@ -46,7 +46,7 @@ private:
 };
 
 // A microphone through OpenAL Soft's capture API; `device` empty for the
-// default one. Fails with kNotFound (naming the device) when it cannot be
+// default one. Fails with kUnavailable (naming the device) when it cannot be
 // opened, which callers report once and then run without voice.
 class OpenAlCaptureSource final : public CaptureSource {
 public:
