@@ -1,5 +1,7 @@
 #include "net/client_session.h"
 
+#include "net/voice_frame.h"
+
 #include <enet/enet.h>
 
 #include <algorithm>
@@ -112,8 +114,7 @@ struct ClientSession::Impl {
             return;
         }
         const Bytes frame = secure->seal(ch, encodeMessage(m));
-        ENetPacket* p = enet_packet_create(frame.data(), frame.size(),
-                                           ch == Channel::kAvatar ? 0u : static_cast<std::uint32_t>(ENET_PACKET_FLAG_RELIABLE));
+        ENetPacket* p = enet_packet_create(frame.data(), frame.size(), packetFlags(ch));
         if (p && enet_peer_send(peer, static_cast<enet_uint8>(ch), p) < 0) enet_packet_destroy(p);
     }
 
@@ -193,6 +194,21 @@ struct ClientSession::Impl {
     }
 
     void onMessage(Channel ch, Message&& msg, Nanos now) {
+        const bool voice = std::holds_alternative<VoiceDown>(msg) || std::holds_alternative<VoiceLoss>(msg);
+        if (voice != (ch == Channel::kVoice)) {
+            ++stats.malformed;
+            return;
+        }
+        if (auto* v = std::get_if<VoiceDown>(&msg)) {
+            if (state != ClientState::kJoined) return;
+            ++stats.voiceFramesIn;
+            events.push_back(VoiceEvent{v->speaker, std::move(v->frame), now});
+            return;
+        }
+        if (auto* l = std::get_if<VoiceLoss>(&msg)) {
+            if (state == ClientState::kJoined) events.push_back(VoiceLossEvent{l->lossPercent});
+            return;
+        }
         if (auto* a = std::get_if<AvatarBatch>(&msg)) {
             if (ch != Channel::kAvatar || state != ClientState::kJoined) return;
             stats.avatarEntriesIn += a->entries.size();
@@ -457,6 +473,28 @@ Result<void> ClientSession::sendAvatar(const AvatarState& state) {
 
 void ClientSession::moderate(const Moderate& m) {
     if (m_impl->state == ClientState::kJoined) m_impl->sendSealed(Channel::kControl, m);
+}
+
+Result<void> ClientSession::sendVoice(ByteSpan frame) {
+    Impl& s = *m_impl;
+    if (s.state != ClientState::kJoined) return makeError(ErrorCode::kUnavailable, "not in a room");
+    MXR_TRY(voice::readVoiceHeader(frame));
+    s.sendSealed(Channel::kVoice, VoiceUp{Bytes(frame.begin(), frame.end())});
+    return {};
+}
+
+void ClientSession::reportVoiceLoss(std::uint16_t speaker, std::uint8_t lossPercent) {
+    if (m_impl->state == ClientState::kJoined) {
+        m_impl->sendSealed(Channel::kVoice, VoiceLoss{speaker, std::min<std::uint8_t>(lossPercent, 100)});
+    }
+}
+
+void ClientSession::askPrivateTalk(std::uint16_t with) {
+    if (m_impl->state == ClientState::kJoined) m_impl->sendSealed(Channel::kControl, PrivateTalk{with});
+}
+
+void ClientSession::setRecordingConsent(bool consent) {
+    if (m_impl->state == ClientState::kJoined) m_impl->sendSealed(Channel::kControl, Consent{consent});
 }
 
 Result<std::uint32_t> ClientSession::sendApiRequest(ApiMethod method, std::string path, std::string body,

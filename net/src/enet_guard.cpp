@@ -58,6 +58,7 @@ bool keepCommand(const std::uint8_t* cmd, const PeerView& peer, const GuardPolic
     const bool known = ch < peer.channelCount && ch < kChannelCount;
     const bool reliableCh = known && ((policy.reliableChannels >> ch) & 1u) != 0;
     const bool unreliableCh = known && ((policy.unreliableChannels >> ch) & 1u) != 0;
+    const bool unsequencedCh = known && ((policy.unsequencedChannels >> ch) & 1u) != 0;
     switch (number) {
         case ENET_PROTOCOL_COMMAND_ACKNOWLEDGE:
         case ENET_PROTOCOL_COMMAND_DISCONNECT:
@@ -91,8 +92,12 @@ bool keepCommand(const std::uint8_t* cmd, const PeerView& peer, const GuardPolic
             const std::uint16_t d = ahead(peer.incomingReliable[ch], seq);
             return d == 0 || isBehind(d);
         }
+        case ENET_PROTOCOL_COMMAND_SEND_UNSEQUENCED:
+            // Voice: delivered at once (ENet's unsequenced window drops
+            // repeats), never held; the host drains what it is given.
+            return peer.open && unsequencedCh;
         default:
-            return false;  // CONNECT/VERIFY_CONNECT to a peer, unsequenced, unreliable fragments
+            return false;  // CONNECT/VERIFY_CONNECT to a peer, unreliable fragments
     }
 }
 

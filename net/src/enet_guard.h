@@ -47,6 +47,7 @@ struct GuardPolicy {
     std::size_t maxHelloBytes = 256;
     std::uint32_t reliableChannels = 1u << 0;                  // bit per channel
     std::uint32_t unreliableChannels = (1u << 1) | (1u << 2);
+    std::uint32_t unsequencedChannels = 1u << 2;               // voice
 };
 
 // What the filter needs to know about the peer a datagram is addressed to.

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/core/result.h"
+#include "net/messages.h"
 
 namespace mxr::net {
 
@@ -13,6 +14,15 @@ struct EnetHostDeleter {
     void operator()(ENetHost* h) const { enet_host_destroy(h); }
 };
 using EnetHostPtr = std::unique_ptr<ENetHost, EnetHostDeleter>;
+
+// How each channel is sent (ARCHITECTURE.md): avatars unreliable
+// sequenced, voice unreliable unsequenced (the jitter buffer sees
+// reordering, ENet does not hide it), the rest reliable.
+inline std::uint32_t packetFlags(Channel ch) {
+    if (ch == Channel::kAvatar) return 0u;
+    if (ch == Channel::kVoice) return static_cast<std::uint32_t>(ENET_PACKET_FLAG_UNSEQUENCED);
+    return static_cast<std::uint32_t>(ENET_PACKET_FLAG_RELIABLE);
+}
 
 // bindAddress empty: a client host (no listening address).
 Result<EnetHostPtr> createEnetHost(const std::string& bindAddress, std::uint16_t port, std::size_t peers,

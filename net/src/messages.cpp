@@ -1,5 +1,7 @@
 #include "net/messages.h"
 
+#include "net/voice_frame.h"
+
 #include <cassert>
 
 #include "engine/core/log.h"
@@ -105,7 +107,9 @@ void writeBody(ByteWriter& w, const Message& m) {
                     w.u16(e.avatarId);
                     w.str(e.displayName);
                     w.u8(static_cast<std::uint8_t>(e.role));
-                    w.u8(static_cast<std::uint8_t>((e.muted ? 1 : 0) | (e.away ? 2 : 0)));
+                    w.u8(static_cast<std::uint8_t>((e.muted ? 1 : 0) | (e.away ? 2 : 0) |
+                                                   (e.recordingConsent ? 4 : 0)));
+                    w.u16(e.privateWith);
                 }
             },
             [&](const Moderate& x) {
@@ -136,6 +140,17 @@ void writeBody(ByteWriter& w, const Message& m) {
                 w.u16(x.status);
                 w.blob(ByteSpan(reinterpret_cast<const std::uint8_t*>(x.body.data()), x.body.size()));
             },
+            [&](const VoiceUp& x) { w.bytes(x.frame); },
+            [&](const VoiceDown& x) {
+                w.u16(x.speaker);
+                w.bytes(x.frame);
+            },
+            [&](const VoiceLoss& x) {
+                w.u16(x.speaker);
+                w.u8(x.lossPercent);
+            },
+            [&](const PrivateTalk& x) { w.u16(x.with); },
+            [&](const Consent& x) { w.u8(x.recording ? 1 : 0); },
         },
         m);
 }
@@ -226,9 +241,9 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
         case MessageType::kPresence: {
             Presence m;
             MXR_TRY_ASSIGN(auto n, r.u16("presence.count"));
-            // Each entry is at least 6 bytes: refuse counts the packet cannot hold
+            // Each entry is at least 8 bytes: refuse counts the packet cannot hold
             // before reserving anything.
-            if (n > r.remaining() / 6) {
+            if (n > r.remaining() / 8) {
                 return tl::unexpected(protocolError(
                     strCat("field 'presence.count' says ", n, " but only ", r.remaining(), " bytes follow")));
             }
@@ -239,11 +254,13 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
                 MXR_TRY_ASSIGN(e.displayName, r.str("presence.displayName", kMaxNameBytes));
                 MXR_TRY_ASSIGN(e.role, readRole(r, "presence.role"));
                 MXR_TRY_ASSIGN(auto flags, r.u8("presence.flags"));
-                if (flags & ~3u) {
+                if (flags & ~7u) {
                     return tl::unexpected(protocolError("field 'presence.flags' has unknown bits"));
                 }
                 e.muted = flags & 1;
                 e.away = flags & 2;
+                e.recordingConsent = flags & 4;
+                MXR_TRY_ASSIGN(e.privateWith, r.u16("presence.privateWith"));
                 m.members.push_back(std::move(e));
             }
             return m;
@@ -316,6 +333,42 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
             m.body.assign(b.begin(), b.end());
             return m;
         }
+        case MessageType::kVoiceUp: {
+            VoiceUp m;
+            MXR_TRY_ASSIGN(auto frame, r.bytes(r.remaining(), "voice frame"));
+            MXR_TRY(voice::readVoiceHeader(frame));
+            m.frame.assign(frame.begin(), frame.end());
+            return m;
+        }
+        case MessageType::kVoiceDown: {
+            VoiceDown m;
+            MXR_TRY_ASSIGN(m.speaker, r.u16("speaker"));
+            MXR_TRY_ASSIGN(auto frame, r.bytes(r.remaining(), "voice frame"));
+            MXR_TRY(voice::readVoiceHeader(frame));
+            m.frame.assign(frame.begin(), frame.end());
+            return m;
+        }
+        case MessageType::kVoiceLoss: {
+            VoiceLoss m;
+            MXR_TRY_ASSIGN(m.speaker, r.u16("speaker"));
+            MXR_TRY_ASSIGN(m.lossPercent, r.u8("lossPercent"));
+            if (m.lossPercent > 100) {
+                return tl::unexpected(protocolError(strCat("field 'lossPercent' is ", int(m.lossPercent), ", above 100")));
+            }
+            return m;
+        }
+        case MessageType::kPrivateTalk: {
+            PrivateTalk m;
+            MXR_TRY_ASSIGN(m.with, r.u16("with"));
+            return m;
+        }
+        case MessageType::kConsent: {
+            Consent m;
+            MXR_TRY_ASSIGN(auto v, r.u8("recording"));
+            if (v > 1) return tl::unexpected(protocolError(strCat("field 'recording' has unknown value ", int(v))));
+            m.recording = v == 1;
+            return m;
+        }
         case MessageType::kSealed:
             break;
     }
@@ -333,6 +386,8 @@ bool knownType(std::uint8_t t) {
         case MessageType::kRemoved: case MessageType::kErrorReply:
         case MessageType::kAvatarUpdate: case MessageType::kAvatarBatch:
         case MessageType::kApiRequest: case MessageType::kApiResponse:
+        case MessageType::kVoiceUp: case MessageType::kVoiceDown: case MessageType::kVoiceLoss:
+        case MessageType::kPrivateTalk: case MessageType::kConsent:
             return true;
     }
     return false;
@@ -385,7 +440,8 @@ MessageType messageType(const Message& m) {
         MessageType::kJoined,       MessageType::kLeave,        MessageType::kPresence,
         MessageType::kModerate,     MessageType::kRemoved,      MessageType::kErrorReply,
         MessageType::kAvatarUpdate, MessageType::kAvatarBatch, MessageType::kApiRequest,
-        MessageType::kApiResponse,
+        MessageType::kApiResponse,  MessageType::kVoiceUp,      MessageType::kVoiceDown,
+        MessageType::kVoiceLoss,    MessageType::kPrivateTalk,  MessageType::kConsent,
     };
     static_assert(std::size(kTypes) == std::variant_size_v<Message>);
     return kTypes[m.index()];
@@ -414,6 +470,11 @@ const char* toString(MessageType t) noexcept {
         case MessageType::kErrorReply: return "ErrorReply";
         case MessageType::kAvatarUpdate: return "AvatarUpdate";
         case MessageType::kAvatarBatch: return "AvatarBatch";
+        case MessageType::kVoiceUp: return "VoiceUp";
+        case MessageType::kVoiceDown: return "VoiceDown";
+        case MessageType::kVoiceLoss: return "VoiceLoss";
+        case MessageType::kPrivateTalk: return "PrivateTalk";
+        case MessageType::kConsent: return "Consent";
         case MessageType::kApiRequest: return "ApiRequest";
         case MessageType::kApiResponse: return "ApiResponse";
     }

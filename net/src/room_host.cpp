@@ -15,6 +15,7 @@
 
 #include "enet_guard.h"
 #include "enet_util.h"
+#include "voice_relay.h"
 
 namespace mxr::net {
 namespace {
@@ -43,6 +44,9 @@ struct Member {
     std::unordered_map<std::uint16_t, std::uint64_t> sentSeq;  // as a viewer: what it was sent
     double updateTokens = 10.0;
     Nanos tokensAt = 0;
+    std::uint16_t asksPrivateWith = 0;
+    bool recordingConsent = false;
+    std::uint8_t worstLossHeard = 0;  // of this member's voice, since the last report to it
 };
 
 struct Room {
@@ -56,6 +60,8 @@ struct Room {
     Nanos lastPresenceAt = 0;
     bool locked = false;                          // no new joins but the moderators'
     std::map<std::string, std::string> removed;   // subject -> what they were told; for the room's lifetime
+    VoiceRelay voice;
+    Nanos lastLossReportAt = 0;
 };
 
 using TicketId = std::array<std::uint8_t, 8>;
@@ -63,6 +69,7 @@ using TicketId = std::array<std::uint8_t, 8>;
 constexpr Nanos kPresenceInterval = msToNanos(200);
 constexpr double kMaxAvatarHz = 45.0;
 constexpr double kAvatarBurst = 10.0;
+constexpr Nanos kVoiceLossReportInterval = msToNanos(1000);
 
 // Answers from the ApiGateway, posted from its threads; shared so a late
 // reply after the host is gone lands harmlessly.
@@ -219,8 +226,7 @@ struct RoomHost::Impl {
             enet_peer_disconnect_later(c.peer, kHostDisconnectData);
             return;
         }
-        sendRaw(c, ch, c.secure->seal(ch, plain),
-                ch == Channel::kAvatar ? 0u : static_cast<std::uint32_t>(ENET_PACKET_FLAG_RELIABLE));
+        sendRaw(c, ch, c.secure->seal(ch, plain), packetFlags(ch));
     }
     void sendSealed(Connection& c, Channel ch, const Message& m) { sendPlain(c, ch, encodeMessage(m)); }
     void replyError(Connection& c, ReplyCode code, const std::string& message) {
@@ -252,11 +258,23 @@ struct RoomHost::Impl {
         return 0;
     }
     std::vector<PresenceEntry> presenceOf(const Room& r) const {
+        const std::vector<VoicePeer> peers = voicePeers(r);
         std::vector<PresenceEntry> out;
         for (const auto& [id, m] : r.members) {
-            out.push_back(PresenceEntry{id, m.who.displayName, m.who.role, m.muted, m.connId == 0});
+            out.push_back(PresenceEntry{id, m.who.displayName, m.who.role, m.muted, m.connId == 0,
+                                        m.recordingConsent, VoiceRelay::privatePartner(id, peers)});
         }
         return out;
+    }
+    // The room's connected members as the voice rules see them.
+    static std::vector<VoicePeer> voicePeers(const Room& r) {
+        std::vector<VoicePeer> peers;
+        for (const auto& [id, m] : r.members) {
+            if (m.connId == 0) continue;
+            peers.push_back(VoicePeer{id, m.hasState ? m.last.state.head.position : Vec3(0.0f), m.muted,
+                                      m.asksPrivateWith});
+        }
+        return peers;
     }
     void removeMember(Room& r, std::uint16_t avatarId, std::string_view reason) {
         auto it = r.members.find(avatarId);
@@ -270,7 +288,11 @@ struct RoomHost::Impl {
         }
         const Identity who = it->second.who;
         r.members.erase(it);
-        for (auto& [id, m] : r.members) m.sentSeq.erase(avatarId);
+        r.voice.forget(avatarId);
+        for (auto& [id, m] : r.members) {
+            m.sentSeq.erase(avatarId);
+            if (m.asksPrivateWith == avatarId) m.asksPrivateWith = 0;  // the pair ends with the partner
+        }
         usedAvatarIds.erase(avatarId);
         r.presenceDirty = true;
         log.info(strCat("room ", r.name, ": ", who.displayName, " (avatar ", avatarId, ") ", reason));
@@ -521,6 +543,7 @@ struct RoomHost::Impl {
             return;
         }
         Member* member = memberOf(c);
+        if (ch == Channel::kVoice) return onVoice(c, member, *plain);
         const Room* room = member ? findRoom(c.room) : nullptr;
         auto msg = decodeMessage(*plain, room ? room->bounds : cfg.defaultBounds);
         if (!msg) {
@@ -538,6 +561,84 @@ struct RoomHost::Impl {
             return;
         }
         std::visit([&](const auto& m) { handle(c, m); }, *msg);
+    }
+
+    // Voice: one decrypt in (above), the frame's header checked in place,
+    // one plaintext built for all listeners and one seal per listener.
+    void onVoice(Connection& c, Member* m, ByteSpan plain) {
+        auto type = peekType(plain);
+        Room* r = m ? findRoom(c.room) : nullptr;
+        if (!type || !r || plain.size() < 2) {
+            ++stats.voiceMalformed;
+            return;
+        }
+        if (*type == MessageType::kVoiceLoss) {
+            auto msg = decodeMessage(plain);
+            if (!msg) {
+                ++stats.voiceMalformed;
+                return;
+            }
+            const auto& loss = std::get<VoiceLoss>(*msg);
+            auto talker = r->members.find(loss.speaker);
+            if (talker != r->members.end()) {
+                talker->second.worstLossHeard = std::max(talker->second.worstLossHeard, loss.lossPercent);
+            }
+            return;
+        }
+        const ByteSpan frame = plain.subspan(2);
+        auto header = voice::readVoiceHeader(frame);
+        if (*type != MessageType::kVoiceUp || !header) {
+            ++stats.voiceMalformed;
+            return;
+        }
+        ++stats.voiceFramesIn;
+        const Nanos now = clock.now();
+        if (m->muted || !r->voice.admit(m->avatarId, *header, now)) {
+            ++stats.voiceFramesDropped;
+            return;
+        }
+        ByteWriter w(4 + frame.size());
+        w.u8(kProtocolVersion);
+        w.u8(static_cast<std::uint8_t>(MessageType::kVoiceDown));
+        w.u16(m->avatarId);
+        w.bytes(frame);
+        const Bytes down = w.take();
+        for (std::uint16_t listener : r->voice.listenersOf(m->avatarId, voicePeers(*r), now)) {
+            auto it = r->members.find(listener);
+            if (it == r->members.end() || it->second.connId == 0) continue;
+            auto conn = conns.find(it->second.connId);
+            if (conn == conns.end()) continue;
+            sendPlain(conn->second, Channel::kVoice, down);
+            ++stats.voiceFramesOut;
+        }
+    }
+    void handle(Connection& c, const PrivateTalk& p) {
+        Member* m = memberOf(c);
+        Room* r = m ? findRoom(c.room) : nullptr;
+        if (!r) return replyError(c, ReplyCode::kNotAllowed, "join a room before asking for private talk");
+        if (p.with != 0 && (p.with == m->avatarId || !r->members.count(p.with))) {
+            return replyError(c, ReplyCode::kBadRequest, strCat("field 'with': no other member ", p.with, " here"));
+        }
+        m->asksPrivateWith = p.with;
+        r->presenceDirty = true;
+    }
+    void handle(Connection& c, const Consent& k) {
+        Member* m = memberOf(c);
+        Room* r = m ? findRoom(c.room) : nullptr;
+        if (!r) return replyError(c, ReplyCode::kNotAllowed, "join a room before giving consent");
+        m->recordingConsent = k.recording;
+        r->presenceDirty = true;
+    }
+    // Once a second, each talker hears the worst loss its listeners reported.
+    void reportVoiceLoss(Room& r, Nanos now) {
+        if (now - r.lastLossReportAt < kVoiceLossReportInterval) return;
+        r.lastLossReportAt = now;
+        for (auto& [id, m] : r.members) {
+            if (m.connId == 0 || m.worstLossHeard == 0) continue;
+            auto conn = conns.find(m.connId);
+            if (conn != conns.end()) sendSealed(conn->second, Channel::kVoice, VoiceLoss{0, m.worstLossHeard});
+            m.worstLossHeard = 0;
+        }
     }
 
     void handle(Connection& c, const AvatarUpdate& u) {
@@ -795,6 +896,7 @@ struct RoomHost::Impl {
             }
             for (auto id : expired) removeMember(r, id, "timed out");
             relay(r);
+            reportVoiceLoss(r, now);
             if (r.presenceDirty && now - r.lastPresenceAt >= kPresenceInterval) {
                 r.presenceDirty = false;
                 r.lastPresenceAt = now;

@@ -26,9 +26,9 @@ Bytes encodeVoiceFrame(const VoiceFrame& frame) {
     return w.take();
 }
 
-Result<VoiceFrame> decodeVoiceFrame(ByteSpan bytes) {
+Result<VoiceHeader> readVoiceHeader(ByteSpan bytes) {
     ByteReader r(bytes);
-    VoiceFrame f;
+    VoiceHeader f;
     MXR_TRY_ASSIGN(const std::uint8_t flags, r.u8("voice flags"));
     if ((flags & ~kKnownBits) != 0) {
         return tl::unexpected(protocolError(strCat("voice flags: unknown bits ", int(flags & ~kKnownBits))));
@@ -48,8 +48,19 @@ Result<VoiceFrame> decodeVoiceFrame(ByteSpan bytes) {
         return tl::unexpected(protocolError(strCat("voice payload: ", n, " bytes, not within ", kMinVoicePayload,
                                                    "..", kMaxVoicePayload)));
     }
-    MXR_TRY_ASSIGN(const ByteSpan payload, r.bytes(n, "voice payload"));
-    f.payload.assign(payload.begin(), payload.end());
+    f.payloadBytes = n;
+    return f;
+}
+
+Result<VoiceFrame> decodeVoiceFrame(ByteSpan bytes) {
+    MXR_TRY_ASSIGN(const VoiceHeader h, readVoiceHeader(bytes));
+    VoiceFrame f;
+    f.sequence = h.sequence;
+    f.timestamp = h.timestamp;
+    f.durationMs = h.durationMs;
+    f.speech = h.speech;
+    f.level = h.level;
+    f.payload.assign(bytes.end() - std::ptrdiff_t(h.payloadBytes), bytes.end());
     return f;
 }
 

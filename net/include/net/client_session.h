@@ -75,13 +75,18 @@ struct RemovedEvent { std::string reason; };
 struct ConnectionLostEvent {};  // reconnecting; a JoinedEvent with resumed=true follows on success
 struct NoticeEvent { ReplyCode code = ReplyCode::kBadRequest; std::string message; };  // a refused request
 struct FailedEvent { Error error; std::optional<ReplyCode> code; };
+// A talker's voice frame (net/voice_frame.h bytes) as it arrived.
+struct VoiceEvent { std::uint16_t speaker = 0; Bytes frame; Nanos arrival = 0; };
+// The worst loss our listeners report of our voice (for the encoder).
+struct VoiceLossEvent { std::uint8_t lossPercent = 0; };
 using ClientEvent = std::variant<JoinedEvent, PresenceEvent, AvatarsEvent, RemovedEvent, ConnectionLostEvent,
-                                 NoticeEvent, FailedEvent>;
+                                 NoticeEvent, FailedEvent, VoiceEvent, VoiceLossEvent>;
 
 struct ClientStats {
     std::uint64_t bytesIn = 0;   // UDP payload, ENet headers included
     std::uint64_t bytesOut = 0;
     std::uint64_t avatarEntriesIn = 0;
+    std::uint64_t voiceFramesIn = 0;
     std::uint64_t forged = 0;
     std::uint64_t replayed = 0;
     std::uint64_t malformed = 0;
@@ -106,6 +111,14 @@ public:
     // non-finite, non-unit or out-of-room poses; kUnavailable when not in a room).
     Result<void> sendAvatar(const AvatarState& state);
     void moderate(const Moderate& m);
+    // Voice (channel 2, unsequenced): one frame from encodeVoiceFrame()
+    // (kInvalidArgument/kProtocol when it is not one, kUnavailable when not
+    // in a room); how much of `speaker`'s voice we lost lately (percent).
+    Result<void> sendVoice(ByteSpan frame);
+    void reportVoiceLoss(std::uint16_t speaker, std::uint8_t lossPercent);
+    // Private talk with `with` (0 ends it): private once both asked.
+    void askPrivateTalk(std::uint16_t with);
+    void setRecordingConsent(bool consent);
     // Records over ENet: sends `method /api/v1<path>` with a JSON body on the
     // reliable control channel, as the logged-in identity; returns the
     // request id that its ApiResponse (from takeApiResponses()) will carry.

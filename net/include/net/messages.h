@@ -10,7 +10,9 @@
 //
 // Channels (ARCHITECTURE.md): Hello/HelloAck and everything sealed on the
 // control channel 0 is reliable; AvatarUpdate/AvatarBatch go on channel 1
-// (unreliable sequenced); Presence/Removed on channel 3 (reliable events).
+// (unreliable sequenced); VoiceUp/VoiceDown/VoiceLoss on channel 2 (sent
+// unsequenced: the jitter buffer handles order); Presence/Removed on
+// channel 3 (reliable events).
 //
 // Thread: pure functions.
 #include <array>
@@ -25,8 +27,10 @@
 namespace mxr::net {
 
 // 2: ReplyCode::kBusy; 3: connect cookies (connect_cookie.h) before the ENet
-// handshake, Moderate lock/unlock and reason, ApiRequest idempotency key
-inline constexpr std::uint8_t kProtocolVersion = 3;
+// handshake, Moderate lock/unlock and reason, ApiRequest idempotency key;
+// 4: voice (VoiceUp/VoiceDown/VoiceLoss), private talk, recording consent,
+// presence's consent flag and private partner
+inline constexpr std::uint8_t kProtocolVersion = 4;
 inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
 inline constexpr std::size_t kMaxNameBytes = 64;      // room and display names
 inline constexpr std::size_t kMaxSecretBytes = 255;   // passwords, tokens
@@ -70,6 +74,11 @@ enum class MessageType : std::uint8_t {
     kAvatarBatch = 41,
     kApiRequest = 50,
     kApiResponse = 51,
+    kVoiceUp = 60,
+    kVoiceDown = 61,
+    kVoiceLoss = 62,
+    kPrivateTalk = 63,
+    kConsent = 64,
 };
 
 enum class Role : std::uint8_t { kGuest = 0, kMentee = 1, kMentor = 2, kProgramManager = 3 };
@@ -119,6 +128,8 @@ struct PresenceEntry {
     Role role = Role::kGuest;
     bool muted = false;
     bool away = false;  // connection lost, may resume
+    bool recordingConsent = false;     // agrees to be recorded (shown on the avatar)
+    std::uint16_t privateWith = 0;     // in private talk with this avatar (0: none)
     bool operator==(const PresenceEntry&) const = default;
 };
 struct Presence { std::vector<PresenceEntry> members; };
@@ -159,10 +170,27 @@ struct ApiResponse {
     std::string body;             // JSON text, <= kMaxApiBodyBytes
 };
 
+// Voice (channel 2). Client to host: the sender's voice frame
+// (net/voice_frame.h), validated, never decoded. Host to client: a talker's
+// frame with the talker's avatar id.
+struct VoiceUp { Bytes frame; };
+struct VoiceDown { std::uint16_t speaker = 0; Bytes frame; };
+// Client to host: how much of `speaker`'s voice this listener lost over the
+// last report period (percent, 0..100). Host to client (speaker 0): the
+// worst loss the talker's listeners report, for its encoder.
+struct VoiceLoss { std::uint16_t speaker = 0; std::uint8_t lossPercent = 0; };
+// Control channel. Asks for private talk with `with` (0 ends it): the pair is
+// private once both asked for each other; they then hear only each other,
+// nobody else hears them, and everyone sees the pair in Presence.
+struct PrivateTalk { std::uint16_t with = 0; };
+// Control channel: the sender's recording consent (shown in Presence).
+struct Consent { bool recording = false; };
+
 using Message = std::variant<Hello, HelloAck, Login, LoginToken, LoginOk, TicketRequest,
                              TicketGrant, CreateRoom, RoomCreated, Join, JoinGuest, Resume, Joined,
                              Leave, Presence, Moderate, Removed, ErrorReply, AvatarUpdate,
-                             AvatarBatch, ApiRequest, ApiResponse>;
+                             AvatarBatch, ApiRequest, ApiResponse, VoiceUp, VoiceDown, VoiceLoss,
+                             PrivateTalk, Consent>;
 
 MessageType messageType(const Message& m);
 const char* toString(MessageType t) noexcept;

@@ -153,6 +153,12 @@ struct RoomHostStats {
     std::uint64_t helloTimeouts = 0;         // reset for not saying Hello in time
     std::uint64_t resumesBusy = 0;     // resumes answered kBusy: the avatar's old connection was still open
     std::uint64_t ticketsReused = 0;   // joins refused: the ticket was already used
+    // Voice (net/README.md): frames received, forwarded (one per listener),
+    // dropped (muted by a moderator or over the talker's rate), malformed.
+    std::uint64_t voiceFramesIn = 0;
+    std::uint64_t voiceFramesOut = 0;
+    std::uint64_t voiceFramesDropped = 0;
+    std::uint64_t voiceMalformed = 0;
 };
 
 class RoomHost {

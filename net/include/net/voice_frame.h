@@ -41,6 +41,19 @@ struct VoiceFrame {
     bool operator==(const VoiceFrame&) const = default;
 };
 
+// The header's fields, the payload left where it is.
+struct VoiceHeader {
+    std::uint16_t sequence = 0;
+    std::uint32_t timestamp = 0;
+    std::uint8_t durationMs = 10;
+    bool speech = true;
+    std::uint8_t level = 0;
+    std::size_t payloadBytes = 0;
+};
+// Validates a whole frame as decodeVoiceFrame does, without copying it
+// (the room host's forwarding path).
+Result<VoiceHeader> readVoiceHeader(ByteSpan bytes);
+
 // Asserts the frame is valid (the encoder makes only valid frames).
 Bytes encodeVoiceFrame(const VoiceFrame& frame);
 // kProtocol errors name the field: flags, duration, level, payload.

@@ -41,7 +41,10 @@ int main(int argc, char** argv) {
         Leave{}, p, Moderate{ModerationAction::kRemove, 2, "off-topic"}, Removed{"bye"}, ErrorReply{ReplyCode::kRoomFull, "full"},
         AvatarUpdate{e}, AvatarBatch{{e, e}},
         ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})", "retry-key-1"},
-        ApiResponse{7, 200, R"({"id":1,"progress":40})"}};
+        ApiResponse{7, 200, R"({"id":1,"progress":40})"},
+        VoiceUp{voice::encodeVoiceFrame(voice::VoiceFrame{3, 1440, 10, true, 70, Bytes(24, 7)})},
+        VoiceDown{4, voice::encodeVoiceFrame(voice::VoiceFrame{65535, 4'294'966'000u, 20, false, 5, Bytes(60, 9)})},
+        VoiceLoss{4, 12}, PrivateTalk{2}, Consent{true}};
     int i = 0;
     for (const auto& m : all) write(dir / "message" / (std::string(toString(messageType(m))) + ".bin"), encodeMessage(m));
     // Avatar streams: [step ms][entry]...

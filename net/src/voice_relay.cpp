@@ -1,0 +1,107 @@
+#include "voice_relay.h"
+
+#include <algorithm>
+
+namespace mxr::net {
+
+namespace {
+constexpr double kMaxRisePerFrame = 2.0;
+constexpr double kMaxRankedLevel = 110.0;  // -17 dBFS RMS: loud speech; claims above count as this
+constexpr double kFallPerFrame = 0.1;       // falls with a time constant of 10 frames
+}  // namespace
+
+bool VoiceRelay::admit(std::uint16_t talker, const voice::VoiceHeader& h, Nanos now) {
+    Talker& t = m_talkers[talker];
+    if (t.lastFrame < 0) t.tokensAt = now;
+    t.tokens = std::min(m_config.burst, t.tokens + nanosToSeconds(now - t.tokensAt) * m_config.framesPerSecond);
+    t.tokensAt = now;
+    if (t.tokens < 1.0) {
+        ++m_dropped;
+        return false;
+    }
+    t.tokens -= 1.0;
+    t.lastFrame = now;
+    const double claimed = std::min<double>(h.level, kMaxRankedLevel);
+    if (claimed > t.level) t.level = std::min(claimed, t.level + kMaxRisePerFrame);
+    else t.level += (claimed - t.level) * kFallPerFrame;
+    return true;
+}
+
+double VoiceRelay::smoothedLevel(std::uint16_t talker) const {
+    auto it = m_talkers.find(talker);
+    return it == m_talkers.end() ? 0.0 : it->second.level;
+}
+
+void VoiceRelay::forget(std::uint16_t member) {
+    m_talkers.erase(member);
+    m_hears.erase(member);
+    m_considered.erase(member);
+    for (auto& [listener, talkers] : m_hears) talkers.erase(member);
+}
+
+std::uint16_t VoiceRelay::privatePartner(std::uint16_t id, const std::vector<VoicePeer>& members) {
+    auto find = [&](std::uint16_t x) -> const VoicePeer* {
+        for (const VoicePeer& p : members) {
+            if (p.id == x) return &p;
+        }
+        return nullptr;
+    };
+    const VoicePeer* me = find(id);
+    if (!me || me->asksPrivateWith == 0) return 0;
+    const VoicePeer* other = find(me->asksPrivateWith);
+    return other && other->asksPrivateWith == id ? other->id : 0;
+}
+
+void VoiceRelay::reselect(const std::vector<VoicePeer>& members, Nanos now) {
+    m_selectedAt = now;
+    m_hears.clear();
+    m_considered.clear();
+    std::vector<const VoicePeer*> talking;
+    for (const VoicePeer& p : members) {
+        auto it = m_talkers.find(p.id);
+        if (!p.muted && it != m_talkers.end() && it->second.lastFrame >= 0 &&
+            now - it->second.lastFrame <= m_config.activeFor) {
+            talking.push_back(&p);
+            m_considered.insert(p.id);
+        }
+    }
+    const std::size_t k = m_config.streamsPerListener;
+    for (const VoicePeer& listener : members) {
+        const std::uint16_t partner = privatePartner(listener.id, members);
+        std::vector<const VoicePeer*> candidates;
+        for (const VoicePeer* t : talking) {
+            if (t->id == listener.id) continue;
+            const std::uint16_t theirPartner = privatePartner(t->id, members);
+            // A private pair hears only each other; nobody else hears them.
+            if (partner != 0 ? t->id != partner : theirPartner != 0) continue;
+            candidates.push_back(t);
+        }
+        auto& hears = m_hears[listener.id];
+        if (candidates.size() > k) {
+            auto dist = [&](const VoicePeer* p) { return glm::length(p->head - listener.head); };
+            std::stable_sort(candidates.begin(), candidates.end(),
+                             [&](const VoicePeer* a, const VoicePeer* b) { return dist(a) < dist(b); });
+            const std::size_t nearest = k / 2;
+            std::stable_sort(candidates.begin() + std::ptrdiff_t(nearest), candidates.end(),
+                             [&](const VoicePeer* a, const VoicePeer* b) {
+                                 return m_talkers[a->id].level > m_talkers[b->id].level;
+                             });
+            candidates.resize(k);
+        }
+        for (const VoicePeer* t : candidates) hears.insert(t->id);
+    }
+}
+
+std::vector<std::uint16_t> VoiceRelay::listenersOf(std::uint16_t talker, const std::vector<VoicePeer>& members,
+                                                   Nanos now) {
+    // A talker who just started is placed at once; the rest every 100 ms.
+    const bool placed = m_considered.count(talker) != 0;
+    if (m_selectedAt < 0 || now - m_selectedAt >= m_config.reselectEvery || !placed) reselect(members, now);
+    std::vector<std::uint16_t> out;
+    for (const auto& [listener, talkers] : m_hears) {
+        if (talkers.count(talker)) out.push_back(listener);
+    }
+    return out;
+}
+
+}  // namespace mxr::net
