@@ -20,7 +20,7 @@ PACKAGES=(
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc vulkan-tools
   libglfw3-dev libimgui-dev libstb-dev libglm-dev libtinygltf-dev fonts-dejavu-core
   libopenxr-dev libopenxr-loader1 libopenxr-utils openxr-layer-corevalidation
-  libenet-dev libopus-dev libopenal-dev libopenal-data libspeexdsp-dev libwebrtc-audio-processing-dev libsodium-dev
+  libenet-dev libopus-dev libopenal-dev libopenal-data libspeexdsp-dev libwebrtc-audio-processing-dev libsodium-dev espeak-ng
   libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libssl-dev openssl

@@ -9,6 +9,13 @@
 // the interpolation error reported (p95, mm); the interpolation delay is
 // reported separately. Exit code 1 when any bot failed to join or was
 // disconnected (even if it resumed), 2 for bad arguments.
+//
+// Voice (bot_voice.h): --speak FILE.wav makes every bot talk with that
+// file's audio, looped; --record-audio FILE.wav makes bot 0 write the stereo
+// it hears (HRTF, loopback device) from its first voice packet on;
+// --position X,Y,Z[,YAW_DEG] holds the (one) bot still there, facing yaw
+// (0 looks down -Z). The summary line gives the CLOCK_REALTIME unix
+// milliseconds of the first voice frame sent and the first sample written.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -16,8 +23,10 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
+#include "bot_voice.h"
 #include "net/client_session.h"
 #include "net/room_client.h"
 #include "net/scripted_motion.h"
@@ -86,6 +95,13 @@ int run(int argc, char** argv) {
     app.add_option("--observers", observers, "bots that interpolate and measure error")->capture_default_str();
     app.add_option("--warmup", warmup, "seconds excluded from the summary")->capture_default_str();
     app.add_option("--server-key", serverKeyHex, "expected server X25519 key (hex)");
+    std::string speakWav, recordWav, position;
+    bool noFec = false, noPlc = false;
+    app.add_option("--speak", speakWav, "talk with this WAV file's audio (any common format), looped");
+    app.add_option("--record-audio", recordWav, "bot 0 writes what it hears (48 kHz stereo 16-bit WAV)");
+    app.add_option("--position", position, "X,Y,Z[,YAW_DEG]: stand still there (one bot)");
+    app.add_flag("--no-fec", noFec, "the recording bot does not use FEC (for comparisons)");
+    app.add_flag("--no-plc", noPlc, "the recording bot plays silence for lost voice (for comparisons)");
     app.add_option("--known-servers", knownServers,
                    "file of pinned server keys, trust on first use (default: the client's, "
                    "$XDG_CONFIG_HOME/mentorxr/known_servers, else ~/.config/mentorxr/known_servers)");
@@ -144,6 +160,42 @@ int run(int argc, char** argv) {
         password = pw;
     }
 
+    std::optional<Pose> still;
+    if (!position.empty()) {
+        float v[4] = {0, 0, 0, 0};
+        const int n = std::sscanf(position.c_str(), "%f,%f,%f,%f", &v[0], &v[1], &v[2], &v[3]);
+        if (n < 3 || !std::isfinite(v[0]) || !std::isfinite(v[1]) || !std::isfinite(v[2]) || !std::isfinite(v[3])) {
+            std::cerr << "mentorxr-bot: --position must be X,Y,Z or X,Y,Z,YAW_DEG\n";
+            return 2;
+        }
+        if (bots != 1) {
+            std::cerr << "mentorxr-bot: --position holds one bot still (use --bots 1)\n";
+            return 2;
+        }
+        still = Pose{Vec3(v[0], v[1], v[2]), glm::angleAxis(glm::radians(v[3]), Vec3(0, 1, 0))};
+    }
+    std::vector<std::unique_ptr<bot::BotSpeaker>> speakers;
+    std::unique_ptr<bot::BotListener> listener;
+    if (!speakWav.empty()) {
+        for (unsigned i = 0; i < bots; ++i) {
+            auto s = bot::BotSpeaker::create(speakWav);
+            if (!s) {
+                std::cerr << "mentorxr-bot: --speak: " << s.error().message << "\n";
+                return 2;
+            }
+            speakers.push_back(std::move(*s));
+        }
+    }
+    if (!recordWav.empty()) {
+        auto l = bot::BotListener::create({recordWav, !noFec, !noPlc});
+        if (!l) {
+            std::cerr << "mentorxr-bot: --record-audio: " << l.error().message << "\n";
+            return 2;
+        }
+        listener = std::move(*l);
+        observers = std::max(observers, 1u);  // it needs the talkers' positions
+    }
+
     SinceStartClock clock;
     auto sink = std::make_shared<StderrSink>(LogLevel::kWarn);
     std::vector<Bot> fleet(bots);
@@ -170,7 +222,11 @@ int run(int argc, char** argv) {
     }
 
     std::map<std::uint16_t, std::size_t> botByAvatar;
-    const Nanos tick = 1'000'000'000 / rate;
+    // Voice needs its 10 ms frames on time; avatars still go at `rate`.
+    const bool voice = !speakers.empty() || listener;
+    const Nanos tick = voice ? std::min<Nanos>(10'000'000, 1'000'000'000 / rate) : 1'000'000'000 / rate;
+    const Nanos avatarEvery = 1'000'000'000 / rate;
+    Nanos nextAvatar = 0;
     const Nanos end = static_cast<Nanos>(seconds * 1e9);
     Nanos next = clock.now();
     Nanos secondStart = clock.now();
@@ -217,6 +273,10 @@ int run(int argc, char** argv) {
                 } else if (auto* a = std::get_if<AvatarsEvent>(&e)) {
                     b.entriesIn += a->entries.size();
                     second.entries += a->entries.size();
+                } else if (auto* v = std::get_if<VoiceEvent>(&e); v && listener && i == 0) {
+                    listener->onVoice(*v);
+                } else if (auto* l = std::get_if<VoiceLossEvent>(&e); l && i < speakers.size()) {
+                    speakers[i]->onLoss(l->lossPercent);
                 }
                 if (b.observer) b.remotes.apply(e, now);
             }
@@ -225,7 +285,21 @@ int run(int argc, char** argv) {
                 joinedAtEnd = joinedNow;
                 // Pose at the whole millisecond the session will stamp.
                 const double ms = std::floor(nowMs);
-                (void)b.session->sendAvatar(b.script.at(ms / 1000.0));
+                if (!voice || now >= nextAvatar) {
+                    if (still) {
+                        AvatarState st;
+                        st.head = *still;
+                        (void)b.session->sendAvatar(st);
+                    } else {
+                        (void)b.session->sendAvatar(b.script.at(ms / 1000.0));
+                    }
+                }
+                if (i < speakers.size()) speakers[i]->pump(*b.session, now);
+                if (i == 0 && listener) {
+                    std::map<std::uint16_t, Vec3> heads;
+                    for (const auto& v : b.remotes.sample(now)) heads[v.avatarId] = v.shown.state.head.position;
+                    listener->pump(*b.session, now, heads, still ? *still : b.script.at(ms / 1000.0).head);
+                }
             }
             if (b.observer && b.session->state() == ClientState::kJoined) {
                 for (const auto& v : b.remotes.sample(now)) {
@@ -241,6 +315,7 @@ int run(int argc, char** argv) {
                 }
             }
         }
+        if (now >= nextAvatar) nextAvatar += avatarEvery;
         if (summaryStart < 0 && joinedNow == fleet.size() && now >= static_cast<Nanos>(warmup * 1e9)) {
             summaryStart = now;
             summary = Window{};
@@ -301,6 +376,21 @@ int run(int argc, char** argv) {
     for (int i = 0; i < 20; ++i) {
         for (auto& b : fleet) b.session->service(0);
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (listener) {
+        if (auto w = listener->finish(); !w) {
+            std::cerr << "mentorxr-bot: " << w.error().message << "\n";
+            return 2;
+        }
+    }
+    std::uint64_t voiceSent = 0;
+    for (const auto& s : speakers) voiceSent += s->framesSent();
+    if (voice) {
+        std::printf("voice frames_sent=%llu first_voice_sent_unix_ms=%.3f frames_heard=%llu "
+                    "first_sample_unix_ms=%.3f %s\n",
+                    static_cast<unsigned long long>(voiceSent), speakers.empty() ? 0.0 : speakers[0]->firstSentUnixMs(),
+                    static_cast<unsigned long long>(listener ? listener->framesHeard() : 0),
+                    listener ? listener->firstSampleUnixMs() : 0.0, listener ? listener->jitterSummary().c_str() : "");
     }
     const double span = summaryStart >= 0 ? nanosToSeconds(clock.now() - summaryStart) : 0.0;
     std::vector<double> all = summary.headMm;

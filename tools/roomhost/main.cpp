@@ -156,7 +156,8 @@ int run(int argc, char** argv) {
     const RoomHostStats s = (*host)->stats();
     std::printf("summary seconds=%.1f cpu=%.1f%% peak_cpu=%.1f%% peak_rss_mb=%.1f bytes_in=%llu bytes_out=%llu "
                 "connect_challenges=%llu connects_rate_limited=%llu half_open_reset=%llu commands_refused=%llu "
-                "hello_timeouts=%llu forged=%llu replayed=%llu malformed=%llu timeouts=%llu resumes=%llu\n",
+                "hello_timeouts=%llu forged=%llu replayed=%llu malformed=%llu timeouts=%llu resumes=%llu "
+                "voice_in=%llu voice_out=%llu voice_dropped=%llu voice_malformed=%llu\n",
                 wall, 100.0 * (mxr::processCpuSeconds() - cpuStart) / wall, peakCpu, residentMemory().peakMb,
                 static_cast<unsigned long long>(s.bytesIn), static_cast<unsigned long long>(s.bytesOut),
                 static_cast<unsigned long long>(s.connectChallenges),
@@ -164,7 +165,9 @@ int run(int argc, char** argv) {
                 static_cast<unsigned long long>(s.halfOpenReset), static_cast<unsigned long long>(s.commandsRefused),
                 static_cast<unsigned long long>(s.helloTimeouts), static_cast<unsigned long long>(s.forged), static_cast<unsigned long long>(s.replayed),
                 static_cast<unsigned long long>(s.malformed), static_cast<unsigned long long>(s.timeouts),
-                static_cast<unsigned long long>(s.resumes));
+                static_cast<unsigned long long>(s.resumes), static_cast<unsigned long long>(s.voiceFramesIn),
+                static_cast<unsigned long long>(s.voiceFramesOut), static_cast<unsigned long long>(s.voiceFramesDropped),
+                static_cast<unsigned long long>(s.voiceMalformed));
     return 0;
 }
 
