@@ -94,6 +94,17 @@ public:
     // The person's credential generation (0 for an absent person): it
     // changes with every password change, role change and erasure.
     virtual Result<std::int64_t> credentialGeneration(std::int64_t personId) = 0;
+    // Per-program reads (the dashboard, the attention list): every record of
+    // `entity` in the program, in a fixed number of queries however many
+    // mentorships it has, instead of a list() per parent. Mentorships,
+    // goals, milestones, sessions and feedback belong to the program through
+    // their mentorship; people are the mentors and mentees of its
+    // mentorships. Records are shaped as list() shapes them and ordered as
+    // walking the program parent by parent in id order would give them:
+    // mentorships by id; goals and sessions by (mentorship, id); milestones
+    // by (mentorship, goal, id); feedback by (mentorship, session, id);
+    // people by id. kInvalidArgument for programs.
+    virtual Result<std::vector<Json>> listInProgram(Entity entity, std::int64_t programId) = 0;
 };
 
 class WriteTx : public ReadTx {
