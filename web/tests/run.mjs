@@ -245,6 +245,7 @@ if (FULL) {
         return {
           first_render_ms: Math.round(ready),
           app_started_ms: Math.round(performance.getEntriesByName('mxr-dashboard-start')[0].startTime),
+          data_ms: Math.round(performance.getEntriesByName('mxr-dashboard-data')[0].startTime),
           api_calls: api.map((e) => ({ url: new URL(e.name).pathname + new URL(e.name).search,
             start_ms: Math.round(e.startTime), server_ms: Math.round(e.responseStart - e.requestStart), total_ms: Math.round(e.responseEnd - e.startTime),
             bytes: e.encodedBodySize })),

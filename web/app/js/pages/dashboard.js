@@ -134,6 +134,7 @@ export async function dashboardPage(main, id) {
   performance.mark('mxr-dashboard-start');
   const [data, attention] = await Promise.all([api('GET', `/programs/${id}/dashboard`), api('GET', `/programs/${id}/attention`),
     chartJsReady()]);
+  performance.mark('mxr-dashboard-data');  // the figures' "data_ms": both answers (and Chart.js) are in
   const program = { name: data.name };
   const mentorships = data.mentorships;
   const byId = new Map(data.people.map((p) => [p.id, p]));
