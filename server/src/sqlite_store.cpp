@@ -490,6 +490,13 @@ public:
         return s->run();
     }
 
+    Result<bool> deleteToken(const std::string& tokenHash) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM tokens WHERE hash=?"));
+        s->bind(1, tokenHash);
+        MXR_TRY(s->run());
+        return m_db.changes() == 1;
+    }
+
     Result<void> deleteOtherTokens(std::int64_t personId, const std::string& keepHash) override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM tokens WHERE person_id=? AND hash<>?"));
         s->bind(1, personId);

@@ -119,6 +119,9 @@ public:
     virtual Result<void> remove(Entity entity, std::int64_t id) = 0;
     virtual Result<void> putToken(const std::string& tokenHash, const TokenRecord& record) = 0;
     virtual Result<void> deleteTokens(std::int64_t personId) = 0;
+    // The one token with this hash (logout); the person's other tokens
+    // stay. Returns whether there was one.
+    virtual Result<bool> deleteToken(const std::string& tokenHash) = 0;
     // Adds one to the person's credential generation (see ReadTx).
     virtual Result<void> bumpCredentialGeneration(std::int64_t personId) = 0;
     // Every token of the person but the one with this hash (their own
