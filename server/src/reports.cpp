@@ -75,12 +75,17 @@ ApiResult Handlers::attention(const Principal& p, std::int64_t programId, const 
             sessionsOf[s["mentorship_id"].get<std::int64_t>()].push_back(&s);
             sessionById[idOf(s)] = &s;
         }
+        // One snapshot: every feedback's session and milestone's goal is
+        // in the program's lists (the joins that selected them say so).
         for (const auto& f : allFeedback) {
-            const Json& s = *sessionById.at(f["session_id"].get<std::int64_t>());
-            feedbackOf[s["mentorship_id"].get<std::int64_t>()].push_back(&f);
+            const auto s = sessionById.find(f["session_id"].get<std::int64_t>());
+            if (s != sessionById.end()) feedbackOf[(*s->second)["mentorship_id"].get<std::int64_t>()].push_back(&f);
         }
         for (const auto& g : allGoals) goalPair[idOf(g)] = g["mentorship_id"].get<std::int64_t>();
-        for (const auto& ms : allMilestones) milestonesOf[goalPair.at(ms["goal_id"].get<std::int64_t>())].push_back(&ms);
+        for (const auto& ms : allMilestones) {
+            const auto g = goalPair.find(ms["goal_id"].get<std::int64_t>());
+            if (g != goalPair.end()) milestonesOf[g->second].push_back(&ms);
+        }
         const std::vector<const Json*> none;
         auto of = [&](const auto& map, std::int64_t mid) -> const std::vector<const Json*>& {
             const auto it = map.find(mid);
@@ -110,7 +115,7 @@ ApiResult Handlers::attention(const Principal& p, std::int64_t programId, const 
             // against the three before them.
             std::vector<std::pair<std::string, double>> ratings;
             for (const Json* f : of(feedbackOf, mid)) {
-                const Json& s = *sessionById.at((*f)["session_id"].get<std::int64_t>());
+                const Json& s = *sessionById.find((*f)["session_id"].get<std::int64_t>())->second;  // found above
                 const std::string when = str(s["started_at"].is_null() ? s["scheduled_at"] : s["started_at"]);
                 ratings.emplace_back(when + str((*f)["created_at"]), meanRating(*f));
             }
