@@ -205,6 +205,15 @@ std::string* findHeader(HttpResponse& r, std::string_view name) {
 // for responses that carry a secret (BREACH: server/README.md,
 // "Compression"). Runs on the thread that ran the handler.
 void compress(Shared& shared, const HttpRequest& request, HttpResponse& r) {
+    if (r.status == 304) {
+        // A 304 names the variant the client holds: the gzip one's weak tag.
+        std::string* etag = findHeader(r, "ETag");
+        if (etag && !etag->empty() && etag->front() == '"' && shared.gzipCache.has(*etag)) {
+            r.headers.emplace_back("Vary", "Accept-Encoding");
+            if (acceptsGzip(request.header("Accept-Encoding"))) *etag = "W/" + *etag;
+        }
+        return;
+    }
     if (r.secret || r.body.size() < kGzipMinBytes || !compressibleType(r.contentType) ||
         findHeader(r, "Content-Encoding")) {
         return;

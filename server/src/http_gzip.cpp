@@ -116,6 +116,11 @@ Result<std::string> gunzip(std::string_view data, std::size_t maxBytes) {
     return out;
 }
 
+bool GzipCache::has(const std::string& etag) {
+    std::lock_guard lock(m_mutex);
+    return m_bodies.count(etag) > 0;
+}
+
 std::shared_ptr<const std::string> GzipCache::get(const std::string& etag, std::string_view body) {
     {
         std::lock_guard lock(m_mutex);

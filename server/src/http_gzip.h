@@ -44,6 +44,8 @@ public:
     // The compressed body for (etag, body): from the cache, or compressed now
     // (and kept while there is room). Null when zlib failed.
     std::shared_ptr<const std::string> get(const std::string& etag, std::string_view body);
+    // Whether a compressed body for this ETag is kept (its 200 was sent gzipped).
+    bool has(const std::string& etag);
 
 private:
     std::mutex m_mutex;

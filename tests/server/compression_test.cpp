@@ -99,8 +99,13 @@ TEST(ServerCompression, TextIsGzippedForClientsThatAskAndDecodesToTheSameBytes) 
         EXPECT_EQ(gunzipped(zipped.body), plain.body) << path;
         // Cached: the second gzip answer is the same bytes.
         EXPECT_EQ(ask(port, "GET", path, kGzip).body, zipped.body) << path;
-        EXPECT_EQ(ask(port, "GET", path, kGzip + "If-None-Match: " + zipped.header("etag") + "\r\n").status, 304) << path;
-        EXPECT_EQ(ask(port, "GET", path, "If-None-Match: " + plain.header("etag") + "\r\n").status, 304) << path;
+        const Answer zipped304 = ask(port, "GET", path, kGzip + "If-None-Match: " + zipped.header("etag") + "\r\n");
+        EXPECT_EQ(zipped304.status, 304) << path;
+        EXPECT_EQ(zipped304.header("etag"), zipped.header("etag")) << path;
+        EXPECT_EQ(zipped304.header("vary"), "Accept-Encoding") << path;
+        const Answer plain304 = ask(port, "GET", path, "If-None-Match: " + plain.header("etag") + "\r\n");
+        EXPECT_EQ(plain304.status, 304) << path;
+        EXPECT_EQ(plain304.header("etag"), plain.header("etag")) << path;
     }
     // gzip refused by its q-value; only other codings; the wildcard.
     EXPECT_FALSE(ask(port, "GET", "/js/main.js", "Accept-Encoding: gzip;q=0, br\r\n").has("content-encoding"));
