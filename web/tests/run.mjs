@@ -320,6 +320,12 @@ if (FULL) {
     try {
       assert.equal(await page.locator('section[data-chart] canvas').count(), 5);
       assert.equal(await page.locator('#kpi-pairs').textContent(), '450');
+      // The attention table lists 25 pairs, then all of them on request.
+      assert.equal(await page.locator('#attention tbody tr').count(), 25);
+      const showAll = page.getByRole('button', { name: /^Show all \d+ pairs$/ });
+      const total = Number((await showAll.textContent()).match(/\d+/)[0]);
+      await showAll.click();
+      assert.equal(await page.locator('#attention tbody tr').count(), total);
       const figures = { seed_seconds: seedSeconds, runs };
       writeFileSync(join(shots, 'figures.json'), JSON.stringify(figures, null, 2));
       await page.screenshot({ path: join(shots, 'manager-dashboard-large.png'), fullPage: true });
