@@ -22,6 +22,7 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # test and load-generator clients
 find_package(Boost 1.74 REQUIRED)  # Beast and Asio (headers only): the server's HTTP front end
 find_package(OpenSSL REQUIRED)     # TLS for that front end
+find_package(ZLIB REQUIRED)        # gzip of its text responses (zlib1g-dev)
 
 if(MXR_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -372,6 +372,19 @@ tl::expected<Principal, ApiError> Handlers::authenticate(std::string_view author
     return principal;
 }
 
+ApiResult Handlers::logout(const Principal& p) {
+    if (p.tokenHash.empty()) return tl::unexpected(badRequest("", "this session has no token to end"));
+    // Every cached principal is dropped once the delete has committed (the
+    // generation, as for any change to people): an authenticate() that read
+    // the token before the delete cannot cache it afterwards.
+    PeopleChange changed{*this};
+    return runWrite([&](WriteTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(bool existed, lift(tx.deleteToken(p.tokenHash)));
+        (void)existed;  // already gone (logged out twice at once): the same outcome
+        return Json{{"logged_out", true}};
+    });
+}
+
 ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body, const WriteKey& key) {
     if (entity == Entity::kPerson) return createPerson(p, body, key);
     auto fields = prepareCreate(p, entity, body);

@@ -11,6 +11,8 @@
 // holds a thread: the Asio threads only run completion handlers.
 #include "http_front.h"
 
+#include "http_gzip.h"
+
 #include <pthread.h>
 #include <strings.h>
 
@@ -148,6 +150,7 @@ struct Shared {
     Logger log;
     std::unique_ptr<WorkerPool> pool;
     std::atomic<bool> stopping{false};
+    GzipCache gzipCache;  // static files' compressed bodies, by ETag
 
     std::mutex mutex;  // guards perAddress, total, live
     std::unordered_map<std::string, std::size_t> perAddress;
@@ -180,7 +183,7 @@ struct Shared {
 
 Slot::~Slot() { m_shared.release(m_address); }
 
-HttpResponse handle(Shared& shared, const HttpRequest& request) {
+HttpResponse callHandler(Shared& shared, const HttpRequest& request) {
     try {
         return shared.handler(request);
     } catch (const std::exception& e) {
@@ -189,6 +192,59 @@ HttpResponse handle(Shared& shared, const HttpRequest& request) {
         shared.log.error(strCat("request ", request.method, " ", request.target, " threw"));
     }
     return errorResponse(500, "internal", "", "internal error");
+}
+
+std::string* findHeader(HttpResponse& r, std::string_view name) {
+    for (auto& [k, v] : r.headers) {
+        if (k.size() == name.size() && ::strncasecmp(k.data(), name.data(), k.size()) == 0) return &v;
+    }
+    return nullptr;
+}
+
+// gzip for text bodies of 1 KiB and more when the client accepts it, never
+// for responses that carry a secret (BREACH: server/README.md,
+// "Compression"). Runs on the thread that ran the handler.
+void compress(Shared& shared, const HttpRequest& request, HttpResponse& r) {
+    if (r.status == 304) {
+        // A 304 names the variant the client holds: the gzip one's weak tag.
+        std::string* etag = findHeader(r, "ETag");
+        if (etag && !etag->empty() && etag->front() == '"' && shared.gzipCache.has(*etag)) {
+            r.headers.emplace_back("Vary", "Accept-Encoding");
+            if (acceptsGzip(request.header("Accept-Encoding"))) *etag = "W/" + *etag;
+        }
+        return;
+    }
+    if (r.secret || r.body.size() < kGzipMinBytes || !compressibleType(r.contentType) ||
+        findHeader(r, "Content-Encoding")) {
+        return;
+    }
+    // The answer depends on Accept-Encoding from here on, sent or not.
+    if (std::string* vary = findHeader(r, "Vary")) {
+        *vary += ", Accept-Encoding";
+    } else {
+        r.headers.emplace_back("Vary", "Accept-Encoding");
+    }
+    if (!acceptsGzip(request.header("Accept-Encoding"))) return;
+    std::string* etag = findHeader(r, "ETag");
+    std::shared_ptr<const std::string> z;
+    if (r.status == 200 && etag && !etag->empty() && etag->front() == '"') {
+        // A strong ETag names these bytes: compressed once, then cached. The
+        // gzip variant's validator is weak (same content, other bytes), and
+        // If-None-Match compares weakly, so both variants revalidate as 304.
+        z = shared.gzipCache.get(*etag, r.body);
+        if (z) *etag = "W/" + *etag;
+    } else if (auto once = gzip(r.body)) {
+        z = std::make_shared<const std::string>(std::move(*once));
+    }
+    if (!z || z->size() >= r.body.size()) return;
+    r.body.assign(*z);
+    r.headers.emplace_back("Content-Encoding", "gzip");
+}
+
+HttpResponse handle(Shared& shared, const HttpRequest& request) {
+    HttpResponse r = callHandler(shared, request);
+    compress(shared, request, r);
+    return r;
 }
 
 tcp::socket& lowestSocket(beast::tcp_stream& s) { return s.socket(); }

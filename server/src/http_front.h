@@ -46,6 +46,11 @@ struct HttpResponse {
     std::string contentType = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;  // beside Content-Type/Length
     std::string body;
+    // The body carries a secret (a bearer token, a CSRF token, a room
+    // ticket): the front end never compresses it (BREACH). Other text
+    // bodies of 1 KiB and more are sent gzipped to clients that accept it
+    // (http_gzip.h, server/README.md "Compression").
+    bool secret = false;
 };
 
 // Called on a worker thread, once per request; must not throw (a throw is

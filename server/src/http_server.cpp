@@ -116,11 +116,26 @@ struct HttpServer::Impl {
         return res;
     }
 
+    // Answers that may carry a secret: the bearer token (POST /login), the
+    // CSRF token (POST /web/login, GET /web/session), room tickets (POST).
+    // Every answer to a write is counted in (they are small records), so no
+    // spelling of a path slips past. The front end never compresses them
+    // (BREACH: server/README.md, "Compression").
+    static bool carriesSecret(const HttpRequest& req, const std::string& path) {
+        return req.method != "GET" || path == "/web/session";
+    }
+
     HttpResponse serve(const HttpRequest& req) {
         const std::string_view target = req.target;
         const auto q = target.find('?');
         const std::string path = urlDecode(target.substr(0, q), false);
         const std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+        HttpResponse res = answer(req, path, query);
+        res.secret = carriesSecret(req, path);
+        return res;
+    }
+
+    HttpResponse answer(const HttpRequest& req, const std::string& path, std::string_view query) {
         if (auto answered = askWeb(req, path, query)) return std::move(*answered);
 
         if (path == "/healthz") {

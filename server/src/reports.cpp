@@ -1,6 +1,7 @@
 // Program-level reads: attention list, export and the audit log.
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
 
 #include "handler_helpers.h"
 
@@ -60,7 +61,36 @@ ApiResult Handlers::attention(const Principal& p, std::int64_t programId, const 
     return runRead([&](ReadTx& tx) -> ApiResult {
         API_TRY_ASSIGN(bool manages, managesProgram(tx, p, programId));
         if (!manages) return tl::unexpected(notFound("", strCat("no program with id ", programId)));
-        API_TRY_ASSIGN(auto mentorships, listAll(tx, Entity::kMentorship, "program_id", programId));
+        // The program's records in a few queries (ReadTx::listInProgram),
+        // grouped by mentorship in the order the per-parent walk gave them.
+        API_TRY_ASSIGN(auto mentorships, lift(tx.listInProgram(Entity::kMentorship, programId)));
+        API_TRY_ASSIGN(auto allSessions, lift(tx.listInProgram(Entity::kSession, programId)));
+        API_TRY_ASSIGN(auto allFeedback, lift(tx.listInProgram(Entity::kFeedback, programId)));
+        API_TRY_ASSIGN(auto allGoals, lift(tx.listInProgram(Entity::kGoal, programId)));
+        API_TRY_ASSIGN(auto allMilestones, lift(tx.listInProgram(Entity::kMilestone, programId)));
+        std::unordered_map<std::int64_t, std::vector<const Json*>> sessionsOf, feedbackOf, milestonesOf;
+        std::unordered_map<std::int64_t, const Json*> sessionById;
+        std::unordered_map<std::int64_t, std::int64_t> goalPair;
+        for (const auto& s : allSessions) {
+            sessionsOf[s["mentorship_id"].get<std::int64_t>()].push_back(&s);
+            sessionById[idOf(s)] = &s;
+        }
+        // One snapshot: every feedback's session and milestone's goal is
+        // in the program's lists (the joins that selected them say so).
+        for (const auto& f : allFeedback) {
+            const auto s = sessionById.find(f["session_id"].get<std::int64_t>());
+            if (s != sessionById.end()) feedbackOf[(*s->second)["mentorship_id"].get<std::int64_t>()].push_back(&f);
+        }
+        for (const auto& g : allGoals) goalPair[idOf(g)] = g["mentorship_id"].get<std::int64_t>();
+        for (const auto& ms : allMilestones) {
+            const auto g = goalPair.find(ms["goal_id"].get<std::int64_t>());
+            if (g != goalPair.end()) milestonesOf[g->second].push_back(&ms);
+        }
+        const std::vector<const Json*> none;
+        auto of = [&](const auto& map, std::int64_t mid) -> const std::vector<const Json*>& {
+            const auto it = map.find(mid);
+            return it == map.end() ? none : it->second;
+        };
         Json flagged = Json::array();
         for (const auto& m : mentorships) {
             const std::string status = str(m["status"]);
@@ -68,11 +98,10 @@ ApiResult Handlers::attention(const Principal& p, std::int64_t programId, const 
             const std::int64_t mid = m["id"].get<std::int64_t>();
             Json reasons = Json::array();
 
-            API_TRY_ASSIGN(auto sessions, listAll(tx, Entity::kSession, "mentorship_id", mid));
             std::int64_t lastHeld = -1;
-            for (const auto& s : sessions) {
-                if (s["started_at"].is_null()) continue;
-                const auto t = parseTimestamp(str(s["ended_at"].is_null() ? s["started_at"] : s["ended_at"]));
+            for (const Json* s : of(sessionsOf, mid)) {
+                if ((*s)["started_at"].is_null()) continue;
+                const auto t = parseTimestamp(str((*s)["ended_at"].is_null() ? (*s)["started_at"] : (*s)["ended_at"]));
                 if (t) lastHeld = std::max(lastHeld, *t);
             }
             const std::int64_t since = lastHeld >= 0 ? lastHeld : parseTimestamp(str(m["created_at"])).value_or(now);
@@ -85,10 +114,10 @@ ApiResult Handlers::attention(const Principal& p, std::int64_t programId, const 
             // Ratings in the order the sessions happened: the latest three
             // against the three before them.
             std::vector<std::pair<std::string, double>> ratings;
-            for (const auto& s : sessions) {
-                API_TRY_ASSIGN(auto fb, listAll(tx, Entity::kFeedback, "session_id", s["id"].get<std::int64_t>()));
+            for (const Json* f : of(feedbackOf, mid)) {
+                const Json& s = *sessionById.find((*f)["session_id"].get<std::int64_t>())->second;  // found above
                 const std::string when = str(s["started_at"].is_null() ? s["scheduled_at"] : s["started_at"]);
-                for (const auto& f : fb) ratings.emplace_back(when + str(f["created_at"]), meanRating(f));
+                ratings.emplace_back(when + str((*f)["created_at"]), meanRating(*f));
             }
             std::stable_sort(ratings.begin(), ratings.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
             if (ratings.size() >= 4) {
@@ -105,15 +134,11 @@ ApiResult Handlers::attention(const Principal& p, std::int64_t programId, const 
                 }
             }
 
-            API_TRY_ASSIGN(auto goals, listAll(tx, Entity::kGoal, "mentorship_id", mid));
-            for (const auto& g : goals) {
-                API_TRY_ASSIGN(auto milestones, listAll(tx, Entity::kMilestone, "goal_id", g["id"].get<std::int64_t>()));
-                for (const auto& ms : milestones) {
-                    if (!ms["done_at"].is_null() || ms["due_date"].is_null()) continue;
-                    if (*parseDate(str(ms["due_date"])) < today) {
-                        reasons.push_back({{"kind", "overdue_milestone"}, {"milestone_id", ms["id"]},
-                                           {"goal_id", g["id"]}, {"due_date", ms["due_date"]}});
-                    }
+            for (const Json* ms : of(milestonesOf, mid)) {
+                if (!(*ms)["done_at"].is_null() || (*ms)["due_date"].is_null()) continue;
+                if (*parseDate(str((*ms)["due_date"])) < today) {
+                    reasons.push_back({{"kind", "overdue_milestone"}, {"milestone_id", (*ms)["id"]},
+                                       {"goal_id", (*ms)["goal_id"]}, {"due_date", (*ms)["due_date"]}});
                 }
             }
             if (!reasons.empty()) {
@@ -134,60 +159,32 @@ ApiResult Handlers::dashboard(const Principal& p, std::int64_t programId) {
             API_TRY_ASSIGN(allowed, managesProgram(tx, p, programId));
         }
         if (!allowed) return tl::unexpected(notFound("", strCat("no program with id ", programId)));
-        API_TRY_ASSIGN(auto mentorships, listAll(tx, Entity::kMentorship, "program_id", programId));
+        // One query per kind of record (ReadTx::listInProgram), in the order
+        // the per-parent walk gave them (dashboard_test compares the two).
+        API_TRY_ASSIGN(auto mentorships, lift(tx.listInProgram(Entity::kMentorship, programId)));
+        API_TRY_ASSIGN(auto allGoals, lift(tx.listInProgram(Entity::kGoal, programId)));
+        API_TRY_ASSIGN(auto allSessions, lift(tx.listInProgram(Entity::kSession, programId)));
+        API_TRY_ASSIGN(auto allFeedback, lift(tx.listInProgram(Entity::kFeedback, programId)));
+        API_TRY_ASSIGN(auto members, lift(tx.listInProgram(Entity::kPerson, programId)));
         Json ms = Json::array(), goals = Json::array(), sessions = Json::array(), feedback = Json::array();
-        std::vector<std::int64_t> memberIds;
         for (const auto& m : mentorships) {
-            const std::int64_t mid = idOf(m);
-            ms.push_back({{"id", mid}, {"status", m["status"]}, {"kind", m["kind"]}, {"created_at", m["created_at"]},
+            ms.push_back({{"id", m["id"]}, {"status", m["status"]}, {"kind", m["kind"]}, {"created_at", m["created_at"]},
                           {"mentors", m["mentors"]}, {"mentees", m["mentees"]}});
-            for (const char* role : {"mentors", "mentees"}) {
-                for (const auto& id : m[role]) memberIds.push_back(id.get<std::int64_t>());
-            }
-            API_TRY_ASSIGN(auto gs, listAll(tx, Entity::kGoal, "mentorship_id", mid));
-            for (const auto& g : gs) goals.push_back({{"mentorship_id", mid}, {"status", g["status"]}});
-            API_TRY_ASSIGN(auto ss, listAll(tx, Entity::kSession, "mentorship_id", mid));
-            for (const auto& sess : ss) {
-                sessions.push_back({{"id", sess["id"]}, {"mentorship_id", mid}, {"scheduled_at", sess["scheduled_at"]},
-                                    {"started_at", sess["started_at"]}});
-                API_TRY_ASSIGN(auto fb, listAll(tx, Entity::kFeedback, "session_id", idOf(sess)));
-                for (const auto& f : fb) {
-                    feedback.push_back({{"session_id", sess["id"]}, {"rating_goal_progress", f["rating_goal_progress"]},
-                                        {"rating_communication", f["rating_communication"]},
-                                        {"rating_trust_respect", f["rating_trust_respect"]},
-                                        {"rating_usefulness", f["rating_usefulness"]}, {"created_at", f["created_at"]}});
-                }
-            }
         }
-        std::sort(memberIds.begin(), memberIds.end());
-        memberIds.erase(std::unique(memberIds.begin(), memberIds.end()), memberIds.end());
+        for (const auto& g : allGoals) goals.push_back({{"mentorship_id", g["mentorship_id"]}, {"status", g["status"]}});
+        for (const auto& sess : allSessions) {
+            sessions.push_back({{"id", sess["id"]}, {"mentorship_id", sess["mentorship_id"]},
+                                {"scheduled_at", sess["scheduled_at"]}, {"started_at", sess["started_at"]}});
+        }
+        for (const auto& f : allFeedback) {
+            feedback.push_back({{"session_id", f["session_id"]}, {"rating_goal_progress", f["rating_goal_progress"]},
+                                {"rating_communication", f["rating_communication"]},
+                                {"rating_trust_respect", f["rating_trust_respect"]},
+                                {"rating_usefulness", f["rating_usefulness"]}, {"created_at", f["created_at"]}});
+        }
         Json people = Json::array();
-        auto addPerson = [&](std::int64_t id, const Json* person) {
-            people.push_back({{"id", id}, {"name", person ? (*person)["name"] : Json()},
-                              {"erased_at", person ? (*person)["erased_at"] : Json()}});
-        };
-        const std::int64_t span = memberIds.empty() ? 0 : memberIds.back() - memberIds.front() + 1;
-        if (!memberIds.empty() && span <= 4 * static_cast<std::int64_t>(memberIds.size())) {
-            // The members' ids are dense: read their id range in pages (a few
-            // queries) rather than one lookup per person; only members are kept.
-            std::size_t next = 0;
-            std::int64_t after = memberIds.front() - 1;
-            while (next < memberIds.size()) {
-                API_TRY_ASSIGN(auto page, lift(tx.list(Entity::kPerson, ListQuery{"", 0, after, 1000})));
-                for (const auto& person : page) {
-                    const std::int64_t id = idOf(person);
-                    while (next < memberIds.size() && memberIds[next] < id) addPerson(memberIds[next++], nullptr);
-                    if (next < memberIds.size() && memberIds[next] == id) addPerson(memberIds[next++], &person);
-                }
-                if (page.size() < 1000) break;
-                after = idOf(page.back());
-            }
-            while (next < memberIds.size()) addPerson(memberIds[next++], nullptr);
-        } else {
-            for (const auto id : memberIds) {
-                API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, id)));
-                addPerson(id, person ? &*person : nullptr);
-            }
+        for (const auto& person : members) {
+            people.push_back({{"id", person["id"]}, {"name", person["name"]}, {"erased_at", person["erased_at"]}});
         }
         return Json{{"program_id", programId}, {"name", (*program)["name"]}, {"mentorships", std::move(ms)},
                     {"goals", std::move(goals)}, {"sessions", std::move(sessions)}, {"feedback", std::move(feedback)},

@@ -124,6 +124,11 @@ RouterReply Router::dispatch(const RouterRequest& req) {
     }
 
     const std::string_view first = segs[0];
+    if (segs.size() == 1 && first == "logout") {
+        if (enet) return notOverEnet();
+        if (m != "POST") return noRoute();
+        return fromResult(m_handlers.logout(p));
+    }
     if (first == "export" || first == "audit") {
         if (enet) return notOverEnet();
         if (segs.size() != 1 || m != "GET") return noRoute();

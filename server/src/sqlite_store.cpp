@@ -8,6 +8,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "sqlite_db.h"
 
@@ -235,6 +236,73 @@ public:
         return out;
     }
 
+    Result<std::vector<Json>> listInProgram(Entity entity, std::int64_t programId) override {
+        const EntitySpec& es = spec(entity);
+        // "FROM ... WHERE ..." naming the program as ?1, and the walk's order.
+        std::string from, order;
+        switch (entity) {
+            case Entity::kMentorship:
+                from = "FROM mentorships t WHERE t.program_id=?1";
+                order = "t.id";
+                break;
+            case Entity::kGoal:
+            case Entity::kSession:
+                from = cat({"FROM ", es.table, " t JOIN mentorships m ON m.id=t.mentorship_id WHERE m.program_id=?1"});
+                order = "t.mentorship_id, t.id";
+                break;
+            case Entity::kMilestone:
+                from = "FROM milestones t JOIN goals g ON g.id=t.goal_id JOIN mentorships m ON m.id=g.mentorship_id "
+                       "WHERE m.program_id=?1";
+                order = "g.mentorship_id, t.goal_id, t.id";
+                break;
+            case Entity::kFeedback:
+                from = "FROM feedback t JOIN sessions s ON s.id=t.session_id JOIN mentorships m ON m.id=s.mentorship_id "
+                       "WHERE m.program_id=?1";
+                order = "s.mentorship_id, t.session_id, t.id";
+                break;
+            case Entity::kPerson:
+                from = "FROM people t WHERE t.id IN ("
+                       "SELECT l.person_id FROM mentorships_mentors l JOIN mentorships m ON m.id=l.owner_id WHERE m.program_id=?1 "
+                       "UNION SELECT l.person_id FROM mentorships_mentees l JOIN mentorships m ON m.id=l.owner_id "
+                       "WHERE m.program_id=?1)";
+                order = "t.id";
+                break;
+            case Entity::kProgram:
+                return makeError(ErrorCode::kInvalidArgument, "listInProgram lists the records in a program, not programs");
+        }
+        std::vector<Json> out;
+        {
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"SELECT ", entitySql(entity).prefixedColumns, " ", from, " ORDER BY ", order})));
+            s->bind(1, programId);
+            for (;;) {
+                MXR_TRY_ASSIGN(bool row, s->step());
+                if (!row) break;
+                out.push_back(rowToJson(es, *s));
+            }
+        }
+        // Each id list in one query for all the records (fillLists per record
+        // was most of the per-parent walk's queries).
+        for (const auto& f : es.fields) {
+            if (f.type != FieldType::kIdList) continue;
+            std::unordered_map<std::int64_t, Json> lists;
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"SELECT l.owner_id, l.person_id FROM ", linkTable(es, f),
+                                                     " l WHERE l.owner_id IN (SELECT t.id ", from,
+                                                     ") ORDER BY l.owner_id, l.person_id"})));
+            s->bind(1, programId);
+            for (;;) {
+                MXR_TRY_ASSIGN(bool row, s->step());
+                if (!row) break;
+                auto [it, added] = lists.try_emplace(s->integer(0), Json::array());
+                it->second.push_back(s->integer(1));
+            }
+            for (auto& r : out) {
+                auto it = lists.find(r["id"].get<std::int64_t>());
+                r[std::string(f.name)] = it == lists.end() ? Json::array() : std::move(it->second);
+            }
+        }
+        return out;
+    }
+
     Result<std::optional<Credentials>> credentials(const std::string& email) override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, password_hash, roles FROM people WHERE email=? AND erased_at IS NULL"));
         s->bind(1, email);
@@ -420,6 +488,13 @@ public:
         MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM tokens WHERE person_id=?"));
         s->bind(1, personId);
         return s->run();
+    }
+
+    Result<bool> deleteToken(const std::string& tokenHash) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM tokens WHERE hash=?"));
+        s->bind(1, tokenHash);
+        MXR_TRY(s->run());
+        return m_db.changes() == 1;
     }
 
     Result<void> deleteOtherTokens(std::int64_t personId, const std::string& keepHash) override {

@@ -208,13 +208,29 @@ std::optional<WebReply> WebRoutes::handle(const WebRequest& req) {
     return finish(serveFile(req), req, true);
 }
 
+namespace {
+// If-None-Match compares weakly (RFC 9110, 13.1.2): a list of tags, each
+// maybe W/-prefixed (the front end weakens the gzip variant's ETag), or "*".
+bool noneMatch(std::string_view header, std::string_view etag) {
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        std::string_view tag = header.substr(0, comma);
+        header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+        while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+        while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+        if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+        if (tag == etag || tag == "*") return true;
+    }
+    return false;
+}
+}  // namespace
+
 WebReply WebRoutes::serveFile(const WebRequest& req) const {
     const auto it = m_files.find(req.path == "/" ? "/index.html" : req.path);
     const File& f = it->second;
     WebReply r;
     r.headers.emplace_back("ETag", f.etag);
-    const std::string inm = req.header("If-None-Match");
-    if (!inm.empty() && (inm == f.etag || inm == "*")) {
+    if (noneMatch(req.header("If-None-Match"), f.etag)) {
         r.status = 304;
         return r;
     }
@@ -245,13 +261,19 @@ WebReply WebRoutes::login(const WebRequest& req) {
     return r;
 }
 
-WebReply WebRoutes::logout(const WebRequest& req) const {
+WebReply WebRoutes::logout(const WebRequest& req) {
     const std::string token = cookieToken(req.header("Cookie"));
     if (!token.empty()) {
         const std::string sent = req.header("X-CSRF-Token");
         const std::string want = csrfFor(token);
         if (sent.size() != want.size() || sodium_memcmp(sent.data(), want.data(), want.size()) != 0) {
             return errorReply(403, "csrf", "the request lacks this session's X-CSRF-Token");
+        }
+        // The token itself ends on the server, not only the cookie: a copy
+        // of the cookie is worthless afterwards. An unknown or expired token
+        // has nothing left to end.
+        if (auto who = m_handlers.authenticate(strCat("Bearer ", token))) {
+            if (auto ended = m_handlers.logout(*who); !ended) return jsonReply(ended.error().status, ended.error().toJson());
         }
     }
     WebReply r = jsonReply(200, Json{{"logged_out", true}});

@@ -3,6 +3,9 @@
 // without free text.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "server/router.h"
 #include "test_env.h"
 
@@ -69,6 +72,107 @@ TEST(Dashboard, ManagersOfTheProgramGetItsFiguresWithoutFreeText) {
     ASSERT_EQ(far.status, 200) << far.body.dump();
     EXPECT_EQ(far.body["people"], Json::parse(strCat(R"([{"id":)", ana, R"(,"name":"ana","erased_at":null},{"id":)", cleo,
                                                     R"(,"name":"cleo","erased_at":null}])")));
+}
+
+// The per-program reads the dashboard and the attention list use
+// (ReadTx::listInProgram) give exactly what walking the program parent by
+// parent with list() gave: same records, same order, other programs left out.
+TEST(Dashboard, PerProgramReadsEqualThePerParentWalk) {
+    TestEnv env("dashboard_walk");
+    std::vector<std::int64_t> people, programs, pairs, goals, sessions;
+    std::uint32_t seed = 12345;
+    auto pick = [&](const std::vector<std::int64_t>& from) {
+        seed = seed * 1103515245u + 12345u;
+        return from[(seed >> 8) % from.size()];
+    };
+    auto seeded = env.store->write([&](WriteTx& tx) -> Result<Json> {
+        for (int i = 0; i < 14; ++i) {
+            MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kPerson, Json{{"name", strCat("p", i)}, {"email", strCat("p", i, "@x.org")},
+                                                                    {"roles", Json::array({"mentee"})}}));
+            people.push_back(id);
+        }
+        for (int i = 0; i < 3; ++i) {
+            MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kProgram, Json{{"name", strCat("program ", i)}, {"managers", Json::array()}}));
+            programs.push_back(id);
+        }
+        // Records of the programs interleaved, so ids do not follow parents.
+        for (int i = 0; i < 12; ++i) {
+            const std::int64_t a = pick(people), b = pick(people);
+            MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kMentorship,
+                Json{{"program_id", pick(programs)}, {"kind", "one_to_one"}, {"status", i % 3 ? "active" : "paused"},
+                     {"mentors", Json::array({a})}, {"mentees", a == b ? Json::array() : Json::array({b, pick(people)})}}));
+            pairs.push_back(id);
+        }
+        for (int i = 0; i < 30; ++i) {
+            MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kGoal, Json{{"mentorship_id", pick(pairs)}, {"title", strCat("g", i)},
+                                                                  {"status", i % 4 ? "open" : "achieved"}, {"progress", i}}));
+            goals.push_back(id);
+        }
+        for (int i = 0; i < 40; ++i) {
+            MXR_TRY(tx.insert(Entity::kMilestone, Json{{"goal_id", pick(goals)}, {"title", strCat("m", i)},
+                                                       {"due_date", i % 2 ? Json("2026-01-10") : Json()}}));
+        }
+        for (int i = 0; i < 35; ++i) {
+            MXR_TRY_ASSIGN(auto id, tx.insert(Entity::kSession,
+                Json{{"mentorship_id", pick(pairs)}, {"scheduled_at", strCat("2026-0", 1 + i % 9, "-11T10:00:00Z")},
+                     {"started_at", i % 3 ? Json("2026-02-01T10:00:00Z") : Json()},
+                     {"attendees", i % 4 ? Json::array({pick(people), pick(people)}) : Json::array()}}));
+            sessions.push_back(id);
+        }
+        for (int i = 0; i < 45; ++i) {
+            MXR_TRY(tx.insert(Entity::kFeedback, Json{{"session_id", pick(sessions)}, {"author_id", pick(people)},
+                                                      {"subject_id", pick(people)}, {"rating_goal_progress", 1 + i % 5},
+                                                      {"rating_communication", 2}, {"rating_trust_respect", 3},
+                                                      {"rating_usefulness", 4}, {"visibility", "pair"}}));
+        }
+        return Json();
+    });
+    ASSERT_TRUE(seeded) << seeded.error().describe();
+
+    auto all = [](ReadTx& tx, Entity e, const std::string& field, std::int64_t value) {
+        std::vector<Json> out;
+        auto page = tx.list(e, ListQuery{field, value, 0, 100000});
+        EXPECT_TRUE(page);
+        if (page) out = std::move(*page);
+        return out;
+    };
+    std::size_t compared = 0;
+    auto checked = env.store->read([&](ReadTx& tx) -> Result<Json> {
+        for (const auto program : programs) {
+            // The walk the handlers did before.
+            std::map<Entity, std::vector<Json>> walk;
+            std::set<std::int64_t> memberIds;
+            for (auto& m : all(tx, Entity::kMentorship, "program_id", program)) {
+                const auto mid = m["id"].get<std::int64_t>();
+                for (const char* role : {"mentors", "mentees"}) {
+                    for (const auto& id : m[role]) memberIds.insert(id.get<std::int64_t>());
+                }
+                for (auto& g : all(tx, Entity::kGoal, "mentorship_id", mid)) {
+                    for (auto& x : all(tx, Entity::kMilestone, "goal_id", g["id"].get<std::int64_t>())) walk[Entity::kMilestone].push_back(x);
+                    walk[Entity::kGoal].push_back(g);
+                }
+                for (auto& sess : all(tx, Entity::kSession, "mentorship_id", mid)) {
+                    for (auto& f : all(tx, Entity::kFeedback, "session_id", sess["id"].get<std::int64_t>())) walk[Entity::kFeedback].push_back(f);
+                    walk[Entity::kSession].push_back(sess);
+                }
+                walk[Entity::kMentorship].push_back(m);
+            }
+            for (const auto id : memberIds) {
+                MXR_TRY_ASSIGN(auto person, tx.get(Entity::kPerson, id));
+                walk[Entity::kPerson].push_back(*person);
+            }
+            for (const Entity e : {Entity::kMentorship, Entity::kGoal, Entity::kMilestone, Entity::kSession, Entity::kFeedback,
+                                   Entity::kPerson}) {
+                MXR_TRY_ASSIGN(auto got, tx.listInProgram(e, program));
+                EXPECT_EQ(Json(got), Json(walk[e])) << spec(e).name << " of program " << program;
+                compared += got.size();
+            }
+        }
+        EXPECT_FALSE(tx.listInProgram(Entity::kProgram, programs[0]));
+        return Json();
+    });
+    ASSERT_TRUE(checked) << checked.error().describe();
+    EXPECT_GT(compared, 150u) << "the seeded programs hold records";
 }
 
 }  // namespace

@@ -220,6 +220,67 @@ if (FULL) {
     }
   });
 
+  test('full: a manager edits a program and a person\'s profile; the edits are there after a reload, markup as text', async () => {
+    const EDIT = {
+      programName: 'Renamed <img src=x onerror="window.__xss=7"> program',
+      description: 'For <script>window.__xss=8</script> welders & <b>fitters</b>',
+      personName: 'Erin <svg onload="window.__xss=9"></svg> Edited',
+      skills: ['welding', '<i>brazing</i>'],
+    };
+    const { context, page } = await newPage(browser, DESKTOP);
+    try {
+      await loginByKeyboard(page, 'mia@example.org', PW);
+      await page.getByRole('heading', { name: 'Programs' }).waitFor();
+      const create = page.locator('form', { hasText: 'New program' });
+      await create.getByLabel('Name').fill('Program to edit');
+      await create.getByRole('button', { name: 'Create program' }).click();
+      await page.getByRole('link', { name: 'Program to edit', exact: true }).click();
+      await page.getByRole('heading', { name: 'Program to edit' }).waitFor();
+
+      await page.getByText('Edit this program').click();
+      const edit = page.locator('#program-edit-form');
+      await edit.getByLabel('Program name').fill(EDIT.programName);
+      await edit.getByLabel('Program description').fill(EDIT.description);
+      await edit.getByRole('button', { name: 'Save program' }).click();
+      await page.getByRole('heading', { name: EDIT.programName, exact: true }).waitFor();
+
+      // A person added here, then her profile edited through its page.
+      const person = page.locator('#person-form');
+      await person.getByLabel('Name').fill('Erin Plain');
+      await person.getByLabel('Email').fill('erin@example.org');
+      await person.getByLabel('First password').fill(PW);
+      await person.getByRole('button', { name: 'Add person' }).click();
+      await page.getByRole('link', { name: 'Edit the profile of Erin Plain' }).click();
+      const profile = page.locator('#profile-form');
+      await profile.getByLabel('Name').fill(EDIT.personName);
+      await profile.getByLabel('Skills').fill(EDIT.skills.join(', '));
+      await profile.getByLabel('Time zone').fill('Europe/Madrid');
+      await profile.getByRole('button', { name: 'Save profile' }).click();
+      await page.getByRole('heading', { name: `Profile of ${EDIT.personName}`, exact: true }).waitFor();
+
+      // After a reload everything comes from the server again.
+      await page.reload();
+      await page.getByRole('heading', { name: `Profile of ${EDIT.personName}`, exact: true }).waitFor();
+      assert.equal(await profile.getByLabel('Name').inputValue(), EDIT.personName);
+      assert.equal(await profile.getByLabel('Skills').inputValue(), EDIT.skills.join(', '));
+      assert.equal(await profile.getByLabel('Time zone').inputValue(), 'Europe/Madrid');
+      await checkPage(page, 'manager-profile-edit-desktop');
+      await page.goBack();
+      await page.reload();
+      await page.getByRole('heading', { name: EDIT.programName, exact: true }).waitFor();
+      assert.equal(await page.locator('#program-description').textContent(), EDIT.description);
+      await page.locator('#people td', { hasText: EDIT.personName }).waitFor();
+      await page.getByText('Edit this program').click();
+      assert.equal(await edit.getByLabel('Program name').inputValue(), EDIT.programName);
+      await checkPage(page, 'manager-program-edit-desktop');
+      await page.getByRole('link', { name: 'Programs', exact: true }).click();
+      await page.getByRole('link', { name: EDIT.programName, exact: true }).waitFor();
+      assert.equal(await page.evaluate(() => window.__xss), undefined, 'no edited markup ran');
+    } finally {
+      await context.close();
+    }
+  });
+
   test('full: dashboard of 1,000 people and 500 mentorships (figures)', { timeout: 600000 }, async () => {
     const t0 = Date.now();
     const { program } = await seedLarge(server.base);
@@ -245,6 +306,7 @@ if (FULL) {
         return {
           first_render_ms: Math.round(ready),
           app_started_ms: Math.round(performance.getEntriesByName('mxr-dashboard-start')[0].startTime),
+          data_ms: Math.round(performance.getEntriesByName('mxr-dashboard-data')[0].startTime),
           api_calls: api.map((e) => ({ url: new URL(e.name).pathname + new URL(e.name).search,
             start_ms: Math.round(e.startTime), server_ms: Math.round(e.responseStart - e.requestStart), total_ms: Math.round(e.responseEnd - e.startTime),
             bytes: e.encodedBodySize })),
@@ -258,6 +320,12 @@ if (FULL) {
     try {
       assert.equal(await page.locator('section[data-chart] canvas').count(), 5);
       assert.equal(await page.locator('#kpi-pairs').textContent(), '450');
+      // The attention table lists 25 pairs, then all of them on request.
+      assert.equal(await page.locator('#attention tbody tr').count(), 25);
+      const showAll = page.getByRole('button', { name: /^Show all \d+ pairs$/ });
+      const total = Number((await showAll.textContent()).match(/\d+/)[0]);
+      await showAll.click();
+      assert.equal(await page.locator('#attention tbody tr').count(), total);
       const figures = { seed_seconds: seedSeconds, runs };
       writeFileSync(join(shots, 'figures.json'), JSON.stringify(figures, null, 2));
       await page.screenshot({ path: join(shots, 'manager-dashboard-large.png'), fullPage: true });

@@ -121,6 +121,10 @@ public:
     ApiResult login(const Json& body, const std::string& address);
     // "Bearer <token>" (the Authorization header value) -> who is calling.
     tl::expected<Principal, ApiError> authenticate(std::string_view authorization);
+    // Ends the session of the token the principal came with (p.tokenHash):
+    // that token answers 401 from the time this returns; the person's other
+    // sessions stay. {"logged_out": true}; 400 without a token (ENet).
+    ApiResult logout(const Principal& p);
     // The password check of login() (same throttling, same bounded argon2id
     // hashing, same answers) without issuing a token: the room host's login
     // over ENet, which must not wait for a token's group commit.

@@ -94,6 +94,17 @@ public:
     // The person's credential generation (0 for an absent person): it
     // changes with every password change, role change and erasure.
     virtual Result<std::int64_t> credentialGeneration(std::int64_t personId) = 0;
+    // Per-program reads (the dashboard, the attention list): every record of
+    // `entity` in the program, in a fixed number of queries however many
+    // mentorships it has, instead of a list() per parent. Mentorships,
+    // goals, milestones, sessions and feedback belong to the program through
+    // their mentorship; people are the mentors and mentees of its
+    // mentorships. Records are shaped as list() shapes them and ordered as
+    // walking the program parent by parent in id order would give them:
+    // mentorships by id; goals and sessions by (mentorship, id); milestones
+    // by (mentorship, goal, id); feedback by (mentorship, session, id);
+    // people by id. kInvalidArgument for programs.
+    virtual Result<std::vector<Json>> listInProgram(Entity entity, std::int64_t programId) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -108,6 +119,9 @@ public:
     virtual Result<void> remove(Entity entity, std::int64_t id) = 0;
     virtual Result<void> putToken(const std::string& tokenHash, const TokenRecord& record) = 0;
     virtual Result<void> deleteTokens(std::int64_t personId) = 0;
+    // The one token with this hash (logout); the person's other tokens
+    // stay. Returns whether there was one.
+    virtual Result<bool> deleteToken(const std::string& tokenHash) = 0;
     // Adds one to the person's credential generation (see ReadTx).
     virtual Result<void> bumpCredentialGeneration(std::int64_t personId) = 0;
     // Every token of the person but the one with this hash (their own

@@ -12,7 +12,8 @@
 // /login (same throttling, same answers) and sets the bearer token as a
 // cookie the page's scripts cannot read (HttpOnly, SameSite=Strict, Path=/,
 // Secure when the request came over TLS; no Max-Age: it ends with the
-// browser, and the token's own lifetime is enforced by the server). An
+// browser, and the token's own lifetime is enforced by the server);
+// POST /web/logout ends that token on the server and clears the cookie. An
 // /api/v1 request that carries that cookie and no Authorization header is
 // answered here through the same Router; a write (POST/PATCH/DELETE) needs
 // the header X-CSRF-Token (a hash of the token, from /web/login or
@@ -102,7 +103,7 @@ private:
 
     WebReply serveFile(const WebRequest& req) const;
     WebReply login(const WebRequest& req);
-    WebReply logout(const WebRequest& req) const;
+    WebReply logout(const WebRequest& req);
     WebReply session(const WebRequest& req);
     WebReply api(const WebRequest& req, const std::string& token);
     WebReply finish(WebReply reply, const WebRequest& req, bool cacheable) const;

@@ -7,6 +7,7 @@ import { myMentorshipsPage, mentorshipPage } from './pages/mentorships.js';
 import { accountPage } from './pages/account.js';
 import { programsPage, programPage, auditPage } from './pages/manager.js';
 import { dashboardPage } from './pages/dashboard.js';
+import { personPage } from './pages/edit.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -115,6 +116,7 @@ const routes = [
   [/^#\/programs\/(\d+)$/, () => programPage],
   [/^#\/programs\/(\d+)\/dashboard$/, () => dashboardPage],
   [/^#\/audit$/, () => auditPage],
+  [/^#\/people\/(\d+)$/, () => personPage],
 ];
 
 export async function route() {

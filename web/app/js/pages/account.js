@@ -7,7 +7,8 @@ import { guarded } from './common.js';
 export async function accountPage(main) {
   const me = app.me;
   main.append(h('h1', {}, 'My account'),
-    h('p', {}, h('strong', {}, me.name), ` · ${me.email} · ${me.roles.join(', ')}`));
+    h('p', {}, h('strong', {}, me.name), ` · ${me.email} · ${me.roles.join(', ')}`),
+    h('p', {}, h('a', { href: `#/people/${me.id}` }, 'Edit my profile')));
 
   const pwMsg = h('p', { class: 'status', role: 'status' });
   const pw = h('form', { class: 'card' }, h('h2', {}, 'Change my password'),

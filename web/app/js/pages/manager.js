@@ -4,6 +4,7 @@ import { h, field, formData, fmtDate, fmtTime } from '../dom.js';
 import { api, listAll } from '../api.js';
 import { route } from '../main.js';
 import { peopleById, nameOf, names, badge, kindText, guarded } from './common.js';
+import { programEditForm } from './edit.js';
 
 export async function programsPage(main) {
   main.append(h('h1', {}, 'Programs'));
@@ -36,7 +37,9 @@ export async function programPage(main, id) {
     api('GET', `/programs/${id}`), listAll(`/mentorships?program_id=${id}`), peopleById(),
     api('GET', `/programs/${id}/attention`)]);
   main.append(h('h1', {}, program.name),
-    h('p', {}, h('a', { href: `#/programs/${id}/dashboard` }, 'Dashboard of the program\'s health')));
+    program.description ? h('p', { id: 'program-description' }, program.description) : null,
+    h('p', {}, h('a', { href: `#/programs/${id}/dashboard` }, 'Dashboard of the program\'s health')),
+    programEditForm(program));
 
   main.append(h('section', { 'aria-labelledby': 'att-h' }, h('h2', { id: 'att-h' }, 'Needs attention'),
     attention.mentorships.length
@@ -58,10 +61,11 @@ export async function programPage(main, id) {
   const members = [...people.values()].filter((p) => inProgram.has(p.id));
   main.append(h('section', { 'aria-labelledby': 'people-h' }, h('h2', { id: 'people-h' }, 'People'),
     h('div', { class: 'table-wrap' }, h('table', { id: 'people' },
-      h('thead', {}, h('tr', {}, ['Name', 'Email', 'Roles', 'Pairs here'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Name', 'Email', 'Roles', 'Pairs here', 'Profile'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, members.map((p) => h('tr', {},
         h('td', {}, p.erased_at ? '(erased)' : p.name), h('td', {}, p.email || '—'), h('td', {}, p.roles.join(', ')),
-        h('td', {}, mentorships.filter((m) => m.mentors.includes(p.id) || m.mentees.includes(p.id)).length))))))));
+        h('td', {}, mentorships.filter((m) => m.mentors.includes(p.id) || m.mentees.includes(p.id)).length),
+        h('td', {}, p.erased_at ? '—' : h('a', { href: `#/people/${p.id}`, 'aria-label': `Edit the profile of ${p.name}` }, 'Edit')))))))));
 
   const candidates = [...people.values()].filter((p) => !p.erased_at);
   const opts = (role) => candidates.filter((p) => p.roles.includes(role)).map((p) => [p.id, `${p.name} <${p.email}>`]);
