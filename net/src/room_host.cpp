@@ -38,6 +38,7 @@ struct Member {
     ResumeToken token{};
     std::uint32_t connId = 0;  // 0: away (connection lost)
     Nanos awaySince = 0;
+    std::int64_t awaySinceUnix = 0;  // the same moment as Unix seconds (for the observer)
     bool hasState = false;
     AvatarEntry last;
     std::uint64_t seq = 0;
@@ -287,6 +288,10 @@ struct RoomHost::Impl {
             }
         }
         const Identity who = it->second.who;
+        // An away member was last in the room when its connection was lost.
+        const std::int64_t lastThere = it->second.connId == 0 && it->second.awaySinceUnix != 0
+                                           ? it->second.awaySinceUnix
+                                           : cfg.unixNow();
         r.members.erase(it);
         r.voice.forget(avatarId);
         for (auto& [id, m] : r.members) {
@@ -296,7 +301,7 @@ struct RoomHost::Impl {
         usedAvatarIds.erase(avatarId);
         r.presenceDirty = true;
         log.info(strCat("room ", r.name, ": ", who.displayName, " (avatar ", avatarId, ") ", reason));
-        if (observer) observer->onMemberLeft(r.name, who, avatarId, cfg.unixNow(), reason);
+        if (observer) observer->onMemberLeft(r.name, who, avatarId, lastThere, reason);
         // An empty on-demand room is dropped by periodic(), not here: callers
         // may still be iterating the rooms.
     }
@@ -395,6 +400,7 @@ struct RoomHost::Impl {
                 }
                 m.connId = c.id;
                 m.awaySince = 0;
+                m.awaySinceUnix = 0;
                 randombytes_buf(m.token.data(), m.token.size());
                 m.sentSeq.clear();  // the new connection has seen nothing yet
                 // A resume restores the avatar, not a login: records and
@@ -948,6 +954,7 @@ struct RoomHost::Impl {
         if (Member* m = memberOf(it->second)) {
             m->connId = 0;
             m->awaySince = now;
+            m->awaySinceUnix = cfg.unixNow();
             findRoom(it->second.room)->presenceDirty = true;
             ++stats.timeouts;
             log.info(strCat("room ", it->second.room, ": ", m->who.displayName, " lost connection; may resume"));

@@ -172,7 +172,10 @@ int serve(int argc, char** argv) {
         std::fprintf(stderr, "first program manager: admin@localhost, one-time password: %s (shown only now)\n",
                      (*admin)->c_str());
     }
-    RoomService rooms(handlers, **store, wallClock, *ticketKey, RoomServiceOptions{}, log.child("rooms"));
+    // One window for both: a member who may resume is still in the meeting,
+    // and a room occupied again within it continues the same meeting.
+    RoomServiceOptions roomOptions;
+    RoomService rooms(handlers, **store, wallClock, *ticketKey, roomOptions, log.child("rooms"));
     // Meetings a crash (kill -9, power loss) left open are closed before
     // anyone can join again.
     if (auto closed = rooms.closeLeftoverSessions(); !closed) {
@@ -183,6 +186,7 @@ int serve(int argc, char** argv) {
     hostConfig.bindAddress = udpHost;
     hostConfig.port = static_cast<std::uint16_t>(udpPort);
     hostConfig.allowGuests = allowGuests;
+    hostConfig.resumeWindow = msToNanos(1000.0 * static_cast<double>(roomOptions.meetingWindowSeconds));
     hostConfig.defaultCapacity = static_cast<std::uint16_t>(roomCapacity);
     hostConfig.maxPeers = static_cast<std::size_t>(maxPeers);
     hostConfig.duplicatePeersPerAddress = static_cast<std::size_t>(maxPeersPerAddress);

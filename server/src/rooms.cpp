@@ -234,13 +234,26 @@ void RoomService::onMemberJoined(const std::string& room, const net::Identity& w
     std::lock_guard lock(m_meetingsMutex);
     if (m_meetingsEnded) return;
     Meeting& m = m_meetings[room];
+    bool goesOn = false;
+    if (m.startedAt != 0 && m.present.empty()) {
+        // The room emptied after a meeting: within the window this is the
+        // same meeting (its record is in progress again); after it, that
+        // meeting is over and this join is the start of another.
+        if (unixTime <= m.continuesUntil) {
+            goesOn = true;
+            m.endedAt = 0;
+        } else {
+            recordSession(*mentorship, m, m.endedAt, true);
+            m = Meeting{};
+        }
+    }
     ++m.present[*person];
     const bool newcomer = m.seen.insert(*person).second;
     if (m.startedAt == 0 && m.present.size() >= 2) {
         m.startedAt = unixTime;
         recordSession(*mentorship, m, 0);  // in progress: written now, so a crash cannot lose it
-    } else if (m.startedAt != 0 && newcomer) {
-        recordSession(*mentorship, m, 0);  // a new attendee
+    } else if (m.startedAt != 0 && (newcomer || goesOn)) {
+        recordSession(*mentorship, m, 0);  // a new attendee, or in progress again
     }
 }
 
@@ -254,10 +267,18 @@ void RoomService::onMemberLeft(const std::string& room, const net::Identity& who
     if (it == m_meetings.end()) return;
     Meeting& m = it->second;
     auto p = m.present.find(*person);
-    if (p != m.present.end() && --p->second <= 0) m.present.erase(p);
+    if (p == m.present.end()) return;  // not counted here (e.g. joined before a restart)
+    if (--p->second <= 0) m.present.erase(p);
     if (!m.present.empty()) return;
-    if (m.startedAt != 0) recordSession(*mentorship, m, std::max(unixTime, m.startedAt));
-    m_meetings.erase(it);
+    if (m.startedAt == 0) {
+        m_meetings.erase(it);  // nobody met
+        return;
+    }
+    // Ended as far as anyone knows now; kept for the window in case the
+    // room is occupied again (then the same record goes on).
+    m.endedAt = std::max(unixTime, m.startedAt);
+    m.continuesUntil = m.endedAt + m_options.meetingWindowSeconds;
+    recordSession(*mentorship, m, m.endedAt);
 }
 
 void RoomService::endMeetings() {
@@ -267,7 +288,9 @@ void RoomService::endMeetings() {
         const std::int64_t now = m_clock.nowUnix();
         std::size_t ended = 0;
         for (auto& [room, m] : m_meetings) {
-            if (m.startedAt == 0) continue;
+            // Rooms that emptied already have their ended_at; their open row
+            // stays for the window (closeLeftoverSessions at the next start).
+            if (m.startedAt == 0 || m.present.empty()) continue;
             recordSession(*mentorshipOfRoom(room), m, std::max(now, m.startedAt));
             ++ended;
         }
@@ -277,9 +300,9 @@ void RoomService::endMeetings() {
     drain();
 }
 
-void RoomService::recordSession(std::int64_t mentorshipId, Meeting& m, std::int64_t endedAt) {
+void RoomService::recordSession(std::int64_t mentorshipId, Meeting& m, std::int64_t endedAt, bool over) {
     // Runs on the network thread: only queue it; a worker waits for the commit.
-    Snapshot snap{++m.version, m.startedAt, endedAt, m.seen};
+    Snapshot snap{++m.version, m.startedAt, endedAt, m.seen, over};
     const bool queued = post([this, mentorshipId, record = m.record, snap = std::move(snap)] {
         std::lock_guard lock(record->mutex);
         if (snap.version <= record->written) return;  // a newer state is already on disk
@@ -291,12 +314,20 @@ void RoomService::recordSession(std::int64_t mentorshipId, Meeting& m, std::int6
             return;
         }
         record->written = snap.version;
-        if (!r->is_null() && (*r)["created"].get<bool>()) {
+        if (r->is_null()) return;
+        const std::string what = (*r)["what"].get<std::string>();
+        if (what == "created") {
             record->sessionId = (*r)["id"].get<std::int64_t>();
             m_log.info(strCat("recorded session ", record->sessionId.load(), " of mentorship ", mentorshipId,
                               snap.endedAt ? "" : " (in progress)"));
-        } else if (!r->is_null() && snap.endedAt) {
-            m_log.info(strCat("session ", record->sessionId.load(), " of mentorship ", mentorshipId, " ended"));
+        } else if (what == "ended") {
+            m_log.info(strCat("session ", record->sessionId.load(), " of mentorship ", mentorshipId,
+                              " ended (the same meeting if its room is occupied again within ",
+                              m_options.meetingWindowSeconds, " s)"));
+        } else if (what == "goes on") {
+            m_log.info(strCat("session ", record->sessionId.load(), " of mentorship ", mentorshipId,
+                              " goes on: its room was occupied again within ", m_options.meetingWindowSeconds,
+                              " s"));
         }
     });
     if (!queued) {
@@ -316,6 +347,13 @@ Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, S
         };
         if (isIn("mentors") || isIn("mentees")) attendees.push_back(id);
     }
+    // The open row says the meeting may still go on: in progress (seen now),
+    // or its room emptied at endedAt and may be occupied again within the
+    // window. It goes once the window has passed.
+    const auto keepOpenRow = [&](std::int64_t id) -> Result<void> {
+        if (s.over) return tx.removeOpenRoomSession(id);
+        return tx.putOpenRoomSession(OpenRoomSession{id, s.endedAt ? s.endedAt : m_clock.nowUnix()});
+    };
     // The server's own records go through Handlers like every other write
     // (validation, access rules, audit as actor 0).
     const Principal server = Principal::serverItself();
@@ -331,37 +369,98 @@ Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, S
         auto created = m_handlers.createIn(tx, server, Entity::kSession, body);
         if (!created) return failed(created.error());
         const std::int64_t id = (*created)["id"].get<std::int64_t>();
-        if (!s.endedAt) MXR_TRY(tx.putOpenRoomSession(OpenRoomSession{id, m_clock.nowUnix()}));
-        return Json{{"id", id}, {"created", true}};
+        MXR_TRY(keepOpenRow(id));
+        return Json{{"id", id}, {"what", "created"}};
     }
-    // Already recorded: bring attendees (and ended_at at the end) up to date.
-    // People may have edited it meanwhile (notes, agenda): only these fields
-    // are written; a deleted session stays deleted.
+    // Already recorded: bring attendees and ended_at (set when the room
+    // emptied, null again when the meeting goes on) up to date. People may
+    // have edited it meanwhile (notes, agenda): only these fields are
+    // written, and only when they differ; a deleted session stays deleted.
     const std::int64_t id = record.sessionId.load();
     MXR_TRY_ASSIGN(auto current, tx.get(Entity::kSession, id));
-    if (!current) return Json();
-    Json patch{{"attendees", attendees}};
-    if (s.endedAt) patch["ended_at"] = formatTimestamp(s.endedAt);
-    auto updated = m_handlers.updateIn(tx, server, Entity::kSession, id, patch);
-    if (!updated) return failed(updated.error());
-    if (s.endedAt) MXR_TRY(tx.removeOpenRoomSession(id));
-    return Json{{"id", id}, {"created", false}};
+    if (!current) {
+        MXR_TRY(tx.removeOpenRoomSession(id));
+        return Json();
+    }
+    Json patch = Json::object();
+    if ((*current)["attendees"] != attendees) patch["attendees"] = attendees;
+    const Json endedAt = s.endedAt ? Json(formatTimestamp(s.endedAt)) : Json(nullptr);
+    const bool wasEnded = !(*current)["ended_at"].is_null();
+    if ((*current)["ended_at"] != endedAt) patch["ended_at"] = endedAt;
+    if (!patch.empty()) {
+        auto updated = m_handlers.updateIn(tx, server, Entity::kSession, id, patch);
+        if (!updated) return failed(updated.error());
+    }
+    MXR_TRY(keepOpenRow(id));
+    const char* what = !patch.contains("ended_at") ? "updated" : s.endedAt ? "ended" : wasEnded ? "goes on" : "updated";
+    return Json{{"id", id}, {"what", what}};
 }
 
 Result<std::size_t> RoomService::closeLeftoverSessions() {
+    const std::int64_t now = m_clock.nowUnix();
+    const std::int64_t window = m_options.meetingWindowSeconds;
+    const std::int64_t heartbeat = std::max<std::int64_t>(1, m_options.heartbeatSeconds);
+    // A meeting that may still go on: its room, once occupied again by
+    // `until`, continues the same record.
+    struct GoesOn {
+        std::int64_t sessionId = 0;
+        std::int64_t startedAt = 0;
+        std::int64_t endedAt = 0;
+        std::int64_t until = 0;
+        std::set<std::int64_t> attendees;
+    };
+    std::map<std::int64_t, GoesOn> byMentorship;
     auto r = m_store.write([&](WriteTx& tx) -> Result<Json> {
+        byMentorship.clear();
         MXR_TRY_ASSIGN(auto open, tx.openRoomSessions());
         Json closed = Json::array();
         for (const OpenRoomSession& o : open) {
-            MXR_TRY(tx.removeOpenRoomSession(o.sessionId));
             MXR_TRY_ASSIGN(auto session, tx.get(Entity::kSession, o.sessionId));
-            if (!session || !(*session)["ended_at"].is_null() || !(*session)["started_at"].is_string()) continue;
-            const auto startedAt = parseTimestamp((*session)["started_at"].get<std::string>());
-            if (!startedAt) continue;
-            const Json patch{{"ended_at", formatTimestamp(std::max(*startedAt, o.seenAt))}};
-            auto closedOne = m_handlers.updateIn(tx, Principal::serverItself(), Entity::kSession, o.sessionId, patch);
-            if (!closedOne) return makeError(ErrorCode::kInvalidArgument, closedOne.error().message);
-            closed.push_back(Json{{"id", o.sessionId}, {"ended_at", patch["ended_at"]}});
+            std::optional<std::int64_t> startedAt;
+            if (session && (*session)["started_at"].is_string()) {
+                startedAt = parseTimestamp((*session)["started_at"].get<std::string>());
+            }
+            if (!startedAt) {
+                MXR_TRY(tx.removeOpenRoomSession(o.sessionId));
+                continue;
+            }
+            GoesOn g{o.sessionId, *startedAt, 0, 0, {}};
+            if ((*session)["ended_at"].is_null()) {
+                // Left in progress by a crash: it went on at least until the
+                // last heartbeat that saw it, which is where it is closed; the
+                // crash came before the next heartbeat was due, so the window
+                // counts from then.
+                g.endedAt = std::max(*startedAt, o.seenAt);
+                const Json patch{{"ended_at", formatTimestamp(g.endedAt)}};
+                auto closedOne = m_handlers.updateIn(tx, Principal::serverItself(), Entity::kSession, o.sessionId, patch);
+                if (!closedOne) return makeError(ErrorCode::kInvalidArgument, closedOne.error().message);
+                closed.push_back(Json{{"id", o.sessionId}, {"ended_at", patch["ended_at"]}});
+                g.until = o.seenAt + heartbeat + window;
+            } else {
+                // Ended by a clean stop, or its room had emptied: the window
+                // counts from ended_at.
+                const auto e = (*session)["ended_at"].is_string()
+                                   ? parseTimestamp((*session)["ended_at"].get<std::string>())
+                                   : std::nullopt;
+                g.endedAt = e ? *e : o.seenAt;
+                g.until = g.endedAt + window;
+            }
+            if (now > g.until) {
+                MXR_TRY(tx.removeOpenRoomSession(o.sessionId));
+                continue;
+            }
+            for (const Json& a : (*session)["attendees"]) {
+                if (a.is_number_integer()) g.attendees.insert(a.get<std::int64_t>());
+            }
+            const std::int64_t mentorship = (*session)["mentorship_id"].get<std::int64_t>();
+            auto [it, fresh] = byMentorship.try_emplace(mentorship, g);
+            if (!fresh) {
+                // Two for one room (a window that passed while nobody swept
+                // it): the later meeting is the one that may go on.
+                const bool later = g.endedAt > it->second.endedAt;
+                MXR_TRY(tx.removeOpenRoomSession(later ? it->second.sessionId : g.sessionId));
+                if (later) it->second = g;
+            }
         }
         return closed;
     });
@@ -369,6 +468,18 @@ Result<std::size_t> RoomService::closeLeftoverSessions() {
     for (const Json& c : *r) {
         m_log.warn(strCat("session ", c["id"].get<std::int64_t>(), " was left open by an unclean stop; closed at ",
                           c["ended_at"].get<std::string>(), " (the last time it was seen in progress)"));
+    }
+    std::lock_guard lock(m_meetingsMutex);
+    for (const auto& [mentorship, g] : byMentorship) {
+        Meeting m;
+        m.seen = g.attendees;
+        m.startedAt = g.startedAt;
+        m.endedAt = g.endedAt;
+        m.continuesUntil = g.until;
+        m.record->sessionId = g.sessionId;
+        m_meetings[strCat(kMentorshipRoomPrefix, mentorship)] = std::move(m);
+        m_log.info(strCat("session ", g.sessionId, " of mentorship ", mentorship,
+                          " goes on if its room is occupied again by ", formatTimestamp(g.until)));
     }
     return r->size();
 }
@@ -383,12 +494,22 @@ void RoomService::heartbeatLoop() {
         // Only the sessions of meetings in progress (a session whose closing
         // write failed must not look longer at the next start); an idle
         // server writes nothing.
+        // Meetings whose room stayed empty past the window are over: their
+        // record is final and their open row goes.
         std::vector<std::int64_t> open;
         {
             std::lock_guard meetings(m_meetingsMutex);
-            for (const auto& [room, m] : m_meetings) {
+            const std::int64_t now = m_clock.nowUnix();
+            for (auto it = m_meetings.begin(); it != m_meetings.end();) {
+                Meeting& m = it->second;
+                if (m.startedAt != 0 && m.present.empty() && now > m.continuesUntil) {
+                    recordSession(*mentorshipOfRoom(it->first), m, m.endedAt, true);
+                    it = m_meetings.erase(it);
+                    continue;
+                }
                 const std::int64_t id = m.record->sessionId.load();
-                if (m.startedAt != 0 && id != 0) open.push_back(id);
+                if (m.startedAt != 0 && !m.present.empty() && id != 0) open.push_back(id);
+                ++it;
             }
         }
         if (!open.empty()) {

@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "connect_flood.h"
 #include "enet_guard.h"  // net/src: the client's cookie catcher
 #include "net/crypto.h"
 #include "net/messages.h"
@@ -262,59 +263,14 @@ TEST(Attacks, HostilePeersQueueingCommandsCostBoundedMemoryAndBotsStillJoin) {
 TEST(Attacks, BotsJoinDuringASpoofedConnectFlood) {
     Host host = startRoomHost();
     ASSERT_NE(host.port, 0) << host.process->output();
-    std::atomic<bool> stop{false};
-    std::atomic<std::size_t> sent{0};
-    std::thread flood([&] {
-        std::vector<int> sockets;
-        for (int a = 1; a <= 15; ++a) {
-            const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-            sockaddr_in local{};
-            local.sin_family = AF_INET;
-            local.sin_addr.s_addr = htonl(0x7f000000u | static_cast<std::uint32_t>(a));
-            if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0) sockets.push_back(fd);
-            else ::close(fd);
-        }
-        sockaddr_in to{};
-        to.sin_family = AF_INET;
-        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        to.sin_port = htons(host.port);
-        std::uint32_t id = 1;
-        while (!stop.load()) {
-            for (int fd : sockets) {
-                // What ENet's enet_host_connect sends (see handshake_test.cpp).
-                std::uint8_t d[sizeof(ENetProtocolHeader) + sizeof(ENetProtocolConnect)] = {};
-                ENetProtocolHeader h{};
-                h.peerID = htons(static_cast<std::uint16_t>(int(ENET_PROTOCOL_MAXIMUM_PEER_ID) |
-                                                            int(ENET_PROTOCOL_HEADER_FLAG_SENT_TIME)));
-                ENetProtocolConnect c{};
-                c.header.command = static_cast<std::uint8_t>(int(ENET_PROTOCOL_COMMAND_CONNECT) |
-                                                             int(ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE));
-                c.header.channelID = 0xFF;
-                c.header.reliableSequenceNumber = htons(1);
-                c.incomingSessionID = c.outgoingSessionID = 0xFF;
-                c.mtu = htonl(1400);
-                c.windowSize = htonl(ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE);
-                c.channelCount = htonl(kChannelCount);
-                c.packetThrottleInterval = htonl(ENET_PEER_PACKET_THROTTLE_INTERVAL);
-                c.packetThrottleAcceleration = htonl(ENET_PEER_PACKET_THROTTLE_ACCELERATION);
-                c.packetThrottleDeceleration = htonl(ENET_PEER_PACKET_THROTTLE_DECELERATION);
-                c.connectID = id++;
-                std::memcpy(d, &h, sizeof h);
-                std::memcpy(d + sizeof h, &c, sizeof c);
-                ::sendto(fd, d, sizeof d, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
-                ++sent;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(2));  // ~7,500 CONNECTs/s
-        }
-        for (int fd : sockets) ::close(fd);
-    });
+    testing::ConnectFlood flood(host.port, 15, 7500);
     std::this_thread::sleep_for(std::chrono::seconds(1));
     auto bots = startBots(host, 4);
     auto summary = bots->lineStartingWith("summary ", 90);
-    stop = true;
-    flood.join();
+    flood.stop();
     ASSERT_TRUE(summary) << bots->output();
-    std::printf("bots during the flood of %zu CONNECTs: %s\n", sent.load(), summary->c_str());
+    std::printf("bots during the flood of %llu CONNECTs: %s\n", static_cast<unsigned long long>(flood.sent()),
+                summary->c_str());
     EXPECT_EQ(field(*summary, "joined"), 4.0) << bots->output();
     EXPECT_EQ(field(*summary, "failed"), 0.0);
     host.process->terminate();

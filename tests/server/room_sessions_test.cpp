@@ -2,7 +2,8 @@
 // store with a manual wall clock, driven through its RoomObserver calls as
 // the room host would. The heartbeat of sessions in progress, what a crash
 // leaves and how the next start closes it, and endMeetings() at a clean
-// stop. (The same paths through the real server process, SIGTERM and
+// stop; the meeting window (a room occupied again within 30 s is the same
+// meeting, also across a clean restart or a crash). (The same paths through the real server process, SIGTERM and
 // kill -9 included, are in rooms_test.cpp.)
 #include <gtest/gtest.h>
 
@@ -76,7 +77,9 @@ TEST_F(RoomSessions, ASessionInProgressIsOnDiskAndClosedWhenTheRoomEmpties) {
     s = sessions();
     ASSERT_EQ(s.size(), 1u);
     EXPECT_EQ(s[0]["ended_at"], formatTimestamp(t0 + 90));
-    EXPECT_TRUE(open().empty());
+    // Its open row stays, at the time the room emptied, for the window.
+    ASSERT_EQ(open().size(), 1u);
+    EXPECT_EQ(open()[0].seenAt, t0 + 90);
 }
 
 TEST_F(RoomSessions, TheHeartbeatMovesTheLastSeenTimeAndACrashClosesThereAtTheNextStart) {
@@ -126,7 +129,9 @@ TEST_F(RoomSessions, EndMeetingsEndsEveryMeetingInProgressAsIfEveryoneHadLeft) {
     EXPECT_EQ(s[0]["started_at"], formatTimestamp(t0 + 1));
     EXPECT_EQ(s[0]["ended_at"], formatTimestamp(t0 + 300));
     EXPECT_EQ(s[0]["attendees"], Json({mentor, mentee}));
-    EXPECT_TRUE(open().empty());
+    // The open row stays for the window (a quick restart goes on with it).
+    ASSERT_EQ(open().size(), 1u);
+    EXPECT_EQ(open()[0].seenAt, t0 + 300);
     // Late observer calls (a host still stopping) change nothing.
     rooms->onMemberLeft(room, who(mentee), 2, t0 + 400, "left");
     rooms->drain();
@@ -147,6 +152,144 @@ TEST_F(RoomSessions, AnAttendeeWhoComesLaterIsAddedWhileTheMeetingGoesOn) {
     rooms->drain();
     EXPECT_EQ(sessions()[0]["attendees"], Json({mentor, mentee}));
     EXPECT_TRUE(sessions()[0]["ended_at"].is_null());
+}
+
+// The meeting window: a room occupied again within 30 s of emptying is the
+// same meeting (same record, in progress again); after it, a new one.
+TEST_F(RoomSessions, ARoomOccupiedAgainWithinTheWindowIsTheSameMeetingAndAfterItANewOne) {
+    auto rooms = service();
+    const std::int64_t t0 = env.wall.nowUnix();
+    rooms->onMemberJoined(room, who(mentor), 1, t0);
+    rooms->onMemberJoined(room, who(mentee), 2, t0);
+    rooms->onMemberLeft(room, who(mentor), 1, t0 + 100, "left");
+    rooms->onMemberLeft(room, who(mentee), 2, t0 + 100, "left");
+    rooms->drain();
+    ASSERT_EQ(sessions().size(), 1u);
+    EXPECT_EQ(sessions()[0]["ended_at"], formatTimestamp(t0 + 100));
+    // Back after 29 s: the same meeting goes on.
+    rooms->onMemberJoined(room, who(mentee), 3, t0 + 129);
+    rooms->drain();
+    Json s = sessions();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_TRUE(s[0]["ended_at"].is_null());
+    EXPECT_EQ(s[0]["started_at"], formatTimestamp(t0));
+    rooms->onMemberJoined(room, who(mentor), 4, t0 + 130);
+    rooms->onMemberLeft(room, who(mentor), 4, t0 + 200, "left");
+    rooms->onMemberLeft(room, who(mentee), 3, t0 + 200, "timed out");
+    rooms->drain();
+    s = sessions();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0]["ended_at"], formatTimestamp(t0 + 200));
+    // Back after 31 s: that meeting is over; this is another one.
+    rooms->onMemberJoined(room, who(mentor), 5, t0 + 231);
+    rooms->onMemberJoined(room, who(mentee), 6, t0 + 231);
+    rooms->drain();
+    s = sessions();
+    ASSERT_EQ(s.size(), 2u);
+    const std::int64_t first = s[0]["id"], second = s[1]["id"];
+    for (const Json& x : s) {
+        if (x["id"] == first) {
+            EXPECT_EQ(x["started_at"], formatTimestamp(t0));
+            EXPECT_EQ(x["ended_at"], formatTimestamp(t0 + 200));
+        } else {
+            EXPECT_EQ(x["started_at"], formatTimestamp(t0 + 231));
+            EXPECT_TRUE(x["ended_at"].is_null());
+            EXPECT_EQ(x["attendees"], Json({mentor, mentee}));
+        }
+    }
+    // Only the meeting in progress keeps an open row.
+    const auto o = open();
+    ASSERT_EQ(o.size(), 1u);
+    EXPECT_EQ(o[0].sessionId, std::max(first, second));
+}
+
+TEST_F(RoomSessions, TheHeartbeatDropsTheOpenRowOfAMeetingWhoseWindowHasPassed) {
+    auto rooms = service(1);
+    const std::int64_t t0 = env.wall.nowUnix();
+    rooms->onMemberJoined(room, who(mentor), 1, t0);
+    rooms->onMemberJoined(room, who(mentee), 2, t0);
+    rooms->onMemberLeft(room, who(mentor), 1, t0 + 10, "left");
+    rooms->onMemberLeft(room, who(mentee), 2, t0 + 10, "left");
+    rooms->drain();
+    ASSERT_EQ(open().size(), 1u);
+    env.wall.set(t0 + 41);
+    // Wait (not assert on time) for a heartbeat to see the window passed.
+    for (int i = 0; i < 200 && !open().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_TRUE(open().empty());
+    const Json s = sessions();
+    ASSERT_EQ(s.size(), 1u);
+    EXPECT_EQ(s[0]["ended_at"], formatTimestamp(t0 + 10));
+}
+
+// Across a restart: a clean stop ends the meeting at the stop (the record
+// is right if nobody comes back) and the next start takes it back for the
+// window; people back in time continue it, later ones start another.
+TEST_F(RoomSessions, AfterACleanRestartTheMeetingGoesOnIfTheRoomIsOccupiedWithinTheWindow) {
+    for (const std::int64_t away : {29, 31}) {
+        SCOPED_TRACE(away);
+        const std::int64_t t0 = env.wall.nowUnix();
+        const std::size_t before = sessions().size();
+        {
+            auto rooms = service();
+            rooms->onMemberJoined(room, who(mentor), 1, t0);
+            rooms->onMemberJoined(room, who(mentee), 2, t0);
+            env.wall.set(t0 + 60);
+            rooms->endMeetings();
+        }
+        env.wall.set(t0 + 60 + away);
+        auto next = service();
+        auto closed = next->closeLeftoverSessions();
+        ASSERT_TRUE(closed) << closed.error().describe();
+        EXPECT_EQ(*closed, 0u);  // it was ended cleanly
+        next->onMemberJoined(room, who(mentor), 1, t0 + 60 + away);
+        next->onMemberJoined(room, who(mentee), 2, t0 + 60 + away);
+        next->drain();
+        const Json s = sessions();
+        ASSERT_EQ(s.size(), before + (away <= 30 ? 1u : 2u));
+        std::size_t inProgress = 0;
+        for (const Json& x : s) inProgress += x["ended_at"].is_null();
+        EXPECT_EQ(inProgress, 1u);
+        next->endMeetings();
+        env.wall.set(t0 + 1000);  // the next round starts after this window
+    }
+}
+
+TEST_F(RoomSessions, AfterACrashTheMeetingGoesOnIfTheRoomIsOccupiedBeforeTheNextHeartbeatWasDuePlusTheWindow) {
+    // The crash came after the last heartbeat (t0) and before the next one
+    // was due (t0 + 30): the window counts from t0 + 30.
+    for (const std::int64_t back : {30 + 29, 30 + 31}) {
+        SCOPED_TRACE(back);
+        const std::int64_t t0 = env.wall.nowUnix();
+        const std::size_t before = sessions().size();
+        {
+            auto rooms = service(30);
+            rooms->onMemberJoined(room, who(mentor), 1, t0);
+            rooms->onMemberJoined(room, who(mentee), 2, t0);
+            rooms->drain();
+            ASSERT_FALSE(open().empty());
+            // A crash: no leave, no endMeetings().
+        }
+        env.wall.set(t0 + back - 5);
+        auto next = service(30);
+        auto closed = next->closeLeftoverSessions();
+        ASSERT_TRUE(closed) << closed.error().describe();
+        EXPECT_EQ(*closed, 1u);
+        Json s = sessions();
+        ASSERT_EQ(s.size(), before + 1);
+        for (const Json& x : s) EXPECT_FALSE(x["ended_at"].is_null());  // closed at its last heartbeat
+        next->onMemberJoined(room, who(mentee), 2, t0 + back);
+        next->onMemberJoined(room, who(mentor), 1, t0 + back);
+        next->drain();
+        s = sessions();
+        ASSERT_EQ(s.size(), before + (back <= 60 ? 1u : 2u));
+        for (const Json& x : s) {
+            if (x["ended_at"].is_null()) {
+                EXPECT_EQ(x["started_at"], formatTimestamp(back <= 60 ? t0 : t0 + back));
+            }
+        }
+        next->endMeetings();
+        env.wall.set(t0 + 1000);
+    }
 }
 
 }  // namespace

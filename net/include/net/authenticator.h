@@ -62,7 +62,9 @@ public:
     virtual ~RoomObserver() = default;
     virtual void onMemberJoined(const std::string& room, const Identity& who, std::uint16_t avatarId,
                                 std::int64_t unixTime) = 0;
-    // reason: "left", "removed", "timed out"
+    // reason: "left", "removed", "timed out". unixTime: when the member was
+    // last in the room: now, or for a member whose connection was lost and
+    // who did not resume in time, when the connection was lost.
     virtual void onMemberLeft(const std::string& room, const Identity& who, std::uint16_t avatarId,
                               std::int64_t unixTime, std::string_view reason) = 0;
 };

@@ -15,24 +15,34 @@
 //  - guests (no account) only enter the open demo room "demo", and only when
 //    the server runs with --allow-guests; they cannot use records.
 //
-// Sessions held in a room: in "mentorship-<id>", a session starts when a
-// second person is present at once (started_at), ends when the room empties
-// (ended_at), and its attendees are the mentorship's members who were
-// present at any time (managers who drop in are not attendees). A room where
-// nobody met (one person alone) records nothing. The record is written when
-// the meeting starts (ended_at null: in progress), its attendees as new
-// members come, and ended_at when the room empties; by the server itself
-// (audit actor 0) through the store's group commit on a worker thread,
-// never on the network thread; a failure is logged.
+// Sessions held in a room (server/README "Sessions from room presence"):
+// in "mentorship-<id>", a meeting starts when a second person is present at
+// once (started_at) and goes on while the room is occupied; when the room
+// empties, the record gets ended_at = the time the last person left (for a
+// connection that was lost: when it was lost), but the meeting is over only
+// if nobody comes back within the meeting window (the room host's resume
+// window, 30 s): a room occupied again within it continues the same meeting
+// and the same session record (ended_at null again). So people who drop
+// and rejoin, or a server restart in the middle, never record a meeting
+// twice. Attendees are the mentorship's members who were present at any
+// time (managers who drop in are not attendees). A room where nobody met
+// (one person alone) records nothing. The record is written when the
+// meeting starts (ended_at null: in progress), its attendees as new members
+// come, ended_at when the room empties; by the server itself (audit actor
+// 0) through the store's group commit on a worker thread, never on the
+// network thread; a failure is logged.
 //
 // Stopping and crashes: endMeetings() (a clean stop, after the host has
 // stopped) ends every meeting in progress at that moment, as if everyone had
 // left. While any meeting is in progress a heartbeat records every
 // `heartbeatSeconds` that its session was still going (store
-// openRoomSessions); after a crash, closeLeftoverSessions() at the next start
-// gives each session the room service left open ended_at = the last
-// heartbeat that saw it (at least started_at), so at most one heartbeat
-// interval of a meeting is lost.
+// openRoomSessions; a meeting whose room emptied keeps its row, with the
+// time it emptied, until its window has passed). At the next start,
+// closeLeftoverSessions() gives each session a crash left in progress
+// ended_at = the last heartbeat that saw it (at least started_at), so at
+// most one heartbeat interval of a meeting is lost; and a meeting whose
+// window had not passed (counted from the stop, or for a crash from when
+// the next heartbeat was due) goes on if its room is occupied again in time.
 //
 // Threads: the net::Authenticator calls run on the room host's auth
 // threads (password hashing bounded by the shared PasswordHasher); the
@@ -82,6 +92,10 @@ struct RoomServiceOptions {
     std::size_t workers = 2;          // threads for records writes and ENet API requests
     std::size_t maxQueuedJobs = 4096; // beyond: ENet requests answer 503, session records are logged as lost
     std::int64_t heartbeatSeconds = 30; // how often open sessions are marked as still in progress (>= 1)
+    // A room occupied again within this many seconds of emptying continues
+    // the same meeting; the server gives its room host the same value as
+    // its resume window (net::RoomHostConfig::resumeWindow).
+    std::int64_t meetingWindowSeconds = 30;
 };
 
 class RoomService final : public net::Authenticator,
@@ -155,7 +169,10 @@ public:
 
     // At start, before the room host runs: closes the sessions a crash left
     // open (ended_at = the last heartbeat that saw them, at least started_at;
-    // audited as an update by actor 0). Returns how many were closed.
+    // audited as an update by actor 0) and returns how many; and takes back
+    // the meetings whose window has not passed yet (a stop or crash in the
+    // middle of a meeting, or a room that had just emptied), so their room
+    // occupied again in time continues the same session record.
     Result<std::size_t> closeLeftoverSessions();
 
 private:
@@ -172,11 +189,16 @@ private:
         std::int64_t startedAt = 0;
         std::int64_t endedAt = 0;     // 0: in progress
         std::set<std::int64_t> seen;
+        bool over = false;            // the window has passed: the record is final, its open row goes
     };
     struct Meeting {
         std::map<std::int64_t, int> present;  // person id -> connections in the room
         std::set<std::int64_t> seen;
         std::int64_t startedAt = 0;          // 0: nobody met yet
+        // Set while the room is empty after a meeting: it emptied at endedAt
+        // and the same meeting goes on if it is occupied by continuesUntil.
+        std::int64_t endedAt = 0;
+        std::int64_t continuesUntil = 0;
         std::uint64_t version = 0;
         std::shared_ptr<SessionRecord> record = std::make_shared<SessionRecord>();
     };
@@ -185,7 +207,7 @@ private:
     net::Identity identityOf(const Principal& p) const;
     // Queues a write of the meeting's current state (ended at endedAt, or in
     // progress when 0). Caller holds m_meetingsMutex.
-    void recordSession(std::int64_t mentorshipId, Meeting& m, std::int64_t endedAt);
+    void recordSession(std::int64_t mentorshipId, Meeting& m, std::int64_t endedAt, bool over = false);
     Result<Json> writeSession(WriteTx& tx, std::int64_t mentorshipId, SessionRecord& record, const Snapshot& s);
     bool post(std::function<void()> job);
     void workerLoop();
