@@ -16,6 +16,7 @@
 #include "enet_guard.h"
 #include "enet_util.h"
 #include "voice_relay.h"
+#include "work_pool.h"
 
 namespace mxr::net {
 namespace {
@@ -47,7 +48,6 @@ struct Member {
     Nanos tokensAt = 0;
     std::uint16_t asksPrivateWith = 0;
     bool recordingConsent = false;
-    std::uint8_t worstLossHeard = 0;  // of this member's voice, since the last report to it
 };
 
 struct Room {
@@ -62,7 +62,6 @@ struct Room {
     bool locked = false;                          // no new joins but the moderators'
     std::map<std::string, std::string> removed;   // subject -> what they were told; for the room's lifetime
     VoiceRelay voice;
-    Nanos lastLossReportAt = 0;
 };
 
 using TicketId = std::array<std::uint8_t, 8>;
@@ -70,7 +69,6 @@ using TicketId = std::array<std::uint8_t, 8>;
 constexpr Nanos kPresenceInterval = msToNanos(200);
 constexpr double kMaxAvatarHz = 45.0;
 constexpr double kAvatarBurst = 10.0;
-constexpr Nanos kVoiceLossReportInterval = msToNanos(1000);
 
 // Answers from the ApiGateway, posted from its threads; shared so a late
 // reply after the host is gone lands harmlessly.
@@ -119,62 +117,21 @@ struct RoomHost::Impl {
     // threads; what to do with the answer comes back as a function that
     // runs on the network thread with the connection, if it still exists.
     using AuthApply = std::function<void(Connection&)>;
-    struct AuthJob {
-        std::uint32_t connId = 0;
-        std::function<AuthApply()> work;
-    };
-    std::mutex authMutex;  // guards authQueue, authDone, authStopping
-    std::condition_variable authCv;
-    std::deque<AuthJob> authQueue;
-    std::vector<std::pair<std::uint32_t, AuthApply>> authDone;
-    bool authStopping = false;
-    std::vector<std::thread> authWorkers;
     // Network thread only: connections with a check queued, running or not
     // yet applied (its size is the bound on pending checks).
     std::unordered_set<std::uint32_t> authInFlight;
+    // An Authenticator must not throw; if it does, the client still gets an answer.
+    WorkPool<AuthApply> authPool{cfg.authThreads, [this](std::string what) -> AuthApply {
+        return [this, what = std::move(what)](Connection& c) {
+            replyError(c, ReplyCode::kAuthFailed, strCat("the check failed: ", what));
+        };
+    }};
 
     Impl(const RoomHostConfig& c, Authenticator& a, const Clock& k, Logger l, RoomObserver* o)
-        : cfg(c), auth(a), clock(k), log(std::move(l)), observer(o) {
-        for (std::size_t i = 0; i < cfg.authThreads; ++i) authWorkers.emplace_back([this] { authLoop(); });
-    }
-    ~Impl() {
-        {
-            std::lock_guard lock(authMutex);
-            authStopping = true;
-        }
-        authCv.notify_all();
-        for (auto& t : authWorkers) t.join();
-    }
+        : cfg(c), auth(a), clock(k), log(std::move(l)), observer(o) {}
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
 
-    void authLoop() {
-        // Process-directed signals (SIGTERM, SIGINT) must reach the thread
-        // the program chose for them (mains sigwait after blocking them),
-        // not this one, which the program does not know about.
-        sigset_t all;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, nullptr);
-        std::unique_lock lock(authMutex);
-        while (true) {
-            authCv.wait(lock, [&] { return authStopping || !authQueue.empty(); });
-            if (authStopping) return;  // queued checks are dropped: nobody would get the answer
-            AuthJob job = std::move(authQueue.front());
-            authQueue.pop_front();
-            lock.unlock();
-            AuthApply apply;
-            try {
-                apply = job.work();
-            } catch (const std::exception& e) {
-                // An Authenticator must not throw; if it does, the client still gets an answer.
-                apply = [this, what = std::string(e.what())](Connection& c) {
-                    replyError(c, ReplyCode::kAuthFailed, strCat("the check failed: ", what));
-                };
-            }
-            lock.lock();
-            authDone.emplace_back(job.connId, std::move(apply));
-        }
-    }
     // Queues `work` for connection `c`; false (and a kBusy answer) when the
     // connection already has a check pending or the queue is full.
     bool postAuth(Connection& c, std::function<AuthApply()> work) {
@@ -190,20 +147,11 @@ struct RoomHost::Impl {
             return false;
         }
         authInFlight.insert(c.id);
-        {
-            std::lock_guard lock(authMutex);
-            authQueue.push_back(AuthJob{c.id, std::move(work)});
-        }
-        authCv.notify_one();
+        authPool.post(c.id, std::move(work));
         return true;
     }
     void deliverAuthAnswers() {
-        std::vector<std::pair<std::uint32_t, AuthApply>> done;
-        {
-            std::lock_guard lock(authMutex);
-            done.swap(authDone);
-        }
-        for (auto& [connId, apply] : done) {
+        for (auto& [connId, apply] : authPool.takeDone()) {
             authInFlight.erase(connId);
             auto it = conns.find(connId);
             if (it == conns.end() || it->second.closing) continue;  // gone meanwhile: nobody to tell
@@ -585,10 +533,7 @@ struct RoomHost::Impl {
                 return;
             }
             const auto& loss = std::get<VoiceLoss>(*msg);
-            auto talker = r->members.find(loss.speaker);
-            if (talker != r->members.end()) {
-                talker->second.worstLossHeard = std::max(talker->second.worstLossHeard, loss.lossPercent);
-            }
+            if (r->members.count(loss.speaker)) r->voice.reportLoss(loss.speaker, loss.lossPercent);
             return;
         }
         const ByteSpan frame = plain.subspan(2);
@@ -637,13 +582,11 @@ struct RoomHost::Impl {
     }
     // Once a second, each talker hears the worst loss its listeners reported.
     void reportVoiceLoss(Room& r, Nanos now) {
-        if (now - r.lastLossReportAt < kVoiceLossReportInterval) return;
-        r.lastLossReportAt = now;
-        for (auto& [id, m] : r.members) {
-            if (m.connId == 0 || m.worstLossHeard == 0) continue;
-            auto conn = conns.find(m.connId);
-            if (conn != conns.end()) sendSealed(conn->second, Channel::kVoice, VoiceLoss{0, m.worstLossHeard});
-            m.worstLossHeard = 0;
+        for (const auto& [talker, percent] : r.voice.takeLossReports(now)) {
+            auto m = r.members.find(talker);
+            if (m == r.members.end() || m->second.connId == 0) continue;
+            auto conn = conns.find(m->second.connId);
+            if (conn != conns.end()) sendSealed(conn->second, Channel::kVoice, VoiceLoss{0, percent});
         }
     }
 

@@ -32,7 +32,21 @@ double VoiceRelay::smoothedLevel(std::uint16_t talker) const {
     return it == m_talkers.end() ? 0.0 : it->second.level;
 }
 
+void VoiceRelay::reportLoss(std::uint16_t talker, std::uint8_t percent) {
+    auto& worst = m_worstLoss[talker];
+    worst = std::max(worst, percent);
+}
+
+std::vector<std::pair<std::uint16_t, std::uint8_t>> VoiceRelay::takeLossReports(Nanos now) {
+    if (m_lossReportedAt >= 0 && now - m_lossReportedAt < m_config.lossReportEvery) return {};
+    m_lossReportedAt = now;
+    std::vector<std::pair<std::uint16_t, std::uint8_t>> out(m_worstLoss.begin(), m_worstLoss.end());
+    m_worstLoss.clear();
+    return out;
+}
+
 void VoiceRelay::forget(std::uint16_t member) {
+    m_worstLoss.erase(member);
     m_talkers.erase(member);
     m_hears.erase(member);
     m_considered.erase(member);

@@ -36,6 +36,7 @@ struct VoiceRelayConfig {
     double burst = 10.0;
     Nanos activeFor = msToNanos(300);  // a talker counts as talking this long after a frame
     Nanos reselectEvery = msToNanos(100);
+    Nanos lossReportEvery = msToNanos(1000);
 };
 
 struct VoicePeer {
@@ -55,6 +56,11 @@ public:
     // Reselects at most every reselectEvery.
     std::vector<std::uint16_t> listenersOf(std::uint16_t talker, const std::vector<VoicePeer>& members, Nanos now);
     void forget(std::uint16_t member);
+    // A listener lost `percent` of `talker`'s voice lately; once a
+    // second (from the first call on), the worst per talker is handed out
+    // to be sent to it, and forgotten.
+    void reportLoss(std::uint16_t talker, std::uint8_t percent);
+    std::vector<std::pair<std::uint16_t, std::uint8_t>> takeLossReports(Nanos now);
 
     // The partner of a mutual private pair, or 0.
     static std::uint16_t privatePartner(std::uint16_t id, const std::vector<VoicePeer>& members);
@@ -75,6 +81,8 @@ private:
     std::map<std::uint16_t, std::set<std::uint16_t>> m_hears;  // listener -> talkers it gets
     std::set<std::uint16_t> m_considered;                       // talkers the last choice placed (or left out)
     Nanos m_selectedAt = -1;
+    std::map<std::uint16_t, std::uint8_t> m_worstLoss;
+    Nanos m_lossReportedAt = -1;
     std::uint64_t m_dropped = 0;
 };
 
