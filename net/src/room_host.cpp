@@ -554,7 +554,11 @@ struct RoomHost::Impl {
         w.u16(m->avatarId);
         w.bytes(frame);
         const Bytes down = w.take();
-        for (std::uint16_t listener : r->voice.listenersOf(m->avatarId, voicePeers(*r), now)) {
+        // The members are looked at only when the choice is remade (every
+        // 100 ms), not for every frame.
+        const std::vector<VoicePeer> peers =
+            r->voice.needsReselect(m->avatarId, now) ? voicePeers(*r) : std::vector<VoicePeer>{};
+        for (std::uint16_t listener : r->voice.listenersOf(m->avatarId, peers, now)) {
             auto it = r->members.find(listener);
             if (it == r->members.end() || it->second.connId == 0) continue;
             auto conn = conns.find(it->second.connId);

@@ -106,11 +106,14 @@ void VoiceRelay::reselect(const std::vector<VoicePeer>& members, Nanos now) {
     }
 }
 
+bool VoiceRelay::needsReselect(std::uint16_t talker, Nanos now) const {
+    // A talker who just started is placed at once; the rest every 100 ms.
+    return m_selectedAt < 0 || now - m_selectedAt >= m_config.reselectEvery || m_considered.count(talker) == 0;
+}
+
 std::vector<std::uint16_t> VoiceRelay::listenersOf(std::uint16_t talker, const std::vector<VoicePeer>& members,
                                                    Nanos now) {
-    // A talker who just started is placed at once; the rest every 100 ms.
-    const bool placed = m_considered.count(talker) != 0;
-    if (m_selectedAt < 0 || now - m_selectedAt >= m_config.reselectEvery || !placed) reselect(members, now);
+    if (needsReselect(talker, now)) reselect(members, now);
     std::vector<std::uint16_t> out;
     for (const auto& [listener, talkers] : m_hears) {
         if (talkers.count(talker)) out.push_back(listener);

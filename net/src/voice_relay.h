@@ -52,8 +52,11 @@ public:
 
     // A frame from `talker`: whether to forward it (false: over its rate).
     bool admit(std::uint16_t talker, const voice::VoiceHeader& h, Nanos now);
-    // The listeners `talker`'s frame goes to now, from the room's members.
-    // Reselects at most every reselectEvery.
+    // The listeners `talker`'s frame goes to now, from the room's members
+    // (read only when needsReselect(): callers may pass an empty list
+    // otherwise). Reselects at most every reselectEvery, and at once for a
+    // talker the last choice did not place.
+    bool needsReselect(std::uint16_t talker, Nanos now) const;
     std::vector<std::uint16_t> listenersOf(std::uint16_t talker, const std::vector<VoicePeer>& members, Nanos now);
     void forget(std::uint16_t member);
     // A listener lost `percent` of `talker`'s voice lately; once a

@@ -61,7 +61,9 @@ void JitterBuffer::observeTransit(Nanos transit, std::int64_t seq) {
         m_seqs.pop_front();
     }
     const Nanos base = *std::min_element(m_transits.begin(), m_transits.end());
-    std::vector<Nanos> jitter(m_transits.size());
+    // The scratch vector keeps its capacity: no allocation per frame.
+    std::vector<Nanos>& jitter = m_scratch;
+    jitter.resize(m_transits.size());
     std::transform(m_transits.begin(), m_transits.end(), jitter.begin(), [&](Nanos t) { return t - base; });
     const auto k = static_cast<std::size_t>(double(jitter.size() - 1) * (1.0 - m_config.lateTarget));
     std::nth_element(jitter.begin(), jitter.begin() + std::ptrdiff_t(k), jitter.end());

@@ -20,6 +20,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "engine/core/clock.h"
 #include "net/voice_frame.h"
@@ -100,6 +101,7 @@ private:
     int m_speechRun = 0;
     std::deque<Nanos> m_transits;  // arrival - send time, most recent last
     std::deque<std::int64_t> m_seqs;  // their sequences
+    std::vector<Nanos> m_scratch;     // for the quantile
     double m_loss = 0.0;
     Nanos m_target = 0;
     Nanos m_current = 0;
