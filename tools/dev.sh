@@ -100,7 +100,7 @@ fuzz() {
   fi
   cmake --build build/fuzz -j "$(jobs)" --target mxr_fuzz_all
   (cd build/fuzz && ctest --output-on-failure -L fuzz)
-  for t in message avatar ticket sealed replay handshake voice; do
+  for t in message avatar ticket sealed replay handshake voice wav; do
     mkdir -p "build/fuzz/work/$t"
     "build/fuzz/tests/net/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=1024 -print_final_stats=0 \
       "build/fuzz/work/$t" "tests/net/fuzz/corpus/$t" 2>"build/fuzz/work/$t.log" ||

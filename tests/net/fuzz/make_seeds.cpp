@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "engine/audio/wav.h"
 #include "enet_guard.h"
 #include "net/connect_cookie.h"
 #include "net/crypto.h"
@@ -88,6 +89,15 @@ int main(int argc, char** argv) {
             v.blob(f);
         }
         write(dir / "voice" / "talk.bin", v.take());
+    }
+    // WAV files: 16-bit mono at 48 kHz and 8-bit stereo at 11.025 kHz.
+    {
+        std::vector<std::int16_t> tone(480), stereo(220);
+        for (std::size_t i = 0; i < tone.size(); ++i) tone[i] = static_cast<std::int16_t>((i % 48) * 600 - 14000);
+        for (std::size_t i = 0; i < stereo.size(); ++i) stereo[i] = static_cast<std::int16_t>((i % 20) * 1500 - 15000);
+        std::filesystem::create_directories(dir / "wav");
+        (void)engine::audio::writeWav(dir / "wav" / "mono16.wav", tone, 48000, 1);
+        (void)engine::audio::writeWav(dir / "wav" / "stereo16.wav", stereo, 11025, 2);
     }
     RoomTicket t;
     t.room = "demo";
