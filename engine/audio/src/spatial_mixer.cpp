@@ -55,11 +55,7 @@ Result<std::unique_ptr<SpatialMixer>> SpatialMixer::create(const MixerConfig& co
 
 SpatialMixer::~SpatialMixer() {
     if (m_context) alcMakeContextCurrent(static_cast<ALCcontext*>(m_context));
-    for (auto& [id, s] : m_sources) {
-        alSourceStop(s.source);
-        reclaim(s);
-        alDeleteSources(1, &s.source);
-    }
+    for (auto& [id, s] : m_sources) release(s);
     alcMakeContextCurrent(nullptr);
     if (m_context) alcDestroyContext(static_cast<ALCcontext*>(m_context));
     if (m_device) alcCloseDevice(static_cast<ALCdevice*>(m_device));
@@ -93,9 +89,7 @@ Result<void> SpatialMixer::setSpeaker(std::uint32_t id, const Vec3& position, fl
 void SpatialMixer::removeSpeaker(std::uint32_t id) {
     auto it = m_sources.find(id);
     if (it == m_sources.end()) return;
-    alSourceStop(it->second.source);
-    reclaim(it->second);
-    alDeleteSources(1, &it->second.source);
+    release(it->second);
     m_sources.erase(it);
 }
 
@@ -105,8 +99,16 @@ void SpatialMixer::reclaim(Source& s) {
     while (done-- > 0) {
         ALuint b = 0;
         alSourceUnqueueBuffers(s.source, 1, &b);
-        alDeleteBuffers(1, &b);
+        s.spare.push_back(b);
     }
+}
+
+void SpatialMixer::release(Source& s) {
+    alSourceStop(s.source);  // every queued buffer is now processed
+    reclaim(s);
+    if (!s.spare.empty()) alDeleteBuffers(ALsizei(s.spare.size()), s.spare.data());
+    s.spare.clear();
+    alDeleteSources(1, &s.source);
 }
 
 Result<void> SpatialMixer::queue(std::uint32_t id, std::span<const std::int16_t> pcm) {
@@ -118,7 +120,12 @@ Result<void> SpatialMixer::queue(std::uint32_t id, std::span<const std::int16_t>
     alGetSourcei(s.source, AL_BUFFERS_QUEUED, &queued);
     if (queued >= kMaxQueued) return makeError(ErrorCode::kLimit, strCat("speaker ", id, ": playback is behind"));
     ALuint b = 0;
-    alGenBuffers(1, &b);
+    if (s.spare.empty()) {
+        alGenBuffers(1, &b);
+    } else {
+        b = s.spare.back();
+        s.spare.pop_back();
+    }
     alBufferData(b, AL_FORMAT_MONO16, pcm.data(), ALsizei(pcm.size() * sizeof(std::int16_t)), kRate);
     alSourceQueueBuffers(s.source, 1, &b);
     ALint state = 0;

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "engine/core/math.h"
 #include "engine/core/result.h"
@@ -58,8 +59,12 @@ private:
     SpatialMixer() = default;
     struct Source {
         unsigned int source = 0;
+        std::vector<unsigned int> spare;  // played buffers, refilled by queue()
     };
+    // Played buffers back to `spare` (no buffer made or deleted per block).
     void reclaim(Source& s);
+    // Stops the source and deletes it with all its buffers.
+    void release(Source& s);
 
     MixerConfig m_config;
     void* m_device = nullptr;   // ALCdevice
