@@ -5,44 +5,31 @@
 // head in OpenAL Soft's loopback device with HRTF, the stereo written to a
 // WAV file from the first voice packet on).
 //
+// Thin over scenes/voice/voice_chat.h (the client uses the same code).
 // Thread: the bot's loop.
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <string>
-#include <vector>
 
-#include "engine/audio/capture.h"
-#include "engine/audio/spatial_mixer.h"
 #include "net/client_session.h"
-#include "net/voice/voice_codec.h"
-#include "net/voice/voice_receiver.h"
+#include "scenes/voice/voice_chat.h"
 
 namespace mxr::bot {
 
-// CLOCK_REALTIME in unix milliseconds (for latency across processes).
-double unixMs();
+using scenes::voice::unixMs;
 
 class BotSpeaker {
 public:
     static Result<std::unique_ptr<BotSpeaker>> create(const std::filesystem::path& wav);
     // Sends the frames due by `now` (10 ms each since the first call).
     void pump(net::ClientSession& session, Nanos now);
-    void onLoss(std::uint8_t lossPercent);
-    std::uint64_t framesSent() const { return m_sent; }
-    double firstSentUnixMs() const { return m_firstSentUnixMs; }
+    void onLoss(std::uint8_t lossPercent) { m_talk->onLoss(lossPercent); }
+    std::uint64_t framesSent() const { return m_talk->framesSent(); }
+    double firstSentUnixMs() const { return m_talk->firstSentUnixMs(); }
 
 private:
-    std::unique_ptr<engine::audio::WavCaptureSource> m_source;
-    std::unique_ptr<net::voice::VoiceEncoder> m_encoder;
-    std::vector<std::int16_t> m_pcm;
-    Nanos m_start = -1;
-    std::int64_t m_samples = 0;  // encoded so far
-    std::uint16_t m_seq = 0;
-    std::uint64_t m_sent = 0;
-    double m_firstSentUnixMs = 0;
+    std::unique_ptr<scenes::voice::VoiceTalk> m_talk;
 };
 
 struct ListenerOptions {
@@ -54,31 +41,20 @@ struct ListenerOptions {
 class BotListener {
 public:
     static Result<std::unique_ptr<BotListener>> create(const ListenerOptions& options);
-    void onVoice(const net::VoiceEvent& e);
+    void onVoice(const net::VoiceEvent& e) { m_listen->onVoice(e.speaker, e.frame, e.arrival); }
     // Renders the 10 ms blocks due by `now`; `heads` are the talkers'
     // positions by avatar id, `self` the listener's head.
     void pump(net::ClientSession& session, Nanos now, const std::map<std::uint16_t, Vec3>& heads, const Pose& self);
     // Writes the recording; the summary's figures.
     Result<void> finish();
-    double firstSampleUnixMs() const { return m_firstSampleUnixMs; }
-    std::uint64_t framesHeard() const { return m_framesHeard; }
-    // The jitter buffers' counters, summed over talkers, as key=value text.
-    std::string jitterSummary() const;
+    double firstSampleUnixMs() const { return m_listen->firstSampleUnixMs(); }
+    std::uint64_t framesHeard() const { return m_listen->framesHeard(); }
+    std::string jitterSummary() const { return m_listen->jitterSummary(); }
 
 private:
-    struct Talker {
-        std::unique_ptr<net::voice::VoiceReceiver> receiver;
-        std::vector<std::int16_t> fifo;  // decoded, not yet given to the mixer
-    };
     ListenerOptions m_options;
-    std::unique_ptr<engine::audio::SpatialMixer> m_mixer;
-    std::map<std::uint16_t, Talker> m_talkers;
-    std::vector<std::int16_t> m_recording;  // stereo
-    Nanos m_start = -1;
-    std::int64_t m_blocks = 0;
-    Nanos m_lastLossReport = 0;
-    std::uint64_t m_framesHeard = 0;
-    double m_firstSampleUnixMs = 0;
+    std::unique_ptr<scenes::voice::VoiceListen> m_listen;
+    std::vector<scenes::voice::TalkerPlace> m_places;
 };
 
 }  // namespace mxr::bot
