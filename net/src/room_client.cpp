@@ -35,6 +35,18 @@ std::optional<std::uint32_t> RoomClient::sendApiRequest(ApiMethod method, std::s
 
 std::optional<ApiResponse> RoomClient::pollApiResponse() { return m_apiAnswers.tryPop(); }
 
+bool RoomClient::sendVoice(Bytes frame) {
+    if (m_voiceOut.tryPush(std::move(frame))) return true;
+    m_droppedVoice.fetch_add(1, std::memory_order_relaxed);
+    return false;
+}
+
+bool RoomClient::reportVoiceLoss(std::uint16_t speaker, std::uint8_t lossPercent) {
+    return m_voiceOut.tryPush(VoiceLossReport{speaker, lossPercent});
+}
+
+std::optional<ClientEvent> RoomClient::pollVoice() { return m_voiceIn.tryPop(); }
+
 void RoomClient::run() {
     std::vector<ClientEvent> pending;  // non-avatar events waiting for queue space
     std::vector<ApiResponse> pendingAnswers;
@@ -65,8 +77,20 @@ void RoomClient::run() {
                 m_session->leave();
             }
         }
+        while (auto v = m_voiceOut.tryPop()) {
+            if (auto* frame = std::get_if<Bytes>(&*v)) {
+                (void)m_session->sendVoice(*frame);  // not in a room: dropped
+            } else {
+                const auto& r = std::get<VoiceLossReport>(*v);
+                m_session->reportVoiceLoss(r.speaker, r.lossPercent);
+            }
+        }
         m_session->service(2);
         for (auto& e : m_session->takeEvents()) {
+            if (std::holds_alternative<VoiceEvent>(e) || std::holds_alternative<VoiceLossEvent>(e)) {
+                if (!m_voiceIn.tryPush(std::move(e))) m_droppedVoice.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
             if (std::holds_alternative<AvatarsEvent>(e) && !pending.empty()) {
                 m_dropped.fetch_add(1, std::memory_order_relaxed);
                 continue;

@@ -1,5 +1,6 @@
 #include "scenes/avatar.h"
 
+#include <algorithm>
 #include <cmath>
 #include <glm/gtc/matrix_transform.hpp>
 
@@ -91,12 +92,21 @@ void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::Frame
     for (const Pose& hand : p.hands) {
         scene.instances.push_back({meshes.sphere, trs(hand.position, hand.orientation, Vec3(0.085f, 0.06f, 0.11f)), color});
     }
+    if (p.speaking > 0.0f) {
+        // Speaking: a flat green ring over the head, wider and brighter as the voice is louder.
+        const float s = std::clamp(p.speaking, 0.0f, 1.0f);
+        const float width = 0.16f + 0.1f * s;
+        scene.instances.push_back({meshes.cylinder, trs(headCentre + Vec3(0.0f, 0.2f, 0.0f), Quat(1, 0, 0, 0),
+                                                         Vec3(width, 0.012f, width)),
+                                   Vec4(0.25f + 0.35f * s, 1.0f, 0.35f + 0.3f * s, p.opacity)});
+    }
     engine::Label label;
     label.text = p.name;
     label.anchor = labelAnchor(p);
     label.height = 0.07f;
     label.color = Vec4(1.0f, 1.0f, 1.0f, p.opacity);
-    label.background = Vec4(0.05f, 0.05f, 0.08f, 0.6f * p.opacity);
+    label.background = p.speaking > 0.0f ? Vec4(0.05f, 0.35f, 0.12f, 0.75f * p.opacity)
+                                         : Vec4(0.05f, 0.05f, 0.08f, 0.6f * p.opacity);
     scene.labels.push_back(std::move(label));
 }
 

@@ -52,7 +52,9 @@ struct ClientApp::State {
     engine::ValidationCounts earlierValidation;
 
     ~State() {
-        components.clear();  // the room is left before the GPU goes
+        // Last added first (the voice's audio thread stops before the
+        // presence it sends through), and the room is left before the GPU goes.
+        while (!components.empty()) components.pop_back();
         if (system) system->releaseGraphics();
     }
 };
@@ -115,6 +117,7 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     auto local = std::make_unique<LocalPlayerComponent>(std::move(player), s.meshes);
     LocalPlayerComponent& self = *local;
     TestDriverTargets targets{local.get()};
+    const VoiceComponent* voiceComponent = nullptr;
     app.add(std::move(local));
     if (o.rooms) {
         MXR_TRY_ASSIGN(auto presence, RoomPresence::start(*o.rooms, s.netClock, s.log.child("room")));
@@ -125,10 +128,16 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
         auto records = std::make_unique<RecordsComponent>(*targets.presence, o.rooms->room, hasAccount(o), printLine);
         targets.records = records.get();
         app.add(std::move(records));
+        if (o.voice) {
+            auto voice = std::make_unique<VoiceComponent>(*o.voice, *targets.presence, self, printLine);
+            voiceComponent = voice.get();
+            app.add(std::move(voice));
+        }
     } else {
         app.add(std::make_unique<DemoPeopleComponent>(s.room, o.avatars, s.meshes));
     }
-    RoomStatus status{s.system->name(), s.room.name, targets.presence, o.avatars + (s.immersive ? 1 : 0)};
+    RoomStatus status{s.system->name(), s.room.name, targets.presence, o.avatars + (s.immersive ? 1 : 0),
+                      voiceComponent};
     if (s.graphics->ui() && s.immersive) {
         xr::XrSystem* system = s.system.get();
         auto haptic = [system](int hand, float amplitude, float seconds) { system->haptic(hand, amplitude, seconds); };

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "records_panel_ui.h"
+#include "scenes/voice_component.h"
 
 namespace mxr::scenes {
 
@@ -81,7 +82,11 @@ void PresenceComponent::update(FrameContext& frame) {
 }
 
 void PresenceComponent::contribute(const FrameContext&, engine::FrameScene& scene) {
-    for (const auto& p : m_people) appendAvatar(p, m_meshes, scene);
+    for (auto& p : m_people) {
+        auto it = m_speakingLevels.find(p.avatarId);
+        p.speaking = it == m_speakingLevels.end() ? 0.0f : it->second;
+        appendAvatar(p, m_meshes, scene);
+    }
 }
 
 // --- records
@@ -131,6 +136,8 @@ std::string RoomStatus::connection() const {
     return presence ? presence->presence().statusText() : "offline (no server)";
 }
 
+std::string RoomStatus::voiceLine() const { return voice ? voice->statusLine() : std::string(); }
+
 std::size_t RoomStatus::headcount() const { return presence ? presence->presence().people() : offlineHeadcount; }
 
 void StatusOverlayComponent::drawUi(UiContext& ui) {
@@ -144,6 +151,7 @@ void StatusOverlayComponent::drawUi(UiContext& ui) {
     ImGui::Text("Frame: %.2f ms  (CPU %.2f ms)", ui.stats.frameMs, ui.stats.cpuMs);
     ImGui::Text("Connection: %s", m_status.connection().c_str());
     ImGui::Text("People in room: %zu", m_status.headcount());
+    if (m_status.voice) ImGui::Text("%s", m_status.voiceLine().c_str());
     ImGui::End();
 }
 
@@ -172,7 +180,7 @@ void VrPanelComponent::drawUi(UiContext& ui) {
     PanelLayout top = m_panel.layout();
     top.heightPx -= m_account ? kMentorshipPanelPx : 0;
     m_result = buildPanelUi(top, m_panel.toggled(), m_status.systemName, m_status.roomName, m_status.headcount(),
-                            m_status.connection());
+                            m_status.connection(), m_status.voiceLine());
     ui.contentArea.reset();
     if (m_account) ui.contentArea = UiArea{0.0f, float(top.heightPx), float(top.widthPx), float(kMentorshipPanelPx), 1.5f};
 }

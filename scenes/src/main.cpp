@@ -11,6 +11,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "engine/audio/capture.h"
 #include "scenes/client_app.h"
 
 #ifndef MXR_DEFAULT_ROOM
@@ -78,7 +79,30 @@ struct Args {
     std::string server, room = "demo", guest, login, knownServers, feedbackFile;
     std::vector<std::string> goalProgress;
     double connectTimeout = 10.0;
+    mxr::scenes::VoiceOptions voice;
+    bool noVoice = false, listAudio = false;
 };
+
+// Voice in a shared room: devices, push-to-talk, and files for tests.
+void addVoiceOptions(CLI::App& app, Args& a) {
+    app.add_option("--mic", a.voice.mic, "microphone (a name from --list-audio-devices; default: the system's)");
+    app.add_option("--speaker", a.voice.speaker, "speakers or headphones (a name from --list-audio-devices)");
+    app.add_flag("--list-audio-devices", a.listAudio, "print the microphones and speakers OpenAL Soft sees, then exit");
+    app.add_flag("--push-to-talk", a.voice.pushToTalk,
+                 "send voice only while V (or the left X/A button) is held; default: open microphone");
+    app.add_flag("--no-voice", a.noVoice, "join without voice");
+    app.add_option("--voice-file", a.voice.micWav, "speak a WAV file (looped) instead of the microphone (tests, demos)");
+    app.add_option("--record-audio", a.voice.recordPath,
+                   "play voice into memory instead of the speakers and write it to this WAV file at exit (tests)");
+}
+
+int listAudioDevices() {
+    std::printf("microphones:\n");
+    for (const auto& d : mxr::engine::audio::captureDevices()) std::printf("  %s\n", d.c_str());
+    std::printf("speakers:\n");
+    for (const auto& d : mxr::engine::audio::playbackDevices()) std::printf("  %s\n", d.c_str());
+    return 0;
+}
 
 // The view: mode, scene, frames, screenshots, camera, size, rendering.
 void addViewOptions(CLI::App& app, Args& a) {
@@ -310,10 +334,13 @@ int main(int argc, char** argv) {
                      "or renders it offscreen (headless) and writes a screenshot."};
         addViewOptions(app, a);
         addRoomOptions(app, a);
+        addVoiceOptions(app, a);
         CLI11_PARSE(app, argc, argv);
+        if (a.listAudio) return listAudioDevices();
         if (const int bad = checkViewOptions(app, a)) return bad;
         if (const int bad = checkRoomOptions(app, a)) return bad;
         mxr::scenes::ClientOptions& o = a.o;
+        if (!a.noVoice && o.rooms) o.voice = a.voice;
         o.stopRequested = &g_stop;
         std::signal(SIGINT, onSignal);
         std::signal(SIGTERM, onSignal);

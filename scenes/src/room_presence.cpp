@@ -183,6 +183,7 @@ std::vector<Participant> RoomPresence::participants() {
         p.name = v.displayName.empty() ? strCat("#", v.avatarId) : v.displayName;
         if (v.muted) p.name += " (muted)";
         p.color = colorForAvatar(v.avatarId);
+        p.avatarId = v.avatarId;
         p.head = v.shown.state.head;
         p.hands[0] = v.shown.state.leftHand;
         p.hands[1] = v.shown.state.rightHand;

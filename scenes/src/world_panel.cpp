@@ -69,7 +69,8 @@ void WorldPanel::append(engine::FrameScene& scene) const {
 }
 
 PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::string& systemName,
-                     const std::string& roomName, std::size_t people, const std::string& connection) {
+                     const std::string& roomName, std::size_t people, const std::string& connection,
+                     const std::string& voice) {
     PanelUi out;
     ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
     ImGui::SetNextWindowSize(ImVec2(float(layout.widthPx), float(layout.heightPx)), ImGuiCond_Always);
@@ -80,6 +81,7 @@ PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::stri
     ImGui::Text("%s", roomName.c_str());
     ImGui::Text("Mode: %s   People: %zu", systemName.c_str(), people);
     ImGui::Text("Connection: %s", connection.c_str());
+    if (!voice.empty()) ImGui::Text("%s", voice.c_str());
     ImGui::Text("Point here and pull the trigger:");
     ImGui::SetCursorPos(ImVec2(layout.buttonPos.x, layout.buttonPos.y));
     out.clicked = ImGui::Button(handRaised ? "Lower hand" : "Raise hand",

@@ -108,6 +108,8 @@ private:
             m_rig.position += yawOnly * glm::normalize(move) * speed;
         }
         m_input.head = m_rig.pose();
+        m_input.talk = in.down(engine::Key::kV);
+        m_input.mute = in.down(engine::Key::kM);
         // Hands at rest: 20 cm to each side, 35 cm below and 30 cm ahead.
         const Quat yawOnly = glm::angleAxis(m_rig.yaw, Vec3(0, 1, 0));
         for (int h = 0; h < 2; ++h) {

@@ -111,6 +111,8 @@ Result<void> OpenXrInput::createActions() {
     MXR_TRY(action(m_thumbAction, "thumbstick", "Move and turn", XR_ACTION_TYPE_VECTOR2F_INPUT, true));
     MXR_TRY(action(m_menuAction, "menu", "Menu", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
     MXR_TRY(action(m_hapticAction, "haptic", "Haptics", XR_ACTION_TYPE_VIBRATION_OUTPUT, true));
+    MXR_TRY(action(m_talkAction, "talk", "Push to talk", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
+    MXR_TRY(action(m_muteAction, "mute", "Mute", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
 
     struct Binding {
         XrAction action;
@@ -133,7 +135,8 @@ Result<void> OpenXrInput::createActions() {
         return {};
     };
     const XrAction g = m_gripAction, a = m_aimAction, sel = m_selectAction, sq = m_squeezeAction,
-                   th = m_thumbAction, me = m_menuAction, h = m_hapticAction;
+                   th = m_thumbAction, me = m_menuAction, h = m_hapticAction,
+                   tk = m_talkAction, mu = m_muteAction;
     MXR_TRY(suggest("/interaction_profiles/khr/simple_controller",
                     {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
                      {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
@@ -147,6 +150,7 @@ Result<void> OpenXrInput::createActions() {
                      {sq, "/user/hand/left/input/squeeze/value"}, {sq, "/user/hand/right/input/squeeze/value"},
                      {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
                      {me, "/user/hand/left/input/menu/click"},
+                     {tk, "/user/hand/left/input/x/click"}, {mu, "/user/hand/left/input/y/click"},
                      {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
     MXR_TRY(suggest("/interaction_profiles/valve/index_controller",
                     {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
@@ -154,7 +158,7 @@ Result<void> OpenXrInput::createActions() {
                      {sel, "/user/hand/left/input/trigger/click"}, {sel, "/user/hand/right/input/trigger/click"},
                      {sq, "/user/hand/left/input/squeeze/value"}, {sq, "/user/hand/right/input/squeeze/value"},
                      {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
-                     {me, "/user/hand/left/input/b/click"},
+                     {me, "/user/hand/left/input/b/click"}, {tk, "/user/hand/left/input/a/click"},
                      {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
     MXR_TRY(suggest("/interaction_profiles/htc/vive_controller",
                     {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
@@ -162,7 +166,7 @@ Result<void> OpenXrInput::createActions() {
                      {sel, "/user/hand/left/input/trigger/click"}, {sel, "/user/hand/right/input/trigger/click"},
                      {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
                      {th, "/user/hand/left/input/trackpad"}, {th, "/user/hand/right/input/trackpad"},
-                     {me, "/user/hand/left/input/menu/click"},
+                     {me, "/user/hand/left/input/menu/click"}, {tk, "/user/hand/left/input/trackpad/click"},
                      {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
     MXR_TRY(suggest("/interaction_profiles/microsoft/motion_controller",
                     {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
@@ -170,7 +174,7 @@ Result<void> OpenXrInput::createActions() {
                      {sel, "/user/hand/left/input/trigger/value"}, {sel, "/user/hand/right/input/trigger/value"},
                      {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
                      {th, "/user/hand/left/input/thumbstick"}, {th, "/user/hand/right/input/thumbstick"},
-                     {me, "/user/hand/left/input/menu/click"},
+                     {me, "/user/hand/left/input/menu/click"}, {tk, "/user/hand/left/input/thumbstick/click"},
                      {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
     return {};
 }
@@ -181,7 +185,11 @@ void OpenXrInput::sync(XrTime time, bool focused) {
         (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
         m_input.head = toPose(loc.pose);
     }
-    if (!focused) return;
+    if (!focused) {
+        m_input.talk = false;  // push-to-talk lets go when a dashboard takes focus
+        m_input.mute = false;
+        return;
+    }
     XrActiveActionSet active{m_actionSet, XR_NULL_PATH};
     XrActionsSyncInfo si{XR_TYPE_ACTIONS_SYNC_INFO};
     si.countActiveActionSets = 1;
@@ -216,6 +224,10 @@ void OpenXrInput::sync(XrTime time, bool focused) {
     mi.action = m_menuAction;
     XrActionStateBoolean mb{XR_TYPE_ACTION_STATE_BOOLEAN};
     m_input.menu = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
+    mi.action = m_talkAction;
+    m_input.talk = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
+    mi.action = m_muteAction;
+    m_input.mute = XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &mi, &mb)) && mb.isActive && mb.currentState;
 }
 
 void OpenXrInput::locateJoints(int h, XrTime time) {

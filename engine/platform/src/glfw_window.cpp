@@ -84,7 +84,7 @@ void Window::pollEvents() {
     GLFWwindow* w = asGlfw(m_window);
     static constexpr int kMap[] = {GLFW_KEY_W,  GLFW_KEY_A,    GLFW_KEY_S,    GLFW_KEY_D,     GLFW_KEY_Q,
                                    GLFW_KEY_E,  GLFW_KEY_UP,   GLFW_KEY_DOWN, GLFW_KEY_LEFT, GLFW_KEY_RIGHT,
-                                   GLFW_KEY_LEFT_SHIFT, GLFW_KEY_ESCAPE};
+                                   GLFW_KEY_LEFT_SHIFT, GLFW_KEY_ESCAPE, GLFW_KEY_V, GLFW_KEY_M};
     for (int k = 0; k < static_cast<int>(Key::kCount); ++k) m_input.keys[k] = glfwGetKey(w, kMap[k]) == GLFW_PRESS;
     m_input.mouseLook = glfwGetMouseButton(w, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS ||
                         glfwGetMouseButton(w, GLFW_MOUSE_BUTTON_LEFT) == GLFW_PRESS;

@@ -5,8 +5,9 @@
 // into smoothly moving, named, fading avatars for the renderer.
 //
 // Threads: RoomClient's public methods are for one thread (the main
-// thread); its network thread owns the ENet host. Nothing is shared but the
-// two queues. When the event queue is full, avatar batches are dropped
+// thread), except the voice methods, which are for one other thread (the
+// audio thread); its network thread owns the ENet host. Nothing is shared
+// but the queues. When the event queue is full, avatar batches are dropped
 // (counted) rather than blocking the network thread; other events wait.
 #include <atomic>
 #include <map>
@@ -43,19 +44,37 @@ public:
     std::optional<ApiResponse> pollApiResponse();
     std::uint64_t droppedEvents() const { return m_dropped.load(std::memory_order_relaxed); }
 
+    // Voice, for one audio thread apart from the main thread (its own two
+    // queues): frames to send (net/voice_frame.h bytes) and loss reports go
+    // in; VoiceEvent and VoiceLossEvent come out of pollVoice(), never
+    // poll(). Voice never waits: what does not fit is dropped and counted
+    // (a late voice frame is worth nothing).
+    bool sendVoice(Bytes frame);
+    bool reportVoiceLoss(std::uint16_t speaker, std::uint8_t lossPercent);
+    std::optional<ClientEvent> pollVoice();
+    std::uint64_t droppedVoice() const { return m_droppedVoice.load(std::memory_order_relaxed); }
+
 private:
+    struct VoiceLossReport {
+        std::uint16_t speaker = 0;
+        std::uint8_t lossPercent = 0;
+    };
+    using VoiceCommand = std::variant<Bytes, VoiceLossReport>;
     struct LeaveCommand {};
     using Command = std::variant<AvatarState, Moderate, LeaveCommand, ApiRequest>;
-    RoomClient() : m_commands(256), m_events(1024), m_apiAnswers(64) {}
+    RoomClient() : m_commands(256), m_events(1024), m_apiAnswers(64), m_voiceOut(64), m_voiceIn(512) {}
     void run();
 
     std::unique_ptr<ClientSession> m_session;
     SpscQueue<Command> m_commands;
     SpscQueue<ClientEvent> m_events;
     SpscQueue<ApiResponse> m_apiAnswers;
+    SpscQueue<VoiceCommand> m_voiceOut;  // audio thread -> network thread
+    SpscQueue<ClientEvent> m_voiceIn;    // network thread -> audio thread
     std::uint32_t m_nextRequestId = 1;  // main thread
     std::atomic<bool> m_running{true};
     std::atomic<std::uint64_t> m_dropped{0};
+    std::atomic<std::uint64_t> m_droppedVoice{0};
     std::thread m_thread;
 };
 

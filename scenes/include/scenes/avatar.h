@@ -15,6 +15,8 @@ struct Participant {
     Pose head;                 // eyes' centre, looking down -Z of its orientation
     Pose hands[2];             // left, right
     float opacity = 1.0f;      // fades when a peer drops
+    std::uint16_t avatarId = 0;  // in a shared room (0: the demo people)
+    float speaking = 0.0f;       // the speaking indicator, 0..1
 };
 
 struct SceneMeshes {
@@ -27,7 +29,9 @@ Result<SceneMeshes> uploadSceneMeshes(engine::Renderer& renderer);
 
 // Appends the room's lights, objects and labels.
 void appendRoom(const Room& room, const SceneMeshes& meshes, engine::FrameScene& scene);
-// Appends one avatar: 6 instances and a name label.
+// Appends one avatar: 6 instances and a name label, and while it speaks a
+// green ring over the head (its size and brightness follow the level) and a
+// green edge under the label.
 void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::FrameScene& scene);
 
 // Where the label floats: 28 cm above the head's centre.

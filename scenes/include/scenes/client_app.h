@@ -22,6 +22,7 @@
 #include "scenes/records_panel.h"
 #include "scenes/room.h"
 #include "scenes/room_presence.h"
+#include "scenes/voice_component.h"
 
 namespace mxr::scenes {
 
@@ -61,6 +62,8 @@ struct ClientOptions {
     // every answer is in (bounded by the connect timeout).
     std::vector<std::pair<std::int64_t, int>> setGoalProgress;  // goal id, percent
     std::optional<FeedbackDraft> sendFeedback;
+    // Voice in the shared room (nullopt: none, --no-voice).
+    std::optional<VoiceOptions> voice;
     // Set from a signal handler (SIGINT/SIGTERM): the session ends cleanly.
     const std::atomic<bool>* stopRequested = nullptr;
 };

@@ -7,6 +7,7 @@
 // Each is made with references to the components it reads (the composition
 // root is ClientApp::create); they must outlive it. Thread: main thread.
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,8 @@ public:
     RoomPresence& presence() { return *m_presence; }
     const RoomPresence& presence() const { return *m_presence; }
     const std::vector<Participant>& people() const { return m_people; }  // as drawn this frame
+    // The speaking indicators (0..1 by avatar id) for the people drawn next.
+    void setSpeaking(const std::map<std::uint16_t, float>& levels) { m_speakingLevels = levels; }
     std::optional<Nanos> joinedAt() const { return m_joinedAt; }
     std::uint64_t framesReconnecting() const { return m_framesReconnecting; }
     const Clock& clock() const { return m_clock; }
@@ -84,6 +87,7 @@ private:
     const SceneMeshes& m_meshes;
     LineSink m_print;
     std::vector<Participant> m_people;
+    std::map<std::uint16_t, float> m_speakingLevels;
     std::optional<ConnectionPhase> m_printedPhase;
     std::optional<Nanos> m_joinedAt;
     std::uint64_t m_framesReconnecting = 0;
@@ -129,7 +133,9 @@ struct RoomStatus {
     std::string roomName;
     const PresenceComponent* presence = nullptr;  // null offline
     std::size_t offlineHeadcount = 0;
+    const class VoiceComponent* voice = nullptr;  // null without voice
     std::string connection() const;
+    std::string voiceLine() const;  // empty without voice
     std::size_t headcount() const;
 };
 

@@ -91,6 +91,9 @@ public:
     std::optional<std::uint32_t> sendApiRequest(net::ApiMethod method, const std::string& path,
                                                 const std::string& body);
     std::optional<net::ApiResponse> pollApiResponse();
+    // The connection, for the voice component's audio thread (its voice
+    // methods only); null without a network thread (tests).
+    net::RoomClient* client() { return m_client.get(); }
 
 private:
     void setFailed(std::string message, std::optional<net::ReplyCode> code);

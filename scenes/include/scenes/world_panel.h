@@ -91,9 +91,9 @@ struct PanelUi {
 
 // The panel's content as ImGui calls (between ImGuiLayer's NewFrame and
 // Render): fills the overlay image, with the button where `layout` says so
-// the laser (and tests) can find it.
+// the laser (and tests) can find it. `voice`: the voice status line, if any.
 PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::string& systemName,
                      const std::string& roomName, std::size_t people,
-                     const std::string& connection = "offline (no server)");
+                     const std::string& connection = "offline (no server)", const std::string& voice = "");
 
 }  // namespace mxr::scenes

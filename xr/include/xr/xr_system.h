@@ -67,6 +67,12 @@ struct InputState {
     std::array<HandInput, 2> hands;  // 0 left, 1 right
     std::array<HandJoints, 2> joints;  // empty unless hand tracking runs
     bool menu = false;
+    // Voice: push-to-talk held (desktop V; left X on Touch, left A on
+    // Index, left trackpad or thumbstick click on Vive and Windows Mixed
+    // Reality) and the mute button down (desktop M, left Y on Touch; it
+    // toggles on press).
+    bool talk = false;
+    bool mute = false;
 };
 
 struct FrameState {

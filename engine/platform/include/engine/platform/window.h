@@ -16,7 +16,8 @@
 
 namespace mxr::engine {
 
-enum class Key : std::uint8_t { kW, kA, kS, kD, kQ, kE, kUp, kDown, kLeft, kRight, kShift, kEscape, kCount };
+// V: push-to-talk (held), M: mute (toggles).
+enum class Key : std::uint8_t { kW, kA, kS, kD, kQ, kE, kUp, kDown, kLeft, kRight, kShift, kEscape, kV, kM, kCount };
 
 struct InputState {
     bool keys[static_cast<int>(Key::kCount)] = {};

@@ -1,0 +1,266 @@
+// The client's voice: TalkSwitch (what the buttons mean), the audio thread
+// (Engine: VoiceTalk and VoiceListen between RoomClient's voice queues and
+// the devices) and VoiceComponent (the main thread's side).
+#include "scenes/voice_component.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "engine/audio/wav.h"
+#include "engine/core/spsc_queue.h"
+#include "scenes/voice/voice_chat.h"
+
+namespace mxr::scenes {
+
+bool TalkSwitch::update(const xr::InputState& input) {
+    if (input.mute && !m_muteWasDown) m_muted = !m_muted;
+    m_muteWasDown = input.mute;
+    m_transmit = !m_muted && (!m_pushToTalk || input.talk);
+    return m_transmit;
+}
+
+float speakingFromLevel(std::uint8_t level) { return std::clamp((float(level) - 72.0f) / 40.0f, 0.0f, 1.0f); }
+
+namespace {
+constexpr Nanos kTick = msToNanos(5);         // the audio thread's period
+constexpr Nanos kReportEvery = msToNanos(20);  // levels back to the main thread
+
+// Main thread -> audio thread: the latest wins.
+struct VoiceControl {
+    bool transmit = false;
+    Pose listener;
+    std::vector<voice::TalkerPlace> places;
+    std::vector<std::uint16_t> gone;  // left the room
+};
+// Audio thread -> main thread.
+struct VoiceReport {
+    std::uint8_t selfLevel = 0;
+    std::vector<std::pair<std::uint16_t, std::uint8_t>> levels;
+    std::string failed;  // capture stopped: why
+};
+}  // namespace
+
+struct VoiceComponent::Engine {
+    const Clock& clock;
+    net::RoomClient& client;
+    std::unique_ptr<voice::VoiceTalk> talk;
+    std::unique_ptr<voice::VoiceListen> listen;
+    SpscQueue<VoiceControl> controls{8};
+    SpscQueue<VoiceReport> reports{8};
+    std::atomic<bool> running{true};
+    std::thread thread;
+    bool saidFailure = false;  // audio thread
+
+    Engine(const Clock& c, net::RoomClient& rc) : clock(c), client(rc) {}
+    ~Engine() { stop(); }
+    void stop() {
+        running.store(false, std::memory_order_release);
+        if (thread.joinable()) thread.join();
+    }
+
+    void run() {
+        VoiceControl control;
+        Nanos lastReport = 0;
+        const auto played = [this](std::span<const std::int16_t> block) {
+            if (talk) talk->played(block);
+        };
+        while (running.load(std::memory_order_acquire)) {
+            const Nanos now = clock.now();
+            while (auto c = controls.tryPop()) {
+                for (auto id : c->gone) {
+                    if (listen) listen->forget(id);
+                }
+                control = std::move(*c);
+            }
+            while (auto e = client.pollVoice()) {
+                if (auto* v = std::get_if<net::VoiceEvent>(&*e); v && listen) {
+                    listen->onVoice(v->speaker, v->frame, v->arrival);
+                } else if (auto* l = std::get_if<net::VoiceLossEvent>(&*e); l && talk) {
+                    talk->onLoss(l->lossPercent);
+                }
+            }
+            if (talk) talk->pump(now, control.transmit, [this](net::Bytes f) { (void)client.sendVoice(std::move(f)); });
+            if (listen) {
+                listen->pump(now, control.places, control.listener, played);
+                listen->lossReports(now, [this](std::uint16_t id, std::uint8_t loss) {
+                    (void)client.reportVoiceLoss(id, loss);
+                });
+            }
+            if (now - lastReport >= kReportEvery) {
+                lastReport = now;
+                VoiceReport r;
+                if (talk) r.selfLevel = talk->level();
+                if (listen) {
+                    for (auto id : listen->talkers()) r.levels.emplace_back(id, listen->level(id));
+                }
+                if (talk && !talk->failed().empty() && !saidFailure) {
+                    saidFailure = true;
+                    r.failed = talk->failed();
+                }
+                (void)reports.tryPush(std::move(r));
+            }
+            std::this_thread::sleep_for(std::chrono::nanoseconds(kTick));
+        }
+    }
+};
+
+VoiceComponent::VoiceComponent(VoiceOptions options, PresenceComponent& presence, const LocalPlayerComponent& local,
+                               LineSink print)
+    : m_options(std::move(options)),
+      m_presence(presence),
+      m_local(local),
+      m_print(std::move(print)),
+      m_switch(m_options.pushToTalk) {
+    net::RoomClient* client = m_presence.presence().client();
+    if (!client) {
+        m_failed = "no connection";
+        return;
+    }
+    m_engine = std::make_unique<Engine>(m_presence.clock(), *client);
+    // The microphone (or a file standing in for it).
+    Result<std::unique_ptr<engine::audio::CaptureSource>> source =
+        m_options.micWav.empty()
+            ? Result<std::unique_ptr<engine::audio::CaptureSource>>(
+                  engine::audio::OpenAlCaptureSource::open(m_options.mic))
+            : Result<std::unique_ptr<engine::audio::CaptureSource>>(
+                  engine::audio::WavCaptureSource::open(m_options.micWav, true));
+    std::string missing;
+    if (source) {
+        voice::TalkConfig tc;
+        tc.paced = !m_options.micWav.empty();
+        tc.process = m_options.micWav.empty();
+        auto talk = voice::VoiceTalk::create(std::move(*source), tc);
+        if (talk) {
+            m_engine->talk = std::move(*talk);
+        } else {
+            missing = strCat("no microphone (", talk.error().message, "): you can listen but not talk");
+        }
+    } else {
+        missing = strCat("no microphone (", source.error().message, "): you can listen but not talk");
+    }
+    // The speakers (or the loopback device for a recording).
+    voice::ListenConfig lc;
+    lc.mixer.device = m_options.speaker;
+    lc.mixer.loopback = !m_options.recordPath.empty();
+    lc.record = lc.mixer.loopback;
+    auto listen = voice::VoiceListen::create(lc);
+    if (listen) {
+        m_engine->listen = std::move(*listen);
+    } else {
+        missing = missing.empty() ? strCat("no speakers (", listen.error().message, "): others can hear you, you cannot hear them")
+                                  : strCat("off (no microphone and no speakers: ", listen.error().message, ")");
+    }
+    m_canTalk = m_engine->talk != nullptr;
+    m_canListen = m_engine->listen != nullptr;
+    if (!missing.empty()) {
+        m_failed = missing;
+        m_print(strCat("voice: ", missing));
+    }
+    if (!m_canTalk && !m_canListen) {
+        m_engine.reset();
+        return;
+    }
+    m_print(strCat("voice: ", m_canTalk ? m_engine->talk->describe() : std::string("no microphone"), " -> ",
+                   m_canListen ? m_engine->listen->describe() : std::string("no speakers"),
+                   m_canListen && m_engine->listen->hrtf() ? " (HRTF)" : "",
+                   m_options.pushToTalk ? "; push-to-talk: hold V" : "; open microphone", ", M mutes"));
+    m_engine->thread = std::thread([e = m_engine.get()] { e->run(); });
+}
+
+VoiceComponent::~VoiceComponent() { stop(); }
+
+void VoiceComponent::stop() {
+    if (m_engine) m_engine->stop();
+}
+
+void VoiceComponent::setVolume(std::uint16_t avatarId, float volume) {
+    m_volumes[avatarId] = std::clamp(volume, 0.0f, 2.0f);
+}
+
+float VoiceComponent::volume(std::uint16_t avatarId) const {
+    auto it = m_volumes.find(avatarId);
+    return it == m_volumes.end() ? 1.0f : it->second;
+}
+
+void VoiceComponent::update(FrameContext& frame) {
+    const bool wasMuted = m_switch.muted();
+    const bool transmit = m_switch.update(frame.input) && m_canTalk;
+    if (m_switch.muted() != wasMuted) m_print(m_switch.muted() ? "voice: muted" : "voice: unmuted");
+    if (!m_engine || m_stopped) return;
+    VoiceControl c;
+    c.transmit = transmit;
+    c.listener = m_local.avatar().head;
+    std::map<std::uint16_t, bool> present;
+    for (const auto& p : m_presence.people()) {
+        if (p.avatarId == 0) continue;
+        c.places.push_back({p.avatarId, p.head.position, volume(p.avatarId)});
+        present[p.avatarId] = true;
+    }
+    for (const auto& [id, level] : m_speaking) {
+        if (!present.count(id)) c.gone.push_back(id);
+    }
+    (void)m_engine->controls.tryPush(std::move(c));  // full: the next frame's supersedes it
+    // Levels back: quick to show, slower to fade (about 0.3 s).
+    std::optional<VoiceReport> last;
+    while (auto r = m_engine->reports.tryPop()) {
+        if (!r->failed.empty()) m_print(strCat("voice: the microphone stopped (", r->failed, "): you can still listen"));
+        last = std::move(r);
+    }
+    const float fade = std::exp(-float(frame.deltaSeconds) / 0.3f);
+    auto follow = [fade](float& shown, float target) { shown = std::max(target, shown * fade); };
+    for (auto& [id, shown] : m_speaking) {
+        if (!present.count(id)) shown = 0.0f;
+    }
+    if (last) {
+        follow(m_selfSpeaking, transmit ? speakingFromLevel(last->selfLevel) : 0.0f);
+        for (const auto& [id, level] : last->levels) {
+            if (present.count(id)) follow(m_speaking[id], speakingFromLevel(level));
+        }
+    } else {
+        m_selfSpeaking *= fade;
+        for (auto& [id, shown] : m_speaking) shown *= fade;
+    }
+    std::erase_if(m_speaking, [&](const auto& kv) { return !present.count(kv.first) && kv.second == 0.0f; });
+    std::map<std::uint16_t, float> shown;
+    for (const auto& [id, s] : m_speaking) {
+        if (s > 0.02f) shown[id] = s;
+    }
+    m_presence.setSpeaking(shown);
+}
+
+std::string VoiceComponent::statusLine() const {
+    if (!m_canTalk && !m_canListen) return strCat("voice: off (", m_failed, ")");
+    if (!m_canTalk) return "voice: listening only (no microphone)";
+    if (m_switch.muted()) return "voice: muted (M to unmute)";
+    const char* speaking = m_selfSpeaking > 0.05f ? " - speaking" : "";
+    if (m_switch.pushToTalk()) {
+        return m_switch.transmitting() ? strCat("voice: talking", speaking) : std::string("voice: push-to-talk (hold V)");
+    }
+    return strCat("voice: open microphone", speaking);
+}
+
+void VoiceComponent::shutdown(ShutdownContext&) {
+    if (m_stopped || !m_engine) return;
+    m_stopped = true;
+    m_engine->stop();
+    const auto* talk = m_engine->talk.get();
+    const auto* listen = m_engine->listen.get();
+    if (listen && !m_options.recordPath.empty()) {
+        if (auto w = engine::audio::writeWav(m_options.recordPath, listen->recording(), 48000, 2); !w) {
+            m_print(strCat("voice: cannot write ", m_options.recordPath.string(), ": ", w.error().message));
+        }
+    }
+    // One line of figures (tests measure latency across processes with it).
+    char times[160];
+    std::snprintf(times, sizeof times, " first_voice_sent_unix_ms=%.1f frames_heard=%llu first_sample_unix_ms=%.1f ",
+                  talk ? talk->firstSentUnixMs() : 0.0,
+                  static_cast<unsigned long long>(listen ? listen->framesHeard() : 0),
+                  listen ? listen->firstSampleUnixMs() : 0.0);
+    m_print(strCat("voice frames_sent=", talk ? talk->framesSent() : 0, times,
+                   listen ? listen->jitterSummary() : std::string()));
+}
+
+}  // namespace mxr::scenes
