@@ -163,10 +163,14 @@ VoiceComponent::VoiceComponent(VoiceOptions options, PresenceComponent& presence
         m_engine.reset();
         return;
     }
-    m_print(strCat("voice: ", m_canTalk ? m_engine->talk->describe() : std::string("no microphone"), " -> ",
-                   m_canListen ? m_engine->listen->describe() : std::string("no speakers"),
-                   m_canListen && m_engine->listen->hrtf() ? " (HRTF)" : "",
-                   m_options.pushToTalk ? "; push-to-talk: hold V" : "; open microphone", ", M mutes"));
+    std::string devices;
+    if (m_canTalk) devices = strCat("microphone ", m_engine->talk->describe());
+    if (m_canListen) {
+        devices += strCat(devices.empty() ? "" : ", ", "speakers ", m_engine->listen->describe(),
+                          m_engine->listen->hrtf() ? " (HRTF)" : "");
+    }
+    m_print(strCat("voice: ", devices,
+                   !m_canTalk ? "" : m_options.pushToTalk ? "; push-to-talk: hold V, M mutes" : "; open microphone, M mutes"));
     m_engine->thread = std::thread([e = m_engine.get()] { e->run(); });
 }
 
@@ -196,6 +200,7 @@ void VoiceComponent::update(FrameContext& frame) {
     std::map<std::uint16_t, bool> present;
     for (const auto& p : m_presence.people()) {
         if (p.avatarId == 0) continue;
+        m_names[p.avatarId] = p.name;
         c.places.push_back({p.avatarId, p.head.position, volume(p.avatarId)});
         present[p.avatarId] = true;
     }
@@ -215,6 +220,13 @@ void VoiceComponent::update(FrameContext& frame) {
         if (!present.count(id)) shown = 0.0f;
     }
     if (last) {
+        // Talk time: a report every 20 ms, each voice level it has counts that long.
+        const double span = nanosToSeconds(kReportEvery);
+        if (transmit && speakingFromLevel(last->selfLevel) > 0.0f) m_ownTalk += span;
+        for (const auto& [id, level] : last->levels) {
+            if (speakingFromLevel(level) <= 0.0f) continue;
+            m_talk[id] += span;
+        }
         follow(m_selfSpeaking, transmit ? speakingFromLevel(last->selfLevel) : 0.0f);
         for (const auto& [id, level] : last->levels) {
             if (present.count(id)) follow(m_speaking[id], speakingFromLevel(level));
@@ -255,11 +267,26 @@ void VoiceComponent::shutdown(ShutdownContext&) {
     }
     // One line of figures (tests measure latency across processes with it).
     char times[160];
-    std::snprintf(times, sizeof times, " first_voice_sent_unix_ms=%.1f frames_heard=%llu first_sample_unix_ms=%.1f ",
+    std::snprintf(times, sizeof times, " first_voice_sent_unix_ms=%.1f frames_heard=%llu first_sample_unix_ms=%.1f",
                   talk ? talk->firstSentUnixMs() : 0.0,
                   static_cast<unsigned long long>(listen ? listen->framesHeard() : 0),
                   listen ? listen->firstSampleUnixMs() : 0.0);
-    m_print(strCat("voice frames_sent=", talk ? talk->framesSent() : 0, times,
+    double heard = 0.0;
+    std::string who;
+    for (const auto& [id, seconds] : m_talk) {
+        heard += seconds;
+        auto n = m_names.find(id);
+        const std::string name = n != m_names.end() ? n->second : strCat("#", id);
+        char one[32];
+        std::snprintf(one, sizeof one, " %.1f s", seconds);
+        who += strCat(who.empty() ? "" : ", ", name, one);
+    }
+    char talked[96];
+    std::snprintf(talked, sizeof talked, " talk_seconds_sent=%.1f talk_seconds_heard=%.1f ", m_ownTalk, heard);
+    char own[32];
+    std::snprintf(own, sizeof own, "%.1f s", m_ownTalk);
+    m_print(strCat("voice talk time: you ", own, who.empty() ? "" : ", ", who));
+    m_print(strCat("voice frames_sent=", talk ? talk->framesSent() : 0, times, talked,
                    listen ? listen->jitterSummary() : std::string()));
 }
 

@@ -124,16 +124,7 @@ protected:
         got.resize(std::min(got.size(), std::size_t(std::max(0.0, talkedMs / 10.0 - 20.0))));
         const std::size_t period = source.size(), speechEnd = s_speechSamples / 480;
         std::size_t shift = 0;
-        h.correlation = -1.0;
-        for (std::size_t k = 0; k < period; ++k) {
-            std::vector<double> sent(got.size());
-            for (std::size_t b = 0; b < got.size(); ++b) sent[b] = source[(b + k) % period];
-            const double c = mxr::test::correlation(sent, got);
-            if (c > h.correlation) {
-                h.correlation = c;
-                shift = k;
-            }
-        }
+        h.correlation = mxr::test::loopedCorrelation(source, got, &shift);
         // The pause: blocks of the source's silence, 300 ms after speech
         // ended (Opus's DTX and concealment fade-out) to its end.
         double loudest = -200.0;

@@ -84,4 +84,22 @@ inline double bestCorrelation(const std::vector<double>& sent, const std::vector
     return best;
 }
 
+// `heard` (an envelope) against a looped `source` envelope (played from any
+// block on, over and over): the best correlation over the starting block,
+// and that block.
+inline double loopedCorrelation(const std::vector<double>& source, const std::vector<double>& heard,
+                                std::size_t* startOut = nullptr) {
+    double best = -1.0;
+    std::vector<double> sent(heard.size());
+    for (std::size_t k = 0; k < source.size(); ++k) {
+        for (std::size_t b = 0; b < heard.size(); ++b) sent[b] = source[(b + k) % source.size()];
+        const double c = correlation(sent, heard);
+        if (c > best) {
+            best = c;
+            if (startOut) *startOut = k;
+        }
+    }
+    return best;
+}
+
 }  // namespace mxr::test

@@ -73,6 +73,10 @@ public:
     // Per-person volume (0..2, default 1), by avatar id.
     void setVolume(std::uint16_t avatarId, float volume);
     float volume(std::uint16_t avatarId) const;
+    // Talk time so far, in seconds (a mentoring session's balance: who
+    // did the talking): this person's, and each other person's by avatar id.
+    double ownTalkSeconds() const { return m_ownTalk; }
+    const std::map<std::uint16_t, double>& talkSeconds() const { return m_talk; }
 
     struct Engine;
 
@@ -88,6 +92,9 @@ private:
     std::map<std::uint16_t, float> m_volumes;
     std::map<std::uint16_t, float> m_speaking;  // smoothed, by avatar id
     float m_selfSpeaking = 0.0f;
+    double m_ownTalk = 0.0;
+    std::map<std::uint16_t, double> m_talk;
+    std::map<std::uint16_t, std::string> m_names;  // the last name seen
     bool m_canTalk = false;
     bool m_canListen = false;
     std::string m_failed;  // said once
