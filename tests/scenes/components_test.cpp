@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "scenes/client_components.h"
+#include "scenes/voice_component.h"
 
 namespace {
 
@@ -86,6 +87,88 @@ TEST(PresenceComponent, HoldsTheCountUntilJoinedAndPrintsEachPhase) {
     EXPECT_FALSE(frame.scene.instances.empty());
     ASSERT_EQ(frame.scene.labels.size(), 1u);
     EXPECT_EQ(frame.scene.labels[0].text, "Ben");
+}
+
+TEST(PresenceComponent, ASpeakingPersonGetsAGreenRingOverTheHeadThatFollowsTheLevel) {
+    PresenceRig rig;
+    FakeFrame frame;
+    rig.presence.presence().apply(net::JoinedEvent{"demo", 3, {}, false});
+    rig.presence.presence().apply(net::PresenceEvent{{{3, "Ana", net::Role::kGuest, false, false},
+                                                      {5, "Ben", net::Role::kGuest, false, false}}});
+    net::AvatarState ben;
+    ben.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
+    // The ring: the one instance above the head whose colour is mostly green.
+    auto rings = [&] {
+        std::vector<engine::Instance> out;
+        for (const auto& i : frame.scene.instances) {
+            const Vec3 at(i.transform[3]);
+            if (i.color.g > 0.9f && i.color.r < 0.7f && at.y > 1.7f) out.push_back(i);
+        }
+        return out;
+    };
+    for (int i = 0; i < 60; ++i) {
+        rig.clock.advance(msToNanos(22));
+        net::AvatarsEvent avatars;
+        avatars.entries.push_back({5, static_cast<std::uint16_t>(i * 22), ben});
+        avatars.arrival = rig.clock.now();
+        rig.presence.presence().apply(avatars);
+        frame.run({&rig.local, &rig.presence});
+    }
+    ASSERT_EQ(rig.presence.people().size(), 1u);
+    EXPECT_EQ(rig.presence.people()[0].avatarId, 5);
+    EXPECT_TRUE(rings().empty()) << "silent: no ring";
+    const Vec4 quietLabel = frame.scene.labels.at(0).background;
+
+    rig.presence.setSpeaking({{5, 0.2f}});
+    frame.run({&rig.local, &rig.presence});
+    ASSERT_EQ(rings().size(), 1u);
+    const float quietWidth = rings()[0].transform[0][0];
+    EXPECT_NEAR(Vec3(rings()[0].transform[3]).x, 1.0f, 0.05f) << "over Ben's head";
+    EXPECT_GT(frame.scene.labels.at(0).background.g, quietLabel.g) << "the name plate turns green";
+
+    rig.presence.setSpeaking({{5, 1.0f}});
+    frame.run({&rig.local, &rig.presence});
+    ASSERT_EQ(rings().size(), 1u);
+    EXPECT_GT(rings()[0].transform[0][0], quietWidth * 1.2f) << "louder: a wider ring";
+
+    rig.presence.setSpeaking({{7, 1.0f}});  // someone else speaks
+    frame.run({&rig.local, &rig.presence});
+    EXPECT_TRUE(rings().empty());
+}
+
+TEST(TalkSwitch, OpenMicrophoneSendsUntilMutedAndMuteTogglesOnEachPress) {
+    TalkSwitch open(false);
+    xr::InputState in;
+    EXPECT_TRUE(open.update(in));
+    in.mute = true;
+    EXPECT_FALSE(open.update(in));
+    EXPECT_FALSE(open.update(in)) << "held: still one press";
+    in.mute = false;
+    EXPECT_FALSE(open.update(in));
+    EXPECT_TRUE(open.muted());
+    in.mute = true;
+    EXPECT_TRUE(open.update(in)) << "pressed again: unmuted";
+    EXPECT_FALSE(open.muted());
+}
+
+TEST(TalkSwitch, PushToTalkSendsOnlyWhileHeldAndNotMuted) {
+    TalkSwitch ptt(true);
+    xr::InputState in;
+    EXPECT_FALSE(ptt.update(in));
+    in.talk = true;
+    EXPECT_TRUE(ptt.update(in));
+    in.talk = false;
+    EXPECT_FALSE(ptt.update(in)) << "let go: silent";
+    in.mute = true;
+    in.talk = true;
+    EXPECT_FALSE(ptt.update(in)) << "muted wins over the talk button";
+}
+
+TEST(SpeakingIndicator, FollowsTheDecodedLevelFromQuietToLoud) {
+    EXPECT_EQ(speakingFromLevel(0), 0.0f);                 // silence
+    EXPECT_EQ(speakingFromLevel(127 - 60), 0.0f);          // -60 dBFS: background
+    EXPECT_GT(speakingFromLevel(127 - 40), 0.2f);          // -40 dBFS: quiet speech
+    EXPECT_EQ(speakingFromLevel(127 - 10), 1.0f);          // -10 dBFS: loud
 }
 
 TEST(PresenceComponent, FailureBeforeJoiningEndsTheRunWithCode2) {
