@@ -123,7 +123,8 @@ void VoiceListen::onVoice(std::uint16_t speaker, net::ByteSpan frame, Nanos arri
         // with a click and its filters reset).
         t.fifo.assign(kFrameSamples, 0);
         it = m_talkers.emplace(speaker, std::move(t)).first;
-        (void)m_mixer->setSpeaker(speaker, Vec3(0.0f));
+        const auto known = m_volumes.find(speaker);  // so a source never starts louder than asked
+        (void)m_mixer->setSpeaker(speaker, Vec3(0.0f), known == m_volumes.end() ? 1.0f : known->second);
         (void)m_mixer->queue(speaker, std::span<const std::int16_t>(it->second.fifo.data(), kFrameSamples));
     }
     (void)it->second.receiver->push(frame, arrival);
@@ -131,6 +132,7 @@ void VoiceListen::onVoice(std::uint16_t speaker, net::ByteSpan frame, Nanos arri
 }
 
 void VoiceListen::forget(std::uint16_t speaker) {
+    m_volumes.erase(speaker);
     if (m_talkers.erase(speaker)) m_mixer->removeSpeaker(speaker);
 }
 
@@ -158,6 +160,7 @@ void VoiceListen::pump(Nanos now, std::span<const TalkerPlace> places, const Pos
             for (const auto& p : places) {
                 if (p.id == id) head = p.head, volume = p.volume;
             }
+            m_volumes[id] = volume;
             (void)m_mixer->setSpeaker(id, head, volume);
             (void)m_mixer->queue(id, block);
             for (std::size_t i = 0; i < kFrameSamples; ++i) m_sum[i] += std::int32_t(float(block[i]) * volume);

@@ -149,6 +149,7 @@ private:
     ListenConfig m_config;
     std::unique_ptr<engine::audio::SpatialMixer> m_mixer;
     std::map<std::uint16_t, Talker> m_talkers;
+    std::map<std::uint16_t, float> m_volumes;  // the last asked for, by talker
     std::vector<std::int16_t> m_recording;
     std::vector<std::int16_t> m_pcm, m_stereo;
     std::vector<std::int32_t> m_sum;
