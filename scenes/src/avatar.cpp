@@ -93,12 +93,12 @@ void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::Frame
         scene.instances.push_back({meshes.sphere, trs(hand.position, hand.orientation, Vec3(0.085f, 0.06f, 0.11f)), color});
     }
     if (p.speaking > 0.0f) {
-        // Speaking: a flat green ring over the head, wider and brighter as the voice is louder.
+        // Speaking: a see-through green glow around the head (seen from
+        // every side), larger and stronger as the voice is louder.
         const float s = std::clamp(p.speaking, 0.0f, 1.0f);
-        const float width = 0.16f + 0.1f * s;
-        scene.instances.push_back({meshes.cylinder, trs(headCentre + Vec3(0.0f, 0.2f, 0.0f), Quat(1, 0, 0, 0),
-                                                         Vec3(width, 0.012f, width)),
-                                   Vec4(0.25f + 0.35f * s, 1.0f, 0.35f + 0.3f * s, p.opacity)});
+        const float grow = 1.2f + 0.25f * s;
+        scene.instances.push_back({meshes.sphere, trs(headCentre, p.head.orientation, Vec3(0.22f, 0.25f, 0.24f) * grow),
+                                   Vec4(0.3f, 1.0f, 0.45f, (0.25f + 0.3f * s) * p.opacity)});
     }
     engine::Label label;
     label.text = p.name;

@@ -129,7 +129,9 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
         targets.records = records.get();
         app.add(std::move(records));
         if (o.voice) {
-            auto voice = std::make_unique<VoiceComponent>(*o.voice, *targets.presence, self, printLine);
+            VoiceOptions vo = *o.voice;
+            vo.peopleWindow = s.graphics->ui() && !s.immersive;
+            auto voice = std::make_unique<VoiceComponent>(vo, *targets.presence, self, printLine);
             voiceComponent = voice.get();
             app.add(std::move(voice));
         }

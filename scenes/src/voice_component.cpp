@@ -3,6 +3,8 @@
 // the devices) and VoiceComponent (the main thread's side).
 #include "scenes/voice_component.h"
 
+#include <imgui.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -241,6 +243,29 @@ void VoiceComponent::update(FrameContext& frame) {
         if (s > 0.02f) shown[id] = s;
     }
     m_presence.setSpeaking(shown);
+}
+
+void VoiceComponent::drawUi(UiContext&) {
+    if (!m_options.peopleWindow) return;
+    ImGui::SetNextWindowPos(ImVec2(12, 150), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowCollapsed(true, ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowBgAlpha(0.7f);
+    if (ImGui::Begin("Voice", nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
+        ImGui::Text("%s", statusLine().c_str());
+        bool muted = m_switch.muted();
+        if (m_canTalk && ImGui::Checkbox("Mute (M)", &muted)) {
+            m_switch.setMuted(muted);
+            m_print(muted ? "voice: muted" : "voice: unmuted");
+        }
+        for (const auto& p : m_presence.people()) {
+            if (p.avatarId == 0) continue;
+            ImGui::PushID(p.avatarId);
+            float percent = volume(p.avatarId) * 100.0f;
+            if (ImGui::SliderFloat(p.name.c_str(), &percent, 0.0f, 200.0f, "%.0f%%")) setVolume(p.avatarId, percent / 100.0f);
+            ImGui::PopID();
+        }
+    }
+    ImGui::End();
 }
 
 std::string VoiceComponent::statusLine() const {

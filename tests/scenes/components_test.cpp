@@ -89,7 +89,7 @@ TEST(PresenceComponent, HoldsTheCountUntilJoinedAndPrintsEachPhase) {
     EXPECT_EQ(frame.scene.labels[0].text, "Ben");
 }
 
-TEST(PresenceComponent, ASpeakingPersonGetsAGreenRingOverTheHeadThatFollowsTheLevel) {
+TEST(PresenceComponent, ASpeakingPersonGetsAGreenGlowAroundTheHeadThatFollowsTheLevel) {
     PresenceRig rig;
     FakeFrame frame;
     rig.presence.presence().apply(net::JoinedEvent{"demo", 3, {}, false});
@@ -97,12 +97,14 @@ TEST(PresenceComponent, ASpeakingPersonGetsAGreenRingOverTheHeadThatFollowsTheLe
                                                       {5, "Ben", net::Role::kGuest, false, false}}});
     net::AvatarState ben;
     ben.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
-    // The ring: the one instance above the head whose colour is mostly green.
+    // The glow: the see-through, mostly green instance at the head.
     auto rings = [&] {
         std::vector<engine::Instance> out;
         for (const auto& i : frame.scene.instances) {
             const Vec3 at(i.transform[3]);
-            if (i.color.g > 0.9f && i.color.r < 0.7f && at.y > 1.7f) out.push_back(i);
+            if (i.color.g > 0.9f && i.color.r < 0.7f && i.color.a < 1.0f && std::abs(at.y - 1.6f) < 0.1f) {
+                out.push_back(i);
+            }
         }
         return out;
     };
@@ -116,20 +118,21 @@ TEST(PresenceComponent, ASpeakingPersonGetsAGreenRingOverTheHeadThatFollowsTheLe
     }
     ASSERT_EQ(rig.presence.people().size(), 1u);
     EXPECT_EQ(rig.presence.people()[0].avatarId, 5);
-    EXPECT_TRUE(rings().empty()) << "silent: no ring";
+    EXPECT_TRUE(rings().empty()) << "silent: no glow";
     const Vec4 quietLabel = frame.scene.labels.at(0).background;
 
     rig.presence.setSpeaking({{5, 0.2f}});
     frame.run({&rig.local, &rig.presence});
     ASSERT_EQ(rings().size(), 1u);
     const float quietWidth = rings()[0].transform[0][0];
-    EXPECT_NEAR(Vec3(rings()[0].transform[3]).x, 1.0f, 0.05f) << "over Ben's head";
+    EXPECT_NEAR(Vec3(rings()[0].transform[3]).x, 1.0f, 0.05f) << "around Ben's head";
     EXPECT_GT(frame.scene.labels.at(0).background.g, quietLabel.g) << "the name plate turns green";
 
     rig.presence.setSpeaking({{5, 1.0f}});
     frame.run({&rig.local, &rig.presence});
     ASSERT_EQ(rings().size(), 1u);
-    EXPECT_GT(rings()[0].transform[0][0], quietWidth * 1.2f) << "louder: a wider ring";
+    EXPECT_GT(rings()[0].transform[0][0], quietWidth * 1.1f) << "louder: a larger glow";
+    EXPECT_GT(rings()[0].color.a, 0.5f) << "and a stronger one";
 
     rig.presence.setSpeaking({{7, 1.0f}});  // someone else speaks
     frame.run({&rig.local, &rig.presence});

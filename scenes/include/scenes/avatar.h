@@ -30,8 +30,8 @@ Result<SceneMeshes> uploadSceneMeshes(engine::Renderer& renderer);
 // Appends the room's lights, objects and labels.
 void appendRoom(const Room& room, const SceneMeshes& meshes, engine::FrameScene& scene);
 // Appends one avatar: 6 instances and a name label, and while it speaks a
-// green ring over the head (its size and brightness follow the level) and a
-// green edge under the label.
+// see-through green glow around the head (its size and strength follow the
+// level) and a green name plate.
 void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::FrameScene& scene);
 
 // Where the label floats: 28 cm above the head's centre.

@@ -31,6 +31,9 @@ struct VoiceOptions {
     // Tests: play into OpenAL Soft's loopback device instead of the
     // speakers and write the stereo there at the end (48 kHz, 16-bit).
     std::filesystem::path recordPath;
+    // Desktop and headless with the UI: a "Voice" window (collapsed at
+    // first, under the status window) with mute and a volume per person.
+    bool peopleWindow = false;
 };
 
 // Whether the microphone goes to the room: an open microphone unless muted;
@@ -44,6 +47,7 @@ public:
     bool transmitting() const { return m_transmit; }
     bool muted() const { return m_muted; }
     bool pushToTalk() const { return m_pushToTalk; }
+    void setMuted(bool muted) { m_muted = muted; }
 
 private:
     bool m_pushToTalk;
@@ -62,6 +66,7 @@ public:
                    LineSink print);
     ~VoiceComponent() override;  // stops the audio thread
     void update(FrameContext& frame) override;
+    void drawUi(UiContext& ui) override;
     // Stops the audio thread, writes the recording, prints the summary line.
     void shutdown(ShutdownContext& end) override;
 

@@ -118,14 +118,19 @@ void VoiceListen::onVoice(std::uint16_t speaker, net::ByteSpan frame, Nanos arri
         if (!rx) return;
         Talker t;
         t.receiver = std::make_unique<net::voice::VoiceReceiver>(std::move(*rx));
-        // Two blocks of silence ahead, so the talker's source never runs
-        // dry between one block and the next (a stopped source restarts
-        // with a click and its filters reset).
+        // Silence queued ahead, so the talker's source never runs dry
+        // between one block and the next (a stopped source restarts with a
+        // click and its filters reset): one block for the loopback device,
+        // which renders exactly what is due; `lead` for a playback device,
+        // which plays on its own clock while this thread may be late.
         t.fifo.assign(kFrameSamples, 0);
         it = m_talkers.emplace(speaker, std::move(t)).first;
         const auto known = m_volumes.find(speaker);  // so a source never starts louder than asked
         (void)m_mixer->setSpeaker(speaker, Vec3(0.0f), known == m_volumes.end() ? 1.0f : known->second);
-        (void)m_mixer->queue(speaker, std::span<const std::int16_t>(it->second.fifo.data(), kFrameSamples));
+        const Nanos ahead = m_config.mixer.loopback ? kBlock : std::max(kBlock, m_config.lead);
+        for (Nanos q = 0; q < ahead; q += kBlock) {
+            (void)m_mixer->queue(speaker, std::span<const std::int16_t>(it->second.fifo.data(), kFrameSamples));
+        }
     }
     (void)it->second.receiver->push(frame, arrival);
     if (m_framesHeard++ == 0) m_start = -1;  // playout (and the recording) starts with the first voice packet
@@ -144,8 +149,9 @@ void VoiceListen::pump(Nanos now, std::span<const TalkerPlace> places, const Pos
         m_firstSampleUnixMs = unixMs();
     }
     m_mixer->setListener(listener.position, listener.orientation);
-    const Nanos until = m_config.mixer.loopback ? now : now + m_config.lead;
-    for (; m_start + m_blocks * kBlock <= until; ++m_blocks) {
+    // The jitter buffer is asked on the receiver's clock; what the device
+    // holds queued (the silence queued at the start) is the lead.
+    for (; m_start + m_blocks * kBlock <= now; ++m_blocks) {
         const Nanos at = m_start + m_blocks * kBlock;
         std::fill(m_sum.begin(), m_sum.end(), 0);
         for (auto& [id, t] : m_talkers) {

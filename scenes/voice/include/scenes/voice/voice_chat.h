@@ -99,8 +99,9 @@ private:
 struct ListenConfig {
     engine::audio::MixerConfig mixer;
     net::voice::ReceiverConfig receiver;
-    // A playback device: blocks are queued this far ahead of the clock.
-    // The loopback device renders exactly the blocks due.
+    // A playback device: this much audio is kept queued ahead of it (the
+    // audio thread may wake late). The loopback device renders exactly the
+    // blocks due.
     Nanos lead = msToNanos(30);
     bool record = false;  // loopback: keep the stereo for recording()
 };
@@ -118,7 +119,7 @@ public:
     void onVoice(std::uint16_t speaker, net::ByteSpan frame, Nanos arrival);
     // The talker left: its source goes.
     void forget(std::uint16_t speaker);
-    // Plays the blocks due by `now` (playback: up to `lead` ahead), each
+    // Plays the blocks due by `now`, each
     // talker where `places` puts it (unknown: at the listener), heard from
     // `listener`. Each block's mono sum goes to `played` (for the AEC).
     void pump(Nanos now, std::span<const TalkerPlace> places, const Pose& listener,
