@@ -110,9 +110,9 @@ fuzz() {
 }
 
 SERVER_PID=
-BOTS_PID=
+BOTS_PID= BOTS2_PID=
 stop_server() {
-  for pid in $BOTS_PID $SERVER_PID; do
+  for pid in $BOTS_PID $BOTS2_PID $SERVER_PID; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
@@ -148,16 +148,21 @@ run_main() {
   [[ -n $line ]] || { log "the session server printed no listening line"; exit 1; }
   local http=${line#*http=}; http=${http%% *}
   local udp=${line#*udp=}; udp=${udp%% *}
-  # Two guests walking in the demo room, so a newcomer sees a living room.
-  "$bot" --server "127.0.0.1:$udp" --room demo --bots 2 --name walker --motion walking --seconds 86400 \
-    --observers 0 >"$data/bots.out" 2>&1 &
+  # Two guests walking in the demo room and talking in turns (a mentor and
+  # a mentee, assets/audio, made with espeak-ng), so a newcomer sees and
+  # hears a living room.
+  "$bot" --server "127.0.0.1:$udp" --room demo --bots 1 --name Ada --motion walking --seconds 86400 \
+    --observers 0 --speak "$ROOT/assets/audio/demo_mentor.wav" >"$data/bots.out" 2>&1 &
   BOTS_PID=$!
+  "$bot" --server "127.0.0.1:$udp" --room demo --bots 1 --name Ben --motion walking --seconds 86400 \
+    --observers 0 --speak "$ROOT/assets/audio/demo_mentee.wav" >"$data/bots2.out" 2>&1 &
+  BOTS2_PID=$!
   local me=${MENTORXR_NAME:-${USER:-guest}}
   local address
   address=$(hostname -I 2>/dev/null | awk '{print $1}')
   log "session server and web app on http://127.0.0.1:$http/, rooms on udp $udp (pid $SERVER_PID, data in $data;"
   log "  the first start prints a one-time admin password; API: server/README.md)"
-  log "two walking bots are in room demo; you join it as guest \"$me\""
+  log "two walking, talking bots are in room demo; you join it as guest \"$me\" (M mutes you)"
   log "a second person joins from another machine (UDP port $udp open to it) with:"
   log "  mentorxr --server ${address:-THIS-MACHINE-IP}:$udp --room demo --guest THEIR-NAME"
   # No GPU driver installed beyond Mesa: use whatever the loader finds, which
