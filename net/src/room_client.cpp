@@ -18,8 +18,14 @@ RoomClient::~RoomClient() {
 
 bool RoomClient::postAvatar(const AvatarState& state) { return m_commands.tryPush(state); }
 bool RoomClient::moderate(const Moderate& m) { return m_commands.tryPush(m); }
+// Through one out-of-line push: GCC 12, inlining the move of a variant made
+// from a small alternative, warns (falsely) that ApiRequest's strings may be
+// used uninitialized.
+[[gnu::noinline]] bool RoomClient::push(Command command) { return m_commands.tryPush(std::move(command)); }
+bool RoomClient::askPrivateTalk(std::uint16_t with) { return push(Command(std::in_place_type<PrivateTalk>, with)); }
+bool RoomClient::setRecordingConsent(bool consent) { return push(Command(std::in_place_type<Consent>, consent)); }
 void RoomClient::leave() {
-    while (!m_commands.tryPush(LeaveCommand{})) std::this_thread::yield();
+    while (!push(Command(std::in_place_type<LeaveCommand>))) std::this_thread::yield();
 }
 std::optional<ClientEvent> RoomClient::poll() { return m_events.tryPop(); }
 
@@ -60,6 +66,10 @@ void RoomClient::run() {
                 (void)m_session->sendAvatar(*s);  // not joined yet, or invalid: dropped
             } else if (auto* m = std::get_if<Moderate>(&*cmd)) {
                 m_session->moderate(*m);
+            } else if (auto* pt = std::get_if<PrivateTalk>(&*cmd)) {
+                m_session->askPrivateTalk(pt->with);
+            } else if (auto* c = std::get_if<Consent>(&*cmd)) {
+                m_session->setRecordingConsent(c->recording);
             } else if (auto* r = std::get_if<ApiRequest>(&*cmd)) {
                 auto sent = m_session->sendApiRequest(r->method, std::move(r->path), std::move(r->body),
                                                       std::move(r->idempotencyKey));
@@ -162,7 +172,8 @@ std::vector<RemoteAvatars::View> RemoteAvatars::sample(Nanos now) {
             continue;
         }
         if (auto shown = r.interp.sample(now)) {
-            out.push_back(View{it->first, r.presence.displayName, r.presence.role, r.presence.muted, *shown});
+            out.push_back(View{it->first, r.presence.displayName, r.presence.role, r.presence.muted,
+                               r.presence.recordingConsent, r.presence.privateWith, *shown});
         }
         ++it;
     }

@@ -89,6 +89,12 @@ void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::Frame
     const Vec3 torsoCentre = headCentre + Vec3(0.0f, -0.45f, 0.0f) + bodyYaw * Vec3(0, 0, 0.03f);
     scene.instances.push_back({meshes.cylinder, trs(torsoCentre, bodyYaw, Vec3(0.34f, 0.5f, 0.22f)), color * Vec4(0.8f, 0.8f, 0.8f, 1.0f)});
     scene.instances.push_back({meshes.sphere, trs(torsoCentre + Vec3(0, 0.22f, 0), bodyYaw, Vec3(0.36f, 0.14f, 0.24f)), color * Vec4(0.8f, 0.8f, 0.8f, 1.0f)});
+    if (p.recordingConsent) {
+        // Agrees to be recorded: a small red light on the chest, like a camera's.
+        scene.instances.push_back({meshes.sphere, trs(torsoCentre + bodyYaw * Vec3(0.09f, 0.14f, -0.12f), bodyYaw,
+                                                       Vec3(0.045f)),
+                                   Vec4(0.95f, 0.12f, 0.1f, p.opacity)});
+    }
     for (const Pose& hand : p.hands) {
         scene.instances.push_back({meshes.sphere, trs(hand.position, hand.orientation, Vec3(0.085f, 0.06f, 0.11f)), color});
     }

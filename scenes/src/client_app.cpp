@@ -121,6 +121,7 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     app.add(std::move(local));
     if (o.rooms) {
         MXR_TRY_ASSIGN(auto presence, RoomPresence::start(*o.rooms, s.netClock, s.log.child("room")));
+        if (o.recordingConsent) presence->setRecordingConsent(true);
         s.log.info(strCat("joining room ", o.rooms->room, " on ", o.rooms->server.host, ":", o.rooms->server.port));
         auto pc = std::make_unique<PresenceComponent>(std::move(presence), s.netClock, self, s.meshes, printLine);
         targets.presence = pc.get();

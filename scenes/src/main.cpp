@@ -91,6 +91,11 @@ void addVoiceOptions(CLI::App& app, Args& a) {
     app.add_flag("--push-to-talk", a.voice.pushToTalk,
                  "send voice only while V (or the left X/A button) is held; default: open microphone");
     app.add_flag("--no-voice", a.noVoice, "join without voice");
+    app.add_option("--voice-rolloff", a.voice.rolloff,
+                   "how fast voices fade with distance beyond 1 m (inverse distance, default 1; 0: not at all)")
+        ->check(CLI::Range(0.0f, 10.0f));
+    app.add_flag("--recording-consent", a.o.recordingConsent,
+                 "agree to be recorded (others see a red light on your avatar; the desktop Voice window changes it)");
     app.add_option("--voice-file", a.voice.micWav, "speak a WAV file (looped) instead of the microphone (tests, demos)");
     app.add_option("--record-audio", a.voice.recordPath,
                    "play voice into memory instead of the speakers and write it to this WAV file at exit (tests)");

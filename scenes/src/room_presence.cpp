@@ -111,11 +111,18 @@ void RoomPresence::apply(const net::ClientEvent& event) {
                                                           " on ", where, " as avatar ", j->avatarId));
         m_everJoined = true;
         m_people = std::max<std::size_t>(m_people, 1);
+        // What this person chose holds across joins and resumes (the
+        // session sends it only while in the room).
+        if (m_client && m_consent) (void)m_client->setRecordingConsent(true);
+        if (m_client && m_privateAsked) (void)m_client->askPrivateTalk(m_privateAsked);
     } else if (const auto* p = std::get_if<net::PresenceEvent>(&event)) {
         std::size_t here = 0;
         for (const auto& m : p->members) {
             here += m.away ? 0 : 1;
-            if (m.avatarId == m_remotes.selfId()) m_selfRole = m.role;
+            if (m.avatarId == m_remotes.selfId()) {
+                m_selfRole = m.role;
+                m_privateWith = m.privateWith;
+            }
         }
         m_people = here;
     } else if (std::holds_alternative<net::ConnectionLostEvent>(event)) {
@@ -169,6 +176,16 @@ std::optional<std::uint32_t> RoomPresence::sendApiRequest(net::ApiMethod method,
     return m_client->sendApiRequest(method, path, body);
 }
 
+void RoomPresence::setRecordingConsent(bool consent) {
+    m_consent = consent;
+    if (m_client) (void)m_client->setRecordingConsent(consent);
+}
+
+void RoomPresence::askPrivateTalk(std::uint16_t with) {
+    m_privateAsked = with;
+    if (m_client) (void)m_client->askPrivateTalk(with);
+}
+
 std::optional<net::ApiResponse> RoomPresence::pollApiResponse() {
     if (!m_client) return std::nullopt;
     return m_client->pollApiResponse();
@@ -181,7 +198,10 @@ std::vector<Participant> RoomPresence::participants() {
         if (v.shown.alpha >= 0.999f && !v.displayName.empty()) ++m_visible;
         Participant p;
         p.name = v.displayName.empty() ? strCat("#", v.avatarId) : v.displayName;
+        p.displayName = p.name;
         if (v.muted) p.name += " (muted)";
+        if (v.privateWith) p.name += " (private)";
+        p.recordingConsent = v.recordingConsent;
         p.color = colorForAvatar(v.avatarId);
         p.avatarId = v.avatarId;
         p.head = v.shown.state.head;

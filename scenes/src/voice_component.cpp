@@ -146,6 +146,7 @@ VoiceComponent::VoiceComponent(VoiceOptions options, PresenceComponent& presence
     // The speakers (or the loopback device for a recording).
     voice::ListenConfig lc;
     lc.mixer.device = m_options.speaker;
+    lc.mixer.rolloff = m_options.rolloff;
     lc.mixer.loopback = !m_options.recordPath.empty();
     lc.record = lc.mixer.loopback;
     auto listen = voice::VoiceListen::create(lc);
@@ -195,6 +196,17 @@ void VoiceComponent::update(FrameContext& frame) {
     const bool wasMuted = m_switch.muted();
     const bool transmit = m_switch.update(frame.input) && m_canTalk;
     if (m_switch.muted() != wasMuted) m_print(m_switch.muted() ? "voice: muted" : "voice: unmuted");
+    // Private talk and consent, said as they change.
+    RoomPresence& room = m_presence.presence();
+    if (room.privateWith() != m_privateShown) {
+        m_privateShown = room.privateWith();
+        std::string with = strCat("#", m_privateShown);
+        for (const auto& p : m_presence.people()) {
+            if (p.avatarId == m_privateShown) with = p.displayName;
+        }
+        m_print(m_privateShown ? strCat("voice: in private talk with ", with, " (only you two hear each other)")
+                               : std::string("voice: private talk ended"));
+    }
     if (!m_engine || m_stopped) return;
     VoiceControl c;
     c.transmit = transmit;
@@ -202,7 +214,7 @@ void VoiceComponent::update(FrameContext& frame) {
     std::map<std::uint16_t, bool> present;
     for (const auto& p : m_presence.people()) {
         if (p.avatarId == 0) continue;
-        m_names[p.avatarId] = p.name;
+        m_names[p.avatarId] = p.displayName;
         c.places.push_back({p.avatarId, p.head.position, volume(p.avatarId)});
         present[p.avatarId] = true;
     }
@@ -257,11 +269,22 @@ void VoiceComponent::drawUi(UiContext&) {
             m_switch.setMuted(muted);
             m_print(muted ? "voice: muted" : "voice: unmuted");
         }
+        RoomPresence& room = m_presence.presence();
+        bool consent = room.recordingConsent();
+        if (ImGui::Checkbox("I agree to be recorded", &consent)) room.setRecordingConsent(consent);
+        if (room.privateWith() != 0 && ImGui::Button("End private talk")) room.askPrivateTalk(0);
+        // Each person: a volume, and private talk (asked; private once both ask).
         for (const auto& p : m_presence.people()) {
             if (p.avatarId == 0) continue;
             ImGui::PushID(p.avatarId);
             float percent = volume(p.avatarId) * 100.0f;
-            if (ImGui::SliderFloat(p.name.c_str(), &percent, 0.0f, 200.0f, "%.0f%%")) setVolume(p.avatarId, percent / 100.0f);
+            ImGui::SetNextItemWidth(120.0f);
+            if (ImGui::SliderFloat("##volume", &percent, 0.0f, 200.0f, "%.0f%%")) setVolume(p.avatarId, percent / 100.0f);
+            ImGui::SameLine();
+            const bool asked = room.privateAsked() == p.avatarId;
+            if (ImGui::SmallButton(asked ? "Cancel private" : "Talk privately")) room.askPrivateTalk(asked ? 0 : p.avatarId);
+            ImGui::SameLine();
+            ImGui::Text("%s", p.name.c_str());  // the plate's words: muted, private
             ImGui::PopID();
         }
     }

@@ -8,14 +8,17 @@
 //   the bot's talk time, and says once that it has no microphone;
 // - a bot hears the client's open microphone;
 // - with push-to-talk and nothing held, nobody hears the client;
-// - --list-audio-devices and --no-voice.
+// - --list-audio-devices and --no-voice;
+// - --recording-consent is seen by others in the room.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "engine/audio/wav.h"
+#include "net/room_client.h"
 #include "process_util.h"
 #include "run_command.h"
 #include "voice_signal.h"
@@ -176,6 +179,31 @@ TEST_F(ClientVoice, ListsAudioDevicesAndJoinsWithoutVoiceWhenAsked) {
     client->terminate();
     EXPECT_EQ(client->wait(), 0) << client->output();
     EXPECT_EQ(client->output().find("voice"), std::string::npos) << client->output();
+}
+
+TEST_F(ClientVoice, RecordingConsentIsSeenByOthers) {
+    startHost();
+    auto client = startClient({"--no-voice", "--recording-consent"});
+    mxr::SteadyClock clock;
+    mxr::net::ClientConfig cfg;
+    cfg.serverPort = static_cast<std::uint16_t>(m_port);
+    cfg.room = "demo";
+    cfg.credentials = mxr::net::GuestLogin{"Ben"};
+    cfg.pinFile = (s_dir / strCat("known_ben_", m_port)).string();
+    auto ben = mxr::net::RoomClient::start(cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "ben"));
+    ASSERT_TRUE(ben) << ben.error().message;
+    bool seen = false;
+    for (int i = 0; i < 1000 && !seen; ++i) {
+        while (auto e = (*ben)->poll()) {
+            if (const auto* p = std::get_if<mxr::net::PresenceEvent>(&*e)) {
+                for (const auto& m : p->members) seen = seen || (m.displayName == "Ana" && m.recordingConsent);
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(seen) << "Ben never saw Ana's consent";
+    client->terminate();
+    EXPECT_EQ(client->wait(), 0) << client->output();
 }
 
 }  // namespace

@@ -139,6 +139,51 @@ TEST(PresenceComponent, ASpeakingPersonGetsAGreenGlowAroundTheHeadThatFollowsThe
     EXPECT_TRUE(rings().empty());
 }
 
+TEST(PresenceComponent, ConsentShowsARedLightAndAPrivatePairIsNamedSoAndAnnounced) {
+    PresenceRig rig;
+    FakeFrame frame;
+    VoiceComponent voice(VoiceOptions{}, rig.presence, rig.local,
+                         [&](const std::string& line) { rig.printed.push_back(line); });
+    rig.presence.presence().apply(net::JoinedEvent{"demo", 3, {}, false});
+    auto members = [](bool consent, std::uint16_t anaPrivate, std::uint16_t benPrivate) {
+        net::PresenceEntry ana{3, "Ana", net::Role::kGuest, false, false};
+        net::PresenceEntry ben{5, "Ben", net::Role::kGuest, false, false};
+        ben.recordingConsent = consent;
+        ana.privateWith = anaPrivate;
+        ben.privateWith = benPrivate;
+        return net::PresenceEvent{{ana, ben}};
+    };
+    auto redLights = [&] {
+        int n = 0;
+        for (const auto& i : frame.scene.instances) n += i.color.r > 0.9f && i.color.g < 0.2f ? 1 : 0;
+        return n;
+    };
+    net::AvatarState ben;
+    ben.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
+    rig.presence.presence().apply(members(false, 0, 0));
+    for (int i = 0; i < 60; ++i) {
+        rig.clock.advance(msToNanos(22));
+        net::AvatarsEvent avatars;
+        avatars.entries.push_back({5, static_cast<std::uint16_t>(i * 22), ben});
+        avatars.arrival = rig.clock.now();
+        rig.presence.presence().apply(avatars);
+        frame.run({&rig.local, &rig.presence, &voice});
+    }
+    EXPECT_EQ(redLights(), 0);
+    rig.presence.presence().apply(members(true, 0, 0));
+    frame.run({&rig.local, &rig.presence, &voice});
+    EXPECT_EQ(redLights(), 1) << "Ben agrees to be recorded";
+    EXPECT_EQ(frame.scene.labels.at(0).text, "Ben");
+
+    rig.presence.presence().apply(members(true, 5, 3));
+    frame.run({&rig.local, &rig.presence, &voice});
+    EXPECT_EQ(frame.scene.labels.at(0).text, "Ben (private)");
+    EXPECT_EQ(rig.printed.back(), "voice: in private talk with Ben (only you two hear each other)");
+    rig.presence.presence().apply(members(true, 0, 0));
+    frame.run({&rig.local, &rig.presence, &voice});
+    EXPECT_EQ(rig.printed.back(), "voice: private talk ended");
+}
+
 TEST(TalkSwitch, OpenMicrophoneSendsUntilMutedAndMuteTogglesOnEachPress) {
     TalkSwitch open(false);
     xr::InputState in;

@@ -31,6 +31,10 @@ public:
     // next one supersedes it).
     bool postAvatar(const AvatarState& state);
     bool moderate(const Moderate& m);
+    // Private talk with `with` (0 ends it) and this person's recording
+    // consent (ClientSession::askPrivateTalk / setRecordingConsent).
+    bool askPrivateTalk(std::uint16_t with);
+    bool setRecordingConsent(bool consent);
     void leave();
     std::optional<ClientEvent> poll();
     // Records over ENet (ClientSession::sendApiRequest) from the main
@@ -61,7 +65,8 @@ private:
     };
     using VoiceCommand = std::variant<Bytes, VoiceLossReport>;
     struct LeaveCommand {};
-    using Command = std::variant<AvatarState, Moderate, LeaveCommand, ApiRequest>;
+    using Command = std::variant<AvatarState, Moderate, LeaveCommand, ApiRequest, PrivateTalk, Consent>;
+    bool push(Command command);
     RoomClient() : m_commands(256), m_events(1024), m_apiAnswers(64), m_voiceOut(64), m_voiceIn(512) {}
     void run();
 
@@ -92,6 +97,8 @@ public:
         std::string displayName;
         Role role = Role::kGuest;
         bool muted = false;
+        bool recordingConsent = false;
+        std::uint16_t privateWith = 0;  // in private talk with this avatar
         DisplayedAvatar shown;
     };
     // Everyone else in the room with at least one sample; avatars that left

@@ -62,6 +62,8 @@ struct ClientOptions {
     // every answer is in (bounded by the connect timeout).
     std::vector<std::pair<std::int64_t, int>> setGoalProgress;  // goal id, percent
     std::optional<FeedbackDraft> sendFeedback;
+    // Agrees to be recorded from the start (others see it on the avatar).
+    bool recordingConsent = false;
     // Voice in the shared room (nullopt: none, --no-voice).
     std::optional<VoiceOptions> voice;
     // Set from a signal handler (SIGINT/SIGTERM): the session ends cleanly.

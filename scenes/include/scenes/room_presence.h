@@ -91,6 +91,14 @@ public:
     std::optional<std::uint32_t> sendApiRequest(net::ApiMethod method, const std::string& path,
                                                 const std::string& body);
     std::optional<net::ApiResponse> pollApiResponse();
+    // This person's recording consent (shown to everyone on the avatar) and
+    // private talk: asked with `with`, private once both asked for each
+    // other (privateWith() then names the other; 0 ends it).
+    void setRecordingConsent(bool consent);
+    bool recordingConsent() const { return m_consent; }
+    void askPrivateTalk(std::uint16_t with);
+    std::uint16_t privateAsked() const { return m_privateAsked; }
+    std::uint16_t privateWith() const { return m_privateWith; }
     // The connection, for the voice component's audio thread (its voice
     // methods only); null without a network thread (tests).
     net::RoomClient* client() { return m_client.get(); }
@@ -110,6 +118,9 @@ private:
     std::optional<net::ReplyCode> m_errorCode;
     std::size_t m_people = 0;
     std::optional<net::Role> m_selfRole;
+    bool m_consent = false;
+    std::uint16_t m_privateAsked = 0;
+    std::uint16_t m_privateWith = 0;
     std::size_t m_visible = 0;
     Nanos m_startedAt = 0;
     std::optional<Nanos> m_nextPost;

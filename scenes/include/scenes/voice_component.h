@@ -32,8 +32,11 @@ struct VoiceOptions {
     // speakers and write the stereo there at the end (48 kHz, 16-bit).
     std::filesystem::path recordPath;
     // Desktop and headless with the UI: a "Voice" window (collapsed at
-    // first, under the status window) with mute and a volume per person.
+    // first, under the status window) with mute, recording consent, and per
+    // person a volume and private talk.
     bool peopleWindow = false;
+    // How fast voices fade with distance beyond 1 m (inverse distance; 0: not at all).
+    float rolloff = 1.0f;
 };
 
 // Whether the microphone goes to the room: an open microphone unless muted;
@@ -103,6 +106,7 @@ private:
     bool m_canTalk = false;
     bool m_canListen = false;
     std::string m_failed;  // said once
+    std::uint16_t m_privateShown = 0;
     bool m_stopped = false;
 };
 
