@@ -27,7 +27,7 @@ bool TalkSwitch::update(const xr::InputState& input) {
 float speakingFromLevel(std::uint8_t level) { return std::clamp((float(level) - 72.0f) / 40.0f, 0.0f, 1.0f); }
 
 namespace {
-constexpr Nanos kTick = msToNanos(5);         // the audio thread's period
+constexpr Nanos kTick = msToNanos(5);          // the audio thread's period
 constexpr Nanos kReportEvery = msToNanos(20);  // levels back to the main thread
 
 // Main thread -> audio thread: the latest wins.
@@ -87,9 +87,8 @@ struct VoiceComponent::Engine {
             if (talk) talk->pump(now, control.transmit, [this](net::Bytes f) { (void)client.sendVoice(std::move(f)); });
             if (listen) {
                 listen->pump(now, control.places, control.listener, played);
-                listen->lossReports(now, [this](std::uint16_t id, std::uint8_t loss) {
-                    (void)client.reportVoiceLoss(id, loss);
-                });
+                listen->lossReports(
+                    now, [this](std::uint16_t id, std::uint8_t loss) { (void)client.reportVoiceLoss(id, loss); });
             }
             if (now - lastReport >= kReportEvery) {
                 lastReport = now;
@@ -124,11 +123,10 @@ VoiceComponent::VoiceComponent(VoiceOptions options, PresenceComponent& presence
     m_engine = std::make_unique<Engine>(m_presence.clock(), *client);
     // The microphone (or a file standing in for it).
     Result<std::unique_ptr<engine::audio::CaptureSource>> source =
-        m_options.micWav.empty()
-            ? Result<std::unique_ptr<engine::audio::CaptureSource>>(
-                  engine::audio::OpenAlCaptureSource::open(m_options.mic))
-            : Result<std::unique_ptr<engine::audio::CaptureSource>>(
-                  engine::audio::WavCaptureSource::open(m_options.micWav, true));
+        m_options.micWav.empty() ? Result<std::unique_ptr<engine::audio::CaptureSource>>(
+                                       engine::audio::OpenAlCaptureSource::open(m_options.mic))
+                                 : Result<std::unique_ptr<engine::audio::CaptureSource>>(
+                                       engine::audio::WavCaptureSource::open(m_options.micWav, true));
     std::string missing;
     if (source) {
         voice::TalkConfig tc;
@@ -153,8 +151,9 @@ VoiceComponent::VoiceComponent(VoiceOptions options, PresenceComponent& presence
     if (listen) {
         m_engine->listen = std::move(*listen);
     } else {
-        missing = missing.empty() ? strCat("no speakers (", listen.error().message, "): others can hear you, you cannot hear them")
-                                  : strCat("off (no microphone and no speakers: ", listen.error().message, ")");
+        missing = missing.empty()
+                      ? strCat("no speakers (", listen.error().message, "): others can hear you, you cannot hear them")
+                      : strCat("off (no microphone and no speakers: ", listen.error().message, ")");
     }
     m_canTalk = m_engine->talk != nullptr;
     m_canListen = m_engine->listen != nullptr;
@@ -173,7 +172,9 @@ VoiceComponent::VoiceComponent(VoiceOptions options, PresenceComponent& presence
                           m_engine->listen->hrtf() ? " (HRTF)" : "");
     }
     m_print(strCat("voice: ", devices,
-                   !m_canTalk ? "" : m_options.pushToTalk ? "; push-to-talk: hold V, M mutes" : "; open microphone, M mutes"));
+                   !m_canTalk             ? ""
+                   : m_options.pushToTalk ? "; push-to-talk: hold V, M mutes"
+                                          : "; open microphone, M mutes"));
     m_engine->thread = std::thread([e = m_engine.get()] { e->run(); });
 }
 
@@ -225,7 +226,8 @@ void VoiceComponent::update(FrameContext& frame) {
     // Levels back: quick to show, slower to fade (about 0.3 s).
     std::optional<VoiceReport> last;
     while (auto r = m_engine->reports.tryPop()) {
-        if (!r->failed.empty()) m_print(strCat("voice: the microphone stopped (", r->failed, "): you can still listen"));
+        if (!r->failed.empty())
+            m_print(strCat("voice: the microphone stopped (", r->failed, "): you can still listen"));
         last = std::move(r);
     }
     const float fade = std::exp(-float(frame.deltaSeconds) / 0.3f);
@@ -279,10 +281,12 @@ void VoiceComponent::drawUi(UiContext&) {
             ImGui::PushID(p.avatarId);
             float percent = volume(p.avatarId) * 100.0f;
             ImGui::SetNextItemWidth(120.0f);
-            if (ImGui::SliderFloat("##volume", &percent, 0.0f, 200.0f, "%.0f%%")) setVolume(p.avatarId, percent / 100.0f);
+            if (ImGui::SliderFloat("##volume", &percent, 0.0f, 200.0f, "%.0f%%"))
+                setVolume(p.avatarId, percent / 100.0f);
             ImGui::SameLine();
             const bool asked = room.privateAsked() == p.avatarId;
-            if (ImGui::SmallButton(asked ? "Cancel private" : "Talk privately")) room.askPrivateTalk(asked ? 0 : p.avatarId);
+            if (ImGui::SmallButton(asked ? "Cancel private" : "Talk privately"))
+                room.askPrivateTalk(asked ? 0 : p.avatarId);
             ImGui::SameLine();
             ImGui::Text("%s", p.name.c_str());  // the plate's words: muted, private
             ImGui::PopID();
@@ -297,7 +301,8 @@ std::string VoiceComponent::statusLine() const {
     if (m_switch.muted()) return "voice: muted (M to unmute)";
     const char* speaking = m_selfSpeaking > 0.05f ? " - speaking" : "";
     if (m_switch.pushToTalk()) {
-        return m_switch.transmitting() ? strCat("voice: talking", speaking) : std::string("voice: push-to-talk (hold V)");
+        return m_switch.transmitting() ? strCat("voice: talking", speaking)
+                                       : std::string("voice: push-to-talk (hold V)");
     }
     return strCat("voice: open microphone", speaking);
 }

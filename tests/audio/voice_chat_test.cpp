@@ -4,13 +4,14 @@
 // person's volume scales what is heard (a quarter is -12 dB, zero is
 // silence), the decoded level drives the speaking indicator, and a muted
 // or push-to-talk-released talker sends nothing.
+#include "scenes/voice/voice_chat.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
 
 #include "engine/audio/wav.h"
-#include "scenes/voice/voice_chat.h"
 #include "voice_signal.h"
 
 namespace {

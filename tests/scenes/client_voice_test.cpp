@@ -36,8 +36,9 @@ protected:
     static void SetUpTestSuite() {
         s_dir = std::filesystem::path(MXR_TEST_OUT) / "client_voice";
         std::filesystem::create_directories(s_dir);
-        for (const auto& [name, text] : {std::pair<std::string, std::string>{"bot", "Welcome to the workshop. Today we learn to weld two plates."},
-                                         {"client", "Hello mentor, I have a question about the second plate."}}) {
+        for (const auto& [name, text] :
+             {std::pair<std::string, std::string>{"bot", "Welcome to the workshop. Today we learn to weld two plates."},
+              {"client", "Hello mentor, I have a question about the second plate."}}) {
             const auto wav = s_dir / (name + ".wav");
             const auto r = mxr::test::runCommand("espeak-ng -w " + wav.string() + " '" + text + "' 2>&1");
             ASSERT_EQ(r.exitCode, 0) << "espeak-ng (tools/dev.sh installs it): " << r.output;
@@ -59,9 +60,10 @@ protected:
 
     // The headless client as guest "Ana" at the origin looking down -Z.
     std::unique_ptr<ChildProcess> startClient(std::vector<std::string> extra) {
-        std::vector<std::string> args{MXR_CLIENT, "--mode", "headless", "--size", "96x64", "--frames", "100000000",
-                                      "--camera", "0,1.6,0,0,0", "--server", address(), "--guest", "Ana",
-                                      "--known-servers", (s_dir / strCat("known_", m_port)).string()};
+        std::vector<std::string> args{
+            MXR_CLIENT, "--mode",    "headless", "--size",          "96x64",
+            "--frames", "100000000", "--camera", "0,1.6,0,0,0",     "--server",
+            address(),  "--guest",   "Ana",      "--known-servers", (s_dir / strCat("known_", m_port)).string()};
         args.insert(args.end(), extra.begin(), extra.end());
         auto c = std::make_unique<ChildProcess>(args);
         EXPECT_TRUE(c->lineStartingWith("connection: in room", 60.0)) << c->output();
@@ -69,8 +71,8 @@ protected:
     }
 
     std::unique_ptr<ChildProcess> startBot(std::vector<std::string> extra) {
-        std::vector<std::string> args{MXR_BOT, "--server-key", m_key, "--server", address(), "--room", "demo",
-                                      "--bots", "1", "--seconds", "7"};
+        std::vector<std::string> args{MXR_BOT, "--server-key", m_key, "--server",  address(), "--room",
+                                      "demo",  "--bots",       "1",   "--seconds", "7"};
         args.insert(args.end(), extra.begin(), extra.end());
         return std::make_unique<ChildProcess>(args);
     }
@@ -111,8 +113,8 @@ TEST_F(ClientVoice, HearsATalkerFromWhereItStandsAndSaysOnceThatThereIsNoMicroph
     std::filesystem::remove(out);
     auto client = startClient({"--record-audio", out.string()});
     // A metre to Ana's right.
-    auto talker = startBot({"--name", "Talker", "--speak", (s_dir / "bot.wav").string(), "--position", "1,1.6,0",
-                            "--observers", "0"});
+    auto talker = startBot(
+        {"--name", "Talker", "--speak", (s_dir / "bot.wav").string(), "--position", "1,1.6,0", "--observers", "0"});
     EXPECT_EQ(talker->wait(), 0) << talker->output();
     client->terminate();
     EXPECT_EQ(client->wait(), 0) << client->output();
@@ -190,7 +192,8 @@ TEST_F(ClientVoice, RecordingConsentIsSeenByOthers) {
     cfg.room = "demo";
     cfg.credentials = mxr::net::GuestLogin{"Ben"};
     cfg.pinFile = (s_dir / strCat("known_ben_", m_port)).string();
-    auto ben = mxr::net::RoomClient::start(cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "ben"));
+    auto ben = mxr::net::RoomClient::start(cfg, clock,
+                                           mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "ben"));
     ASSERT_TRUE(ben) << ben.error().message;
     bool seen = false;
     for (int i = 0; i < 1000 && !seen; ++i) {

@@ -39,8 +39,6 @@ void BotListener::pump(net::ClientSession& session, Nanos now, const std::map<st
     m_listen->lossReports(now, [&](std::uint16_t id, std::uint8_t loss) { session.reportVoiceLoss(id, loss); });
 }
 
-Result<void> BotListener::finish() {
-    return engine::audio::writeWav(m_options.out, m_listen->recording(), 48000, 2);
-}
+Result<void> BotListener::finish() { return engine::audio::writeWav(m_options.out, m_listen->recording(), 48000, 2); }
 
 }  // namespace mxr::bot

@@ -177,7 +177,8 @@ void VoiceListen::pump(Nanos now, std::span<const TalkerPlace> places, const Pos
             if (m_config.record) m_recording.insert(m_recording.end(), m_stereo.begin(), m_stereo.end());
         }
         if (played) {
-            for (std::size_t i = 0; i < kFrameSamples; ++i) m_mono[i] = std::int16_t(std::clamp(m_sum[i], -32768, 32767));
+            for (std::size_t i = 0; i < kFrameSamples; ++i)
+                m_mono[i] = std::int16_t(std::clamp(m_sum[i], -32768, 32767));
             played(m_mono);
         }
     }
