@@ -21,7 +21,7 @@ PACKAGES=(
   libglfw3-dev libimgui-dev libstb-dev libglm-dev libtinygltf-dev fonts-dejavu-core
   libopenxr-dev libopenxr-loader1 libopenxr-utils openxr-layer-corevalidation
   libenet-dev libopus-dev libopenal-dev libopenal-data libspeexdsp-dev libwebrtc-audio-processing-dev libsodium-dev espeak-ng
-  libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev
+  libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libssl-dev openssl zlib1g-dev
   xvfb xauth curl
