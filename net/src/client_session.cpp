@@ -429,7 +429,9 @@ std::filesystem::path defaultKnownServersPath() {
 
 Result<std::unique_ptr<ClientSession>> ClientSession::create(ClientConfig config, const Clock& clock, Logger log) {
     MXR_TRY(validateRoomName(config.room));
-    if (auto* g = std::get_if<GuestLogin>(&config.credentials)) MXR_TRY(validateDisplayName(g->displayName));
+    if (auto* g = std::get_if<GuestLogin>(&config.credentials)) {
+        MXR_TRY_ASSIGN(g->displayName, normalizeDisplayName(g->displayName));
+    }
     if (config.peerTimeoutMs == 0 || config.peerTimeoutMs > 5000) {
         return makeError(ErrorCode::kInvalidArgument, "peer timeout must be 1..5000 ms");
     }

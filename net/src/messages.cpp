@@ -1,5 +1,7 @@
 #include "net/messages.h"
 
+#include "engine/core/text.h"
+
 #include "net/voice_frame.h"
 
 #include <cassert>
@@ -532,15 +534,24 @@ Result<void> validateRoomName(std::string_view name) {
     return {};
 }
 
-Result<void> validateDisplayName(std::string_view name) {
-    if (name.empty() || name.size() > kMaxNameBytes) {
-        return makeError(ErrorCode::kInvalidArgument,
-                         strCat("display name must be 1 to ", kMaxNameBytes, " bytes"));
+Result<std::string> normalizeDisplayName(std::string_view name) {
+    if (auto problem = nameProblem(name)) {
+        return makeError(ErrorCode::kInvalidArgument, strCat("display name ", *problem));
     }
-    for (unsigned char c : name) {
-        if (c < 0x20 || c == 0x7f) {
-            return makeError(ErrorCode::kInvalidArgument, "display name contains a control character");
-        }
+    std::string nfc = toNfc(name);
+    if (nfc.empty() || nfc.size() > kMaxNameBytes) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("display name must be 1 to ", kMaxNameBytes, " bytes of UTF-8 (this one is ",
+                                nfc.size(), " bytes, ", codePointCount(nfc), " characters)"));
+    }
+    return nfc;
+}
+
+Result<void> validateDisplayName(std::string_view name) {
+    MXR_TRY_ASSIGN(const std::string nfc, normalizeDisplayName(name));
+    if (nfc != name) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         "display name is not in Unicode normalisation form C (compose its accents)");
     }
     return {};
 }

@@ -694,10 +694,9 @@ struct RoomHost::Impl {
         if (r && !r->openDemo) {
             return replyError(c, ReplyCode::kNotAllowed, strCat("room '", g.room, "' is not open to guests"));
         }
-        if (auto ok = validateDisplayName(g.displayName); !ok) {
-            return replyError(c, ReplyCode::kBadRequest, ok.error().message);
-        }
-        join(c, g.room, Identity{"guest:" + g.displayName, g.displayName, Role::kGuest});
+        auto name = normalizeDisplayName(g.displayName);  // NFC: "Zoë" is one name however it was typed
+        if (!name) return replyError(c, ReplyCode::kBadRequest, name.error().message);
+        join(c, g.room, Identity{"guest:" + *name, *name, Role::kGuest});
     }
     void handle(Connection& c, const Resume& r) { resume(c, r.token); }
     void handle(Connection& c, const Leave&) {

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "access.h"
+#include "engine/core/text.h"
 #include "handler_helpers.h"
 #include "net/crypto.h"
 #include "net/room_host.h"
@@ -113,11 +114,10 @@ void RoomService::drain() {
 }
 
 net::Identity RoomService::identityOf(const Principal& p) const {
-    std::string name = p.name.substr(0, net::kMaxNameBytes);
-    // Cut at a UTF-8 boundary, then fall back when the name is unusable
-    // (erased people have none).
-    while (!name.empty() && (static_cast<unsigned char>(name.back()) & 0xC0) == 0x80) name.pop_back();
-    if (!name.empty() && (static_cast<unsigned char>(name.back()) & 0x80)) name.pop_back();
+    // NFC, then cut at a grapheme boundary with an ellipsis when longer
+    // than a room name may be; a name that is still unusable (erased
+    // people have none) becomes "person N".
+    std::string name = cutAtGrapheme(toNfc(p.name), net::kMaxNameBytes);
     if (name.empty() || !net::validateDisplayName(name)) name = strCat("person ", p.personId);
     return net::Identity{std::to_string(p.personId), name, roleOf(p),
                          static_cast<std::uint64_t>(p.credentialGeneration)};

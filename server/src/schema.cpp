@@ -1,6 +1,7 @@
 #include "server/schema.h"
 
 #include "engine/core/log.h"
+#include "engine/core/text.h"
 #include "server/time_util.h"
 
 namespace mxr::server {
@@ -144,6 +145,13 @@ tl::expected<Json, FieldError> validateValue(const FieldSpec& f, const Json& v) 
             if (s.size() > f.maxLength) return fail(n, strCat("is longer than ", f.maxLength, " bytes"));
             if (f.required && s.empty()) return fail(n, "may not be empty");
             if (!printable(s, f.maxLength > kName)) return fail(n, "contains control characters");
+            if (f.maxLength <= kName) {
+                // One-line text (names, titles): no C1 controls or bidi
+                // overrides either, and one spelling of each name (NFC).
+                if (auto problem = nameProblem(s)) return fail(n, *problem);
+                s = toNfc(s);
+                if (s.size() > f.maxLength) return fail(n, strCat("is longer than ", f.maxLength, " bytes"));
+            }
             if (f.type == F::kEmail) {
                 const auto at = s.find('@');
                 if (at == std::string::npos || at == 0 || at + 1 == s.size() || s.find('@', at + 1) != std::string::npos ||

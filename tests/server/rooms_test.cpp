@@ -560,5 +560,72 @@ TEST_F(ServerRooms, BotsLogInAndAsGuestsAgainstTheRealServer) {
     ::unsetenv("MENTORXR_PASSWORD");
 }
 
+// Names from an international program survive the trip to everyone in the
+// room, for accounts (the server's identity, NFC and cut with an ellipsis
+// at a grapheme boundary) and guests (the host normalises); names that
+// would break a label or reorder its neighbours are refused, naming the
+// field.
+TEST_F(ServerRooms, NamesInEveryScriptAreSeenByOthersAsTheyAreWritten) {
+    start({"--allow-guests"});
+    Client observer(server.udpPort(), "demo", net::GuestLogin{"Observer"});
+    ASSERT_TRUE(observer.joined()) << observer.failure;
+    const auto seen = [&](const std::string& name) {
+        return observer.until([&] {
+            for (const auto& m : observer.presence) {
+                if (m.displayName == name) return true;
+            }
+            return false;
+        });
+    };
+    const std::vector<std::string> names = {"Jürgen", "Łukasz", "Ioana", "Οδυσσέας", "Анна",
+                                            "محمد",   "李明",   "佐藤",  "Zoë Ñandú 李明"};
+    for (const auto& name : names) {
+        const auto id = person("mentee", name);
+        Client c(server.udpPort(), "demo", account(id));
+        ASSERT_TRUE(c.joined()) << name << ": " << c.failure;
+        EXPECT_TRUE(seen(name)) << "account " << name;
+        c.session().leave();  // room for the next (the room holds 16)
+        c.flush();
+    }
+    for (const auto& name : names) {
+        Client c(server.udpPort(), "demo", net::GuestLogin{name});
+        ASSERT_TRUE(c.joined()) << name << ": " << c.failure;
+        EXPECT_TRUE(seen(name)) << "guest " << name;
+        c.session().leave();
+        c.flush();
+    }
+    // Typed with a combining accent: one spelling (NFC) for everyone.
+    {
+        const auto id = person("mentee", "Zoe\xCC\x88 Account");
+        Client account_(server.udpPort(), "demo", account(id));
+        ASSERT_TRUE(account_.joined()) << account_.failure;
+        EXPECT_TRUE(seen("Zoë Account"));
+        Client guest(server.udpPort(), "demo", net::GuestLogin{"Zoe\xCC\x88 Guest"});
+        ASSERT_TRUE(guest.joined()) << guest.failure;
+        EXPECT_TRUE(seen("Zoë Guest"));
+    }
+    // 30 CJK characters (90 bytes) in a 64-byte room name: 20 of them and "…".
+    {
+        std::string longName;
+        for (int i = 0; i < 15; ++i) longName += "李明";
+        const auto id = person("mentee", longName);
+        Client c(server.udpPort(), "demo", account(id));
+        ASSERT_TRUE(c.joined()) << c.failure;
+        EXPECT_TRUE(seen(longName.substr(0, 60) + "…"));
+    }
+    // Refused over HTTP, naming the field and the character.
+    for (const auto& [bad, why] : std::vector<std::pair<std::string, std::string>>{
+             {"Ana\xE2\x80\xAEgpj.exe", "bidirectional override or isolate (U+202E)"},
+             {"Ana\xC2\x85", "control character (U+0085)"}}) {
+        auto r = http->post("/api/v1/people",
+                            {{"name", bad}, {"email", "bad@example.org"}, {"roles", {"mentee"}},
+                             {"password", "a-long-password"}},
+                            admin);
+        EXPECT_EQ(r.status, 400) << r.raw;
+        EXPECT_EQ(r.body["error"]["field"], "name") << r.raw;
+        EXPECT_NE(r.raw.find(why), std::string::npos) << r.raw;
+    }
+}
+
 }  // namespace
 }  // namespace mxr::server::test

@@ -205,9 +205,18 @@ Result<Message> decodeMessage(ByteSpan bytes, const RoomBounds& bounds = RoomBou
 // Reads only the 2-byte header; checks the version.
 Result<MessageType> peekType(ByteSpan bytes);
 
-// Room and display names: 1..64 bytes; room names only [A-Za-z0-9_.-].
+// Room names: 1..64 bytes of [A-Za-z0-9_.-].
 Result<void> validateRoomName(std::string_view name);
+// Display names: 1..64 bytes of UTF-8 (64 Latin letters, 32 Greek,
+// Cyrillic, Arabic or Hebrew, 21 CJK characters) in Unicode normalisation
+// form C, with no control characters (C0, DEL, C1) and no bidirectional
+// overrides or isolates (U+202A..U+202E, U+2066..U+2069: a name must not
+// reorder the text around it; clients isolate names themselves). Errors
+// (kInvalidArgument) say "display name ..." and what is wrong.
 Result<void> validateDisplayName(std::string_view name);
+// The name as it will be used: refused as above, else normalised to NFC
+// (decomposed accents composed) and checked for length after that.
+Result<std::string> normalizeDisplayName(std::string_view name);
 
 // Splits entries into as few AvatarBatch messages as fit, each encoded
 // under kMaxAvatarBatchBytes; used by the host's relay.
