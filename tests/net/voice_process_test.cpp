@@ -101,15 +101,8 @@ protected:
         if (!rec || rec->channels != 2) return h;
 
         // Envelopes: the looped source, and both ears summed.
-        std::vector<std::int16_t> mono(rec->frames());
-        double left = 0, right = 0;
-        for (std::size_t i = 0; i < mono.size(); ++i) {
-            const double l = rec->samples[2 * i], r = rec->samples[2 * i + 1];
-            left += l * l;
-            right += r * r;
-            mono[i] = std::int16_t(std::clamp((l + r) * 0.5 * 32768.0, -32768.0, 32767.0));
-        }
-        h.rightOverLeftDb = 10.0 * std::log10(right / std::max(left, 1e-12));
+        const auto [mono, rightOverLeftDb] = mxr::test::downmix(rec->samples);
+        h.rightOverLeftDb = rightOverLeftDb;
         // The recording starts with the first voice packet the listener got,
         // wherever in the (looped) file the talker was: block b of the
         // recording is the source's block (b + shift) % period for the

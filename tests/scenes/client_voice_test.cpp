@@ -86,19 +86,12 @@ protected:
         auto src = audio::readWav(said);
         EXPECT_TRUE(rec && src);
         if (!rec || !src || rec->channels != 2) return {0.0, 0.0};
-        std::vector<std::int16_t> mono(rec->frames());
-        double left = 0, right = 0;
-        for (std::size_t i = 0; i < mono.size(); ++i) {
-            const double l = rec->samples[2 * i], r = rec->samples[2 * i + 1];
-            left += l * l;
-            right += r * r;
-            mono[i] = std::int16_t(std::clamp((l + r) * 0.5 * 32768.0, -32768.0, 32767.0));
-        }
-        auto got = mxr::test::envelope(mono);
+        const auto stereo = mxr::test::downmix(rec->samples);
+        auto got = mxr::test::envelope(stereo.mono);
         // The talker's 7 s at most (the recording goes on in silence after).
         got.resize(std::min<std::size_t>(got.size(), 600));
         const double c = mxr::test::loopedCorrelation(mxr::test::envelope(audio::toMono48k(*src)), got);
-        return {c, 10.0 * std::log10(right / std::max(left, 1e-12))};
+        return {c, stereo.rightOverLeftDb};
     }
 
     static inline std::filesystem::path s_dir;

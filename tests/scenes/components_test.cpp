@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "scenes/client_components.h"
@@ -50,6 +51,23 @@ struct PresenceRig {
     explicit PresenceRig(const std::string& room = "demo")
         : presence(std::make_unique<RoomPresence>(presenceOptions(room), clock, quiet()), clock, local, meshes,
                    [this](const std::string& line) { printed.push_back(line); }) {}
+
+    // Ben (avatar 5) standing at (1, 1.6, -1): 60 samples 22 ms apart, a
+    // frame run after each (`each` sees it).
+    void benStands(FakeFrame& frame, std::vector<ClientComponent*> components,
+                   const std::function<void(FrameContext&)>& each = {}) {
+        net::AvatarState ben;
+        ben.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
+        for (int i = 0; i < 60; ++i) {
+            clock.advance(msToNanos(22));
+            net::AvatarsEvent avatars;
+            avatars.entries.push_back({5, static_cast<std::uint16_t>(i * 22), ben});
+            avatars.arrival = clock.now();
+            presence.presence().apply(avatars);
+            FrameContext f = frame.run(components);
+            if (each) each(f);
+        }
+    }
 };
 
 TEST(PresenceComponent, HoldsTheCountUntilJoinedAndPrintsEachPhase) {
@@ -67,17 +85,7 @@ TEST(PresenceComponent, HoldsTheCountUntilJoinedAndPrintsEachPhase) {
     rig.presence.presence().apply(net::JoinedEvent{"demo", 3, {}, false});
     rig.presence.presence().apply(net::PresenceEvent{{{3, "Ana", net::Role::kGuest, false, false},
                                                       {5, "Ben", net::Role::kGuest, false, false}}});
-    net::AvatarState ben;
-    ben.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
-    for (int i = 0; i < 60; ++i) {
-        rig.clock.advance(msToNanos(22));
-        net::AvatarsEvent avatars;
-        avatars.entries.push_back({5, static_cast<std::uint16_t>(i * 22), ben});
-        avatars.arrival = rig.clock.now();
-        rig.presence.presence().apply(avatars);
-        FrameContext f = frame.run({&rig.local, &rig.presence});
-        EXPECT_FALSE(f.holding());
-    }
+    rig.benStands(frame, {&rig.local, &rig.presence}, [](FrameContext& f) { EXPECT_FALSE(f.holding()); });
     ASSERT_EQ(rig.printed.size(), 2u);
     EXPECT_EQ(rig.printed[1], "connection: in room demo with 2 people");
     EXPECT_TRUE(rig.presence.joinedAt());
@@ -95,8 +103,6 @@ TEST(PresenceComponent, ASpeakingPersonGetsAGreenGlowAroundTheHeadThatFollowsThe
     rig.presence.presence().apply(net::JoinedEvent{"demo", 3, {}, false});
     rig.presence.presence().apply(net::PresenceEvent{{{3, "Ana", net::Role::kGuest, false, false},
                                                       {5, "Ben", net::Role::kGuest, false, false}}});
-    net::AvatarState ben;
-    ben.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
     // The glow: the see-through, mostly green instance at the head.
     auto rings = [&] {
         std::vector<engine::Instance> out;
@@ -108,14 +114,7 @@ TEST(PresenceComponent, ASpeakingPersonGetsAGreenGlowAroundTheHeadThatFollowsThe
         }
         return out;
     };
-    for (int i = 0; i < 60; ++i) {
-        rig.clock.advance(msToNanos(22));
-        net::AvatarsEvent avatars;
-        avatars.entries.push_back({5, static_cast<std::uint16_t>(i * 22), ben});
-        avatars.arrival = rig.clock.now();
-        rig.presence.presence().apply(avatars);
-        frame.run({&rig.local, &rig.presence});
-    }
+    rig.benStands(frame, {&rig.local, &rig.presence});
     ASSERT_EQ(rig.presence.people().size(), 1u);
     EXPECT_EQ(rig.presence.people()[0].avatarId, 5);
     EXPECT_TRUE(rings().empty()) << "silent: no glow";
@@ -158,17 +157,8 @@ TEST(PresenceComponent, ConsentShowsARedLightAndAPrivatePairIsNamedSoAndAnnounce
         for (const auto& i : frame.scene.instances) n += i.color.r > 0.9f && i.color.g < 0.2f ? 1 : 0;
         return n;
     };
-    net::AvatarState ben;
-    ben.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
     rig.presence.presence().apply(members(false, 0, 0));
-    for (int i = 0; i < 60; ++i) {
-        rig.clock.advance(msToNanos(22));
-        net::AvatarsEvent avatars;
-        avatars.entries.push_back({5, static_cast<std::uint16_t>(i * 22), ben});
-        avatars.arrival = rig.clock.now();
-        rig.presence.presence().apply(avatars);
-        frame.run({&rig.local, &rig.presence, &voice});
-    }
+    rig.benStands(frame, {&rig.local, &rig.presence, &voice});
     EXPECT_EQ(redLights(), 0);
     rig.presence.presence().apply(members(true, 0, 0));
     frame.run({&rig.local, &rig.presence, &voice});

@@ -84,6 +84,26 @@ inline double bestCorrelation(const std::vector<double>& sent, const std::vector
     return best;
 }
 
+// Interleaved stereo (-1..1) as both ears summed to 16-bit mono, and how
+// much louder the right ear is than the left, in dB.
+struct Downmix {
+    std::vector<std::int16_t> mono;
+    double rightOverLeftDb = 0.0;
+};
+inline Downmix downmix(const std::vector<float>& stereo) {
+    Downmix d;
+    d.mono.resize(stereo.size() / 2);
+    double left = 0, right = 0;
+    for (std::size_t i = 0; i < d.mono.size(); ++i) {
+        const double l = stereo[2 * i], r = stereo[2 * i + 1];
+        left += l * l;
+        right += r * r;
+        d.mono[i] = std::int16_t(std::clamp((l + r) * 0.5 * 32768.0, -32768.0, 32767.0));
+    }
+    d.rightOverLeftDb = 10.0 * std::log10(right / std::max(left, 1e-12));
+    return d;
+}
+
 // `heard` (an envelope) against a looped `source` envelope (played from any
 // block on, over and over): the best correlation over the starting block,
 // and that block.
