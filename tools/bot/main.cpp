@@ -16,6 +16,9 @@
 // --position X,Y,Z[,YAW_DEG] holds the (one) bot still there, facing yaw
 // (0 looks down -Z). The summary line gives the CLOCK_REALTIME unix
 // milliseconds of the first voice frame sent and the first sample written.
+// --speak-preencoded FILE.wav replays one second of it, encoded once, from
+// every talking bot (load tests, bot_preencoded.h); --talkers N: only the
+// first N bots talk.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -26,6 +29,7 @@
 #include <optional>
 #include <thread>
 
+#include "bot_preencoded.h"
 #include "bot_voice.h"
 #include "net/client_session.h"
 #include "net/room_client.h"
@@ -95,9 +99,13 @@ int run(int argc, char** argv) {
     app.add_option("--observers", observers, "bots that interpolate and measure error")->capture_default_str();
     app.add_option("--warmup", warmup, "seconds excluded from the summary")->capture_default_str();
     app.add_option("--server-key", serverKeyHex, "expected server X25519 key (hex)");
-    std::string speakWav, recordWav, position;
+    std::string speakWav, recordWav, position, preencodedWav;
     bool noFec = false, noPlc = false;
+    unsigned talkers = 1000;
     app.add_option("--speak", speakWav, "talk with this WAV file's audio (any common format), looped");
+    app.add_option("--speak-preencoded", preencodedWav,
+                   "talk with one second of this WAV file, Opus-encoded once and replayed (load tests)");
+    app.add_option("--talkers", talkers, "how many bots talk (the first N; default all)");
     app.add_option("--record-audio", recordWav, "bot 0 writes what it hears (48 kHz stereo 16-bit WAV)");
     app.add_option("--position", position, "X,Y,Z[,YAW_DEG]: stand still there (one bot)");
     app.add_flag("--no-fec", noFec, "the recording bot does not use FEC (for comparisons)");
@@ -176,8 +184,17 @@ int run(int argc, char** argv) {
     }
     std::vector<std::unique_ptr<bot::BotSpeaker>> speakers;
     std::unique_ptr<bot::BotListener> listener;
+    std::vector<bot::PreencodedSpeaker> replayers;
+    if (!preencodedWav.empty()) {
+        auto v = bot::PreencodedVoice::create(preencodedWav);
+        if (!v) {
+            std::cerr << "mentorxr-bot: --speak-preencoded: " << v.error().message << "\n";
+            return 2;
+        }
+        for (unsigned i = 0; i < std::min(bots, talkers); ++i) replayers.emplace_back(*v);
+    }
     if (!speakWav.empty()) {
-        for (unsigned i = 0; i < bots; ++i) {
+        for (unsigned i = 0; i < std::min(bots, talkers); ++i) {
             auto s = bot::BotSpeaker::create(speakWav);
             if (!s) {
                 std::cerr << "mentorxr-bot: --speak: " << s.error().message << "\n";
@@ -223,7 +240,7 @@ int run(int argc, char** argv) {
 
     std::map<std::uint16_t, std::size_t> botByAvatar;
     // Voice needs its 10 ms frames on time; avatars still go at `rate`.
-    const bool voice = !speakers.empty() || listener;
+    const bool voice = !speakers.empty() || !replayers.empty() || listener;
     const Nanos tick = voice ? std::min<Nanos>(10'000'000, 1'000'000'000 / rate) : 1'000'000'000 / rate;
     const Nanos avatarEvery = 1'000'000'000 / rate;
     Nanos nextAvatar = 0;
@@ -295,6 +312,7 @@ int run(int argc, char** argv) {
                     }
                 }
                 if (i < speakers.size()) speakers[i]->pump(*b.session, now);
+                if (i < replayers.size()) replayers[i].pump(*b.session, now);
                 if (i == 0 && listener) {
                     std::map<std::uint16_t, Vec3> heads;
                     for (const auto& v : b.remotes.sample(now)) heads[v.avatarId] = v.shown.state.head.position;
@@ -385,10 +403,11 @@ int run(int argc, char** argv) {
     }
     std::uint64_t voiceSent = 0;
     for (const auto& s : speakers) voiceSent += s->framesSent();
+    for (const auto& s : replayers) voiceSent += s.framesSent();
     if (voice) {
         std::printf("voice frames_sent=%llu first_voice_sent_unix_ms=%.3f frames_heard=%llu "
                     "first_sample_unix_ms=%.3f %s\n",
-                    static_cast<unsigned long long>(voiceSent), speakers.empty() ? 0.0 : speakers[0]->firstSentUnixMs(),
+                    static_cast<unsigned long long>(voiceSent), !speakers.empty() ? speakers[0]->firstSentUnixMs() : !replayers.empty() ? replayers[0].firstSentUnixMs() : 0.0,
                     static_cast<unsigned long long>(listener ? listener->framesHeard() : 0),
                     listener ? listener->firstSampleUnixMs() : 0.0, listener ? listener->jitterSummary().c_str() : "");
     }
