@@ -103,6 +103,7 @@ struct RoomHost::Impl {
     RoomHostStats stats;
     Nanos nextTick = 0;
     std::uint64_t tick = 0;
+    Bytes voiceScratch;  // the VoiceDown plaintext being forwarded
     Nanos lastKeepAlive = 0;
     std::shared_ptr<ApiMailbox> apiMailbox = std::make_shared<ApiMailbox>();
     std::unordered_map<std::uint32_t, std::size_t> apiInFlight;  // per connection
@@ -175,7 +176,11 @@ struct RoomHost::Impl {
             enet_peer_disconnect_later(c.peer, kHostDisconnectData);
             return;
         }
-        sendRaw(c, ch, c.secure->seal(ch, plain), packetFlags(ch));
+        // Sealed straight into ENet's packet: one encryption, no other copy.
+        ENetPacket* p = enet_packet_create(nullptr, plain.size() + kSealOverhead, packetFlags(ch));
+        if (!p) return;
+        c.secure->sealInto(ch, plain, std::span<std::uint8_t>(p->data, p->dataLength));
+        if (enet_peer_send(c.peer, static_cast<enet_uint8>(ch), p) < 0) enet_packet_destroy(p);
     }
     void sendSealed(Connection& c, Channel ch, const Message& m) { sendPlain(c, ch, encodeMessage(m)); }
     void replyError(Connection& c, ReplyCode code, const std::string& message) {
@@ -548,12 +553,15 @@ struct RoomHost::Impl {
             ++stats.voiceFramesDropped;
             return;
         }
-        ByteWriter w(4 + frame.size());
-        w.u8(kProtocolVersion);
-        w.u8(static_cast<std::uint8_t>(MessageType::kVoiceDown));
-        w.u16(m->avatarId);
-        w.bytes(frame);
-        const Bytes down = w.take();
+        // One plaintext for all listeners, built in a buffer kept between
+        // frames (no allocation per frame).
+        Bytes& down = voiceScratch;
+        down.resize(4 + frame.size());
+        down[0] = kProtocolVersion;
+        down[1] = static_cast<std::uint8_t>(MessageType::kVoiceDown);
+        down[2] = static_cast<std::uint8_t>(m->avatarId);
+        down[3] = static_cast<std::uint8_t>(m->avatarId >> 8);
+        std::copy(frame.begin(), frame.end(), down.begin() + 4);
         // The members are looked at only when the choice is remade (every
         // 100 ms), not for every frame.
         const std::vector<VoicePeer> peers =

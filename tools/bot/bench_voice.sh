@@ -55,7 +55,6 @@ read -r mean peak < <(awk -v from="$warmup" -v to="$seconds" \
     '/^stats/ { split($2,t,"="); split($3,c,"="); sub("%","",c[2]);
                 if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] > p) p = c[2] } }
      END { if (k) printf "%.1f %.1f\n", s/k, p; else print "0 0" }' "$tmp/host.out")
-host_seconds=$(field seconds "$host_summary")
 voice_in=$(field voice_in "$host_summary")
 voice_out=$(field voice_out "$host_summary")
 voice_dropped=$(field voice_dropped "$host_summary")
@@ -64,9 +63,9 @@ disconnected=$(field disconnected "$bot_summary")
 voice_out_bytes=$(field bytes_out_per_client_s "$bot_summary")
 printf '%-6s %-14s %-14s %-18s %-18s %-20s %-22s %s\n' talkers host_cpu_mean host_cpu_peak frames_in_per_s \
     frames_out_per_s bytes_per_s_per_talker kbit_per_s_per_talker failed+disconnected
-awk -v n="$bots" -v mean="$mean" -v peak="$peak" -v s="$host_seconds" -v vin="$voice_in" -v vout="$voice_out" \
+awk -v n="$bots" -v mean="$mean" -v peak="$peak" -v sec="$seconds" -v vin="$voice_in" -v vout="$voice_out" \
     -v up="$voice_out_bytes" -v base="$base_out" -v bad="$((failed + disconnected))" 'BEGIN {
-  printf "%-6s %-14s %-14s %-18.0f %-18.0f %-20.0f %-22.1f %s\n", n, mean "%", peak "%", vin / s, vout / s,
+  printf "%-6s %-14s %-14s %-18.0f %-18.0f %-20.0f %-22.1f %s\n", n, mean "%", peak "%", vin / sec, vout / sec,
       up - base, (up - base) * 8 / 1000, bad }'
 echo "host: $host_summary"
 # Frames are sent for ~$seconds of the host's $((seconds + 4)): at 100/s per talker, at least 80% of that must arrive.
