@@ -73,7 +73,7 @@ for n in 16 50 200; do
   # Host CPU over the seconds when every bot was in (after the warm-up).
   read -r mean peak < <(awk -v from="$warmup" -v to="$seconds" \
       '/^stats/ { split($2,t,"="); split($3,c,"="); sub("%","",c[2]);
-                  if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] > p) p = c[2] } }
+                  if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] + 0 > p + 0) p = c[2] + 0 } }
        END { if (k) printf "%.1f %.1f\n", s/k, p; else print "0 0" }' "$tmp/host.out")
   printf '%-6s %-14s %-14s %-26s %-14s %-14s %-12s %s\n' "$n" "$mean%" "$peak%" "$(val kbit_per_avatar_per_viewer)" \
       "$(val p95_error_mm)" "$(val p95_head_mm)" "$(val interp_delay_ms)" "$(val disconnected)"

@@ -53,7 +53,7 @@ bot_summary=$(grep '^summary' "$tmp/bot.out")
 host_summary=$(grep '^summary' "$tmp/host.out")
 read -r mean peak < <(awk -v from="$warmup" -v to="$seconds" \
     '/^stats/ { split($2,t,"="); split($3,c,"="); sub("%","",c[2]);
-                if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] > p) p = c[2] } }
+                if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] + 0 > p + 0) p = c[2] + 0 } }
      END { if (k) printf "%.1f %.1f\n", s/k, p; else print "0 0" }' "$tmp/host.out")
 voice_in=$(field voice_in "$host_summary")
 voice_out=$(field voice_out "$host_summary")
