@@ -46,15 +46,21 @@ run() {  # $1: voice|novoice
 }
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 
+cpu() {  # host CPU mean and peak over the seconds after the warm-up
+  awk -v from="$warmup" -v to="$seconds" \
+    '/^stats/ { split($2,t,"="); split($3,c,"="); sub("%","",c[2]);
+                if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] + 0 > p + 0) p = c[2] + 0 } }
+     END { if (k) printf "%.1f %.1f\n", s/k, p; else print "0 0" }' "$tmp/host.out"
+}
+
 run novoice
 base_out=$(field bytes_out_per_client_s "$(grep '^summary' "$tmp/bot.out")")
+read -r base_mean base_peak < <(cpu)
 run voice
 bot_summary=$(grep '^summary' "$tmp/bot.out")
 host_summary=$(grep '^summary' "$tmp/host.out")
-read -r mean peak < <(awk -v from="$warmup" -v to="$seconds" \
-    '/^stats/ { split($2,t,"="); split($3,c,"="); sub("%","",c[2]);
-                if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] + 0 > p + 0) p = c[2] + 0 } }
-     END { if (k) printf "%.1f %.1f\n", s/k, p; else print "0 0" }' "$tmp/host.out")
+read -r mean peak < <(cpu)
+echo "avatars only (same bots, no voice): host_cpu_mean=${base_mean}% host_cpu_peak=${base_peak}%"
 voice_in=$(field voice_in "$host_summary")
 voice_out=$(field voice_out "$host_summary")
 voice_dropped=$(field voice_dropped "$host_summary")

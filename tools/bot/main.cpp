@@ -77,7 +77,7 @@ double percentile(std::vector<double> v, double p) {
 
 struct Window {
     std::vector<double> headMm, handMm, delayMs;
-    std::uint64_t entries = 0, bytesIn = 0, bytesOut = 0;
+    std::uint64_t entries = 0, bytesIn = 0, bytesOut = 0, voiceIn = 0;  // voiceIn: of bytesIn
     double viewerAvatarSeconds = 0;  // sum over viewers of visible avatars x seconds
 };
 
@@ -249,7 +249,7 @@ int run(int argc, char** argv) {
     Nanos secondStart = clock.now();
     Nanos summaryStart = -1;
     Window second, summary;
-    std::vector<std::uint64_t> lastIn(bots, 0), lastOut(bots, 0);
+    std::vector<std::uint64_t> lastIn(bots, 0), lastOut(bots, 0), lastVoiceIn(bots, 0);
 
     std::size_t joinedAtEnd = 0;  // in the room at the last round (after any reconnects)
     while (clock.now() < end) {
@@ -340,7 +340,7 @@ int run(int argc, char** argv) {
         }
         if (now - secondStart >= 1'000'000'000) {
             const double dt = nanosToSeconds(now - secondStart);
-            std::uint64_t in = 0, out = 0;
+            std::uint64_t in = 0, out = 0, voiceIn = 0;
             double visible = 0;
             for (std::size_t i = 0; i < fleet.size(); ++i) {
                 const ClientStats s = fleet[i].session->stats();
@@ -348,17 +348,20 @@ int run(int argc, char** argv) {
                 out += s.bytesOut - lastOut[i];
                 lastIn[i] = s.bytesIn;
                 lastOut[i] = s.bytesOut;
+                voiceIn += s.voiceBytesIn - lastVoiceIn[i];
+                lastVoiceIn[i] = s.voiceBytesIn;
                 if (fleet[i].joined) visible += static_cast<double>(joinedNow > 0 ? joinedNow - 1 : 0);
             }
             second.bytesIn = in;
             second.bytesOut = out;
+            second.voiceIn = voiceIn;
             second.viewerAvatarSeconds = visible * dt;
             const double perBot = static_cast<double>(bots);
             std::printf("t=%.0f joined=%zu/%u updates_per_s=%.1f in=%.2fkB/s out=%.2fkB/s per bot, "
                         "%.2f kbit/s per avatar per viewer, p95 error head %.1f mm hands %.1f mm, delay %.0f ms\n",
                         nanosToSeconds(now), joinedNow, bots, static_cast<double>(second.entries) / dt / perBot,
                         static_cast<double>(in) / dt / perBot / 1000.0, static_cast<double>(out) / dt / perBot / 1000.0,
-                        second.viewerAvatarSeconds > 0 ? static_cast<double>(in) * 8.0 / 1000.0 / second.viewerAvatarSeconds : 0.0,
+                        second.viewerAvatarSeconds > 0 ? static_cast<double>(in - voiceIn) * 8.0 / 1000.0 / second.viewerAvatarSeconds : 0.0,
                         percentile(second.headMm, 0.95), percentile(second.handMm, 0.95),
                         second.delayMs.empty() ? 0.0 : percentile(second.delayMs, 0.5));
             std::fflush(stdout);
@@ -369,6 +372,7 @@ int run(int argc, char** argv) {
                 summary.entries += second.entries;
                 summary.bytesIn += second.bytesIn;
                 summary.bytesOut += second.bytesOut;
+                summary.voiceIn += second.voiceIn;
                 summary.viewerAvatarSeconds += second.viewerAvatarSeconds;
             }
             second = Window{};
@@ -415,14 +419,18 @@ int run(int argc, char** argv) {
     std::vector<double> all = summary.headMm;
     all.insert(all.end(), summary.handMm.begin(), summary.handMm.end());
     std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu resumed=%zu seconds=%.1f updates_per_s=%.1f "
-                "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
+                "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f voice_bytes_in_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
                 "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu join_s_median=%.2f join_s_max=%.2f "
                 "first_loss_s_min=%.2f first_loss_s_max=%.2f updates=%zu joined_at_end=%zu rejoined=%zu\n",
                 bots, joined, failed, disconnected, resumed, span,
                 span > 0 ? static_cast<double>(summary.entries) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesIn) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesOut) / span / bots : 0.0,
-                summary.viewerAvatarSeconds > 0 ? static_cast<double>(summary.bytesIn) * 8.0 / 1000.0 / summary.viewerAvatarSeconds : 0.0,
+                span > 0 ? static_cast<double>(summary.voiceIn) / span / bots : 0.0,
+                // Avatars' share: what the voice received would have cost alone is left out.
+                summary.viewerAvatarSeconds > 0
+                    ? static_cast<double>(summary.bytesIn - summary.voiceIn) * 8.0 / 1000.0 / summary.viewerAvatarSeconds
+                    : 0.0,
                 percentile(all, 0.95), percentile(summary.headMm, 0.95), percentile(summary.handMm, 0.95),
                 percentile(summary.delayMs, 0.5), summary.headMm.size(), percentile(joinTimes, 0.5),
                 joinTimes.empty() ? 0.0 : *std::max_element(joinTimes.begin(), joinTimes.end()),
