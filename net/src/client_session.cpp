@@ -90,6 +90,7 @@ struct ClientSession::Impl {
         if (host) {
             stats.bytesIn += host->totalReceivedData;
             stats.bytesOut += host->totalSentData;
+            stats.datagramsIn += host->totalReceivedPackets;
         }
         cookies.reset();
         host = std::move(*fresh);
@@ -436,6 +437,8 @@ struct ClientSession::Impl {
         boundRetransmissions(host.get());
         stats.bytesIn += host->totalReceivedData;
         stats.bytesOut += host->totalSentData;
+        stats.datagramsIn += host->totalReceivedPackets;
+        host->totalReceivedPackets = 0;
         host->totalReceivedData = 0;
         host->totalSentData = 0;
     }

@@ -77,7 +77,7 @@ double percentile(std::vector<double> v, double p) {
 
 struct Window {
     std::vector<double> headMm, handMm, delayMs;
-    std::uint64_t entries = 0, bytesIn = 0, bytesOut = 0, voiceIn = 0;  // voiceIn: of bytesIn
+    std::uint64_t entries = 0, bytesIn = 0, bytesOut = 0, voiceIn = 0, datagramsIn = 0;  // voiceIn: of bytesIn
     double viewerAvatarSeconds = 0;  // sum over viewers of visible avatars x seconds
 };
 
@@ -249,7 +249,7 @@ int run(int argc, char** argv) {
     Nanos secondStart = clock.now();
     Nanos summaryStart = -1;
     Window second, summary;
-    std::vector<std::uint64_t> lastIn(bots, 0), lastOut(bots, 0), lastVoiceIn(bots, 0);
+    std::vector<std::uint64_t> lastIn(bots, 0), lastOut(bots, 0), lastVoiceIn(bots, 0), lastDatagrams(bots, 0);
 
     std::size_t joinedAtEnd = 0;  // in the room at the last round (after any reconnects)
     while (clock.now() < end) {
@@ -340,7 +340,7 @@ int run(int argc, char** argv) {
         }
         if (now - secondStart >= 1'000'000'000) {
             const double dt = nanosToSeconds(now - secondStart);
-            std::uint64_t in = 0, out = 0, voiceIn = 0;
+            std::uint64_t in = 0, out = 0, voiceIn = 0, datagrams = 0;
             double visible = 0;
             for (std::size_t i = 0; i < fleet.size(); ++i) {
                 const ClientStats s = fleet[i].session->stats();
@@ -350,11 +350,14 @@ int run(int argc, char** argv) {
                 lastOut[i] = s.bytesOut;
                 voiceIn += s.voiceBytesIn - lastVoiceIn[i];
                 lastVoiceIn[i] = s.voiceBytesIn;
+                datagrams += s.datagramsIn - lastDatagrams[i];
+                lastDatagrams[i] = s.datagramsIn;
                 if (fleet[i].joined) visible += static_cast<double>(joinedNow > 0 ? joinedNow - 1 : 0);
             }
             second.bytesIn = in;
             second.bytesOut = out;
             second.voiceIn = voiceIn;
+            second.datagramsIn = datagrams;
             second.viewerAvatarSeconds = visible * dt;
             const double perBot = static_cast<double>(bots);
             std::printf("t=%.0f joined=%zu/%u updates_per_s=%.1f in=%.2fkB/s out=%.2fkB/s per bot, "
@@ -373,6 +376,7 @@ int run(int argc, char** argv) {
                 summary.bytesIn += second.bytesIn;
                 summary.bytesOut += second.bytesOut;
                 summary.voiceIn += second.voiceIn;
+                summary.datagramsIn += second.datagramsIn;
                 summary.viewerAvatarSeconds += second.viewerAvatarSeconds;
             }
             second = Window{};
@@ -419,7 +423,7 @@ int run(int argc, char** argv) {
     std::vector<double> all = summary.headMm;
     all.insert(all.end(), summary.handMm.begin(), summary.handMm.end());
     std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu resumed=%zu seconds=%.1f updates_per_s=%.1f "
-                "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f voice_bytes_in_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
+                "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f voice_bytes_in_per_client_s=%.0f datagrams_in_per_client_s=%.1f kbit_per_avatar_per_viewer=%.2f "
                 "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu join_s_median=%.2f join_s_max=%.2f "
                 "first_loss_s_min=%.2f first_loss_s_max=%.2f updates=%zu joined_at_end=%zu rejoined=%zu\n",
                 bots, joined, failed, disconnected, resumed, span,
@@ -427,6 +431,7 @@ int run(int argc, char** argv) {
                 span > 0 ? static_cast<double>(summary.bytesIn) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesOut) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.voiceIn) / span / bots : 0.0,
+                span > 0 ? static_cast<double>(summary.datagramsIn) / span / bots : 0.0,
                 // Avatars' share: what the voice received would have cost alone is left out.
                 summary.viewerAvatarSeconds > 0
                     ? static_cast<double>(summary.bytesIn - summary.voiceIn) * 8.0 / 1000.0 / summary.viewerAvatarSeconds

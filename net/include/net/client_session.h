@@ -85,6 +85,7 @@ using ClientEvent = std::variant<JoinedEvent, PresenceEvent, AvatarsEvent, Remov
 struct ClientStats {
     std::uint64_t bytesIn = 0;   // UDP payload, ENet headers included
     std::uint64_t bytesOut = 0;
+    std::uint64_t datagramsIn = 0;  // UDP datagrams received (each may carry several ENet commands)
     std::uint64_t avatarEntriesIn = 0;
     std::uint64_t voiceFramesIn = 0;
     // Of bytesIn, what the voice received would have cost on its own (each
