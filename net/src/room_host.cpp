@@ -264,6 +264,7 @@ struct RoomHost::Impl {
         r.voice.forget(avatarId);
         for (auto& [id, m] : r.members) {
             m.sentSeq.erase(avatarId);
+            std::erase_if(m.held, [&](const AvatarEntry& e) { return e.avatarId == avatarId; });  // gone: not shown again
             if (m.asksPrivateWith == avatarId) m.asksPrivateWith = 0;  // the pair ends with the partner
         }
         usedAvatarIds.erase(avatarId);
