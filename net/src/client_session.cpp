@@ -58,6 +58,10 @@ struct ClientSession::Impl {
     std::optional<Message> authRequest;
     int busyRetriesUsed = 0;
     Nanos busyRetryAt = 0;  // 0: none scheduled
+    std::size_t receivedSealedBytes = 0;  // of the message being handled
+    // ENet's bytes for a packet alone in a datagram: the protocol header
+    // without sent time (2) and the unsequenced send command (8).
+    static constexpr std::size_t kEnetCommandBytes = 10;
 
     Impl(ClientConfig c, const Clock& k, Logger l) : cfg(std::move(c)), clock(k), log(std::move(l)) {}
 
@@ -86,6 +90,7 @@ struct ClientSession::Impl {
         if (host) {
             stats.bytesIn += host->totalReceivedData;
             stats.bytesOut += host->totalSentData;
+            stats.datagramsIn += host->totalReceivedPackets;
         }
         cookies.reset();
         host = std::move(*fresh);
@@ -194,9 +199,28 @@ struct ClientSession::Impl {
     }
 
     void onMessage(Channel ch, Message&& msg, Nanos now) {
-        const bool voice = std::holds_alternative<VoiceDown>(msg) || std::holds_alternative<VoiceLoss>(msg);
+        const bool voice = std::holds_alternative<VoiceDown>(msg) || std::holds_alternative<VoiceLoss>(msg) ||
+                           std::holds_alternative<VoiceWithAvatars>(msg);
         if (voice != (ch == Channel::kVoice)) {
             ++stats.malformed;
+            return;
+        }
+        if (voice) {
+            // What the voice would have cost alone: a VoiceDown of the same
+            // frame, sealed, in a datagram of its own (the rest of a
+            // combined message is the avatar entries').
+            const auto* va = std::get_if<VoiceWithAvatars>(&msg);
+            stats.voiceBytesIn +=
+                (va ? 2 + 2 + va->frame.size() + kSealOverhead : receivedSealedBytes) + kEnetCommandBytes;
+        }
+        if (auto* va = std::get_if<VoiceWithAvatars>(&msg)) {
+            // A voice frame and the avatar entries due at the same moment,
+            // sealed once by the host: the same events as when they come apart.
+            if (state != ClientState::kJoined) return;
+            stats.avatarEntriesIn += va->entries.size();
+            ++stats.voiceFramesIn;
+            events.push_back(AvatarsEvent{std::move(va->entries), now});
+            events.push_back(VoiceEvent{va->speaker, std::move(va->frame), now});
             return;
         }
         if (auto* v = std::get_if<VoiceDown>(&msg)) {
@@ -305,6 +329,7 @@ struct ClientSession::Impl {
             log.debug(strCat("dropped a message from the host: ", msg.error().message));
             return;
         }
+        receivedSealedBytes = data.size();
         onMessage(ch, std::move(*msg), now);
     }
 
@@ -412,6 +437,8 @@ struct ClientSession::Impl {
         boundRetransmissions(host.get());
         stats.bytesIn += host->totalReceivedData;
         stats.bytesOut += host->totalSentData;
+        stats.datagramsIn += host->totalReceivedPackets;
+        host->totalReceivedPackets = 0;
         host->totalReceivedData = 0;
         host->totalSentData = 0;
     }

@@ -138,29 +138,32 @@ bool SecureChannel::exhausted() const {
 }
 
 Bytes SecureChannel::seal(Channel channel, ByteSpan plaintext) {
+    Bytes out(plaintext.size() + kSealOverhead);
+    sealInto(channel, plaintext, out);
+    return out;
+}
+
+void SecureChannel::sealInto(Channel channel, ByteSpan plaintext, std::span<std::uint8_t> out) {
     const auto ch = static_cast<std::size_t>(channel);
     assert(ch < kChannelCount);
+    assert(out.size() == plaintext.size() + kSealOverhead);
     // Sealing past the limit would reuse a nonce once the counter wraps:
     // the owner must have closed the connection when exhausted() said so.
     assert(m_txCounter[ch] < m_frameLimit);
     const std::uint64_t counter = m_txCounter[ch]++;
-    ByteWriter w(kHeaderBytes + plaintext.size() + 16);
-    w.u8(kProtocolVersion);
-    w.u8(static_cast<std::uint8_t>(MessageType::kSealed));
-    w.u8(static_cast<std::uint8_t>(ch));
-    w.u64(counter);
-    Bytes out = w.take();
+    out[0] = kProtocolVersion;
+    out[1] = static_cast<std::uint8_t>(MessageType::kSealed);
+    out[2] = static_cast<std::uint8_t>(ch);
+    for (std::size_t b = 0; b < 8; ++b) out[3 + b] = static_cast<std::uint8_t>(counter >> (8 * b));
     std::uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES] = {};
     std::memcpy(nonce, out.data() + 3, 8);
     nonce[8] = static_cast<std::uint8_t>(ch);
-    out.resize(kHeaderBytes + plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned long long clen = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kHeaderBytes, &clen, plaintext.data(),
                                                plaintext.size(), out.data(), kHeaderBytes, nullptr,
                                                nonce, m_keys.tx.data());
-    out.resize(kHeaderBytes + clen);
+    assert(clen == plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     ++m_stats.sealed;
-    return out;
 }
 
 Result<Bytes> SecureChannel::open(Channel channel, ByteSpan frame) {

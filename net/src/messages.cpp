@@ -153,6 +153,13 @@ void writeBody(ByteWriter& w, const Message& m) {
             },
             [&](const PrivateTalk& x) { w.u16(x.with); },
             [&](const Consent& x) { w.u8(x.recording ? 1 : 0); },
+            [&](const VoiceWithAvatars& x) {
+                assert(!x.entries.empty() && x.entries.size() <= 0xff);
+                w.u8(static_cast<std::uint8_t>(x.entries.size()));
+                for (const auto& e : x.entries) writeAvatarEntry(w, e);
+                w.u16(x.speaker);
+                w.bytes(x.frame);
+            },
         },
         m);
 }
@@ -350,6 +357,21 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
             m.frame.assign(frame.begin(), frame.end());
             return m;
         }
+        case MessageType::kVoiceWithAvatars: {
+            VoiceWithAvatars m;
+            MXR_TRY_ASSIGN(auto n, r.u8("voiceAvatars.count"));
+            if (n == 0) return tl::unexpected(protocolError("field 'voiceAvatars.count' is zero"));
+            m.entries.reserve(n);
+            for (int i = 0; i < n; ++i) {
+                MXR_TRY_ASSIGN(auto e, readAvatarEntry(r, bounds));
+                m.entries.push_back(e);
+            }
+            MXR_TRY_ASSIGN(m.speaker, r.u16("speaker"));
+            MXR_TRY_ASSIGN(auto frame, r.bytes(r.remaining(), "voice frame"));
+            MXR_TRY(voice::readVoiceHeader(frame));
+            m.frame.assign(frame.begin(), frame.end());
+            return m;
+        }
         case MessageType::kVoiceLoss: {
             VoiceLoss m;
             MXR_TRY_ASSIGN(m.speaker, r.u16("speaker"));
@@ -389,7 +411,7 @@ bool knownType(std::uint8_t t) {
         case MessageType::kAvatarUpdate: case MessageType::kAvatarBatch:
         case MessageType::kApiRequest: case MessageType::kApiResponse:
         case MessageType::kVoiceUp: case MessageType::kVoiceDown: case MessageType::kVoiceLoss:
-        case MessageType::kPrivateTalk: case MessageType::kConsent:
+        case MessageType::kPrivateTalk: case MessageType::kConsent: case MessageType::kVoiceWithAvatars:
             return true;
     }
     return false;
@@ -444,6 +466,7 @@ MessageType messageType(const Message& m) {
         MessageType::kAvatarUpdate, MessageType::kAvatarBatch, MessageType::kApiRequest,
         MessageType::kApiResponse,  MessageType::kVoiceUp,      MessageType::kVoiceDown,
         MessageType::kVoiceLoss,    MessageType::kPrivateTalk,  MessageType::kConsent,
+        MessageType::kVoiceWithAvatars,
     };
     static_assert(std::size(kTypes) == std::variant_size_v<Message>);
     return kTypes[m.index()];
@@ -477,6 +500,7 @@ const char* toString(MessageType t) noexcept {
         case MessageType::kVoiceLoss: return "VoiceLoss";
         case MessageType::kPrivateTalk: return "PrivateTalk";
         case MessageType::kConsent: return "Consent";
+        case MessageType::kVoiceWithAvatars: return "VoiceWithAvatars";
         case MessageType::kApiRequest: return "ApiRequest";
         case MessageType::kApiResponse: return "ApiResponse";
     }

@@ -51,6 +51,8 @@ void VoiceRelay::forget(std::uint16_t member) {
     m_hears.erase(member);
     m_considered.erase(member);
     for (auto& [listener, talkers] : m_hears) talkers.erase(member);
+    m_heardBy.erase(member);
+    for (auto& [talker, listeners] : m_heardBy) std::erase(listeners, member);
 }
 
 std::uint16_t VoiceRelay::privatePartner(std::uint16_t id, const std::vector<VoicePeer>& members) {
@@ -69,6 +71,7 @@ std::uint16_t VoiceRelay::privatePartner(std::uint16_t id, const std::vector<Voi
 void VoiceRelay::reselect(const std::vector<VoicePeer>& members, Nanos now) {
     m_selectedAt = now;
     m_hears.clear();
+    for (auto& [talker, listeners] : m_heardBy) listeners.clear();  // keeps their memory
     m_considered.clear();
     std::vector<const VoicePeer*> talking;
     for (const VoicePeer& p : members) {
@@ -92,17 +95,27 @@ void VoiceRelay::reselect(const std::vector<VoicePeer>& members, Nanos now) {
         }
         auto& hears = m_hears[listener.id];
         if (candidates.size() > k) {
-            auto dist = [&](const VoicePeer* p) { return glm::length(p->head - listener.head); };
-            std::stable_sort(candidates.begin(), candidates.end(),
-                             [&](const VoicePeer* a, const VoicePeer* b) { return dist(a) < dist(b); });
+            // Keys computed once per candidate, not per comparison.
+            std::vector<std::pair<float, const VoicePeer*>> byDistance;
+            byDistance.reserve(candidates.size());
+            for (const VoicePeer* t : candidates) byDistance.emplace_back(glm::length(t->head - listener.head), t);
+            std::stable_sort(byDistance.begin(), byDistance.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; });
             const std::size_t nearest = k / 2;
-            std::stable_sort(candidates.begin() + std::ptrdiff_t(nearest), candidates.end(),
-                             [&](const VoicePeer* a, const VoicePeer* b) {
-                                 return m_talkers[a->id].level > m_talkers[b->id].level;
-                             });
-            candidates.resize(k);
+            std::vector<std::pair<double, const VoicePeer*>> byLevel;
+            byLevel.reserve(byDistance.size() - nearest);
+            for (std::size_t i = nearest; i < byDistance.size(); ++i) {
+                byLevel.emplace_back(m_talkers[byDistance[i].second->id].level, byDistance[i].second);
+            }
+            std::stable_sort(byLevel.begin(), byLevel.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+            candidates.clear();
+            for (std::size_t i = 0; i < nearest; ++i) candidates.push_back(byDistance[i].second);
+            for (std::size_t i = 0; candidates.size() < k; ++i) candidates.push_back(byLevel[i].second);
         }
-        for (const VoicePeer* t : candidates) hears.insert(t->id);
+        for (const VoicePeer* t : candidates) {
+            hears.insert(t->id);
+            m_heardBy[t->id].push_back(listener.id);
+        }
     }
 }
 
@@ -111,14 +124,11 @@ bool VoiceRelay::needsReselect(std::uint16_t talker, Nanos now) const {
     return m_selectedAt < 0 || now - m_selectedAt >= m_config.reselectEvery || m_considered.count(talker) == 0;
 }
 
-std::vector<std::uint16_t> VoiceRelay::listenersOf(std::uint16_t talker, const std::vector<VoicePeer>& members,
-                                                   Nanos now) {
+const std::vector<std::uint16_t>& VoiceRelay::listenersOf(std::uint16_t talker, const std::vector<VoicePeer>& members,
+                                                          Nanos now) {
     if (needsReselect(talker, now)) reselect(members, now);
-    std::vector<std::uint16_t> out;
-    for (const auto& [listener, talkers] : m_hears) {
-        if (talkers.count(talker)) out.push_back(listener);
-    }
-    return out;
+    auto it = m_heardBy.find(talker);
+    return it == m_heardBy.end() ? m_nobody : it->second;
 }
 
 }  // namespace mxr::net

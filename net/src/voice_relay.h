@@ -57,7 +57,9 @@ public:
     // otherwise). Reselects at most every reselectEvery, and at once for a
     // talker the last choice did not place.
     bool needsReselect(std::uint16_t talker, Nanos now) const;
-    std::vector<std::uint16_t> listenersOf(std::uint16_t talker, const std::vector<VoicePeer>& members, Nanos now);
+    // The reference stays valid until the next call.
+    const std::vector<std::uint16_t>& listenersOf(std::uint16_t talker, const std::vector<VoicePeer>& members,
+                                                  Nanos now);
     void forget(std::uint16_t member);
     // A listener lost `percent` of `talker`'s voice lately; once a
     // second (from the first call on), the worst per talker is handed out
@@ -82,6 +84,10 @@ private:
     VoiceRelayConfig m_config;
     std::map<std::uint16_t, Talker> m_talkers;
     std::map<std::uint16_t, std::set<std::uint16_t>> m_hears;  // listener -> talkers it gets
+    // talker -> listeners that get it (m_hears inverted at each choice, so
+    // a frame finds its listeners without a walk over every listener)
+    std::map<std::uint16_t, std::vector<std::uint16_t>> m_heardBy;
+    std::vector<std::uint16_t> m_nobody;
     std::set<std::uint16_t> m_considered;                       // talkers the last choice placed (or left out)
     Nanos m_selectedAt = -1;
     std::map<std::uint16_t, std::uint8_t> m_worstLoss;

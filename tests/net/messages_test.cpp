@@ -141,14 +141,16 @@ std::vector<Message> everyMessage() {
             ErrorReply{ReplyCode::kRoomFull, "room full"}, ErrorReply{ReplyCode::kBusy, "busy: retry"}, upd, batch,
             ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})"},
             ApiResponse{7, 200, R"({"id":1})"}, VoiceUp{voiceFrameBytes()}, VoiceDown{9, voiceFrameBytes()},
-            VoiceLoss{9, 100}, PrivateTalk{9}, Consent{true}};
+            VoiceLoss{9, 100}, PrivateTalk{9}, Consent{true},
+            VoiceWithAvatars{{batch.entries[1], batch.entries[2]}, 9, voiceFrameBytes()}};
 }
 
 // VoiceUp and VoiceDown end with the voice frame, whose payload runs to the
 // end of the message (no length: the seal already authenticates every byte),
 // so a shorter or longer one is still a message.
 bool endsWithAFrame(const Message& m) {
-    return std::holds_alternative<VoiceUp>(m) || std::holds_alternative<VoiceDown>(m);
+    return std::holds_alternative<VoiceUp>(m) || std::holds_alternative<VoiceDown>(m) ||
+           std::holds_alternative<VoiceWithAvatars>(m);
 }
 
 TEST(Messages, ApiRequestAndResponseKeepTheirContentAndLimits) {
@@ -249,6 +251,48 @@ TEST(Messages, BadVoiceMessagesAreRejectedNamingTheField) {
     Bytes down = encodeMessage(VoiceDown{9, voiceFrameBytes()});
     down.resize(4 + voice::kHeaderBytes + 2);
     expectError(down, "voice payload");
+}
+
+// A voice frame with avatar entries riding along: every entry and the frame
+// are checked as in AvatarBatch and VoiceDown, and a bad one rejects the
+// whole message with the field named (the client counts it as malformed).
+TEST(Messages, BadVoiceWithAvatarsIsRejectedNamingTheField) {
+    AvatarEntry e;
+    e.avatarId = 4;
+    e.timeMs = 300;
+    e.state = sampleState();
+    const VoiceWithAvatars good{{e, e}, 9, voiceFrameBytes()};
+    auto d = decodeMessage(encodeMessage(good));
+    ASSERT_TRUE(d) << d.error().message;
+    const auto& back = std::get<VoiceWithAvatars>(*d);
+    ASSERT_EQ(back.entries.size(), 2u);
+    EXPECT_EQ(back.speaker, 9);
+    EXPECT_EQ(back.frame, voiceFrameBytes());
+    EXPECT_LT(glm::length(back.entries[1].state.head.position - e.state.head.position), 0.001f);
+
+    const RoomBounds small{Vec3(-5, -1, -5), Vec3(5, 3, 5)};
+    auto expectError = [&](const Bytes& b, const char* field) {
+        auto r = decodeMessage(b, small);
+        ASSERT_FALSE(r) << field;
+        EXPECT_EQ(r.error().code, ErrorCode::kProtocol);
+        EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
+    };
+    Bytes zero = encodeMessage(good);
+    zero[2] = 0;
+    expectError(zero, "voiceAvatars.count");
+    Bytes tooMany = encodeMessage(good);
+    tooMany[2] = 3;  // the frame's bytes read as a third entry: its flags byte is not a valid entry's
+    EXPECT_FALSE(decodeMessage(tooMany));
+    VoiceWithAvatars outside = good;
+    outside.entries[1].state.head.position.x = 7.5f;  // inside the default room, outside this one
+    EXPECT_TRUE(decodeMessage(encodeMessage(outside)));
+    expectError(encodeMessage(outside), "avatar.head");
+    Bytes badFrame = encodeMessage(good);
+    badFrame[badFrame.size() - voiceFrameBytes().size()] |= 0x80;  // the frame's flags
+    expectError(badFrame, "voice flags");
+    Bytes shortFrame = encodeMessage(good);
+    shortFrame.resize(shortFrame.size() - voiceFrameBytes().size() + voice::kHeaderBytes + 2);
+    expectError(shortFrame, "voice payload");
 }
 
 TEST(Messages, WrongVersionIsNamed) {

@@ -5,7 +5,16 @@
 # ENet headers included, measured by every bot), and p95 interpolation error
 # and delay measured by 4 observer bots.
 #
-#   tools/bot/bench_rooms.sh [build dir (build/dev)] [seconds per run (20)] [roomhost|server]
+#   tools/bot/bench_rooms.sh [build dir (build/dev)] [seconds per run (20)] [roomhost|server] \
+#                            [room sizes ("16 50 200")] [voice: off|one|all (off)]
+#
+# Voice: "one" makes the first bot talk, "all" every bot (one second of
+# espeak-ng speech, Opus-encoded once and replayed without pauses:
+# `mentorxr-bot --speak-preencoded`). kbit/s per avatar per viewer is then
+# the avatars' share: each bot's downstream minus what the voice it received
+# would have cost on its own (ClientStats::voiceBytesIn: every frame as a
+# sealed VoiceDown alone in an ENet datagram); voice_kbit is that voice
+# figure per bot.
 #
 # With "server" the bots join the open demo room of mentorxr-server
 # (--allow-guests) instead of the standalone mentorxr-roomhost; the host CPU
@@ -20,13 +29,21 @@ set -euo pipefail
 build=${1:-build/dev}
 seconds=${2:-20}
 kind=${3:-roomhost}
+sizes=${4:-16 50 200}
+voice=${5:-off}
 warmup=6
 host_bin=$build/tools/roomhost/mentorxr-roomhost
 server_bin=$build/server/mentorxr-server
 bot_bin=$build/tools/bot/mentorxr-bot
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '%-6s %-14s %-14s %-26s %-14s %-14s %-12s %s\n' bots host_cpu_mean host_cpu_peak kbit/s/avatar/viewer p95_error_mm p95_head_mm delay_ms disconnected
+talk=()
+if [[ $voice != off ]]; then
+  espeak-ng -w "$tmp/say.wav" "Welcome to the workshop. Today we practise the weld on the left side of the frame, slowly and steadily."
+  talk=(--speak-preencoded "$tmp/say.wav")
+  [[ $voice == one ]] && talk+=(--talkers 1)
+fi
+printf '%-6s %-14s %-14s %-26s %-14s %-14s %-12s %-12s %s\n' bots host_cpu_mean host_cpu_peak kbit/s/avatar/viewer p95_error_mm p95_head_mm delay_ms disconnected voice_kbit
 # CPU of process $1 as "stats t=SECONDS cpu=PERCENT%" lines, once a second.
 sample_cpu() {
   local pid=$1 hz t=0 prev now
@@ -39,7 +56,7 @@ sample_cpu() {
     prev=$now
   done
 }
-for n in 16 50 200; do
+for n in $sizes; do
   if [[ $kind == server ]]; then
     rm -rf "$tmp/data"
     "$server_bin" --data "$tmp/data" --http-port 0 --port 0 --allow-guests --room-capacity 256 --max-peers 512 \
@@ -61,7 +78,7 @@ for n in 16 50 200; do
   # Each run's host has a fresh key: a fresh known-servers file pins it.
   rm -f "$tmp/known_servers"
   "$bot_bin" --server "127.0.0.1:$port" --known-servers "$tmp/known_servers" --room "$room" --bots "$n" \
-      --seconds "$seconds" --warmup "$warmup" --motion walking > "$tmp/bot.out" 2> "$tmp/bot.err" || true
+      --seconds "$seconds" --warmup "$warmup" --motion walking "${talk[@]}" > "$tmp/bot.out" 2> "$tmp/bot.err" || true
   if [[ $kind == server ]]; then
     kill "$spid" 2>/dev/null || true
     kill "$hpid" 2>/dev/null || true
@@ -73,8 +90,9 @@ for n in 16 50 200; do
   # Host CPU over the seconds when every bot was in (after the warm-up).
   read -r mean peak < <(awk -v from="$warmup" -v to="$seconds" \
       '/^stats/ { split($2,t,"="); split($3,c,"="); sub("%","",c[2]);
-                  if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] > p) p = c[2] } }
+                  if (t[2] > from && t[2] <= to) { s += c[2]; k++; if (c[2] + 0 > p + 0) p = c[2] + 0 } }
        END { if (k) printf "%.1f %.1f\n", s/k, p; else print "0 0" }' "$tmp/host.out")
-  printf '%-6s %-14s %-14s %-26s %-14s %-14s %-12s %s\n' "$n" "$mean%" "$peak%" "$(val kbit_per_avatar_per_viewer)" \
-      "$(val p95_error_mm)" "$(val p95_head_mm)" "$(val interp_delay_ms)" "$(val disconnected)"
+  voice_kbit=$(awk -v b="$(val voice_bytes_in_per_client_s)" 'BEGIN { printf "%.1f", (b + 0) * 8 / 1000 }')
+  printf '%-6s %-14s %-14s %-26s %-14s %-14s %-12s %-12s %s\n' "$n" "$mean%" "$peak%" "$(val kbit_per_avatar_per_viewer)" \
+      "$(val p95_error_mm)" "$(val p95_head_mm)" "$(val interp_delay_ms)" "$(val disconnected)" "$voice_kbit"
 done

@@ -16,6 +16,9 @@
 // --position X,Y,Z[,YAW_DEG] holds the (one) bot still there, facing yaw
 // (0 looks down -Z). The summary line gives the CLOCK_REALTIME unix
 // milliseconds of the first voice frame sent and the first sample written.
+// --speak-preencoded FILE.wav replays one second of it, encoded once, from
+// every talking bot (load tests, bot_preencoded.h); --talkers N: only the
+// first N bots talk.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -26,6 +29,7 @@
 #include <optional>
 #include <thread>
 
+#include "bot_preencoded.h"
 #include "bot_voice.h"
 #include "net/client_session.h"
 #include "net/room_client.h"
@@ -73,7 +77,7 @@ double percentile(std::vector<double> v, double p) {
 
 struct Window {
     std::vector<double> headMm, handMm, delayMs;
-    std::uint64_t entries = 0, bytesIn = 0, bytesOut = 0;
+    std::uint64_t entries = 0, bytesIn = 0, bytesOut = 0, voiceIn = 0, datagramsIn = 0;  // voiceIn: of bytesIn
     double viewerAvatarSeconds = 0;  // sum over viewers of visible avatars x seconds
 };
 
@@ -95,9 +99,13 @@ int run(int argc, char** argv) {
     app.add_option("--observers", observers, "bots that interpolate and measure error")->capture_default_str();
     app.add_option("--warmup", warmup, "seconds excluded from the summary")->capture_default_str();
     app.add_option("--server-key", serverKeyHex, "expected server X25519 key (hex)");
-    std::string speakWav, recordWav, position;
+    std::string speakWav, recordWav, position, preencodedWav;
     bool noFec = false, noPlc = false;
+    unsigned talkers = 1000;
     app.add_option("--speak", speakWav, "talk with this WAV file's audio (any common format), looped");
+    app.add_option("--speak-preencoded", preencodedWav,
+                   "talk with one second of this WAV file, Opus-encoded once and replayed (load tests)");
+    app.add_option("--talkers", talkers, "how many bots talk (the first N; default all)");
     app.add_option("--record-audio", recordWav, "bot 0 writes what it hears (48 kHz stereo 16-bit WAV)");
     app.add_option("--position", position, "X,Y,Z[,YAW_DEG]: stand still there (one bot)");
     app.add_flag("--no-fec", noFec, "the recording bot does not use FEC (for comparisons)");
@@ -176,8 +184,17 @@ int run(int argc, char** argv) {
     }
     std::vector<std::unique_ptr<bot::BotSpeaker>> speakers;
     std::unique_ptr<bot::BotListener> listener;
+    std::vector<bot::PreencodedSpeaker> replayers;
+    if (!preencodedWav.empty()) {
+        auto v = bot::PreencodedVoice::create(preencodedWav);
+        if (!v) {
+            std::cerr << "mentorxr-bot: --speak-preencoded: " << v.error().message << "\n";
+            return 2;
+        }
+        for (unsigned i = 0; i < std::min(bots, talkers); ++i) replayers.emplace_back(*v);
+    }
     if (!speakWav.empty()) {
-        for (unsigned i = 0; i < bots; ++i) {
+        for (unsigned i = 0; i < std::min(bots, talkers); ++i) {
             auto s = bot::BotSpeaker::create(speakWav);
             if (!s) {
                 std::cerr << "mentorxr-bot: --speak: " << s.error().message << "\n";
@@ -223,7 +240,7 @@ int run(int argc, char** argv) {
 
     std::map<std::uint16_t, std::size_t> botByAvatar;
     // Voice needs its 10 ms frames on time; avatars still go at `rate`.
-    const bool voice = !speakers.empty() || listener;
+    const bool voice = !speakers.empty() || !replayers.empty() || listener;
     const Nanos tick = voice ? std::min<Nanos>(10'000'000, 1'000'000'000 / rate) : 1'000'000'000 / rate;
     const Nanos avatarEvery = 1'000'000'000 / rate;
     Nanos nextAvatar = 0;
@@ -232,7 +249,7 @@ int run(int argc, char** argv) {
     Nanos secondStart = clock.now();
     Nanos summaryStart = -1;
     Window second, summary;
-    std::vector<std::uint64_t> lastIn(bots, 0), lastOut(bots, 0);
+    std::vector<std::uint64_t> lastIn(bots, 0), lastOut(bots, 0), lastVoiceIn(bots, 0), lastDatagrams(bots, 0);
 
     std::size_t joinedAtEnd = 0;  // in the room at the last round (after any reconnects)
     while (clock.now() < end) {
@@ -295,6 +312,7 @@ int run(int argc, char** argv) {
                     }
                 }
                 if (i < speakers.size()) speakers[i]->pump(*b.session, now);
+                if (i < replayers.size()) replayers[i].pump(*b.session, now);
                 if (i == 0 && listener) {
                     std::map<std::uint16_t, Vec3> heads;
                     for (const auto& v : b.remotes.sample(now)) heads[v.avatarId] = v.shown.state.head.position;
@@ -322,7 +340,7 @@ int run(int argc, char** argv) {
         }
         if (now - secondStart >= 1'000'000'000) {
             const double dt = nanosToSeconds(now - secondStart);
-            std::uint64_t in = 0, out = 0;
+            std::uint64_t in = 0, out = 0, voiceIn = 0, datagrams = 0;
             double visible = 0;
             for (std::size_t i = 0; i < fleet.size(); ++i) {
                 const ClientStats s = fleet[i].session->stats();
@@ -330,17 +348,23 @@ int run(int argc, char** argv) {
                 out += s.bytesOut - lastOut[i];
                 lastIn[i] = s.bytesIn;
                 lastOut[i] = s.bytesOut;
+                voiceIn += s.voiceBytesIn - lastVoiceIn[i];
+                lastVoiceIn[i] = s.voiceBytesIn;
+                datagrams += s.datagramsIn - lastDatagrams[i];
+                lastDatagrams[i] = s.datagramsIn;
                 if (fleet[i].joined) visible += static_cast<double>(joinedNow > 0 ? joinedNow - 1 : 0);
             }
             second.bytesIn = in;
             second.bytesOut = out;
+            second.voiceIn = voiceIn;
+            second.datagramsIn = datagrams;
             second.viewerAvatarSeconds = visible * dt;
             const double perBot = static_cast<double>(bots);
             std::printf("t=%.0f joined=%zu/%u updates_per_s=%.1f in=%.2fkB/s out=%.2fkB/s per bot, "
                         "%.2f kbit/s per avatar per viewer, p95 error head %.1f mm hands %.1f mm, delay %.0f ms\n",
                         nanosToSeconds(now), joinedNow, bots, static_cast<double>(second.entries) / dt / perBot,
                         static_cast<double>(in) / dt / perBot / 1000.0, static_cast<double>(out) / dt / perBot / 1000.0,
-                        second.viewerAvatarSeconds > 0 ? static_cast<double>(in) * 8.0 / 1000.0 / second.viewerAvatarSeconds : 0.0,
+                        second.viewerAvatarSeconds > 0 ? static_cast<double>(in - voiceIn) * 8.0 / 1000.0 / second.viewerAvatarSeconds : 0.0,
                         percentile(second.headMm, 0.95), percentile(second.handMm, 0.95),
                         second.delayMs.empty() ? 0.0 : percentile(second.delayMs, 0.5));
             std::fflush(stdout);
@@ -351,6 +375,8 @@ int run(int argc, char** argv) {
                 summary.entries += second.entries;
                 summary.bytesIn += second.bytesIn;
                 summary.bytesOut += second.bytesOut;
+                summary.voiceIn += second.voiceIn;
+                summary.datagramsIn += second.datagramsIn;
                 summary.viewerAvatarSeconds += second.viewerAvatarSeconds;
             }
             second = Window{};
@@ -385,10 +411,11 @@ int run(int argc, char** argv) {
     }
     std::uint64_t voiceSent = 0;
     for (const auto& s : speakers) voiceSent += s->framesSent();
+    for (const auto& s : replayers) voiceSent += s.framesSent();
     if (voice) {
         std::printf("voice frames_sent=%llu first_voice_sent_unix_ms=%.3f frames_heard=%llu "
                     "first_sample_unix_ms=%.3f %s\n",
-                    static_cast<unsigned long long>(voiceSent), speakers.empty() ? 0.0 : speakers[0]->firstSentUnixMs(),
+                    static_cast<unsigned long long>(voiceSent), !speakers.empty() ? speakers[0]->firstSentUnixMs() : !replayers.empty() ? replayers[0].firstSentUnixMs() : 0.0,
                     static_cast<unsigned long long>(listener ? listener->framesHeard() : 0),
                     listener ? listener->firstSampleUnixMs() : 0.0, listener ? listener->jitterSummary().c_str() : "");
     }
@@ -396,14 +423,19 @@ int run(int argc, char** argv) {
     std::vector<double> all = summary.headMm;
     all.insert(all.end(), summary.handMm.begin(), summary.handMm.end());
     std::printf("summary bots=%u joined=%zu failed=%zu disconnected=%zu resumed=%zu seconds=%.1f updates_per_s=%.1f "
-                "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f kbit_per_avatar_per_viewer=%.2f "
+                "bytes_in_per_client_s=%.0f bytes_out_per_client_s=%.0f voice_bytes_in_per_client_s=%.0f datagrams_in_per_client_s=%.1f kbit_per_avatar_per_viewer=%.2f "
                 "p95_error_mm=%.1f p95_head_mm=%.1f p95_hands_mm=%.1f interp_delay_ms=%.0f samples=%zu join_s_median=%.2f join_s_max=%.2f "
                 "first_loss_s_min=%.2f first_loss_s_max=%.2f updates=%zu joined_at_end=%zu rejoined=%zu\n",
                 bots, joined, failed, disconnected, resumed, span,
                 span > 0 ? static_cast<double>(summary.entries) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesIn) / span / bots : 0.0,
                 span > 0 ? static_cast<double>(summary.bytesOut) / span / bots : 0.0,
-                summary.viewerAvatarSeconds > 0 ? static_cast<double>(summary.bytesIn) * 8.0 / 1000.0 / summary.viewerAvatarSeconds : 0.0,
+                span > 0 ? static_cast<double>(summary.voiceIn) / span / bots : 0.0,
+                span > 0 ? static_cast<double>(summary.datagramsIn) / span / bots : 0.0,
+                // Avatars' share: what the voice received would have cost alone is left out.
+                summary.viewerAvatarSeconds > 0
+                    ? static_cast<double>(summary.bytesIn - summary.voiceIn) * 8.0 / 1000.0 / summary.viewerAvatarSeconds
+                    : 0.0,
                 percentile(all, 0.95), percentile(summary.headMm, 0.95), percentile(summary.handMm, 0.95),
                 percentile(summary.delayMs, 0.5), summary.headMm.size(), percentile(joinTimes, 0.5),
                 joinTimes.empty() ? 0.0 : *std::max_element(joinTimes.begin(), joinTimes.end()),

@@ -157,7 +157,8 @@ int run(int argc, char** argv) {
     std::printf("summary seconds=%.1f cpu=%.1f%% peak_cpu=%.1f%% peak_rss_mb=%.1f bytes_in=%llu bytes_out=%llu "
                 "connect_challenges=%llu connects_rate_limited=%llu half_open_reset=%llu commands_refused=%llu "
                 "hello_timeouts=%llu forged=%llu replayed=%llu malformed=%llu timeouts=%llu resumes=%llu "
-                "voice_in=%llu voice_out=%llu voice_dropped=%llu voice_malformed=%llu\n",
+                "voice_in=%llu voice_out=%llu voice_dropped=%llu voice_malformed=%llu avatar_entries_out=%llu "
+                "avatar_entries_with_voice=%llu avatar_packets_out=%llu\n",
                 wall, 100.0 * (mxr::processCpuSeconds() - cpuStart) / wall, peakCpu, residentMemory().peakMb,
                 static_cast<unsigned long long>(s.bytesIn), static_cast<unsigned long long>(s.bytesOut),
                 static_cast<unsigned long long>(s.connectChallenges),
@@ -167,7 +168,9 @@ int run(int argc, char** argv) {
                 static_cast<unsigned long long>(s.malformed), static_cast<unsigned long long>(s.timeouts),
                 static_cast<unsigned long long>(s.resumes), static_cast<unsigned long long>(s.voiceFramesIn),
                 static_cast<unsigned long long>(s.voiceFramesOut), static_cast<unsigned long long>(s.voiceFramesDropped),
-                static_cast<unsigned long long>(s.voiceMalformed));
+                static_cast<unsigned long long>(s.voiceMalformed), static_cast<unsigned long long>(s.avatarEntriesOut),
+                static_cast<unsigned long long>(s.avatarEntriesWithVoice),
+                static_cast<unsigned long long>(s.avatarPacketsOut));
     return 0;
 }
 

@@ -85,8 +85,13 @@ using ClientEvent = std::variant<JoinedEvent, PresenceEvent, AvatarsEvent, Remov
 struct ClientStats {
     std::uint64_t bytesIn = 0;   // UDP payload, ENet headers included
     std::uint64_t bytesOut = 0;
+    std::uint64_t datagramsIn = 0;  // UDP datagrams received (each may carry several ENet commands)
     std::uint64_t avatarEntriesIn = 0;
     std::uint64_t voiceFramesIn = 0;
+    // Of bytesIn, what the voice received would have cost on its own (each
+    // frame as a sealed VoiceDown alone in an ENet datagram, VoiceLoss too):
+    // bytesIn - voiceBytesIn is what avatars, presence and keepalives cost.
+    std::uint64_t voiceBytesIn = 0;
     std::uint64_t forged = 0;
     std::uint64_t replayed = 0;
     std::uint64_t malformed = 0;

@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,10 @@ public:
     // connection; sealing more is a caller error (asserted).
     bool exhausted() const;
     Bytes seal(Channel channel, ByteSpan plaintext);
+    // The same frame written into `out`, which must be exactly
+    // plaintext.size() + kSealOverhead bytes (e.g. an ENet packet's own
+    // buffer, so the host copies nothing after the one encryption).
+    void sealInto(Channel channel, ByteSpan plaintext, std::span<std::uint8_t> out);
     // The plaintext, or an Error saying why the frame was dropped (counted
     // in stats()). `channel` is the ENet channel the frame arrived on: a
     // frame moved to another channel fails authentication.

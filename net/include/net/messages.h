@@ -29,8 +29,9 @@ namespace mxr::net {
 // 2: ReplyCode::kBusy; 3: connect cookies (connect_cookie.h) before the ENet
 // handshake, Moderate lock/unlock and reason, ApiRequest idempotency key;
 // 4: voice (VoiceUp/VoiceDown/VoiceLoss), private talk, recording consent,
-// presence's consent flag and private partner
-inline constexpr std::uint8_t kProtocolVersion = 4;
+// presence's consent flag and private partner; 5: VoiceWithAvatars (a voice
+// frame and the avatar entries due to the same listener in one seal)
+inline constexpr std::uint8_t kProtocolVersion = 5;
 inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
 inline constexpr std::size_t kMaxNameBytes = 64;      // room and display names
 inline constexpr std::size_t kMaxSecretBytes = 255;   // passwords, tokens
@@ -79,6 +80,7 @@ enum class MessageType : std::uint8_t {
     kVoiceLoss = 62,
     kPrivateTalk = 63,
     kConsent = 64,
+    kVoiceWithAvatars = 65,
 };
 
 enum class Role : std::uint8_t { kGuest = 0, kMentee = 1, kMentor = 2, kProgramManager = 3 };
@@ -185,12 +187,20 @@ struct VoiceLoss { std::uint16_t speaker = 0; std::uint8_t lossPercent = 0; };
 struct PrivateTalk { std::uint16_t with = 0; };
 // Control channel: the sender's recording consent (shown in Presence).
 struct Consent { bool recording = false; };
+// Host to client (channel 2): a talker's frame, as VoiceDown, and the avatar
+// entries (1..255, as AvatarBatch) due to this listener at the same moment,
+// in one sealed message. In a room of two to four the datagram's fixed cost
+// (ENet 10-12 bytes, sealing 27) is most of what an avatar update costs;
+// riding on a voice frame the entries pay only their own bytes. Wire:
+// [count u8][entries][speaker u16][frame to the end]. Entries may arrive
+// out of order with AvatarBatch (channel 1): receivers order by timeMs.
+struct VoiceWithAvatars { std::vector<AvatarEntry> entries; std::uint16_t speaker = 0; Bytes frame; };
 
 using Message = std::variant<Hello, HelloAck, Login, LoginToken, LoginOk, TicketRequest,
                              TicketGrant, CreateRoom, RoomCreated, Join, JoinGuest, Resume, Joined,
                              Leave, Presence, Moderate, Removed, ErrorReply, AvatarUpdate,
                              AvatarBatch, ApiRequest, ApiResponse, VoiceUp, VoiceDown, VoiceLoss,
-                             PrivateTalk, Consent>;
+                             PrivateTalk, Consent, VoiceWithAvatars>;
 
 MessageType messageType(const Message& m);
 const char* toString(MessageType t) noexcept;

@@ -159,6 +159,9 @@ struct RoomHostStats {
     std::uint64_t voiceFramesOut = 0;
     std::uint64_t voiceFramesDropped = 0;
     std::uint64_t voiceMalformed = 0;
+    // Avatar entries sent inside a VoiceWithAvatars (also counted in
+    // avatarEntriesOut): they shared a voice frame's seal and datagram.
+    std::uint64_t avatarEntriesWithVoice = 0;
 };
 
 class RoomHost {

@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
         ApiResponse{7, 200, R"({"id":1,"progress":40})"},
         VoiceUp{voice::encodeVoiceFrame(voice::VoiceFrame{3, 1440, 10, true, 70, Bytes(24, 7)})},
         VoiceDown{4, voice::encodeVoiceFrame(voice::VoiceFrame{65535, 4'294'966'000u, 20, false, 5, Bytes(60, 9)})},
-        VoiceLoss{4, 12}, PrivateTalk{2}, Consent{true}};
+        VoiceLoss{4, 12}, PrivateTalk{2}, Consent{true},
+        VoiceWithAvatars{{e, e}, 4, voice::encodeVoiceFrame(voice::VoiceFrame{12, 5760, 10, true, 90, Bytes(40, 3)})}};
     int i = 0;
     for (const auto& m : all) write(dir / "message" / (std::string(toString(messageType(m))) + ".bin"), encodeMessage(m));
     // Avatar streams: [step ms][entry]...
