@@ -22,8 +22,12 @@ bool RoomClient::moderate(const Moderate& m) { return m_commands.tryPush(m); }
 // from a small alternative, warns (falsely) that ApiRequest's strings may be
 // used uninitialized.
 [[gnu::noinline]] bool RoomClient::push(Command command) { return m_commands.tryPush(std::move(command)); }
-bool RoomClient::askPrivateTalk(std::uint16_t with) { return push(Command(std::in_place_type<PrivateTalk>, with)); }
-bool RoomClient::setRecordingConsent(bool consent) { return push(Command(std::in_place_type<Consent>, consent)); }
+bool RoomClient::askPrivateTalk(std::uint16_t with) {
+    return push(Command(std::in_place_type<PrivateTalk>, PrivateTalk{with}));
+}
+bool RoomClient::setRecordingConsent(bool consent) {
+    return push(Command(std::in_place_type<Consent>, Consent{consent}));
+}
 void RoomClient::leave() {
     while (!push(Command(std::in_place_type<LeaveCommand>))) std::this_thread::yield();
 }
@@ -77,11 +81,11 @@ void RoomClient::run() {
                     requestIds[*sent] = r->requestId;
                 } else {
                     const bool busy = sent.error().code == ErrorCode::kUnavailable;
-                    pendingAnswers.push_back(ApiResponse{
-                        r->requestId, static_cast<std::uint16_t>(busy ? 503 : 400),
-                        strCat(R"({"error":{"code":")", busy ? "unavailable" : "invalid_argument",
-                               R"(","field":"","message":"not sent: )", busy ? "not in a room" : "over the limits",
-                               R"("}})")});
+                    pendingAnswers.push_back(
+                        ApiResponse{r->requestId, static_cast<std::uint16_t>(busy ? 503 : 400),
+                                    strCat(R"({"error":{"code":")", busy ? "unavailable" : "invalid_argument",
+                                           R"(","field":"","message":"not sent: )",
+                                           busy ? "not in a room" : "over the limits", R"("}})")});
                 }
             } else {
                 m_session->leave();
