@@ -83,8 +83,10 @@ void PresenceComponent::update(FrameContext& frame) {
 
 void PresenceComponent::contribute(const FrameContext&, engine::FrameScene& scene) {
     for (auto& p : m_people) {
-        auto it = m_speakingLevels.find(p.avatarId);
-        p.speaking = it == m_speakingLevels.end() ? 0.0f : it->second;
+        p.speaking = 0.0f;
+        for (const auto& [id, level] : m_speakingLevels) {
+            if (id == p.avatarId) p.speaking = level;
+        }
         appendAvatar(p, m_meshes, scene);
     }
 }

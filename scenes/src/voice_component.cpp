@@ -212,15 +212,18 @@ void VoiceComponent::update(FrameContext& frame) {
     VoiceControl c;
     c.transmit = transmit;
     c.listener = m_local.avatar().head;
-    std::map<std::uint16_t, bool> present;
+    // Reused each frame (no allocation once warm): who is here, sorted.
+    m_present.clear();
     for (const auto& p : m_presence.people()) {
         if (p.avatarId == 0) continue;
         m_names[p.avatarId] = p.displayName;
         c.places.push_back({p.avatarId, p.head.position, volume(p.avatarId)});
-        present[p.avatarId] = true;
+        m_present.push_back(p.avatarId);
     }
+    std::sort(m_present.begin(), m_present.end());
+    const auto present = [this](std::uint16_t id) { return std::binary_search(m_present.begin(), m_present.end(), id); };
     for (const auto& [id, level] : m_speaking) {
-        if (!present.count(id)) c.gone.push_back(id);
+        if (!present(id)) c.gone.push_back(id);
     }
     (void)m_engine->controls.tryPush(std::move(c));  // full: the next frame's supersedes it
     // Levels back: quick to show, slower to fade (about 0.3 s).
@@ -233,7 +236,7 @@ void VoiceComponent::update(FrameContext& frame) {
     const float fade = std::exp(-float(frame.deltaSeconds) / 0.3f);
     auto follow = [fade](float& shown, float target) { shown = std::max(target, shown * fade); };
     for (auto& [id, shown] : m_speaking) {
-        if (!present.count(id)) shown = 0.0f;
+        if (!present(id)) shown = 0.0f;
     }
     if (last) {
         // Talk time: a report every 20 ms, each voice level it has counts that long.
@@ -245,18 +248,18 @@ void VoiceComponent::update(FrameContext& frame) {
         }
         follow(m_selfSpeaking, transmit ? speakingFromLevel(last->selfLevel) : 0.0f);
         for (const auto& [id, level] : last->levels) {
-            if (present.count(id)) follow(m_speaking[id], speakingFromLevel(level));
+            if (present(id)) follow(m_speaking[id], speakingFromLevel(level));
         }
     } else {
         m_selfSpeaking *= fade;
         for (auto& [id, shown] : m_speaking) shown *= fade;
     }
-    std::erase_if(m_speaking, [&](const auto& kv) { return !present.count(kv.first) && kv.second == 0.0f; });
-    std::map<std::uint16_t, float> shown;
+    std::erase_if(m_speaking, [&](const auto& kv) { return !present(kv.first) && kv.second == 0.0f; });
+    m_shown.clear();
     for (const auto& [id, s] : m_speaking) {
-        if (s > 0.02f) shown[id] = s;
+        if (s > 0.02f) m_shown.emplace_back(id, s);
     }
-    m_presence.setSpeaking(shown);
+    m_presence.setSpeaking(m_shown);
 }
 
 void VoiceComponent::drawUi(UiContext&) {

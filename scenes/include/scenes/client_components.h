@@ -7,7 +7,6 @@
 // Each is made with references to the components it reads (the composition
 // root is ClientApp::create); they must outlive it. Thread: main thread.
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +59,9 @@ private:
     const SceneMeshes& m_meshes;
 };
 
+// Who speaks how strongly (avatar id, 0..1), for the speaking indicators.
+using SpeakingLevels = std::vector<std::pair<std::uint16_t, float>>;
+
 // The shared room: posts the local avatar, draws the others, prints each
 // change of phase. Before ever joining it holds the frame count, and a
 // failure ends the run with exit code 2; after joining, failures stay on
@@ -74,8 +76,9 @@ public:
     RoomPresence& presence() { return *m_presence; }
     const RoomPresence& presence() const { return *m_presence; }
     const std::vector<Participant>& people() const { return m_people; }  // as drawn this frame
-    // The speaking indicators (0..1 by avatar id) for the people drawn next.
-    void setSpeaking(const std::map<std::uint16_t, float>& levels) { m_speakingLevels = levels; }
+    // The speaking indicators (avatar id, 0..1) for the people drawn next
+    // (copied into kept storage: no allocation per frame once warm).
+    void setSpeaking(const SpeakingLevels& levels) { m_speakingLevels.assign(levels.begin(), levels.end()); }
     std::optional<Nanos> joinedAt() const { return m_joinedAt; }
     std::uint64_t framesReconnecting() const { return m_framesReconnecting; }
     const Clock& clock() const { return m_clock; }
@@ -87,7 +90,7 @@ private:
     const SceneMeshes& m_meshes;
     LineSink m_print;
     std::vector<Participant> m_people;
-    std::map<std::uint16_t, float> m_speakingLevels;
+    SpeakingLevels m_speakingLevels;
     std::optional<ConnectionPhase> m_printedPhase;
     std::optional<Nanos> m_joinedAt;
     std::uint64_t m_framesReconnecting = 0;

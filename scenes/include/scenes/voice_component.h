@@ -99,6 +99,8 @@ private:
     std::unique_ptr<Engine> m_engine;
     std::map<std::uint16_t, float> m_volumes;
     std::map<std::uint16_t, float> m_speaking;  // smoothed, by avatar id
+    std::vector<std::uint16_t> m_present;        // this frame's people (reused)
+    SpeakingLevels m_shown;                      // what the presence draws (reused)
     float m_selfSpeaking = 0.0f;
     double m_ownTalk = 0.0;
     std::map<std::uint16_t, double> m_talk;
