@@ -138,7 +138,7 @@ private:
 class ConnectionBase {
 public:
     virtual ~ConnectionBase() = default;
-    virtual void requestStop() = 0;  // thread-safe: runs on the connection's strand
+    virtual void requestStop() = 0;  // thread-safe: runs on the connection's own io thread
 };
 
 // What every connection shares: options, the handler, the pool, the
@@ -372,7 +372,7 @@ private:
         close();  // the peer went away (eof, reset, partial message)
     }
 
-    // Hands the request to a worker; the answer comes back on this strand.
+    // Hands the request to a worker; the answer comes back to this connection's io thread.
     void dispatch() {
         auto msg = m_parser->release();
         m_parser.reset();
@@ -479,14 +479,34 @@ private:
 
 }  // namespace
 
+// One io_context per Asio thread, each run by that thread alone, with the
+// connections dealt to them in turn at accept: a connection's handlers then
+// never cross threads (no strand), and one context's thread never has to
+// wake another's to share work. One context run by several threads did
+// that several times per request (its scheduler hands extra ready handlers
+// to idle threads through a condition variable), a futex wake each on this
+// machine's virtual CPUs (server/README.md, "HTTP front end").
 struct HttpFront::Impl {
+    explicit Impl(std::size_t ioThreads) : ios(makeContexts(ioThreads)), acceptor(*ios.front()) {}
+
+    static std::vector<std::unique_ptr<asio::io_context>> makeContexts(std::size_t n) {
+        std::vector<std::unique_ptr<asio::io_context>> out;
+        for (std::size_t i = 0; i < n; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+        return out;
+    }
+
     Shared shared;
-    asio::io_context io;
-    tcp::acceptor acceptor{io};
+    std::vector<std::unique_ptr<asio::io_context>> ios;
+    tcp::acceptor acceptor;
     std::optional<ssl::context> tls;
+    std::size_t nextIo = 0;  // the context the next connection goes to (the acceptor's thread only)
+    // Keep the contexts of threads without connections running until stop().
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keepRunning;
 
     void accept() {
-        acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+        asio::io_context& io = *ios[nextIo];
+        nextIo = (nextIo + 1) % ios.size();
+        acceptor.async_accept(io.get_executor(), [this](beast::error_code ec, tcp::socket socket) {
             if (ec) {
                 if (!acceptor.is_open()) return;  // stopped
                 // EMFILE and the like: the connection was not taken; go on.
@@ -543,7 +563,7 @@ HttpFront::~HttpFront() {
 
 Result<std::unique_ptr<HttpFront>> HttpFront::create(const HttpOptions& options, HttpHandler handler, Logger log,
                                                      HttpInlinePredicate runInline) {
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<Impl>(std::max<std::size_t>(1, options.ioThreads));
     impl->shared.options = options;
     impl->shared.handler = std::move(handler);
     impl->shared.runInline = std::move(runInline);
@@ -585,16 +605,16 @@ Result<void> HttpFront::run() {
     if (!impl.acceptor.is_open()) return makeError(ErrorCode::kIo, "run() before bind()");
     impl.shared.pool = std::make_unique<WorkerPool>(std::max<std::size_t>(1, impl.shared.options.workers),
                                                     std::max<std::size_t>(1, impl.shared.options.maxQueuedRequests));
+    for (auto& io : impl.ios) impl.keepRunning.push_back(asio::make_work_guard(*io));
     impl.accept();
     std::vector<std::thread> threads;
-    const std::size_t n = std::max<std::size_t>(1, impl.shared.options.ioThreads);
-    for (std::size_t i = 1; i < n; ++i) {
-        threads.emplace_back([&impl] {
+    for (std::size_t i = 1; i < impl.ios.size(); ++i) {
+        threads.emplace_back([&impl, i] {
             pthread_setname_np(pthread_self(), "mxr-http-io");
-            impl.io.run();
+            impl.ios[i]->run();
         });
     }
-    impl.io.run();
+    impl.ios.front()->run();
     for (auto& t : threads) t.join();
     impl.shared.pool->shutdown();
     return {};
@@ -603,9 +623,11 @@ Result<void> HttpFront::run() {
 void HttpFront::stop() {
     auto& impl = *m_impl;
     if (impl.shared.stopping.exchange(true)) return;
-    asio::post(impl.io, [&impl] {
+    asio::post(*impl.ios.front(), [&impl] {
         beast::error_code ec;
         impl.acceptor.close(ec);
+        // From here each context's run() returns once its connections are done.
+        for (auto& guard : impl.keepRunning) guard.reset();
         std::vector<std::shared_ptr<ConnectionBase>> live;
         {
             std::lock_guard lock(impl.shared.mutex);
