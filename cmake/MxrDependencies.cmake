@@ -20,7 +20,9 @@ pkg_check_modules(ENET REQUIRED IMPORTED_TARGET libenet)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # test and load-generator clients
-find_package(Boost 1.74 REQUIRED)  # Beast and Asio (headers only): the server's HTTP front end
+# Beast and Asio (headers only): the server's HTTP front end; Context: the
+# fibers its record writes wait in (server/src/request_fiber.h).
+find_package(Boost 1.74 REQUIRED COMPONENTS context)
 find_package(OpenSSL REQUIRED)     # TLS for that front end
 find_package(ZLIB REQUIRED)        # gzip of its text responses (zlib1g-dev)
 

@@ -23,7 +23,7 @@ PACKAGES=(
   libenet-dev libopus-dev libopenal-dev libopenal-data libspeexdsp-dev libwebrtc-audio-processing-dev libsodium-dev espeak-ng
   libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libboost-dev libssl-dev openssl zlib1g-dev
+  libboost-dev libboost-context-dev libssl-dev openssl zlib1g-dev
   xvfb xauth curl
   chromium libjs-chart.js
 )

@@ -12,6 +12,7 @@
 #include "http_front.h"
 
 #include "http_gzip.h"
+#include "request_fiber.h"
 
 #include <pthread.h>
 #include <strings.h>
@@ -21,6 +22,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/context/fiber.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -49,6 +51,15 @@ std::string HttpRequest::header(std::string_view name) const {
 }
 
 namespace {
+
+// A request fiber's stack (request_fiber.h). The deepest handler path
+// (router, access check, SQLite, JSON of a depth the router bounds) uses a
+// few tens of KiB; ASan's frames are several times larger.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr std::size_t kFiberStackBytes = 1024 * 1024;
+#else
+constexpr std::size_t kFiberStackBytes = 256 * 1024;
+#endif
 
 std::chrono::steady_clock::duration seconds(double s) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
@@ -146,7 +157,8 @@ public:
 struct Shared {
     HttpOptions options;
     HttpHandler handler;
-    HttpInlinePredicate runInline;
+    HttpPlacer place;
+    std::unique_ptr<FiberStacks> fiberStacks;
     Logger log;
     std::unique_ptr<WorkerPool> pool;
     std::atomic<bool> stopping{false};
@@ -186,6 +198,8 @@ Slot::~Slot() { m_shared.release(m_address); }
 HttpResponse callHandler(Shared& shared, const HttpRequest& request) {
     try {
         return shared.handler(request);
+    } catch (const boost::context::detail::forced_unwind&) {
+        throw;  // a request fiber being unwound (request_fiber.h): not an error
     } catch (const std::exception& e) {
         shared.log.error(strCat("request ", request.method, " ", request.target, " threw: ", e.what()));
     } catch (...) {
@@ -388,8 +402,16 @@ private:
         m_keepAlive = msg.keep_alive() && m_requests < m_shared.options.keepAliveMaxRequests;
         m_version = msg.version();
         ++m_shared.counters.requests;
-        if (m_shared.runInline && m_shared.runInline(*request)) return write(handle(m_shared, *request));
+        const HttpPlacement placement = m_shared.place ? m_shared.place(*request) : HttpPlacement::kWorker;
+        if (placement == HttpPlacement::kIoThread) return write(handle(m_shared, *request));
         auto self = this->shared_from_this();
+        if (placement == HttpPlacement::kIoFiber) {
+            // The answer is written from the fiber, on this connection's thread.
+            const bool started = runInFiber(m_stream.get_executor(), *m_shared.fiberStacks, [self, request] {
+                self->write(handle(self->m_shared, *request));
+            });
+            if (started) return;
+        }
         // The answer still to write counts as work: run() does not return
         // while a worker holds a request.
         auto work = asio::make_work_guard(m_stream.get_executor());
@@ -562,11 +584,12 @@ HttpFront::~HttpFront() {
 }
 
 Result<std::unique_ptr<HttpFront>> HttpFront::create(const HttpOptions& options, HttpHandler handler, Logger log,
-                                                     HttpInlinePredicate runInline) {
+                                                     HttpPlacer place) {
     auto impl = std::make_unique<Impl>(std::max<std::size_t>(1, options.ioThreads));
     impl->shared.options = options;
     impl->shared.handler = std::move(handler);
-    impl->shared.runInline = std::move(runInline);
+    impl->shared.place = std::move(place);
+    impl->shared.fiberStacks = std::make_unique<FiberStacks>(kFiberStackBytes);
     impl->shared.log = std::move(log);
     if (options.tlsCertFile.empty() != options.tlsKeyFile.empty()) {
         return makeError(ErrorCode::kInvalidArgument, "TLS needs both --tls-cert and --tls-key");

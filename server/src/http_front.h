@@ -7,8 +7,9 @@
 //
 // Threads: run() runs `ioThreads` Asio threads (the calling thread is one of
 // them) that accept, read, parse and write; idle and slow connections cost
-// no thread. Handlers run on `workers` threads (they may block, e.g. while a
-// write's group commit is fsynced). At most `maxQueuedRequests` requests
+// no thread. Handlers run where the placer puts them (HttpPlacement): on
+// the Asio thread, in a fiber there, or on `workers` threads (they may
+// block). At most `maxQueuedRequests` requests
 // wait for a worker; beyond that the front end answers 503 itself.
 //
 // Errors: bad configuration (TLS files, address) comes back from create()
@@ -56,10 +57,14 @@ struct HttpResponse {
 // Called on a worker thread, once per request; must not throw (a throw is
 // caught, logged and answered 500).
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
-// True for requests that are quick and never wait on a disk write (reads):
-// those run on the Asio thread that read them, which saves two thread
-// hand-offs per request. Everything else goes to the worker pool.
-using HttpInlinePredicate = std::function<bool(const HttpRequest&)>;
+// Where a request's handler runs. kIoThread: on the Asio thread that read
+// it, for requests that are quick and never wait (reads): no thread
+// hand-off. kIoFiber: there too, in a fiber that the store's group commit
+// suspends and resumes (request_fiber.h), for requests whose one wait is
+// Store::write. kWorker: on the worker pool, for anything that may block
+// otherwise (password hashing, exports, the room service).
+enum class HttpPlacement { kWorker, kIoThread, kIoFiber };
+using HttpPlacer = std::function<HttpPlacement(const HttpRequest&)>;
 
 // What the front end did to hostile or unlucky clients, for tests and logs.
 struct HttpFrontCounters {
@@ -76,7 +81,7 @@ struct HttpFrontCounters {
 class HttpFront {
 public:
     static Result<std::unique_ptr<HttpFront>> create(const HttpOptions& options, HttpHandler handler, Logger log,
-                                                     HttpInlinePredicate runInline = {});
+                                                     HttpPlacer place = {});
     ~HttpFront();
     HttpFront(const HttpFront&) = delete;
     HttpFront& operator=(const HttpFront&) = delete;

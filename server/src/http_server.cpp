@@ -72,6 +72,21 @@ std::string trim(std::string_view s) {
     return std::string(s);
 }
 
+// Where a request's handler runs (HttpPlacement, http_front.h). Record
+// writes (POST to a collection, PATCH and DELETE of one record) wait only on
+// the store's group commit; people's are the exception (password hashing).
+HttpPlacement placeRequest(std::string_view method, std::string_view target) {
+    constexpr std::string_view kApi = "/api/v1/";
+    if (method == "GET") return target.rfind("/api/v1/export", 0) == 0 ? HttpPlacement::kWorker : HttpPlacement::kIoThread;
+    if (method != "POST" && method != "PATCH" && method != "DELETE") return HttpPlacement::kWorker;
+    if (target.substr(0, kApi.size()) != kApi) return HttpPlacement::kWorker;
+    std::string_view plural = target.substr(kApi.size());
+    plural = plural.substr(0, plural.find_first_of("/?"));
+    const auto entity = entityFromPlural(plural);
+    if (!entity || *entity == Entity::kPerson) return HttpPlacement::kWorker;
+    return HttpPlacement::kIoFiber;
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -181,13 +196,13 @@ HttpServer::~HttpServer() = default;
 Result<int> HttpServer::bind() {
     Impl* impl = m_impl.get();
     // Reads run on the I/O thread that parsed them (no hand-off to a
-    // worker and back); writes, logins (password hashing) and exports
-    // (large, slow) go to the workers.
-    auto readsInline = [](const HttpRequest& req) {
-        return req.method == "GET" && req.target.rfind("/api/v1/export", 0) != 0;
-    };
+    // worker and back); record writes run there too, in a fiber that waits
+    // for the group commit without holding the thread; logins and people
+    // (password hashing), logout and rooms (the room service), exports
+    // (large, slow) and the web app's routes go to the workers.
+    auto place = [](const HttpRequest& req) { return placeRequest(req.method, req.target); };
     auto front = HttpFront::create(impl->options, [impl](const HttpRequest& req) { return impl->serve(req); },
-                                   impl->log, readsInline);
+                                   impl->log, place);
     if (!front) return tl::unexpected(front.error());
     auto port = (*front)->bind();
     if (!port) return port;

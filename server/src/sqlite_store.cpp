@@ -8,9 +8,11 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
+#include "fiber_wait.h"
 #include "sqlite_db.h"
 
 namespace mxr::server {
@@ -707,18 +709,26 @@ public:
         // behind the threads it woke. A POSIX semaphore because POSIX lets
         // it be destroyed as soon as sem_wait returns, even while the
         // writer's sem_post is still finishing.
+        // In a request fiber (fiber_wait.h) the fiber is suspended instead,
+        // and the writer resumes it: the thread serves others meanwhile.
         Result<Json> result = makeError(ErrorCode::kUnknown, "the write was not run");
-        PostedFlag done;
+        FiberWait* fiber = FiberWait::current();
+        std::optional<PostedFlag> done;
+        if (!fiber) done.emplace();
         {
             std::lock_guard lock(m_mutex);
             if (m_stopping) return makeError(ErrorCode::kUnavailable, "the store is shutting down");
             if (m_queue.size() >= m_options.maxQueue) {
                 return makeError(ErrorCode::kLimit, strCat("more than ", m_options.maxQueue, " writes are waiting"));
             }
-            m_queue.push_back(Pending{std::move(fn), &result, &done});
+            m_queue.push_back(Pending{std::move(fn), &result, done ? &*done : nullptr, fiber});
         }
         m_cv.notify_one();
-        done.wait();
+        if (fiber) {
+            fiber->suspend();
+        } else {
+            done->wait();
+        }
         return result;
     }
 
@@ -772,7 +782,8 @@ private:
     struct Pending {
         WriteFn fn;
         Result<Json>* result;             // the waiting write()'s, valid until `done` is set
-        PostedFlag* done;                 // posted once `result` is final
+        PostedFlag* done;                 // posted once `result` is final (a plain thread waits)
+        FiberWait* fiber;                 // or resumed then (a request fiber waits)
     };
 
     Result<std::unique_ptr<Db>> borrowReader() {
@@ -831,7 +842,12 @@ private:
             commitBatch(batch, results);
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 *batch[i].result = std::move(results[i]);
-                batch[i].done->post();  // the waiter may return (and free both) from here on
+                // The waiter may return (and free both) from here on.
+                if (batch[i].fiber) {
+                    batch[i].fiber->resume();
+                } else {
+                    batch[i].done->post();
+                }
             }
             m_writes += batch.size();
             batch.clear();
