@@ -688,7 +688,15 @@ class SqliteStore final : public Store {
 public:
     SqliteStore(SqliteStoreOptions options, const WallClock& clock, Logger logger, std::unique_ptr<Db> writer)
         : m_options(std::move(options)), m_clock(clock), m_log(std::move(logger)), m_writerDb(std::move(writer)) {
+        // The writer never checkpoints in its commit path (a checkpoint
+        // copies the WAL's pages into the database and fsyncs it: a stall
+        // of every write waiting on that group); the WAL hook hands that to
+        // the checkpointer thread, whose PASSIVE checkpoints run beside the
+        // writer's appends.
+        sqlite3_wal_autocheckpoint(m_writerDb->raw(), 0);
+        sqlite3_wal_hook(m_writerDb->raw(), &SqliteStore::onWalCommit, this);
         m_thread = std::thread([this] { writerLoop(); });
+        m_checkpointer = std::thread([this] { checkpointLoop(); });
     }
 
     ~SqliteStore() override {
@@ -698,6 +706,12 @@ public:
         }
         m_cv.notify_all();
         m_thread.join();
+        {
+            std::lock_guard lock(m_checkpointMutex);
+            m_checkpointStop = true;
+        }
+        m_checkpointCv.notify_all();
+        m_checkpointer.join();
     }
 
     Result<Json> write(WriteFn fn) override {
@@ -779,6 +793,53 @@ public:
     }
 
 private:
+    // WAL pages beyond which the checkpointer is woken (SQLite's own
+    // automatic checkpoint threshold).
+    static constexpr int kCheckpointPages = 1000;
+
+    // On the writer thread, after each commit, with the WAL's page count.
+    static int onWalCommit(void* self, sqlite3*, const char*, int pages) {
+        if (pages >= kCheckpointPages) {
+            auto* store = static_cast<SqliteStore*>(self);
+            {
+                std::lock_guard lock(store->m_checkpointMutex);
+                if (store->m_checkpointDue) return SQLITE_OK;  // already asked
+                store->m_checkpointDue = true;
+            }
+            store->m_checkpointCv.notify_one();
+        }
+        return SQLITE_OK;
+    }
+
+    void checkpointLoop() {
+        pthread_setname_np(pthread_self(), "mxr-checkpoint");
+        std::unique_ptr<Db> db;
+        for (;;) {
+            {
+                std::unique_lock lock(m_checkpointMutex);
+                m_checkpointCv.wait(lock, [&] { return m_checkpointStop || m_checkpointDue; });
+                if (m_checkpointStop) return;
+                m_checkpointDue = false;
+            }
+            if (!db) {
+                auto opened = Db::open(m_options.path, m_options.vfs, false);
+                if (!opened) {
+                    m_log.warn(strCat("checkpointer: ", opened.error().describe()));
+                    continue;
+                }
+                db = std::move(*opened);
+            }
+            // PASSIVE: copies what no reader still needs, never waits; the
+            // writer starts the WAL over once it was all copied.
+            int walPages = 0, copied = 0;
+            const int rc = sqlite3_wal_checkpoint_v2(db->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
+            if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+                m_log.warn(strCat("checkpoint failed: ", sqlite3_errmsg(db->raw()), "; it runs again after the next commits"));
+                db.reset();  // reopened next time
+            }
+        }
+    }
+
     struct Pending {
         WriteFn fn;
         Result<Json>* result;             // the waiting write()'s, valid until `done` is set
@@ -901,6 +962,11 @@ private:
     std::deque<Pending> m_queue;
     bool m_stopping = false;
     std::thread m_thread;
+    std::mutex m_checkpointMutex;
+    std::condition_variable m_checkpointCv;
+    bool m_checkpointDue = false;   // under m_checkpointMutex
+    bool m_checkpointStop = false;  // under m_checkpointMutex
+    std::thread m_checkpointer;
 
     std::mutex m_poolMutex;
     std::vector<std::unique_ptr<Db>> m_readers;

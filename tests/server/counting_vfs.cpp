@@ -1,5 +1,9 @@
 #include "counting_vfs.h"
 
+#include <pthread.h>
+
+#include <string_view>
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -25,7 +29,12 @@ int xTruncate(sqlite3_file* f, sqlite3_int64 s) { return R(f)->pMethods->xTrunca
 int xSync(sqlite3_file* f, int flags) {
     auto* s = reinterpret_cast<ShimFile*>(f);
     if (s->wal) CountingVfs::instance().onWalSync();
-    if (s->db) ++CountingVfs::instance().dbSyncs;
+    if (s->db) {
+        ++CountingVfs::instance().dbSyncs;
+        char name[16] = {};
+        pthread_getname_np(pthread_self(), name, sizeof name);
+        if (std::string_view(name) == "mxr-writer") ++CountingVfs::instance().dbSyncsOnWriter;
+    }
     return s->real->pMethods->xSync(s->real, flags);
 }
 int xFileSize(sqlite3_file* f, sqlite3_int64* s) { return R(f)->pMethods->xFileSize(R(f), s); }

@@ -17,6 +17,7 @@ public:
 
     std::atomic<int> walSyncs{0};
     std::atomic<int> dbSyncs{0};
+    std::atomic<int> dbSyncsOnWriter{0};  // of those, on the store's writer thread (a checkpoint in a commit)
 
     // While closed, xSync on a WAL file waits (after counting syncsEntered).
     void closeGate();

@@ -147,6 +147,30 @@ TEST(StoreDurability, WriteReturnsOnlyAfterItsWalCommitIsSynced) {
     EXPECT_GT(vfs.walSyncs.load(), before);
 }
 
+// A checkpoint copies the WAL into the database file and fsyncs it; done in
+// the commit path it stalls every write of that group. The writer never
+// does it: the checkpointer thread does, so the database file still gets
+// the records and the WAL does not grow without bound.
+TEST(StoreDurability, CheckpointsRunBesideTheWriterNotInItsCommits) {
+    CountingVfs& vfs = CountingVfs::instance();
+    TestEnv env("checkpoint", CountingVfs::kName);
+    ASSERT_TRUE(env.store);
+    const int dbBefore = vfs.dbSyncs.load();
+    const int writerBefore = vfs.dbSyncsOnWriter.load();
+    // One commit each: a few WAL pages per person, several checkpoints' worth.
+    for (int i = 0; i < 1500; ++i) ASSERT_TRUE(insertPerson(*env.store, "p" + std::to_string(i)));
+    // The checkpointer is asynchronous: wait for its first database fsync
+    // (an outcome; bounded so a missing checkpointer fails instead of hanging).
+    for (int i = 0; i < 3000 && vfs.dbSyncs.load() == dbBefore; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_GT(vfs.dbSyncs.load(), dbBefore) << "no checkpoint reached the database file";
+    EXPECT_EQ(vfs.dbSyncsOnWriter.load(), writerBefore) << "the writer checkpointed inside a commit";
+    std::error_code ec;
+    const auto walBytes = std::filesystem::file_size(env.dir / "mentorxr.db-wal", ec);
+    EXPECT_LT(walBytes, 64u << 20) << "the WAL grew without bound";
+}
+
 // Writes that queue up while a commit is in progress go out together in the
 // next commit: one fsync for the whole group.
 TEST(StoreDurability, ConcurrentWritesShareOneGroupCommit) {
