@@ -564,14 +564,17 @@ struct HttpFront::Impl {
         ++shared.counters.accepted;
         socket.set_option(tcp::no_delay(true), ec);
         auto slot = std::move(std::get<std::unique_ptr<Slot>>(admitted));
+        // The connection starts on its own thread (this is the acceptor's),
+        // so from its first operation on it is touched by that thread alone.
+        const auto executor = socket.get_executor();
         if (tls) {
             auto c = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
                 shared, std::move(slot), beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), true);
-            c->start();
+            asio::dispatch(executor, [c] { c->start(); });
         } else {
             auto c = std::make_shared<Connection<beast::tcp_stream>>(shared, std::move(slot),
                                                                      beast::tcp_stream(std::move(socket)), false);
-            c->start();
+            asio::dispatch(executor, [c] { c->start(); });
         }
     }
 };
