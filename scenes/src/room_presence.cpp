@@ -44,6 +44,7 @@ net::AvatarState toAvatarState(const Participant& p) {
     s.head = p.head;
     s.leftHand = p.hands[0];
     s.rightHand = p.hands[1];
+    s.paused = p.paused;
     return s;
 }
 
@@ -201,6 +202,8 @@ std::vector<Participant> RoomPresence::participants() {
         p.displayName = p.name;
         if (v.muted) p.name += " (muted)";
         if (v.privateWith) p.name += " (private)";
+        p.paused = v.shown.state.paused;
+        if (p.paused) p.name += " (paused)";
         p.recordingConsent = v.recordingConsent;
         p.color = colorForAvatar(v.avatarId);
         p.avatarId = v.avatarId;

@@ -176,4 +176,24 @@ TEST(RoomPresence, KnownServersLiveBesideTheConfig) {
     EXPECT_EQ(defaultKnownServersPath(), std::filesystem::path("/home/ana/.config/mentorxr/known_servers"));
 }
 
+// The paused flag travels in the entry's flags byte: the size is unchanged.
+TEST(RoomPresence, ThePausedFlagCrossesTheWireWithoutGrowingTheEntry) {
+    net::AvatarEntry e;
+    e.avatarId = 5;
+    e.state.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
+    e.state.leftHand = e.state.rightHand = e.state.head;
+    net::ByteWriter plain;
+    net::writeAvatarEntry(plain, e);
+    e.state.paused = true;
+    net::ByteWriter paused;
+    net::writeAvatarEntry(paused, e);
+    EXPECT_EQ(paused.data().size(), plain.data().size());
+    net::ByteReader r(paused.data());
+    auto back = net::readAvatarEntry(r, net::RoomBounds{});
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_TRUE(back->state.paused);
+    net::ByteReader r2(plain.data());
+    EXPECT_FALSE(net::readAvatarEntry(r2, net::RoomBounds{})->state.paused);
+}
+
 }  // namespace

@@ -179,22 +179,39 @@ Result<void> OpenXrInput::createActions() {
     return {};
 }
 
+void OpenXrInput::clearFocusedInput() {
+    for (auto& hand : m_input.hands) {
+        hand.tracked = hand.select = hand.squeeze = false;
+        hand.thumbstick = Vec2(0.0f);
+    }
+    for (auto& j : m_input.joints) j.valid = false;
+    m_input.menu = m_input.talk = m_input.mute = false;
+    m_input.focused = false;
+}
+
 void OpenXrInput::sync(XrTime time, bool focused) {
     XrSpaceLocation loc{XR_TYPE_SPACE_LOCATION};
     if (XR_SUCCEEDED(xrLocateSpace(m_viewSpace, m_appSpace, time, &loc)) &&
-        (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
+        (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT) &&
+        (loc.locationFlags & XR_SPACE_LOCATION_ORIENTATION_VALID_BIT)) {
         m_input.head = toPose(loc.pose);
     }
-    if (!focused) {
-        m_input.talk = false;  // push-to-talk lets go when a dashboard takes focus
-        m_input.mute = false;
-        return;
-    }
+    // Synced every frame, focused or not: XR_SESSION_NOT_FOCUSED (a success
+    // code) is the runtime saying a system menu has the controllers. Then
+    // nothing of the hands may go on acting: a held trigger would stay a
+    // panel click, an aimed teleport would fire, frozen hands would be sent
+    // to the room. The grip and aim poses keep their last values (others see
+    // the person paused in place), but nothing is tracked or pressed.
     XrActiveActionSet active{m_actionSet, XR_NULL_PATH};
     XrActionsSyncInfo si{XR_TYPE_ACTIONS_SYNC_INFO};
     si.countActiveActionSets = 1;
     si.activeActionSets = &active;
-    if (XR_FAILED(xrSyncActions(m_session, &si))) return;
+    const XrResult synced = xrSyncActions(m_session, &si);
+    if (!focused || synced != XR_SUCCESS) {
+        clearFocusedInput();
+        return;
+    }
+    m_input.focused = true;
     for (int h = 0; h < 2; ++h) {
         HandInput& hand = m_input.hands[h];
         XrActionStateGetInfo gi{XR_TYPE_ACTION_STATE_GET_INFO};
@@ -211,11 +228,12 @@ void OpenXrInput::sync(XrTime time, bool focused) {
                               ? Vec2(v.currentState.x, v.currentState.y)
                               : Vec2(0.0f);
         XrSpaceLocation g{XR_TYPE_SPACE_LOCATION}, a{XR_TYPE_SPACE_LOCATION};
+        constexpr XrSpaceLocationFlags kValid =
+            XR_SPACE_LOCATION_POSITION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_VALID_BIT;
         hand.tracked = XR_SUCCEEDED(xrLocateSpace(m_gripSpace[h], m_appSpace, time, &g)) &&
-                       (g.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT);
+                       (g.locationFlags & kValid) == kValid;
         if (hand.tracked) hand.grip = toPose(g.pose);
-        if (XR_SUCCEEDED(xrLocateSpace(m_aimSpace[h], m_appSpace, time, &a)) &&
-            (a.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
+        if (XR_SUCCEEDED(xrLocateSpace(m_aimSpace[h], m_appSpace, time, &a)) && (a.locationFlags & kValid) == kValid) {
             hand.aim = toPose(a.pose);
         }
     }

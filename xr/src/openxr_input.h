@@ -29,8 +29,13 @@ public:
     Result<void> attach(XrSession session, XrSpace appSpace, XrSpace viewSpace);
     void detach();
 
-    // Head always; controllers and hands only while focused; at `time`.
+    // At `time`: the head always; controllers, buttons and hand joints only
+    // while focused (`focused` and xrSyncActions returning XR_SUCCESS, not
+    // XR_SESSION_NOT_FOCUSED); else they are cleared (InputState::focused).
     void sync(XrTime time, bool focused);
+    // Hands untracked, joints invalid, every button released (not focused,
+    // or no frame: the session is not running).
+    void clearFocusedInput();
     void haptic(int hand, float amplitude, float seconds);
 
     const InputState& state() const { return m_input; }

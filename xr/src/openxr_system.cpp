@@ -618,6 +618,9 @@ private:
     void onState(XrSessionState state) {
         m_state = state;
         m_log.debug(strCat("OpenXR session state ", stateName(state)));
+        // Out of FOCUSED nothing of the controllers may go on acting, also
+        // on paths where no frame syncs the actions (STOPPING, IDLE).
+        if (state != XR_SESSION_STATE_FOCUSED) m_inputs->clearFocusedInput();
         switch (state) {
             case XR_SESSION_STATE_READY: {
                 XrSessionBeginInfo bi{XR_TYPE_SESSION_BEGIN_INFO};

@@ -254,7 +254,8 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
         checkKeys(root, "(root)",
                   {"system_name", "headset_present", "blend_modes", "hand_tracking", "view_size", "fov_deg", "ipd_m",
                    "local_origin_height_m", "frame_rate_hz", "interaction_profile", "loss_pending_at_frame",
-                   "exit_at_frame", "capture", "event_log", "script", "max_swapchain_samples"});
+                   "exit_at_frame", "capture", "event_log", "script", "max_swapchain_samples", "focus_loss_at_frame",
+                   "focus_regain_at_frame", "idle_at_frame", "instance_loss_after_polls", "begin_session_fails"});
         if (root.contains("system_name")) c.systemName = getString(root["system_name"], "system_name");
         if (c.systemName.size() >= 256) fail("system_name", "longer than 255 bytes");
         if (root.contains("headset_present")) c.headsetPresent = getBool(root["headset_present"], "headset_present");
@@ -304,6 +305,22 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
             c.lossPendingAtFrame = getInt(root["loss_pending_at_frame"], "loss_pending_at_frame", -1);
         }
         if (root.contains("exit_at_frame")) c.exitAtFrame = getInt(root["exit_at_frame"], "exit_at_frame", -1);
+        if (root.contains("focus_loss_at_frame")) {
+            c.focusLossAtFrame = getInt(root["focus_loss_at_frame"], "focus_loss_at_frame", 0);
+        }
+        if (root.contains("focus_regain_at_frame")) {
+            c.focusRegainAtFrame = getInt(root["focus_regain_at_frame"], "focus_regain_at_frame", 0);
+            if (c.focusLossAtFrame < 0 || c.focusRegainAtFrame <= c.focusLossAtFrame) {
+                fail("focus_regain_at_frame", "needs focus_loss_at_frame before it");
+            }
+        }
+        if (root.contains("idle_at_frame")) c.idleAtFrame = getInt(root["idle_at_frame"], "idle_at_frame", 0);
+        if (root.contains("instance_loss_after_polls")) {
+            c.instanceLossAfterPolls = getInt(root["instance_loss_after_polls"], "instance_loss_after_polls", 0);
+        }
+        if (root.contains("begin_session_fails")) {
+            c.beginSessionFails = getBool(root["begin_session_fails"], "begin_session_fails");
+        }
         if (root.contains("capture")) {
             const json& cap = root["capture"];
             checkKeys(cap, "capture", {"dir", "frames"});

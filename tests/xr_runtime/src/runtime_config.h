@@ -92,6 +92,13 @@ struct Config {
     std::string interactionProfile = "/interaction_profiles/khr/simple_controller";
     std::int64_t lossPendingAtFrame = -1;  // -1: never
     std::int64_t exitAtFrame = -1;         // runtime-initiated exit, -1: never
+    // A system menu takes input focus (FOCUSED -> VISIBLE) at this frame
+    // and gives it back (VISIBLE -> FOCUSED) at the second; -1: never.
+    std::int64_t focusLossAtFrame = -1;
+    std::int64_t focusRegainAtFrame = -1;
+    std::int64_t idleAtFrame = -1;             // the first session walks down to IDLE and stays there
+    std::int64_t instanceLossAfterPolls = -1;  // xrPollEvent fails with XR_ERROR_INSTANCE_LOST after N calls
+    bool beginSessionFails = false;            // xrBeginSession answers XR_ERROR_RUNTIME_FAILURE
     std::string captureDir;
     std::vector<std::int64_t> captureFrames;
     std::string eventLog;  // "" = none

@@ -700,6 +700,10 @@ std::optional<Pose> spaceInStage(Session& s, const Space& space, XrTime /*time*/
     Action* a = registry().get<Action>(space.action);
     if (a == nullptr || s.attachedSets.count(toHandle<XrActionSet>(a->set->handle)) == 0) return std::nullopt;
     const int wanted = slotOf(*s.instance, space.subaction);  // 0 any, 1 left, 2 right
+    // A pose action inactive at the last xrSyncActions (never synced, not
+    // focused: a system menu has the controllers) has an unlocated space,
+    // as the spec says and real runtimes do.
+    if (wanted < 0 || !a->states[wanted].active) return std::nullopt;
     for (XrPath binding : a->boundSources) {
         std::string component;
         const int hand = splitBinding(*s.instance->pathString(binding), component);

@@ -209,6 +209,17 @@ XRAPI_ATTR XrResult XRAPI_CALL waitFrame(XrSession session, const XrFrameWaitInf
         return XR_ERROR_SESSION_LOST;
     }
     if (s->state == XR_SESSION_STATE_READY) setSessionState(*s, XR_SESSION_STATE_SYNCHRONIZED);
+    // A system menu or dashboard over the application: focus goes, the
+    // session stays visible, and comes back at the regain frame.
+    s->focusWithheld = c.focusLossAtFrame >= 0 && frame >= c.focusLossAtFrame &&
+                       (c.focusRegainAtFrame < 0 || frame < c.focusRegainAtFrame);
+    if (s->focusWithheld && s->state == XR_SESSION_STATE_FOCUSED) {
+        s->instance->log.line(strCat("session focus_lost frame ", frame));
+        setSessionState(*s, XR_SESSION_STATE_VISIBLE);
+    } else if (!s->focusWithheld && s->state == XR_SESSION_STATE_VISIBLE && !s->exitRequested) {
+        s->instance->log.line(strCat("session focus_regained frame ", frame));
+        setSessionState(*s, XR_SESSION_STATE_FOCUSED);
+    }
     if (c.exitAtFrame >= 0 && frame >= c.exitAtFrame && !s->exitRequested) {
         s->exitRequested = true;
         s->instance->log.line(strCat("session runtime_exit frame ", frame));
@@ -268,7 +279,7 @@ XRAPI_ATTR XrResult XRAPI_CALL endFrame(XrSession session, const XrFrameEndInfo*
     s->framesEnded++;
     if (s->state == XR_SESSION_STATE_SYNCHRONIZED && !s->exitRequested) {
         setSessionState(*s, XR_SESSION_STATE_VISIBLE);
-        setSessionState(*s, XR_SESSION_STATE_FOCUSED);
+        if (!s->focusWithheld) setSessionState(*s, XR_SESSION_STATE_FOCUSED);
     }
     return XR_SUCCESS;
 }

@@ -73,6 +73,11 @@ struct InputState {
     // toggles on press).
     bool talk = false;
     bool mute = false;
+    // The application has input focus (OpenXR: the session is FOCUSED).
+    // While false (a system menu or dashboard is open) the OpenXR backend
+    // reports both hands untracked, no joints and every button and stick
+    // released; the head keeps being tracked.
+    bool focused = true;
 };
 
 struct FrameState {
