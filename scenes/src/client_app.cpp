@@ -44,7 +44,7 @@ struct ClientApp::State {
     // After --frames in a headset, the session is ended the OpenXR way
     // (xrRequestExitSession, frames go on until EXITING), bounded.
     bool finishing = false;
-    int finishingFrames = 0;
+    Nanos quitAt = 0;  // when the quit was asked for (--frames, SIGINT/SIGTERM)
     std::optional<engine::ViewInfo> lastView;
     // Device losses survived (their times), and the validation messages
     // counted by devices that are gone.
@@ -164,6 +164,8 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
 // one more loss in that window ends the run (a driver that keeps losing
 // its device would otherwise loop forever).
 constexpr std::size_t kMaxDeviceLosses = 2;
+// How long a quitting client waits for the XR runtime to end the session.
+constexpr Nanos kExitWait = msToNanos(3e3);
 constexpr Nanos kDeviceLossWindow = msToNanos(60e3);
 
 // A lost device (VK_ERROR_DEVICE_LOST) is recreated with everything on it
@@ -262,7 +264,10 @@ std::optional<int> runFrame(ClientApp::State& s) {
     if (counted) ++s.frame;
     if (!last) return std::nullopt;
     if (!s.immersive) return 0;
-    if (!s.stopping) s.system->requestQuit();
+    if (!s.stopping) {
+        s.quitAt = s.clock.now();
+        s.system->requestQuit();
+    }
     s.stopping = s.finishing = true;
     return std::nullopt;
 }
@@ -323,16 +328,26 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
 int ClientApp::run() {
     State& s = *m_state;
     while (s.system->pollEvents()) {
-        if (s.finishing && ++s.finishingFrames > 200) {
-            s.log.warn("the XR runtime did not end the session; leaving anyway");
+        // However the quit came (--frames, a signal), a runtime that never
+        // walks the session down to EXITING is waited for at most this long.
+        if (s.stopping && s.clock.now() - s.quitAt > kExitWait) {
+            s.log.warn(strCat("the XR runtime did not end the session within ", nanosToSeconds(kExitWait),
+                              " s; leaving anyway"));
             break;
         }
         if (!s.stopping && s.options.stopRequested && s.options.stopRequested->load()) {
             s.log.info("stop requested; ending the session");
+            s.quitAt = s.clock.now();
             s.system->requestQuit();
             s.stopping = true;
         }
         if (auto code = runFrame(s)) return finish(s, *code);
+    }
+    // The runtime failed (instance lost, the session could not begin or
+    // end): said, and exit 1; the components (the room) are left cleanly.
+    if (auto f = s.system->failure()) {
+        const std::string room = s.options.rooms ? strCat("; leaving room ", s.options.rooms->room) : std::string();
+        return finish(s, fail(strCat(f->message, room), 1));
     }
     return finish(s, 0);
 }

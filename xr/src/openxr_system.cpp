@@ -41,6 +41,8 @@ const char* xrResultName(XrInstance instance, XrResult r) {
         case XR_ERROR_RUNTIME_FAILURE: return "XR_ERROR_RUNTIME_FAILURE";
         case XR_ERROR_FORM_FACTOR_UNAVAILABLE: return "XR_ERROR_FORM_FACTOR_UNAVAILABLE";
         case XR_ERROR_EXTENSION_NOT_PRESENT: return "XR_ERROR_EXTENSION_NOT_PRESENT";
+        case XR_ERROR_INSTANCE_LOST: return "XR_ERROR_INSTANCE_LOST";
+        case XR_ERROR_SESSION_LOST: return "XR_ERROR_SESSION_LOST";
         default: return "XrResult";
     }
 }
@@ -346,7 +348,8 @@ public:
 
     bool pollEvents() override {
         XrEventDataBuffer ev{XR_TYPE_EVENT_DATA_BUFFER};
-        while (xrPollEvent(m_instance, &ev) == XR_SUCCESS) {
+        XrResult polled = XR_SUCCESS;
+        while (!m_failure && (polled = xrPollEvent(m_instance, &ev)) == XR_SUCCESS) {
             switch (ev.type) {
                 case XR_TYPE_EVENT_DATA_SESSION_STATE_CHANGED: {
                     const auto& e = reinterpret_cast<const XrEventDataSessionStateChanged&>(ev);
@@ -354,16 +357,24 @@ public:
                     break;
                 }
                 case XR_TYPE_EVENT_DATA_INSTANCE_LOSS_PENDING:
-                    m_log.warn("OpenXR instance loss pending; quitting");
-                    m_exit = true;
+                    fatal(XR_ERROR_INSTANCE_LOST, "the OpenXR runtime is going away (instance loss pending)");
                     break;
                 default:
                     break;
             }
             ev = XrEventDataBuffer{XR_TYPE_EVENT_DATA_BUFFER};
         }
+        // A runtime that crashed or restarted fails here, with no event
+        // first, whatever state the session is in (idle included).
+        if (!m_failure && XR_FAILED(polled)) {
+            fatal(polled, polled == XR_ERROR_INSTANCE_LOST
+                              ? "the OpenXR runtime was lost (it crashed or was restarted)"
+                              : "the OpenXR runtime's event queue failed");
+        }
         return !m_exit;
     }
+
+    std::optional<Error> failure() const override { return m_failure; }
 
     Result<FrameState> beginFrame() override {
         FrameState f;
@@ -496,7 +507,12 @@ public:
     void requestQuit() override {
         m_quitRequested = true;
         if (m_session && m_running) {
-            xrRequestExitSession(m_session);  // the runtime answers with STOPPING
+            // The runtime answers with STOPPING; if it refuses, nothing
+            // will walk the session down: leave now.
+            if (const XrResult r = xrRequestExitSession(m_session); XR_FAILED(r)) {
+                m_log.warn(strCat("xrRequestExitSession failed (", xrResultName(m_instance, r), "); leaving now"));
+                m_exit = true;
+            }
         } else {
             m_exit = true;
         }
@@ -625,15 +641,22 @@ private:
             case XR_SESSION_STATE_READY: {
                 XrSessionBeginInfo bi{XR_TYPE_SESSION_BEGIN_INFO};
                 bi.primaryViewConfigurationType = XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO;
-                if (XR_SUCCEEDED(xrBeginSession(m_session, &bi))) m_running = true;
+                const XrResult r = xrBeginSession(m_session, &bi);
+                if (XR_SUCCEEDED(r)) {
+                    m_running = true;
+                } else {
+                    fatal(r, "the OpenXR session cannot begin (xrBeginSession)");
+                }
                 break;
             }
             case XR_SESSION_STATE_FOCUSED: m_focused = true; break;
             case XR_SESSION_STATE_VISIBLE: m_focused = false; break;
-            case XR_SESSION_STATE_STOPPING:
-                xrEndSession(m_session);
+            case XR_SESSION_STATE_STOPPING: {
+                const XrResult r = xrEndSession(m_session);
                 m_running = m_focused = false;
+                if (XR_FAILED(r)) fatal(r, "the OpenXR session cannot end (xrEndSession)");
                 break;
+            }
             case XR_SESSION_STATE_LOSS_PENDING:
                 // The runtime lost the session (e.g. the headset went away):
                 // start over with a new one unless we were quitting.
@@ -665,6 +688,17 @@ private:
         MXR_TRY_ASSIGN(engine::TargetHandle t, m_renderer->registerTarget(desc));
         m_targets.emplace(key, t);
         return t;
+    }
+
+    // Ends the run as a failure (ClientApp exits 1 with the message); the
+    // first failure is the one reported.
+    void fatal(XrResult r, const std::string& what) {
+        if (!m_failure) {
+            const std::string message = strCat(what, " (", xrResultName(m_instance, r), ")");
+            m_log.error(message);
+            m_failure = Error{ErrorCode::kXr, static_cast<std::int64_t>(r), message};
+        }
+        m_exit = true;
     }
 
     // Remembers `r`; true when the session is lost (stop using it and wait
@@ -716,6 +750,7 @@ private:
     bool m_acquired = false;
     bool m_exit = false;
     bool m_quitRequested = false;
+    std::optional<Error> m_failure;
 };
 
 }  // namespace

@@ -68,6 +68,8 @@ struct Instance final : Object {
     bool graphicsRequirementsQueried = false;
     VkInstance vulkanInstance = VK_NULL_HANDLE;  // from xrGetVulkanGraphicsDevice[2]KHR
     int sessionsCreated = 0;
+    std::int64_t polls = 0;  // xrPollEvent calls, for instance_loss_after_polls
+    bool lost = false;       // after that: XR_ERROR_INSTANCE_LOST from session calls too
 
     bool has(std::string_view ext) const { return extensions.count(std::string(ext)) != 0; }
     XrPath path(const std::string& s);  // interns a well-formed path

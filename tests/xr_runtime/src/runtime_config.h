@@ -99,6 +99,7 @@ struct Config {
     std::int64_t idleAtFrame = -1;             // the first session walks down to IDLE and stays there
     std::int64_t instanceLossAfterPolls = -1;  // xrPollEvent fails with XR_ERROR_INSTANCE_LOST after N calls
     bool beginSessionFails = false;            // xrBeginSession answers XR_ERROR_RUNTIME_FAILURE
+    bool exitRequestIgnored = false;           // xrRequestExitSession succeeds and nothing follows
     std::string captureDir;
     std::vector<std::int64_t> captureFrames;
     std::string eventLog;  // "" = none

@@ -38,6 +38,7 @@ namespace {
 
 XrResult checkSession(Session* s) {
     if (s == nullptr) return XR_ERROR_HANDLE_INVALID;
+    if (s->instance->lost) return XR_ERROR_INSTANCE_LOST;
     if (s->lossPending) return XR_ERROR_SESSION_LOST;
     return XR_SUCCESS;
 }
@@ -126,6 +127,10 @@ XRAPI_ATTR XrResult XRAPI_CALL beginSession(XrSession session, const XrSessionBe
     }
     if (s->running) return XR_ERROR_SESSION_RUNNING;
     if (s->state != XR_SESSION_STATE_READY) return XR_ERROR_SESSION_NOT_READY;
+    if (s->instance->config.beginSessionFails) {
+        s->instance->log.line("session begin failed");
+        return XR_ERROR_RUNTIME_FAILURE;
+    }
     s->running = true;
     s->viewConfiguration = info->primaryViewConfigurationType;
     s->framesWaited = 0;
@@ -165,6 +170,8 @@ XRAPI_ATTR XrResult XRAPI_CALL requestExitSession(XrSession session) {
     if (!s->running) return XR_ERROR_SESSION_NOT_RUNNING;
     s->exitRequested = true;
     s->instance->log.line("session request_exit");
+    // exit_request_ignored: a hung compositor that never walks the session down.
+    if (s->instance->config.exitRequestIgnored) return XR_SUCCESS;
     if (s->state != XR_SESSION_STATE_STOPPING) stopSession(*s);
     return XR_SUCCESS;
 }
@@ -219,6 +226,13 @@ XRAPI_ATTR XrResult XRAPI_CALL waitFrame(XrSession session, const XrFrameWaitInf
     } else if (!s->focusWithheld && s->state == XR_SESSION_STATE_VISIBLE && !s->exitRequested) {
         s->instance->log.line(strCat("session focus_regained frame ", frame));
         setSessionState(*s, XR_SESSION_STATE_FOCUSED);
+    }
+    if (s->losable && c.idleAtFrame >= 0 && frame >= c.idleAtFrame && !s->exitRequested &&
+        s->state != XR_SESSION_STATE_STOPPING) {
+        // The headset was taken off (or its display slept): the session
+        // walks down to STOPPING and, once ended, stays IDLE.
+        s->instance->log.line(strCat("session idle frame ", frame));
+        stopSession(*s);
     }
     if (c.exitAtFrame >= 0 && frame >= c.exitAtFrame && !s->exitRequested) {
         s->exitRequested = true;

@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -135,6 +136,10 @@ public:
 
     // Handles window/runtime events; false once the program should end.
     virtual bool pollEvents() = 0;
+    // Why pollEvents() said to end when that is a failure rather than a
+    // quit (OpenXR: the instance was lost, xrBeginSession or xrEndSession
+    // failed): the client leaves the room and exits 1 with this message.
+    virtual std::optional<Error> failure() const { return std::nullopt; }
     virtual Result<FrameState> beginFrame() = 0;
     virtual Result<void> endFrame(const FrameState& frame) = 0;
 

@@ -1,0 +1,104 @@
+// mentorxr --mode vr when a real runtime leaves the happy path (issue 16):
+// the runtime crashes (instance lost, seen while the session is idle), the
+// session cannot begin, and a runtime that never ends the session after a
+// quit request is waited for at most 3 s, SIGTERM included.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "vr_run.h"
+
+namespace mxr::test {
+namespace {
+
+using nlohmann::json;
+
+const std::string kArgs = "--mode vr --time 0 --validation ";
+
+TEST(VrLifecycle, InstanceLostWhileIdleEndsWithCode1AndSaysSo) {
+    // The headset is taken off (IDLE, and it stays so), then the runtime
+    // crashes: xrPollEvent fails, with no loss-pending event first.
+    const json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 0}, {"idle_at_frame", 5},
+                    {"instance_loss_after_polls", 40}};
+    // timeout(1) only bounds a client that never notices (it used to loop
+    // forever here); nothing is measured.
+    const VrRun r = runVr("instance_lost_idle", c, kArgs + "--frames 2000 -v", "", "timeout 60");
+    EXPECT_EQ(r.exitCode, 1) << r.output;
+    EXPECT_NE(r.output.find("mentorxr: the OpenXR runtime was lost (it crashed or was restarted) "
+                            "(XR_ERROR_INSTANCE_LOST)"),
+              std::string::npos)
+        << r.output;
+    const auto idle = r.events.find("session idle frame 5");
+    ASSERT_NE(idle, std::string::npos) << r.events;
+    EXPECT_NE(r.events.find("session end", idle), std::string::npos) << r.events;
+    EXPECT_NE(r.events.find("instance lost after 40 polls", idle), std::string::npos) << r.events;
+    EXPECT_EQ(r.events.find("frame 6 "), std::string::npos) << "no frames while idle: " << r.events;
+}
+
+TEST(VrLifecycle, AFailedBeginSessionEndsWithCode1AndSaysSo) {
+    const json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 0}, {"begin_session_fails", true}};
+    const VrRun r = runVr("begin_fails", c, kArgs + "--frames 30");
+    EXPECT_EQ(r.exitCode, 1) << r.output;
+    EXPECT_NE(r.output.find("mentorxr: the OpenXR session cannot begin (xrBeginSession) (XR_ERROR_RUNTIME_FAILURE)"),
+              std::string::npos)
+        << r.output;
+    EXPECT_NE(r.events.find("session begin failed"), std::string::npos) << r.events;
+}
+
+TEST(VrLifecycle, AfterFramesARuntimeThatNeverEndsTheSessionIsLeft) {
+    const json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 0}, {"exit_request_ignored", true}};
+    const VrRun r = runVr("exit_ignored_frames", c, kArgs + "--frames 5");
+    EXPECT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.output.find("did not end the session within 3 s; leaving anyway"), std::string::npos) << r.output;
+    EXPECT_NE(r.events.find("session request_exit"), std::string::npos) << r.events;
+}
+
+// SIGTERM asks the runtime to end the session; one that never does is
+// left after the bounded wait. The test's own wait (60 s) only bounds a
+// hang; nothing here measures time.
+TEST(VrLifecycle, SigtermLeavesARuntimeThatNeverEndsTheSession) {
+    const auto dir = testDir("exit_ignored_sigterm");
+    json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 90}, {"exit_request_ignored", true},
+              {"event_log", "events.log"}};
+    std::ofstream(dir / "config.json") << c.dump();
+    const std::string out = (dir / "out.txt").string();
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        if (chdir(dir.c_str()) != 0) _exit(126);
+        setenv("MXR_XRRT_CONFIG", (dir / "config.json").c_str(), 1);
+        if (!freopen(out.c_str(), "w", stdout) || !freopen(out.c_str(), "a", stderr)) _exit(126);
+        execl(MXR_CLIENT, MXR_CLIENT, "--mode", "vr", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    bool running = false;
+    for (int i = 0; i < 1200 && !running; ++i) {
+        running = readText(dir / "events.log").find("frame 10 ") != std::string::npos;
+        if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill(pid, SIGTERM);
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 1200 && done == 0; ++i) {
+        done = waitpid(pid, &status, WNOHANG);
+        if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        FAIL() << "still running 60 s after SIGTERM: " << readText(out) << readText(dir / "events.log");
+    }
+    ASSERT_TRUE(running) << readText(dir / "events.log") << readText(out);
+    ASSERT_TRUE(WIFEXITED(status)) << readText(out);
+    EXPECT_EQ(WEXITSTATUS(status), 0) << readText(out);
+    EXPECT_NE(readText(out).find("did not end the session within 3 s; leaving anyway"), std::string::npos)
+        << readText(out);
+    EXPECT_NE(readText(dir / "events.log").find("session request_exit"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mxr::test
