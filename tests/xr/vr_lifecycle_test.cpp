@@ -10,6 +10,7 @@
 #include <chrono>
 #include <thread>
 
+#include "engine/render/image_io.h"
 #include "vr_run.h"
 
 namespace mxr::test {
@@ -98,6 +99,40 @@ TEST(VrLifecycle, SigtermLeavesARuntimeThatNeverEndsTheSession) {
     EXPECT_NE(readText(out).find("did not end the session within 3 s; leaving anyway"), std::string::npos)
         << readText(out);
     EXPECT_NE(readText(dir / "events.log").find("session request_exit"), std::string::npos);
+}
+
+// Only the head's position is lost (head_tracking "orientation" from frame
+// 6, while the real head moves): the frame is drawn from the last known
+// position turned by the valid orientation, the same image a fully tracked
+// head at that place and turn gives; with no orientation either, nothing
+// is submitted.
+TEST(VrLifecycle, PositionLossRendersFromTheLastPositionWithTheValidOrientation) {
+    const json turned = {{"position", {0, 1.6, 0}}, {"orientation", {0, 0.1736482, 0, 0.9848078}}};  // 20 deg yaw
+    const json moved = {{"position", {0.4, 1.6, 0.3}}, {"orientation", turned["orientation"]}};
+    auto config = [](const json& keyframes) {
+        return json{{"view_size", {64, 64}},
+                    {"frame_rate_hz", 0},
+                    {"capture", {{"dir", "cap"}, {"frames", {8}}}},
+                    {"script", {{"keyframes", keyframes}}}};
+    };
+    const json lost = json::array({{{"frame", 5}, {"head_tracking", "full"}},
+                                   {{"frame", 6}, {"head", moved}, {"head_tracking", "orientation"}}});
+    const VrRun r = runVr("position_lost", config(lost), kArgs + "--frames 10");
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.events.find("frame 8 blend opaque layers 1 projection"), std::string::npos) << r.events;
+    const VrRun ref = runVr("position_lost_ref", config(json::array({{{"frame", 0}, {"head", turned}}})),
+                            kArgs + "--frames 10");
+    ASSERT_EQ(ref.exitCode, 0) << ref.output;
+    for (const char* eye : {"cap/frame8_view0.png", "cap/frame8_view1.png"}) {
+        auto got = engine::readPng((r.dir / eye).string());
+        auto want = engine::readPng((ref.dir / eye).string());
+        ASSERT_TRUE(got && want) << eye << "\n" << r.events;
+        EXPECT_LT(engine::compareImages(*got, *want, 8).fraction(), 0.005) << eye;
+    }
+    const json none = json::array({{{"frame", 5}, {"head_tracking", "full"}}, {{"frame", 6}, {"head_tracking", "none"}}});
+    const VrRun black = runVr("tracking_lost", config(none), kArgs + "--frames 10");
+    ASSERT_EQ(black.exitCode, 0) << black.output;
+    EXPECT_NE(black.events.find("frame 8 blend opaque layers 0"), std::string::npos) << black.events;
 }
 
 }  // namespace

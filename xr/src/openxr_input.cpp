@@ -191,10 +191,11 @@ void OpenXrInput::clearFocusedInput() {
 
 void OpenXrInput::sync(XrTime time, bool focused) {
     XrSpaceLocation loc{XR_TYPE_SPACE_LOCATION};
-    if (XR_SUCCEEDED(xrLocateSpace(m_viewSpace, m_appSpace, time, &loc)) &&
-        (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT) &&
-        (loc.locationFlags & XR_SPACE_LOCATION_ORIENTATION_VALID_BIT)) {
-        m_input.head = toPose(loc.pose);
+    // The head: whatever part of it is valid (the position held while only
+    // the orientation is tracked, as the views are).
+    if (XR_SUCCEEDED(xrLocateSpace(m_viewSpace, m_appSpace, time, &loc))) {
+        if (loc.locationFlags & XR_SPACE_LOCATION_ORIENTATION_VALID_BIT) m_input.head.orientation = toPose(loc.pose).orientation;
+        if (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT) m_input.head.position = toPose(loc.pose).position;
     }
     // Synced every frame, focused or not: XR_SESSION_NOT_FOCUSED (a success
     // code) is the runtime saying a system menu has the controllers. Then

@@ -410,9 +410,14 @@ public:
         m_views.fill(XrView{XR_TYPE_VIEW});
         if (lost(xrLocateViews(m_session, &li, &vs, 2, &n, m_views.data()))) return f;
         MXR_TRY_XR(m_lastResult);
-        if (!(vs.viewStateFlags & XR_VIEW_STATE_POSITION_VALID_BIT) ||
-            !(vs.viewStateFlags & XR_VIEW_STATE_ORIENTATION_VALID_BIT)) {
-            return f;  // tracking lost: submit no layers this frame
+        if (!(vs.viewStateFlags & XR_VIEW_STATE_ORIENTATION_VALID_BIT)) {
+            return f;  // no valid orientation: nothing can be shown the right way round, no layers
+        }
+        if (vs.viewStateFlags & XR_VIEW_STATE_POSITION_VALID_BIT) {
+            for (int v = 0; v < 2; ++v) m_lastEyes[v] = toPose(m_views[v].pose);
+            m_haveLastEyes = true;
+        } else if (!holdLastPosition()) {
+            return f;  // position lost before it was ever known: no layers
         }
         std::uint32_t index = 0;
         XrSwapchainImageAcquireInfo ai{XR_TYPE_SWAPCHAIN_IMAGE_ACQUIRE_INFO};
@@ -621,6 +626,7 @@ private:
         if (m_depthSwapchain) xrDestroySwapchain(m_depthSwapchain);
         m_depthSwapchain = XR_NULL_HANDLE;
         m_depthAcquired = false;
+        m_haveLastEyes = false;  // a new session may track from elsewhere
         if (m_inputs) m_inputs->detach();
         if (m_viewSpace) xrDestroySpace(m_viewSpace);
         if (m_appSpace) xrDestroySpace(m_appSpace);
@@ -690,6 +696,22 @@ private:
         return t;
     }
 
+    // Only the position is lost (a tracking camera covered, out of the
+    // base stations' view): the eyes stay where they last were and turn
+    // with the still valid orientation, so the wearer sees a steady room
+    // instead of a black frame. The views submitted are the ones drawn.
+    bool holdLastPosition() {
+        if (!m_haveLastEyes) return false;
+        const Vec3 centre = 0.5f * (m_lastEyes[0].position + m_lastEyes[1].position);
+        for (int v = 0; v < 2; ++v) {
+            const Vec3 eyeInHead = glm::inverse(m_lastEyes[v].orientation) * (m_lastEyes[v].position - centre);
+            const Quat now = toPose(m_views[v].pose).orientation;
+            const Vec3 p = centre + now * eyeInHead;
+            m_views[v].pose.position = {p.x, p.y, p.z};
+        }
+        return true;
+    }
+
     // Ends the run as a failure (ClientApp exits 1 with the message); the
     // first failure is the one reported.
     void fatal(XrResult r, const std::string& what) {
@@ -736,6 +758,8 @@ private:
     bool m_depthLayer = false;  // XR_KHR_composition_layer_depth enabled
     bool m_depthAcquired = false;
     std::array<XrView, 2> m_views{};
+    std::array<Pose, 2> m_lastEyes{};  // the eyes when the position was last valid
+    bool m_haveLastEyes = false;
     std::unique_ptr<OpenXrInput> m_inputs;  // made in init()
     InputState m_noInput;
     XrTime m_displayTime = 0;

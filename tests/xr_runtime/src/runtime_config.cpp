@@ -81,6 +81,9 @@ InputState Script::sample(double frame) const {
     const auto poseLerp = [](const Pose& a, const Pose& b, float t) { return interpolate(a, b, t); };
     s.head = sampleTrack<Pose>(m_keys, frame, s.head, [](const Keyframe& k) -> const std::optional<Pose>& { return k.head; },
                                poseLerp);
+    s.headTracking = sampleTrack<HeadTracking>(
+        m_keys, frame, s.headTracking,
+        [](const Keyframe& k) -> const std::optional<HeadTracking>& { return k.headTracking; }, step<HeadTracking>);
     for (std::size_t i = 0; i < 2; ++i) {
         HandInput& h = s.hands[i];
         using K = Keyframe;
@@ -207,11 +210,23 @@ Script getScript(const json& v, const std::string& where) {
     for (std::size_t i = 0; i < keys.size(); ++i) {
         const std::string w = strCat(where, ".keyframes[", i, "]");
         const json& k = keys[i];
-        checkKeys(k, w, {"frame", "head", "left", "right"});
+        checkKeys(k, w, {"frame", "head", "head_tracking", "left", "right"});
         if (!k.contains("frame")) fail(w, "missing 'frame'");
         Keyframe kf;
         kf.frame = getInt(k["frame"], w + ".frame", 0);
         if (k.contains("head")) kf.head = getPose(k["head"], w + ".head");
+        if (k.contains("head_tracking")) {
+            const std::string t = getString(k["head_tracking"], w + ".head_tracking");
+            if (t == "full") {
+                kf.headTracking = HeadTracking::kFull;
+            } else if (t == "orientation") {
+                kf.headTracking = HeadTracking::kOrientation;
+            } else if (t == "none") {
+                kf.headTracking = HeadTracking::kNone;
+            } else {
+                fail(w + ".head_tracking", strCat("unknown value '", t, "' (full, orientation, none)"));
+            }
+        }
         if (k.contains("left")) kf.hands[0] = getHandKey(k["left"], w + ".left");
         if (k.contains("right")) kf.hands[1] = getHandKey(k["right"], w + ".right");
         out.push_back(std::move(kf));

@@ -38,9 +38,14 @@ struct HandInput {
     glm::vec2 thumbstick{0.0F};
 };
 
+// How much of the head the runtime tracks (xrLocateViews' view state
+// flags, and the VIEW space's location flags).
+enum class HeadTracking : std::uint8_t { kNone = 0, kOrientation = 1, kFull = 2 };
+
 struct InputState {
     Pose head;
     std::array<HandInput, 2> hands;
+    HeadTracking headTracking = HeadTracking::kFull;
 };
 
 // One keyframe: every field is optional; an absent field keeps its track
@@ -49,6 +54,7 @@ struct InputState {
 struct Keyframe {
     std::int64_t frame = 0;
     std::optional<Pose> head;
+    std::optional<HeadTracking> headTracking;  // "full", "orientation" (position lost), "none"
     struct HandKey {
         std::optional<bool> tracked;
         std::optional<Pose> grip;

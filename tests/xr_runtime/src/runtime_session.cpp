@@ -378,6 +378,16 @@ XRAPI_ATTR XrResult XRAPI_CALL locateSpace(XrSpace space, XrSpace baseSpace, XrT
     location->pose = toXr(compose(inverse(*b), *a));
     location->locationFlags = XR_SPACE_LOCATION_ORIENTATION_VALID_BIT | XR_SPACE_LOCATION_POSITION_VALID_BIT |
                               XR_SPACE_LOCATION_ORIENTATION_TRACKED_BIT | XR_SPACE_LOCATION_POSITION_TRACKED_BIT;
+    // The head's tracking as scripted: what is not valid is not reported
+    // (a position of 0, as an application must not use it).
+    const bool viewInvolved = sp->reference == XR_REFERENCE_SPACE_TYPE_VIEW || base->reference == XR_REFERENCE_SPACE_TYPE_VIEW;
+    if (viewInvolved && in.headTracking != HeadTracking::kFull) {
+        location->pose.position = {0.0F, 0.0F, 0.0F};
+        location->locationFlags = in.headTracking == HeadTracking::kOrientation
+                                      ? XR_SPACE_LOCATION_ORIENTATION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_TRACKED_BIT
+                                      : 0;
+        if (in.headTracking == HeadTracking::kNone) location->pose.orientation = {0.0F, 0.0F, 0.0F, 1.0F};
+    }
     return XR_SUCCESS;
 }
 
@@ -409,11 +419,19 @@ XRAPI_ATTR XrResult XRAPI_CALL locateViews(XrSession session, const XrViewLocate
         eye.position.x = (i == 0 ? -0.5F : 0.5F) * c.ipdMeters;
         const Pose inStage = compose(in.head, eye);
         views[i].pose = toXr(b ? compose(inverse(*b), inStage) : Pose{});
+        // Position lost (or everything): what is not valid reads as 0.
+        if (in.headTracking != HeadTracking::kFull) views[i].pose.position = {0.0F, 0.0F, 0.0F};
+        if (in.headTracking == HeadTracking::kNone) views[i].pose.orientation = {0.0F, 0.0F, 0.0F, 1.0F};
         views[i].fov = {rad(c.fovLeftDeg), rad(c.fovRightDeg), rad(c.fovUpDeg), rad(c.fovDownDeg)};
     }
-    viewState->viewStateFlags = b ? (XR_VIEW_STATE_ORIENTATION_VALID_BIT | XR_VIEW_STATE_POSITION_VALID_BIT |
-                                     XR_VIEW_STATE_ORIENTATION_TRACKED_BIT | XR_VIEW_STATE_POSITION_TRACKED_BIT)
-                                  : 0;
+    XrViewStateFlags flags = 0;
+    if (b && in.headTracking != HeadTracking::kNone) {
+        flags |= XR_VIEW_STATE_ORIENTATION_VALID_BIT | XR_VIEW_STATE_ORIENTATION_TRACKED_BIT;
+    }
+    if (b && in.headTracking == HeadTracking::kFull) {
+        flags |= XR_VIEW_STATE_POSITION_VALID_BIT | XR_VIEW_STATE_POSITION_TRACKED_BIT;
+    }
+    viewState->viewStateFlags = flags;
     return XR_SUCCESS;
 }
 
