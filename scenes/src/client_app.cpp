@@ -41,6 +41,8 @@ struct ClientApp::State {
     std::uint64_t frame = 0;
     bool counting = false;
     bool stopping = false;
+    bool wasIdle = false;         // the last frame was idle (said once per change)
+    std::uint64_t idleFrames = 0;
     // After --frames in a headset, the session is ended the OpenXR way
     // (xrRequestExitSession, frames go on until EXITING), bounded.
     bool finishing = false;
@@ -235,6 +237,19 @@ void buildScene(ClientApp::State& s, const FrameContext& ctx) {
     for (auto& c : s.components) c->contribute(ctx, s.scene);
 }
 
+// Nobody sees this frame (the headset is off or asleep, or the session is
+// between states): the room, voice and exit requests are serviced, but no
+// scene or UI is built and the frame does not count towards --frames.
+std::optional<int> idleFrame(ClientApp::State& s, FrameContext& ctx, const xr::FrameState& f) {
+    if (!s.wasIdle) printLine("headset: idle; not drawing, shown to the room as away");
+    s.wasIdle = true;
+    ++s.idleFrames;
+    for (auto& c : s.components) c->update(ctx);
+    if (auto e = s.system->endFrame(f); !e) return gpuFailure(s, e.error());
+    if (ctx.exitRequest()) return fail(ctx.exitRequest()->message, ctx.exitRequest()->code);
+    return std::nullopt;
+}
+
 // One frame: nullopt to go on, else the exit code to end with.
 std::optional<int> runFrame(ClientApp::State& s) {
     const Nanos cpuStart = s.clock.now();
@@ -243,6 +258,10 @@ std::optional<int> runFrame(ClientApp::State& s) {
     s.animation += f->deltaSeconds;
     const double t = s.options.animationTime >= 0.0 ? s.options.animationTime : s.animation;
     FrameContext ctx{s.system->input(), f->deltaSeconds, t, f->views};
+    ctx.idle = f->idle;
+    if (f->idle) return idleFrame(s, ctx, *f);
+    if (s.wasIdle) printLine("headset: back; drawing again");
+    s.wasIdle = false;
     const bool counted = s.counting;
     const bool last = counted && !s.finishing && s.frameLimit && s.frame + 1 >= s.frameLimit;
     for (auto& c : s.components) c->update(ctx);

@@ -47,6 +47,8 @@ void LocalPlayerComponent::update(FrameContext& frame) {
     // Out of focus the hands stay where they were and others see the
     // person paused (dimmed in place) until focus comes back.
     m_avatar.paused = !in.focused;
+    // Nobody sees this frame (the headset is off or asleep): away.
+    m_avatar.away = frame.idle;
 }
 
 void LocalPlayerComponent::contribute(const FrameContext&, engine::FrameScene& scene) {

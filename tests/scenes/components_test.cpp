@@ -260,6 +260,13 @@ TEST(PresenceComponent, TheLocalAvatarIsSentPausedWhileFocusIsAway) {
     frame.run({&rig.local, &rig.presence});
     EXPECT_TRUE(rig.local.avatar().paused);
     EXPECT_TRUE(toAvatarState(rig.local.avatar()).paused);
+    EXPECT_FALSE(rig.local.avatar().away);
+    // A frame nobody sees (the headset is off): away.
+    FrameContext idle{frame.input, 0.1, 0.0, frame.views};
+    idle.idle = true;
+    rig.local.update(idle);
+    EXPECT_TRUE(rig.local.avatar().away);
+    EXPECT_TRUE(toAvatarState(rig.local.avatar()).away);
 }
 
 TEST(SpeakingIndicator, FollowsTheDecodedLevelFromQuietToLoud) {

@@ -58,9 +58,71 @@ TEST(VrLifecycle, AfterFramesARuntimeThatNeverEndsTheSessionIsLeft) {
     EXPECT_NE(r.events.find("session request_exit"), std::string::npos) << r.events;
 }
 
+// The client under `config` until the event log shows `waitFor` and its
+// output `outputLine`, then
+// SIGTERM; its exit status (-1: still running 60 s later, then killed) and
+// output. The waits only bound a hang; nothing here measures time.
+struct SignalledRun {
+    int status = -1;
+    std::string output;
+    std::string events;
+    bool reached = false;
+};
+SignalledRun runUntilThenTerm(const std::string& name, json config, const std::string& waitFor,
+                              const std::string& outputLine) {
+    SignalledRun r;
+    const auto dir = testDir(name);
+    config["event_log"] = "events.log";
+    std::ofstream(dir / "config.json") << config.dump();
+    const std::string out = (dir / "out.txt").string();
+    const pid_t pid = fork();
+    if (pid < 0) return r;
+    if (pid == 0) {
+        if (chdir(dir.c_str()) != 0) _exit(126);
+        setenv("MXR_XRRT_CONFIG", (dir / "config.json").c_str(), 1);
+        if (!freopen(out.c_str(), "w", stdout) || !freopen(out.c_str(), "a", stderr)) _exit(126);
+        execl(MXR_CLIENT, MXR_CLIENT, "--mode", "vr", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    for (int i = 0; i < 1200 && !r.reached; ++i) {
+        r.reached = readText(dir / "events.log").find(waitFor) != std::string::npos &&
+                    readText(out).find(outputLine) != std::string::npos;
+        if (!r.reached) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    kill(pid, SIGTERM);
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 1200 && done == 0; ++i) {
+        done = waitpid(pid, &status, WNOHANG);
+        if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    } else if (WIFEXITED(status)) {
+        r.status = WEXITSTATUS(status);
+    }
+    r.output = readText(out);
+    r.events = readText(dir / "events.log");
+    return r;
+}
+
+// The headset is taken off (IDLE, and it stays): the client stops drawing
+// and says so once, and SIGTERM then ends it at once (no session to walk
+// down). Others see the person away (scenes: RoomPresence tests).
+TEST(VrLifecycle, AnIdleHeadsetStopsDrawingAndSigtermEndsIt) {
+    const json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 90}, {"idle_at_frame", 5}};
+    const SignalledRun r = runUntilThenTerm("idle_sigterm", c, "session idle frame 5", "headset: idle");
+    ASSERT_TRUE(r.reached) << r.events << r.output;
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_EQ(countOf(r.output, "headset: idle; not drawing, shown to the room as away"), 1) << r.output;
+    EXPECT_NE(r.events.find("session end"), std::string::npos) << r.events;
+    EXPECT_EQ(r.events.find("frame 6 "), std::string::npos) << "no frames while idle: " << r.events;
+    EXPECT_EQ(r.output.find("did not end the session"), std::string::npos) << r.output;
+}
+
 // SIGTERM asks the runtime to end the session; one that never does is
-// left after the bounded wait. The test's own wait (60 s) only bounds a
-// hang; nothing here measures time.
+// left after the bounded wait.
 TEST(VrLifecycle, SigtermLeavesARuntimeThatNeverEndsTheSession) {
     const auto dir = testDir("exit_ignored_sigterm");
     json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 90}, {"exit_request_ignored", true},

@@ -347,9 +347,26 @@ public:
     }
 
     bool pollEvents() override {
+        // While the session is not running (IDLE: the headset is off)
+        // nothing paces the loop: sleep here, in steps, until an event
+        // comes or about 100 ms have passed, so the client wakes about ten
+        // times a second instead of spinning.
+        for (int step = 0;; ++step) {
+            const std::size_t seen = m_eventsSeen;
+            if (!drainEvents()) return false;
+            if (m_running || m_eventsSeen != seen || step >= kIdleSteps) return true;
+            std::this_thread::sleep_for(kIdleStep);
+        }
+    }
+
+    static constexpr int kIdleSteps = 10;
+    static constexpr std::chrono::milliseconds kIdleStep{10};
+
+    bool drainEvents() {
         XrEventDataBuffer ev{XR_TYPE_EVENT_DATA_BUFFER};
         XrResult polled = XR_SUCCESS;
         while (!m_failure && (polled = xrPollEvent(m_instance, &ev)) == XR_SUCCESS) {
+            ++m_eventsSeen;
             switch (ev.type) {
                 case XR_TYPE_EVENT_DATA_SESSION_STATE_CHANGED: {
                     const auto& e = reinterpret_cast<const XrEventDataSessionStateChanged&>(ev);
@@ -380,10 +397,14 @@ public:
         FrameState f;
         f.shouldRender = false;
         if (!m_running) {
-            // Not running yet (or between sessions): don't spin the CPU.
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            f.idle = true;  // pollEvents() slept; no frame to wait for
             return f;
         }
+        // Back to SYNCHRONIZED after being visible (the display slept, the
+        // headset is off): the frame loop must go on (xrWaitFrame paces
+        // it), but nobody sees what would be drawn. The SYNCHRONIZED of a
+        // starting session is not idleness: it lasts a frame.
+        f.idle = m_wasVisible && m_state == XR_SESSION_STATE_SYNCHRONIZED;
         XrFrameState fs{XR_TYPE_FRAME_STATE};
         XrFrameWaitInfo wi{XR_TYPE_FRAME_WAIT_INFO};
         // XR_ERROR_SESSION_LOST: the LOSS_PENDING event that follows makes
@@ -627,6 +648,7 @@ private:
         m_depthSwapchain = XR_NULL_HANDLE;
         m_depthAcquired = false;
         m_haveLastEyes = false;  // a new session may track from elsewhere
+        m_wasVisible = false;
         if (m_inputs) m_inputs->detach();
         if (m_viewSpace) xrDestroySpace(m_viewSpace);
         if (m_appSpace) xrDestroySpace(m_appSpace);
@@ -655,8 +677,11 @@ private:
                 }
                 break;
             }
-            case XR_SESSION_STATE_FOCUSED: m_focused = true; break;
-            case XR_SESSION_STATE_VISIBLE: m_focused = false; break;
+            case XR_SESSION_STATE_FOCUSED: m_focused = m_wasVisible = true; break;
+            case XR_SESSION_STATE_VISIBLE:
+                m_focused = false;
+                m_wasVisible = true;
+                break;
             case XR_SESSION_STATE_STOPPING: {
                 const XrResult r = xrEndSession(m_session);
                 m_running = m_focused = false;
@@ -775,6 +800,8 @@ private:
     bool m_exit = false;
     bool m_quitRequested = false;
     std::optional<Error> m_failure;
+    std::size_t m_eventsSeen = 0;
+    bool m_wasVisible = false;  // this session has been VISIBLE (its SYNCHRONIZED after that is idleness)
 };
 
 }  // namespace

@@ -23,7 +23,13 @@ struct Participant {
     // headset is off): drawn dimmed and grey in place, not faded out, so
     // nobody vanishes whenever a dashboard opens.
     bool paused = false;
+    // Their headset is idle (off, asleep): ghosted in place (kAwayOpacity)
+    // with "(away)", sent about twice a second instead of 45 times.
+    bool away = false;
 };
+
+// How see-through an away person is drawn.
+inline constexpr float kAwayOpacity = 0.35f;
 
 // The body colour of a paused person: greyed and darkened.
 Vec3 pausedColor(const Vec3& color);

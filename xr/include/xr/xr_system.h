@@ -83,6 +83,11 @@ struct InputState {
 
 struct FrameState {
     bool shouldRender = true;
+    // Nobody sees this frame and none may be drawn (OpenXR: the session is
+    // not running, or not VISIBLE: the headset is off or asleep). The
+    // client then skips the scene and the UI, does not count the frame,
+    // and tells the room it is away; pollEvents() has already slept.
+    bool idle = false;
     Nanos predictedDisplayTime = 0;
     double deltaSeconds = 0.0;  // since the previous frame's display time
     std::vector<engine::ViewInfo> views;  // one per target layer
