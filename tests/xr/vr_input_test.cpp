@@ -252,6 +252,34 @@ TEST(VrInput, MenuButtonHidesAndShowsThePanel) {
     EXPECT_EQ(readJson(r.dir / "state.json")["panel"]["visible"], true);
 }
 
+// On the Vive wand the "stick" is a trackpad: a thumb resting near its
+// edge (touch, no click) neither turns nor teleports; pressed, it does.
+TEST(VrInput, AViveTrackpadMovesOnlyWhilePressed) {
+    auto run = [](const std::string& name, bool click) {
+        const json script = {{"keyframes",
+                              {{{"frame", 0}, {"right", withThumbstick(rightAim(kAimRot), 0, 0)}},
+                               {{"frame", 3}, {"right", {{"thumbstick", {0.95, 0}}, {"click", click}}}},
+                               {{"frame", 5}, {"right", {{"thumbstick", {0, 0}}, {"click", false}}}},
+                               {{"frame", 7}, {"right", {{"thumbstick", {0, 0.95}}, {"click", click}}}},
+                               {{"frame", 11}, {"right", {{"thumbstick", {0, 0}}, {"click", false}}}}}}};
+        const json config = {{"view_size", {32, 32}},
+                             {"frame_rate_hz", 0},
+                             {"interaction_profile", "/interaction_profiles/htc/vive_controller"},
+                             {"script", script}};
+        return runVr(name, config, "--mode vr --time 0 --frames 16 --dump-state state.json");
+    };
+    const VrRun resting = run("vive_touch", false);
+    ASSERT_EQ(resting.exitCode, 0) << resting.output;
+    json state = readJson(resting.dir / "state.json");
+    EXPECT_EQ(state["snap_turns"], 0);
+    EXPECT_EQ(state["teleports"], 0);
+    const VrRun pressed = run("vive_click", true);
+    ASSERT_EQ(pressed.exitCode, 0) << pressed.output;
+    state = readJson(pressed.dir / "state.json");
+    EXPECT_EQ(state["snap_turns"], 1);
+    EXPECT_EQ(state["teleports"], 1);
+}
+
 TEST(VrInput, EveryControllerProfileSelectsAndTurns) {
     // The same script on each interaction profile the client suggests
     // bindings for: select clicks the panel's button (trigger, select or
@@ -265,9 +293,9 @@ TEST(VrInput, EveryControllerProfileSelectsAndTurns) {
                           {{{"frame", 0}, {"right", right}},
                            {{"frame", 3}, {"right", {{"select", true}}}},
                            {{"frame", 5}, {"right", {{"select", false}}}},
-                           {{"frame", 8}, {"right", {{"thumbstick", {1, 0}}}}},
+                           {{"frame", 8}, {"right", {{"thumbstick", {1, 0}}, {"click", true}}}},
                            {{"frame", 9}, {"right", {{"thumbstick", {1, 0}}}}},
-                           {{"frame", 10}, {"right", {{"thumbstick", {0, 0}}}}}}}};
+                           {{"frame", 10}, {"right", {{"thumbstick", {0, 0}}, {"click", false}}}}}}};
     for (const std::string profile : {"khr/simple_controller", "oculus/touch_controller", "valve/index_controller",
                                       "htc/vive_controller", "microsoft/motion_controller"}) {
         SCOPED_TRACE(profile);

@@ -113,6 +113,7 @@ Result<void> OpenXrInput::createActions() {
     MXR_TRY(action(m_hapticAction, "haptic", "Haptics", XR_ACTION_TYPE_VIBRATION_OUTPUT, true));
     MXR_TRY(action(m_talkAction, "talk", "Push to talk", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
     MXR_TRY(action(m_muteAction, "mute", "Mute", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
+    MXR_TRY(action(m_padClickAction, "trackpad_click", "Trackpad press", XR_ACTION_TYPE_BOOLEAN_INPUT, true));
 
     struct Binding {
         XrAction action;
@@ -136,7 +137,7 @@ Result<void> OpenXrInput::createActions() {
     };
     const XrAction g = m_gripAction, a = m_aimAction, sel = m_selectAction, sq = m_squeezeAction,
                    th = m_thumbAction, me = m_menuAction, h = m_hapticAction,
-                   tk = m_talkAction, mu = m_muteAction;
+                   tk = m_talkAction, mu = m_muteAction, pc = m_padClickAction;
     MXR_TRY(suggest("/interaction_profiles/khr/simple_controller",
                     {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
                      {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
@@ -167,6 +168,7 @@ Result<void> OpenXrInput::createActions() {
                      {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
                      {th, "/user/hand/left/input/trackpad"}, {th, "/user/hand/right/input/trackpad"},
                      {me, "/user/hand/left/input/menu/click"}, {tk, "/user/hand/left/input/trackpad/click"},
+                     {pc, "/user/hand/left/input/trackpad/click"}, {pc, "/user/hand/right/input/trackpad/click"},
                      {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
     MXR_TRY(suggest("/interaction_profiles/microsoft/motion_controller",
                     {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
@@ -228,6 +230,14 @@ void OpenXrInput::sync(XrTime time, bool focused) {
         hand.thumbstick = XR_SUCCEEDED(xrGetActionStateVector2f(m_session, &gi, &v)) && v.isActive
                               ? Vec2(v.currentState.x, v.currentState.y)
                               : Vec2(0.0f);
+        // A trackpad reports where the thumb rests, not a deflection: it
+        // moves or turns only while pressed (the click action is bound, so
+        // active, only on profiles whose stick is a trackpad).
+        gi.action = m_padClickAction;
+        XrActionStateBoolean pad{XR_TYPE_ACTION_STATE_BOOLEAN};
+        if (XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &gi, &pad)) && pad.isActive && !pad.currentState) {
+            hand.thumbstick = Vec2(0.0f);
+        }
         XrSpaceLocation g{XR_TYPE_SPACE_LOCATION}, a{XR_TYPE_SPACE_LOCATION};
         constexpr XrSpaceLocationFlags kValid =
             XR_SPACE_LOCATION_POSITION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_VALID_BIT;

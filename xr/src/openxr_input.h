@@ -53,7 +53,8 @@ private:
     XrActionSet m_actionSet = XR_NULL_HANDLE;
     XrAction m_gripAction = XR_NULL_HANDLE, m_aimAction = XR_NULL_HANDLE, m_selectAction = XR_NULL_HANDLE,
              m_squeezeAction = XR_NULL_HANDLE, m_thumbAction = XR_NULL_HANDLE, m_menuAction = XR_NULL_HANDLE,
-             m_hapticAction = XR_NULL_HANDLE, m_talkAction = XR_NULL_HANDLE, m_muteAction = XR_NULL_HANDLE;
+             m_hapticAction = XR_NULL_HANDLE, m_talkAction = XR_NULL_HANDLE, m_muteAction = XR_NULL_HANDLE,
+             m_padClickAction = XR_NULL_HANDLE;  // trackpad/click, bound only where the stick is a trackpad
     XrPath m_handPaths[2] = {XR_NULL_PATH, XR_NULL_PATH};
     XrSpace m_gripSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
     XrSpace m_aimSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};

@@ -36,6 +36,7 @@ struct HandInput {
     float squeeze = 0.0F;
     bool menu = false;
     glm::vec2 thumbstick{0.0F};
+    bool click = false;  // thumbstick/click, trackpad/click (a thumb resting on a trackpad is not a click)
 };
 
 // How much of the head the runtime tracks (xrLocateViews' view state
@@ -63,6 +64,7 @@ struct Keyframe {
         std::optional<float> squeeze;
         std::optional<bool> menu;
         std::optional<glm::vec2> thumbstick;
+        std::optional<bool> click;
     };
     std::array<HandKey, 2> hands;
 };

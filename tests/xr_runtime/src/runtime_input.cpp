@@ -97,7 +97,7 @@ bool validComponent(const Profile& p, int hand, const std::string& component) {
     return matches(p.both) || matches(hand == 0 ? p.left : p.right);
 }
 
-enum class Source { kNone, kSelect, kSqueeze, kMenu, kThumbstick, kThumbstickX, kThumbstickY, kGrip, kAim, kHaptic };
+enum class Source { kNone, kSelect, kSqueeze, kMenu, kStickClick, kThumbstick, kThumbstickX, kThumbstickY, kGrip, kAim, kHaptic };
 
 Source sourceOf(const std::string& c) {
     const auto starts = [&](const char* prefix) { return c.rfind(prefix, 0) == 0; };
@@ -109,6 +109,7 @@ Source sourceOf(const std::string& c) {
     if (starts("/input/menu") || starts("/input/b/click") || starts("/input/y/click") || c == "/input/b" || c == "/input/y") {
         return Source::kMenu;
     }
+    if (c == "/input/thumbstick/click" || c == "/input/trackpad/click") return Source::kStickClick;
     if (c == "/input/thumbstick" || c == "/input/trackpad") return Source::kThumbstick;
     if (c == "/input/thumbstick/x" || c == "/input/trackpad/x") return Source::kThumbstickX;
     if (c == "/input/thumbstick/y" || c == "/input/trackpad/y") return Source::kThumbstickY;
@@ -123,6 +124,7 @@ float scalarOf(Source s, const HandInput& h) {
         case Source::kSelect: return h.select ? 1.0F : 0.0F;
         case Source::kSqueeze: return h.squeeze;
         case Source::kMenu: return h.menu ? 1.0F : 0.0F;
+        case Source::kStickClick: return h.click ? 1.0F : 0.0F;
         case Source::kThumbstickX: return h.thumbstick.x;
         case Source::kThumbstickY: return h.thumbstick.y;
         default: return 0.0F;
