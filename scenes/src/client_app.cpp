@@ -197,6 +197,24 @@ std::optional<std::string> recreateGraphics(ClientApp::State& s, const Error& e)
     return std::nullopt;
 }
 
+// The headset came back on another GPU after a session loss: the bundle is
+// made again there (renderer, UI layer, meshes; the new session with it)
+// while the components, and with them the room, go on. Else why not.
+std::optional<std::string> moveToNewGpu(ClientApp::State& s) {
+    const engine::ValidationCounts v = s.graphics->validation();
+    s.earlierValidation.errors += v.errors;
+    s.earlierValidation.warnings += v.warnings;
+    s.system->releaseGraphics();
+    s.graphics = nullptr;
+    if (auto made = createGraphics(s); !made) {
+        s.system->releaseGraphics();
+        s.graphics = nullptr;
+        return strCat("the renderer cannot be made on the headset's new GPU: ", made.error().message);
+    }
+    printLine(strCat("renderer recreated on the headset's GPU (", s.graphics->deviceName(), ")"));
+    return std::nullopt;
+}
+
 // A GPU failure ends the run, except a lost device that can be recreated
 // (nullopt: go on). Ending says why and that the room is left: the
 // components (the presence with its network thread) are destroyed before
@@ -353,6 +371,9 @@ int ClientApp::run() {
             s.log.warn(strCat("the XR runtime did not end the session within ", nanosToSeconds(kExitWait),
                               " s; leaving anyway"));
             break;
+        }
+        if (s.system->graphicsInvalid()) {
+            if (auto why = moveToNewGpu(s)) return finish(s, fail(*why, 1));
         }
         if (!s.stopping && s.options.stopRequested && s.options.stopRequested->load()) {
             s.log.info("stop requested; ending the session");

@@ -163,6 +163,39 @@ TEST(VrLifecycle, SigtermLeavesARuntimeThatNeverEndsTheSession) {
     EXPECT_NE(readText(dir / "events.log").find("session request_exit"), std::string::npos);
 }
 
+// A real session loss: the headset is gone for two xrGetSystem polls
+// (about a second apart), then comes back; the client waits for it, asks
+// for the graphics requirements and the GPU again, and renders in a new
+// session. With lavapipe's driver file listed twice there are two GPUs (the
+// Vulkan loader drops a path listed twice, so the second is a copy), and the
+// runtime can name the other one after the loss: the renderer is rebuilt.
+TEST(VrLifecycle, SessionLossWaitsForTheHeadsetAndFollowsItToAnotherGpu) {
+    const std::filesystem::path lvp = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
+    const auto copy = testDir("second_gpu") / "lvp_icd_copy.json";
+    std::filesystem::copy_file(lvp, copy);
+    const std::string twoGpus = "VK_ICD_FILENAMES=" + lvp.string() + ":" + copy.string();
+    json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 0}, {"loss_pending_at_frame", 3}, {"system_lost_polls", 2},
+              {"capture", {{"dir", "cap"}, {"frames", {5}}}}};
+    const VrRun same = runVr("loss_same_gpu", c, kArgs + "--frames 16 -v", twoGpus);
+    ASSERT_EQ(same.exitCode, 0) << same.output;
+    EXPECT_EQ(countOf(same.events, "system unavailable"), 2) << same.events;
+    const auto back = same.events.find("system back");
+    ASSERT_NE(back, std::string::npos) << same.events;
+    EXPECT_NE(same.events.find("session create 2", back), std::string::npos) << same.events;
+    EXPECT_EQ(same.output.find("renderer recreated"), std::string::npos) << same.output;
+    EXPECT_TRUE(std::filesystem::exists(same.dir / "cap/frame5_view0.png")) << same.events;
+
+    c["physical_device_after_loss"] = 1;
+    const VrRun moved = runVr("loss_other_gpu", c, kArgs + "--frames 16 -v", twoGpus);
+    ASSERT_EQ(moved.exitCode, 0) << moved.output;
+    EXPECT_NE(moved.output.find("renderer recreated on the headset's GPU"), std::string::npos) << moved.output;
+    EXPECT_EQ(moved.events.find("session create refused"), std::string::npos) << moved.events;
+    const auto second = moved.events.find("session create 2");
+    ASSERT_NE(second, std::string::npos) << moved.events;
+    EXPECT_GE(countOf(moved.events.substr(second), "layers 1 projection"), 5) << moved.events;
+    EXPECT_TRUE(std::filesystem::exists(moved.dir / "cap/frame5_view0.png")) << moved.events;
+}
+
 // Only the head's position is lost (head_tracking "orientation" from frame
 // 6, while the real head moves): the frame is drawn from the last known
 // position turned by the valid orientation, the same image a fully tracked

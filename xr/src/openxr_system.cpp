@@ -327,6 +327,8 @@ public:
 
     Result<void> attach(engine::VulkanRenderer& renderer) override {
         m_renderer = &renderer;
+        m_graphicsInvalid = false;  // made on the GPU the runtime names now
+        m_recovering = false;
         return createSession();
     }
 
@@ -354,9 +356,75 @@ public:
         for (int step = 0;; ++step) {
             const std::size_t seen = m_eventsSeen;
             if (!drainEvents()) return false;
+            if (m_recovering && !m_graphicsInvalid && std::chrono::steady_clock::now() >= m_nextSystemPoll) {
+                recoverSession();
+                if (m_exit) return false;
+            }
             if (m_running || m_eventsSeen != seen || step >= kIdleSteps) return true;
             std::this_thread::sleep_for(kIdleStep);
         }
+    }
+
+    bool graphicsInvalid() const override { return m_graphicsInvalid; }
+
+    // After a session loss: is the headset back (xrGetSystem)? Then the
+    // graphics requirements and the runtime's GPU are asked again; on the
+    // same GPU a new session is made here, on another one the client
+    // rebuilds the graphics bundle (graphicsInvalid(); createGraphics then
+    // attaches a new session). Not back: asked again in a second.
+    void recoverSession() {
+        XrSystemGetInfo si{XR_TYPE_SYSTEM_GET_INFO};
+        si.formFactor = XR_FORM_FACTOR_HEAD_MOUNTED_DISPLAY;
+        XrSystemId system = XR_NULL_SYSTEM_ID;
+        const XrResult r = xrGetSystem(m_instance, &si, &system);
+        if (r == XR_ERROR_FORM_FACTOR_UNAVAILABLE) {
+            if (!m_toldWaiting) m_log.info("waiting for the headset to come back (checking every second)");
+            m_toldWaiting = true;
+            m_nextSystemPoll = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+            return;
+        }
+        if (XR_FAILED(r)) return fatal(r, "the headset cannot be found again after a session loss (xrGetSystem)");
+        m_system = system;
+        m_toldWaiting = false;
+        auto device = queryRuntimeDevice();
+        if (!device) {
+            return fatal(static_cast<XrResult>(device.error().native), strCat("after a session loss: ", device.error().message));
+        }
+        m_recovering = false;
+        if (*device != m_vkPhysical) {
+            m_log.warn("the headset is back on another GPU; the renderer is rebuilt for it");
+            m_graphicsInvalid = true;
+            return;
+        }
+        if (auto made = createSession(); !made) {
+            fatal(static_cast<XrResult>(made.error().native), strCat("cannot restart the OpenXR session: ", made.error().message));
+        }
+    }
+
+    // The graphics requirements (must be asked before each xrCreateSession
+    // of a newly got system) and the physical device the runtime names for
+    // our Vulkan instance.
+    Result<VkPhysicalDevice> queryRuntimeDevice() {
+        VkPhysicalDevice device = VK_NULL_HANDLE;
+        if (m_enable2) {
+            MXR_TRY_ASSIGN(auto getReq, proc<PFN_xrGetVulkanGraphicsRequirements2KHR>("xrGetVulkanGraphicsRequirements2KHR"));
+            MXR_TRY_ASSIGN(auto getDevice, proc<PFN_xrGetVulkanGraphicsDevice2KHR>("xrGetVulkanGraphicsDevice2KHR"));
+            XrGraphicsRequirementsVulkan2KHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN2_KHR};
+            MXR_TRY_XR(getReq(m_instance, m_system, &req));
+            MXR_TRY(checkVulkanVersion(req.minApiVersionSupported, req.maxApiVersionSupported));
+            XrVulkanGraphicsDeviceGetInfoKHR gi{XR_TYPE_VULKAN_GRAPHICS_DEVICE_GET_INFO_KHR};
+            gi.systemId = m_system;
+            gi.vulkanInstance = m_vkInstance;
+            MXR_TRY_XR(getDevice(m_instance, &gi, &device));
+        } else {
+            MXR_TRY_ASSIGN(auto getReq, proc<PFN_xrGetVulkanGraphicsRequirementsKHR>("xrGetVulkanGraphicsRequirementsKHR"));
+            MXR_TRY_ASSIGN(auto getDevice, proc<PFN_xrGetVulkanGraphicsDeviceKHR>("xrGetVulkanGraphicsDeviceKHR"));
+            XrGraphicsRequirementsVulkanKHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN_KHR};
+            MXR_TRY_XR(getReq(m_instance, m_system, &req));
+            MXR_TRY(checkVulkanVersion(req.minApiVersionSupported, req.maxApiVersionSupported));
+            MXR_TRY_XR(getDevice(m_instance, m_system, m_vkInstance, &device));
+        }
+        return device;
     }
 
     static constexpr int kIdleSteps = 10;
@@ -370,7 +438,8 @@ public:
             switch (ev.type) {
                 case XR_TYPE_EVENT_DATA_SESSION_STATE_CHANGED: {
                     const auto& e = reinterpret_cast<const XrEventDataSessionStateChanged&>(ev);
-                    onState(e.state);
+                    // A destroyed session's late events are not ours.
+                    if (e.session == m_session && m_session) onState(e.state);
                     break;
                 }
                 case XR_TYPE_EVENT_DATA_INSTANCE_LOSS_PENDING:
@@ -691,13 +760,18 @@ private:
             case XR_SESSION_STATE_LOSS_PENDING:
                 // The runtime lost the session (e.g. the headset went away):
                 // start over with a new one unless we were quitting.
-                m_log.warn("OpenXR session lost; restarting it");
+                // A real loss (headset unplugged, link dropped, runtime
+                // service restarted) usually outlasts this moment: the
+                // system is got again (xrGetSystem, about once a second)
+                // before a new session, on whatever GPU the runtime then
+                // names (pollEvents, recoverSession).
+                m_log.warn("OpenXR session lost; restarting it once the headset is back");
                 destroySession();
                 if (m_quitRequested) {
                     m_exit = true;
-                } else if (auto r = createSession(); !r) {
-                    m_log.error(strCat("cannot restart the OpenXR session: ", r.error().message));
-                    m_exit = true;
+                } else {
+                    m_recovering = true;
+                    m_nextSystemPoll = std::chrono::steady_clock::now();
                 }
                 break;
             case XR_SESSION_STATE_EXITING: m_exit = true; break;
@@ -801,7 +875,11 @@ private:
     bool m_quitRequested = false;
     std::optional<Error> m_failure;
     std::size_t m_eventsSeen = 0;
-    bool m_wasVisible = false;  // this session has been VISIBLE (its SYNCHRONIZED after that is idleness)
+    bool m_wasVisible = false;
+    bool m_recovering = false;       // a session was lost; the headset is polled for
+    bool m_toldWaiting = false;
+    bool m_graphicsInvalid = false;  // back on another GPU: the client rebuilds the bundle
+    std::chrono::steady_clock::time_point m_nextSystemPoll{};  // this session has been VISIBLE (its SYNCHRONIZED after that is idleness)
 };
 
 }  // namespace

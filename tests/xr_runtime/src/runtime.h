@@ -69,6 +69,11 @@ struct Instance final : Object {
     VkInstance vulkanInstance = VK_NULL_HANDLE;  // from xrGetVulkanGraphicsDevice[2]KHR
     int sessionsCreated = 0;
     std::int64_t polls = 0;  // xrPollEvent calls, for instance_loss_after_polls
+    bool sessionLost = false;        // a session of this instance went LOSS_PENDING
+    std::int64_t systemAwayPolls = 0;  // xrGetSystem answers FORM_FACTOR_UNAVAILABLE this many more times
+    bool systemValid = true;         // false from a loss (system_lost_polls) until xrGetSystem succeeds again
+    int physicalDeviceIndex = 0;     // of the device last reported by xrGetVulkanGraphicsDevice[2]KHR
+    VkPhysicalDevice reportedDevice = VK_NULL_HANDLE;  // that device (cleared by a loss)
     bool lost = false;       // after that: XR_ERROR_INSTANCE_LOST from session calls too
 
     bool has(std::string_view ext) const { return extensions.count(std::string(ext)) != 0; }

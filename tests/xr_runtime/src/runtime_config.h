@@ -108,6 +108,10 @@ struct Config {
     std::int64_t instanceLossAfterPolls = -1;  // xrPollEvent fails with XR_ERROR_INSTANCE_LOST after N calls
     bool beginSessionFails = false;            // xrBeginSession answers XR_ERROR_RUNTIME_FAILURE
     bool exitRequestIgnored = false;           // xrRequestExitSession succeeds and nothing follows
+    // After the loss: xrGetSystem fails this many times, and the system,
+    // graphics requirements and device must be got again (-1: off).
+    std::int64_t systemLostPolls = -1;
+    std::int64_t physicalDeviceAfterLoss = -1;  // the graphics device index reported after a loss
     std::string captureDir;
     std::vector<std::int64_t> captureFrames;
     std::string eventLog;  // "" = none

@@ -422,6 +422,13 @@ XRAPI_ATTR XrResult XRAPI_CALL getSystem(XrInstance instance, const XrSystemGetI
     if (info->formFactor != XR_FORM_FACTOR_HEAD_MOUNTED_DISPLAY || !inst->config.headsetPresent) {
         return XR_ERROR_FORM_FACTOR_UNAVAILABLE;
     }
+    if (inst->systemAwayPolls > 0) {  // the headset is unplugged after a session loss
+        --inst->systemAwayPolls;
+        inst->log.line("system unavailable");
+        return XR_ERROR_FORM_FACTOR_UNAVAILABLE;
+    }
+    if (!inst->systemValid) inst->log.line("system back");
+    inst->systemValid = true;
     *systemId = kSystemId;
     return XR_SUCCESS;
 }

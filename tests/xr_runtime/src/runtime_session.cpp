@@ -48,7 +48,7 @@ XRAPI_ATTR XrResult XRAPI_CALL createSession(XrInstance instance, const XrSessio
     Instance* inst = registry().get<Instance>(instance);
     if (inst == nullptr) return XR_ERROR_HANDLE_INVALID;
     if (info == nullptr || session == nullptr || info->type != XR_TYPE_SESSION_CREATE_INFO) return XR_ERROR_VALIDATION_FAILURE;
-    if (info->systemId != kSystemId) return XR_ERROR_SYSTEM_INVALID;
+    if (info->systemId != kSystemId || !inst->systemValid) return XR_ERROR_SYSTEM_INVALID;
     if (!inst->graphicsRequirementsQueried) return XR_ERROR_GRAPHICS_REQUIREMENTS_CALL_MISSING;
     bool another = false;
     registry().forEach<Session>([&](Session& s) { another = another || s.instance == inst; });
@@ -61,6 +61,14 @@ XRAPI_ATTR XrResult XRAPI_CALL createSession(XrInstance instance, const XrSessio
     if (binding == nullptr) return XR_ERROR_GRAPHICS_DEVICE_INVALID;
     if (binding->device == VK_NULL_HANDLE || binding->physicalDevice == VK_NULL_HANDLE || binding->instance == VK_NULL_HANDLE) {
         return XR_ERROR_GRAPHICS_DEVICE_INVALID;
+    }
+    // The session must be on the GPU the runtime named (after a loss it
+    // may have changed: physical_device_after_loss).
+    if (inst->sessionLost && inst->config.physicalDeviceAfterLoss >= 0) {
+        if (binding->physicalDevice != inst->reportedDevice) {
+            inst->log.line("session create refused: not on the runtime's graphics device");
+            return XR_ERROR_GRAPHICS_DEVICE_INVALID;
+        }
     }
     uint32_t familyCount = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(binding->physicalDevice, &familyCount, nullptr);
@@ -213,6 +221,17 @@ XRAPI_ATTR XrResult XRAPI_CALL waitFrame(XrSession session, const XrFrameWaitInf
         s->instance->log.line(strCat("session loss_pending frame ", frame));
         setSessionState(*s, XR_SESSION_STATE_LOSS_PENDING);
         s->lossPending = true;
+        Instance& inst = *s->instance;
+        inst.sessionLost = true;
+        if (c.systemLostPolls >= 0) {
+            // The headset went away with the session: the system must be
+            // got again (and the graphics requirements asked again) before
+            // a new session.
+            inst.systemAwayPolls = c.systemLostPolls;
+            inst.systemValid = false;
+            inst.graphicsRequirementsQueried = false;
+        }
+        inst.reportedDevice = VK_NULL_HANDLE;  // to be asked again
         return XR_ERROR_SESSION_LOST;
     }
     if (s->state == XR_SESSION_STATE_READY) setSessionState(*s, XR_SESSION_STATE_SYNCHRONIZED);

@@ -145,6 +145,11 @@ public:
     // quit (OpenXR: the instance was lost, xrBeginSession or xrEndSession
     // failed): the client leaves the room and exits 1 with this message.
     virtual std::optional<Error> failure() const { return std::nullopt; }
+    // The graphics bundle no longer fits the device (OpenXR: after a session
+    // loss the headset came back on another GPU): the client releases it
+    // and calls createGraphics() again, which also makes the new session.
+    // The room connection and the components go on meanwhile.
+    virtual bool graphicsInvalid() const { return false; }
     virtual Result<FrameState> beginFrame() = 0;
     virtual Result<void> endFrame(const FrameState& frame) = 0;
 
