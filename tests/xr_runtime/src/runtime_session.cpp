@@ -286,6 +286,14 @@ XRAPI_ATTR XrResult XRAPI_CALL endFrame(XrSession session, const XrFrameEndInfo*
     if (!s->running) return XR_ERROR_SESSION_NOT_RUNNING;
     if (s->begunFrame < 0) return XR_ERROR_CALL_ORDER_INVALID;
     if (info->displayTime <= 0) return XR_ERROR_TIME_INVALID;
+    // The display time must be one xrWaitFrame predicted (a compositor
+    // schedules by it; an application making up its own times is caught).
+    const bool predicted = std::any_of(s->frameTimes.begin(), s->frameTimes.end(),
+                                       [&](const auto& e) { return e.first == info->displayTime; });
+    if (!predicted) {
+        s->instance->log.line(strCat("frame ", s->begunFrame, " display time ", info->displayTime, " was never predicted"));
+        return XR_ERROR_TIME_INVALID;
+    }
     const Config& c = s->instance->config;
     const char* blend = info->environmentBlendMode == XR_ENVIRONMENT_BLEND_MODE_OPAQUE     ? "opaque"
                         : info->environmentBlendMode == XR_ENVIRONMENT_BLEND_MODE_ADDITIVE  ? "additive"
