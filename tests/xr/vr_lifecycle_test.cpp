@@ -196,6 +196,33 @@ TEST(VrLifecycle, SessionLossWaitsForTheHeadsetAndFollowsItToAnotherGpu) {
     EXPECT_TRUE(std::filesystem::exists(moved.dir / "cap/frame5_view0.png")) << moved.events;
 }
 
+// A headset without a floor-level space (withhold_stage): the floor is put
+// the stated eye height below LOCAL's origin (--eye-height, 1.2 m seated,
+// not everyone's 1.6 m), and when the runtime recentres LOCAL (here: the
+// wearer sat lower, the origin moved 0.2 m down) the floor is re-derived,
+// so the avatar's head stays at its true height above the room's floor.
+TEST(VrFloor, WithoutStageTheStatedEyeHeightSetsTheFloorAndARecentringKeepsIt) {
+    const json seated = {{"position", {0, 1.2, 0}}};
+    const json lower = {{"position", {0, 1.0, 0}}};
+    json c = {{"view_size", {32, 32}}, {"frame_rate_hz", 0}, {"withhold_stage", true}, {"local_origin_height_m", 1.2},
+              {"script", {{"keyframes", {{{"frame", 0}, {"head", seated}}}}}}};
+    const VrRun still = runVr("floor_seated", c, kArgs + "--eye-height 1.2 --frames 8 --dump-state state.json -v");
+    ASSERT_EQ(still.exitCode, 0) << still.output;
+    EXPECT_NE(still.output.find("LOCAL space"), std::string::npos) << still.output;
+    json state = readJson(still.dir / "state.json");
+    EXPECT_NEAR(state["local_avatar"]["head"]["position"][1].get<float>(), 1.2f, 0.01f);
+
+    c["recenter_at_frame"] = 8;
+    c["recenter_to_height_m"] = 1.0;
+    c["script"] = {{"keyframes", {{{"frame", 7}, {"head", seated}}, {{"frame", 8}, {"head", lower}}}}};
+    const VrRun moved = runVr("floor_recentred", c, kArgs + "--eye-height 1.2 --frames 16 --dump-state state.json -v");
+    ASSERT_EQ(moved.exitCode, 0) << moved.output;
+    EXPECT_NE(moved.events.find("space local recentered frame 8"), std::string::npos) << moved.events;
+    EXPECT_NE(moved.output.find("the runtime recentred LOCAL"), std::string::npos) << moved.output;
+    state = readJson(moved.dir / "state.json");
+    EXPECT_NEAR(state["local_avatar"]["head"]["position"][1].get<float>(), 1.0f, 0.01f);
+}
+
 // Only the head's position is lost (head_tracking "orientation" from frame
 // 6, while the real head moves): the frame is drawn from the last known
 // position turned by the valid orientation, the same image a fully tracked

@@ -28,6 +28,8 @@ public:
     // `appSpace` (head: `viewSpace` in it), and the action set attached.
     Result<void> attach(XrSession session, XrSpace appSpace, XrSpace viewSpace);
     void detach();
+    // The room space was made anew (a recentred LOCAL): poses from now on in it.
+    void setAppSpace(XrSpace appSpace) { m_appSpace = appSpace; }
 
     // At `time`: the head always; controllers, buttons and hand joints only
     // while focused (`focused` and xrSyncActions returning XR_SUCCESS, not

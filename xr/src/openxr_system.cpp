@@ -442,6 +442,9 @@ public:
                     if (e.session == m_session && m_session) onState(e.state);
                     break;
                 }
+                case XR_TYPE_EVENT_DATA_REFERENCE_SPACE_CHANGE_PENDING:
+                    onSpaceChange(reinterpret_cast<const XrEventDataReferenceSpaceChangePending&>(ev));
+                    break;
                 case XR_TYPE_EVENT_DATA_INSTANCE_LOSS_PENDING:
                     fatal(XR_ERROR_INSTANCE_LOST, "the OpenXR runtime is going away (instance loss pending)");
                     break;
@@ -644,11 +647,10 @@ private:
         std::vector<XrReferenceSpaceType> spaces(n);
         MXR_TRY_XR(xrEnumerateReferenceSpaces(m_session, n, &n, spaces.data()));
         const bool stage = std::find(spaces.begin(), spaces.end(), XR_REFERENCE_SPACE_TYPE_STAGE) != spaces.end();
+        m_appSpaceType = stage ? XR_REFERENCE_SPACE_TYPE_STAGE : XR_REFERENCE_SPACE_TYPE_LOCAL;
+        m_floorBelowLocal = m_options.eyeHeight;
+        MXR_TRY(createAppSpace());
         XrReferenceSpaceCreateInfo rsi{XR_TYPE_REFERENCE_SPACE_CREATE_INFO};
-        rsi.referenceSpaceType = stage ? XR_REFERENCE_SPACE_TYPE_STAGE : XR_REFERENCE_SPACE_TYPE_LOCAL;
-        rsi.poseInReferenceSpace = kIdentity;
-        if (!stage) rsi.poseInReferenceSpace.position.y = -1.6f;  // LOCAL is at the eyes: put the floor below
-        MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_appSpace));
         rsi.referenceSpaceType = XR_REFERENCE_SPACE_TYPE_VIEW;
         rsi.poseInReferenceSpace = kIdentity;
         MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_viewSpace));
@@ -811,6 +813,36 @@ private:
         return true;
     }
 
+    // The room's tracking space: STAGE (its origin is on the floor), else
+    // LOCAL lowered by the floor's depth below LOCAL's origin (the eyes).
+    Result<void> createAppSpace() {
+        XrReferenceSpaceCreateInfo rsi{XR_TYPE_REFERENCE_SPACE_CREATE_INFO};
+        rsi.referenceSpaceType = m_appSpaceType;
+        rsi.poseInReferenceSpace = kIdentity;
+        if (m_appSpaceType == XR_REFERENCE_SPACE_TYPE_LOCAL) rsi.poseInReferenceSpace.position.y = -m_floorBelowLocal;
+        MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_appSpace));
+        return {};
+    }
+
+    // The runtime recentred (or moved) a reference space. With the LOCAL
+    // fallback its origin moved to where the eyes now are, so the floor is
+    // re-derived from how far the origin moved (the event's pose in the
+    // previous space), or from the stated eye height when the runtime does
+    // not say; then the room space is made anew.
+    void onSpaceChange(const XrEventDataReferenceSpaceChangePending& e) {
+        if (e.session != m_session || !m_session || e.referenceSpaceType != m_appSpaceType) return;
+        if (m_appSpaceType != XR_REFERENCE_SPACE_TYPE_LOCAL) {
+            m_log.info("the runtime moved the STAGE space; the floor stays its origin");
+            return;
+        }
+        m_floorBelowLocal = e.poseValid ? m_floorBelowLocal + e.poseInPreviousSpace.position.y : m_options.eyeHeight;
+        m_log.info(strCat("the runtime recentred LOCAL; the floor is now ", m_floorBelowLocal, " m below it"));
+        if (m_appSpace) xrDestroySpace(m_appSpace);
+        m_appSpace = XR_NULL_HANDLE;
+        if (auto r = createAppSpace(); !r) return fatal(static_cast<XrResult>(r.error().native), r.error().message);
+        m_inputs->setAppSpace(m_appSpace);
+    }
+
     // Ends the run as a failure (ClientApp exits 1 with the message); the
     // first failure is the one reported.
     void fatal(XrResult r, const std::string& what) {
@@ -876,6 +908,8 @@ private:
     std::optional<Error> m_failure;
     std::size_t m_eventsSeen = 0;
     bool m_wasVisible = false;
+    XrReferenceSpaceType m_appSpaceType = XR_REFERENCE_SPACE_TYPE_STAGE;
+    float m_floorBelowLocal = 1.6f;  // LOCAL fallback: metres from LOCAL's origin down to the floor
     bool m_recovering = false;       // a session was lost; the headset is polled for
     bool m_toldWaiting = false;
     bool m_graphicsInvalid = false;  // back on another GPU: the client rebuilds the bundle

@@ -99,6 +99,7 @@ struct Session final : Object {
     bool exitRequested = false;
     bool lossPending = false;  // after LOSS_PENDING every call answers SESSION_LOST
     bool losable = false;      // the config's loss applies to this session only
+    float localOriginHeight = 1.6F;  // LOCAL's origin above the floor (moved by a recentring)
     bool focusWithheld = false;  // focus_loss_at_frame .. focus_regain_at_frame: VISIBLE, not FOCUSED
     XrViewConfigurationType viewConfiguration = XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO;
 

@@ -274,7 +274,8 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
                    "local_origin_height_m", "frame_rate_hz", "interaction_profile", "loss_pending_at_frame",
                    "exit_at_frame", "capture", "event_log", "script", "max_swapchain_samples", "focus_loss_at_frame",
                    "focus_regain_at_frame", "idle_at_frame", "instance_loss_after_polls", "begin_session_fails",
-                   "exit_request_ignored", "system_lost_polls", "physical_device_after_loss"});
+                   "exit_request_ignored", "system_lost_polls", "physical_device_after_loss",
+                   "withhold_stage", "recenter_at_frame", "recenter_to_height_m"});
         if (root.contains("system_name")) c.systemName = getString(root["system_name"], "system_name");
         if (c.systemName.size() >= 256) fail("system_name", "longer than 255 bytes");
         if (root.contains("headset_present")) c.headsetPresent = getBool(root["headset_present"], "headset_present");
@@ -339,6 +340,11 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
         }
         if (root.contains("begin_session_fails")) {
             c.beginSessionFails = getBool(root["begin_session_fails"], "begin_session_fails");
+        }
+        if (root.contains("withhold_stage")) c.withholdStage = getBool(root["withhold_stage"], "withhold_stage");
+        if (root.contains("recenter_at_frame")) c.recenterAtFrame = getInt(root["recenter_at_frame"], "recenter_at_frame", 0);
+        if (root.contains("recenter_to_height_m")) {
+            c.recenterToHeight = static_cast<float>(getNumber(root["recenter_to_height_m"], "recenter_to_height_m"));
         }
         if (root.contains("system_lost_polls")) {
             c.systemLostPolls = getInt(root["system_lost_polls"], "system_lost_polls", 0);

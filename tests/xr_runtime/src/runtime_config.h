@@ -112,6 +112,9 @@ struct Config {
     // graphics requirements and device must be got again (-1: off).
     std::int64_t systemLostPolls = -1;
     std::int64_t physicalDeviceAfterLoss = -1;  // the graphics device index reported after a loss
+    bool withholdStage = false;                 // no STAGE space (a seated or standalone headset)
+    std::int64_t recenterAtFrame = -1;          // LOCAL is recentred at this frame (-1: never)
+    float recenterToHeight = 1.6F;              // ... to this height above the floor
     std::string captureDir;
     std::vector<std::int64_t> captureFrames;
     std::string eventLog;  // "" = none

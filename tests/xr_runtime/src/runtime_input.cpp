@@ -693,7 +693,7 @@ std::optional<Pose> spaceInStage(Session& s, const Space& space, XrTime /*time*/
             case XR_REFERENCE_SPACE_TYPE_VIEW: return compose(in.head, space.offset);
             case XR_REFERENCE_SPACE_TYPE_LOCAL: {
                 Pose origin;
-                origin.position.y = s.instance->config.localOriginHeight;
+                origin.position.y = s.localOriginHeight;
                 return compose(origin, space.offset);
             }
             default: return space.offset;

@@ -94,6 +94,7 @@ XRAPI_ATTR XrResult XRAPI_CALL createSession(XrInstance instance, const XrSessio
     const double rate = inst->config.frameRateHz > 0.0 ? inst->config.frameRateHz : kNominalRateHz;
     s->period = static_cast<XrTime>(1e9 / rate);
     s->losable = inst->sessionsCreated == 0;
+    s->localOriginHeight = inst->config.localOriginHeight;
     inst->sessionsCreated++;
     Session& ref = *s;
     *session = toHandle<XrSession>(registry().add(std::move(s), reinterpret_cast<std::uint64_t>(instance)));
@@ -246,6 +247,23 @@ XRAPI_ATTR XrResult XRAPI_CALL waitFrame(XrSession session, const XrFrameWaitInf
         s->instance->log.line(strCat("session focus_regained frame ", frame));
         setSessionState(*s, XR_SESSION_STATE_FOCUSED);
     }
+    if (c.recenterAtFrame >= 0 && frame == c.recenterAtFrame) {
+        // The user recentred (or the runtime did): LOCAL's origin moves to
+        // the new height; the event says where it went in the old LOCAL.
+        XrEventDataBuffer buffer{XR_TYPE_EVENT_DATA_BUFFER};
+        auto& e = reinterpret_cast<XrEventDataReferenceSpaceChangePending&>(buffer);
+        e.type = XR_TYPE_EVENT_DATA_REFERENCE_SPACE_CHANGE_PENDING;
+        e.next = nullptr;
+        e.session = toHandle<XrSession>(s->handle);
+        e.referenceSpaceType = XR_REFERENCE_SPACE_TYPE_LOCAL;
+        e.changeTime = display;
+        e.poseValid = XR_TRUE;
+        e.poseInPreviousSpace = toXr(Pose{});
+        e.poseInPreviousSpace.position.y = c.recenterToHeight - s->localOriginHeight;
+        s->localOriginHeight = c.recenterToHeight;
+        pushEvent(*s->instance, buffer);
+        s->instance->log.line(strCat("space local recentered frame ", frame));
+    }
     if (s->losable && c.idleAtFrame >= 0 && frame >= c.idleAtFrame && !s->exitRequested &&
         s->state != XR_SESSION_STATE_STOPPING) {
         // The headset was taken off (or its display slept): the session
@@ -332,6 +350,10 @@ XRAPI_ATTR XrResult XRAPI_CALL enumerateReferenceSpaces(XrSession session, uint3
     auto lock = registry().lock();
     Session* s = registry().get<Session>(session);
     if (XrResult r = checkSession(s); r != XR_SUCCESS) return r;
+    if (s->instance->config.withholdStage) {
+        return fillArray<XrReferenceSpaceType>(capacity, count, spaces,
+                                               {XR_REFERENCE_SPACE_TYPE_VIEW, XR_REFERENCE_SPACE_TYPE_LOCAL});
+    }
     return fillArray<XrReferenceSpaceType>(
         capacity, count, spaces, {XR_REFERENCE_SPACE_TYPE_VIEW, XR_REFERENCE_SPACE_TYPE_LOCAL, XR_REFERENCE_SPACE_TYPE_STAGE});
 }
@@ -345,6 +367,9 @@ XRAPI_ATTR XrResult XRAPI_CALL createReferenceSpace(XrSession session, const XrR
     }
     if (info->referenceSpaceType != XR_REFERENCE_SPACE_TYPE_VIEW && info->referenceSpaceType != XR_REFERENCE_SPACE_TYPE_LOCAL &&
         info->referenceSpaceType != XR_REFERENCE_SPACE_TYPE_STAGE) {
+        return XR_ERROR_REFERENCE_SPACE_UNSUPPORTED;
+    }
+    if (info->referenceSpaceType == XR_REFERENCE_SPACE_TYPE_STAGE && s->instance->config.withholdStage) {
         return XR_ERROR_REFERENCE_SPACE_UNSUPPORTED;
     }
     if (!isValidPose(info->poseInReferenceSpace)) return XR_ERROR_POSE_INVALID;

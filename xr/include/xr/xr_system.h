@@ -202,6 +202,10 @@ struct OpenXrOptions {
     bool ar = false;            // prefer an additive / alpha-blend environment
     VulkanBinding vulkanBinding = VulkanBinding::kAuto;
     std::string appName = "MentorXR";
+    // Without a STAGE space the floor is put this far below where LOCAL
+    // starts (the eyes at start or at the last recentring): the user's
+    // stated eye height (1.2 m is typical seated).
+    float eyeHeight = 1.6f;
 };
 
 // Swapchain format negotiation for the OpenXR backend. `offered` is the
