@@ -27,6 +27,8 @@ std::int16_t toMm(float metres) {
 
 constexpr std::uint8_t kFlagLeft = 1;
 constexpr std::uint8_t kFlagRight = 2;
+constexpr std::uint8_t kFlagPaused = 4;
+constexpr std::uint8_t kFlagAway = 8;
 
 }  // namespace
 
@@ -92,6 +94,8 @@ void writeAvatarEntry(ByteWriter& w, const AvatarEntry& e) {
     std::uint8_t flags = 0;
     if (e.state.leftTracked) flags |= kFlagLeft;
     if (e.state.rightTracked) flags |= kFlagRight;
+    if (e.state.paused) flags |= kFlagPaused;
+    if (e.state.away) flags |= kFlagAway;
     w.u8(flags);
     writePose(w, e.state.head);
     if (e.state.leftTracked) writePose(w, e.state.leftHand);
@@ -103,13 +107,15 @@ Result<AvatarEntry> readAvatarEntry(ByteReader& r, const RoomBounds& bounds) {
     MXR_TRY_ASSIGN(e.avatarId, r.u16("avatar.id"));
     MXR_TRY_ASSIGN(e.timeMs, r.u16("avatar.time"));
     MXR_TRY_ASSIGN(auto flags, r.u8("avatar.flags"));
-    if (flags & ~(kFlagLeft | kFlagRight)) {
+    if (flags & ~(kFlagLeft | kFlagRight | kFlagPaused | kFlagAway)) {
         return tl::unexpected(
             protocolError(strCat("field 'avatar.flags' has unknown bits 0x", std::hex, int(flags))));
     }
     MXR_TRY_ASSIGN(e.state.head, readPose(r, bounds, "avatar.head"));
     e.state.leftTracked = flags & kFlagLeft;
     e.state.rightTracked = flags & kFlagRight;
+    e.state.paused = flags & kFlagPaused;
+    e.state.away = flags & kFlagAway;
     if (e.state.leftTracked) {
         MXR_TRY_ASSIGN(e.state.leftHand, readPose(r, bounds, "avatar.leftHand"));
     } else {

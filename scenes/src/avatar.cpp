@@ -72,8 +72,10 @@ void appendRoom(const Room& room, const SceneMeshes& meshes, engine::FrameScene&
 
 Vec3 labelAnchor(const Participant& p) { return p.head.position + Vec3(0.0f, 0.28f, 0.0f); }
 
+Vec3 pausedColor(const Vec3& color) { return glm::mix(color, Vec3(0.5f), 0.6f) * 0.5f; }
+
 void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::FrameScene& scene) {
-    const Vec4 color(Vec3(p.color), p.opacity);
+    const Vec4 color(p.paused || p.away ? pausedColor(Vec3(p.color)) : Vec3(p.color), p.opacity);
     const Vec4 dark(0.08f, 0.09f, 0.12f, p.opacity);
     // Head: a sphere centred slightly behind the eyes, with a visor on its face.
     const Vec3 headCentre = p.head.transformPoint(Vec3(0.0f, 0.0f, 0.05f));
@@ -110,7 +112,7 @@ void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::Frame
     label.text = p.name;
     label.anchor = labelAnchor(p);
     label.height = 0.07f;
-    label.color = Vec4(1.0f, 1.0f, 1.0f, p.opacity);
+    label.color = p.paused || p.away ? Vec4(0.65f, 0.65f, 0.68f, p.opacity) : Vec4(1.0f, 1.0f, 1.0f, p.opacity);
     label.background = p.speaking > 0.0f ? Vec4(0.05f, 0.35f, 0.12f, 0.75f * p.opacity)
                                          : Vec4(0.05f, 0.05f, 0.08f, 0.6f * p.opacity);
     scene.labels.push_back(std::move(label));

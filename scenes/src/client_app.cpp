@@ -41,10 +41,12 @@ struct ClientApp::State {
     std::uint64_t frame = 0;
     bool counting = false;
     bool stopping = false;
+    bool wasIdle = false;         // the last frame was idle (said once per change)
+    std::uint64_t idleFrames = 0;
     // After --frames in a headset, the session is ended the OpenXR way
     // (xrRequestExitSession, frames go on until EXITING), bounded.
     bool finishing = false;
-    int finishingFrames = 0;
+    Nanos quitAt = 0;  // when the quit was asked for (--frames, SIGINT/SIGTERM)
     std::optional<engine::ViewInfo> lastView;
     // Device losses survived (their times), and the validation messages
     // counted by devices that are gone.
@@ -164,6 +166,8 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
 // one more loss in that window ends the run (a driver that keeps losing
 // its device would otherwise loop forever).
 constexpr std::size_t kMaxDeviceLosses = 2;
+// How long a quitting client waits for the XR runtime to end the session.
+constexpr Nanos kExitWait = msToNanos(3e3);
 constexpr Nanos kDeviceLossWindow = msToNanos(60e3);
 
 // A lost device (VK_ERROR_DEVICE_LOST) is recreated with everything on it
@@ -190,6 +194,24 @@ std::optional<std::string> recreateGraphics(ClientApp::State& s, const Error& e)
         return strCat("a new renderer cannot be made: ", made.error().message);
     }
     printLine(strCat("renderer recreated after a lost GPU device (", s.graphics->deviceName(), ")"));
+    return std::nullopt;
+}
+
+// The headset came back on another GPU after a session loss: the bundle is
+// made again there (renderer, UI layer, meshes; the new session with it)
+// while the components, and with them the room, go on. Else why not.
+std::optional<std::string> moveToNewGpu(ClientApp::State& s) {
+    const engine::ValidationCounts v = s.graphics->validation();
+    s.earlierValidation.errors += v.errors;
+    s.earlierValidation.warnings += v.warnings;
+    s.system->releaseGraphics();
+    s.graphics = nullptr;
+    if (auto made = createGraphics(s); !made) {
+        s.system->releaseGraphics();
+        s.graphics = nullptr;
+        return strCat("the renderer cannot be made on the headset's new GPU: ", made.error().message);
+    }
+    printLine(strCat("renderer recreated on the headset's GPU (", s.graphics->deviceName(), ")"));
     return std::nullopt;
 }
 
@@ -233,6 +255,19 @@ void buildScene(ClientApp::State& s, const FrameContext& ctx) {
     for (auto& c : s.components) c->contribute(ctx, s.scene);
 }
 
+// Nobody sees this frame (the headset is off or asleep, or the session is
+// between states): the room, voice and exit requests are serviced, but no
+// scene or UI is built and the frame does not count towards --frames.
+std::optional<int> idleFrame(ClientApp::State& s, FrameContext& ctx, const xr::FrameState& f) {
+    if (!s.wasIdle) printLine("headset: idle; not drawing, shown to the room as away");
+    s.wasIdle = true;
+    ++s.idleFrames;
+    for (auto& c : s.components) c->update(ctx);
+    if (auto e = s.system->endFrame(f); !e) return gpuFailure(s, e.error());
+    if (ctx.exitRequest()) return fail(ctx.exitRequest()->message, ctx.exitRequest()->code);
+    return std::nullopt;
+}
+
 // One frame: nullopt to go on, else the exit code to end with.
 std::optional<int> runFrame(ClientApp::State& s) {
     const Nanos cpuStart = s.clock.now();
@@ -241,6 +276,10 @@ std::optional<int> runFrame(ClientApp::State& s) {
     s.animation += f->deltaSeconds;
     const double t = s.options.animationTime >= 0.0 ? s.options.animationTime : s.animation;
     FrameContext ctx{s.system->input(), f->deltaSeconds, t, f->views};
+    ctx.idle = f->idle;
+    if (f->idle) return idleFrame(s, ctx, *f);
+    if (s.wasIdle) printLine("headset: back; drawing again");
+    s.wasIdle = false;
     const bool counted = s.counting;
     const bool last = counted && !s.finishing && s.frameLimit && s.frame + 1 >= s.frameLimit;
     for (auto& c : s.components) c->update(ctx);
@@ -262,7 +301,10 @@ std::optional<int> runFrame(ClientApp::State& s) {
     if (counted) ++s.frame;
     if (!last) return std::nullopt;
     if (!s.immersive) return 0;
-    if (!s.stopping) s.system->requestQuit();
+    if (!s.stopping) {
+        s.quitAt = s.clock.now();
+        s.system->requestQuit();
+    }
     s.stopping = s.finishing = true;
     return std::nullopt;
 }
@@ -323,16 +365,29 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
 int ClientApp::run() {
     State& s = *m_state;
     while (s.system->pollEvents()) {
-        if (s.finishing && ++s.finishingFrames > 200) {
-            s.log.warn("the XR runtime did not end the session; leaving anyway");
+        // However the quit came (--frames, a signal), a runtime that never
+        // walks the session down to EXITING is waited for at most this long.
+        if (s.stopping && s.clock.now() - s.quitAt > kExitWait) {
+            s.log.warn(strCat("the XR runtime did not end the session within ", nanosToSeconds(kExitWait),
+                              " s; leaving anyway"));
             break;
+        }
+        if (s.system->graphicsInvalid()) {
+            if (auto why = moveToNewGpu(s)) return finish(s, fail(*why, 1));
         }
         if (!s.stopping && s.options.stopRequested && s.options.stopRequested->load()) {
             s.log.info("stop requested; ending the session");
+            s.quitAt = s.clock.now();
             s.system->requestQuit();
             s.stopping = true;
         }
         if (auto code = runFrame(s)) return finish(s, *code);
+    }
+    // The runtime failed (instance lost, the session could not begin or
+    // end): said, and exit 1; the components (the room) are left cleanly.
+    if (auto f = s.system->failure()) {
+        const std::string room = s.options.rooms ? strCat("; leaving room ", s.options.rooms->room) : std::string();
+        return finish(s, fail(strCat(f->message, room), 1));
     }
     return finish(s, 0);
 }

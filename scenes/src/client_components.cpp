@@ -44,6 +44,11 @@ void LocalPlayerComponent::update(FrameContext& frame) {
         m_avatar = desktopAvatar(in.head, in.hands[0].tracked ? &in.hands[0].grip : nullptr,
                                  in.hands[1].tracked ? &in.hands[1].grip : nullptr);
     }
+    // Out of focus the hands stay where they were and others see the
+    // person paused (dimmed in place) until focus comes back.
+    m_avatar.paused = !in.focused;
+    // Nobody sees this frame (the headset is off or asleep): away.
+    m_avatar.away = frame.idle;
 }
 
 void LocalPlayerComponent::contribute(const FrameContext&, engine::FrameScene& scene) {

@@ -67,6 +67,7 @@ Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mod
                          "--mode ar is not available yet (use --mode vr, desktop or headless)");
     }
     xr::OpenXrOptions xo;
+    xo.eyeHeight = o.eyeHeight;
     if (o.xrVulkan == "enable2") {
         xo.vulkanBinding = xr::VulkanBinding::kEnable2;
     } else if (o.xrVulkan == "enable") {

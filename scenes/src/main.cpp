@@ -142,6 +142,10 @@ void addViewOptions(CLI::App& app, Args& a) {
     app.add_flag("--stereo", o.stereo, "headless: render both eyes with multiview (writes two PNGs)");
     app.add_option("--avatars", o.avatars, "demo participants in the room (0..256)")->capture_default_str();
     app.add_option("--time", o.animationTime, "fix the demo participants' animation time in seconds (tests)");
+    app.add_option("--eye-height", o.eyeHeight,
+                   "VR without a floor-level (STAGE) space: your eyes' height above the floor in metres, "
+                   "e.g. 1.2 seated (default 1.6)")
+        ->check(CLI::Range(0.3, 2.5));
     app.add_option("--xr-vulkan", o.xrVulkan,
                    "OpenXR Vulkan binding: auto (XR_KHR_vulkan_enable2 where offered, else "
                    "XR_KHR_vulkan_enable), enable2 or enable")

@@ -44,6 +44,8 @@ net::AvatarState toAvatarState(const Participant& p) {
     s.head = p.head;
     s.leftHand = p.hands[0];
     s.rightHand = p.hands[1];
+    s.paused = p.paused;
+    s.away = p.away;
     return s;
 }
 
@@ -160,12 +162,17 @@ void RoomPresence::update(const Participant& local) {
                          " (is a room host running there, and is its UDP port reachable?)"),
                   std::nullopt);
     }
-    if (m_phase != ConnectionPhase::kInRoom || !m_client) return;
+    if (m_phase != ConnectionPhase::kInRoom) return;
     // A schedule rather than "an interval since the last post", so a 60 Hz
     // frame loop posts at 45 Hz on average instead of every other frame.
-    const Nanos interval = static_cast<Nanos>(1e9 / m_options.postRateHz);
+    // Away (the headset is idle) about twice a second: enough that others
+    // never time the avatar out (their fade starts after 1.5 s of silence).
+    const Nanos interval = local.away ? kAwayPostInterval : static_cast<Nanos>(1e9 / m_options.postRateHz);
+    if (local.away != m_postedAway) m_nextPost.reset();  // the change goes out at once
+    m_postedAway = local.away;
     if (m_nextPost && now < *m_nextPost) return;
-    if (m_client->postAvatar(toAvatarState(local))) ++m_posted;
+    // Without a network thread (tests) a due post is counted as made.
+    if (!m_client || m_client->postAvatar(toAvatarState(local))) ++m_posted;
     m_nextPost = m_nextPost ? *m_nextPost + interval : now + interval;
     if (*m_nextPost < now) m_nextPost = now + interval;  // after a stall, no burst
 }
@@ -201,13 +208,20 @@ std::vector<Participant> RoomPresence::participants() {
         p.displayName = p.name;
         if (v.muted) p.name += " (muted)";
         if (v.privateWith) p.name += " (private)";
+        p.paused = v.shown.state.paused || v.shown.state.away;
+        p.away = v.shown.state.away;
+        if (p.away) {
+            p.name += " (away)";
+        } else if (p.paused) {
+            p.name += " (paused)";
+        }
         p.recordingConsent = v.recordingConsent;
         p.color = colorForAvatar(v.avatarId);
         p.avatarId = v.avatarId;
         p.head = v.shown.state.head;
         p.hands[0] = v.shown.state.leftHand;
         p.hands[1] = v.shown.state.rightHand;
-        p.opacity = v.shown.alpha;
+        p.opacity = v.shown.alpha * (p.away ? kAwayOpacity : 1.0f);
         out.push_back(std::move(p));
     }
     return out;

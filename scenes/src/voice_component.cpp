@@ -18,9 +18,12 @@
 namespace mxr::scenes {
 
 bool TalkSwitch::update(const xr::InputState& input) {
-    if (input.mute && !m_muteWasDown) m_muted = !m_muted;
-    m_muteWasDown = input.mute;
-    m_transmit = !m_muted && (!m_pushToTalk || input.talk);
+    // Without input focus (a system menu is open) the buttons belong to the
+    // menu: push-to-talk lets go, an open microphone stays as it is.
+    const bool mute = input.focused && input.mute;
+    if (mute && !m_muteWasDown) m_muted = !m_muted;
+    m_muteWasDown = mute;
+    m_transmit = !m_muted && (!m_pushToTalk || (input.focused && input.talk));
     return m_transmit;
 }
 

@@ -266,6 +266,64 @@ TEST(ClientRooms, HeadsetWearerIsSeenByOthersWhereTheirHeadIsInTheRoom) {
     EXPECT_LT(glm::length(vec3(j["remote_avatars"][0]["head"]["position"]) - kBenHead), 0.005f);
 }
 
+// A headset wearer opens a system menu (focus_loss_at_frame), then takes
+// the headset off (idle_at_frame): Ben sees her paused, then away, in
+// place and never faded out, through the real host.
+TEST(ClientRooms, HeadsetWearerIsSeenPausedWithAMenuOpenAndAwayWithTheHeadsetOff) {
+    Host host;
+    ASSERT_GT(host.port, 0);
+    mxr::SteadyClock clock;
+    mxr::net::ClientConfig cfg;
+    cfg.serverPort = static_cast<std::uint16_t>(host.port);
+    cfg.room = "demo";
+    cfg.credentials = mxr::net::GuestLogin{"Ben"};
+    cfg.pinFile = tmpPath("ks_pause");
+    auto ben = mxr::net::RoomClient::start(
+        cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "ben"));
+    ASSERT_TRUE(ben) << ben.error().message;
+    mxr::net::RemoteAvatars seenByBen;
+
+    const std::string config = tmpPath("xrrt_pause.json");
+    std::ofstream(config) << R"({"view_size": [48, 48], "frame_rate_hz": 90, "focus_loss_at_frame": 180,
+                               "idle_at_frame": 540})";
+    ::setenv("XR_RUNTIME_JSON", MXR_XR_RUNTIME_JSON, 1);
+    ::setenv("MXR_XRRT_CONFIG", config.c_str(), 1);
+    ChildProcess client({MXR_CLIENT, "--mode", "vr", "--server", host.address(), "--guest", "Ana", "--known-servers",
+                         tmpPath("ks_pause_vr"), "--no-voice"});
+    ::unsetenv("MXR_XRRT_CONFIG");
+    ASSERT_TRUE(client.started());
+    bool sawLive = false, sawPaused = false;
+    int awayChecks = 0;
+    float lowestAlphaAway = 1.0f;
+    std::optional<Vec3> pausedHead;
+    // Bounded by iterations (about 60 s), not measured.
+    for (int i = 0; i < 3000 && awayChecks < 150 && client.wait(0.02) == -1; ++i) {
+        (void)(*ben)->postAvatar(benState());
+        while (auto e = (*ben)->poll()) seenByBen.apply(*e, clock.now());
+        for (const auto& v : seenByBen.sample(clock.now())) {
+            if (v.displayName != "Ana") continue;
+            const auto& st = v.shown.state;
+            if (!st.paused && !st.away) sawLive = true;
+            if (st.paused && !st.away) {
+                sawPaused = true;
+                pausedHead = st.head.position;
+            }
+            if (st.away) {
+                ++awayChecks;  // about 3 s of watching: longer than the 1.5 s fade would wait
+                lowestAlphaAway = std::min(lowestAlphaAway, v.shown.alpha);
+            }
+        }
+    }
+    ::kill(client.pid(), SIGTERM);
+    EXPECT_EQ(client.wait(30.0), 0) << client.output();
+    EXPECT_TRUE(sawLive) << client.output();
+    EXPECT_TRUE(sawPaused) << client.output();
+    EXPECT_EQ(awayChecks, 150) << client.output();
+    EXPECT_FLOAT_EQ(lowestAlphaAway, 1.0f) << "away is ghosted by the receiver, never timed out";
+    ASSERT_TRUE(pausedHead);
+    EXPECT_GT(pausedHead->y, 1.0f) << "paused in place, at head height";
+}
+
 // The host stops answering (SIGSTOP: an outage), then comes back: the
 // client says "reconnecting...", keeps drawing the room, and resumes.
 TEST(ClientRooms, DroppedConnectionShowsReconnectingKeepsRenderingAndResumes) {

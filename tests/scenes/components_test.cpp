@@ -202,6 +202,73 @@ TEST(TalkSwitch, PushToTalkSendsOnlyWhileHeldAndNotMuted) {
     EXPECT_FALSE(ptt.update(in)) << "muted wins over the talk button";
 }
 
+TEST(TalkSwitch, PushToTalkLetsGoWhenFocusGoesAndAnOpenMicrophoneStays) {
+    xr::InputState in;
+    in.talk = true;
+    TalkSwitch ptt(true);
+    EXPECT_TRUE(ptt.update(in));
+    in.focused = false;  // a system menu opens, the talk button still down
+    EXPECT_FALSE(ptt.update(in)) << "push-to-talk lets go with focus";
+    in.mute = true;
+    EXPECT_FALSE(ptt.update(in));
+    EXPECT_FALSE(ptt.muted()) << "the menu's buttons do not toggle mute";
+    TalkSwitch open(false);
+    in.mute = false;
+    EXPECT_TRUE(open.update(in)) << "an open microphone stays open";
+}
+
+TEST(PresenceComponent, APausedPersonIsDimmedInPlaceNotFadedOut) {
+    PresenceRig rig;
+    FakeFrame frame;
+    rig.presence.presence().apply(net::JoinedEvent{"demo", 3, {}, false});
+    rig.presence.presence().apply(net::PresenceEvent{{{3, "Ana", net::Role::kGuest, false, false},
+                                                      {5, "Ben", net::Role::kGuest, false, false}}});
+    rig.benStands(frame, {&rig.local, &rig.presence});
+    ASSERT_EQ(rig.presence.people().size(), 1u);
+    const Vec4 awake = frame.scene.instances.at(0).color;
+    // Ben's dashboard opens: his samples say paused, he keeps sending them.
+    net::AvatarState ben;
+    ben.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
+    ben.paused = true;
+    for (int i = 60; i < 120; ++i) {
+        rig.clock.advance(msToNanos(22));
+        net::AvatarsEvent avatars;
+        avatars.entries.push_back({5, static_cast<std::uint16_t>(i * 22), ben});
+        avatars.arrival = rig.clock.now();
+        rig.presence.presence().apply(avatars);
+        frame.run({&rig.local, &rig.presence});
+    }
+    ASSERT_EQ(rig.presence.people().size(), 1u);
+    const Participant& p = rig.presence.people()[0];
+    EXPECT_TRUE(p.paused);
+    EXPECT_FLOAT_EQ(p.opacity, 1.0f) << "still there, not fading";
+    EXPECT_NEAR(p.head.position.x, 1.0f, 1e-3f) << "in place";
+    EXPECT_EQ(frame.scene.labels.at(0).text, "Ben (paused)");
+    const Vec4 dimmed = frame.scene.instances.at(0).color;  // the head
+    EXPECT_FLOAT_EQ(dimmed.a, 1.0f);
+    EXPECT_LT(dimmed.r + dimmed.g + dimmed.b, 0.7f * (awake.r + awake.g + awake.b)) << "dimmed";
+    EXPECT_NEAR(Vec3(dimmed).x, pausedColor(Vec3(awake)).x, 1e-4f);
+}
+
+TEST(PresenceComponent, TheLocalAvatarIsSentPausedWhileFocusIsAway) {
+    PresenceRig rig;
+    FakeFrame frame;
+    frame.run({&rig.local, &rig.presence});
+    EXPECT_FALSE(rig.local.avatar().paused);
+    EXPECT_FALSE(toAvatarState(rig.local.avatar()).paused);
+    frame.input.focused = false;
+    frame.run({&rig.local, &rig.presence});
+    EXPECT_TRUE(rig.local.avatar().paused);
+    EXPECT_TRUE(toAvatarState(rig.local.avatar()).paused);
+    EXPECT_FALSE(rig.local.avatar().away);
+    // A frame nobody sees (the headset is off): away.
+    FrameContext idle{frame.input, 0.1, 0.0, frame.views};
+    idle.idle = true;
+    rig.local.update(idle);
+    EXPECT_TRUE(rig.local.avatar().away);
+    EXPECT_TRUE(toAvatarState(rig.local.avatar()).away);
+}
+
 TEST(SpeakingIndicator, FollowsTheDecodedLevelFromQuietToLoud) {
     EXPECT_EQ(speakingFromLevel(0), 0.0f);                 // silence
     EXPECT_EQ(speakingFromLevel(127 - 60), 0.0f);          // -60 dBFS: background

@@ -176,4 +176,69 @@ TEST(RoomPresence, KnownServersLiveBesideTheConfig) {
     EXPECT_EQ(defaultKnownServersPath(), std::filesystem::path("/home/ana/.config/mentorxr/known_servers"));
 }
 
+// An idle headset (away) is posted about twice a second, not 45 times, and
+// goes back to 45 Hz when worn again; the change goes out at once.
+TEST(RoomPresence, AnAwayPersonIsPostedTwiceASecond) {
+    ManualClock clock(msToNanos(1000));
+    RoomPresence p(options(), clock, quiet());
+    p.apply(net::JoinedEvent{"demo", 3, {}, false});
+    Participant me = desktopAvatar(Pose{Vec3(0, 1.6f, 0), Quat(1, 0, 0, 0)}, nullptr, nullptr);
+    auto run = [&](int ms) {
+        const std::uint64_t before = p.postedAvatars();
+        for (int t = 0; t < ms; t += 10) {
+            p.update(me);
+            clock.advance(msToNanos(10));
+        }
+        return p.postedAvatars() - before;
+    };
+    EXPECT_NEAR(double(run(2000)), 90.0, 2.0) << "worn: 45 Hz";
+    me.away = true;
+    EXPECT_EQ(run(2000), 4u) << "away: at once, then every 500 ms";
+    me.away = false;
+    EXPECT_NEAR(double(run(1000)), 45.0, 2.0);
+}
+
+TEST(RoomPresence, AnAwayPersonIsGhostedInPlaceWithAwayOnThePlate) {
+    ManualClock clock(msToNanos(10'000));
+    RoomPresence p(options(), clock, quiet());
+    p.apply(net::JoinedEvent{"demo", 3, {}, false});
+    p.apply(net::PresenceEvent{{{3, "Ana", net::Role::kGuest, false, false},
+                                {5, "Ben", net::Role::kGuest, false, false}}});
+    net::AvatarState ben = walking(1.0);
+    ben.away = true;
+    for (int i = 0; i < 8; ++i) {  // 500 ms apart, for 4 s: longer than the 1.5 s fade
+        clock.advance(msToNanos(500));
+        net::AvatarsEvent e;
+        e.entries.push_back({5, static_cast<std::uint16_t>(i * 500), ben});
+        e.arrival = clock.now();
+        p.apply(e);
+    }
+    const auto people = p.participants();
+    ASSERT_EQ(people.size(), 1u);
+    EXPECT_EQ(people[0].name, "Ben (away)");
+    EXPECT_TRUE(people[0].away);
+    EXPECT_FLOAT_EQ(people[0].opacity, kAwayOpacity) << "ghosted, neither gone nor fading";
+    EXPECT_NEAR(people[0].head.position.x, 1.0f, 1e-3f);
+}
+
+// The paused flag travels in the entry's flags byte: the size is unchanged.
+TEST(RoomPresence, ThePausedFlagCrossesTheWireWithoutGrowingTheEntry) {
+    net::AvatarEntry e;
+    e.avatarId = 5;
+    e.state.head = Pose{Vec3(1, 1.6f, -1), Quat(1, 0, 0, 0)};
+    e.state.leftHand = e.state.rightHand = e.state.head;
+    net::ByteWriter plain;
+    net::writeAvatarEntry(plain, e);
+    e.state.paused = true;
+    net::ByteWriter paused;
+    net::writeAvatarEntry(paused, e);
+    EXPECT_EQ(paused.data().size(), plain.data().size());
+    net::ByteReader r(paused.data());
+    auto back = net::readAvatarEntry(r, net::RoomBounds{});
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_TRUE(back->state.paused);
+    net::ByteReader r2(plain.data());
+    EXPECT_FALSE(net::readAvatarEntry(r2, net::RoomBounds{})->state.paused);
+}
+
 }  // namespace

@@ -91,6 +91,47 @@ TEST(VrInput, TeleportAndSnapTurnMoveThePlaySpaceAndTheLocalAvatar) {
     EXPECT_GT(engine::compareImages(*before, *after, 8).fraction(), 0.3);
 }
 
+// A system menu takes focus (focus_loss_at_frame) while a teleport is
+// aimed and the trigger is held: nothing of the controllers acts on, the
+// hands and joints are not drawn or sent, the avatar is sent paused, and
+// it all comes back with focus.
+TEST(VrInput, FocusLossQuietsTheControllersAndPausesTheAvatar) {
+    const json script = {{"keyframes",
+                          {{{"frame", 0}, {"right", withThumbstick(rightAim(kAimRot), 0, 0)}},
+                           {{"frame", 4}, {"right", {{"thumbstick", {0, 1}}, {"select", true}}}},
+                           {{"frame", 13}, {"right", {{"thumbstick", {0, 1}}}}},
+                           {{"frame", 14}, {"right", {{"thumbstick", {0, 0}}}}}}}};
+    json config = {{"view_size", {64, 64}},
+                   {"frame_rate_hz", 0},
+                   {"hand_tracking", true},
+                   {"interaction_profile", "/interaction_profiles/oculus/touch_controller"},
+                   {"focus_loss_at_frame", 8},
+                   {"script", script}};
+    // Ends while the menu is still open: the state dumped is the unfocused one.
+    const VrRun away = runVr("focus_loss", config, "--mode vr --time 0 --frames 18 --dump-state state.json -v");
+    ASSERT_EQ(away.exitCode, 0) << away.output;
+    ASSERT_NE(away.events.find("session focus_lost frame 8"), std::string::npos) << away.events;
+    json state = readJson(away.dir / "state.json");
+    ASSERT_FALSE(state.is_discarded()) << readText(away.dir / "state.json");
+    EXPECT_EQ(state["teleports"], 0) << "the aimed teleport does not fire when the stick reads zero";
+    EXPECT_TRUE(state["paused"].get<bool>());
+    EXPECT_TRUE(state["local_avatar"]["hand_joints"][0].empty()) << "no frozen joints";
+    EXPECT_TRUE(state["local_avatar"]["hand_joints"][1].empty()) << "no frozen joints";
+    // The hands stay where they were (others see them paused in place).
+    EXPECT_LT(glm::distance(vec3(state["local_avatar"]["hands"][1]["position"]), kStartOrigin + kRightAimFrom), 0.05f);
+
+    // Focus comes back: hands, joints and the avatar are live again, and
+    // the stick released while the menu was open fired nothing.
+    config["focus_regain_at_frame"] = 16;
+    const VrRun back = runVr("focus_regain", config, "--mode vr --time 0 --frames 24 --dump-state state.json");
+    ASSERT_EQ(back.exitCode, 0) << back.output;
+    ASSERT_NE(back.events.find("session focus_regained frame 16"), std::string::npos) << back.events;
+    state = readJson(back.dir / "state.json");
+    EXPECT_EQ(state["teleports"], 0);
+    EXPECT_FALSE(state["paused"].get<bool>());
+    EXPECT_EQ(state["local_avatar"]["hand_joints"][1].size(), 26u);
+}
+
 TEST(VrInput, HandTrackingDrivesTheAvatarsHandJoints) {
     json config = {{"view_size", {128, 128}},
                    {"frame_rate_hz", 0},
@@ -211,6 +252,34 @@ TEST(VrInput, MenuButtonHidesAndShowsThePanel) {
     EXPECT_EQ(readJson(r.dir / "state.json")["panel"]["visible"], true);
 }
 
+// On the Vive wand the "stick" is a trackpad: a thumb resting near its
+// edge (touch, no click) neither turns nor teleports; pressed, it does.
+TEST(VrInput, AViveTrackpadMovesOnlyWhilePressed) {
+    auto run = [](const std::string& name, bool click) {
+        const json script = {{"keyframes",
+                              {{{"frame", 0}, {"right", withThumbstick(rightAim(kAimRot), 0, 0)}},
+                               {{"frame", 3}, {"right", {{"thumbstick", {0.95, 0}}, {"click", click}}}},
+                               {{"frame", 5}, {"right", {{"thumbstick", {0, 0}}, {"click", false}}}},
+                               {{"frame", 7}, {"right", {{"thumbstick", {0, 0.95}}, {"click", click}}}},
+                               {{"frame", 11}, {"right", {{"thumbstick", {0, 0}}, {"click", false}}}}}}};
+        const json config = {{"view_size", {32, 32}},
+                             {"frame_rate_hz", 0},
+                             {"interaction_profile", "/interaction_profiles/htc/vive_controller"},
+                             {"script", script}};
+        return runVr(name, config, "--mode vr --time 0 --frames 16 --dump-state state.json");
+    };
+    const VrRun resting = run("vive_touch", false);
+    ASSERT_EQ(resting.exitCode, 0) << resting.output;
+    json state = readJson(resting.dir / "state.json");
+    EXPECT_EQ(state["snap_turns"], 0);
+    EXPECT_EQ(state["teleports"], 0);
+    const VrRun pressed = run("vive_click", true);
+    ASSERT_EQ(pressed.exitCode, 0) << pressed.output;
+    state = readJson(pressed.dir / "state.json");
+    EXPECT_EQ(state["snap_turns"], 1);
+    EXPECT_EQ(state["teleports"], 1);
+}
+
 TEST(VrInput, EveryControllerProfileSelectsAndTurns) {
     // The same script on each interaction profile the client suggests
     // bindings for: select clicks the panel's button (trigger, select or
@@ -224,9 +293,9 @@ TEST(VrInput, EveryControllerProfileSelectsAndTurns) {
                           {{{"frame", 0}, {"right", right}},
                            {{"frame", 3}, {"right", {{"select", true}}}},
                            {{"frame", 5}, {"right", {{"select", false}}}},
-                           {{"frame", 8}, {"right", {{"thumbstick", {1, 0}}}}},
+                           {{"frame", 8}, {"right", {{"thumbstick", {1, 0}}, {"click", true}}}},
                            {{"frame", 9}, {"right", {{"thumbstick", {1, 0}}}}},
-                           {{"frame", 10}, {"right", {{"thumbstick", {0, 0}}}}}}}};
+                           {{"frame", 10}, {"right", {{"thumbstick", {0, 0}}, {"click", false}}}}}}};
     for (const std::string profile : {"khr/simple_controller", "oculus/touch_controller", "valve/index_controller",
                                       "htc/vive_controller", "microsoft/motion_controller"}) {
         SCOPED_TRACE(profile);

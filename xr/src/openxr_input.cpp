@@ -113,6 +113,7 @@ Result<void> OpenXrInput::createActions() {
     MXR_TRY(action(m_hapticAction, "haptic", "Haptics", XR_ACTION_TYPE_VIBRATION_OUTPUT, true));
     MXR_TRY(action(m_talkAction, "talk", "Push to talk", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
     MXR_TRY(action(m_muteAction, "mute", "Mute", XR_ACTION_TYPE_BOOLEAN_INPUT, false));
+    MXR_TRY(action(m_padClickAction, "trackpad_click", "Trackpad press", XR_ACTION_TYPE_BOOLEAN_INPUT, true));
 
     struct Binding {
         XrAction action;
@@ -136,7 +137,7 @@ Result<void> OpenXrInput::createActions() {
     };
     const XrAction g = m_gripAction, a = m_aimAction, sel = m_selectAction, sq = m_squeezeAction,
                    th = m_thumbAction, me = m_menuAction, h = m_hapticAction,
-                   tk = m_talkAction, mu = m_muteAction;
+                   tk = m_talkAction, mu = m_muteAction, pc = m_padClickAction;
     MXR_TRY(suggest("/interaction_profiles/khr/simple_controller",
                     {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
                      {a, "/user/hand/left/input/aim/pose"}, {a, "/user/hand/right/input/aim/pose"},
@@ -167,6 +168,7 @@ Result<void> OpenXrInput::createActions() {
                      {sq, "/user/hand/left/input/squeeze/click"}, {sq, "/user/hand/right/input/squeeze/click"},
                      {th, "/user/hand/left/input/trackpad"}, {th, "/user/hand/right/input/trackpad"},
                      {me, "/user/hand/left/input/menu/click"}, {tk, "/user/hand/left/input/trackpad/click"},
+                     {pc, "/user/hand/left/input/trackpad/click"}, {pc, "/user/hand/right/input/trackpad/click"},
                      {h, "/user/hand/left/output/haptic"}, {h, "/user/hand/right/output/haptic"}}));
     MXR_TRY(suggest("/interaction_profiles/microsoft/motion_controller",
                     {{g, "/user/hand/left/input/grip/pose"}, {g, "/user/hand/right/input/grip/pose"},
@@ -179,22 +181,40 @@ Result<void> OpenXrInput::createActions() {
     return {};
 }
 
+void OpenXrInput::clearFocusedInput() {
+    for (auto& hand : m_input.hands) {
+        hand.tracked = hand.select = hand.squeeze = false;
+        hand.thumbstick = Vec2(0.0f);
+    }
+    for (auto& j : m_input.joints) j.valid = false;
+    m_input.menu = m_input.talk = m_input.mute = false;
+    m_input.focused = false;
+}
+
 void OpenXrInput::sync(XrTime time, bool focused) {
     XrSpaceLocation loc{XR_TYPE_SPACE_LOCATION};
-    if (XR_SUCCEEDED(xrLocateSpace(m_viewSpace, m_appSpace, time, &loc)) &&
-        (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
-        m_input.head = toPose(loc.pose);
+    // The head: whatever part of it is valid (the position held while only
+    // the orientation is tracked, as the views are).
+    if (XR_SUCCEEDED(xrLocateSpace(m_viewSpace, m_appSpace, time, &loc))) {
+        if (loc.locationFlags & XR_SPACE_LOCATION_ORIENTATION_VALID_BIT) m_input.head.orientation = toPose(loc.pose).orientation;
+        if (loc.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT) m_input.head.position = toPose(loc.pose).position;
     }
-    if (!focused) {
-        m_input.talk = false;  // push-to-talk lets go when a dashboard takes focus
-        m_input.mute = false;
-        return;
-    }
+    // Synced every frame, focused or not: XR_SESSION_NOT_FOCUSED (a success
+    // code) is the runtime saying a system menu has the controllers. Then
+    // nothing of the hands may go on acting: a held trigger would stay a
+    // panel click, an aimed teleport would fire, frozen hands would be sent
+    // to the room. The grip and aim poses keep their last values (others see
+    // the person paused in place), but nothing is tracked or pressed.
     XrActiveActionSet active{m_actionSet, XR_NULL_PATH};
     XrActionsSyncInfo si{XR_TYPE_ACTIONS_SYNC_INFO};
     si.countActiveActionSets = 1;
     si.activeActionSets = &active;
-    if (XR_FAILED(xrSyncActions(m_session, &si))) return;
+    const XrResult synced = xrSyncActions(m_session, &si);
+    if (!focused || synced != XR_SUCCESS) {
+        clearFocusedInput();
+        return;
+    }
+    m_input.focused = true;
     for (int h = 0; h < 2; ++h) {
         HandInput& hand = m_input.hands[h];
         XrActionStateGetInfo gi{XR_TYPE_ACTION_STATE_GET_INFO};
@@ -210,12 +230,21 @@ void OpenXrInput::sync(XrTime time, bool focused) {
         hand.thumbstick = XR_SUCCEEDED(xrGetActionStateVector2f(m_session, &gi, &v)) && v.isActive
                               ? Vec2(v.currentState.x, v.currentState.y)
                               : Vec2(0.0f);
+        // A trackpad reports where the thumb rests, not a deflection: it
+        // moves or turns only while pressed (the click action is bound, so
+        // active, only on profiles whose stick is a trackpad).
+        gi.action = m_padClickAction;
+        XrActionStateBoolean pad{XR_TYPE_ACTION_STATE_BOOLEAN};
+        if (XR_SUCCEEDED(xrGetActionStateBoolean(m_session, &gi, &pad)) && pad.isActive && !pad.currentState) {
+            hand.thumbstick = Vec2(0.0f);
+        }
         XrSpaceLocation g{XR_TYPE_SPACE_LOCATION}, a{XR_TYPE_SPACE_LOCATION};
+        constexpr XrSpaceLocationFlags kValid =
+            XR_SPACE_LOCATION_POSITION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_VALID_BIT;
         hand.tracked = XR_SUCCEEDED(xrLocateSpace(m_gripSpace[h], m_appSpace, time, &g)) &&
-                       (g.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT);
+                       (g.locationFlags & kValid) == kValid;
         if (hand.tracked) hand.grip = toPose(g.pose);
-        if (XR_SUCCEEDED(xrLocateSpace(m_aimSpace[h], m_appSpace, time, &a)) &&
-            (a.locationFlags & XR_SPACE_LOCATION_POSITION_VALID_BIT)) {
+        if (XR_SUCCEEDED(xrLocateSpace(m_aimSpace[h], m_appSpace, time, &a)) && (a.locationFlags & kValid) == kValid) {
             hand.aim = toPose(a.pose);
         }
     }

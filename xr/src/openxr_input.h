@@ -28,9 +28,16 @@ public:
     // `appSpace` (head: `viewSpace` in it), and the action set attached.
     Result<void> attach(XrSession session, XrSpace appSpace, XrSpace viewSpace);
     void detach();
+    // The room space was made anew (a recentred LOCAL): poses from now on in it.
+    void setAppSpace(XrSpace appSpace) { m_appSpace = appSpace; }
 
-    // Head always; controllers and hands only while focused; at `time`.
+    // At `time`: the head always; controllers, buttons and hand joints only
+    // while focused (`focused` and xrSyncActions returning XR_SUCCESS, not
+    // XR_SESSION_NOT_FOCUSED); else they are cleared (InputState::focused).
     void sync(XrTime time, bool focused);
+    // Hands untracked, joints invalid, every button released (not focused,
+    // or no frame: the session is not running).
+    void clearFocusedInput();
     void haptic(int hand, float amplitude, float seconds);
 
     const InputState& state() const { return m_input; }
@@ -48,7 +55,8 @@ private:
     XrActionSet m_actionSet = XR_NULL_HANDLE;
     XrAction m_gripAction = XR_NULL_HANDLE, m_aimAction = XR_NULL_HANDLE, m_selectAction = XR_NULL_HANDLE,
              m_squeezeAction = XR_NULL_HANDLE, m_thumbAction = XR_NULL_HANDLE, m_menuAction = XR_NULL_HANDLE,
-             m_hapticAction = XR_NULL_HANDLE, m_talkAction = XR_NULL_HANDLE, m_muteAction = XR_NULL_HANDLE;
+             m_hapticAction = XR_NULL_HANDLE, m_talkAction = XR_NULL_HANDLE, m_muteAction = XR_NULL_HANDLE,
+             m_padClickAction = XR_NULL_HANDLE;  // trackpad/click, bound only where the stick is a trackpad
     XrPath m_handPaths[2] = {XR_NULL_PATH, XR_NULL_PATH};
     XrSpace m_gripSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};
     XrSpace m_aimSpace[2] = {XR_NULL_HANDLE, XR_NULL_HANDLE};

@@ -41,6 +41,8 @@ const char* xrResultName(XrInstance instance, XrResult r) {
         case XR_ERROR_RUNTIME_FAILURE: return "XR_ERROR_RUNTIME_FAILURE";
         case XR_ERROR_FORM_FACTOR_UNAVAILABLE: return "XR_ERROR_FORM_FACTOR_UNAVAILABLE";
         case XR_ERROR_EXTENSION_NOT_PRESENT: return "XR_ERROR_EXTENSION_NOT_PRESENT";
+        case XR_ERROR_INSTANCE_LOST: return "XR_ERROR_INSTANCE_LOST";
+        case XR_ERROR_SESSION_LOST: return "XR_ERROR_SESSION_LOST";
         default: return "XrResult";
     }
 }
@@ -325,6 +327,8 @@ public:
 
     Result<void> attach(engine::VulkanRenderer& renderer) override {
         m_renderer = &renderer;
+        m_graphicsInvalid = false;  // made on the GPU the runtime names now
+        m_recovering = false;
         return createSession();
     }
 
@@ -345,34 +349,134 @@ public:
     }
 
     bool pollEvents() override {
+        // While the session is not running (IDLE: the headset is off)
+        // nothing paces the loop: sleep here, in steps, until an event
+        // comes or about 100 ms have passed, so the client wakes about ten
+        // times a second instead of spinning.
+        for (int step = 0;; ++step) {
+            const std::size_t seen = m_eventsSeen;
+            if (!drainEvents()) return false;
+            if (m_recovering && !m_graphicsInvalid && std::chrono::steady_clock::now() >= m_nextSystemPoll) {
+                recoverSession();
+                if (m_exit) return false;
+            }
+            if (m_running || m_eventsSeen != seen || step >= kIdleSteps) return true;
+            std::this_thread::sleep_for(kIdleStep);
+        }
+    }
+
+    bool graphicsInvalid() const override { return m_graphicsInvalid; }
+
+    // After a session loss: is the headset back (xrGetSystem)? Then the
+    // graphics requirements and the runtime's GPU are asked again; on the
+    // same GPU a new session is made here, on another one the client
+    // rebuilds the graphics bundle (graphicsInvalid(); createGraphics then
+    // attaches a new session). Not back: asked again in a second.
+    void recoverSession() {
+        XrSystemGetInfo si{XR_TYPE_SYSTEM_GET_INFO};
+        si.formFactor = XR_FORM_FACTOR_HEAD_MOUNTED_DISPLAY;
+        XrSystemId system = XR_NULL_SYSTEM_ID;
+        const XrResult r = xrGetSystem(m_instance, &si, &system);
+        if (r == XR_ERROR_FORM_FACTOR_UNAVAILABLE) {
+            if (!m_toldWaiting) m_log.info("waiting for the headset to come back (checking every second)");
+            m_toldWaiting = true;
+            m_nextSystemPoll = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+            return;
+        }
+        if (XR_FAILED(r)) return fatal(r, "the headset cannot be found again after a session loss (xrGetSystem)");
+        m_system = system;
+        m_toldWaiting = false;
+        auto device = queryRuntimeDevice();
+        if (!device) {
+            return fatal(static_cast<XrResult>(device.error().native), strCat("after a session loss: ", device.error().message));
+        }
+        m_recovering = false;
+        if (*device != m_vkPhysical) {
+            m_log.warn("the headset is back on another GPU; the renderer is rebuilt for it");
+            m_graphicsInvalid = true;
+            return;
+        }
+        if (auto made = createSession(); !made) {
+            fatal(static_cast<XrResult>(made.error().native), strCat("cannot restart the OpenXR session: ", made.error().message));
+        }
+    }
+
+    // The graphics requirements (must be asked before each xrCreateSession
+    // of a newly got system) and the physical device the runtime names for
+    // our Vulkan instance.
+    Result<VkPhysicalDevice> queryRuntimeDevice() {
+        VkPhysicalDevice device = VK_NULL_HANDLE;
+        if (m_enable2) {
+            MXR_TRY_ASSIGN(auto getReq, proc<PFN_xrGetVulkanGraphicsRequirements2KHR>("xrGetVulkanGraphicsRequirements2KHR"));
+            MXR_TRY_ASSIGN(auto getDevice, proc<PFN_xrGetVulkanGraphicsDevice2KHR>("xrGetVulkanGraphicsDevice2KHR"));
+            XrGraphicsRequirementsVulkan2KHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN2_KHR};
+            MXR_TRY_XR(getReq(m_instance, m_system, &req));
+            MXR_TRY(checkVulkanVersion(req.minApiVersionSupported, req.maxApiVersionSupported));
+            XrVulkanGraphicsDeviceGetInfoKHR gi{XR_TYPE_VULKAN_GRAPHICS_DEVICE_GET_INFO_KHR};
+            gi.systemId = m_system;
+            gi.vulkanInstance = m_vkInstance;
+            MXR_TRY_XR(getDevice(m_instance, &gi, &device));
+        } else {
+            MXR_TRY_ASSIGN(auto getReq, proc<PFN_xrGetVulkanGraphicsRequirementsKHR>("xrGetVulkanGraphicsRequirementsKHR"));
+            MXR_TRY_ASSIGN(auto getDevice, proc<PFN_xrGetVulkanGraphicsDeviceKHR>("xrGetVulkanGraphicsDeviceKHR"));
+            XrGraphicsRequirementsVulkanKHR req{XR_TYPE_GRAPHICS_REQUIREMENTS_VULKAN_KHR};
+            MXR_TRY_XR(getReq(m_instance, m_system, &req));
+            MXR_TRY(checkVulkanVersion(req.minApiVersionSupported, req.maxApiVersionSupported));
+            MXR_TRY_XR(getDevice(m_instance, m_system, m_vkInstance, &device));
+        }
+        return device;
+    }
+
+    static constexpr int kIdleSteps = 10;
+    static constexpr std::chrono::milliseconds kIdleStep{10};
+
+    bool drainEvents() {
         XrEventDataBuffer ev{XR_TYPE_EVENT_DATA_BUFFER};
-        while (xrPollEvent(m_instance, &ev) == XR_SUCCESS) {
+        XrResult polled = XR_SUCCESS;
+        while (!m_failure && (polled = xrPollEvent(m_instance, &ev)) == XR_SUCCESS) {
+            ++m_eventsSeen;
             switch (ev.type) {
                 case XR_TYPE_EVENT_DATA_SESSION_STATE_CHANGED: {
                     const auto& e = reinterpret_cast<const XrEventDataSessionStateChanged&>(ev);
-                    onState(e.state);
+                    // A destroyed session's late events are not ours.
+                    if (e.session == m_session && m_session) onState(e.state);
                     break;
                 }
+                case XR_TYPE_EVENT_DATA_REFERENCE_SPACE_CHANGE_PENDING:
+                    onSpaceChange(reinterpret_cast<const XrEventDataReferenceSpaceChangePending&>(ev));
+                    break;
                 case XR_TYPE_EVENT_DATA_INSTANCE_LOSS_PENDING:
-                    m_log.warn("OpenXR instance loss pending; quitting");
-                    m_exit = true;
+                    fatal(XR_ERROR_INSTANCE_LOST, "the OpenXR runtime is going away (instance loss pending)");
                     break;
                 default:
                     break;
             }
             ev = XrEventDataBuffer{XR_TYPE_EVENT_DATA_BUFFER};
         }
+        // A runtime that crashed or restarted fails here, with no event
+        // first, whatever state the session is in (idle included).
+        if (!m_failure && XR_FAILED(polled)) {
+            fatal(polled, polled == XR_ERROR_INSTANCE_LOST
+                              ? "the OpenXR runtime was lost (it crashed or was restarted)"
+                              : "the OpenXR runtime's event queue failed");
+        }
         return !m_exit;
     }
+
+    std::optional<Error> failure() const override { return m_failure; }
 
     Result<FrameState> beginFrame() override {
         FrameState f;
         f.shouldRender = false;
         if (!m_running) {
-            // Not running yet (or between sessions): don't spin the CPU.
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            f.idle = true;  // pollEvents() slept; no frame to wait for
             return f;
         }
+        // Back to SYNCHRONIZED after being visible (the display slept, the
+        // headset is off): the frame loop must go on (xrWaitFrame paces
+        // it), but nobody sees what would be drawn. The SYNCHRONIZED of a
+        // starting session is not idleness: it lasts a frame.
+        f.idle = m_wasVisible && m_state == XR_SESSION_STATE_SYNCHRONIZED;
         XrFrameState fs{XR_TYPE_FRAME_STATE};
         XrFrameWaitInfo wi{XR_TYPE_FRAME_WAIT_INFO};
         // XR_ERROR_SESSION_LOST: the LOSS_PENDING event that follows makes
@@ -399,9 +503,14 @@ public:
         m_views.fill(XrView{XR_TYPE_VIEW});
         if (lost(xrLocateViews(m_session, &li, &vs, 2, &n, m_views.data()))) return f;
         MXR_TRY_XR(m_lastResult);
-        if (!(vs.viewStateFlags & XR_VIEW_STATE_POSITION_VALID_BIT) ||
-            !(vs.viewStateFlags & XR_VIEW_STATE_ORIENTATION_VALID_BIT)) {
-            return f;  // tracking lost: submit no layers this frame
+        if (!(vs.viewStateFlags & XR_VIEW_STATE_ORIENTATION_VALID_BIT)) {
+            return f;  // no valid orientation: nothing can be shown the right way round, no layers
+        }
+        if (vs.viewStateFlags & XR_VIEW_STATE_POSITION_VALID_BIT) {
+            for (int v = 0; v < 2; ++v) m_lastEyes[v] = toPose(m_views[v].pose);
+            m_haveLastEyes = true;
+        } else if (!holdLastPosition()) {
+            return f;  // position lost before it was ever known: no layers
         }
         std::uint32_t index = 0;
         XrSwapchainImageAcquireInfo ai{XR_TYPE_SWAPCHAIN_IMAGE_ACQUIRE_INFO};
@@ -496,7 +605,12 @@ public:
     void requestQuit() override {
         m_quitRequested = true;
         if (m_session && m_running) {
-            xrRequestExitSession(m_session);  // the runtime answers with STOPPING
+            // The runtime answers with STOPPING; if it refuses, nothing
+            // will walk the session down: leave now.
+            if (const XrResult r = xrRequestExitSession(m_session); XR_FAILED(r)) {
+                m_log.warn(strCat("xrRequestExitSession failed (", xrResultName(m_instance, r), "); leaving now"));
+                m_exit = true;
+            }
         } else {
             m_exit = true;
         }
@@ -533,11 +647,10 @@ private:
         std::vector<XrReferenceSpaceType> spaces(n);
         MXR_TRY_XR(xrEnumerateReferenceSpaces(m_session, n, &n, spaces.data()));
         const bool stage = std::find(spaces.begin(), spaces.end(), XR_REFERENCE_SPACE_TYPE_STAGE) != spaces.end();
+        m_appSpaceType = stage ? XR_REFERENCE_SPACE_TYPE_STAGE : XR_REFERENCE_SPACE_TYPE_LOCAL;
+        m_floorBelowLocal = m_options.eyeHeight;
+        MXR_TRY(createAppSpace());
         XrReferenceSpaceCreateInfo rsi{XR_TYPE_REFERENCE_SPACE_CREATE_INFO};
-        rsi.referenceSpaceType = stage ? XR_REFERENCE_SPACE_TYPE_STAGE : XR_REFERENCE_SPACE_TYPE_LOCAL;
-        rsi.poseInReferenceSpace = kIdentity;
-        if (!stage) rsi.poseInReferenceSpace.position.y = -1.6f;  // LOCAL is at the eyes: put the floor below
-        MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_appSpace));
         rsi.referenceSpaceType = XR_REFERENCE_SPACE_TYPE_VIEW;
         rsi.poseInReferenceSpace = kIdentity;
         MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_viewSpace));
@@ -605,6 +718,8 @@ private:
         if (m_depthSwapchain) xrDestroySwapchain(m_depthSwapchain);
         m_depthSwapchain = XR_NULL_HANDLE;
         m_depthAcquired = false;
+        m_haveLastEyes = false;  // a new session may track from elsewhere
+        m_wasVisible = false;
         if (m_inputs) m_inputs->detach();
         if (m_viewSpace) xrDestroySpace(m_viewSpace);
         if (m_appSpace) xrDestroySpace(m_appSpace);
@@ -618,29 +733,47 @@ private:
     void onState(XrSessionState state) {
         m_state = state;
         m_log.debug(strCat("OpenXR session state ", stateName(state)));
+        // Out of FOCUSED nothing of the controllers may go on acting, also
+        // on paths where no frame syncs the actions (STOPPING, IDLE).
+        if (state != XR_SESSION_STATE_FOCUSED) m_inputs->clearFocusedInput();
         switch (state) {
             case XR_SESSION_STATE_READY: {
                 XrSessionBeginInfo bi{XR_TYPE_SESSION_BEGIN_INFO};
                 bi.primaryViewConfigurationType = XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO;
-                if (XR_SUCCEEDED(xrBeginSession(m_session, &bi))) m_running = true;
+                const XrResult r = xrBeginSession(m_session, &bi);
+                if (XR_SUCCEEDED(r)) {
+                    m_running = true;
+                } else {
+                    fatal(r, "the OpenXR session cannot begin (xrBeginSession)");
+                }
                 break;
             }
-            case XR_SESSION_STATE_FOCUSED: m_focused = true; break;
-            case XR_SESSION_STATE_VISIBLE: m_focused = false; break;
-            case XR_SESSION_STATE_STOPPING:
-                xrEndSession(m_session);
-                m_running = m_focused = false;
+            case XR_SESSION_STATE_FOCUSED: m_focused = m_wasVisible = true; break;
+            case XR_SESSION_STATE_VISIBLE:
+                m_focused = false;
+                m_wasVisible = true;
                 break;
+            case XR_SESSION_STATE_STOPPING: {
+                const XrResult r = xrEndSession(m_session);
+                m_running = m_focused = false;
+                if (XR_FAILED(r)) fatal(r, "the OpenXR session cannot end (xrEndSession)");
+                break;
+            }
             case XR_SESSION_STATE_LOSS_PENDING:
                 // The runtime lost the session (e.g. the headset went away):
                 // start over with a new one unless we were quitting.
-                m_log.warn("OpenXR session lost; restarting it");
+                // A real loss (headset unplugged, link dropped, runtime
+                // service restarted) usually outlasts this moment: the
+                // system is got again (xrGetSystem, about once a second)
+                // before a new session, on whatever GPU the runtime then
+                // names (pollEvents, recoverSession).
+                m_log.warn("OpenXR session lost; restarting it once the headset is back");
                 destroySession();
                 if (m_quitRequested) {
                     m_exit = true;
-                } else if (auto r = createSession(); !r) {
-                    m_log.error(strCat("cannot restart the OpenXR session: ", r.error().message));
-                    m_exit = true;
+                } else {
+                    m_recovering = true;
+                    m_nextSystemPoll = std::chrono::steady_clock::now();
                 }
                 break;
             case XR_SESSION_STATE_EXITING: m_exit = true; break;
@@ -662,6 +795,63 @@ private:
         MXR_TRY_ASSIGN(engine::TargetHandle t, m_renderer->registerTarget(desc));
         m_targets.emplace(key, t);
         return t;
+    }
+
+    // Only the position is lost (a tracking camera covered, out of the
+    // base stations' view): the eyes stay where they last were and turn
+    // with the still valid orientation, so the wearer sees a steady room
+    // instead of a black frame. The views submitted are the ones drawn.
+    bool holdLastPosition() {
+        if (!m_haveLastEyes) return false;
+        const Vec3 centre = 0.5f * (m_lastEyes[0].position + m_lastEyes[1].position);
+        for (int v = 0; v < 2; ++v) {
+            const Vec3 eyeInHead = glm::inverse(m_lastEyes[v].orientation) * (m_lastEyes[v].position - centre);
+            const Quat now = toPose(m_views[v].pose).orientation;
+            const Vec3 p = centre + now * eyeInHead;
+            m_views[v].pose.position = {p.x, p.y, p.z};
+        }
+        return true;
+    }
+
+    // The room's tracking space: STAGE (its origin is on the floor), else
+    // LOCAL lowered by the floor's depth below LOCAL's origin (the eyes).
+    Result<void> createAppSpace() {
+        XrReferenceSpaceCreateInfo rsi{XR_TYPE_REFERENCE_SPACE_CREATE_INFO};
+        rsi.referenceSpaceType = m_appSpaceType;
+        rsi.poseInReferenceSpace = kIdentity;
+        if (m_appSpaceType == XR_REFERENCE_SPACE_TYPE_LOCAL) rsi.poseInReferenceSpace.position.y = -m_floorBelowLocal;
+        MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_appSpace));
+        return {};
+    }
+
+    // The runtime recentred (or moved) a reference space. With the LOCAL
+    // fallback its origin moved to where the eyes now are, so the floor is
+    // re-derived from how far the origin moved (the event's pose in the
+    // previous space), or from the stated eye height when the runtime does
+    // not say; then the room space is made anew.
+    void onSpaceChange(const XrEventDataReferenceSpaceChangePending& e) {
+        if (e.session != m_session || !m_session || e.referenceSpaceType != m_appSpaceType) return;
+        if (m_appSpaceType != XR_REFERENCE_SPACE_TYPE_LOCAL) {
+            m_log.info("the runtime moved the STAGE space; the floor stays its origin");
+            return;
+        }
+        m_floorBelowLocal = e.poseValid ? m_floorBelowLocal + e.poseInPreviousSpace.position.y : m_options.eyeHeight;
+        m_log.info(strCat("the runtime recentred LOCAL; the floor is now ", m_floorBelowLocal, " m below it"));
+        if (m_appSpace) xrDestroySpace(m_appSpace);
+        m_appSpace = XR_NULL_HANDLE;
+        if (auto r = createAppSpace(); !r) return fatal(static_cast<XrResult>(r.error().native), r.error().message);
+        m_inputs->setAppSpace(m_appSpace);
+    }
+
+    // Ends the run as a failure (ClientApp exits 1 with the message); the
+    // first failure is the one reported.
+    void fatal(XrResult r, const std::string& what) {
+        if (!m_failure) {
+            const std::string message = strCat(what, " (", xrResultName(m_instance, r), ")");
+            m_log.error(message);
+            m_failure = Error{ErrorCode::kXr, static_cast<std::int64_t>(r), message};
+        }
+        m_exit = true;
     }
 
     // Remembers `r`; true when the session is lost (stop using it and wait
@@ -699,6 +889,8 @@ private:
     bool m_depthLayer = false;  // XR_KHR_composition_layer_depth enabled
     bool m_depthAcquired = false;
     std::array<XrView, 2> m_views{};
+    std::array<Pose, 2> m_lastEyes{};  // the eyes when the position was last valid
+    bool m_haveLastEyes = false;
     std::unique_ptr<OpenXrInput> m_inputs;  // made in init()
     InputState m_noInput;
     XrTime m_displayTime = 0;
@@ -713,6 +905,15 @@ private:
     bool m_acquired = false;
     bool m_exit = false;
     bool m_quitRequested = false;
+    std::optional<Error> m_failure;
+    std::size_t m_eventsSeen = 0;
+    bool m_wasVisible = false;
+    XrReferenceSpaceType m_appSpaceType = XR_REFERENCE_SPACE_TYPE_STAGE;
+    float m_floorBelowLocal = 1.6f;  // LOCAL fallback: metres from LOCAL's origin down to the floor
+    bool m_recovering = false;       // a session was lost; the headset is polled for
+    bool m_toldWaiting = false;
+    bool m_graphicsInvalid = false;  // back on another GPU: the client rebuilds the bundle
+    std::chrono::steady_clock::time_point m_nextSystemPoll{};  // this session has been VISIBLE (its SYNCHRONIZED after that is idleness)
 };
 
 }  // namespace

@@ -32,6 +32,14 @@ struct AvatarState {
     Pose rightHand;
     bool leftTracked = true;
     bool rightTracked = true;
+    // The sender's app lost input focus (a system menu or dashboard is open,
+    // or the headset is off): receivers draw the avatar dimmed in place, not
+    // faded out. Bit 2 of the entry's flags byte (the size is unchanged).
+    bool paused = false;
+    // The sender's headset is idle (taken off, display asleep): receivers
+    // draw the avatar ghosted in place as away. Bit 3 of the flags byte.
+    // Sent about twice a second meanwhile, so it never times out.
+    bool away = false;
 };
 
 // One avatar's sample as relayed: who, when (sender's clock, milliseconds

@@ -19,7 +19,20 @@ struct Participant {
     std::uint16_t avatarId = 0;  // in a shared room (0: the demo people)
     float speaking = 0.0f;       // the speaking indicator, 0..1
     bool recordingConsent = false;  // agrees to be recorded: a red badge on the chest
+    // Their headset's app lost input focus (a system menu is open, or the
+    // headset is off): drawn dimmed and grey in place, not faded out, so
+    // nobody vanishes whenever a dashboard opens.
+    bool paused = false;
+    // Their headset is idle (off, asleep): ghosted in place (kAwayOpacity)
+    // with "(away)", sent about twice a second instead of 45 times.
+    bool away = false;
 };
+
+// How see-through an away person is drawn.
+inline constexpr float kAwayOpacity = 0.35f;
+
+// The body colour of a paused person: greyed and darkened.
+Vec3 pausedColor(const Vec3& color);
 
 struct SceneMeshes {
     engine::MeshHandle box;
@@ -33,7 +46,8 @@ Result<SceneMeshes> uploadSceneMeshes(engine::Renderer& renderer);
 void appendRoom(const Room& room, const SceneMeshes& meshes, engine::FrameScene& scene);
 // Appends one avatar: 6 instances and a name label, and while it speaks a
 // see-through green glow around the head (its size and strength follow the
-// level) and a green name plate.
+// level) and a green name plate. A paused person is drawn in pausedColor()
+// with a grey name plate.
 void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::FrameScene& scene);
 
 // Where the label floats: 28 cm above the head's centre.

@@ -47,6 +47,7 @@ struct ClientOptions {
     std::uint32_t msaa = 0;       // 0: 4x on GPUs, 1x on software rasterizers
     bool ui = true;
     std::string xrVulkan = "auto";  // OpenXR Vulkan binding: auto, enable2, enable
+    float eyeHeight = 1.6f;         // VR without STAGE: the eyes above the floor (--eye-height)
     std::string dumpStatePath;    // JSON of the local avatar and play space at exit (VR)
     double animationTime = -1.0;  // fixed time for the demo people (tests); <0 follows frames
     // Shared room (--server): joined at start; the remote people replace

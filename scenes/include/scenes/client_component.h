@@ -35,6 +35,10 @@ struct FrameContext {
     // This frame's eye views (empty when the frame is not drawn); the local
     // player moves them from stage into room space.
     std::span<engine::ViewInfo> views;
+    // Nobody sees this frame (xr::FrameState::idle: the headset is off or
+    // asleep): update() still runs (the room, voice, exit requests), but
+    // drawUi() and contribute() do not, and the person shows as away.
+    bool idle = false;
 
     // Set by components during update():
     // Not ready for --frames to count yet (e.g. not in the room yet). Once no

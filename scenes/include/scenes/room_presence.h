@@ -84,6 +84,7 @@ public:
     std::uint16_t selfId() const { return m_remotes.selfId(); }
     // This client's role as the presence list gives it (none before it arrives).
     std::optional<net::Role> selfRole() const { return m_selfRole; }
+    // Avatar states posted (due ones, without a network thread).
     std::uint64_t postedAvatars() const { return m_posted; }
 
     // Records over ENet (net::RoomClient::sendApiRequest/pollApiResponse).
@@ -125,7 +126,11 @@ private:
     Nanos m_startedAt = 0;
     std::optional<Nanos> m_nextPost;
     std::uint64_t m_posted = 0;
+    bool m_postedAway = false;
 };
+
+// How often an away person's avatar is posted.
+inline constexpr Nanos kAwayPostInterval = msToNanos(500);
 
 // The colour a remote person gets: stable for their avatar id.
 Vec4 colorForAvatar(std::uint16_t avatarId);

@@ -41,7 +41,8 @@ struct VoiceOptions {
 
 // Whether the microphone goes to the room: an open microphone unless muted;
 // push-to-talk while the talk button is held and not muted. The mute button
-// toggles on each press.
+// toggles on each press. Without input focus (InputState::focused false)
+// push-to-talk lets go; an open microphone stays as it is.
 class TalkSwitch {
 public:
     explicit TalkSwitch(bool pushToTalk) : m_pushToTalk(pushToTalk) {}

@@ -133,6 +133,7 @@ Result<void> TestDriver::writeState(const ShutdownContext& end) const {
     j["frames"] = end.framesCounted;
     j["mode"] = end.mode;
     if (m_targets.local && m_targets.local->player()) j.update(playerJson(*m_targets.local->player()));
+    if (m_targets.local) j["paused"] = m_targets.local->avatar().paused;  // as others see this person
     if (m_targets.panel && m_options.panelInDump) {
         const WorldPanel& panel = m_targets.panel->panel();
         j["panel"] = {{"visible", panel.visible()}, {"hovered", panel.hovered()}, {"presses", panel.presses()},

@@ -68,6 +68,13 @@ struct Instance final : Object {
     bool graphicsRequirementsQueried = false;
     VkInstance vulkanInstance = VK_NULL_HANDLE;  // from xrGetVulkanGraphicsDevice[2]KHR
     int sessionsCreated = 0;
+    std::int64_t polls = 0;  // xrPollEvent calls, for instance_loss_after_polls
+    bool sessionLost = false;        // a session of this instance went LOSS_PENDING
+    std::int64_t systemAwayPolls = 0;  // xrGetSystem answers FORM_FACTOR_UNAVAILABLE this many more times
+    bool systemValid = true;         // false from a loss (system_lost_polls) until xrGetSystem succeeds again
+    int physicalDeviceIndex = 0;     // of the device last reported by xrGetVulkanGraphicsDevice[2]KHR
+    VkPhysicalDevice reportedDevice = VK_NULL_HANDLE;  // that device (cleared by a loss)
+    bool lost = false;       // after that: XR_ERROR_INSTANCE_LOST from session calls too
 
     bool has(std::string_view ext) const { return extensions.count(std::string(ext)) != 0; }
     XrPath path(const std::string& s);  // interns a well-formed path
@@ -92,6 +99,8 @@ struct Session final : Object {
     bool exitRequested = false;
     bool lossPending = false;  // after LOSS_PENDING every call answers SESSION_LOST
     bool losable = false;      // the config's loss applies to this session only
+    float localOriginHeight = 1.6F;  // LOCAL's origin above the floor (moved by a recentring)
+    bool focusWithheld = false;  // focus_loss_at_frame .. focus_regain_at_frame: VISIBLE, not FOCUSED
     XrViewConfigurationType viewConfiguration = XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO;
 
     // Frame loop: frame n is the n-th xrWaitFrame of the session.

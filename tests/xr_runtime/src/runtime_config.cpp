@@ -81,6 +81,9 @@ InputState Script::sample(double frame) const {
     const auto poseLerp = [](const Pose& a, const Pose& b, float t) { return interpolate(a, b, t); };
     s.head = sampleTrack<Pose>(m_keys, frame, s.head, [](const Keyframe& k) -> const std::optional<Pose>& { return k.head; },
                                poseLerp);
+    s.headTracking = sampleTrack<HeadTracking>(
+        m_keys, frame, s.headTracking,
+        [](const Keyframe& k) -> const std::optional<HeadTracking>& { return k.headTracking; }, step<HeadTracking>);
     for (std::size_t i = 0; i < 2; ++i) {
         HandInput& h = s.hands[i];
         using K = Keyframe;
@@ -95,6 +98,8 @@ InputState Script::sample(double frame) const {
                                      [i](const K& k) -> const std::optional<bool>& { return k.hands[i].select; }, step<bool>);
         h.menu = sampleTrack<bool>(m_keys, frame, h.menu,
                                    [i](const K& k) -> const std::optional<bool>& { return k.hands[i].menu; }, step<bool>);
+        h.click = sampleTrack<bool>(m_keys, frame, h.click,
+                                    [i](const K& k) -> const std::optional<bool>& { return k.hands[i].click; }, step<bool>);
         h.squeeze = sampleTrack<float>(
             m_keys, frame, h.squeeze, [i](const K& k) -> const std::optional<float>& { return k.hands[i].squeeze; },
             [](float a, float b, float t) { return a + (b - a) * t; });
@@ -178,13 +183,14 @@ Pose getPose(const json& v, const std::string& where) {
 }
 
 Keyframe::HandKey getHandKey(const json& v, const std::string& where) {
-    checkKeys(v, where, {"tracked", "grip", "aim", "select", "squeeze", "menu", "thumbstick"});
+    checkKeys(v, where, {"tracked", "grip", "aim", "select", "squeeze", "menu", "thumbstick", "click"});
     Keyframe::HandKey h;
     if (v.contains("tracked")) h.tracked = getBool(v["tracked"], where + ".tracked");
     if (v.contains("grip")) h.grip = getPose(v["grip"], where + ".grip");
     if (v.contains("aim")) h.aim = getPose(v["aim"], where + ".aim");
     if (v.contains("select")) h.select = getBool(v["select"], where + ".select");
     if (v.contains("menu")) h.menu = getBool(v["menu"], where + ".menu");
+    if (v.contains("click")) h.click = getBool(v["click"], where + ".click");
     if (v.contains("squeeze")) {
         const double s = getNumber(v["squeeze"], where + ".squeeze");
         if (s < 0.0 || s > 1.0) fail(where + ".squeeze", "must be within [0, 1]");
@@ -207,11 +213,23 @@ Script getScript(const json& v, const std::string& where) {
     for (std::size_t i = 0; i < keys.size(); ++i) {
         const std::string w = strCat(where, ".keyframes[", i, "]");
         const json& k = keys[i];
-        checkKeys(k, w, {"frame", "head", "left", "right"});
+        checkKeys(k, w, {"frame", "head", "head_tracking", "left", "right"});
         if (!k.contains("frame")) fail(w, "missing 'frame'");
         Keyframe kf;
         kf.frame = getInt(k["frame"], w + ".frame", 0);
         if (k.contains("head")) kf.head = getPose(k["head"], w + ".head");
+        if (k.contains("head_tracking")) {
+            const std::string t = getString(k["head_tracking"], w + ".head_tracking");
+            if (t == "full") {
+                kf.headTracking = HeadTracking::kFull;
+            } else if (t == "orientation") {
+                kf.headTracking = HeadTracking::kOrientation;
+            } else if (t == "none") {
+                kf.headTracking = HeadTracking::kNone;
+            } else {
+                fail(w + ".head_tracking", strCat("unknown value '", t, "' (full, orientation, none)"));
+            }
+        }
         if (k.contains("left")) kf.hands[0] = getHandKey(k["left"], w + ".left");
         if (k.contains("right")) kf.hands[1] = getHandKey(k["right"], w + ".right");
         out.push_back(std::move(kf));
@@ -254,7 +272,10 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
         checkKeys(root, "(root)",
                   {"system_name", "headset_present", "blend_modes", "hand_tracking", "view_size", "fov_deg", "ipd_m",
                    "local_origin_height_m", "frame_rate_hz", "interaction_profile", "loss_pending_at_frame",
-                   "exit_at_frame", "capture", "event_log", "script", "max_swapchain_samples"});
+                   "exit_at_frame", "capture", "event_log", "script", "max_swapchain_samples", "focus_loss_at_frame",
+                   "focus_regain_at_frame", "idle_at_frame", "instance_loss_after_polls", "begin_session_fails",
+                   "exit_request_ignored", "system_lost_polls", "physical_device_after_loss",
+                   "withhold_stage", "recenter_at_frame", "recenter_to_height_m"});
         if (root.contains("system_name")) c.systemName = getString(root["system_name"], "system_name");
         if (c.systemName.size() >= 256) fail("system_name", "longer than 255 bytes");
         if (root.contains("headset_present")) c.headsetPresent = getBool(root["headset_present"], "headset_present");
@@ -304,6 +325,36 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
             c.lossPendingAtFrame = getInt(root["loss_pending_at_frame"], "loss_pending_at_frame", -1);
         }
         if (root.contains("exit_at_frame")) c.exitAtFrame = getInt(root["exit_at_frame"], "exit_at_frame", -1);
+        if (root.contains("focus_loss_at_frame")) {
+            c.focusLossAtFrame = getInt(root["focus_loss_at_frame"], "focus_loss_at_frame", 0);
+        }
+        if (root.contains("focus_regain_at_frame")) {
+            c.focusRegainAtFrame = getInt(root["focus_regain_at_frame"], "focus_regain_at_frame", 0);
+            if (c.focusLossAtFrame < 0 || c.focusRegainAtFrame <= c.focusLossAtFrame) {
+                fail("focus_regain_at_frame", "needs focus_loss_at_frame before it");
+            }
+        }
+        if (root.contains("idle_at_frame")) c.idleAtFrame = getInt(root["idle_at_frame"], "idle_at_frame", 0);
+        if (root.contains("instance_loss_after_polls")) {
+            c.instanceLossAfterPolls = getInt(root["instance_loss_after_polls"], "instance_loss_after_polls", 0);
+        }
+        if (root.contains("begin_session_fails")) {
+            c.beginSessionFails = getBool(root["begin_session_fails"], "begin_session_fails");
+        }
+        if (root.contains("withhold_stage")) c.withholdStage = getBool(root["withhold_stage"], "withhold_stage");
+        if (root.contains("recenter_at_frame")) c.recenterAtFrame = getInt(root["recenter_at_frame"], "recenter_at_frame", 0);
+        if (root.contains("recenter_to_height_m")) {
+            c.recenterToHeight = static_cast<float>(getNumber(root["recenter_to_height_m"], "recenter_to_height_m"));
+        }
+        if (root.contains("system_lost_polls")) {
+            c.systemLostPolls = getInt(root["system_lost_polls"], "system_lost_polls", 0);
+        }
+        if (root.contains("physical_device_after_loss")) {
+            c.physicalDeviceAfterLoss = getInt(root["physical_device_after_loss"], "physical_device_after_loss", 0);
+        }
+        if (root.contains("exit_request_ignored")) {
+            c.exitRequestIgnored = getBool(root["exit_request_ignored"], "exit_request_ignored");
+        }
         if (root.contains("capture")) {
             const json& cap = root["capture"];
             checkKeys(cap, "capture", {"dir", "frames"});

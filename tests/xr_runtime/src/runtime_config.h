@@ -36,11 +36,17 @@ struct HandInput {
     float squeeze = 0.0F;
     bool menu = false;
     glm::vec2 thumbstick{0.0F};
+    bool click = false;  // thumbstick/click, trackpad/click (a thumb resting on a trackpad is not a click)
 };
+
+// How much of the head the runtime tracks (xrLocateViews' view state
+// flags, and the VIEW space's location flags).
+enum class HeadTracking : std::uint8_t { kNone = 0, kOrientation = 1, kFull = 2 };
 
 struct InputState {
     Pose head;
     std::array<HandInput, 2> hands;
+    HeadTracking headTracking = HeadTracking::kFull;
 };
 
 // One keyframe: every field is optional; an absent field keeps its track
@@ -49,6 +55,7 @@ struct InputState {
 struct Keyframe {
     std::int64_t frame = 0;
     std::optional<Pose> head;
+    std::optional<HeadTracking> headTracking;  // "full", "orientation" (position lost), "none"
     struct HandKey {
         std::optional<bool> tracked;
         std::optional<Pose> grip;
@@ -57,6 +64,7 @@ struct Keyframe {
         std::optional<float> squeeze;
         std::optional<bool> menu;
         std::optional<glm::vec2> thumbstick;
+        std::optional<bool> click;
     };
     std::array<HandKey, 2> hands;
 };
@@ -92,6 +100,21 @@ struct Config {
     std::string interactionProfile = "/interaction_profiles/khr/simple_controller";
     std::int64_t lossPendingAtFrame = -1;  // -1: never
     std::int64_t exitAtFrame = -1;         // runtime-initiated exit, -1: never
+    // A system menu takes input focus (FOCUSED -> VISIBLE) at this frame
+    // and gives it back (VISIBLE -> FOCUSED) at the second; -1: never.
+    std::int64_t focusLossAtFrame = -1;
+    std::int64_t focusRegainAtFrame = -1;
+    std::int64_t idleAtFrame = -1;             // the first session walks down to IDLE and stays there
+    std::int64_t instanceLossAfterPolls = -1;  // xrPollEvent fails with XR_ERROR_INSTANCE_LOST after N calls
+    bool beginSessionFails = false;            // xrBeginSession answers XR_ERROR_RUNTIME_FAILURE
+    bool exitRequestIgnored = false;           // xrRequestExitSession succeeds and nothing follows
+    // After the loss: xrGetSystem fails this many times, and the system,
+    // graphics requirements and device must be got again (-1: off).
+    std::int64_t systemLostPolls = -1;
+    std::int64_t physicalDeviceAfterLoss = -1;  // the graphics device index reported after a loss
+    bool withholdStage = false;                 // no STAGE space (a seated or standalone headset)
+    std::int64_t recenterAtFrame = -1;          // LOCAL is recentred at this frame (-1: never)
+    float recenterToHeight = 1.6F;              // ... to this height above the floor
     std::string captureDir;
     std::vector<std::int64_t> captureFrames;
     std::string eventLog;  // "" = none

@@ -97,7 +97,7 @@ bool validComponent(const Profile& p, int hand, const std::string& component) {
     return matches(p.both) || matches(hand == 0 ? p.left : p.right);
 }
 
-enum class Source { kNone, kSelect, kSqueeze, kMenu, kThumbstick, kThumbstickX, kThumbstickY, kGrip, kAim, kHaptic };
+enum class Source { kNone, kSelect, kSqueeze, kMenu, kStickClick, kThumbstick, kThumbstickX, kThumbstickY, kGrip, kAim, kHaptic };
 
 Source sourceOf(const std::string& c) {
     const auto starts = [&](const char* prefix) { return c.rfind(prefix, 0) == 0; };
@@ -109,6 +109,7 @@ Source sourceOf(const std::string& c) {
     if (starts("/input/menu") || starts("/input/b/click") || starts("/input/y/click") || c == "/input/b" || c == "/input/y") {
         return Source::kMenu;
     }
+    if (c == "/input/thumbstick/click" || c == "/input/trackpad/click") return Source::kStickClick;
     if (c == "/input/thumbstick" || c == "/input/trackpad") return Source::kThumbstick;
     if (c == "/input/thumbstick/x" || c == "/input/trackpad/x") return Source::kThumbstickX;
     if (c == "/input/thumbstick/y" || c == "/input/trackpad/y") return Source::kThumbstickY;
@@ -123,6 +124,7 @@ float scalarOf(Source s, const HandInput& h) {
         case Source::kSelect: return h.select ? 1.0F : 0.0F;
         case Source::kSqueeze: return h.squeeze;
         case Source::kMenu: return h.menu ? 1.0F : 0.0F;
+        case Source::kStickClick: return h.click ? 1.0F : 0.0F;
         case Source::kThumbstickX: return h.thumbstick.x;
         case Source::kThumbstickY: return h.thumbstick.y;
         default: return 0.0F;
@@ -691,7 +693,7 @@ std::optional<Pose> spaceInStage(Session& s, const Space& space, XrTime /*time*/
             case XR_REFERENCE_SPACE_TYPE_VIEW: return compose(in.head, space.offset);
             case XR_REFERENCE_SPACE_TYPE_LOCAL: {
                 Pose origin;
-                origin.position.y = s.instance->config.localOriginHeight;
+                origin.position.y = s.localOriginHeight;
                 return compose(origin, space.offset);
             }
             default: return space.offset;
@@ -700,6 +702,10 @@ std::optional<Pose> spaceInStage(Session& s, const Space& space, XrTime /*time*/
     Action* a = registry().get<Action>(space.action);
     if (a == nullptr || s.attachedSets.count(toHandle<XrActionSet>(a->set->handle)) == 0) return std::nullopt;
     const int wanted = slotOf(*s.instance, space.subaction);  // 0 any, 1 left, 2 right
+    // A pose action inactive at the last xrSyncActions (never synced, not
+    // focused: a system menu has the controllers) has an unlocated space,
+    // as the spec says and real runtimes do.
+    if (wanted < 0 || !a->states[wanted].active) return std::nullopt;
     for (XrPath binding : a->boundSources) {
         std::string component;
         const int hand = splitBinding(*s.instance->pathString(binding), component);

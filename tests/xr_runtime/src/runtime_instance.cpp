@@ -317,6 +317,14 @@ XRAPI_ATTR XrResult XRAPI_CALL pollEvent(XrInstance instance, XrEventDataBuffer*
     Instance* inst = registry().get<Instance>(instance);
     if (inst == nullptr) return XR_ERROR_HANDLE_INVALID;
     if (event == nullptr || event->type != XR_TYPE_EVENT_DATA_BUFFER) return XR_ERROR_VALIDATION_FAILURE;
+    // A runtime that crashed or restarted: no loss-pending event first, so
+    // an application only notices here (also while its session is idle).
+    const std::int64_t lossAfter = inst->config.instanceLossAfterPolls;
+    if (lossAfter >= 0 && inst->polls++ >= lossAfter) {
+        if (!inst->lost) inst->log.line(strCat("instance lost after ", lossAfter, " polls"));
+        inst->lost = true;
+        return XR_ERROR_INSTANCE_LOST;
+    }
     if (inst->lostEvents > 0) {
         auto* lost = reinterpret_cast<XrEventDataEventsLost*>(event);
         lost->type = XR_TYPE_EVENT_DATA_EVENTS_LOST;
@@ -414,6 +422,13 @@ XRAPI_ATTR XrResult XRAPI_CALL getSystem(XrInstance instance, const XrSystemGetI
     if (info->formFactor != XR_FORM_FACTOR_HEAD_MOUNTED_DISPLAY || !inst->config.headsetPresent) {
         return XR_ERROR_FORM_FACTOR_UNAVAILABLE;
     }
+    if (inst->systemAwayPolls > 0) {  // the headset is unplugged after a session loss
+        --inst->systemAwayPolls;
+        inst->log.line("system unavailable");
+        return XR_ERROR_FORM_FACTOR_UNAVAILABLE;
+    }
+    if (!inst->systemValid) inst->log.line("system back");
+    inst->systemValid = true;
     *systemId = kSystemId;
     return XR_SUCCESS;
 }

@@ -38,6 +38,7 @@ namespace {
 
 XrResult checkSession(Session* s) {
     if (s == nullptr) return XR_ERROR_HANDLE_INVALID;
+    if (s->instance->lost) return XR_ERROR_INSTANCE_LOST;
     if (s->lossPending) return XR_ERROR_SESSION_LOST;
     return XR_SUCCESS;
 }
@@ -47,7 +48,7 @@ XRAPI_ATTR XrResult XRAPI_CALL createSession(XrInstance instance, const XrSessio
     Instance* inst = registry().get<Instance>(instance);
     if (inst == nullptr) return XR_ERROR_HANDLE_INVALID;
     if (info == nullptr || session == nullptr || info->type != XR_TYPE_SESSION_CREATE_INFO) return XR_ERROR_VALIDATION_FAILURE;
-    if (info->systemId != kSystemId) return XR_ERROR_SYSTEM_INVALID;
+    if (info->systemId != kSystemId || !inst->systemValid) return XR_ERROR_SYSTEM_INVALID;
     if (!inst->graphicsRequirementsQueried) return XR_ERROR_GRAPHICS_REQUIREMENTS_CALL_MISSING;
     bool another = false;
     registry().forEach<Session>([&](Session& s) { another = another || s.instance == inst; });
@@ -60,6 +61,14 @@ XRAPI_ATTR XrResult XRAPI_CALL createSession(XrInstance instance, const XrSessio
     if (binding == nullptr) return XR_ERROR_GRAPHICS_DEVICE_INVALID;
     if (binding->device == VK_NULL_HANDLE || binding->physicalDevice == VK_NULL_HANDLE || binding->instance == VK_NULL_HANDLE) {
         return XR_ERROR_GRAPHICS_DEVICE_INVALID;
+    }
+    // The session must be on the GPU the runtime named (after a loss it
+    // may have changed: physical_device_after_loss).
+    if (inst->sessionLost && inst->config.physicalDeviceAfterLoss >= 0) {
+        if (binding->physicalDevice != inst->reportedDevice) {
+            inst->log.line("session create refused: not on the runtime's graphics device");
+            return XR_ERROR_GRAPHICS_DEVICE_INVALID;
+        }
     }
     uint32_t familyCount = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(binding->physicalDevice, &familyCount, nullptr);
@@ -85,6 +94,7 @@ XRAPI_ATTR XrResult XRAPI_CALL createSession(XrInstance instance, const XrSessio
     const double rate = inst->config.frameRateHz > 0.0 ? inst->config.frameRateHz : kNominalRateHz;
     s->period = static_cast<XrTime>(1e9 / rate);
     s->losable = inst->sessionsCreated == 0;
+    s->localOriginHeight = inst->config.localOriginHeight;
     inst->sessionsCreated++;
     Session& ref = *s;
     *session = toHandle<XrSession>(registry().add(std::move(s), reinterpret_cast<std::uint64_t>(instance)));
@@ -126,6 +136,10 @@ XRAPI_ATTR XrResult XRAPI_CALL beginSession(XrSession session, const XrSessionBe
     }
     if (s->running) return XR_ERROR_SESSION_RUNNING;
     if (s->state != XR_SESSION_STATE_READY) return XR_ERROR_SESSION_NOT_READY;
+    if (s->instance->config.beginSessionFails) {
+        s->instance->log.line("session begin failed");
+        return XR_ERROR_RUNTIME_FAILURE;
+    }
     s->running = true;
     s->viewConfiguration = info->primaryViewConfigurationType;
     s->framesWaited = 0;
@@ -165,6 +179,8 @@ XRAPI_ATTR XrResult XRAPI_CALL requestExitSession(XrSession session) {
     if (!s->running) return XR_ERROR_SESSION_NOT_RUNNING;
     s->exitRequested = true;
     s->instance->log.line("session request_exit");
+    // exit_request_ignored: a hung compositor that never walks the session down.
+    if (s->instance->config.exitRequestIgnored) return XR_SUCCESS;
     if (s->state != XR_SESSION_STATE_STOPPING) stopSession(*s);
     return XR_SUCCESS;
 }
@@ -206,9 +222,55 @@ XRAPI_ATTR XrResult XRAPI_CALL waitFrame(XrSession session, const XrFrameWaitInf
         s->instance->log.line(strCat("session loss_pending frame ", frame));
         setSessionState(*s, XR_SESSION_STATE_LOSS_PENDING);
         s->lossPending = true;
+        Instance& inst = *s->instance;
+        inst.sessionLost = true;
+        if (c.systemLostPolls >= 0) {
+            // The headset went away with the session: the system must be
+            // got again (and the graphics requirements asked again) before
+            // a new session.
+            inst.systemAwayPolls = c.systemLostPolls;
+            inst.systemValid = false;
+            inst.graphicsRequirementsQueried = false;
+        }
+        inst.reportedDevice = VK_NULL_HANDLE;  // to be asked again
         return XR_ERROR_SESSION_LOST;
     }
     if (s->state == XR_SESSION_STATE_READY) setSessionState(*s, XR_SESSION_STATE_SYNCHRONIZED);
+    // A system menu or dashboard over the application: focus goes, the
+    // session stays visible, and comes back at the regain frame.
+    s->focusWithheld = c.focusLossAtFrame >= 0 && frame >= c.focusLossAtFrame &&
+                       (c.focusRegainAtFrame < 0 || frame < c.focusRegainAtFrame);
+    if (s->focusWithheld && s->state == XR_SESSION_STATE_FOCUSED) {
+        s->instance->log.line(strCat("session focus_lost frame ", frame));
+        setSessionState(*s, XR_SESSION_STATE_VISIBLE);
+    } else if (!s->focusWithheld && s->state == XR_SESSION_STATE_VISIBLE && !s->exitRequested) {
+        s->instance->log.line(strCat("session focus_regained frame ", frame));
+        setSessionState(*s, XR_SESSION_STATE_FOCUSED);
+    }
+    if (c.recenterAtFrame >= 0 && frame == c.recenterAtFrame) {
+        // The user recentred (or the runtime did): LOCAL's origin moves to
+        // the new height; the event says where it went in the old LOCAL.
+        XrEventDataBuffer buffer{XR_TYPE_EVENT_DATA_BUFFER};
+        auto& e = reinterpret_cast<XrEventDataReferenceSpaceChangePending&>(buffer);
+        e.type = XR_TYPE_EVENT_DATA_REFERENCE_SPACE_CHANGE_PENDING;
+        e.next = nullptr;
+        e.session = toHandle<XrSession>(s->handle);
+        e.referenceSpaceType = XR_REFERENCE_SPACE_TYPE_LOCAL;
+        e.changeTime = display;
+        e.poseValid = XR_TRUE;
+        e.poseInPreviousSpace = toXr(Pose{});
+        e.poseInPreviousSpace.position.y = c.recenterToHeight - s->localOriginHeight;
+        s->localOriginHeight = c.recenterToHeight;
+        pushEvent(*s->instance, buffer);
+        s->instance->log.line(strCat("space local recentered frame ", frame));
+    }
+    if (s->losable && c.idleAtFrame >= 0 && frame >= c.idleAtFrame && !s->exitRequested &&
+        s->state != XR_SESSION_STATE_STOPPING) {
+        // The headset was taken off (or its display slept): the session
+        // walks down to STOPPING and, once ended, stays IDLE.
+        s->instance->log.line(strCat("session idle frame ", frame));
+        stopSession(*s);
+    }
     if (c.exitAtFrame >= 0 && frame >= c.exitAtFrame && !s->exitRequested) {
         s->exitRequested = true;
         s->instance->log.line(strCat("session runtime_exit frame ", frame));
@@ -242,6 +304,14 @@ XRAPI_ATTR XrResult XRAPI_CALL endFrame(XrSession session, const XrFrameEndInfo*
     if (!s->running) return XR_ERROR_SESSION_NOT_RUNNING;
     if (s->begunFrame < 0) return XR_ERROR_CALL_ORDER_INVALID;
     if (info->displayTime <= 0) return XR_ERROR_TIME_INVALID;
+    // The display time must be one xrWaitFrame predicted (a compositor
+    // schedules by it; an application making up its own times is caught).
+    const bool predicted = std::any_of(s->frameTimes.begin(), s->frameTimes.end(),
+                                       [&](const auto& e) { return e.first == info->displayTime; });
+    if (!predicted) {
+        s->instance->log.line(strCat("frame ", s->begunFrame, " display time ", info->displayTime, " was never predicted"));
+        return XR_ERROR_TIME_INVALID;
+    }
     const Config& c = s->instance->config;
     const char* blend = info->environmentBlendMode == XR_ENVIRONMENT_BLEND_MODE_OPAQUE     ? "opaque"
                         : info->environmentBlendMode == XR_ENVIRONMENT_BLEND_MODE_ADDITIVE  ? "additive"
@@ -268,7 +338,7 @@ XRAPI_ATTR XrResult XRAPI_CALL endFrame(XrSession session, const XrFrameEndInfo*
     s->framesEnded++;
     if (s->state == XR_SESSION_STATE_SYNCHRONIZED && !s->exitRequested) {
         setSessionState(*s, XR_SESSION_STATE_VISIBLE);
-        setSessionState(*s, XR_SESSION_STATE_FOCUSED);
+        if (!s->focusWithheld) setSessionState(*s, XR_SESSION_STATE_FOCUSED);
     }
     return XR_SUCCESS;
 }
@@ -280,6 +350,10 @@ XRAPI_ATTR XrResult XRAPI_CALL enumerateReferenceSpaces(XrSession session, uint3
     auto lock = registry().lock();
     Session* s = registry().get<Session>(session);
     if (XrResult r = checkSession(s); r != XR_SUCCESS) return r;
+    if (s->instance->config.withholdStage) {
+        return fillArray<XrReferenceSpaceType>(capacity, count, spaces,
+                                               {XR_REFERENCE_SPACE_TYPE_VIEW, XR_REFERENCE_SPACE_TYPE_LOCAL});
+    }
     return fillArray<XrReferenceSpaceType>(
         capacity, count, spaces, {XR_REFERENCE_SPACE_TYPE_VIEW, XR_REFERENCE_SPACE_TYPE_LOCAL, XR_REFERENCE_SPACE_TYPE_STAGE});
 }
@@ -293,6 +367,9 @@ XRAPI_ATTR XrResult XRAPI_CALL createReferenceSpace(XrSession session, const XrR
     }
     if (info->referenceSpaceType != XR_REFERENCE_SPACE_TYPE_VIEW && info->referenceSpaceType != XR_REFERENCE_SPACE_TYPE_LOCAL &&
         info->referenceSpaceType != XR_REFERENCE_SPACE_TYPE_STAGE) {
+        return XR_ERROR_REFERENCE_SPACE_UNSUPPORTED;
+    }
+    if (info->referenceSpaceType == XR_REFERENCE_SPACE_TYPE_STAGE && s->instance->config.withholdStage) {
         return XR_ERROR_REFERENCE_SPACE_UNSUPPORTED;
     }
     if (!isValidPose(info->poseInReferenceSpace)) return XR_ERROR_POSE_INVALID;
@@ -353,6 +430,16 @@ XRAPI_ATTR XrResult XRAPI_CALL locateSpace(XrSpace space, XrSpace baseSpace, XrT
     location->pose = toXr(compose(inverse(*b), *a));
     location->locationFlags = XR_SPACE_LOCATION_ORIENTATION_VALID_BIT | XR_SPACE_LOCATION_POSITION_VALID_BIT |
                               XR_SPACE_LOCATION_ORIENTATION_TRACKED_BIT | XR_SPACE_LOCATION_POSITION_TRACKED_BIT;
+    // The head's tracking as scripted: what is not valid is not reported
+    // (a position of 0, as an application must not use it).
+    const bool viewInvolved = sp->reference == XR_REFERENCE_SPACE_TYPE_VIEW || base->reference == XR_REFERENCE_SPACE_TYPE_VIEW;
+    if (viewInvolved && in.headTracking != HeadTracking::kFull) {
+        location->pose.position = {0.0F, 0.0F, 0.0F};
+        location->locationFlags = in.headTracking == HeadTracking::kOrientation
+                                      ? XR_SPACE_LOCATION_ORIENTATION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_TRACKED_BIT
+                                      : 0;
+        if (in.headTracking == HeadTracking::kNone) location->pose.orientation = {0.0F, 0.0F, 0.0F, 1.0F};
+    }
     return XR_SUCCESS;
 }
 
@@ -384,11 +471,19 @@ XRAPI_ATTR XrResult XRAPI_CALL locateViews(XrSession session, const XrViewLocate
         eye.position.x = (i == 0 ? -0.5F : 0.5F) * c.ipdMeters;
         const Pose inStage = compose(in.head, eye);
         views[i].pose = toXr(b ? compose(inverse(*b), inStage) : Pose{});
+        // Position lost (or everything): what is not valid reads as 0.
+        if (in.headTracking != HeadTracking::kFull) views[i].pose.position = {0.0F, 0.0F, 0.0F};
+        if (in.headTracking == HeadTracking::kNone) views[i].pose.orientation = {0.0F, 0.0F, 0.0F, 1.0F};
         views[i].fov = {rad(c.fovLeftDeg), rad(c.fovRightDeg), rad(c.fovUpDeg), rad(c.fovDownDeg)};
     }
-    viewState->viewStateFlags = b ? (XR_VIEW_STATE_ORIENTATION_VALID_BIT | XR_VIEW_STATE_POSITION_VALID_BIT |
-                                     XR_VIEW_STATE_ORIENTATION_TRACKED_BIT | XR_VIEW_STATE_POSITION_TRACKED_BIT)
-                                  : 0;
+    XrViewStateFlags flags = 0;
+    if (b && in.headTracking != HeadTracking::kNone) {
+        flags |= XR_VIEW_STATE_ORIENTATION_VALID_BIT | XR_VIEW_STATE_ORIENTATION_TRACKED_BIT;
+    }
+    if (b && in.headTracking == HeadTracking::kFull) {
+        flags |= XR_VIEW_STATE_POSITION_VALID_BIT | XR_VIEW_STATE_POSITION_TRACKED_BIT;
+    }
+    viewState->viewStateFlags = flags;
     return XR_SUCCESS;
 }
 

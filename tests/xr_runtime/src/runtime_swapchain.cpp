@@ -142,9 +142,18 @@ XRAPI_ATTR XrResult XRAPI_CALL createSwapchain(XrSession session, const XrSwapch
     if (depth && (info->usageFlags & XR_SWAPCHAIN_USAGE_COLOR_ATTACHMENT_BIT) != 0) return XR_ERROR_FEATURE_UNSUPPORTED;
     if (!depth && (info->usageFlags & XR_SWAPCHAIN_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT) != 0) return XR_ERROR_FEATURE_UNSUPPORTED;
 
-    VkImageUsageFlags usage = VK_IMAGE_USAGE_TRANSFER_SRC_BIT;  // the runtime reads images back for capture
-    usage |= depth ? VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT : VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+    // Exactly the usage the application asked for, so the validation layer
+    // catches an application that relies on more (a real runtime need not
+    // give more); transfer-source is added only while a capture is
+    // configured (the runtime reads colour images back then). The images
+    // are moved to the attachment layout the spec promises, so an
+    // attachment usage must be among them.
     const XrSwapchainUsageFlags u = info->usageFlags;
+    const XrSwapchainUsageFlags attachment =
+        depth ? XR_SWAPCHAIN_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT : XR_SWAPCHAIN_USAGE_COLOR_ATTACHMENT_BIT;
+    if ((u & attachment) == 0) return XR_ERROR_FEATURE_UNSUPPORTED;
+    VkImageUsageFlags usage = depth ? VK_IMAGE_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT : VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+    if (!depth && !s->instance->config.captureDir.empty()) usage |= VK_IMAGE_USAGE_TRANSFER_SRC_BIT;
     if (u & XR_SWAPCHAIN_USAGE_UNORDERED_ACCESS_BIT) usage |= VK_IMAGE_USAGE_STORAGE_BIT;
     if (u & XR_SWAPCHAIN_USAGE_TRANSFER_SRC_BIT) usage |= VK_IMAGE_USAGE_TRANSFER_SRC_BIT;
     if (u & XR_SWAPCHAIN_USAGE_TRANSFER_DST_BIT) usage |= VK_IMAGE_USAGE_TRANSFER_DST_BIT;

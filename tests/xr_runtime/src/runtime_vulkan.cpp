@@ -70,8 +70,16 @@ XrResult pickPhysicalDevice(Instance& inst, VkInstance vkInstance, VkPhysicalDev
     std::vector<VkPhysicalDevice> devices(count);
     VkResult vr = vkEnumeratePhysicalDevices(vkInstance, &count, devices.data());
     if (vr != VK_SUCCESS && vr != VK_INCOMPLETE) return XR_ERROR_RUNTIME_FAILURE;
-    *out = devices[0];
+    // After a session loss the headset may come back on another GPU
+    // (physical_device_after_loss): the index into this instance's list.
+    std::size_t index = 0;
+    if (inst.sessionLost && inst.config.physicalDeviceAfterLoss >= 0) {
+        index = std::min<std::size_t>(static_cast<std::size_t>(inst.config.physicalDeviceAfterLoss), count - 1);
+    }
+    *out = devices[index];
     inst.vulkanInstance = vkInstance;
+    inst.physicalDeviceIndex = static_cast<int>(index);
+    inst.reportedDevice = *out;
     return XR_SUCCESS;
 }
 

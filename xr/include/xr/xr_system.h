@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -73,10 +74,20 @@ struct InputState {
     // toggles on press).
     bool talk = false;
     bool mute = false;
+    // The application has input focus (OpenXR: the session is FOCUSED).
+    // While false (a system menu or dashboard is open) the OpenXR backend
+    // reports both hands untracked, no joints and every button and stick
+    // released; the head keeps being tracked.
+    bool focused = true;
 };
 
 struct FrameState {
     bool shouldRender = true;
+    // Nobody sees this frame and none may be drawn (OpenXR: the session is
+    // not running, or not VISIBLE: the headset is off or asleep). The
+    // client then skips the scene and the UI, does not count the frame,
+    // and tells the room it is away; pollEvents() has already slept.
+    bool idle = false;
     Nanos predictedDisplayTime = 0;
     double deltaSeconds = 0.0;  // since the previous frame's display time
     std::vector<engine::ViewInfo> views;  // one per target layer
@@ -130,6 +141,15 @@ public:
 
     // Handles window/runtime events; false once the program should end.
     virtual bool pollEvents() = 0;
+    // Why pollEvents() said to end when that is a failure rather than a
+    // quit (OpenXR: the instance was lost, xrBeginSession or xrEndSession
+    // failed): the client leaves the room and exits 1 with this message.
+    virtual std::optional<Error> failure() const { return std::nullopt; }
+    // The graphics bundle no longer fits the device (OpenXR: after a session
+    // loss the headset came back on another GPU): the client releases it
+    // and calls createGraphics() again, which also makes the new session.
+    // The room connection and the components go on meanwhile.
+    virtual bool graphicsInvalid() const { return false; }
     virtual Result<FrameState> beginFrame() = 0;
     virtual Result<void> endFrame(const FrameState& frame) = 0;
 
@@ -182,6 +202,10 @@ struct OpenXrOptions {
     bool ar = false;            // prefer an additive / alpha-blend environment
     VulkanBinding vulkanBinding = VulkanBinding::kAuto;
     std::string appName = "MentorXR";
+    // Without a STAGE space the floor is put this far below where LOCAL
+    // starts (the eyes at start or at the last recentring): the user's
+    // stated eye height (1.2 m is typical seated).
+    float eyeHeight = 1.6f;
 };
 
 // Swapchain format negotiation for the OpenXR backend. `offered` is the
