@@ -30,8 +30,9 @@ namespace mxr::net {
 // handshake, Moderate lock/unlock and reason, ApiRequest idempotency key;
 // 4: voice (VoiceUp/VoiceDown/VoiceLoss), private talk, recording consent,
 // presence's consent flag and private partner; 5: VoiceWithAvatars (a voice
-// frame and the avatar entries due to the same listener in one seal)
-inline constexpr std::uint8_t kProtocolVersion = 5;
+// frame and the avatar entries due to the same listener in one seal); 6: the
+// avatar flags paused (focus went to the system) and away (headset idle)
+inline constexpr std::uint8_t kProtocolVersion = 6;
 inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
 inline constexpr std::size_t kMaxNameBytes = 64;      // room and display names
 inline constexpr std::size_t kMaxSecretBytes = 255;   // passwords, tokens
