@@ -87,6 +87,8 @@ void PresenceComponent::contribute(const FrameContext&, engine::FrameScene& scen
         for (const auto& [id, level] : m_speakingLevels) {
             if (id == p.avatarId) p.speaking = level;
         }
+        const LocalPlayer* player = m_local.player();
+        p.labelPointed = player && player->aimTracked() && labelPointedAt(player->aimWorld(), labelAnchor(p));
         appendAvatar(p, m_meshes, scene);
     }
 }
