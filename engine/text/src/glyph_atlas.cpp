@@ -94,6 +94,7 @@ const GlyphAtlas::Entry* GlyphAtlas::glyph(FontId font, std::uint32_t glyph, cha
         std::erase_if(m_entries, [&](const auto& kv) { return kv.second.page == victim; });
         resetPage(victim);
         ++m_evictions;
+        m_log.debug(strCat("glyph atlas: page ", victim, " emptied (used least recently)"));
         if (!place(victim, w, h, x, y)) return nullptr;  // larger than a page
         page = victim;
     }
