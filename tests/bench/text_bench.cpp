@@ -1,8 +1,11 @@
-// Text benchmarks (label bench; figures, never gates), no GPU:
+// Text benchmarks (label bench; figures, never gates); only
+// BM_FrameWithLabels takes a Vulkan device:
 //   BM_LabelPass/{0,1}: CPU of a frame's label pass (16 name labels facing
 //     the viewer, quads built from the warm glyph atlas and shaped-line
 //     cache): 0 ASCII names, 1 names in mixed scripts. The difference is
 //     what mixed scripts cost per frame (goal: at most 0.05 ms).
+//   BM_FrameWithLabels/{0,1}: the whole frame's CPU (renderer's build,
+//     record and submit) with those labels, lavapipe, 64x64 target.
 //   BM_NewScriptFirstGlyphs/{0..3}: a label in a script the atlas has not
 //     seen (Latin, Arabic, Devanagari, Chinese): shaping, rasterising and
 //     queueing its glyphs for upload, on a fresh atlas each time.
@@ -11,8 +14,10 @@
 // frame, pixels queued for upload by a new script.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <array>
 
+#include "engine/render/vulkan_renderer.h"
 #include "frame_packet.h"
 #include "text_atlas.h"
 
@@ -66,6 +71,39 @@ void BM_LabelPass(benchmark::State& state) {
     state.counters["text_vertices"] = double(packet.text.size());
 }
 BENCHMARK(BM_LabelPass)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
+// The whole frame's CPU (build, record, submit: the renderer's own measure
+// from fence wait to submit) with the 16 labels, on lavapipe into a 64x64
+// target so rasterising stays out: 0 ASCII, 1 mixed scripts.
+void BM_FrameWithLabels(benchmark::State& state) {
+    auto gpu = engine::GpuContext::create(engine::VulkanRenderer::requirements(), {}, Logger());
+    if (!gpu) {
+        state.SkipWithError("no Vulkan device");
+        return;
+    }
+    auto renderer = engine::VulkanRenderer::create(**gpu, {}, Logger());
+    if (!renderer) {
+        state.SkipWithError("renderer creation failed");
+        return;
+    }
+    auto target = (*renderer)->createOffscreenTarget({64, 64}, 1);
+    const engine::FrameScene scene = labelScene(state.range(0) ? kMixed : kAscii);
+    const engine::ViewInfo view{Pose{Vec3(0, 1.6f, 2.0f), Quat(1, 0, 0, 0)}, Fov{}};
+    for (int warm = 0; warm < 3; ++warm) (void)(*renderer)->drawFrame(scene, std::span(&view, 1), *target);
+    std::vector<double> ms;
+    for (auto _ : state) {
+        if (!(*renderer)->drawFrame(scene, std::span(&view, 1), *target)) {
+            state.SkipWithError("drawFrame failed");
+            break;
+        }
+        ms.push_back((*renderer)->lastCpuSubmitMs());
+        state.SetIterationTime(ms.back() * 1e-3);
+    }
+    (void)(*renderer)->waitIdle();
+    std::sort(ms.begin(), ms.end());
+    if (!ms.empty()) state.counters["median_cpu_ms"] = ms[ms.size() / 2];
+}
+BENCHMARK(BM_FrameWithLabels)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(400);
 
 void BM_NewScriptFirstGlyphs(benchmark::State& state) {
     static constexpr std::array<const char*, 4> kLabel = {"Jürgen Łukasz", "محمد فاطمة", "नमस्ते", "李明 王芳"};
