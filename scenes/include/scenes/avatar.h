@@ -9,22 +9,22 @@
 
 namespace mxr::scenes {
 
+// A name label is at most this wide (metres): longer names end in "…"
+// unless the label is pointed at.
+inline constexpr float kNameLabelMaxWidth = 1.2f;
+
 struct Participant {
     std::string name;          // the name plate (with "(muted)", "(private)")
     std::string displayName;   // the person's name alone
     Vec4 color{0.3f, 0.6f, 0.9f, 1.0f};
     Pose head;                 // eyes' centre, looking down -Z of its orientation
     Pose hands[2];             // left, right
+    bool labelPointed = false;  // name plate pointed at: the whole name, uncut
     float opacity = 1.0f;      // fades when a peer drops
     std::uint16_t avatarId = 0;  // in a shared room (0: the demo people)
     float speaking = 0.0f;       // the speaking indicator, 0..1
     bool recordingConsent = false;  // agrees to be recorded: a red badge on the chest
-    bool labelPointed = false;      // pointed at: the whole name, uncut
 };
-
-// A name label is at most this wide (metres): longer names end in "…"
-// unless the label is pointed at.
-inline constexpr float kNameLabelMaxWidth = 1.2f;
 
 struct SceneMeshes {
     engine::MeshHandle box;
