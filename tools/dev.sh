@@ -19,6 +19,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev git
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers glslc vulkan-tools
   libglfw3-dev libimgui-dev libstb-dev libglm-dev libtinygltf-dev fonts-dejavu-core
+  # names in any script: FreeType, HarfBuzz (hb-shape for the shaping test), Noto per script (engine/README.md)
+  libfreetype-dev libharfbuzz-dev libharfbuzz-bin fonts-noto-core fonts-noto-cjk
   libopenxr-dev libopenxr-loader1 libopenxr-utils openxr-layer-corevalidation
   libenet-dev libopus-dev libopenal-dev libopenal-data libspeexdsp-dev libwebrtc-audio-processing-dev libsodium-dev espeak-ng
   libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev libicu-dev

@@ -109,7 +109,8 @@ void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::Frame
                                    Vec4(0.3f, 1.0f, 0.45f, (0.25f + 0.3f * s) * p.opacity)});
     }
     engine::Label label;
-    label.text = p.name;
+    label.text = nameLabelText(p);
+    label.maxWidth = p.labelPointed ? 0.0f : kNameLabelMaxWidth;
     label.anchor = labelAnchor(p);
     label.height = 0.07f;
     label.color = p.paused || p.away ? Vec4(0.65f, 0.65f, 0.68f, p.opacity) : Vec4(1.0f, 1.0f, 1.0f, p.opacity);
@@ -151,6 +152,31 @@ std::vector<Participant> demoParticipants(const Room& room, std::size_t count, d
         out.push_back(std::move(p));
     }
     return out;
+}
+
+std::string nameLabelText(const Participant& p) {
+    static constexpr std::string_view kIsolate = "\u2068", kPopIsolate = "\u2069";
+    const std::string_view name = p.displayName.empty() ? std::string_view(p.name) : std::string_view(p.displayName);
+    if (std::string_view(p.name).substr(0, name.size()) != name) return p.name;
+    return strCat(kIsolate, name, kPopIsolate, std::string_view(p.name).substr(name.size()));
+}
+
+bool labelPointedAt(const Pose& aim, const Vec3& anchor) {
+    // The plate's plane faces the pointer (turned about the vertical only,
+    // like a label facing a viewer there); the hit must fall within the
+    // widest plate (kNameLabelMaxWidth) and one line of text.
+    const Vec3 dir = aim.orientation * Vec3(0, 0, -1);
+    Vec3 normal = aim.position - anchor;
+    normal.y = 0.0f;
+    if (glm::length(normal) < 1e-4f) return false;
+    normal = glm::normalize(normal);
+    const float denom = glm::dot(dir, normal);
+    if (denom > -1e-4f) return false;  // parallel, or pointing away
+    const float t = glm::dot(anchor - aim.position, normal) / denom;
+    if (t <= 0.0f) return false;
+    const Vec3 hit = aim.position + dir * t - anchor;
+    const Vec3 right = glm::normalize(glm::cross(Vec3(0, 1, 0), normal));
+    return std::abs(glm::dot(hit, right)) <= 0.5f * kNameLabelMaxWidth && std::abs(hit.y) <= 0.07f;
 }
 
 }  // namespace mxr::scenes

@@ -253,6 +253,11 @@ void buildScene(ClientApp::State& s, const FrameContext& ctx) {
         });
     }
     for (auto& c : s.components) c->contribute(ctx, s.scene);
+    // Panels show the same names as the labels: their characters go into
+    // the UI's font atlas (from the next frame on).
+    if (engine::UiLayer* ui = s.graphics->ui()) {
+        for (const auto& l : s.scene.labels) ui->noteText(l.text);
+    }
 }
 
 // Nobody sees this frame (the headset is off or asleep, or the session is

@@ -92,6 +92,11 @@ void PresenceComponent::contribute(const FrameContext&, engine::FrameScene& scen
         for (const auto& [id, level] : m_speakingLevels) {
             if (id == p.avatarId) p.speaking = level;
         }
+        // Pointed at with the right hand's laser, or looked at (the
+        // desktop's mouse-look centre; in a headset, the gaze).
+        const LocalPlayer* player = m_local.player();
+        p.labelPointed = player && ((player->aimTracked() && labelPointedAt(player->aimWorld(), labelAnchor(p))) ||
+                                    labelPointedAt(player->toWorld(player->lastInput().head), labelAnchor(p)));
         appendAvatar(p, m_meshes, scene);
     }
 }

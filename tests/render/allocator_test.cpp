@@ -120,7 +120,7 @@ TEST(RendererAssets, MissingFontNamesTheFileAndThePackage) {
     o.fontPath = MXR_DEMO_ROOM;  // a file, but not a font
     auto r2 = engine::VulkanRenderer::create(**gpu, o, Logger());
     ASSERT_FALSE(r2);
-    EXPECT_NE(r2.error().message.find("not a TrueType font"), std::string::npos) << r2.error().message;
+    EXPECT_NE(r2.error().message.find("not a TrueType or OpenType font"), std::string::npos) << r2.error().message;
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ struct Packet : ::testing::Test {
     TextAtlas atlas;
     FramePacket packet;
     std::vector<ViewInfo> one{ViewInfo{Pose{Vec3(0, 0, 5), Quat(1, 0, 0, 0)}, Fov::symmetric(1.0f, 1.0f)}};
-    void SetUp() override { ASSERT_TRUE(atlas.load("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")); }
+    void SetUp() override { ASSERT_TRUE(atlas.load(text::debianFontFiles(), Logger())); }
 };
 
 TEST_F(Packet, OpaqueBeforeBlendedRoomSizedLastThenByMeshInRuns) {

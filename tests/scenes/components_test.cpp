@@ -94,7 +94,7 @@ TEST(PresenceComponent, HoldsTheCountUntilJoinedAndPrintsEachPhase) {
     EXPECT_EQ(rig.presence.people()[0].name, "Ben");
     EXPECT_FALSE(frame.scene.instances.empty());
     ASSERT_EQ(frame.scene.labels.size(), 1u);
-    EXPECT_EQ(frame.scene.labels[0].text, "Ben");
+    EXPECT_EQ(frame.scene.labels[0].text, "\u2068Ben\u2069");  // the name in bidi isolates
 }
 
 TEST(PresenceComponent, ASpeakingPersonGetsAGreenGlowAroundTheHeadThatFollowsTheLevel) {
@@ -163,11 +163,11 @@ TEST(PresenceComponent, ConsentShowsARedLightAndAPrivatePairIsNamedSoAndAnnounce
     rig.presence.presence().apply(members(true, 0, 0));
     frame.run({&rig.local, &rig.presence, &voice});
     EXPECT_EQ(redLights(), 1) << "Ben agrees to be recorded";
-    EXPECT_EQ(frame.scene.labels.at(0).text, "Ben");
+    EXPECT_EQ(frame.scene.labels.at(0).text, "\u2068Ben\u2069");
 
     rig.presence.presence().apply(members(true, 5, 3));
     frame.run({&rig.local, &rig.presence, &voice});
-    EXPECT_EQ(frame.scene.labels.at(0).text, "Ben (private)");
+    EXPECT_EQ(frame.scene.labels.at(0).text, "\u2068Ben\u2069 (private)");
     EXPECT_EQ(rig.printed.back(), "voice: in private talk with Ben (only you two hear each other)");
     rig.presence.presence().apply(members(true, 0, 0));
     frame.run({&rig.local, &rig.presence, &voice});

@@ -99,11 +99,28 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     // ---- per-frame data: built on the CPU (frame_packet.h), then copied in
     const bool overlayAvailable = scene.drawOverlay && overlaySource && overlayPass;
     const bool overlayInWorld = overlayAvailable && scene.overlayQuad.has_value();
+    atlas.beginFrame();
     buildFramePacket(scene, views, atlas, overlayInWorld, packet);
     FrameArena arena{static_cast<char*>(slot.data.memory.mapped), kFrameDataBytes, 0};
     MXR_TRY_ASSIGN(const VkDeviceSize uboOffset, arena.push(std::span<const FrameUniforms>(&packet.uniforms, 1)));
     assert(uboOffset == 0);
     (void)uboOffset;
+    // Glyphs drawn for the first time: their pixels ride in this frame's
+    // buffer and are copied into the atlas before the passes.
+    text::GlyphAtlas& glyphs = atlas.glyphs();
+    glyphCopies.clear();
+    if (!glyphs.uploads().empty()) {
+        MXR_TRY_ASSIGN(const VkDeviceSize pixelOffset, arena.push(glyphs.uploadPixels()));
+        for (const auto& u : glyphs.uploads()) {
+            VkBufferImageCopy c{};
+            c.bufferOffset = pixelOffset + u.offset;
+            c.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+            c.imageOffset = {std::int32_t(u.x), std::int32_t(u.y), 0};
+            c.imageExtent = {u.width, u.height, 1};
+            glyphCopies.push_back(c);
+        }
+        glyphs.clearUploads();
+    }
     const VkDeviceSize instOffset = (arena.used + 255) & ~VkDeviceSize(255);
     if (instOffset + packet.instances.size() * sizeof(InstanceGpu) > kFrameDataBytes) {
         return makeError(ErrorCode::kLimit, "too many instances for one frame");
@@ -125,6 +142,19 @@ Result<void> VulkanRenderer::Impl::record(FrameSlot& slot, const FrameScene& sce
     if (slot.timed) {
         vkCmdResetQueryPool(cmd, slot.timestamps, 0, 2);
         vkCmdWriteTimestamp2(cmd, VK_PIPELINE_STAGE_2_TOP_OF_PIPE_BIT, slot.timestamps, 0);
+    }
+
+    if (!glyphCopies.empty()) {
+        // After earlier frames' reads of the atlas (queue order), before
+        // this frame's.
+        imageBarrier(cmd, atlasImage.image, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                     1, VK_PIPELINE_STAGE_2_FRAGMENT_SHADER_BIT, 0, VK_PIPELINE_STAGE_2_COPY_BIT,
+                     VK_ACCESS_2_TRANSFER_WRITE_BIT);
+        vkCmdCopyBufferToImage(cmd, slot.data.buffer, atlasImage.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL,
+                               std::uint32_t(glyphCopies.size()), glyphCopies.data());
+        imageBarrier(cmd, atlasImage.image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, VK_IMAGE_LAYOUT_SHADER_READ_ONLY_OPTIMAL,
+                     1, VK_PIPELINE_STAGE_2_COPY_BIT, VK_ACCESS_2_TRANSFER_WRITE_BIT,
+                     VK_PIPELINE_STAGE_2_FRAGMENT_SHADER_BIT, VK_ACCESS_2_SHADER_SAMPLED_READ_BIT);
     }
 
     // Over the view, the overlay is drawn and composited only where the UI

@@ -72,7 +72,7 @@ void sortInstances(const FrameScene& scene, FramePacket& out) {
     }
 }
 
-void layoutLabels(const FrameScene& scene, std::span<const ViewInfo> views, const TextAtlas& atlas, FramePacket& out) {
+void layoutLabels(const FrameScene& scene, std::span<const ViewInfo> views, TextAtlas& atlas, FramePacket& out) {
     // Labels face the viewer: with two eyes, the head between them.
     Pose head = views[0].pose;
     if (views.size() == 2) {
@@ -109,7 +109,7 @@ PixelRect scaleRect(const PixelRect& r, std::uint32_t fromWidth, std::uint32_t f
     return PixelRect{x0, y0, x1 - x0, y1 - y0};
 }
 
-void buildFramePacket(const FrameScene& scene, std::span<const ViewInfo> views, const TextAtlas& atlas,
+void buildFramePacket(const FrameScene& scene, std::span<const ViewInfo> views, TextAtlas& atlas,
                       bool overlayInWorld, FramePacket& out) {
     fillUniforms(scene, views, out.uniforms);
     sortInstances(scene, out);

@@ -70,7 +70,7 @@ struct FramePacket {
 // rasterizer pays for every shaded fragment); then by mesh, stable. Labels
 // face the head (between the eyes with two views). `overlayInWorld`: the
 // overlay goes on scene.overlayQuad.
-void buildFramePacket(const FrameScene& scene, std::span<const ViewInfo> views, const TextAtlas& atlas,
+void buildFramePacket(const FrameScene& scene, std::span<const ViewInfo> views, TextAtlas& atlas,
                       bool overlayInWorld, FramePacket& out);
 
 // One line as segments: the shaft, plus two barbs when it has an arrowhead.

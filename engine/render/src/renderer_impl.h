@@ -92,6 +92,7 @@ struct VulkanRenderer::Impl {
 
     TextAtlas atlas;
     OwnedImage atlasImage;
+    std::vector<VkBufferImageCopy> glyphCopies;  // reused
 
     std::unordered_map<std::uint32_t, GpuMesh> meshes;
     std::uint32_t nextMeshId = 1;

@@ -1,12 +1,15 @@
 #pragma once
-// A baked font atlas (stb_truetype) and the geometry of world-space labels.
-#include <array>
+// World-space labels: shaped lines (engine/text) turned into quads that
+// sample the glyph atlas, facing the viewer.
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/core/math.h"
 #include "engine/core/result.h"
 #include "engine/render/renderer.h"
+#include "engine/text/glyph_atlas.h"
+#include "engine/text/label_layout.h"
 
 namespace mxr::engine {
 
@@ -18,27 +21,30 @@ struct TextVertex {
 
 class TextAtlas {
 public:
-    static constexpr int kSize = 512;
+    static constexpr int kSize = text::GlyphAtlas::kSize;
+    // Pixels per line (the Latin font's ascender to descender).
     static constexpr float kPixelHeight = 40.0f;
 
-    // Bakes printable ASCII from a TrueType file. Errors name the file.
-    Result<void> load(const std::string& fontPath);
-    const std::vector<std::uint8_t>& pixels() const { return m_pixels; }
+    // Fonts: `fonts` (Latin required, errors name the file).
+    Result<void> load(const text::FontFiles& fonts, Logger log);
+    std::vector<std::uint8_t> initialPixels() const { return m_glyphs->initialPixels(); }
 
+    void beginFrame();
     // Appends the quads of one label (plate, then glyphs) facing along
-    // -forward with the given right/up axes (the viewer's).
-    void appendLabel(const Label& label, const Vec3& right, const Vec3& up, std::vector<TextVertex>& out) const;
-    // Width of `text` in metres for a given line height.
-    float measure(const std::string& text, float height) const;
+    // -forward with the given right/up axes (the viewer's). New glyphs are
+    // queued in glyphs().uploads().
+    void appendLabel(const Label& label, const Vec3& right, const Vec3& up, std::vector<TextVertex>& out);
+    // Width of `text` in metres for a given line height (after any cut to
+    // `maxWidth`, 0: none).
+    float measure(const std::string& text, float height, float maxWidth = 0.0f);
+
+    text::GlyphAtlas& glyphs() { return *m_glyphs; }
+    text::Shaper& shaper() { return *m_shaper; }
 
 private:
-    struct Glyph {
-        float x0, y0, x1, y1;  // atlas pixels
-        float xoff, yoff, advance;
-    };
-    std::vector<std::uint8_t> m_pixels;
-    std::array<Glyph, 96> m_glyphs{};
-    Vec2 m_whiteUv{0.0f};
+    std::unique_ptr<text::Shaper> m_shaper;
+    std::unique_ptr<text::GlyphAtlas> m_glyphs;
+    std::unique_ptr<text::LabelLayout> m_layout;
 };
 
 }  // namespace mxr::engine

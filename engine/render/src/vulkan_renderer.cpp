@@ -81,7 +81,9 @@ Result<void> VulkanRenderer::Impl::init() {
     si.addressModeU = si.addressModeV = si.addressModeW = VK_SAMPLER_ADDRESS_MODE_CLAMP_TO_EDGE;
     MXR_TRY_VK(vkCreateSampler(device, &si, nullptr, &sampler));
 
-    MXR_TRY(atlas.load(options.fontPath));
+    text::FontFiles fonts = options.fonts;
+    fonts[std::size_t(text::FontId::kLatin)] = {options.fontPath, 0};
+    MXR_TRY(atlas.load(fonts, log.child("text")));
     MXR_TRY(createAtlasTexture());
     if (options.overlayExtent.width > 0) MXR_TRY(createOverlayResources());
 
@@ -95,7 +97,8 @@ Result<void> VulkanRenderer::Impl::init() {
         fi.flags = VK_FENCE_CREATE_SIGNALED_BIT;
         MXR_TRY_VK(vkCreateFence(device, &fi, nullptr, &slot.fence));
         MXR_TRY_ASSIGN(slot.data, allocator->createBuffer(kFrameDataBytes,
-                                             VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_VERTEX_BUFFER_BIT,
+                                             VK_BUFFER_USAGE_UNIFORM_BUFFER_BIT | VK_BUFFER_USAGE_VERTEX_BUFFER_BIT |
+                                                 VK_BUFFER_USAGE_TRANSFER_SRC_BIT,  // new glyphs
                                              true));
         VkDescriptorSetAllocateInfo dai{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
         dai.descriptorPool = descriptorPool;
@@ -146,8 +149,9 @@ Result<void> VulkanRenderer::Impl::createAtlasTexture() {
     ci.tiling = VK_IMAGE_TILING_OPTIMAL;
     ci.usage = VK_IMAGE_USAGE_SAMPLED_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
     MXR_TRY_ASSIGN(atlasImage, allocator->createImage(ci, VK_IMAGE_ASPECT_COLOR_BIT, VK_IMAGE_VIEW_TYPE_2D));
-    MXR_TRY_ASSIGN(OwnedBuffer staging, allocator->createBuffer(atlas.pixels().size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true));
-    std::memcpy(staging.memory.mapped, atlas.pixels().data(), atlas.pixels().size());
+    const std::vector<std::uint8_t> pixels = atlas.initialPixels();
+    MXR_TRY_ASSIGN(OwnedBuffer staging, allocator->createBuffer(pixels.size(), VK_BUFFER_USAGE_TRANSFER_SRC_BIT, true));
+    std::memcpy(staging.memory.mapped, pixels.data(), pixels.size());
     const VkImage image = atlasImage.image;
     auto r = immediate(device, gpu->queue(), pool, [&](VkCommandBuffer cmd) {
         imageBarrier(cmd, image, VK_IMAGE_LAYOUT_UNDEFINED, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, 1);

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <set>
+#include <unordered_set>
 
 #include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_vulkan.h>
 
+#include "engine/core/text.h"
 #include "engine/platform/window.h"
 #include "engine/render/vulkan_renderer.h"
 
@@ -22,8 +26,13 @@ public:
     void recordOverlay(VkCommandBuffer cmd) override;
     PixelRect drawnArea() const override;
     std::optional<PixelRect> overlayArea() const override { return drawnArea(); }
+    void noteText(std::string_view utf8) override;
+    std::size_t extraGlyphs() const override { return m_seen.size(); }
+    std::size_t fontRebuilds() const override { return m_rebuilds; }
 
 private:
+    Result<void> initBackend();
+    Result<void> rebuildFonts();
     ImGuiLayer(VulkanRenderer& renderer, Window* window, VkExtent2D extent)
         : m_renderer(renderer), m_window(window), m_extent(extent) {}
     VulkanRenderer& m_renderer;
@@ -33,6 +42,14 @@ private:
     bool m_glfwBackend = false;
     bool m_vulkanBackend = false;
     bool m_haveFrame = false;
+    // Characters beyond ASCII noted so far (ImWchar is 16 bits in Debian's
+    // build: the Basic Multilingual Plane only), and texts already looked at
+    // (by hash: no allocation per frame once warm).
+    std::set<ImWchar> m_seen;
+    std::unordered_set<std::size_t> m_notedTexts;
+    bool m_fontsDirty = false;
+    ImVector<ImWchar> m_ranges;  // must outlive the atlas build
+    std::size_t m_rebuilds = 0;
 };
 
 Result<std::unique_ptr<ImGuiLayer>> ImGuiLayer::create(VulkanRenderer& renderer, Window* window, VkExtent2D extent) {
@@ -48,26 +65,33 @@ Result<std::unique_ptr<ImGuiLayer>> ImGuiLayer::create(VulkanRenderer& renderer,
     ImGui::StyleColorsDark();
     ImGui::GetStyle().WindowRounding = 6.0f;
 
-    GpuContext& gpu = renderer.gpu();
     const VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER, 16};
     VkDescriptorPoolCreateInfo pi{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
     pi.flags = VK_DESCRIPTOR_POOL_CREATE_FREE_DESCRIPTOR_SET_BIT;
     pi.maxSets = 16;
     pi.poolSizeCount = 1;
     pi.pPoolSizes = &size;
-    MXR_TRY_VK(vkCreateDescriptorPool(gpu.device(), &pi, nullptr, &layer->m_pool));
+    MXR_TRY_VK(vkCreateDescriptorPool(renderer.gpu().device(), &pi, nullptr, &layer->m_pool));
 
     if (window) {
         ImGui_ImplGlfw_InitForVulkan(static_cast<GLFWwindow*>(window->nativeHandle()), true);
         layer->m_glfwBackend = true;
     }
+    MXR_TRY(layer->initBackend());
+    renderer.setOverlaySource(layer.get());
+    return layer;
+}
+
+Result<void> ImGuiLayer::initBackend() {
+    GpuContext& gpu = m_renderer.gpu();
+    VulkanRenderer& renderer = m_renderer;
     ImGui_ImplVulkan_InitInfo info{};
     info.Instance = gpu.instance();
     info.PhysicalDevice = gpu.physicalDevice();
     info.Device = gpu.device();
     info.QueueFamily = gpu.queueFamily();
     info.Queue = gpu.queue();
-    info.DescriptorPool = layer->m_pool;
+    info.DescriptorPool = m_pool;
     info.Subpass = 0;
     info.MinImageCount = 2;
     info.ImageCount = renderer.framesInFlight();
@@ -75,11 +99,70 @@ Result<std::unique_ptr<ImGuiLayer>> ImGuiLayer::create(VulkanRenderer& renderer,
     if (!ImGui_ImplVulkan_Init(&info, renderer.overlayRenderPass())) {
         return makeError(ErrorCode::kGpu, "ImGui Vulkan backend failed to initialise");
     }
-    layer->m_vulkanBackend = true;
+    m_vulkanBackend = true;
     MXR_TRY(renderer.immediateSubmit([](VkCommandBuffer cmd) { ImGui_ImplVulkan_CreateFontsTexture(cmd); }));
     ImGui_ImplVulkan_DestroyFontUploadObjects();
-    renderer.setOverlaySource(layer.get());
-    return layer;
+    ImGui::GetIO().Fonts->ClearInputData();  // the font files' bytes (the CJK one is 19 MB)
+    return {};
+}
+
+void ImGuiLayer::noteText(std::string_view utf8) {
+    if (!m_notedTexts.insert(std::hash<std::string_view>{}(utf8)).second) return;
+    for (char32_t c : decodeUtf8(utf8)) {
+        if (c < 0x80 || c > 0xFFFF) continue;
+        if (m_seen.insert(ImWchar(c)).second) m_fontsDirty = true;
+    }
+}
+
+// ImGui 1.86's Vulkan backend makes its font image, view and memory in
+// CreateFontsTexture and writes them into its one descriptor set; called
+// again it would leak the old ones and rewrite a set that frames in flight
+// use. So: wait for those frames, shut the backend down (it frees the font
+// objects, pipeline and buffers), reset our pool (the backend never frees
+// its set), rebuild the atlas and start the backend again.
+Result<void> ImGuiLayer::rebuildFonts() {
+    m_fontsDirty = false;
+    MXR_TRY(m_renderer.waitIdle());
+    ImGui_ImplVulkan_Shutdown();
+    m_vulkanBackend = false;
+    MXR_TRY_VK(vkResetDescriptorPool(m_renderer.gpu().device(), m_pool, 0));
+    ImFontAtlas& fonts = *ImGui::GetIO().Fonts;
+    fonts.Clear();
+    fonts.AddFontDefault();  // ASCII as before: panels that show only ASCII look the same
+    ImFontGlyphRangesBuilder builder;
+    bool cjk = false, kana = false, arabic = false, hebrew = false, devanagari = false;
+    for (ImWchar c : m_seen) {
+        builder.AddChar(c);
+        kana = kana || (c >= 0x3040 && c <= 0x30FF);
+        cjk = cjk || (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFFEF);
+        arabic = arabic || (c >= 0x0600 && c <= 0x08FF) || (c >= 0xFB50 && c <= 0xFEFF);
+        hebrew = hebrew || (c >= 0x0590 && c <= 0x05FF) || (c >= 0xFB1D && c <= 0xFB4F);
+        devanagari = devanagari || (c >= 0x0900 && c <= 0x097F) || (c >= 0xA8E0 && c <= 0xA8FF);
+    }
+    builder.AddChar(0x2026);  // "…"
+    m_ranges.clear();
+    builder.BuildRanges(&m_ranges);
+    // Merged in order: the first font with a glyph for a character gives
+    // it. Only the fonts some noted character needs are read.
+    const text::FontFiles files = text::debianFontFiles();
+    auto merge = [&](text::FontId id) {
+        const text::FontFile& f = files[std::size_t(id)];
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(f.path, ec)) return;
+        ImFontConfig cfg;
+        cfg.MergeMode = true;
+        cfg.FontNo = f.faceIndex;
+        cfg.OversampleH = 1;  // CJK glyphs are many: keep the atlas small
+        fonts.AddFontFromFileTTF(f.path.c_str(), 13.0f, &cfg, m_ranges.Data);
+    };
+    merge(text::FontId::kLatin);
+    if (arabic) merge(text::FontId::kArabic);
+    if (hebrew) merge(text::FontId::kHebrew);
+    if (devanagari) merge(text::FontId::kDevanagari);
+    if (cjk) merge(kana ? text::FontId::kJapanese : text::FontId::kChinese);
+    if (!fonts.Build()) return makeError(ErrorCode::kInvalidArgument, "ImGui could not build its font atlas");
+    ++m_rebuilds;
+    return initBackend();
 }
 
 ImGuiLayer::~ImGuiLayer() {
@@ -92,6 +175,19 @@ ImGuiLayer::~ImGuiLayer() {
 }
 
 void ImGuiLayer::frame(float deltaSeconds, const std::function<void()>& build) {
+    if (m_fontsDirty) {
+        // On failure panels keep going without the new characters ('?').
+        if (!rebuildFonts() && !m_vulkanBackend) {
+            // Panels go on with ASCII only ('?' for the rest).
+            ImGui::GetIO().Fonts->Clear();
+            ImGui::GetIO().Fonts->AddFontDefault();
+            (void)initBackend();
+        }
+    }
+    if (!m_vulkanBackend) {
+        m_haveFrame = false;
+        return;
+    }
     ImGui_ImplVulkan_NewFrame();
     if (m_glfwBackend) ImGui_ImplGlfw_NewFrame();
     ImGuiIO& io = ImGui::GetIO();

@@ -9,12 +9,17 @@
 
 namespace mxr::scenes {
 
+// A name label is at most this wide (metres): longer names end in "…"
+// unless the label is pointed at.
+inline constexpr float kNameLabelMaxWidth = 1.2f;
+
 struct Participant {
     std::string name;          // the name plate (with "(muted)", "(private)")
     std::string displayName;   // the person's name alone
     Vec4 color{0.3f, 0.6f, 0.9f, 1.0f};
     Pose head;                 // eyes' centre, looking down -Z of its orientation
     Pose hands[2];             // left, right
+    bool labelPointed = false;  // name plate pointed at: the whole name, uncut
     float opacity = 1.0f;      // fades when a peer drops
     std::uint16_t avatarId = 0;  // in a shared room (0: the demo people)
     float speaking = 0.0f;       // the speaking indicator, 0..1
@@ -52,6 +57,11 @@ void appendAvatar(const Participant& p, const SceneMeshes& meshes, engine::Frame
 
 // Where the label floats: 28 cm above the head's centre.
 Vec3 labelAnchor(const Participant& p);
+// The plate's text: the name in bidi isolates (U+2068 .. U+2069, so a
+// right-to-left name does not reorder " (muted)" after it), then the rest.
+std::string nameLabelText(const Participant& p);
+// Whether a pointer ray (-Z of `aim`) hits a name plate at `anchor`.
+bool labelPointedAt(const Pose& aim, const Vec3& anchor);
 // The colour a person gets from the palette by index.
 Vec4 paletteColor(std::size_t index);
 

@@ -55,6 +55,11 @@ struct PointLight {
 
 // A text label in the world centred on `anchor`: facing the viewer, or
 // fixed on a surface when `facing` (the direction it is read from) is set.
+// Text is UTF-8 (invalid sequences drawn as U+FFFD), shaped per script and
+// direction; a name inside composed text should be wrapped in U+2068/U+2069
+// (isolates) so a right-to-left name does not reorder what follows it.
+// Wider than `maxWidth` metres (0: no limit), it is cut with "…" at a
+// grapheme boundary.
 struct Label {
     std::string text;
     Vec3 anchor{0.0f};
@@ -62,6 +67,7 @@ struct Label {
     float height = 0.08f;  // metres per line
     Vec4 color{1.0f};
     Vec4 background{0.0f, 0.0f, 0.0f, 0.55f};  // alpha 0: no plate
+    float maxWidth = 0.0f;
 };
 
 // A thick line (annotation strokes, pointers). Width in metres, constant

@@ -23,6 +23,7 @@
 #include "engine/render/gpu_allocator.h"
 #include "engine/render/renderer.h"
 #include "engine/render/vulkan_context.h"
+#include "engine/text/shaper.h"
 
 namespace mxr::engine {
 
@@ -73,7 +74,10 @@ public:
         StereoPath stereo = StereoPath::kAuto;
         VkSampleCountFlagBits msaa = VK_SAMPLE_COUNT_4_BIT;
         VkExtent2D overlayExtent{0, 0};  // 0: no UI overlay
+        // Label fonts per script (engine/text/shaper.h); fontPath is the
+        // Latin one (required), the others are optional.
         std::string fontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+        text::FontFiles fonts = text::debianFontFiles();
     };
 
     // Instance/device extensions and features the renderer needs; used to

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "engine/core/result.h"
 #include "engine/render/renderer.h"
@@ -34,6 +35,16 @@ public:
     // union of its clip rectangles; empty when it draws nothing). Over the
     // view, the renderer draws and composites only these.
     virtual PixelRect drawnArea() const = 0;
+    // Text panels may show (UTF-8; names, typically every label's text).
+    // ImGui's atlas holds ASCII and the characters noted so far: a new one
+    // rebuilds it at the start of the next frame(), once the frames in
+    // flight have retired (a wait on the GPU, only when new characters
+    // appear). Panel text is not shaped (ImGui 1.86 draws one glyph per
+    // code point, left to right): see engine/README.md.
+    virtual void noteText(std::string_view utf8) = 0;
+    // Characters in the atlas beyond ASCII, and how often it was rebuilt.
+    virtual std::size_t extraGlyphs() const = 0;
+    virtual std::size_t fontRebuilds() const = 0;
 };
 
 // The ImGui layer on `renderer` (which must have been created with an
