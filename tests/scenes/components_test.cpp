@@ -243,7 +243,7 @@ TEST(PresenceComponent, APausedPersonIsDimmedInPlaceNotFadedOut) {
     EXPECT_TRUE(p.paused);
     EXPECT_FLOAT_EQ(p.opacity, 1.0f) << "still there, not fading";
     EXPECT_NEAR(p.head.position.x, 1.0f, 1e-3f) << "in place";
-    EXPECT_EQ(frame.scene.labels.at(0).text, "Ben (paused)");
+    EXPECT_EQ(frame.scene.labels.at(0).text, "\u2068Ben\u2069 (paused)");
     const Vec4 dimmed = frame.scene.instances.at(0).color;  // the head
     EXPECT_FLOAT_EQ(dimmed.a, 1.0f);
     EXPECT_LT(dimmed.r + dimmed.g + dimmed.b, 0.7f * (awake.r + awake.g + awake.b)) << "dimmed";
