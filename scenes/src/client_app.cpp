@@ -248,13 +248,15 @@ void buildScene(ClientApp::State& s, const FrameContext& ctx) {
     s.scene = s.roomScene;
     if (engine::UiLayer* ui = s.graphics->ui()) {
         UiContext uc{static_cast<float>(ctx.deltaSeconds), s.stats, s.contentArea};
+        uc.noteText = [ui](std::string_view text) { ui->noteText(text); };
         ui->frame(uc.deltaSeconds, [&] {
             for (auto& c : s.components) c->drawUi(uc);
         });
     }
     for (auto& c : s.components) c->contribute(ctx, s.scene);
     // Panels show the same names as the labels: their characters go into
-    // the UI's font atlas (from the next frame on).
+    // the UI's font atlas (from the next frame on), like the text panels
+    // note themselves (UiContext::noteText).
     if (engine::UiLayer* ui = s.graphics->ui()) {
         for (const auto& l : s.scene.labels) ui->noteText(l.text);
     }

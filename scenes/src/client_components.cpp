@@ -139,7 +139,7 @@ void RecordsComponent::fillFeedbackForm(const FeedbackDraft& draft) {
 void RecordsComponent::drawUi(UiContext& ui) {
     if (!ui.contentArea) return;
     const UiArea& a = *ui.contentArea;
-    buildRecordsUi(m_panel, *m_ui, RecordsUiPlacement{a.x, a.y, a.width, a.height, a.fontScale});
+    buildRecordsUi(m_panel, *m_ui, RecordsUiPlacement{a.x, a.y, a.width, a.height, a.fontScale, &ui});
 }
 
 // --- status
@@ -158,6 +158,7 @@ void StatusOverlayComponent::drawUi(UiContext& ui) {
     ImGui::Begin("MentorXR", nullptr,
                  ImGuiWindowFlags_NoResize | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings);
+    ui.note(m_status.roomName);
     ImGui::Text("%s", m_status.roomName.c_str());
     ImGui::Text("Mode: %s", m_status.systemName.c_str());
     ImGui::Text("Frame: %.2f ms  (CPU %.2f ms)", ui.stats.frameMs, ui.stats.cpuMs);

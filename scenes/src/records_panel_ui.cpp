@@ -33,6 +33,12 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, const RecordsUiPlac
     // 0 wraps at the window's edge (fixed size); an auto-sized window needs a width.
     ImGui::PushTextWrapPos(fixed ? 0.0f : kWrapWidth);
     const RecordsPhase phase = panel.phase();
+    // Text from records and from the user can be in any script: its
+    // characters go into the UI's font atlas (UiContext::noteText).
+    const auto note = [&](std::string_view text) {
+        if (where.ui) where.ui->note(text);
+    };
+    note(panel.statusText());
     ImGui::TextUnformatted(panel.statusText().c_str());
     if (phase != RecordsPhase::kReady && phase != RecordsPhase::kLoading) {
         endWindow();
@@ -45,6 +51,8 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, const RecordsUiPlac
     if (panel.goals().empty()) ImGui::TextDisabled("no goals yet");
     for (GoalRow& g : panel.goals()) {
         ImGui::PushID(static_cast<int>(g.id));
+        note(g.title);
+        note(g.answer);
         ImGui::Text("#%lld %s (%s, %d%%)", static_cast<long long>(g.id), g.title.c_str(), g.status.c_str(), g.progress);
         ImGui::SetNextItemWidth(180.0f);
         ImGui::SliderInt("##progress", &g.editProgress, 0, 100, "%d%%");
@@ -70,6 +78,9 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, const RecordsUiPlac
         endWindow();
         return;
     }
+    note(panel.currentSessionLabel());
+    note(panel.feedbackAnswer());
+    note(ui.text.data());  // what the user typed
     ImGui::Text("About %s", panel.currentSessionLabel().c_str());
     const auto& members = panel.members();
     std::string current = "choose";

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "scenes/records_panel.h"
+#include "scenes/client_component.h"
 
 namespace mxr::scenes {
 
@@ -23,6 +24,7 @@ struct RecordsUiPlacement {
     float width = 0.0f;   // 0: sized to its content (desktop)
     float height = 0.0f;  // with width: fixed (the VR panel's lower part)
     float fontScale = 1.0f;
+    const UiContext* ui = nullptr;  // where shown text is noted (UiContext::note); may be null
 };
 
 void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, const RecordsUiPlacement& where);

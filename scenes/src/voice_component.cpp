@@ -265,7 +265,7 @@ void VoiceComponent::update(FrameContext& frame) {
     m_presence.setSpeaking(m_shown);
 }
 
-void VoiceComponent::drawUi(UiContext&) {
+void VoiceComponent::drawUi(UiContext& ui) {
     if (!m_options.peopleWindow) return;
     ImGui::SetNextWindowPos(ImVec2(12, 150), ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowCollapsed(true, ImGuiCond_FirstUseEver);
@@ -294,6 +294,7 @@ void VoiceComponent::drawUi(UiContext&) {
             if (ImGui::SmallButton(asked ? "Cancel private" : "Talk privately"))
                 room.askPrivateTalk(asked ? 0 : p.avatarId);
             ImGui::SameLine();
+            ui.note(p.name);
             ImGui::Text("%s", p.name.c_str());  // the plate's words: muted, private
             ImGui::PopID();
         }

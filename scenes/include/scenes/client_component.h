@@ -10,7 +10,9 @@
 // can be driven by a test with a fake frame (tests/scenes/components_test.cpp).
 // Thread: main thread only.
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <span>
 #include <string>
 
@@ -81,6 +83,14 @@ struct UiContext {
     // top right, or the VR panel's lower part (the VR panel sets it; none
     // for guests in a headset).
     std::optional<UiArea> contentArea;
+    // Panels pass the text they show from data (names, titles, answers,
+    // what the user typed) here, so its characters join the UI's font atlas
+    // and draw from the next frame on (engine/ui: ImGui's atlas is rebuilt
+    // with the characters seen). Unset in tests without a UI layer.
+    std::function<void(std::string_view)> noteText;
+    void note(std::string_view text) const {
+        if (noteText) noteText(text);
+    }
 };
 
 struct ShutdownContext {
