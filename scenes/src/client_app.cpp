@@ -170,6 +170,23 @@ constexpr std::size_t kMaxDeviceLosses = 2;
 constexpr Nanos kExitWait = msToNanos(3e3);
 constexpr Nanos kDeviceLossWindow = msToNanos(60e3);
 
+// The graphics bundle (renderer, UI layer, meshes) released and made again,
+// keeping the old one's validation counts.
+Result<void> remakeGraphics(ClientApp::State& s) {
+    const engine::ValidationCounts v = s.graphics->validation();
+    s.earlierValidation.errors += v.errors;
+    s.earlierValidation.warnings += v.warnings;
+    s.system->releaseGraphics();
+    s.graphics = nullptr;
+    auto made = createGraphics(s);
+    if (!made) {
+        s.system->releaseGraphics();
+        s.graphics = nullptr;
+        return tl::unexpected(made.error());
+    }
+    return {};
+}
+
 // A lost device (VK_ERROR_DEVICE_LOST) is recreated with everything on it
 // (renderer, UI layer, the scene's meshes; in a headset the OpenXR session
 // too), while the components, and with them the room connection, go on
@@ -183,16 +200,7 @@ std::optional<std::string> recreateGraphics(ClientApp::State& s, const Error& e)
     }
     s.deviceLosses.push_back(now);
     s.log.warn(strCat("the GPU device was lost (", e.message, "); recreating the renderer"));
-    const engine::ValidationCounts v = s.graphics->validation();
-    s.earlierValidation.errors += v.errors;
-    s.earlierValidation.warnings += v.warnings;
-    s.system->releaseGraphics();
-    s.graphics = nullptr;
-    if (auto made = createGraphics(s); !made) {
-        s.system->releaseGraphics();
-        s.graphics = nullptr;
-        return strCat("a new renderer cannot be made: ", made.error().message);
-    }
+    if (auto made = remakeGraphics(s); !made) return strCat("a new renderer cannot be made: ", made.error().message);
     printLine(strCat("renderer recreated after a lost GPU device (", s.graphics->deviceName(), ")"));
     return std::nullopt;
 }
@@ -201,14 +209,7 @@ std::optional<std::string> recreateGraphics(ClientApp::State& s, const Error& e)
 // made again there (renderer, UI layer, meshes; the new session with it)
 // while the components, and with them the room, go on. Else why not.
 std::optional<std::string> moveToNewGpu(ClientApp::State& s) {
-    const engine::ValidationCounts v = s.graphics->validation();
-    s.earlierValidation.errors += v.errors;
-    s.earlierValidation.warnings += v.warnings;
-    s.system->releaseGraphics();
-    s.graphics = nullptr;
-    if (auto made = createGraphics(s); !made) {
-        s.system->releaseGraphics();
-        s.graphics = nullptr;
+    if (auto made = remakeGraphics(s); !made) {
         return strCat("the renderer cannot be made on the headset's new GPU: ", made.error().message);
     }
     printLine(strCat("renderer recreated on the headset's GPU (", s.graphics->deviceName(), ")"));
