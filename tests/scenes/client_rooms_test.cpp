@@ -57,6 +57,18 @@ struct Host {
         if (auto l = process->lineStartingWith("listening udp=", 20.0)) port = std::stoi(l->substr(14));
     }
     std::string address() const { return "127.0.0.1:" + std::to_string(port); }
+    // A guest in room "demo" of this host, as a RoomClient in the test
+    // itself (its known-servers file is tmpPath(pinTag)).
+    mxr::Result<std::unique_ptr<mxr::net::RoomClient>> joinAsGuest(const std::string& name, const std::string& pinTag,
+                                                                   const mxr::Clock& clock) const {
+        mxr::net::ClientConfig cfg;
+        cfg.serverPort = static_cast<std::uint16_t>(port);
+        cfg.room = "demo";
+        cfg.credentials = mxr::net::GuestLogin{name};
+        cfg.pinFile = tmpPath(pinTag);
+        return mxr::net::RoomClient::start(cfg, clock,
+                                           mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), name));
+    }
     std::unique_ptr<ChildProcess> process;
     int port = 0;
 };
@@ -142,13 +154,7 @@ TEST(ClientRooms, RemoteAvatarsAppearBothWaysWithColoursAndNamePlates) {
     ASSERT_TRUE(bot.started());
 
     mxr::SteadyClock clock;
-    auto sink = std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn);
-    mxr::net::ClientConfig cfg;
-    cfg.serverPort = static_cast<std::uint16_t>(host.port);
-    cfg.room = "demo";
-    cfg.credentials = mxr::net::GuestLogin{"Ben"};
-    cfg.pinFile = tmpPath("ks_1");
-    auto ben = mxr::net::RoomClient::start(cfg, clock, mxr::Logger(sink, "ben"));
+    auto ben = host.joinAsGuest("Ben", "ks_1", clock);
     ASSERT_TRUE(ben) << ben.error().message;
     mxr::net::RemoteAvatars seenByBen;
 
@@ -221,13 +227,7 @@ TEST(ClientRooms, HeadsetWearerIsSeenByOthersWhereTheirHeadIsInTheRoom) {
     Host host;
     ASSERT_GT(host.port, 0);
     mxr::SteadyClock clock;
-    mxr::net::ClientConfig cfg;
-    cfg.serverPort = static_cast<std::uint16_t>(host.port);
-    cfg.room = "demo";
-    cfg.credentials = mxr::net::GuestLogin{"Ben"};
-    cfg.pinFile = tmpPath("ks_2");
-    auto ben = mxr::net::RoomClient::start(
-        cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "ben"));
+    auto ben = host.joinAsGuest("Ben", "ks_2", clock);
     ASSERT_TRUE(ben) << ben.error().message;
     mxr::net::RemoteAvatars seenByBen;
 
@@ -273,13 +273,7 @@ TEST(ClientRooms, HeadsetWearerIsSeenPausedWithAMenuOpenAndAwayWithTheHeadsetOff
     Host host;
     ASSERT_GT(host.port, 0);
     mxr::SteadyClock clock;
-    mxr::net::ClientConfig cfg;
-    cfg.serverPort = static_cast<std::uint16_t>(host.port);
-    cfg.room = "demo";
-    cfg.credentials = mxr::net::GuestLogin{"Ben"};
-    cfg.pinFile = tmpPath("ks_pause");
-    auto ben = mxr::net::RoomClient::start(
-        cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "ben"));
+    auto ben = host.joinAsGuest("Ben", "ks_pause", clock);
     ASSERT_TRUE(ben) << ben.error().message;
     mxr::net::RemoteAvatars seenByBen;
 
@@ -393,13 +387,7 @@ TEST(ClientRooms, FullRoomAndRefusedLoginAndChangedKeyAreExplained) {
     ASSERT_GT(host.port, 0);
     // Someone holds the only place.
     mxr::SteadyClock clock;
-    mxr::net::ClientConfig cfg;
-    cfg.serverPort = static_cast<std::uint16_t>(host.port);
-    cfg.room = "demo";
-    cfg.credentials = mxr::net::GuestLogin{"Occupant"};
-    cfg.pinFile = tmpPath("ks_3");
-    auto occupant = mxr::net::RoomClient::start(
-        cfg, clock, mxr::Logger(std::make_shared<mxr::StderrSink>(mxr::LogLevel::kWarn), "occupant"));
+    auto occupant = host.joinAsGuest("Occupant", "ks_3", clock);
     ASSERT_TRUE(occupant) << occupant.error().message;
     bool joined = false;
     for (int i = 0; i < 1000 && !joined; ++i) {  // the host is local: this takes milliseconds

@@ -124,43 +124,12 @@ TEST(VrLifecycle, AnIdleHeadsetStopsDrawingAndSigtermEndsIt) {
 // SIGTERM asks the runtime to end the session; one that never does is
 // left after the bounded wait.
 TEST(VrLifecycle, SigtermLeavesARuntimeThatNeverEndsTheSession) {
-    const auto dir = testDir("exit_ignored_sigterm");
-    json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 90}, {"exit_request_ignored", true},
-              {"event_log", "events.log"}};
-    std::ofstream(dir / "config.json") << c.dump();
-    const std::string out = (dir / "out.txt").string();
-    const pid_t pid = fork();
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        if (chdir(dir.c_str()) != 0) _exit(126);
-        setenv("MXR_XRRT_CONFIG", (dir / "config.json").c_str(), 1);
-        if (!freopen(out.c_str(), "w", stdout) || !freopen(out.c_str(), "a", stderr)) _exit(126);
-        execl(MXR_CLIENT, MXR_CLIENT, "--mode", "vr", static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    bool running = false;
-    for (int i = 0; i < 1200 && !running; ++i) {
-        running = readText(dir / "events.log").find("frame 10 ") != std::string::npos;
-        if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    kill(pid, SIGTERM);
-    int status = 0;
-    pid_t done = 0;
-    for (int i = 0; i < 1200 && done == 0; ++i) {
-        done = waitpid(pid, &status, WNOHANG);
-        if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (done == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &status, 0);
-        FAIL() << "still running 60 s after SIGTERM: " << readText(out) << readText(dir / "events.log");
-    }
-    ASSERT_TRUE(running) << readText(dir / "events.log") << readText(out);
-    ASSERT_TRUE(WIFEXITED(status)) << readText(out);
-    EXPECT_EQ(WEXITSTATUS(status), 0) << readText(out);
-    EXPECT_NE(readText(out).find("did not end the session within 3 s; leaving anyway"), std::string::npos)
-        << readText(out);
-    EXPECT_NE(readText(dir / "events.log").find("session request_exit"), std::string::npos);
+    const json c = {{"view_size", {64, 64}}, {"frame_rate_hz", 90}, {"exit_request_ignored", true}};
+    const SignalledRun r = runUntilThenTerm("exit_ignored_sigterm", c, "frame 10 ", "");
+    ASSERT_TRUE(r.reached) << r.events << r.output;
+    EXPECT_EQ(r.status, 0) << "not exited (-1: still running 60 s after SIGTERM): " << r.output << r.events;
+    EXPECT_NE(r.output.find("did not end the session within 3 s; leaving anyway"), std::string::npos) << r.output;
+    EXPECT_NE(r.events.find("session request_exit"), std::string::npos) << r.events;
 }
 
 // A real session loss: the headset is gone for two xrGetSystem polls
