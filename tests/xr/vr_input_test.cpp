@@ -219,6 +219,14 @@ TEST(VrInput, PanelHoverAndSelectPulseTheRightController) {
     EXPECT_GT(on.b, 200.0f) << at.x << "," << at.y << ": " << on.r << " " << on.g << " " << on.b;
     EXPECT_GT(on.b, on.r + 80.0f);
     EXPECT_GT(on.b, off.b + 40.0f) << off.r << " " << off.g << " " << off.b;
+    // And the colour is the UI's own, not encoded twice on the way to the
+    // sRGB swapchain (issue 16 point 4): ImGui's dark style draws a
+    // hovered button opaque in (0.26, 0.59, 0.98), stored as sRGB bytes
+    // (66, 150, 250). Double encoding shows (138, 201, 253), washed out.
+    const Vec3 kHoveredButton(66.0f, 150.0f, 250.0f);
+    for (int c = 0; c < 3; ++c) {
+        EXPECT_NEAR(on[c], kHoveredButton[c], 8.0f) << "channel " << c << " at " << at.x << "," << at.y;
+    }
 }
 
 TEST(VrInput, MenuButtonHidesAndShowsThePanel) {

@@ -37,6 +37,19 @@ struct PipelineDesc {
 
 namespace {
 
+bool isSrgbFormat(VkFormat f) {
+    switch (f) {
+        case VK_FORMAT_R8G8B8A8_SRGB:
+        case VK_FORMAT_B8G8R8A8_SRGB:
+        case VK_FORMAT_A8B8G8R8_SRGB_PACK32:
+        case VK_FORMAT_R8G8B8_SRGB:
+        case VK_FORMAT_B8G8R8_SRGB:
+            return true;
+        default:
+            return false;
+    }
+}
+
 PipelineDesc meshDesc(bool blended) {
     PipelineDesc mesh{"mesh.vert.spv", "mesh.frag.spv", {}, {}};
     mesh.bindings = {{0, sizeof(Vertex), VK_VERTEX_INPUT_RATE_VERTEX},
@@ -185,11 +198,17 @@ Result<PipelineSet*> VulkanRenderer::Impl::basePipelinesFor(VkFormat format, std
     overlayQuad.premultiplied = true;
     overlayQuad.depthWrite = true;
 
+    // The UI image is sRGB-encoded; an sRGB target would encode it again, so
+    // the overlay shaders decode it first (overlay_decode.glsl).
+    const VkBool32 targetIsSrgb = isSrgbFormat(format) ? VK_TRUE : VK_FALSE;
+    const VkSpecializationMapEntry srgbEntry{0, 0, sizeof(targetIsSrgb)};
+    const VkSpecializationInfo srgbConstant{1, &srgbEntry, sizeof(targetIsSrgb), &targetIsSrgb};
+
     PipelineSet set;
     MXR_TRY_ASSIGN(set.line, makePipeline(line, format, viewMask, nullptr));
     MXR_TRY_ASSIGN(set.text, makePipeline(text, format, viewMask, nullptr));
-    MXR_TRY_ASSIGN(set.overlay, makePipeline(overlay, format, viewMask, nullptr));
-    MXR_TRY_ASSIGN(set.overlayQuad, makePipeline(overlayQuad, format, viewMask, nullptr));
+    MXR_TRY_ASSIGN(set.overlay, makePipeline(overlay, format, viewMask, &srgbConstant));
+    MXR_TRY_ASSIGN(set.overlayQuad, makePipeline(overlayQuad, format, viewMask, &srgbConstant));
     return &(pipelines[key] = set);
 }
 
