@@ -66,6 +66,16 @@ constexpr AccessRule kRules[] = {
      .read = kAuthor | kMember | kManager | kAdmin, .create = kMember, .update = kAuthor, .remove = kAuthor},
     {.entity = Entity::kFeedback, .variant = "program_manager_only",
      .read = kAuthor | kManager | kAdmin, .create = kMember, .update = kAuthor, .remove = kAuthor},
+    // Procedures and their steps are the pair's working material, like goals.
+    {.entity = Entity::kProcedure, .variant = "",
+     .read = kMember | kManager | kAdmin, .create = kMember, .update = kMember, .remove = kMember},
+    {.entity = Entity::kProcedureStep, .variant = "",
+     .read = kMember | kManager | kAdmin, .create = kMember, .update = kMember, .remove = kMember},
+    // A step completion is a record of what someone did (kAuthor: the person
+    // who completed it): only that person corrects its time taken or takes
+    // back a mistaken one; the program's managers may remove one.
+    {.entity = Entity::kStepCompletion, .variant = "",
+     .read = kMember | kManager | kAdmin, .create = kMember, .update = kAuthor, .remove = kAuthor | kManager},
 };
 
 constexpr bool everyEntityDeclared() {
@@ -150,6 +160,17 @@ tl::expected<std::optional<Json>, ApiError> owningMentorship(ReadTx& tx, Entity 
             auto session = lift(tx.get(Entity::kSession, record["session_id"].get<std::int64_t>()));
             if (!session || !*session) return session;
             return owningMentorship(tx, Entity::kSession, **session);
+        }
+        case Entity::kProcedure: return lift(tx.get(Entity::kMentorship, record["mentorship_id"].get<std::int64_t>()));
+        case Entity::kProcedureStep: {
+            auto procedure = lift(tx.get(Entity::kProcedure, record["procedure_id"].get<std::int64_t>()));
+            if (!procedure || !*procedure) return procedure;
+            return owningMentorship(tx, Entity::kProcedure, **procedure);
+        }
+        case Entity::kStepCompletion: {
+            auto step = lift(tx.get(Entity::kProcedureStep, record["step_id"].get<std::int64_t>()));
+            if (!step || !*step) return step;
+            return owningMentorship(tx, Entity::kProcedureStep, **step);
         }
         default: return std::optional<Json>();
     }
@@ -246,6 +267,10 @@ tl::expected<RelSet, ApiError> relationsTo(ReadTx& tx, const Principal& p, Entit
     API_TRY_ASSIGN(auto m, owningMentorship(tx, entity, record));
     if (!m) return out;
     if (entity == Entity::kFeedback && record["author_id"].get<std::int64_t>() == p.personId) out |= kAuthor;
+    if (entity == Entity::kStepCompletion && record.contains("person_id") &&
+        record["person_id"].get<std::int64_t>() == p.personId) {
+        out |= kAuthor;
+    }
     if (containsId((*m)["mentors"], p.personId) || containsId((*m)["mentees"], p.personId)) out |= kMember;
     if (out & wanted) return out;
     const std::int64_t programId = (*m)["program_id"].get<std::int64_t>();

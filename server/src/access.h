@@ -46,7 +46,8 @@ tl::expected<T, ApiError> lift(Result<T> r) {
 // program). A program: kMember (the caller belongs to it), kManager. A
 // mentorship and what hangs under it: kMember (mentor or mentee of that
 // mentorship), kProgramMember (belongs to its program otherwise), kManager
-// (of its program), kAuthor (feedback they wrote). kAdmin: the caller is an
+// (of its program), kAuthor (feedback they wrote, a step completion
+// that is theirs). kAdmin: the caller is an
 // organisation administrator, whatever the record.
 using RelSet = std::uint16_t;
 namespace rel {
@@ -81,7 +82,8 @@ std::span<const AccessRule> accessRules();
 // The declaration that governs this record (its variant read from it).
 const AccessRule& ruleFor(Entity entity, const Json& record);
 
-// The mentorship a goal, milestone, session or feedback belongs to (the
+// The mentorship a goal, milestone, session, feedback or procedure record
+// belongs to (the
 // mentorship itself for kMentorship); nullopt for people and programs.
 tl::expected<std::optional<Json>, ApiError> owningMentorship(ReadTx& tx, Entity entity, const Json& record);
 // The program a record belongs to (0 for people and absent parents).

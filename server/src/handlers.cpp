@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "handler_helpers.h"
+#include "procedures.h"
 
 namespace mxr::server {
 
@@ -173,7 +174,29 @@ tl::expected<std::vector<std::pair<Entity, Json>>, ApiError> dependents(ReadTx& 
             (void)ignored;
             break;
         }
+        case Entity::kStepCompletion: break;
+        case Entity::kProcedureStep: {
+            API_TRY_ASSIGN(auto ignored, add(Entity::kStepCompletion, "step_id", id));
+            (void)ignored;
+            break;
+        }
+        case Entity::kProcedure: {
+            API_TRY_ASSIGN(auto steps, add(Entity::kProcedureStep, "procedure_id", id));
+            for (const auto& step : steps) {
+                API_TRY_ASSIGN(auto ignored, add(Entity::kStepCompletion, "step_id", idOf(step)));
+                (void)ignored;
+            }
+            break;
+        }
         case Entity::kMentorship: {
+            API_TRY_ASSIGN(auto procedures, add(Entity::kProcedure, "mentorship_id", id));
+            for (const auto& proc : procedures) {
+                API_TRY_ASSIGN(auto steps, add(Entity::kProcedureStep, "procedure_id", idOf(proc)));
+                for (const auto& step : steps) {
+                    API_TRY_ASSIGN(auto ignored, add(Entity::kStepCompletion, "step_id", idOf(step)));
+                    (void)ignored;
+                }
+            }
             API_TRY_ASSIGN(auto goals, add(Entity::kGoal, "mentorship_id", id));
             for (const auto& g : goals) {
                 API_TRY_ASSIGN(auto ignored, add(Entity::kMilestone, "goal_id", idOf(g)));
@@ -387,9 +410,57 @@ ApiResult Handlers::logout(const Principal& p) {
 
 ApiResult Handlers::create(const Principal& p, Entity entity, const Json& body, const WriteKey& key) {
     if (entity == Entity::kPerson) return createPerson(p, body, key);
+    if (entity == Entity::kProcedure && body.is_object() && body.contains("steps")) {
+        return createProcedureWithSteps(p, body, key);
+    }
     auto fields = prepareCreate(p, entity, body);
     if (!fields) return tl::unexpected(fields.error());
     return runWrite([&](WriteTx& tx) { return insertChecked(tx, p, entity, *fields); }, &p, &key, entity);
+}
+
+ApiResult Handlers::createProcedureWithSteps(const Principal& p, const Json& body, const WriteKey& key) {
+    constexpr std::size_t kMostSteps = 500;  // procedure_step.position's bound
+    const Json& steps = body["steps"];
+    if (!steps.is_array()) return tl::unexpected(badRequest("steps", "steps must be an array of step objects"));
+    if (steps.size() > kMostSteps) {
+        return tl::unexpected(badRequest("steps", strCat("steps: a procedure has at most ", kMostSteps, " steps")));
+    }
+    Json procedureBody = body;
+    procedureBody.erase("steps");
+    auto fields = prepareCreate(p, Entity::kProcedure, procedureBody);
+    if (!fields) return tl::unexpected(fields.error());
+    // Each step is checked before the write, so a bad one costs no
+    // transaction; its errors name the step ("steps[3].title ...").
+    std::vector<Json> stepBodies;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const std::string where = strCat("steps[", i, "]");
+        if (!steps[i].is_object()) return tl::unexpected(badRequest(where, strCat(where, " must be an object")));
+        if (steps[i].contains("procedure_id")) {
+            return tl::unexpected(badRequest(where + ".procedure_id", strCat(where, ".procedure_id is set by the server")));
+        }
+        Json step = steps[i];
+        step["procedure_id"] = 1;  // a placeholder for validation; the real id is known after the insert
+        if (!step.contains("position")) step["position"] = static_cast<std::int64_t>(i + 1);
+        auto validated = validateFields(Entity::kProcedureStep, step, true);
+        if (!validated) {
+            const FieldError& e = validated.error();
+            return tl::unexpected(badRequest(strCat(where, ".", e.field), strCat(where, ".", e.field, " ", e.message)));
+        }
+        stepBodies.push_back(std::move(*validated));
+    }
+    return runWrite([&](WriteTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(Json procedure, insertChecked(tx, p, Entity::kProcedure, *fields));
+        Json created = Json::array();
+        for (auto& step : stepBodies) {
+            step["procedure_id"] = procedure["id"];
+            API_TRY_ASSIGN(Json s, insertChecked(tx, p, Entity::kProcedureStep, step, false));
+            created.push_back(std::move(s));
+        }
+        API_TRY_ASSIGN(auto goals, goalsFollowing(tx, Entity::kProcedure, procedure));
+        if (auto refreshed = refreshGoalProgress(tx, p, goals); !refreshed) return tl::unexpected(refreshed.error());
+        procedure["steps"] = std::move(created);
+        return procedure;
+    }, &p, &key);
 }
 
 ApiResult Handlers::createIn(WriteTx& tx, const Principal& p, Entity entity, const Json& body) {
@@ -403,6 +474,10 @@ tl::expected<Json, ApiError> Handlers::prepareCreate(const Principal& p, Entity 
     if (!validated) return tl::unexpected(fromFieldError(validated.error()));
     Json fields = std::move(*validated);
     if (entity == Entity::kFeedback) fields["author_id"] = p.personId;
+    if (entity == Entity::kStepCompletion) {
+        fields["person_id"] = p.personId;
+        fields["completed_at"] = formatTimestamp(m_clock.nowUnix());
+    }
     if (entity == Entity::kSession && p.server) fields["source"] = "room";
     if (entity == Entity::kProgram) {
         const RelSet rels = (p.manager ? rel::kManager : 0) | (p.admin ? rel::kAdmin : 0);
@@ -421,11 +496,14 @@ tl::expected<Json, ApiError> Handlers::prepareCreate(const Principal& p, Entity 
     return fields;
 }
 
-ApiResult Handlers::insertChecked(WriteTx& tx, const Principal& p, Entity entity, const Json& fields) {
-    const std::string_view parentField = entity == Entity::kMentorship  ? "program_id"
-                                         : entity == Entity::kMilestone ? "goal_id"
-                                         : entity == Entity::kFeedback  ? "session_id"
-                                                                        : "mentorship_id";
+ApiResult Handlers::insertChecked(WriteTx& tx, const Principal& p, Entity entity, const Json& fields,
+                                  bool followGoals) {
+    const std::string_view parentField = entity == Entity::kMentorship      ? "program_id"
+                                         : entity == Entity::kMilestone     ? "goal_id"
+                                         : entity == Entity::kFeedback      ? "session_id"
+                                         : entity == Entity::kProcedureStep ? "procedure_id"
+                                         : entity == Entity::kStepCompletion ? "step_id"
+                                                                            : "mentorship_id";
     // The parent of a goal, milestone, session or feedback is checked by the
     // walk up to its mentorship below; checking it here too would read the
     // same rows twice inside the single writer.
@@ -466,9 +544,16 @@ ApiResult Handlers::insertChecked(WriteTx& tx, const Principal& p, Entity entity
             }
         }
         if (auto refs = checkReferences(tx, p, entity, otherRefs); !refs) return tl::unexpected(refs.error());
+        if (entity == Entity::kProcedure) {
+            if (auto goal = checkProcedureGoal(tx, fields); !goal) return tl::unexpected(goal.error());
+        }
         API_TRY_ASSIGN(auto id, lift(tx.insert(entity, fields)));
         if (auto tracked = trackAuthors(tx, p, entity, id, fields); !tracked) return tl::unexpected(tracked.error());
-        return auditedRecord(tx, p, "create", entity, id, fieldNames(fields));
+        API_TRY_ASSIGN(Json created, auditedRecord(tx, p, "create", entity, id, fieldNames(fields)));
+        if (!followGoals) return created;
+        API_TRY_ASSIGN(auto goals, goalsFollowing(tx, entity, created));
+        if (auto refreshed = refreshGoalProgress(tx, p, goals); !refreshed) return tl::unexpected(refreshed.error());
+        return created;
     }
 }
 
@@ -537,6 +622,9 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
         case Entity::kSession: parentParam = "mentorship_id"; break;
         case Entity::kMilestone: parentParam = "goal_id"; break;
         case Entity::kFeedback: parentParam = "session_id"; break;
+        case Entity::kProcedure: parentParam = "mentorship_id"; break;
+        case Entity::kProcedureStep: parentParam = "procedure_id"; break;
+        case Entity::kStepCompletion: parentParam = "step_id"; break;
         case Entity::kMentorship: parentParam = params.count("program_id") ? "program_id" : ""; break;
         default: break;
     }
@@ -578,10 +666,12 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
             return out;
         };
         if (parentId) {
-            const Entity parent = entity == Entity::kMentorship ? Entity::kProgram
-                                  : entity == Entity::kMilestone ? Entity::kGoal
-                                  : entity == Entity::kFeedback  ? Entity::kSession
-                                                                 : Entity::kMentorship;
+            const Entity parent = entity == Entity::kMentorship      ? Entity::kProgram
+                                  : entity == Entity::kMilestone     ? Entity::kGoal
+                                  : entity == Entity::kFeedback      ? Entity::kSession
+                                  : entity == Entity::kProcedureStep ? Entity::kProcedure
+                                  : entity == Entity::kStepCompletion ? Entity::kProcedureStep
+                                                                     : Entity::kMentorship;
             API_TRY_ASSIGN(auto rec, lift(tx.get(parent, *parentId)));
             bool visible = false;
             if (rec) {
@@ -631,6 +721,8 @@ ApiResult Handlers::updateIn(WriteTx& tx, const Principal& p, Entity entity, std
 
 ApiResult Handlers::applyUpdate(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& patch) {
     API_TRY_ASSIGN(Json merged, changeableRecord(tx, p, entity, id, &patch));
+    // Goals a procedure named before the change follow it too (unlinked).
+    API_TRY_ASSIGN(auto goalsBefore, goalsFollowing(tx, entity, merged));
     merged.update(patch);
     if (auto inv = checkInvariants(entity, merged)) return tl::unexpected(fromFieldError(*inv));
     if (auto refs = checkReferences(tx, p, entity, patch); !refs) return tl::unexpected(refs.error());
@@ -643,10 +735,17 @@ ApiResult Handlers::applyUpdate(WriteTx& tx, const Principal& p, Entity entity, 
     if (entity == Entity::kProgram && merged["managers"].empty()) {
         return tl::unexpected(badRequest("managers", "managers: a program needs at least one manager"));
     }
+    if (entity == Entity::kProcedure) {
+        if (auto goal = checkProcedureGoal(tx, merged); !goal) return tl::unexpected(goal.error());
+    }
     auto updated = tx.update(entity, id, patch);
     if (!updated) return tl::unexpected(fromStoreError(updated.error()));
     if (auto tracked = trackAuthors(tx, p, entity, id, patch); !tracked) return tl::unexpected(tracked.error());
-    return auditedRecord(tx, p, "update", entity, id, fieldNames(patch));
+    API_TRY_ASSIGN(Json after, auditedRecord(tx, p, "update", entity, id, fieldNames(patch)));
+    API_TRY_ASSIGN(auto goalsAfter, goalsFollowing(tx, entity, after));
+    goalsAfter.insert(goalsAfter.end(), goalsBefore.begin(), goalsBefore.end());
+    if (auto refreshed = refreshGoalProgress(tx, p, goalsAfter); !refreshed) return tl::unexpected(refreshed.error());
+    return after;
 }
 
 ApiResult Handlers::remove(const Principal& p, Entity entity, std::int64_t id, const WriteKey& key) {
@@ -665,11 +764,13 @@ ApiResult Handlers::remove(const Principal& p, Entity entity, std::int64_t id, c
             }
         }
         API_TRY_ASSIGN(std::int64_t programId, owningProgram(tx, entity, rec));
+        API_TRY_ASSIGN(auto goals, goalsFollowing(tx, entity, rec));
         auto removed = tx.remove(entity, id);
         if (!removed) return tl::unexpected(fromStoreError(removed.error()));
         auto audited =
             tx.appendAudit(AuditEvent{0, 0, p.personId, "delete", std::string(spec(entity).name), id, {}, programId});
         if (!audited) return tl::unexpected(fromStoreError(audited.error()));
+        if (auto refreshed = refreshGoalProgress(tx, p, goals); !refreshed) return tl::unexpected(refreshed.error());
         return Json{{"id", id}, {"deleted", true}};
     }, &p, &key);
 }

@@ -198,8 +198,11 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
     if (format != "json" && format != "csv") return tl::unexpected(badRequest("format", "format must be csv or json"));
     if (!p.manager && !p.admin) return tl::unexpected(forbidden("only program managers and administrators export"));
     return runRead([&](ReadTx& tx) -> ApiResult {
-        Json out = {{"programs", Json::array()}, {"mentorships", Json::array()}, {"goals", Json::array()},
-                    {"milestones", Json::array()}, {"sessions", Json::array()}, {"feedback", Json::array()}};
+        Json out = {{"programs", Json::array()},        {"mentorships", Json::array()},
+                    {"goals", Json::array()},           {"milestones", Json::array()},
+                    {"sessions", Json::array()},        {"feedback", Json::array()},
+                    {"procedures", Json::array()},      {"procedure_steps", Json::array()},
+                    {"step_completions", Json::array()}};
         // Administrators export the organisation; managers their programs.
         API_TRY_ASSIGN(auto programs, p.admin ? listAll(tx, Entity::kProgram, "", 0)
                                               : listAll(tx, Entity::kProgram, "managers", p.personId));
@@ -219,6 +222,16 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
                     for (auto& x : fb) out["feedback"].push_back(std::move(x));
                     out["sessions"].push_back(std::move(s));
                 }
+                API_TRY_ASSIGN(auto procedures, listAll(tx, Entity::kProcedure, "mentorship_id", mid));
+                for (auto& proc : procedures) {
+                    API_TRY_ASSIGN(auto steps, listAll(tx, Entity::kProcedureStep, "procedure_id", idOf(proc)));
+                    for (auto& step : steps) {
+                        API_TRY_ASSIGN(auto done, listAll(tx, Entity::kStepCompletion, "step_id", idOf(step)));
+                        for (auto& x : done) out["step_completions"].push_back(std::move(x));
+                        out["procedure_steps"].push_back(std::move(step));
+                    }
+                    out["procedures"].push_back(std::move(proc));
+                }
                 out["mentorships"].push_back(std::move(m));
             }
             out["programs"].push_back(std::move(prog));
@@ -226,7 +239,8 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
         // Which records an erasure blanked, and what.
         for (const auto& [key, entity] : std::initializer_list<std::pair<const char*, Entity>>{
                  {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal}, {"milestones", Entity::kMilestone},
-                 {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}}) {
+                 {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}, {"procedures", Entity::kProcedure},
+                 {"procedure_steps", Entity::kProcedureStep}}) {
             for (auto& r : out[key]) {
                 API_TRY_ASSIGN(auto erased, lift(tx.erasedFields(entity, idOf(r))));
                 r["erased"] = erased;
@@ -238,7 +252,9 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
         std::string csv;
         const std::pair<const char*, Entity> sections[] = {
             {"programs", Entity::kProgram}, {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal},
-            {"milestones", Entity::kMilestone}, {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}};
+            {"milestones", Entity::kMilestone}, {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback},
+            {"procedures", Entity::kProcedure}, {"procedure_steps", Entity::kProcedureStep},
+            {"step_completions", Entity::kStepCompletion}};
         for (const auto& [key, entity] : sections) {
             if (!csv.empty()) csv += "\r\n";
             std::vector<std::string> cols{"id"};

@@ -11,20 +11,27 @@ namespace mxr::server {
 namespace {
 
 // What records over ENet allows: the room's everyday work (progress, notes,
-// feedback, reading the pair's records), not administration.
+// feedback, reading the pair's records; in job shadowing, authoring
+// procedures and recording completed steps), not administration.
 bool allowedOverEnet(const std::string& method, Entity e, bool hasId) {
+    const bool procedureWork = e == Entity::kProcedure || e == Entity::kProcedureStep;
     if (method == "GET") {
         return e == Entity::kMentorship || e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kSession ||
-               e == Entity::kFeedback;
+               e == Entity::kFeedback || procedureWork || e == Entity::kStepCompletion;
     }
     if (method == "PATCH") {
-        return hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kSession || e == Entity::kFeedback);
+        return hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kSession ||
+                         e == Entity::kFeedback || procedureWork);
     }
-    if (method == "POST") return !hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kFeedback);
+    if (method == "POST") {
+        return !hasId && (e == Entity::kGoal || e == Entity::kMilestone || e == Entity::kFeedback || procedureWork ||
+                          e == Entity::kStepCompletion);
+    }
     return false;
 }
 
-// No record nests deeper than a list in a field (depth 2); a hostile body
+// Records nest a few levels (a procedure step's annotations: objects holding
+// lists of points, about 5); a hostile body
 // nested thousands deep is refused before it is parsed, so no handler's
 // stack (a request fiber's is 256 KiB, request_fiber.h) is spent on it.
 constexpr int kMaxJsonDepth = 32;

@@ -15,6 +15,9 @@ constexpr std::string_view kMentorshipStatus[] = {"proposed", "active", "paused"
 constexpr std::string_view kGoalStatus[] = {"open", "achieved", "abandoned"};
 constexpr std::string_view kVisibility[] = {"pair", "program_manager_only"};
 constexpr std::string_view kSessionSource[] = {"manual", "room"};
+// What a procedure step's annotations may be (issue 14): the kinds the AR
+// client draws, each an object in workspace coordinates.
+constexpr std::string_view kAnnotationKinds[] = {"arrow", "label", "box", "sphere", "ink", "marker"};
 
 constexpr std::size_t kName = 200;
 constexpr std::size_t kShortText = 4000;
@@ -88,6 +91,34 @@ const FieldSpec kFeedbackFields[] = {
     {.name = "visibility", .type = F::kEnum, .values = kVisibility, .defaultValue = "pair"},
 };
 
+// Procedures (issue 14): step-by-step work the mentee follows at the real
+// workspace. A procedure may name one goal of its mentorship, whose progress
+// then follows the completed steps (Handlers). Steps keep their annotations
+// (what the AR client draws over the workspace for that step) with them, so
+// they outlive the room. A completion is a fact the mentee's client records:
+// who (the caller) and when (the server) are not the client's to set.
+const FieldSpec kProcedureFields[] = {
+    {.name = "mentorship_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kMentorship},
+    {.name = "title", .type = F::kText, .required = true, .authored = true, .maxLength = kName},
+    {.name = "description", .type = F::kText, .authored = true, .maxLength = kShortText},
+    {.name = "goal_id", .type = F::kRef, .ref = Entity::kGoal},
+};
+const FieldSpec kProcedureStepFields[] = {
+    {.name = "procedure_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kProcedure},
+    {.name = "position", .type = F::kInt, .required = true, .min = 1, .max = 500},
+    {.name = "title", .type = F::kText, .required = true, .authored = true, .maxLength = kName},
+    {.name = "instruction", .type = F::kText, .authored = true, .maxLength = kShortText},
+    {.name = "expected_seconds", .type = F::kInt, .min = 1, .max = 86400},
+    {.name = "annotations", .type = F::kObjectList, .authored = true, .maxLength = 65536, .max = 200,
+     .values = kAnnotationKinds},
+};
+const FieldSpec kStepCompletionFields[] = {
+    {.name = "step_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kProcedureStep},
+    {.name = "person_id", .type = F::kRef, .clientWritable = false, .immutable = true, .ref = Entity::kPerson},
+    {.name = "completed_at", .type = F::kTimestamp, .clientWritable = false, .immutable = true},
+    {.name = "seconds_taken", .type = F::kInt, .required = true, .min = 0, .max = 604800},
+};
+
 const EntitySpec kSpecs[] = {
     {Entity::kPerson, "person", "people", "people", kPersonFields},
     {Entity::kProgram, "program", "programs", "programs", kProgramFields},
@@ -96,6 +127,9 @@ const EntitySpec kSpecs[] = {
     {Entity::kMilestone, "milestone", "milestones", "milestones", kMilestoneFields},
     {Entity::kSession, "session", "sessions", "sessions", kSessionFields},
     {Entity::kFeedback, "feedback", "feedback", "feedback", kFeedbackFields},
+    {Entity::kProcedure, "procedure", "procedures", "procedures", kProcedureFields},
+    {Entity::kProcedureStep, "procedure_step", "procedure_steps", "procedure_steps", kProcedureStepFields},
+    {Entity::kStepCompletion, "step_completion", "step_completions", "step_completions", kStepCompletionFields},
 };
 
 bool oneOf(std::span<const std::string_view> values, std::string_view v) {
@@ -225,6 +259,23 @@ tl::expected<Json, FieldError> validateValue(const FieldSpec& f, const Json& v) 
                 if (!dup) out.push_back(item.get<std::int64_t>());
             }
             return out;
+        }
+        case F::kObjectList: {
+            if (!v.is_array()) return fail(n, strCat("must be an array of objects, got ", typeName(v)));
+            if (static_cast<std::int64_t>(v.size()) > f.max) return fail(n, strCat("has more than ", f.max, " items"));
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const Json& item = v[i];
+                if (!item.is_object()) return fail(n, strCat("item ", i, " must be an object, got ", typeName(item)));
+                if (!f.values.empty()) {
+                    if (!item.contains("kind") || !item["kind"].is_string() || !oneOf(f.values, item["kind"].get<std::string>())) {
+                        return fail(n, strCat("item ", i, " needs a kind among: ", joined(f.values)));
+                    }
+                }
+            }
+            // The request body's depth is bounded before this (32 levels),
+            // so dumping cannot recurse deeply.
+            if (v.dump().size() > f.maxLength) return fail(n, strCat("is longer than ", f.maxLength, " bytes as JSON"));
+            return v;
         }
     }
     return fail(n, "has an unsupported type");

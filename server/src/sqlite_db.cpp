@@ -52,7 +52,8 @@ Json Stmt::column(int col, FieldType type) const {
     switch (type) {
         case FieldType::kInt:
         case FieldType::kRef: return integer(col);
-        case FieldType::kStringList: {
+        case FieldType::kStringList:
+        case FieldType::kObjectList: {
             auto parsed = Json::parse(text(col), nullptr, false);
             return parsed.is_discarded() ? Json::array() : parsed;
         }

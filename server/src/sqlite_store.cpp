@@ -147,6 +147,28 @@ INSERT OR REPLACE INTO text_authors(entity, record_id, field, author_id)
 INSERT OR REPLACE INTO text_authors(entity, record_id, field, author_id)
   SELECT 'feedback', id, 'text', author_id FROM feedback WHERE text IS NOT NULL;
 )sql",
+    // 6: procedures (job shadowing, issue 14): a mentorship's procedures,
+    // their ordered steps (annotations as JSON text), and step completions.
+    // Deleting a goal unlinks its procedures rather than deleting them.
+    R"sql(
+CREATE TABLE procedures(
+  id INTEGER PRIMARY KEY, mentorship_id INTEGER NOT NULL REFERENCES mentorships(id) ON DELETE CASCADE,
+  title TEXT NOT NULL, description TEXT, goal_id INTEGER REFERENCES goals(id) ON DELETE SET NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX procedures_mentorship ON procedures(mentorship_id);
+CREATE INDEX procedures_goal ON procedures(goal_id);
+CREATE TABLE procedure_steps(
+  id INTEGER PRIMARY KEY, procedure_id INTEGER NOT NULL REFERENCES procedures(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL, title TEXT NOT NULL, instruction TEXT, expected_seconds INTEGER, annotations TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX procedure_steps_procedure ON procedure_steps(procedure_id, position);
+CREATE TABLE step_completions(
+  id INTEGER PRIMARY KEY, step_id INTEGER NOT NULL REFERENCES procedure_steps(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), completed_at TEXT NOT NULL, seconds_taken INTEGER NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX step_completions_step ON step_completions(step_id);
+CREATE INDEX step_completions_person ON step_completions(person_id);
+)sql",
 };
 
 // SQL text is built on every call (it is the statement cache's key), so it
@@ -262,6 +284,21 @@ public:
                 from = "FROM feedback t JOIN sessions s ON s.id=t.session_id JOIN mentorships m ON m.id=s.mentorship_id "
                        "WHERE m.program_id=?1";
                 order = "s.mentorship_id, t.session_id, t.id";
+                break;
+            case Entity::kProcedure:
+                from = "FROM procedures t JOIN mentorships m ON m.id=t.mentorship_id WHERE m.program_id=?1";
+                order = "t.mentorship_id, t.id";
+                break;
+            case Entity::kProcedureStep:
+                from = "FROM procedure_steps t JOIN procedures p ON p.id=t.procedure_id "
+                       "JOIN mentorships m ON m.id=p.mentorship_id WHERE m.program_id=?1";
+                order = "p.mentorship_id, t.procedure_id, t.position, t.id";
+                break;
+            case Entity::kStepCompletion:
+                from = "FROM step_completions t JOIN procedure_steps s ON s.id=t.step_id "
+                       "JOIN procedures p ON p.id=s.procedure_id JOIN mentorships m ON m.id=p.mentorship_id "
+                       "WHERE m.program_id=?1";
+                order = "p.mentorship_id, s.procedure_id, t.step_id, t.id";
                 break;
             case Entity::kPerson:
                 from = "FROM people t WHERE t.id IN ("

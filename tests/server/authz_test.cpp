@@ -72,6 +72,8 @@ protected:
                                       Json{{"program_id", p1}, {"kind", "one_to_one"}, {"mentors", {b1}}, {"mentees", {b2}}}));
         goal = newGoal();
         session = newSession();
+        procedure = newProcedure();
+        step = newStep();
         env.must(env.handlers->remove(admin, Entity::kPerson, e1));
         fixtures = makeFixtures();
     }
@@ -82,6 +84,14 @@ protected:
     std::int64_t newSession() {
         return env.must(env.handlers->create(author, Entity::kSession,
                                              Json{{"mentorship_id", mentorshipA}, {"scheduled_at", "2026-03-02T10:00:00Z"}}));
+    }
+    std::int64_t newProcedure() {
+        return env.must(env.handlers->create(author, Entity::kProcedure,
+                                             Json{{"mentorship_id", mentorshipA}, {"title", "p"}, {"goal_id", goal}}));
+    }
+    std::int64_t newStep() {
+        return env.must(env.handlers->create(author, Entity::kProcedureStep,
+                                             Json{{"procedure_id", procedure}, {"position", 1}, {"title", "s"}}));
     }
     std::int64_t newFeedback(const std::string& visibility) {
         return env.must(env.handlers->create(author, Entity::kFeedback, feedbackBody(a2, visibility)));
@@ -175,6 +185,26 @@ protected:
                 Json{{"text", "changed"}}, {}, [this] { return "/feedback?session_id=" + std::to_string(session); },
                 nullptr};
         }
+        f[{Entity::kProcedure, ""}] = {
+            [this] { return newProcedure(); },
+            [this](Relation) { return Json{{"mentorship_id", mentorshipA}, {"title", "t"}}; },
+            Json{{"title", "changed"}}, {}, [ms] { return "/procedures?mentorship_id=" + ms; }, nullptr};
+        f[{Entity::kProcedureStep, ""}] = {
+            [this] { return newStep(); },
+            [this](Relation) { return Json{{"procedure_id", procedure}, {"position", 2}, {"title", "t"}}; },
+            Json{{"instruction", "changed"}}, {},
+            [this] { return "/procedure_steps?procedure_id=" + std::to_string(procedure); }, nullptr};
+        // Completions are the author's (a1, who made the fixture records):
+        // the member the matrix calls with is a2, who may create and read
+        // them but not take back a1's.
+        f[{Entity::kStepCompletion, ""}] = {
+            [this] {
+                return env.must(env.handlers->create(author, Entity::kStepCompletion,
+                                                     Json{{"step_id", step}, {"seconds_taken", 42}}));
+            },
+            [this](Relation) { return Json{{"step_id", step}, {"seconds_taken", 7}}; },
+            Json{{"seconds_taken", 8}}, {},
+            [this] { return "/step_completions?step_id=" + std::to_string(step); }, nullptr};
         return f;
     }
 
@@ -223,7 +253,7 @@ protected:
     Principal admin, author, manager;
     std::string adminToken;
     std::array<std::string, kRelationCount> tokens;
-    std::int64_t p1 = 0, a1 = 0, a2 = 0, b1 = 0, mentorshipA = 0, goal = 0, session = 0;
+    std::int64_t p1 = 0, a1 = 0, a2 = 0, b1 = 0, mentorshipA = 0, goal = 0, session = 0, procedure = 0, step = 0;
     int counter = 0;
     std::map<std::pair<Entity, std::string>, Fixture> fixtures;
 };

@@ -137,6 +137,82 @@ TEST_F(ServerIntegration, AMentoringFlowOverHttp) {
     EXPECT_EQ(http->get("/api/v1/goals/" + std::to_string(goalId)).status, 401);
 }
 
+// Job shadowing (issue 14): the mentor authors a procedure with its steps
+// in one request (as the client does from a JSON file), linked to a goal;
+// the mentee completes steps; the completions read back over HTTP and the
+// goal's progress follows them, also after a restart.
+TEST_F(ServerIntegration, AProcedureAuthoredAndCompletedOverHttpMovesItsGoal) {
+    auto p = makePair("proc");
+    auto goal = http->post("/api/v1/goals", {{"mentorship_id", p.mentorship}, {"title", "Change a lathe chuck safely"}},
+                           p.menteeToken);
+    ASSERT_EQ(goal.status, 201) << goal.raw;
+    const auto goalId = goal.body["id"].get<std::int64_t>();
+    const json arrow = {{"kind", "arrow"}, {"from", {0.1, 0.3, 0.0}}, {"to", {0.1, 0.1, 0.0}}, {"color", 2}};
+    const json ink = {{"kind", "ink"}, {"points", {{0, 0, 0}, {0.01, 0.02, 0}, {0.02, 0.03, 0}}}, {"color", 4}};
+    auto proc = http->post("/api/v1/procedures",
+                           {{"mentorship_id", p.mentorship}, {"title", "Chuck change"}, {"goal_id", goalId},
+                            {"steps",
+                             {{{"title", "Isolate the machine"}, {"instruction", "Lock out at the red switch"},
+                               {"expected_seconds", 60}, {"annotations", {arrow}}},
+                              {{"title", "Remove the guard"}, {"annotations", {ink}}},
+                              {{"title", "Swap the chuck"}, {"expected_seconds", 300}},
+                              {{"title", "Test run"}}}}},
+                           p.mentorToken);
+    ASSERT_EQ(proc.status, 201) << proc.raw;
+    ASSERT_EQ(proc.body["steps"].size(), 4u);
+    const auto procId = proc.body["id"].get<std::int64_t>();
+    std::vector<std::int64_t> steps;
+    for (const auto& s : proc.body["steps"]) steps.push_back(s["id"].get<std::int64_t>());
+    EXPECT_EQ(proc.body["steps"][2]["position"], 3);
+    EXPECT_EQ(proc.body["steps"][0]["annotations"][0], arrow);
+
+    // Advanced by the mentee: two steps done, with the time each took.
+    for (int i = 0; i < 2; ++i) {
+        auto done = http->post("/api/v1/step_completions", {{"step_id", steps[i]}, {"seconds_taken", 50 + i * 40}},
+                               p.menteeToken);
+        ASSERT_EQ(done.status, 201) << done.raw;
+        EXPECT_EQ(done.body["person_id"], p.mentee);
+        EXPECT_FALSE(done.body["completed_at"].get<std::string>().empty());
+    }
+    // Read back over HTTP by the mentor: the steps in order, each completion.
+    auto listed = http->get("/api/v1/procedure_steps?procedure_id=" + std::to_string(procId), p.mentorToken);
+    ASSERT_EQ(listed.status, 200) << listed.raw;
+    ASSERT_EQ(listed.body["items"].size(), 4u);
+    EXPECT_EQ(listed.body["items"][1]["annotations"][0], ink);
+    auto completions = http->get("/api/v1/step_completions?step_id=" + std::to_string(steps[1]), p.mentorToken);
+    ASSERT_EQ(completions.status, 200);
+    ASSERT_EQ(completions.body["items"].size(), 1u);
+    EXPECT_EQ(completions.body["items"][0]["seconds_taken"], 90);
+    // The goal follows: 2 of 4 steps.
+    EXPECT_EQ(http->get("/api/v1/goals/" + std::to_string(goalId), p.mentorToken).body["progress"], 50);
+
+    // The mentor cannot complete steps in the mentee's name, nor take back
+    // the mentee's completion; a stranger sees none of it.
+    const auto menteeCompletion = completions.body["items"][0]["id"].get<std::int64_t>();
+    EXPECT_EQ(http->call("DELETE", "/api/v1/step_completions/" + std::to_string(menteeCompletion), "", p.mentorToken).status,
+              403);
+    auto other = makePair("stranger");
+    EXPECT_EQ(http->get("/api/v1/procedures/" + std::to_string(procId), other.mentorToken).status, 404);
+    EXPECT_EQ(http->post("/api/v1/step_completions", {{"step_id", steps[2]}, {"seconds_taken", 5}}, other.menteeToken).status,
+              400);
+
+    // All four done: 100, and it holds across a restart.
+    for (int i = 2; i < 4; ++i) {
+        ASSERT_EQ(http->post("/api/v1/step_completions", {{"step_id", steps[i]}, {"seconds_taken", 30}}, p.menteeToken).status,
+                  201);
+    }
+    http.reset();
+    server.kill9();  // acknowledged means on disk: a crash loses none of it
+    ASSERT_TRUE(server.start(dir)) << server.why();
+    http = std::make_unique<HttpClient>(server.port());
+    EXPECT_EQ(http->get("/api/v1/goals/" + std::to_string(goalId), p.menteeToken).body["progress"], 100);
+    auto exported = http->get("/api/v1/export?format=json", admin);
+    ASSERT_EQ(exported.status, 200);
+    EXPECT_EQ(exported.body["procedures"].size(), 1u);
+    EXPECT_EQ(exported.body["procedure_steps"].size(), 4u);
+    EXPECT_EQ(exported.body["step_completions"].size(), 4u);
+}
+
 // Bad input of every kind: a 4xx naming the field, never a 500, nothing
 // written, and the server keeps serving.
 TEST_F(ServerIntegration, BadInputTable) {

@@ -135,7 +135,11 @@ public:
     tl::expected<Principal, ApiError> principalOf(std::int64_t personId);
 
     // CRUD. create/update bodies follow schema.h; a person may also carry
-    // "password". remove() on a person erases their personal data.
+    // "password". remove() on a person erases their personal data. A
+    // procedure may also carry "steps" (procedure_step bodies without
+    // procedure_id; position defaults to the step's place): the procedure and
+    // all its steps are created in one transaction or not at all, and the
+    // answer is the procedure with "steps" (the created steps, in order).
     ApiResult create(const Principal& p, Entity entity, const Json& body, const WriteKey& key = {});
     ApiResult get(const Principal& p, Entity entity, std::int64_t id);
     ApiResult list(const Principal& p, Entity entity, const Params& params);
@@ -181,7 +185,10 @@ private:
     ApiResult erasePerson(const Principal& p, std::int64_t id, const WriteKey& key);
     // Validated fields of a create, or why not (no store access).
     tl::expected<Json, ApiError> prepareCreate(const Principal& p, Entity entity, const Json& body);
-    ApiResult insertChecked(WriteTx& tx, const Principal& p, Entity entity, const Json& fields);
+    // followGoals false: the caller refreshes the goals a procedure change
+    // moves itself, once (a procedure created with its steps).
+    ApiResult insertChecked(WriteTx& tx, const Principal& p, Entity entity, const Json& fields, bool followGoals = true);
+    ApiResult createProcedureWithSteps(const Principal& p, const Json& body, const WriteKey& key);
     ApiResult applyUpdate(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& patch);
     // With a key: answers a stored earlier answer, or runs fn and stores
     // its answer, in the same transaction.

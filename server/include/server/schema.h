@@ -19,9 +19,16 @@ namespace mxr::server {
 
 using Json = nlohmann::json;
 
-enum class Entity : std::uint8_t { kPerson, kProgram, kMentorship, kGoal, kMilestone, kSession, kFeedback };
-inline constexpr Entity kAllEntities[] = {Entity::kPerson, Entity::kProgram, Entity::kMentorship, Entity::kGoal,
-                                          Entity::kMilestone, Entity::kSession, Entity::kFeedback};
+// Procedures (issue 14, job shadowing): a mentorship's step-by-step
+// procedures, their steps, and each step completion with its time taken.
+enum class Entity : std::uint8_t {
+    kPerson, kProgram, kMentorship, kGoal, kMilestone, kSession, kFeedback,
+    kProcedure, kProcedureStep, kStepCompletion,
+};
+inline constexpr Entity kAllEntities[] = {Entity::kPerson,    Entity::kProgram,       Entity::kMentorship,
+                                          Entity::kGoal,      Entity::kMilestone,     Entity::kSession,
+                                          Entity::kFeedback,  Entity::kProcedure,     Entity::kProcedureStep,
+                                          Entity::kStepCompletion};
 
 enum class FieldType : std::uint8_t {
     kText,        // UTF-8 string, at most maxLength bytes
@@ -33,6 +40,7 @@ enum class FieldType : std::uint8_t {
     kStringList,  // array of at most max strings of at most maxLength bytes (of values, when given)
     kIdList,      // array of at most max ids of ref (stored in a link table)
     kRef,         // id of an existing ref record
+    kObjectList,  // array of at most max JSON objects, each with a "kind" among values; at most maxLength bytes as JSON
 };
 
 struct FieldSpec {
