@@ -81,6 +81,10 @@ constexpr Nanos kHoldAvatarsFor = msToNanos(15);
 // voice frame, so it fits one datagram.
 constexpr std::size_t kMaxHeldEntryBytes =
     kMaxAvatarBatchBytes - 2 - 1 - 2 - voice::kHeaderBytes - voice::kMaxVoicePayload;
+// How long the host remembers a revocation of someone's credentials, which
+// voids their tickets issued before it; tickets that would outlive that
+// memory are refused (the session server issues 5-minute tickets).
+constexpr std::int64_t kRevocationMemorySeconds = 24 * 3600;
 constexpr double kMaxAvatarHz = 45.0;
 constexpr double kAvatarBurst = 10.0;
 
@@ -125,6 +129,10 @@ struct RoomHost::Impl {
     // Ids of the tickets used to join, until they expire (single use).
     std::set<TicketId> usedTickets;
     std::set<std::pair<std::int64_t, TicketId>> usedTicketsByExpiry;
+    // When each subject's credentials were last revoked (dropConnectionsOf):
+    // tickets issued in or before that second no longer join. Kept for
+    // kRevocationMemorySeconds, longer than any ticket lives.
+    std::map<std::string, std::int64_t> revokedAt;
     // dropConnectionsOf() from any thread: (subject, reason), applied on the network thread.
     std::mutex dropMutex;
     std::vector<std::pair<std::string, std::string>> drops;
@@ -724,6 +732,13 @@ struct RoomHost::Impl {
             ++stats.ticketsReused;
             return replyError(c, ReplyCode::kBadTicket, "ticket was already used; ask for a new one");
         }
+        if (t->expiresAt - t->issuedAt > kRevocationMemorySeconds) {
+            return replyError(c, ReplyCode::kBadTicket, "ticket lives longer than a day; the host accepts shorter ones");
+        }
+        if (auto rv = revokedAt.find(t->subject); rv != revokedAt.end() && t->issuedAt <= rv->second) {
+            return replyError(c, ReplyCode::kBadTicket,
+                              "ticket was issued before this account's credentials changed; log in again");
+        }
         if (usedTickets.size() >= cfg.maxUsedTickets) {
             return replyError(c, ReplyCode::kBusy, "busy: too many tickets are in use; retry in a minute");
         }
@@ -817,6 +832,12 @@ struct RoomHost::Impl {
         enet_peer_disconnect_later(c.peer, kHostDisconnectData);
     }
     void dropSubject(const std::string& subject, const std::string& reason) {
+        // Tickets issued before now are void too (a ticket's issue time is
+        // in whole seconds, so one issued later in this same second is
+        // refused as well: its holder asks again a second later).
+        const std::int64_t now = cfg.unixNow();
+        std::erase_if(revokedAt, [&](const auto& e) { return e.second + kRevocationMemorySeconds < now; });
+        revokedAt[subject] = now;
         std::size_t dropped = 0;
         for (auto& [name, r] : rooms) {
             std::vector<std::uint16_t> ids;

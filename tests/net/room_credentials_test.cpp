@@ -376,5 +376,38 @@ TEST_F(RoomCredentials, DroppingAPersonEndsTheirConnectionsWithTheReasonAndNoOne
     EXPECT_TRUE(m_observer.saw("left closed account:1 removed: your password was changed; log in again"));
 }
 
+// A ticket Grace got before her password changed (unused, not expired)
+// no longer joins; one issued after the change does, and the memory of the
+// revocation outlives every ticket it could void.
+TEST_F(RoomCredentials, ATicketIssuedBeforeARevocationNoLongerJoins) {
+    startHost();
+    const Bytes before = ticket("account:1", "Grace", "closed");
+    const Bytes someoneElse = ticket("account:2", "Linus", "closed");
+    m_now += 10;
+    m_host->dropConnectionsOf("account:1", "your password was changed; log in again");
+    // The drop is applied on the host's thread: wait until a join sees it.
+    Client& stale = connect(TicketJoin{before}, "closed");
+    const FailedEvent* f = failure(stale);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->code, ReplyCode::kBadTicket);
+    EXPECT_NE(f->error.message.find("issued before this account's credentials changed"), std::string::npos)
+        << f->error.message;
+    // Other people's tickets are untouched; Grace's next ticket joins.
+    EXPECT_TRUE(joined(connect(TicketJoin{someoneElse}, "closed")));
+    m_now += 1;
+    EXPECT_TRUE(joined(connect(TicketJoin{ticket("account:1", "Grace", "closed")}, "closed")));
+    EXPECT_EQ(m_host->presence("closed").size(), 2u);
+    // A ticket meant to live longer than the host remembers revocations is refused.
+    RoomTicket forever;
+    forever.room = "closed";
+    forever.subject = "account:4";
+    forever.displayName = "Ada";
+    forever.issuedAt = m_now.load();
+    forever.expiresAt = forever.issuedAt + 2 * 24 * 3600;
+    f = failure(connect(TicketJoin{signTicket(forever, m_auth.ticketKey())}, "closed"));
+    ASSERT_NE(f, nullptr);
+    EXPECT_NE(f->error.message.find("longer than a day"), std::string::npos) << f->error.message;
+}
+
 }  // namespace
 }  // namespace mxr::net
