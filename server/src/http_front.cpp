@@ -438,7 +438,9 @@ private:
 
     void write(HttpResponse r) {
         auto& res = m_response.emplace(static_cast<http::status>(r.status), m_version);
-        res.set(http::field::content_type, r.contentType);
+        // A 304 (or 204) has no body, and a cache would copy a type it
+        // names onto the body it holds.
+        if (r.status != 304 && r.status != 204) res.set(http::field::content_type, r.contentType);
         for (auto& [k, v] : r.headers) res.insert(k, v);
         res.body() = std::move(r.body);
         const bool keep = m_keepAlive && !m_stopRequested && !m_shared.stopping;
