@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "client_setup.h"
+#include "scenes/ar_view.h"
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
 #include "scenes/client_components.h"
@@ -33,6 +34,9 @@ struct ClientApp::State {
     SteadyClock clock;
     std::vector<std::unique_ptr<ClientComponent>> components;
     bool immersive = false;
+    // See-through (AR, or headless --see-through): no room geometry, a
+    // transparent clear; additive also keeps labels and panels legible.
+    xr::BlendMode blend = xr::BlendMode::kOpaque;
     std::uint64_t frameLimit = 0;
     std::string screenshot;
     std::optional<UiArea> contentArea;  // desktop: the overlay's top right
@@ -110,7 +114,12 @@ Result<void> createGraphics(ClientApp::State& s) {
     MXR_TRY_ASSIGN(s.graphics, s.system->createGraphics(go));
     MXR_TRY_ASSIGN(s.meshes, uploadSceneMeshes(s.graphics->renderer()));
     s.roomScene = engine::FrameScene{};
-    appendRoom(s.room, s.meshes, s.roomScene);
+    if (xr::isSeeThrough(s.blend)) {
+        appendSeeThroughRoom(s.room, s.roomScene);
+    } else {
+        appendRoom(s.room, s.meshes, s.roomScene);
+    }
+    if (s.graphics->ui()) applyUiStyle(s.blend);  // the bundle's UI layer made a new ImGui context
     return {};
 }
 
@@ -255,6 +264,7 @@ void buildScene(ClientApp::State& s, const FrameContext& ctx) {
         });
     }
     for (auto& c : s.components) c->contribute(ctx, s.scene);
+    if (s.blend == xr::BlendMode::kAdditive) makeLegibleOnAdditive(s.scene);
     // Panels show the same names as the labels: their characters go into
     // the UI's font atlas (from the next frame on), like the text panels
     // note themselves (UiContext::noteText).
@@ -353,7 +363,9 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
     MXR_TRY_ASSIGN(s->system, makeSystem(o, mode, rig, log));
     const std::string name = s->system->name();
     s->immersive = name == "vr" || name == "ar";
-    log.info(strCat("mode: ", name, "; room: ", s->room.name));
+    s->blend = s->system->blendMode();
+    log.info(strCat("mode: ", name, xr::isSeeThrough(s->blend) ? strCat(" (", xr::toString(s->blend), ")") : "",
+                    "; room: ", s->room.name));
     std::unique_ptr<LocalPlayer> player;
     if (s->immersive) {
         MXR_TRY_ASSIGN(player, makeLocalPlayer(s->room, o));

@@ -125,8 +125,9 @@ void addViewOptions(CLI::App& app, Args& a) {
     [[maybe_unused]] auto& goalProgress = a.goalProgress;
     [[maybe_unused]] auto& connectTimeout = a.connectTimeout;
     app.add_option("--mode", o.mode,
-                   "auto (VR if an OpenXR runtime has a headset, else a window if there is a display, "
-                   "else headless), vr, desktop, headless; ar is reserved (not available yet)")
+                   "auto (VR if an OpenXR runtime has a headset, AR if it can only see through, else a "
+                   "window if there is a display, else headless), vr, ar (a see-through blend mode or "
+                   "XR_FB_passthrough; exit code 2 on a headset without), desktop, headless")
         ->capture_default_str();
     app.add_option("--scene", o.scenePath, "room file (JSON, see scenes/rooms/)")->capture_default_str();
     app.add_option("--frames", frames,
@@ -140,6 +141,9 @@ void addViewOptions(CLI::App& app, Args& a) {
                    "or x,y,z,yaw_deg,pitch_deg");
     app.add_option("--size", size, "window or image size WIDTHxHEIGHT (default 1280x720)");
     app.add_flag("--stereo", o.stereo, "headless: render both eyes with multiview (writes two PNGs)");
+    app.add_flag("--see-through{alpha_blend}", o.seeThrough,
+                 "headless: render the AR view (no room, transparent background: the PNG has alpha); "
+                 "--see-through=additive shows it as an additive display would (bright, no dark fills)");
     app.add_option("--avatars", o.avatars, "demo participants in the room (0..256)")->capture_default_str();
     app.add_option("--time", o.animationTime, "fix the demo participants' animation time in seconds (tests)");
     app.add_option("--eye-height", o.eyeHeight,

@@ -1,4 +1,5 @@
 #include "scenes/world_panel.h"
+#include "scenes/ar_view.h"
 
 #include <imgui.h>
 
@@ -74,7 +75,7 @@ PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::stri
     PanelUi out;
     ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
     ImGui::SetNextWindowSize(ImVec2(float(layout.widthPx), float(layout.heightPx)), ImGuiCond_Always);
-    ImGui::SetNextWindowBgAlpha(0.92f);
+    setNextPanelBgAlpha(0.92f);
     ImGui::Begin("MentorXR panel", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
     ImGui::SetWindowFontScale(2.0f);

@@ -76,16 +76,40 @@ TEST(ClientCli, DesktopWithoutDisplayNamesTheFix) {
     EXPECT_NE(r.output.find("xvfb-run"), std::string::npos) << r.output;
 }
 
-TEST(ClientCli, ArIsReservedAndVrWithoutRuntimeSaysWhy) {
-    const CliRun ar = run("--mode ar --frames 1");
+TEST(ClientCli, ArAndVrWithoutRuntimeSayWhy) {
+    const CliRun ar = run("--mode ar --frames 1", "XR_RUNTIME_JSON=/nonexistent/runtime.json");
     EXPECT_EQ(ar.exitCode, 2);
-    EXPECT_NE(ar.output.find("not available yet"), std::string::npos) << ar.output;
+    EXPECT_NE(ar.output.find("no OpenXR runtime is available"), std::string::npos) << ar.output;
     const CliRun vr = run("--mode vr --frames 1", "XR_RUNTIME_JSON=/nonexistent/runtime.json");
     EXPECT_EQ(vr.exitCode, 2);
     EXPECT_NE(vr.output.find("no OpenXR runtime is available"), std::string::npos) << vr.output;
     const CliRun bad = run("--mode holodeck");
     EXPECT_EQ(bad.exitCode, 2);
     EXPECT_NE(bad.output.find("expected one of auto, vr, ar, desktop, headless"), std::string::npos);
+}
+
+// The AR view for screenshots: no room, a transparent background (the
+// PNG's alpha), the people drawn; a mode it does not know is refused.
+TEST(ClientCli, HeadlessSeeThroughRendersTheArViewWithAlpha) {
+    const std::string out = tmpPath("see_through.png");
+    std::filesystem::remove(out);
+    const CliRun r = run("--mode headless --see-through --frames 1 --size 160x90 --validation --screenshot " + out);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.output.find("mode: headless (alpha_blend)"), std::string::npos) << r.output;
+    auto img = mxr::engine::readPng(out);
+    ASSERT_TRUE(img) << r.output;
+    std::size_t clear = 0, opaque = 0;
+    for (std::size_t i = 3; i < img->rgba.size(); i += 4) {
+        clear += img->rgba[i] == 0 ? 1 : 0;
+        opaque += img->rgba[i] == 255 ? 1 : 0;
+    }
+    const std::size_t n = std::size_t(img->width) * img->height;
+    EXPECT_GT(clear, n / 3) << "the room is not drawn";
+    EXPECT_GT(opaque, n / 50) << "the people are";
+    EXPECT_EQ(img->rgba[3], 0) << "top left corner";
+    const CliRun bad = run("--mode headless --see-through=sideways --frames 1");
+    EXPECT_EQ(bad.exitCode, 2) << bad.output;
+    EXPECT_NE(bad.output.find("--see-through"), std::string::npos) << bad.output;
 }
 
 TEST(ClientCli, NoVulkanDriverSaysWhatToInstall) {

@@ -275,7 +275,8 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
                    "exit_at_frame", "capture", "event_log", "script", "max_swapchain_samples", "focus_loss_at_frame",
                    "focus_regain_at_frame", "idle_at_frame", "instance_loss_after_polls", "begin_session_fails",
                    "exit_request_ignored", "system_lost_polls", "physical_device_after_loss",
-                   "withhold_stage", "recenter_at_frame", "recenter_to_height_m"});
+                   "withhold_stage", "recenter_at_frame", "recenter_to_height_m", "passthrough",
+                   "spatial_anchors", "anchor_store"});
         if (root.contains("system_name")) c.systemName = getString(root["system_name"], "system_name");
         if (c.systemName.size() >= 256) fail("system_name", "longer than 255 bytes");
         if (root.contains("headset_present")) c.headsetPresent = getBool(root["headset_present"], "headset_present");
@@ -292,6 +293,9 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
             }
         }
         if (root.contains("hand_tracking")) c.handTracking = getBool(root["hand_tracking"], "hand_tracking");
+        if (root.contains("passthrough")) c.passthrough = getBool(root["passthrough"], "passthrough");
+        if (root.contains("spatial_anchors")) c.spatialAnchors = getBool(root["spatial_anchors"], "spatial_anchors");
+        if (root.contains("anchor_store")) c.anchorStore = resolve(path, getString(root["anchor_store"], "anchor_store"));
         if (root.contains("view_size")) {
             const auto a = getFloats<2>(root["view_size"], "view_size");
             if (a[0] < 1 || a[1] < 1 || a[0] > 8192 || a[1] > 8192) fail("view_size", "each side must be within [1, 8192]");

@@ -90,6 +90,9 @@ struct Config {
     bool headsetPresent = true;
     std::vector<std::string> blendModes{"opaque"};  // "opaque", "additive", "alpha_blend"
     bool handTracking = false;
+    bool passthrough = false;  // offer XR_FB_passthrough (a camera test pattern under its layer in captures)
+    bool spatialAnchors = false;  // offer XR_MSFT_spatial_anchor and XR_MSFT_spatial_anchor_persistence
+    std::string anchorStore;      // persisted anchors (JSON file); "" = in memory, gone with the instance
     std::uint32_t viewWidth = 1024;
     std::uint32_t viewHeight = 1024;
     std::uint32_t maxSwapchainSamples = 1;

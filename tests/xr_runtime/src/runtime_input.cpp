@@ -688,6 +688,7 @@ XRAPI_ATTR XrResult XRAPI_CALL locateHandJoints(XrHandTrackerEXT tracker, const 
 }  // namespace
 
 std::optional<Pose> spaceInStage(Session& s, const Space& space, XrTime /*time*/, const InputState& in) {
+    if (space.anchor) return compose(*space.anchor, space.offset);
     if (space.reference) {
         switch (*space.reference) {
             case XR_REFERENCE_SPACE_TYPE_VIEW: return compose(in.head, space.offset);
