@@ -11,6 +11,7 @@
 
 #include "client_setup.h"
 #include "scenes/ar_view.h"
+#include "scenes/workspace.h"
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
 #include "scenes/client_components.h"
@@ -37,6 +38,10 @@ struct ClientApp::State {
     // See-through (AR, or headless --see-through): no room geometry, a
     // transparent clear; additive also keeps labels and panels legible.
     xr::BlendMode blend = xr::BlendMode::kOpaque;
+    // The workspace (file and model read once; meshes made with each bundle).
+    std::optional<WorkspaceDef> workspace;
+    std::vector<ModelPart> workspaceModel;
+    WorkspaceMeshes workspaceMeshes;
     std::uint64_t frameLimit = 0;
     std::string screenshot;
     std::optional<UiArea> contentArea;  // desktop: the overlay's top right
@@ -120,6 +125,11 @@ Result<void> createGraphics(ClientApp::State& s) {
         appendRoom(s.room, s.meshes, s.roomScene);
     }
     if (s.graphics->ui()) applyUiStyle(s.blend);  // the bundle's UI layer made a new ImGui context
+    s.workspaceMeshes.parts.clear();
+    for (const auto& part : s.workspaceModel) {
+        MXR_TRY_ASSIGN(engine::MeshHandle mesh, s.graphics->renderer().upload(part.mesh));
+        s.workspaceMeshes.parts.push_back({mesh, part.transform, part.color});
+    }
     return {};
 }
 
@@ -130,6 +140,10 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     TestDriverTargets targets{local.get()};
     const VoiceComponent* voiceComponent = nullptr;
     app.add(std::move(local));
+    if (s.workspace) {
+        app.add(std::make_unique<WorkspaceComponent>(*s.workspace, s.workspaceMeshes, self.player(), *s.system,
+                                                     xr::isSeeThrough(s.blend), printLine));
+    }
     if (o.rooms) {
         MXR_TRY_ASSIGN(auto presence, RoomPresence::start(*o.rooms, s.netClock, s.log.child("room")));
         if (o.recordingConsent) presence->setRecordingConsent(true);
@@ -366,6 +380,17 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
     s->blend = s->system->blendMode();
     log.info(strCat("mode: ", name, xr::isSeeThrough(s->blend) ? strCat(" (", xr::toString(s->blend), ")") : "",
                     "; room: ", s->room.name));
+    // The workspace: asked for, or the demo bench in AR offline.
+    const std::string workspace = !o.workspacePath.empty()                                   ? o.workspacePath
+                                  : name == "ar" && !o.rooms && !o.defaultWorkspacePath.empty() ? o.defaultWorkspacePath
+                                                                                                : std::string();
+    if (!workspace.empty()) {
+        MXR_TRY_ASSIGN(s->workspace, loadWorkspace(workspace));
+        if (!s->workspace->modelPath.empty()) {
+            MXR_TRY_ASSIGN(s->workspaceModel, loadGltfModel(s->workspace->modelPath));
+        }
+        log.info(strCat("workspace: ", s->workspace->name, " (", workspace, ")"));
+    }
     std::unique_ptr<LocalPlayer> player;
     if (s->immersive) {
         MXR_TRY_ASSIGN(player, makeLocalPlayer(s->room, o));

@@ -17,6 +17,9 @@
 #ifndef MXR_DEFAULT_ROOM
 #define MXR_DEFAULT_ROOM "scenes/rooms/demo.json"
 #endif
+#ifndef MXR_DEFAULT_WORKSPACE
+#define MXR_DEFAULT_WORKSPACE "scenes/workspaces/demo_bench.json"
+#endif
 
 namespace {
 // Written by the signal handler, read by the frame loop: the one global a
@@ -130,6 +133,10 @@ void addViewOptions(CLI::App& app, Args& a) {
                    "XR_FB_passthrough; exit code 2 on a headset without), desktop, headless")
         ->capture_default_str();
     app.add_option("--scene", o.scenePath, "room file (JSON, see scenes/rooms/)")->capture_default_str();
+    app.add_option("--workspace", o.workspacePath,
+                   "job-shadowing workspace file (JSON with a glTF model, see scenes/workspaces/); AR offline "
+                   "shows the demo bench without it. In a headset: hold the right grip and pull the trigger "
+                   "pointing at the floor to place (or move) it; anchored in the world where the runtime can");
     app.add_option("--frames", frames,
                    "stop after N frames, in any mode (headless default: 90; with --server counted from "
                    "joining the room)");
@@ -343,6 +350,7 @@ int main(int argc, char** argv) {
     try {
         Args a;
         a.o.scenePath = MXR_DEFAULT_ROOM;
+        a.o.defaultWorkspacePath = MXR_DEFAULT_WORKSPACE;
         CLI::App app{"MentorXR: immersive mentoring client. Shows the demo room in a window (desktop), "
                      "or renders it offscreen (headless) and writes a screenshot."};
         addViewOptions(app, a);

@@ -112,6 +112,40 @@ TEST(ClientCli, HeadlessSeeThroughRendersTheArViewWithAlpha) {
     EXPECT_NE(bad.output.find("--see-through"), std::string::npos) << bad.output;
 }
 
+// A workspace file or its model that cannot be used ends the run with
+// exit code 2 naming the file and the problem.
+TEST(ClientCli, BadWorkspaceFilesNameTheFileAndTheProblem) {
+    const CliRun missing = run("--mode headless --frames 1 --workspace /nonexistent/bench.json");
+    EXPECT_EQ(missing.exitCode, 2) << missing.output;
+    EXPECT_NE(missing.output.find("/nonexistent/bench.json: cannot open workspace file"), std::string::npos)
+        << missing.output;
+    const std::string bad = tmpPath("bad_workspace.json");
+    const std::string gltf = tmpPath("broken.gltf");
+    {
+        FILE* f = fopen(bad.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs("{\"name\": \"Bench\", \"size\": [1.2, -1]}", f);
+        fclose(f);
+        f = fopen(gltf.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs("{\"asset\": {\"version\": \"2.0\"}, \"scenes\": [{\"nodes\": [0]}], \"nodes\": [{\"mesh\": 3}]}", f);
+        fclose(f);
+    }
+    const CliRun size = run("--mode headless --frames 1 --workspace " + bad);
+    EXPECT_EQ(size.exitCode, 2) << size.output;
+    EXPECT_NE(size.output.find("size[1]: must be between 0.05 and 50"), std::string::npos) << size.output;
+    const std::string withModel = tmpPath("model_workspace.json");
+    {
+        FILE* f = fopen(withModel.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs("{\"name\": \"Bench\", \"model\": \"broken.gltf\"}", f);
+        fclose(f);
+    }
+    const CliRun model = run("--mode headless --frames 1 --workspace " + withModel);
+    EXPECT_EQ(model.exitCode, 2) << model.output;
+    EXPECT_NE(model.output.find("broken.gltf"), std::string::npos) << model.output;
+}
+
 TEST(ClientCli, NoVulkanDriverSaysWhatToInstall) {
     const CliRun r = run("--mode headless --frames 1", "VK_ICD_FILENAMES=/nonexistent/icd.json");
     EXPECT_EQ(r.exitCode, 2) << r.output;

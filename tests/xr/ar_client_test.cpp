@@ -7,6 +7,9 @@
 // headset that cannot show the real world refuses --mode ar.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
+
 #include "engine/render/image_io.h"
 #include "golden.h"
 #include "scenes/avatar.h"
@@ -72,6 +75,8 @@ TEST(ArClient, AlphaBlendDrawsOnlyPeopleAndPanelsOverATransparentClear) {
     ASSERT_EQ(r.exitCode, 0) << r.output;
     EXPECT_NE(r.output.find("AR: alpha_blend environment blend mode"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("mode: ar (alpha_blend)"), std::string::npos) << r.output;
+    // Offline, AR shows the demo workspace: its footprint, not its model.
+    EXPECT_NE(r.output.find("workspace: Demo workbench"), std::string::npos) << r.output;
     EXPECT_NE(r.events.find("frame 5 blend alpha_blend layers 1 projection+depth"), std::string::npos) << r.events;
     auto left = engine::readPng((r.dir / "cap/frame5_view0.png").string());
     ASSERT_TRUE(left) << r.events;
@@ -138,6 +143,77 @@ TEST(ArClient, AHeadsetThatCannotShowTheWorldRefusesArWithExitCode2) {
               std::string::npos)
         << r.output;
     EXPECT_EQ(r.events.find("session"), std::string::npos) << "no session is begun: " << r.events;
+}
+
+
+// ---- the workspace, placed and anchored in the world --------------------
+
+// "anchor persisted|loaded mentorxr-workspace X Y Z" lines of the runtime's
+// event log, in order.
+std::vector<Vec3> anchorLines(const std::string& events, const std::string& verb) {
+    std::vector<Vec3> out;
+    const std::string tag = "anchor " + verb + " mentorxr-workspace ";
+    for (auto at = events.find(tag); at != std::string::npos; at = events.find(tag, at + 1)) {
+        Vec3 p;
+        if (std::sscanf(events.c_str() + at + tag.size(), "%f %f %f", &p.x, &p.y, &p.z) == 3) out.push_back(p);
+    }
+    return out;
+}
+
+void expectNear(const Vec3& a, const Vec3& b) {
+    EXPECT_NEAR(a.x, b.x, 0.01f);
+    EXPECT_NEAR(a.y, b.y, 0.01f);
+    EXPECT_NEAR(a.z, b.z, 0.01f);
+}
+
+// In AR (additive) the wearer points at the floor, holds the grip and pulls
+// the trigger: the workspace is anchored there (XR_MSFT_spatial_anchor) and
+// persisted; placed again, the anchor moves. The next run (a new instance,
+// in VR) finds it in the store and draws the bench's model there.
+TEST(ArWorkspace, GripAndTriggerAnchorItAndTheNextRunFindsIt) {
+    const auto store = std::filesystem::path(MXR_TEST_OUT) / "xr" / "workspace_anchors.json";
+    std::filesystem::remove(store);
+    const Vec3 first(-0.5f, 0.0f, -1.2f), second(0.8f, 0.0f, -1.3f);
+    auto key = [](int frame, const Vec3& at, bool select) {
+        json right = rightAim(aimAt(at));
+        right["squeeze"] = 1.0;
+        right["select"] = select;
+        return json{{"frame", frame}, {"right", right}};
+    };
+    json c = arConfig({"additive"});
+    c["spatial_anchors"] = true;
+    c["anchor_store"] = store.string();
+    c["interaction_profile"] = "/interaction_profiles/oculus/touch_controller";  // has a grip (squeeze)
+    c["script"] = {{"keyframes", {key(0, first, false), key(3, first, true), key(5, second, false), key(7, second, true)}}};
+    const VrRun placing = runVr("workspace_place", c, "--mode ar --time 0 --validation --frames 10");
+    ASSERT_EQ(placing.exitCode, 0) << placing.output;
+    EXPECT_EQ(countOf(placing.output, "workspace: placed at "), 2) << placing.output;
+    EXPECT_NE(placing.output.find("world anchor, persisted"), std::string::npos) << placing.output;
+    const auto persisted = anchorLines(placing.events, "persisted");
+    ASSERT_EQ(persisted.size(), 2u) << placing.events;
+    expectNear(persisted[0], first);
+    expectNear(persisted[1], second);
+
+    json next = arConfig({"opaque"});
+    next["spatial_anchors"] = true;
+    next["anchor_store"] = store.string();
+    const VrRun found = runVr("workspace_found", next,
+                              "--mode vr --time 0 --validation --frames 8 --workspace " MXR_DEMO_WORKSPACE);
+    ASSERT_EQ(found.exitCode, 0) << found.output;
+    const auto loaded = anchorLines(found.events, "loaded");
+    ASSERT_EQ(loaded.size(), 1u) << found.events;
+    expectNear(loaded[0], second);
+    EXPECT_NE(found.output.find("workspace: world anchor mentorxr-workspace at 0.8"), std::string::npos) << found.output;
+    // The bench's red stop button (the model, shown in VR) is drawn where
+    // the anchor puts it: the play space starts at the room's "table"
+    // preset, (-0.2, 0, 2.2) facing -Z, and the frame faces the head.
+    auto left = engine::readPng((found.dir / "cap/frame5_view0.png").string());
+    ASSERT_TRUE(left) << found.events;
+    const Vec3 toHead = Vec3(0.0f, 1.6f, 0.0f) - second;
+    const Pose frame{second + Vec3(-0.2f, 0.0f, 2.2f), glm::angleAxis(std::atan2(toHead.x, toHead.z), Vec3(0, 1, 0))};
+    const Vec2 at = projectToEye(frame.transformPoint(Vec3(0.28f, 1.12f, 0.125f)), 0, kSize);
+    const Vec3 rgb = averageRgb(*left, at);
+    EXPECT_GT(rgb.r, rgb.g + 60.0f) << at.x << "," << at.y << ": " << rgb.r << " " << rgb.g << " " << rgb.b;
 }
 
 }  // namespace
