@@ -15,6 +15,7 @@
 
 #include "openxr_anchors.h"
 #include "openxr_input.h"
+#include "openxr_see_through.h"
 #include "openxr_util.h"
 #include "vulkan_backend.h"
 
@@ -169,29 +170,12 @@ public:
         return {};
     }
 
-    // AR: the runtime's first see-through blend mode in its order of
-    // preference (a real see-through display), else passthrough; neither is
-    // a clear refusal. VR and auto: opaque where offered; a headset with
-    // only see-through modes (HoloLens, Magic Leap) runs see-through, so
-    // auto picks AR there.
+    // AR: the choice is openxr_see_through.cpp's; said once.
     Result<void> chooseBlendMode(const std::vector<XrEnvironmentBlendMode>& modes, const char* systemName,
                                  bool passthrough) {
-        const auto seeThrough =
-            std::find_if(modes.begin(), modes.end(), [](auto m) { return m != XR_ENVIRONMENT_BLEND_MODE_OPAQUE; });
-        const bool opaque = std::find(modes.begin(), modes.end(), XR_ENVIRONMENT_BLEND_MODE_OPAQUE) != modes.end();
-        m_blend = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
-        if (m_options.ar && seeThrough != modes.end()) {
-            m_blend = *seeThrough;
-        } else if (m_options.ar && passthrough) {
-            m_passthrough = true;
-        } else if (m_options.ar) {
-            return makeError(ErrorCode::kUnavailable,
-                             strCat("--mode ar: the headset (", systemName,
-                                    ") cannot show the real world: it offers only the opaque blend mode, no "
-                                    "ALPHA_BLEND or ADDITIVE, and no passthrough (XR_FB_passthrough); use --mode vr"));
-        } else if (!opaque && seeThrough != modes.end()) {
-            m_blend = *seeThrough;
-        }
+        MXR_TRY_ASSIGN(const SeeThroughChoice c, chooseSeeThrough(modes, systemName, passthrough, m_options.ar));
+        m_blend = c.blend;
+        m_passthrough = c.passthrough;
         if (isSeeThrough(blendMode())) {
             m_log.info(strCat("AR: ", m_passthrough ? "passthrough (XR_FB_passthrough) under the projection layer"
                                                      : strCat(toString(blendMode()), " environment blend mode"),
@@ -600,7 +584,7 @@ public:
         XrCompositionLayerProjection layer{XR_TYPE_COMPOSITION_LAYER_PROJECTION};
         // With passthrough the cameras' layer goes first, under ours.
         XrCompositionLayerPassthroughFB camera{XR_TYPE_COMPOSITION_LAYER_PASSTHROUGH_FB};
-        camera.layerHandle = m_passthroughLayer;
+        camera.layerHandle = m_camera.layer();
         const XrCompositionLayerBaseHeader* layers[2] = {reinterpret_cast<XrCompositionLayerBaseHeader*>(&camera),
                                                          reinterpret_cast<XrCompositionLayerBaseHeader*>(&layer)};
         XrFrameEndInfo ei{XR_TYPE_FRAME_END_INFO};
@@ -630,7 +614,7 @@ public:
             if (isSeeThrough(blendMode())) layer.layerFlags = XR_COMPOSITION_LAYER_BLEND_TEXTURE_SOURCE_ALPHA_BIT;
             layer.viewCount = 2;
             layer.views = pv;
-            const bool underlay = m_passthroughLayer != XR_NULL_HANDLE;
+            const bool underlay = m_camera.layer() != XR_NULL_HANDLE;
             ei.layerCount = underlay ? 2 : 1;
             ei.layers = underlay ? layers : layers + 1;
         }
@@ -683,35 +667,6 @@ public:
     std::uint32_t sessionsCreated() const { return m_sessions; }
 
 private:
-    // XR_FB_passthrough: the feature and one full-view layer, both running
-    // from creation, made with each session.
-    Result<void> startPassthrough() {
-        MXR_TRY_ASSIGN(auto create, proc<PFN_xrCreatePassthroughFB>("xrCreatePassthroughFB"));
-        MXR_TRY_ASSIGN(auto createLayer, proc<PFN_xrCreatePassthroughLayerFB>("xrCreatePassthroughLayerFB"));
-        XrPassthroughCreateInfoFB pci{XR_TYPE_PASSTHROUGH_CREATE_INFO_FB};
-        pci.flags = XR_PASSTHROUGH_IS_RUNNING_AT_CREATION_BIT_FB;
-        MXR_TRY_XR(create(m_session, &pci, &m_passthroughFeature));
-        XrPassthroughLayerCreateInfoFB lci{XR_TYPE_PASSTHROUGH_LAYER_CREATE_INFO_FB};
-        lci.passthrough = m_passthroughFeature;
-        lci.flags = XR_PASSTHROUGH_IS_RUNNING_AT_CREATION_BIT_FB;
-        lci.purpose = XR_PASSTHROUGH_LAYER_PURPOSE_RECONSTRUCTION_FB;
-        MXR_TRY_XR(createLayer(m_session, &lci, &m_passthroughLayer));
-        return {};
-    }
-
-    void stopPassthrough() {
-        if (m_passthroughLayer) {
-            if (auto destroy = proc<PFN_xrDestroyPassthroughLayerFB>("xrDestroyPassthroughLayerFB")) {
-                (*destroy)(m_passthroughLayer);
-            }
-        }
-        if (m_passthroughFeature) {
-            if (auto destroy = proc<PFN_xrDestroyPassthroughFB>("xrDestroyPassthroughFB")) (*destroy)(m_passthroughFeature);
-        }
-        m_passthroughLayer = XR_NULL_HANDLE;
-        m_passthroughFeature = XR_NULL_HANDLE;
-    }
-
     Result<void> createSession() {
         XrGraphicsBindingVulkan2KHR binding{XR_TYPE_GRAPHICS_BINDING_VULKAN2_KHR};
         binding.instance = m_vkInstance;
@@ -739,7 +694,7 @@ private:
         rsi.poseInReferenceSpace = kIdentity;
         MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_viewSpace));
         MXR_TRY(m_inputs->attach(m_session, m_appSpace, m_viewSpace));
-        if (m_passthrough) MXR_TRY(startPassthrough());
+        if (m_passthrough) MXR_TRY(m_camera.start(m_instance, m_session));
         if (m_anchorExt) MXR_TRY(m_anchors.attach(m_instance, m_session, m_appSpace, m_anchorPersistence));
 
         // Colour swapchain: two array layers (one per eye) for multiview.
@@ -807,7 +762,7 @@ private:
         m_haveLastEyes = false;  // a new session may track from elsewhere
         m_wasVisible = false;
         if (m_inputs) m_inputs->detach();
-        stopPassthrough();
+        m_camera.stop();
         m_anchors.detach();
         if (m_viewSpace) xrDestroySpace(m_viewSpace);
         if (m_appSpace) xrDestroySpace(m_appSpace);
@@ -962,8 +917,7 @@ private:
     bool m_anchorExt = false;          // XR_MSFT_spatial_anchor enabled
     bool m_anchorPersistence = false;  // ... and XR_MSFT_spatial_anchor_persistence
     OpenXrAnchors m_anchors;           // per session (attach/detach)
-    XrPassthroughFB m_passthroughFeature = XR_NULL_HANDLE;
-    XrPassthroughLayerFB m_passthroughLayer = XR_NULL_HANDLE;
+    OpenXrPassthrough m_camera;  // per session (start/stop)
     VkInstance m_vkInstance = VK_NULL_HANDLE;
     VkPhysicalDevice m_vkPhysical = VK_NULL_HANDLE;
     VkDevice m_vkDevice = VK_NULL_HANDLE;
