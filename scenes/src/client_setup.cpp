@@ -62,6 +62,11 @@ Result<xr::CameraRig> cameraFor(const Room& room, const CameraChoice& choice, co
 
 Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mode mode, const xr::CameraRig& rig,
                                                  Logger& log) {
+    if (!o.seeThrough.empty() && mode != xr::Mode::kHeadless) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("--see-through is for --mode headless (screenshots of the AR view); a headset "
+                                "shows it with --mode ar, not --mode ", xr::toString(mode)));
+    }
     xr::OpenXrOptions xo;
     xo.ar = mode == xr::Mode::kAr;
     xo.eyeHeight = o.eyeHeight;
@@ -86,9 +91,6 @@ Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mod
         }
     }
     if (mode == xr::Mode::kDesktop) {
-        if (!o.seeThrough.empty()) {
-            return makeError(ErrorCode::kInvalidArgument, "--see-through is for --mode headless (screenshots)");
-        }
         xr::DesktopOptions d;
         d.width = o.width;
         d.height = o.height;

@@ -110,6 +110,9 @@ TEST(ClientCli, HeadlessSeeThroughRendersTheArViewWithAlpha) {
     const CliRun bad = run("--mode headless --see-through=sideways --frames 1");
     EXPECT_EQ(bad.exitCode, 2) << bad.output;
     EXPECT_NE(bad.output.find("--see-through"), std::string::npos) << bad.output;
+    const CliRun vr = run("--mode vr --see-through --frames 1");
+    EXPECT_EQ(vr.exitCode, 2) << vr.output;
+    EXPECT_NE(vr.output.find("--see-through is for --mode headless"), std::string::npos) << vr.output;
 }
 
 // A workspace file or its model that cannot be used ends the run with
