@@ -2,6 +2,7 @@
 // errors for bad input and missing hardware, and a real window under Xvfb.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -110,6 +111,24 @@ TEST(ClientCli, HeadlessSeeThroughRendersTheArViewWithAlpha) {
     const CliRun bad = run("--mode headless --see-through=sideways --frames 1");
     EXPECT_EQ(bad.exitCode, 2) << bad.output;
     EXPECT_NE(bad.output.find("--see-through"), std::string::npos) << bad.output;
+    // Additive: the status window is bright text in an outline, no dark
+    // fill (which an additive display would show as nothing).
+    const std::string add = tmpPath("see_through_additive.png");
+    const CliRun additive = run("--mode headless --see-through=additive --frames 3 --size 320x180 --screenshot " + add);
+    ASSERT_EQ(additive.exitCode, 0) << additive.output;
+    auto addImg = mxr::engine::readPng(add);
+    ASSERT_TRUE(addImg) << additive.output;
+    std::size_t darkDrawn = 0, brightInWindow = 0;
+    for (std::uint32_t y = 0; y < addImg->height; ++y) {
+        for (std::uint32_t x = 0; x < addImg->width; ++x) {
+            const std::uint8_t* p = &addImg->rgba[(std::size_t(y) * addImg->width + x) * 4];
+            darkDrawn += p[3] > 128 && std::max({p[0], p[1], p[2]}) < 48 ? 1 : 0;
+            const bool window = x < addImg->width / 2 && y < addImg->height / 2;
+            brightInWindow += window && std::min({p[0], p[1], p[2]}) > 200 ? 1 : 0;
+        }
+    }
+    EXPECT_LT(darkDrawn, n / 200) << "dark fills";
+    EXPECT_GT(brightInWindow, std::size_t(200)) << "the status window's text";
     const CliRun vr = run("--mode vr --see-through --frames 1");
     EXPECT_EQ(vr.exitCode, 2) << vr.output;
     EXPECT_NE(vr.output.find("--see-through is for --mode headless"), std::string::npos) << vr.output;
