@@ -93,12 +93,13 @@ bool wantsTestDriver(const ClientOptions& o) {
 
 // In a headset the tracked play space is placed in the room: by --camera
 // (its floor point and yaw), else by the room's "table" preset, standing.
-Result<std::unique_ptr<LocalPlayer>> makeLocalPlayer(const Room& room, const ClientOptions& o) {
+Result<std::unique_ptr<LocalPlayer>> makeLocalPlayer(const Room& room, const ClientOptions& o, bool seeThrough) {
     CameraChoice start = o.camera;
     if (start.preset.empty() && !start.explicitPose && room.cameras.count("table")) start.preset = "table";
     MXR_TRY_ASSIGN(const xr::CameraRig rig, cameraFor(room, start, o.scenePath));
     LocomotionSettings ls;
     ls.floorHalfExtent = Vec2(room.size.x, room.size.z) * 0.5f;
+    ls.enabled = !seeThrough;
     const Vec3 floor(rig.position.x, 0.0f, rig.position.z);
     return std::make_unique<LocalPlayer>(Pose{floor, glm::angleAxis(rig.yaw, Vec3(0, 1, 0))}, ls);
 }
@@ -393,7 +394,7 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
     }
     std::unique_ptr<LocalPlayer> player;
     if (s->immersive) {
-        MXR_TRY_ASSIGN(player, makeLocalPlayer(s->room, o));
+        MXR_TRY_ASSIGN(player, makeLocalPlayer(s->room, o, xr::isSeeThrough(s->blend)));
     }
     MXR_TRY(createGraphics(*s));
     const bool headless = name == "headless";
