@@ -30,7 +30,8 @@ TEST(ClientCli, HelpDocumentsEveryOption) {
     EXPECT_EQ(r.exitCode, 0);
     for (const char* opt : {"--mode", "--scene", "--frames", "--screenshot", "--camera", "--size", "--stereo",
                             "--avatars", "--msaa", "--validation", "--no-vsync", "--no-ui", "--server", "--room", "--guest",
-                            "--login", "MENTORXR_PASSWORD", "known_servers", "--connect-timeout", "--await-people"}) {
+                            "--login", "MENTORXR_PASSWORD", "known_servers", "--connect-timeout", "--await-people",
+                            "--see-through", "--workspace"}) {
         EXPECT_NE(r.output.find(opt), std::string::npos) << opt;
     }
 }
