@@ -150,6 +150,11 @@ Result<void> appendNode(const std::string& src, const tinygltf::Model& m, int in
     return {};
 }
 
+// XR_EXT_hand_tracking's joint indices, and how close the tips must come.
+constexpr std::size_t kThumbTip = 5;
+constexpr std::size_t kIndexTip = 10;
+constexpr float kPinchMetres = 0.02f;
+
 }  // namespace
 
 Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::string& source) {
@@ -258,9 +263,14 @@ void WorkspaceComponent::update(FrameContext& frame) {
     if (!m_player) return;  // desktop, headless: the file's pose in the room
     const xr::InputState& in = frame.input;
     const xr::HandInput& right = in.hands[1];
-    const bool select = right.tracked && right.select;
-    if (select && !m_selectWasDown && right.squeeze) place(in);
-    m_selectWasDown = select;
+    // Grip held + trigger, or (hand tracking) the right thumb and index
+    // tips together: a pinch. Placed once per press.
+    const xr::HandJoints& hand = in.joints[1];
+    const bool pinch = hand.valid && glm::distance(hand.poses[kThumbTip].position, hand.poses[kIndexTip].position) <
+                                         kPinchMetres;
+    const bool gesture = right.tracked && ((right.select && right.squeeze) || pinch);
+    if (gesture && !m_selectWasDown) place(in);
+    m_selectWasDown = gesture;
     if (auto anchor = m_system.anchorPose(kWorkspaceAnchorName)) {
         if (!m_anchorSeen) {
             const Vec3& p = anchor->position;

@@ -168,7 +168,7 @@ void expectNear(const Vec3& a, const Vec3& b) {
 
 // In AR (additive) the wearer points at the floor, holds the grip and pulls
 // the trigger: the workspace is anchored there (XR_MSFT_spatial_anchor) and
-// persisted; placed again, the anchor moves. The next run (a new instance,
+// persisted; placed again with a pinch (hand tracking), the anchor moves. The next run (a new instance,
 // in VR) finds it in the store and draws the bench's model there.
 TEST(ArWorkspace, GripAndTriggerAnchorItAndTheNextRunFindsIt) {
     const auto store = std::filesystem::path(MXR_TEST_OUT) / "xr" / "workspace_anchors.json";
@@ -184,7 +184,12 @@ TEST(ArWorkspace, GripAndTriggerAnchorItAndTheNextRunFindsIt) {
     c["spatial_anchors"] = true;
     c["anchor_store"] = store.string();
     c["interaction_profile"] = "/interaction_profiles/oculus/touch_controller";  // has a grip (squeeze)
-    c["script"] = {{"keyframes", {key(0, first, false), key(3, first, true), key(5, second, false), key(7, second, true)}}};
+    // The second placement is a pinch (hand tracking), not grip + trigger.
+    c["hand_tracking"] = true;
+    json pinch = key(7, second, false);
+    pinch["right"]["squeeze"] = 0.0;
+    pinch["right"]["pinch"] = true;
+    c["script"] = {{"keyframes", {key(0, first, false), key(3, first, true), key(5, second, false), pinch}}};
     const VrRun placing = runVr("workspace_place", c, "--mode ar --time 0 --validation --frames 10");
     ASSERT_EQ(placing.exitCode, 0) << placing.output;
     EXPECT_EQ(countOf(placing.output, "workspace: placed at "), 2) << placing.output;

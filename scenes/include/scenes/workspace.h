@@ -11,7 +11,8 @@
 //   the material's baseColorFactor; node transforms of the default scene)
 //   is shown to people in VR and on the desktop, and hidden on see-through
 //   devices, where the real thing is there.
-// - Placing (VR and AR): hold the right squeeze and pull the trigger while
+// - Placing (VR and AR): hold the right squeeze and pull the trigger (or,
+//   with hand tracking, pinch the right thumb and index finger) while
 //   pointing at the floor; the frame moves there, its front facing you.
 //   Where the runtime has world anchors (XR_MSFT_spatial_anchor) the frame
 //   is anchored and persisted as "mentorxr-workspace", found again next run;
@@ -85,7 +86,7 @@ private:
     std::function<void(const std::string&)> m_print;
     Pose m_pose;
     std::optional<Pose> m_placedInStage;  // placed this run without an anchor
-    bool m_selectWasDown = false;
+    bool m_selectWasDown = false;  // the placing gesture was held last frame
     bool m_anchorSeen = false;
 };
 

@@ -100,6 +100,8 @@ InputState Script::sample(double frame) const {
                                    [i](const K& k) -> const std::optional<bool>& { return k.hands[i].menu; }, step<bool>);
         h.click = sampleTrack<bool>(m_keys, frame, h.click,
                                     [i](const K& k) -> const std::optional<bool>& { return k.hands[i].click; }, step<bool>);
+        h.pinch = sampleTrack<bool>(m_keys, frame, h.pinch,
+                                    [i](const K& k) -> const std::optional<bool>& { return k.hands[i].pinch; }, step<bool>);
         h.squeeze = sampleTrack<float>(
             m_keys, frame, h.squeeze, [i](const K& k) -> const std::optional<float>& { return k.hands[i].squeeze; },
             [](float a, float b, float t) { return a + (b - a) * t; });
@@ -183,7 +185,7 @@ Pose getPose(const json& v, const std::string& where) {
 }
 
 Keyframe::HandKey getHandKey(const json& v, const std::string& where) {
-    checkKeys(v, where, {"tracked", "grip", "aim", "select", "squeeze", "menu", "thumbstick", "click"});
+    checkKeys(v, where, {"tracked", "grip", "aim", "select", "squeeze", "menu", "thumbstick", "click", "pinch"});
     Keyframe::HandKey h;
     if (v.contains("tracked")) h.tracked = getBool(v["tracked"], where + ".tracked");
     if (v.contains("grip")) h.grip = getPose(v["grip"], where + ".grip");
@@ -191,6 +193,7 @@ Keyframe::HandKey getHandKey(const json& v, const std::string& where) {
     if (v.contains("select")) h.select = getBool(v["select"], where + ".select");
     if (v.contains("menu")) h.menu = getBool(v["menu"], where + ".menu");
     if (v.contains("click")) h.click = getBool(v["click"], where + ".click");
+    if (v.contains("pinch")) h.pinch = getBool(v["pinch"], where + ".pinch");
     if (v.contains("squeeze")) {
         const double s = getNumber(v["squeeze"], where + ".squeeze");
         if (s < 0.0 || s > 1.0) fail(where + ".squeeze", "must be within [0, 1]");

@@ -37,6 +37,7 @@ struct HandInput {
     bool menu = false;
     glm::vec2 thumbstick{0.0F};
     bool click = false;  // thumbstick/click, trackpad/click (a thumb resting on a trackpad is not a click)
+    bool pinch = false;  // hand tracking: the thumb tip on the index tip
 };
 
 // How much of the head the runtime tracks (xrLocateViews' view state
@@ -65,6 +66,7 @@ struct Keyframe {
         std::optional<bool> menu;
         std::optional<glm::vec2> thumbstick;
         std::optional<bool> click;
+        std::optional<bool> pinch;
     };
     std::array<HandKey, 2> hands;
 };
