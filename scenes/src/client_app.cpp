@@ -10,11 +10,11 @@
 #include <variant>
 
 #include "client_setup.h"
-#include "scenes/ar_view.h"
-#include "scenes/workspace.h"
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
+#include "scenes/ar_view.h"
 #include "scenes/client_components.h"
+#include "scenes/workspace.h"
 #include "testing/test_driver.h"
 #include "xr/xr_system.h"
 

@@ -6,8 +6,8 @@
 #include <variant>
 
 #include "records_panel_ui.h"
-#include "scenes/voice_component.h"
 #include "scenes/ar_view.h"
+#include "scenes/voice_component.h"
 
 namespace mxr::scenes {
 

@@ -1,7 +1,8 @@
 #include "records_panel_ui.h"
-#include "scenes/ar_view.h"
 
 #include <imgui.h>
+
+#include "scenes/ar_view.h"
 
 namespace mxr::scenes {
 

@@ -13,8 +13,8 @@
 
 #include "engine/audio/wav.h"
 #include "engine/core/spsc_queue.h"
-#include "scenes/voice/voice_chat.h"
 #include "scenes/ar_view.h"
+#include "scenes/voice/voice_chat.h"
 
 namespace mxr::scenes {
 

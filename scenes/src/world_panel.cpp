@@ -1,9 +1,10 @@
 #include "scenes/world_panel.h"
-#include "scenes/ar_view.h"
 
 #include <imgui.h>
 
 #include <cmath>
+
+#include "scenes/ar_view.h"
 
 namespace mxr::scenes {
 
