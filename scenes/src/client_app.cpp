@@ -12,7 +12,9 @@
 #include "client_setup.h"
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
+#include "scenes/ar_view.h"
 #include "scenes/client_components.h"
+#include "scenes/workspace.h"
 #include "testing/test_driver.h"
 #include "xr/xr_system.h"
 
@@ -33,6 +35,13 @@ struct ClientApp::State {
     SteadyClock clock;
     std::vector<std::unique_ptr<ClientComponent>> components;
     bool immersive = false;
+    // See-through (AR, or headless --see-through): no room geometry, a
+    // transparent clear; additive also keeps labels and panels legible.
+    xr::BlendMode blend = xr::BlendMode::kOpaque;
+    // The workspace (file and model read once; meshes made with each bundle).
+    std::optional<WorkspaceDef> workspace;
+    std::vector<ModelPart> workspaceModel;
+    WorkspaceMeshes workspaceMeshes;
     std::uint64_t frameLimit = 0;
     std::string screenshot;
     std::optional<UiArea> contentArea;  // desktop: the overlay's top right
@@ -84,12 +93,13 @@ bool wantsTestDriver(const ClientOptions& o) {
 
 // In a headset the tracked play space is placed in the room: by --camera
 // (its floor point and yaw), else by the room's "table" preset, standing.
-Result<std::unique_ptr<LocalPlayer>> makeLocalPlayer(const Room& room, const ClientOptions& o) {
+Result<std::unique_ptr<LocalPlayer>> makeLocalPlayer(const Room& room, const ClientOptions& o, bool seeThrough) {
     CameraChoice start = o.camera;
     if (start.preset.empty() && !start.explicitPose && room.cameras.count("table")) start.preset = "table";
     MXR_TRY_ASSIGN(const xr::CameraRig rig, cameraFor(room, start, o.scenePath));
     LocomotionSettings ls;
     ls.floorHalfExtent = Vec2(room.size.x, room.size.z) * 0.5f;
+    ls.enabled = !seeThrough;
     const Vec3 floor(rig.position.x, 0.0f, rig.position.z);
     return std::make_unique<LocalPlayer>(Pose{floor, glm::angleAxis(rig.yaw, Vec3(0, 1, 0))}, ls);
 }
@@ -110,7 +120,17 @@ Result<void> createGraphics(ClientApp::State& s) {
     MXR_TRY_ASSIGN(s.graphics, s.system->createGraphics(go));
     MXR_TRY_ASSIGN(s.meshes, uploadSceneMeshes(s.graphics->renderer()));
     s.roomScene = engine::FrameScene{};
-    appendRoom(s.room, s.meshes, s.roomScene);
+    if (xr::isSeeThrough(s.blend)) {
+        appendSeeThroughRoom(s.room, s.roomScene);
+    } else {
+        appendRoom(s.room, s.meshes, s.roomScene);
+    }
+    if (s.graphics->ui()) applyUiStyle(s.blend);  // the bundle's UI layer made a new ImGui context
+    s.workspaceMeshes.parts.clear();
+    for (const auto& part : s.workspaceModel) {
+        MXR_TRY_ASSIGN(engine::MeshHandle mesh, s.graphics->renderer().upload(part.mesh));
+        s.workspaceMeshes.parts.push_back({mesh, part.transform, part.color});
+    }
     return {};
 }
 
@@ -121,6 +141,10 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     TestDriverTargets targets{local.get()};
     const VoiceComponent* voiceComponent = nullptr;
     app.add(std::move(local));
+    if (s.workspace) {
+        app.add(std::make_unique<WorkspaceComponent>(*s.workspace, s.workspaceMeshes, self.player(), *s.system,
+                                                     xr::isSeeThrough(s.blend), printLine));
+    }
     if (o.rooms) {
         MXR_TRY_ASSIGN(auto presence, RoomPresence::start(*o.rooms, s.netClock, s.log.child("room")));
         if (o.recordingConsent) presence->setRecordingConsent(true);
@@ -255,6 +279,7 @@ void buildScene(ClientApp::State& s, const FrameContext& ctx) {
         });
     }
     for (auto& c : s.components) c->contribute(ctx, s.scene);
+    if (s.blend == xr::BlendMode::kAdditive) makeLegibleOnAdditive(s.scene);
     // Panels show the same names as the labels: their characters go into
     // the UI's font atlas (from the next frame on), like the text panels
     // note themselves (UiContext::noteText).
@@ -353,10 +378,23 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
     MXR_TRY_ASSIGN(s->system, makeSystem(o, mode, rig, log));
     const std::string name = s->system->name();
     s->immersive = name == "vr" || name == "ar";
-    log.info(strCat("mode: ", name, "; room: ", s->room.name));
+    s->blend = s->system->blendMode();
+    log.info(strCat("mode: ", name, xr::isSeeThrough(s->blend) ? strCat(" (", xr::toString(s->blend), ")") : "",
+                    "; room: ", s->room.name));
+    // The workspace: asked for, or the demo bench in AR offline.
+    const std::string workspace = !o.workspacePath.empty()                                   ? o.workspacePath
+                                  : name == "ar" && !o.rooms && !o.defaultWorkspacePath.empty() ? o.defaultWorkspacePath
+                                                                                                : std::string();
+    if (!workspace.empty()) {
+        MXR_TRY_ASSIGN(s->workspace, loadWorkspace(workspace));
+        if (!s->workspace->modelPath.empty()) {
+            MXR_TRY_ASSIGN(s->workspaceModel, loadGltfModel(s->workspace->modelPath));
+        }
+        log.info(strCat("workspace: ", s->workspace->name, " (", workspace, ")"));
+    }
     std::unique_ptr<LocalPlayer> player;
     if (s->immersive) {
-        MXR_TRY_ASSIGN(player, makeLocalPlayer(s->room, o));
+        MXR_TRY_ASSIGN(player, makeLocalPlayer(s->room, o, xr::isSeeThrough(s->blend)));
     }
     MXR_TRY(createGraphics(*s));
     const bool headless = name == "headless";

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "records_panel_ui.h"
+#include "scenes/ar_view.h"
 #include "scenes/voice_component.h"
 
 namespace mxr::scenes {
@@ -154,7 +155,7 @@ std::size_t RoomStatus::headcount() const { return presence ? presence->presence
 
 void StatusOverlayComponent::drawUi(UiContext& ui) {
     ImGui::SetNextWindowPos(ImVec2(12, 12), ImGuiCond_Always);
-    ImGui::SetNextWindowBgAlpha(0.7f);
+    setNextPanelBgAlpha(0.7f);
     ImGui::Begin("MentorXR", nullptr,
                  ImGuiWindowFlags_NoResize | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings);

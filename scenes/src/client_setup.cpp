@@ -62,11 +62,13 @@ Result<xr::CameraRig> cameraFor(const Room& room, const CameraChoice& choice, co
 
 Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mode mode, const xr::CameraRig& rig,
                                                  Logger& log) {
-    if (mode == xr::Mode::kAr) {
-        return makeError(ErrorCode::kUnavailable,
-                         "--mode ar is not available yet (use --mode vr, desktop or headless)");
+    if (!o.seeThrough.empty() && mode != xr::Mode::kHeadless) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("--see-through is for --mode headless (screenshots of the AR view); a headset "
+                                "shows it with --mode ar, not --mode ", xr::toString(mode)));
     }
     xr::OpenXrOptions xo;
+    xo.ar = mode == xr::Mode::kAr;
     xo.eyeHeight = o.eyeHeight;
     if (o.xrVulkan == "enable2") {
         xo.vulkanBinding = xr::VulkanBinding::kEnable2;
@@ -76,7 +78,7 @@ Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mod
         return makeError(ErrorCode::kInvalidArgument,
                          strCat("--xr-vulkan ", o.xrVulkan, ": expected auto, enable2 or enable"));
     }
-    if (mode == xr::Mode::kVr) return xr::makeOpenXrSystem(xo, log.child("openxr"));
+    if (mode == xr::Mode::kVr || mode == xr::Mode::kAr) return xr::makeOpenXrSystem(xo, log.child("openxr"));
     if (mode == xr::Mode::kAuto) {
         auto vr = xr::makeOpenXrSystem(xo, log.child("openxr"));
         if (vr) return vr;
@@ -100,6 +102,14 @@ Result<std::unique_ptr<xr::XrSystem>> makeSystem(const ClientOptions& o, xr::Mod
     h.width = o.width;
     h.height = o.height;
     h.stereo = o.stereo;
+    if (o.seeThrough == "alpha_blend") {
+        h.blend = xr::BlendMode::kAlphaBlend;
+    } else if (o.seeThrough == "additive") {
+        h.blend = xr::BlendMode::kAdditive;
+    } else if (!o.seeThrough.empty()) {
+        return makeError(ErrorCode::kInvalidArgument,
+                         strCat("--see-through ", o.seeThrough, ": expected alpha_blend or additive"));
+    }
     h.camera = rig;
     return xr::makeHeadlessSystem(h, log.child("headless"));
 }

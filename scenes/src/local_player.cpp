@@ -37,6 +37,7 @@ void LocalPlayer::update(const xr::InputState& input) {
         m_target.reset();
         return;
     }
+    if (!m_settings.enabled) return;
     const Vec2 stick = right.thumbstick;
     // Snap turn: one turn per flick, re-armed when the stick comes back.
     if (!m_aiming) {

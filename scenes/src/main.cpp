@@ -17,6 +17,9 @@
 #ifndef MXR_DEFAULT_ROOM
 #define MXR_DEFAULT_ROOM "scenes/rooms/demo.json"
 #endif
+#ifndef MXR_DEFAULT_WORKSPACE
+#define MXR_DEFAULT_WORKSPACE "scenes/workspaces/demo_bench.json"
+#endif
 
 namespace {
 // Written by the signal handler, read by the frame loop: the one global a
@@ -125,10 +128,15 @@ void addViewOptions(CLI::App& app, Args& a) {
     [[maybe_unused]] auto& goalProgress = a.goalProgress;
     [[maybe_unused]] auto& connectTimeout = a.connectTimeout;
     app.add_option("--mode", o.mode,
-                   "auto (VR if an OpenXR runtime has a headset, else a window if there is a display, "
-                   "else headless), vr, desktop, headless; ar is reserved (not available yet)")
+                   "auto (VR if an OpenXR runtime has a headset, AR if it can only see through, else a "
+                   "window if there is a display, else headless), vr, ar (a see-through blend mode or "
+                   "XR_FB_passthrough; exit code 2 on a headset without), desktop, headless")
         ->capture_default_str();
     app.add_option("--scene", o.scenePath, "room file (JSON, see scenes/rooms/)")->capture_default_str();
+    app.add_option("--workspace", o.workspacePath,
+                   "job-shadowing workspace file (JSON with a glTF model, see scenes/workspaces/); AR offline "
+                   "shows the demo bench without it. In a headset: hold the right grip and pull the trigger "
+                   "pointing at the floor to place (or move) it; anchored in the world where the runtime can");
     app.add_option("--frames", frames,
                    "stop after N frames, in any mode (headless default: 90; with --server counted from "
                    "joining the room)");
@@ -140,6 +148,9 @@ void addViewOptions(CLI::App& app, Args& a) {
                    "or x,y,z,yaw_deg,pitch_deg");
     app.add_option("--size", size, "window or image size WIDTHxHEIGHT (default 1280x720)");
     app.add_flag("--stereo", o.stereo, "headless: render both eyes with multiview (writes two PNGs)");
+    app.add_flag("--see-through{alpha_blend}", o.seeThrough,
+                 "headless: render the AR view (no room, transparent background: the PNG has alpha); "
+                 "--see-through=additive shows it as an additive display would (bright, no dark fills)");
     app.add_option("--avatars", o.avatars, "demo participants in the room (0..256)")->capture_default_str();
     app.add_option("--time", o.animationTime, "fix the demo participants' animation time in seconds (tests)");
     app.add_option("--eye-height", o.eyeHeight,
@@ -339,6 +350,7 @@ int main(int argc, char** argv) {
     try {
         Args a;
         a.o.scenePath = MXR_DEFAULT_ROOM;
+        a.o.defaultWorkspacePath = MXR_DEFAULT_WORKSPACE;
         CLI::App app{"MentorXR: immersive mentoring client. Shows the demo room in a window (desktop), "
                      "or renders it offscreen (headless) and writes a screenshot."};
         addViewOptions(app, a);

@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include "scenes/ar_view.h"
+
 namespace mxr::scenes {
 
 namespace {
@@ -25,7 +27,7 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, const RecordsUiPlac
     const bool fixed = where.width > 0.0f && where.height > 0.0f;
     ImGui::SetNextWindowPos(ImVec2(where.x, where.y), ImGuiCond_Always);
     if (fixed) ImGui::SetNextWindowSize(ImVec2(where.width, where.height), ImGuiCond_Always);
-    ImGui::SetNextWindowBgAlpha(fixed ? 0.92f : 0.8f);
+    setNextPanelBgAlpha(fixed ? 0.92f : 0.8f);
     ImGui::Begin("Mentorship", nullptr,
                  ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
                      ImGuiWindowFlags_NoCollapse | (fixed ? 0 : ImGuiWindowFlags_AlwaysAutoResize));

@@ -13,6 +13,7 @@
 
 #include "engine/audio/wav.h"
 #include "engine/core/spsc_queue.h"
+#include "scenes/ar_view.h"
 #include "scenes/voice/voice_chat.h"
 
 namespace mxr::scenes {
@@ -269,7 +270,7 @@ void VoiceComponent::drawUi(UiContext& ui) {
     if (!m_options.peopleWindow) return;
     ImGui::SetNextWindowPos(ImVec2(12, 150), ImGuiCond_FirstUseEver);
     ImGui::SetNextWindowCollapsed(true, ImGuiCond_FirstUseEver);
-    ImGui::SetNextWindowBgAlpha(0.7f);
+    setNextPanelBgAlpha(0.7f);
     if (ImGui::Begin("Voice", nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings)) {
         ImGui::Text("%s", statusLine().c_str());
         bool muted = m_switch.muted();

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "scenes/ar_view.h"
+
 namespace mxr::scenes {
 
 Vec3 WorldPanel::pixelToWorld(Vec2 px) const {
@@ -74,7 +76,7 @@ PanelUi buildPanelUi(const PanelLayout& layout, bool handRaised, const std::stri
     PanelUi out;
     ImGui::SetNextWindowPos(ImVec2(0, 0), ImGuiCond_Always);
     ImGui::SetNextWindowSize(ImVec2(float(layout.widthPx), float(layout.heightPx)), ImGuiCond_Always);
-    ImGui::SetNextWindowBgAlpha(0.92f);
+    setNextPanelBgAlpha(0.92f);
     ImGui::Begin("MentorXR panel", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings);
     ImGui::SetWindowFontScale(2.0f);

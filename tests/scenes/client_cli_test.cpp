@@ -2,6 +2,7 @@
 // errors for bad input and missing hardware, and a real window under Xvfb.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -29,7 +30,8 @@ TEST(ClientCli, HelpDocumentsEveryOption) {
     EXPECT_EQ(r.exitCode, 0);
     for (const char* opt : {"--mode", "--scene", "--frames", "--screenshot", "--camera", "--size", "--stereo",
                             "--avatars", "--msaa", "--validation", "--no-vsync", "--no-ui", "--server", "--room", "--guest",
-                            "--login", "MENTORXR_PASSWORD", "known_servers", "--connect-timeout", "--await-people"}) {
+                            "--login", "MENTORXR_PASSWORD", "known_servers", "--connect-timeout", "--await-people",
+                            "--see-through", "--workspace"}) {
         EXPECT_NE(r.output.find(opt), std::string::npos) << opt;
     }
 }
@@ -76,16 +78,95 @@ TEST(ClientCli, DesktopWithoutDisplayNamesTheFix) {
     EXPECT_NE(r.output.find("xvfb-run"), std::string::npos) << r.output;
 }
 
-TEST(ClientCli, ArIsReservedAndVrWithoutRuntimeSaysWhy) {
-    const CliRun ar = run("--mode ar --frames 1");
+TEST(ClientCli, ArAndVrWithoutRuntimeSayWhy) {
+    const CliRun ar = run("--mode ar --frames 1", "XR_RUNTIME_JSON=/nonexistent/runtime.json");
     EXPECT_EQ(ar.exitCode, 2);
-    EXPECT_NE(ar.output.find("not available yet"), std::string::npos) << ar.output;
+    EXPECT_NE(ar.output.find("no OpenXR runtime is available"), std::string::npos) << ar.output;
     const CliRun vr = run("--mode vr --frames 1", "XR_RUNTIME_JSON=/nonexistent/runtime.json");
     EXPECT_EQ(vr.exitCode, 2);
     EXPECT_NE(vr.output.find("no OpenXR runtime is available"), std::string::npos) << vr.output;
     const CliRun bad = run("--mode holodeck");
     EXPECT_EQ(bad.exitCode, 2);
     EXPECT_NE(bad.output.find("expected one of auto, vr, ar, desktop, headless"), std::string::npos);
+}
+
+// The AR view for screenshots: no room, a transparent background (the
+// PNG's alpha), the people drawn; a mode it does not know is refused.
+TEST(ClientCli, HeadlessSeeThroughRendersTheArViewWithAlpha) {
+    const std::string out = tmpPath("see_through.png");
+    std::filesystem::remove(out);
+    const CliRun r = run("--mode headless --see-through --frames 1 --size 160x90 --validation --screenshot " + out);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    EXPECT_NE(r.output.find("mode: headless (alpha_blend)"), std::string::npos) << r.output;
+    auto img = mxr::engine::readPng(out);
+    ASSERT_TRUE(img) << r.output;
+    std::size_t clear = 0, opaque = 0;
+    for (std::size_t i = 3; i < img->rgba.size(); i += 4) {
+        clear += img->rgba[i] == 0 ? 1 : 0;
+        opaque += img->rgba[i] == 255 ? 1 : 0;
+    }
+    const std::size_t n = std::size_t(img->width) * img->height;
+    EXPECT_GT(clear, n / 3) << "the room is not drawn";
+    EXPECT_GT(opaque, n / 50) << "the people are";
+    EXPECT_EQ(img->rgba[3], 0) << "top left corner";
+    const CliRun bad = run("--mode headless --see-through=sideways --frames 1");
+    EXPECT_EQ(bad.exitCode, 2) << bad.output;
+    EXPECT_NE(bad.output.find("--see-through"), std::string::npos) << bad.output;
+    // Additive: the status window is bright text in an outline, no dark
+    // fill (which an additive display would show as nothing).
+    const std::string add = tmpPath("see_through_additive.png");
+    const CliRun additive = run("--mode headless --see-through=additive --frames 3 --size 320x180 --screenshot " + add);
+    ASSERT_EQ(additive.exitCode, 0) << additive.output;
+    auto addImg = mxr::engine::readPng(add);
+    ASSERT_TRUE(addImg) << additive.output;
+    std::size_t darkDrawn = 0, brightInWindow = 0;
+    for (std::uint32_t y = 0; y < addImg->height; ++y) {
+        for (std::uint32_t x = 0; x < addImg->width; ++x) {
+            const std::uint8_t* p = &addImg->rgba[(std::size_t(y) * addImg->width + x) * 4];
+            darkDrawn += p[3] > 128 && std::max({p[0], p[1], p[2]}) < 48 ? 1 : 0;
+            const bool window = x < addImg->width / 2 && y < addImg->height / 2;
+            brightInWindow += window && std::min({p[0], p[1], p[2]}) > 200 ? 1 : 0;
+        }
+    }
+    EXPECT_LT(darkDrawn, n / 200) << "dark fills";
+    EXPECT_GT(brightInWindow, std::size_t(200)) << "the status window's text";
+    const CliRun vr = run("--mode vr --see-through --frames 1");
+    EXPECT_EQ(vr.exitCode, 2) << vr.output;
+    EXPECT_NE(vr.output.find("--see-through is for --mode headless"), std::string::npos) << vr.output;
+}
+
+// A workspace file or its model that cannot be used ends the run with
+// exit code 2 naming the file and the problem.
+TEST(ClientCli, BadWorkspaceFilesNameTheFileAndTheProblem) {
+    const CliRun missing = run("--mode headless --frames 1 --workspace /nonexistent/bench.json");
+    EXPECT_EQ(missing.exitCode, 2) << missing.output;
+    EXPECT_NE(missing.output.find("/nonexistent/bench.json: cannot open workspace file"), std::string::npos)
+        << missing.output;
+    const std::string bad = tmpPath("bad_workspace.json");
+    const std::string gltf = tmpPath("broken.gltf");
+    {
+        FILE* f = fopen(bad.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs("{\"name\": \"Bench\", \"size\": [1.2, -1]}", f);
+        fclose(f);
+        f = fopen(gltf.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs("{\"asset\": {\"version\": \"2.0\"}, \"scenes\": [{\"nodes\": [0]}], \"nodes\": [{\"mesh\": 3}]}", f);
+        fclose(f);
+    }
+    const CliRun size = run("--mode headless --frames 1 --workspace " + bad);
+    EXPECT_EQ(size.exitCode, 2) << size.output;
+    EXPECT_NE(size.output.find("size[1]: must be between 0.05 and 50"), std::string::npos) << size.output;
+    const std::string withModel = tmpPath("model_workspace.json");
+    {
+        FILE* f = fopen(withModel.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs("{\"name\": \"Bench\", \"model\": \"broken.gltf\"}", f);
+        fclose(f);
+    }
+    const CliRun model = run("--mode headless --frames 1 --workspace " + withModel);
+    EXPECT_EQ(model.exitCode, 2) << model.output;
+    EXPECT_NE(model.output.find("broken.gltf"), std::string::npos) << model.output;
 }
 
 TEST(ClientCli, NoVulkanDriverSaysWhatToInstall) {

@@ -44,6 +44,22 @@ TEST(LocalPlayer, SnapTurnTurnsAboutTheHeadOncePerFlick) {
     EXPECT_NEAR(yawDegrees(player.worldFromStage()), 0.0f, 1e-3f);
 }
 
+// AR: the stick neither turns nor teleports (the real room does not move).
+TEST(LocalPlayer, InArTheStickMovesNothing) {
+    LocomotionSettings ar;
+    ar.enabled = false;
+    LocalPlayer player(Pose{Vec3(1, 0, 2), Quat(1, 0, 0, 0)}, ar);
+    xr::InputState in = standing(Vec3(0.0f, 1.6f, 0.0f));
+    for (const Vec2 stick : {Vec2(1.0f, 0.0f), Vec2(0.0f), Vec2(0.0f, 1.0f), Vec2(0.0f)}) {
+        in.hands[1].thumbstick = stick;
+        player.update(in);
+    }
+    EXPECT_EQ(player.snapTurns(), 0);
+    EXPECT_EQ(player.teleports(), 0);
+    EXPECT_FALSE(player.teleportTarget());
+    EXPECT_LT(glm::distance(player.worldFromStage().position, Vec3(1, 0, 2)), 1e-6f);
+}
+
 TEST(LocalPlayer, TeleportLandsTheHeadOnTheAimedFloorPoint) {
     LocomotionSettings s;
     s.floorHalfExtent = Vec2(4.0f, 3.0f);

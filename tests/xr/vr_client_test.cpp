@@ -285,11 +285,5 @@ TEST(VrClient, NoHeadsetWithADisplayFallsBackToTheDesktopWindow) {
     EXPECT_NE(r.output.find("mode: desktop"), std::string::npos) << r.output;
 }
 
-TEST(VrClient, ArIsNotAvailableYet) {
-    const VrRun r = runVr("ar", json::object(), "--mode ar --frames 2");
-    EXPECT_EQ(r.exitCode, 2) << r.output;
-    EXPECT_NE(r.output.find("not available yet"), std::string::npos) << r.output;
-}
-
 }  // namespace
 }  // namespace mxr::test

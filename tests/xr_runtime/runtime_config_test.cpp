@@ -38,7 +38,8 @@ TEST(XrRuntimeConfig, ParsesEveryKeyAndResolvesPathsBesideTheFile) {
         "ipd_m": 0.07, "local_origin_height_m": 1.5, "frame_rate_hz": 0, "max_swapchain_samples": 4,
         "interaction_profile": "/interaction_profiles/oculus/touch_controller",
         "loss_pending_at_frame": 12, "exit_at_frame": 40,
-        "capture": {"dir": "shots", "frames": [1, 5]}, "event_log": "/abs/events.log"})",
+        "capture": {"dir": "shots", "frames": [1, 5]}, "event_log": "/abs/events.log",
+        "passthrough": true, "spatial_anchors": true, "anchor_store": "anchors.json"})",
                          "/cfg/dir/test.json");
     ASSERT_TRUE(c.has_value()) << c.error().message;
     EXPECT_EQ(c->systemName, "Rig");
@@ -56,6 +57,9 @@ TEST(XrRuntimeConfig, ParsesEveryKeyAndResolvesPathsBesideTheFile) {
     EXPECT_EQ(c->captureDir, "/cfg/dir/shots");
     EXPECT_EQ(c->captureFrames, (std::vector<std::int64_t>{1, 5}));
     EXPECT_EQ(c->eventLog, "/abs/events.log");
+    EXPECT_TRUE(c->passthrough);
+    EXPECT_TRUE(c->spatialAnchors);
+    EXPECT_EQ(c->anchorStore, "/cfg/dir/anchors.json");
 }
 
 TEST(XrRuntimeConfig, ScriptInterpolatesPosesAndStepsButtons) {

@@ -50,6 +50,7 @@ public:
 
     Result<void> endFrame(const FrameState&) override { return {}; }
     const InputState& input() const override { return m_input; }
+    BlendMode blendMode() const override { return m_options.blend; }
     void requestQuit() override { m_quit = true; }
 
     Result<engine::Image> captureFrame(const FrameState& frame, std::uint32_t view) override {

@@ -13,7 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "openxr_anchors.h"
 #include "openxr_input.h"
+#include "openxr_see_through.h"
 #include "openxr_util.h"
 #include "vulkan_backend.h"
 
@@ -86,7 +88,9 @@ public:
         if (m_instance) xrDestroyInstance(m_instance);
     }
 
-    const char* name() const override { return m_options.ar ? "ar" : "vr"; }
+    // "ar" whenever the real world shows through (asked for, or the only
+    // thing the headset can do), else "vr".
+    const char* name() const override { return isSeeThrough(blendMode()) ? "ar" : "vr"; }
 
     Result<void> init() {
         std::uint32_t count = 0;
@@ -118,6 +122,15 @@ public:
         // Depth helps the compositor reproject; submitted when offered.
         m_depthLayer = has(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME);
         if (m_depthLayer) enabled.push_back(XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME);
+        // Passthrough is for AR asked for explicitly: a Quest in auto or VR
+        // mode shows the room, not the cameras.
+        const bool passthroughExt = m_options.ar && has(XR_FB_PASSTHROUGH_EXTENSION_NAME);
+        if (passthroughExt) enabled.push_back(XR_FB_PASSTHROUGH_EXTENSION_NAME);
+        // World anchors for the workspace, persisted where offered.
+        m_anchorExt = has(XR_MSFT_SPATIAL_ANCHOR_EXTENSION_NAME);
+        m_anchorPersistence = m_anchorExt && has(XR_MSFT_SPATIAL_ANCHOR_PERSISTENCE_EXTENSION_NAME);
+        if (m_anchorExt) enabled.push_back(XR_MSFT_SPATIAL_ANCHOR_EXTENSION_NAME);
+        if (m_anchorPersistence) enabled.push_back(XR_MSFT_SPATIAL_ANCHOR_PERSISTENCE_EXTENSION_NAME);
         XrInstanceCreateInfo ci{XR_TYPE_INSTANCE_CREATE_INFO};
         std::strncpy(ci.applicationInfo.applicationName, m_options.appName.c_str(), XR_MAX_APPLICATION_NAME_SIZE - 1);
         std::strncpy(ci.applicationInfo.engineName, "MentorXR", XR_MAX_ENGINE_NAME_SIZE - 1);
@@ -134,7 +147,12 @@ public:
         MXR_TRY_XR(sr);
         XrSystemProperties props{XR_TYPE_SYSTEM_PROPERTIES};
         XrSystemHandTrackingPropertiesEXT handProps{XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT};
+        XrSystemPassthroughPropertiesFB passProps{XR_TYPE_SYSTEM_PASSTHROUGH_PROPERTIES_FB};
         if (handExt) props.next = &handProps;
+        if (passthroughExt) {
+            passProps.next = props.next;
+            props.next = &passProps;
+        }
         MXR_TRY_XR(xrGetSystemProperties(m_instance, m_system, &props));
         const bool handTracking = handExt && handProps.supportsHandTracking;
         m_log.info(strCat("OpenXR system: ", props.systemName, "; graphics binding ", binding,
@@ -146,18 +164,23 @@ public:
         std::vector<XrEnvironmentBlendMode> modes(n);
         MXR_TRY_XR(xrEnumerateEnvironmentBlendModes(m_instance, m_system, XR_VIEW_CONFIGURATION_TYPE_PRIMARY_STEREO, n,
                                                     &n, modes.data()));
-        m_blend = modes.empty() ? XR_ENVIRONMENT_BLEND_MODE_OPAQUE : modes[0];
-        if (m_options.ar) {
-            auto ar = std::find_if(modes.begin(), modes.end(), [](auto m) { return m != XR_ENVIRONMENT_BLEND_MODE_OPAQUE; });
-            if (ar == modes.end()) {
-                return makeError(ErrorCode::kUnavailable, "the headset has no see-through or passthrough blend mode");
-            }
-            m_blend = *ar;
-        } else if (std::find(modes.begin(), modes.end(), XR_ENVIRONMENT_BLEND_MODE_OPAQUE) != modes.end()) {
-            m_blend = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
-        }
+        MXR_TRY(chooseBlendMode(modes, props.systemName, passthroughExt && passProps.supportsPassthrough));
         m_inputs = std::make_unique<OpenXrInput>();
         MXR_TRY(m_inputs->create(m_instance, handTracking));
+        return {};
+    }
+
+    // AR: the choice is openxr_see_through.cpp's; said once.
+    Result<void> chooseBlendMode(const std::vector<XrEnvironmentBlendMode>& modes, const char* systemName,
+                                 bool passthrough) {
+        MXR_TRY_ASSIGN(const SeeThroughChoice c, chooseSeeThrough(modes, systemName, passthrough, m_options.ar));
+        m_blend = c.blend;
+        m_passthrough = c.passthrough;
+        if (isSeeThrough(blendMode())) {
+            m_log.info(strCat("AR: ", m_passthrough ? "passthrough (XR_FB_passthrough) under the projection layer"
+                                                     : strCat(toString(blendMode()), " environment blend mode"),
+                              m_options.ar ? "" : " (the headset offers only see-through blend modes)"));
+        }
         return {};
     }
 
@@ -492,6 +515,7 @@ public:
         m_lastDisplayTime = fs.predictedDisplayTime;
         m_displayTime = fs.predictedDisplayTime;
         m_inputs->sync(fs.predictedDisplayTime, m_focused);
+        m_anchors.locate(fs.predictedDisplayTime);
         if (!fs.shouldRender) return f;
 
         XrViewLocateInfo li{XR_TYPE_VIEW_LOCATE_INFO};
@@ -558,7 +582,11 @@ public:
         XrCompositionLayerProjectionView pv[2]{{XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW},
                                                {XR_TYPE_COMPOSITION_LAYER_PROJECTION_VIEW}};
         XrCompositionLayerProjection layer{XR_TYPE_COMPOSITION_LAYER_PROJECTION};
-        const XrCompositionLayerBaseHeader* layers[1] = {reinterpret_cast<XrCompositionLayerBaseHeader*>(&layer)};
+        // With passthrough the cameras' layer goes first, under ours.
+        XrCompositionLayerPassthroughFB camera{XR_TYPE_COMPOSITION_LAYER_PASSTHROUGH_FB};
+        camera.layerHandle = m_camera.layer();
+        const XrCompositionLayerBaseHeader* layers[2] = {reinterpret_cast<XrCompositionLayerBaseHeader*>(&camera),
+                                                         reinterpret_cast<XrCompositionLayerBaseHeader*>(&layer)};
         XrFrameEndInfo ei{XR_TYPE_FRAME_END_INFO};
         ei.displayTime = m_displayTime;
         ei.environmentBlendMode = m_blend;
@@ -580,13 +608,15 @@ public:
                 }
             }
             layer.space = m_appSpace;
-            if (m_blend != XR_ENVIRONMENT_BLEND_MODE_OPAQUE) {
-                layer.layerFlags = XR_COMPOSITION_LAYER_BLEND_TEXTURE_SOURCE_ALPHA_BIT;
-            }
+            // See-through: our alpha (0 where nothing is drawn) lets the
+            // world show; the image is premultiplied (blending over a
+            // transparent black clear), the default the bit assumes.
+            if (isSeeThrough(blendMode())) layer.layerFlags = XR_COMPOSITION_LAYER_BLEND_TEXTURE_SOURCE_ALPHA_BIT;
             layer.viewCount = 2;
             layer.views = pv;
-            ei.layerCount = 1;
-            ei.layers = layers;
+            const bool underlay = m_camera.layer() != XR_NULL_HANDLE;
+            ei.layerCount = underlay ? 2 : 1;
+            ei.layers = underlay ? layers : layers + 1;
         }
         if (lost(xrEndFrame(m_session, &ei))) return {};
         MXR_TRY_XR(m_lastResult);
@@ -598,9 +628,18 @@ public:
         switch (m_blend) {
             case XR_ENVIRONMENT_BLEND_MODE_ADDITIVE: return BlendMode::kAdditive;
             case XR_ENVIRONMENT_BLEND_MODE_ALPHA_BLEND: return BlendMode::kAlphaBlend;
-            default: return BlendMode::kOpaque;
+            default: return m_passthrough ? BlendMode::kPassthrough : BlendMode::kOpaque;
         }
     }
+
+    bool anchorsSupported() const override { return m_anchorExt; }
+    Result<void> placeAnchor(const std::string& name, const Pose& pose, bool& persisted) override {
+        persisted = false;
+        if (!m_anchorExt) return makeError(ErrorCode::kUnavailable, "the OpenXR runtime has no XR_MSFT_spatial_anchor");
+        if (!m_running || !m_displayTime) return makeError(ErrorCode::kUnavailable, "no running OpenXR session");
+        return m_anchors.place(name, pose, m_displayTime, persisted);
+    }
+    std::optional<Pose> anchorPose(const std::string& name) const override { return m_anchors.pose(name); }
 
     void requestQuit() override {
         m_quitRequested = true;
@@ -655,6 +694,8 @@ private:
         rsi.poseInReferenceSpace = kIdentity;
         MXR_TRY_XR(xrCreateReferenceSpace(m_session, &rsi, &m_viewSpace));
         MXR_TRY(m_inputs->attach(m_session, m_appSpace, m_viewSpace));
+        if (m_passthrough) MXR_TRY(m_camera.start(m_instance, m_session));
+        if (m_anchorExt) MXR_TRY(m_anchors.attach(m_instance, m_session, m_appSpace, m_anchorPersistence));
 
         // Colour swapchain: two array layers (one per eye) for multiview.
         XrViewConfigurationView vcv[2]{{XR_TYPE_VIEW_CONFIGURATION_VIEW}, {XR_TYPE_VIEW_CONFIGURATION_VIEW}};
@@ -721,6 +762,8 @@ private:
         m_haveLastEyes = false;  // a new session may track from elsewhere
         m_wasVisible = false;
         if (m_inputs) m_inputs->detach();
+        m_camera.stop();
+        m_anchors.detach();
         if (m_viewSpace) xrDestroySpace(m_viewSpace);
         if (m_appSpace) xrDestroySpace(m_appSpace);
         if (m_session) xrDestroySession(m_session);
@@ -841,6 +884,7 @@ private:
         m_appSpace = XR_NULL_HANDLE;
         if (auto r = createAppSpace(); !r) return fatal(static_cast<XrResult>(r.error().native), r.error().message);
         m_inputs->setAppSpace(m_appSpace);
+        m_anchors.setAppSpace(m_appSpace);
     }
 
     // Ends the run as a failure (ClientApp exits 1 with the message); the
@@ -869,6 +913,11 @@ private:
     XrInstance m_instance = XR_NULL_HANDLE;
     XrSystemId m_system = XR_NULL_SYSTEM_ID;
     XrEnvironmentBlendMode m_blend = XR_ENVIRONMENT_BLEND_MODE_OPAQUE;
+    bool m_passthrough = false;  // AR through XR_FB_passthrough (m_blend stays OPAQUE)
+    bool m_anchorExt = false;          // XR_MSFT_spatial_anchor enabled
+    bool m_anchorPersistence = false;  // ... and XR_MSFT_spatial_anchor_persistence
+    OpenXrAnchors m_anchors;           // per session (attach/detach)
+    OpenXrPassthrough m_camera;  // per session (start/stop)
     VkInstance m_vkInstance = VK_NULL_HANDLE;
     VkPhysicalDevice m_vkPhysical = VK_NULL_HANDLE;
     VkDevice m_vkDevice = VK_NULL_HANDLE;

@@ -13,6 +13,16 @@ const char* toString(Mode mode) {
     return "?";
 }
 
+const char* toString(BlendMode mode) {
+    switch (mode) {
+        case BlendMode::kOpaque: return "opaque";
+        case BlendMode::kAdditive: return "additive";
+        case BlendMode::kAlphaBlend: return "alpha_blend";
+        case BlendMode::kPassthrough: return "passthrough";
+    }
+    return "?";
+}
+
 Result<Mode> parseMode(const std::string& text) {
     for (Mode m : {Mode::kAuto, Mode::kVr, Mode::kAr, Mode::kDesktop, Mode::kHeadless}) {
         if (text == toString(m)) return m;

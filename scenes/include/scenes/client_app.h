@@ -40,6 +40,13 @@ struct ClientOptions {
     std::uint32_t width = 1280;
     std::uint32_t height = 720;
     bool stereo = false;          // headless: render a stereo pair
+    // Headless: render the AR view as a see-through headset would show it
+    // (--see-through: "alpha_blend" or "additive"; "" draws the room).
+    std::string seeThrough;
+    // The job-shadowing workspace (scenes/workspace.h): this file, else in
+    // AR offline `defaultWorkspacePath` (the demo bench); "" = none.
+    std::string workspacePath;
+    std::string defaultWorkspacePath;
     std::size_t avatars = 4;
     bool validation = false;      // Vulkan validation; any message fails the run
     bool provokeValidationError = false;  // tests only: one known VUID (xr::GraphicsOptions)

@@ -24,6 +24,9 @@ struct LocomotionSettings {
     float maxTeleportMetres = 8.0f;      // along the aim ray
     Vec2 floorHalfExtent{4.0f, 3.0f};    // teleport targets stay inside (x, z)
     float wallMargin = 0.3f;
+    // Off in AR: the play space is the real room, so a snap turn or a
+    // teleport would only slide the people and the workspace against it.
+    bool enabled = true;
 };
 
 class LocalPlayer {

@@ -142,6 +142,7 @@ struct Space final : Object {
     std::optional<XrReferenceSpaceType> reference;
     XrAction action = XR_NULL_HANDLE;
     XrPath subaction = XR_NULL_PATH;
+    std::optional<Pose> anchor;  // an XR_MSFT_spatial_anchor space: fixed in STAGE
     Pose offset;
 };
 

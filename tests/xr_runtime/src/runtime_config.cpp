@@ -100,6 +100,8 @@ InputState Script::sample(double frame) const {
                                    [i](const K& k) -> const std::optional<bool>& { return k.hands[i].menu; }, step<bool>);
         h.click = sampleTrack<bool>(m_keys, frame, h.click,
                                     [i](const K& k) -> const std::optional<bool>& { return k.hands[i].click; }, step<bool>);
+        h.pinch = sampleTrack<bool>(m_keys, frame, h.pinch,
+                                    [i](const K& k) -> const std::optional<bool>& { return k.hands[i].pinch; }, step<bool>);
         h.squeeze = sampleTrack<float>(
             m_keys, frame, h.squeeze, [i](const K& k) -> const std::optional<float>& { return k.hands[i].squeeze; },
             [](float a, float b, float t) { return a + (b - a) * t; });
@@ -183,7 +185,7 @@ Pose getPose(const json& v, const std::string& where) {
 }
 
 Keyframe::HandKey getHandKey(const json& v, const std::string& where) {
-    checkKeys(v, where, {"tracked", "grip", "aim", "select", "squeeze", "menu", "thumbstick", "click"});
+    checkKeys(v, where, {"tracked", "grip", "aim", "select", "squeeze", "menu", "thumbstick", "click", "pinch"});
     Keyframe::HandKey h;
     if (v.contains("tracked")) h.tracked = getBool(v["tracked"], where + ".tracked");
     if (v.contains("grip")) h.grip = getPose(v["grip"], where + ".grip");
@@ -191,6 +193,7 @@ Keyframe::HandKey getHandKey(const json& v, const std::string& where) {
     if (v.contains("select")) h.select = getBool(v["select"], where + ".select");
     if (v.contains("menu")) h.menu = getBool(v["menu"], where + ".menu");
     if (v.contains("click")) h.click = getBool(v["click"], where + ".click");
+    if (v.contains("pinch")) h.pinch = getBool(v["pinch"], where + ".pinch");
     if (v.contains("squeeze")) {
         const double s = getNumber(v["squeeze"], where + ".squeeze");
         if (s < 0.0 || s > 1.0) fail(where + ".squeeze", "must be within [0, 1]");
@@ -275,7 +278,8 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
                    "exit_at_frame", "capture", "event_log", "script", "max_swapchain_samples", "focus_loss_at_frame",
                    "focus_regain_at_frame", "idle_at_frame", "instance_loss_after_polls", "begin_session_fails",
                    "exit_request_ignored", "system_lost_polls", "physical_device_after_loss",
-                   "withhold_stage", "recenter_at_frame", "recenter_to_height_m"});
+                   "withhold_stage", "recenter_at_frame", "recenter_to_height_m", "passthrough",
+                   "spatial_anchors", "anchor_store"});
         if (root.contains("system_name")) c.systemName = getString(root["system_name"], "system_name");
         if (c.systemName.size() >= 256) fail("system_name", "longer than 255 bytes");
         if (root.contains("headset_present")) c.headsetPresent = getBool(root["headset_present"], "headset_present");
@@ -292,6 +296,9 @@ Result<Config> parseConfig(const std::string& text, const std::string& path) {
             }
         }
         if (root.contains("hand_tracking")) c.handTracking = getBool(root["hand_tracking"], "hand_tracking");
+        if (root.contains("passthrough")) c.passthrough = getBool(root["passthrough"], "passthrough");
+        if (root.contains("spatial_anchors")) c.spatialAnchors = getBool(root["spatial_anchors"], "spatial_anchors");
+        if (root.contains("anchor_store")) c.anchorStore = resolve(path, getString(root["anchor_store"], "anchor_store"));
         if (root.contains("view_size")) {
             const auto a = getFloats<2>(root["view_size"], "view_size");
             if (a[0] < 1 || a[1] < 1 || a[0] > 8192 || a[1] > 8192) fail("view_size", "each side must be within [1, 8192]");

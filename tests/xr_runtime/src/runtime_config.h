@@ -37,6 +37,7 @@ struct HandInput {
     bool menu = false;
     glm::vec2 thumbstick{0.0F};
     bool click = false;  // thumbstick/click, trackpad/click (a thumb resting on a trackpad is not a click)
+    bool pinch = false;  // hand tracking: the thumb tip on the index tip
 };
 
 // How much of the head the runtime tracks (xrLocateViews' view state
@@ -65,6 +66,7 @@ struct Keyframe {
         std::optional<bool> menu;
         std::optional<glm::vec2> thumbstick;
         std::optional<bool> click;
+        std::optional<bool> pinch;
     };
     std::array<HandKey, 2> hands;
 };
@@ -90,6 +92,9 @@ struct Config {
     bool headsetPresent = true;
     std::vector<std::string> blendModes{"opaque"};  // "opaque", "additive", "alpha_blend"
     bool handTracking = false;
+    bool passthrough = false;  // offer XR_FB_passthrough (a camera test pattern under its layer in captures)
+    bool spatialAnchors = false;  // offer XR_MSFT_spatial_anchor and XR_MSFT_spatial_anchor_persistence
+    std::string anchorStore;      // persisted anchors (JSON file); "" = in memory, gone with the instance
     std::uint32_t viewWidth = 1024;
     std::uint32_t viewHeight = 1024;
     std::uint32_t maxSwapchainSamples = 1;

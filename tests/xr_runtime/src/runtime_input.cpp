@@ -672,7 +672,9 @@ XRAPI_ATTR XrResult XRAPI_CALL locateHandJoints(XrHandTrackerEXT tracker, const 
             loc.pose = toXr(Pose{});
             continue;
         }
-        loc.pose = toXr(compose(inverse(*b), compose(h.grip, jointInGrip(joint, left))));
+        // A pinch brings the thumb tip onto the index finger's tip.
+        const int shown = h.pinch && joint == XR_HAND_JOINT_THUMB_TIP_EXT ? XR_HAND_JOINT_INDEX_TIP_EXT : joint;
+        loc.pose = toXr(compose(inverse(*b), compose(h.grip, jointInGrip(shown, left))));
         loc.locationFlags = XR_SPACE_LOCATION_ORIENTATION_VALID_BIT | XR_SPACE_LOCATION_POSITION_VALID_BIT |
                             XR_SPACE_LOCATION_ORIENTATION_TRACKED_BIT | XR_SPACE_LOCATION_POSITION_TRACKED_BIT;
     }
@@ -688,6 +690,7 @@ XRAPI_ATTR XrResult XRAPI_CALL locateHandJoints(XrHandTrackerEXT tracker, const 
 }  // namespace
 
 std::optional<Pose> spaceInStage(Session& s, const Space& space, XrTime /*time*/, const InputState& in) {
+    if (space.anchor) return compose(*space.anchor, space.offset);
     if (space.reference) {
         switch (*space.reference) {
             case XR_REFERENCE_SPACE_TYPE_VIEW: return compose(in.head, space.offset);

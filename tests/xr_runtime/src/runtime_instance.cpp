@@ -1,5 +1,7 @@
 // Loader negotiation, instance, system, paths and events.
 #include "runtime.h"
+#include "runtime_anchor.h"
+#include "runtime_passthrough.h"
 
 #include <engine/core/log.h>
 
@@ -179,22 +181,31 @@ struct ExtensionInfo {
     std::uint32_t version;
 };
 
-std::vector<ExtensionInfo> supportedExtensions(bool handTracking) {
+// Optional extensions follow the config (hand tracking, passthrough).
+std::vector<ExtensionInfo> supportedExtensions(const Config& config) {
     std::vector<ExtensionInfo> list{
         {XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME, XR_KHR_vulkan_enable2_SPEC_VERSION},
         {XR_KHR_VULKAN_ENABLE_EXTENSION_NAME, XR_KHR_vulkan_enable_SPEC_VERSION},
         {XR_KHR_COMPOSITION_LAYER_DEPTH_EXTENSION_NAME, XR_KHR_composition_layer_depth_SPEC_VERSION},
         {XR_KHR_CONVERT_TIMESPEC_TIME_EXTENSION_NAME, XR_KHR_convert_timespec_time_SPEC_VERSION},
     };
-    if (handTracking) list.push_back({XR_EXT_HAND_TRACKING_EXTENSION_NAME, XR_EXT_hand_tracking_SPEC_VERSION});
+    if (config.handTracking) list.push_back({XR_EXT_HAND_TRACKING_EXTENSION_NAME, XR_EXT_hand_tracking_SPEC_VERSION});
+    if (config.passthrough) list.push_back({XR_FB_PASSTHROUGH_EXTENSION_NAME, XR_FB_passthrough_SPEC_VERSION});
+    if (config.spatialAnchors) {
+        list.push_back({XR_MSFT_SPATIAL_ANCHOR_EXTENSION_NAME, XR_MSFT_spatial_anchor_SPEC_VERSION});
+        list.push_back({XR_MSFT_SPATIAL_ANCHOR_PERSISTENCE_EXTENSION_NAME, XR_MSFT_spatial_anchor_persistence_SPEC_VERSION});
+    }
     return list;
 }
 
-// The extension list depends on the config (hand tracking); an unreadable
-// config offers the full list and fails later in xrCreateInstance.
-bool configWantsHandTracking() {
+// The extension list depends on the config; an unreadable config offers the
+// full list and fails later in xrCreateInstance.
+Config configForExtensions() {
     auto config = loadConfigFromEnvironment();
-    return config ? config->handTracking : true;
+    if (config) return *config;
+    Config all;
+    all.handTracking = all.passthrough = all.spatialAnchors = true;
+    return all;
 }
 
 const std::vector<ProcEntry>& procTable() {
@@ -205,6 +216,8 @@ const std::vector<ProcEntry>& procTable() {
         addSessionProcs(t);
         addSwapchainProcs(t);
         addInputProcs(t);
+        addPassthroughProcs(t);
+        addAnchorProcs(t);
         return t;
     }();
     return table;
@@ -246,7 +259,7 @@ XRAPI_ATTR XrResult XRAPI_CALL enumerateInstanceExtensionProperties(const char* 
                                                                     uint32_t* count, XrExtensionProperties* props) {
     if (layerName != nullptr && *layerName != '\0') return XR_ERROR_API_LAYER_NOT_PRESENT;
     std::vector<XrExtensionProperties> out;
-    for (const auto& e : supportedExtensions(configWantsHandTracking())) {
+    for (const auto& e : supportedExtensions(configForExtensions())) {
         XrExtensionProperties p{};
     p.type = XR_TYPE_EXTENSION_PROPERTIES;
         std::snprintf(p.extensionName, sizeof(p.extensionName), "%s", e.name);
@@ -280,7 +293,7 @@ XRAPI_ATTR XrResult XRAPI_CALL createInstance(const XrInstanceCreateInfo* info, 
     }
     auto inst = std::make_unique<Instance>();
     inst->config = std::move(*config);
-    const auto supported = supportedExtensions(inst->config.handTracking);
+    const auto supported = supportedExtensions(inst->config);
     for (uint32_t i = 0; i < info->enabledExtensionCount; ++i) {
         const std::string_view name(info->enabledExtensionNames[i]);
         const bool known = std::any_of(supported.begin(), supported.end(), [&](const ExtensionInfo& e) { return name == e.name; });
@@ -451,6 +464,10 @@ XRAPI_ATTR XrResult XRAPI_CALL getSystemProperties(XrInstance instance, XrSystem
         if (next->type == XR_TYPE_SYSTEM_HAND_TRACKING_PROPERTIES_EXT) {
             reinterpret_cast<XrSystemHandTrackingPropertiesEXT*>(next)->supportsHandTracking =
                 inst->config.handTracking && inst->has(XR_EXT_HAND_TRACKING_EXTENSION_NAME) ? XR_TRUE : XR_FALSE;
+        }
+        if (next->type == XR_TYPE_SYSTEM_PASSTHROUGH_PROPERTIES_FB) {
+            reinterpret_cast<XrSystemPassthroughPropertiesFB*>(next)->supportsPassthrough =
+                inst->has(XR_FB_PASSTHROUGH_EXTENSION_NAME) ? XR_TRUE : XR_FALSE;
         }
     }
     return XR_SUCCESS;

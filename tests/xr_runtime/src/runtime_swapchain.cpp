@@ -1,6 +1,7 @@
 // Swapchains on the application's VkDevice, layer validation and capture of
 // submitted projection layers to PNG.
 #include "runtime.h"
+#include "runtime_passthrough.h"
 
 #include <engine/core/log.h>
 
@@ -465,6 +466,11 @@ XrResult validateLayer(Session& s, const XrCompositionLayerBaseHeader* layer, st
         if (q->size.width <= 0.0F || q->size.height <= 0.0F) return XR_ERROR_VALIDATION_FAILURE;
         return validateSubImage(s, q->subImage, false);
     }
+    if (layer->type == XR_TYPE_COMPOSITION_LAYER_PASSTHROUGH_FB && s.instance->has(XR_FB_PASSTHROUGH_EXTENSION_NAME)) {
+        kind = "passthrough";
+        float opacity = 0.0F;
+        return validatePassthroughLayer(s, layer, opacity);
+    }
     kind = "unknown";
     return XR_ERROR_LAYER_INVALID;
 }
@@ -474,7 +480,13 @@ void captureFrame(Session& s, std::int64_t frame, const XrFrameEndInfo& info) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     uint32_t projection = 0;
+    float camera = 0.0F;  // how much camera image lies under the next layers (XR_FB_passthrough)
     for (uint32_t i = 0; i < info.layerCount; ++i) {
+        if (info.layers[i]->type == XR_TYPE_COMPOSITION_LAYER_PASSTHROUGH_FB) {
+            float opacity = 0.0F;
+            if (validatePassthroughLayer(s, info.layers[i], opacity) == XR_SUCCESS) camera = std::max(camera, opacity);
+            continue;
+        }
         if (info.layers[i]->type != XR_TYPE_COMPOSITION_LAYER_PROJECTION) continue;
         const auto* p = reinterpret_cast<const XrCompositionLayerProjection*>(info.layers[i]);
         for (uint32_t v = 0; v < p->viewCount; ++v) {
@@ -490,6 +502,10 @@ void captureFrame(Session& s, std::int64_t frame, const XrFrameEndInfo& info) {
                 continue;
             }
             const int w = sub.imageRect.extent.width, h = sub.imageRect.extent.height;
+            if (camera > 0.0F) {
+                compositeOverCamera(*pixels, static_cast<uint32_t>(w), static_cast<uint32_t>(h), camera,
+                                    (p->layerFlags & XR_COMPOSITION_LAYER_UNPREMULTIPLIED_ALPHA_BIT) != 0);
+            }
             if (stbi_write_png(path.c_str(), w, h, 4, pixels->data(), w * 4) == 0) {
                 writeRuntimeMessage(strCat("capture: cannot write ", path));
                 continue;

@@ -39,7 +39,15 @@ class Window;
 namespace mxr::xr {
 
 enum class Mode { kAuto, kVr, kAr, kDesktop, kHeadless };
-enum class BlendMode { kOpaque, kAdditive, kAlphaBlend };
+// How the drawn image meets the real world. kAdditive and kAlphaBlend are
+// OpenXR's see-through environment blend modes; kPassthrough is an opaque
+// display showing the cameras' image under the app's (XR_FB_passthrough),
+// which composites like kAlphaBlend.
+enum class BlendMode { kOpaque, kAdditive, kAlphaBlend, kPassthrough };
+// The real world is visible behind what is drawn: the room is not drawn
+// and the clear is transparent (ARCHITECTURE.md, AR).
+inline bool isSeeThrough(BlendMode m) { return m != BlendMode::kOpaque; }
+const char* toString(BlendMode mode);
 
 const char* toString(Mode mode);
 Result<Mode> parseMode(const std::string& text);
@@ -155,6 +163,21 @@ public:
 
     virtual const InputState& input() const = 0;
     virtual BlendMode blendMode() const { return BlendMode::kOpaque; }
+    // World anchors: a pose the runtime keeps fixed in the real world
+    // (OpenXR: XR_MSFT_spatial_anchor; persisted under its name with
+    // XR_MSFT_spatial_anchor_persistence, and found again at the next
+    // session's start). Poses are in the tracking space, like input().
+    virtual bool anchorsSupported() const { return false; }
+    // Replaces the named anchor with one at `pose`, now; `persisted` says
+    // whether it will be there next run. Errors: kUnavailable without
+    // anchors or a running session, kXr.
+    virtual Result<void> placeAnchor(const std::string& /*name*/, const Pose& /*pose*/, bool& persisted) {
+        persisted = false;
+        return makeError(ErrorCode::kUnavailable, "this XR system has no world anchors");
+    }
+    // Where the named anchor is at the current frame; nullopt when there is
+    // none or the runtime cannot locate it now.
+    virtual std::optional<Pose> anchorPose(const std::string& /*name*/) const { return std::nullopt; }
     // Ends the session cleanly (OpenXR: xrRequestExitSession, then frames
     // continue until the runtime says EXITING).
     virtual void requestQuit() = 0;
@@ -183,6 +206,9 @@ struct HeadlessOptions {
     bool stereo = false;
     CameraRig camera;
     double frameRate = 90.0;  // virtual time step, no sleeping
+    // Renders the AR view (--see-through): blendMode() reports this, so the
+    // client draws what a see-through headset would show (screenshots).
+    BlendMode blend = BlendMode::kOpaque;
 };
 
 struct DesktopOptions {
@@ -199,7 +225,11 @@ struct DesktopOptions {
 enum class VulkanBinding { kAuto, kEnable2, kEnable };
 
 struct OpenXrOptions {
-    bool ar = false;            // prefer an additive / alpha-blend environment
+    // AR (--mode ar): the runtime's first see-through environment blend mode
+    // (ALPHA_BLEND or ADDITIVE), else XR_FB_passthrough; neither fails with
+    // kUnavailable. Without it a system that offers only see-through blend
+    // modes still runs see-through (blendMode() says so: auto picks AR).
+    bool ar = false;
     VulkanBinding vulkanBinding = VulkanBinding::kAuto;
     std::string appName = "MentorXR";
     // Without a STAGE space the floor is put this far below where LOCAL

@@ -1,0 +1,304 @@
+// The workspace: its file, its glTF model, and the component that places,
+// anchors and draws it (scenes/workspace.h).
+#include "scenes/workspace.h"
+
+#include <tiny_gltf.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "scenes/local_player.h"
+
+namespace mxr::scenes {
+namespace {
+
+using json = nlohmann::json;
+
+tl::unexpected<Error> bad(const std::string& source, const std::string& path, const std::string& problem) {
+    return makeError(ErrorCode::kInvalidArgument, strCat(source, ": ", path, ": ", problem));
+}
+
+Result<float> number(const std::string& src, const json& j, const std::string& path, float lo, float hi) {
+    if (!j.is_number()) return bad(src, path, "expected a number");
+    const double v = j.get<double>();
+    if (!std::isfinite(v) || v < lo || v > hi) return bad(src, path, strCat("must be between ", lo, " and ", hi));
+    return static_cast<float>(v);
+}
+
+template <int N>
+Result<glm::vec<N, float>> numbers(const std::string& src, const json& j, const std::string& path, float lo, float hi) {
+    if (!j.is_array() || j.size() != N) return bad(src, path, strCat("expected an array of ", N, " numbers"));
+    glm::vec<N, float> out(0.0f);
+    for (int i = 0; i < N; ++i) {
+        MXR_TRY_ASSIGN(out[i], number(src, j[std::size_t(i)], strCat(path, "[", i, "]"), lo, hi));
+    }
+    return out;
+}
+
+// A node's local transform: its matrix, else translation * rotation * scale.
+Mat4 nodeTransform(const tinygltf::Node& n) {
+    if (n.matrix.size() == 16) {
+        Mat4 m(1.0f);
+        for (int c = 0; c < 4; ++c) {
+            for (int r = 0; r < 4; ++r) m[c][r] = static_cast<float>(n.matrix[std::size_t(c * 4 + r)]);
+        }
+        return m;
+    }
+    Mat4 t(1.0f), r(1.0f), s(1.0f);
+    if (n.translation.size() == 3) {
+        t = glm::translate(Mat4(1.0f), Vec3(float(n.translation[0]), float(n.translation[1]), float(n.translation[2])));
+    }
+    if (n.rotation.size() == 4) {
+        r = glm::mat4_cast(Quat(float(n.rotation[3]), float(n.rotation[0]), float(n.rotation[1]), float(n.rotation[2])));
+    }
+    if (n.scale.size() == 3) s = glm::scale(Mat4(1.0f), Vec3(float(n.scale[0]), float(n.scale[1]), float(n.scale[2])));
+    return t * r * s;
+}
+
+// The bytes of an accessor's elements, checked against its buffer.
+Result<const std::uint8_t*> accessorData(const std::string& src, const tinygltf::Model& m, int index,
+                                         std::size_t elementSize, std::size_t& stride, std::size_t& count) {
+    if (index < 0 || std::size_t(index) >= m.accessors.size()) return bad(src, "accessors", strCat("no accessor ", index));
+    const auto& a = m.accessors[std::size_t(index)];
+    if (a.bufferView < 0 || std::size_t(a.bufferView) >= m.bufferViews.size()) {
+        return bad(src, strCat("accessors[", index, "]"), "no buffer view (sparse accessors are not supported)");
+    }
+    const auto& v = m.bufferViews[std::size_t(a.bufferView)];
+    if (v.buffer < 0 || std::size_t(v.buffer) >= m.buffers.size()) return bad(src, strCat("bufferViews[", a.bufferView, "]"), "no buffer");
+    const auto& b = m.buffers[std::size_t(v.buffer)];
+    stride = v.byteStride ? v.byteStride : elementSize;
+    count = a.count;
+    const std::size_t start = v.byteOffset + a.byteOffset;
+    const std::size_t need = count == 0 ? 0 : (count - 1) * stride + elementSize;
+    if (start + need > v.byteOffset + v.byteLength || v.byteOffset + v.byteLength > b.data.size()) {
+        return bad(src, strCat("accessors[", index, "]"), "reaches past its buffer");
+    }
+    return b.data.data() + start;
+}
+
+Result<void> appendPrimitive(const std::string& src, const tinygltf::Model& m, const tinygltf::Primitive& p,
+                             const Mat4& transform, std::vector<ModelPart>& out) {
+    if (p.mode != TINYGLTF_MODE_TRIANGLES && p.mode != -1) {
+        return bad(src, "meshes", strCat("primitive mode ", p.mode, " (only triangles are drawn)"));
+    }
+    const auto pos = p.attributes.find("POSITION");
+    if (pos == p.attributes.end()) return bad(src, "meshes", "a primitive without POSITION");
+    if (m.accessors[std::size_t(pos->second)].componentType != TINYGLTF_COMPONENT_TYPE_FLOAT ||
+        m.accessors[std::size_t(pos->second)].type != TINYGLTF_TYPE_VEC3) {
+        return bad(src, "meshes", "POSITION must be float VEC3");
+    }
+    std::size_t stride = 0, count = 0;
+    MXR_TRY_ASSIGN(const std::uint8_t* positions, accessorData(src, m, pos->second, 12, stride, count));
+    ModelPart part;
+    part.transform = transform;
+    part.mesh.vertices.resize(count);
+    for (std::size_t i = 0; i < count; ++i) std::memcpy(&part.mesh.vertices[i].position, positions + i * stride, 12);
+    if (const auto nrm = p.attributes.find("NORMAL"); nrm != p.attributes.end()) {
+        std::size_t ns = 0, nc = 0;
+        MXR_TRY_ASSIGN(const std::uint8_t* normals, accessorData(src, m, nrm->second, 12, ns, nc));
+        if (nc != count) return bad(src, "meshes", "NORMAL and POSITION counts differ");
+        for (std::size_t i = 0; i < count; ++i) std::memcpy(&part.mesh.vertices[i].normal, normals + i * ns, 12);
+    }
+    if (p.indices >= 0) {
+        const int type = m.accessors[std::size_t(p.indices)].componentType;
+        const std::size_t size = type == TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE ? 1 : type == TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT ? 2 : 4;
+        std::size_t is = 0, ic = 0;
+        MXR_TRY_ASSIGN(const std::uint8_t* idx, accessorData(src, m, p.indices, size, is, ic));
+        for (std::size_t i = 0; i < ic; ++i) {
+            std::uint32_t v = 0;
+            std::memcpy(&v, idx + i * is, size);  // little-endian, as glTF is
+            if (v >= count) return bad(src, "meshes", strCat("index ", v, " past ", count, " vertices"));
+            part.mesh.indices.push_back(v);
+        }
+    } else {
+        for (std::uint32_t i = 0; i < count; ++i) part.mesh.indices.push_back(i);
+    }
+    if (part.mesh.indices.size() % 3 != 0) return bad(src, "meshes", "index count is not a multiple of 3");
+    if (p.attributes.find("NORMAL") == p.attributes.end()) {
+        // Flat normals from the triangles (glTF says so without NORMAL).
+        for (std::size_t i = 0; i + 2 < part.mesh.indices.size(); i += 3) {
+            auto& a = part.mesh.vertices[part.mesh.indices[i]];
+            auto& b = part.mesh.vertices[part.mesh.indices[i + 1]];
+            auto& c = part.mesh.vertices[part.mesh.indices[i + 2]];
+            const Vec3 n = glm::normalize(glm::cross(b.position - a.position, c.position - a.position));
+            a.normal = b.normal = c.normal = n;
+        }
+    }
+    if (p.material >= 0 && std::size_t(p.material) < m.materials.size()) {
+        const auto& f = m.materials[std::size_t(p.material)].pbrMetallicRoughness.baseColorFactor;
+        if (f.size() == 4) part.color = Vec4(float(f[0]), float(f[1]), float(f[2]), float(f[3]));
+    }
+    out.push_back(std::move(part));
+    return {};
+}
+
+Result<void> appendNode(const std::string& src, const tinygltf::Model& m, int index, const Mat4& parent, int depth,
+                        std::vector<ModelPart>& out) {
+    if (index < 0 || std::size_t(index) >= m.nodes.size()) return bad(src, "nodes", strCat("no node ", index));
+    if (depth > 64) return bad(src, "nodes", "hierarchy deeper than 64 (a cycle?)");
+    const auto& n = m.nodes[std::size_t(index)];
+    const Mat4 t = parent * nodeTransform(n);
+    if (n.mesh >= 0) {
+        if (std::size_t(n.mesh) >= m.meshes.size()) return bad(src, strCat("nodes[", index, "]"), "no such mesh");
+        for (const auto& p : m.meshes[std::size_t(n.mesh)].primitives) MXR_TRY(appendPrimitive(src, m, p, t, out));
+    }
+    for (int child : n.children) MXR_TRY(appendNode(src, m, child, t, depth + 1, out));
+    return {};
+}
+
+// XR_EXT_hand_tracking's joint indices, and how close the tips must come.
+constexpr std::size_t kThumbTip = 5;
+constexpr std::size_t kIndexTip = 10;
+constexpr float kPinchMetres = 0.02f;
+
+}  // namespace
+
+Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::string& source) {
+    const json j = json::parse(jsonText, nullptr, false);
+    if (j.is_discarded()) return bad(source, "(file)", "not valid JSON");
+    if (!j.is_object()) return bad(source, "(root)", "expected an object");
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        const std::string& k = it.key();
+        if (k != "name" && k != "model" && k != "size" && k != "position" && k != "yaw_deg") {
+            return bad(source, "(root)", strCat("unknown field \"", k, "\""));
+        }
+    }
+    WorkspaceDef d;
+    if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty() ||
+        j["name"].get<std::string>().size() > 200) {
+        return bad(source, "name", "expected a name (1 to 200 characters)");
+    }
+    d.name = j["name"].get<std::string>();
+    if (j.contains("model")) {
+        if (!j["model"].is_string() || j["model"].get<std::string>().empty()) return bad(source, "model", "expected a file name");
+        const std::filesystem::path model(j["model"].get<std::string>());
+        d.modelPath = model.is_absolute() ? model.string() : (std::filesystem::path(source).parent_path() / model).string();
+    }
+    if (j.contains("size")) {
+        MXR_TRY_ASSIGN(d.size, numbers<2>(source, j["size"], "size", 0.05f, 50.0f));
+    }
+    if (j.contains("position")) {
+        MXR_TRY_ASSIGN(d.pose.position, numbers<3>(source, j["position"], "position", -1000.0f, 1000.0f));
+    }
+    if (j.contains("yaw_deg")) {
+        MXR_TRY_ASSIGN(const float yaw, number(source, j["yaw_deg"], "yaw_deg", -360.0f, 360.0f));
+        d.pose.orientation = glm::angleAxis(glm::radians(yaw), Vec3(0, 1, 0));
+    }
+    return d;
+}
+
+Result<WorkspaceDef> loadWorkspace(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return makeError(ErrorCode::kNotFound, strCat(path, ": cannot open workspace file"));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().size() > (1u << 20)) return bad(path, "(file)", "larger than 1 MiB");
+    return parseWorkspace(ss.str(), path);
+}
+
+Result<std::vector<ModelPart>> loadGltfModel(const std::string& path) {
+    if (!std::filesystem::exists(path)) return makeError(ErrorCode::kNotFound, strCat(path, ": cannot open glTF model"));
+    tinygltf::TinyGLTF loader;
+    tinygltf::Model model;
+    std::string err, warn;
+    const bool binary = std::filesystem::path(path).extension() == ".glb";
+    const bool ok = binary ? loader.LoadBinaryFromFile(&model, &err, &warn, path)
+                           : loader.LoadASCIIFromFile(&model, &err, &warn, path);
+    if (!ok) return bad(path, "(glTF)", err.empty() ? "cannot be read" : err);
+    std::vector<ModelPart> parts;
+    const int scene = model.defaultScene >= 0 ? model.defaultScene : 0;
+    if (std::size_t(scene) >= model.scenes.size()) return bad(path, "scenes", "no scene");
+    for (int node : model.scenes[std::size_t(scene)].nodes) MXR_TRY(appendNode(path, model, node, Mat4(1.0f), 0, parts));
+    if (parts.empty()) return bad(path, "meshes", "nothing to draw");
+    return parts;
+}
+
+std::optional<Pose> workspacePlacement(const Pose& aim, const Vec3& head) {
+    const Vec3 dir = aim.orientation * Vec3(0, 0, -1);
+    if (dir.y > -0.05f) return std::nullopt;  // not pointing down at the floor
+    const float t = -aim.position.y / dir.y;
+    if (t < 0.0f || t > 10.0f) return std::nullopt;
+    Pose p;
+    p.position = aim.position + t * dir;
+    p.position.y = 0.0f;
+    // The frame's front (+Z) faces the person placing it.
+    const Vec3 toHead = head - p.position;
+    p.orientation = glm::angleAxis(std::atan2(toHead.x, toHead.z), Vec3(0, 1, 0));
+    return p;
+}
+
+WorkspaceComponent::WorkspaceComponent(WorkspaceDef def, const WorkspaceMeshes& meshes, const LocalPlayer* player,
+                                       xr::XrSystem& system, bool seeThrough,
+                                       std::function<void(const std::string&)> print)
+    : m_def(std::move(def)),
+      m_meshes(meshes),
+      m_player(player),
+      m_system(system),
+      m_seeThrough(seeThrough),
+      m_print(std::move(print)),
+      m_pose(m_def.pose) {}
+
+void WorkspaceComponent::place(const xr::InputState& in) {
+    const auto stage = workspacePlacement(in.hands[1].aim, in.head.position);
+    if (!stage) {
+        m_print("workspace: point at the floor to place it");
+        return;
+    }
+    bool persisted = false;
+    const auto anchored = m_system.anchorsSupported()
+                              ? m_system.placeAnchor(kWorkspaceAnchorName, *stage, persisted)
+                              : Result<void>(makeError(ErrorCode::kUnavailable, "this runtime has no world anchors"));
+    m_placedInStage = stage;
+    const Vec3& p = stage->position;
+    m_print(strCat("workspace: placed at ", p.x, " ", p.y, " ", p.z, " (tracking space); ",
+                   anchored ? (persisted ? "world anchor, persisted" : "world anchor, not persisted")
+                            : strCat("not anchored: ", anchored.error().message)));
+}
+
+void WorkspaceComponent::update(FrameContext& frame) {
+    if (!m_player) return;  // desktop, headless: the file's pose in the room
+    const xr::InputState& in = frame.input;
+    const xr::HandInput& right = in.hands[1];
+    // Grip held + trigger, or (hand tracking) the right thumb and index
+    // tips together: a pinch. Placed once per press.
+    const xr::HandJoints& hand = in.joints[1];
+    const bool pinch = hand.valid && glm::distance(hand.poses[kThumbTip].position, hand.poses[kIndexTip].position) <
+                                         kPinchMetres;
+    const bool gesture = right.tracked && ((right.select && right.squeeze) || pinch);
+    if (gesture && !m_selectWasDown) place(in);
+    m_selectWasDown = gesture;
+    if (auto anchor = m_system.anchorPose(kWorkspaceAnchorName)) {
+        if (!m_anchorSeen) {
+            const Vec3& p = anchor->position;
+            m_print(strCat("workspace: world anchor ", kWorkspaceAnchorName, " at ", p.x, " ", p.y, " ", p.z,
+                           " (tracking space)"));
+        }
+        m_anchorSeen = true;
+        m_pose = m_player->toWorld(*anchor);
+    } else if (m_placedInStage) {
+        m_pose = m_player->toWorld(*m_placedInStage);
+    }
+}
+
+void WorkspaceComponent::contribute(const FrameContext&, engine::FrameScene& scene) {
+    const Mat4 frame = glm::translate(Mat4(1.0f), m_pose.position) * glm::mat4_cast(m_pose.orientation);
+    // The model where the real thing is not visible (VR, desktop).
+    if (!m_seeThrough) {
+        for (const auto& part : m_meshes.parts) scene.instances.push_back({part.mesh, frame * part.transform, part.color});
+    }
+    // The frame's footprint on the floor, and an arrow to its front.
+    const Vec4 amber(1.0f, 0.72f, 0.1f, 1.0f);
+    const float hx = 0.5f * m_def.size.x, hz = 0.5f * m_def.size.y, y = 0.01f;
+    const Vec3 c[4] = {{-hx, y, -hz}, {hx, y, -hz}, {hx, y, hz}, {-hx, y, hz}};
+    for (int i = 0; i < 4; ++i) {
+        scene.lines.push_back({m_pose.transformPoint(c[i]), m_pose.transformPoint(c[(i + 1) % 4]), 0.012f, amber, false});
+    }
+    scene.lines.push_back({m_pose.transformPoint(Vec3(0, y, 0)), m_pose.transformPoint(Vec3(0, y, hz + 0.15f)), 0.012f,
+                           amber, true});
+}
+
+}  // namespace mxr::scenes
