@@ -538,6 +538,7 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
         case Entity::kMilestone: parentParam = "goal_id"; break;
         case Entity::kFeedback: parentParam = "session_id"; break;
         case Entity::kMentorship: parentParam = params.count("program_id") ? "program_id" : ""; break;
+        case Entity::kMatchProposal: parentParam = "program_id"; break;
         default: break;
     }
     std::optional<std::int64_t> parentId;
@@ -578,7 +579,7 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
             return out;
         };
         if (parentId) {
-            const Entity parent = entity == Entity::kMentorship ? Entity::kProgram
+            const Entity parent = entity == Entity::kMentorship || entity == Entity::kMatchProposal ? Entity::kProgram
                                   : entity == Entity::kMilestone ? Entity::kGoal
                                   : entity == Entity::kFeedback  ? Entity::kSession
                                                                  : Entity::kMentorship;
@@ -616,6 +617,7 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
 
 ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, const Json& body, const WriteKey& key) {
     if (entity == Entity::kPerson) return updatePerson(p, id, body, key);
+    if (entity == Entity::kMatchProposal) return decideProposal(p, id, body, key);
     auto validated = validateFields(entity, body, false);
     if (!validated) return tl::unexpected(fromFieldError(validated.error()));
     if (validated->empty()) return tl::unexpected(badRequest("", "the body sets no fields"));

@@ -199,7 +199,8 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
     if (!p.manager && !p.admin) return tl::unexpected(forbidden("only program managers and administrators export"));
     return runRead([&](ReadTx& tx) -> ApiResult {
         Json out = {{"programs", Json::array()}, {"mentorships", Json::array()}, {"goals", Json::array()},
-                    {"milestones", Json::array()}, {"sessions", Json::array()}, {"feedback", Json::array()}};
+                    {"milestones", Json::array()}, {"sessions", Json::array()}, {"feedback", Json::array()},
+                    {"match_proposals", Json::array()}};
         // Administrators export the organisation; managers their programs.
         API_TRY_ASSIGN(auto programs, p.admin ? listAll(tx, Entity::kProgram, "", 0)
                                               : listAll(tx, Entity::kProgram, "managers", p.personId));
@@ -221,12 +222,15 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
                 }
                 out["mentorships"].push_back(std::move(m));
             }
+            API_TRY_ASSIGN(auto proposals, listAll(tx, Entity::kMatchProposal, "program_id", idOf(prog)));
+            for (auto& x : proposals) out["match_proposals"].push_back(std::move(x));
             out["programs"].push_back(std::move(prog));
         }
         // Which records an erasure blanked, and what.
         for (const auto& [key, entity] : std::initializer_list<std::pair<const char*, Entity>>{
                  {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal}, {"milestones", Entity::kMilestone},
-                 {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}}) {
+                 {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback},
+                 {"match_proposals", Entity::kMatchProposal}}) {
             for (auto& r : out[key]) {
                 API_TRY_ASSIGN(auto erased, lift(tx.erasedFields(entity, idOf(r))));
                 r["erased"] = erased;
@@ -238,7 +242,8 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
         std::string csv;
         const std::pair<const char*, Entity> sections[] = {
             {"programs", Entity::kProgram}, {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal},
-            {"milestones", Entity::kMilestone}, {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}};
+            {"milestones", Entity::kMilestone}, {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback},
+            {"match_proposals", Entity::kMatchProposal}};
         for (const auto& [key, entity] : sections) {
             if (!csv.empty()) csv += "\r\n";
             std::vector<std::string> cols{"id"};
