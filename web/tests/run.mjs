@@ -161,6 +161,22 @@ async function managerJourney(viewport, tag) {
     assert.ok(csv.includes(XSS.mentorName.replaceAll('"', '""')), csv);
     await checkPage(page, `manager-dashboard-${tag}`);
 
+    // Matching (issue 18): propose for the whole pool with the current pairs
+    // set aside, read why a pair was proposed and the fit spread, reject it.
+    await page.getByRole('link', { name: 'Programs', exact: true }).click();
+    await page.getByRole('link', { name: XSS.programName, exact: true }).click();
+    await page.getByRole('link', { name: 'Matching proposals' }).click();
+    await page.getByRole('heading', { name: /^Matching proposals: / }).waitFor();
+    const propose = page.locator('#propose-form');
+    await propose.getByLabel('Keep the current pairs').uncheck();
+    await propose.getByRole('button', { name: 'Propose pairs' }).click();
+    const proposed = page.locator('#proposal tbody tr').first();
+    await proposed.getByText(/named no skills to learn; availability not given/).waitFor();
+    assert.match(await page.locator('#fairness').textContent(), /^1 matched; fit \(0–1000\): worst \d+/);
+    await proposed.getByRole('button', { name: /^Reject / }).click();
+    await page.locator('#proposal tbody tr').first().getByText('rejected').waitFor();
+    await checkPage(page, `manager-proposals-${tag}`);
+
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.locator('#audit tbody tr').first().waitFor();
     await checkPage(page, `manager-audit-${tag}`);
@@ -172,7 +188,7 @@ async function managerJourney(viewport, tag) {
 test('a mentee on a phone: login by keyboard, goals, milestones, feedback, session expiry keeps what was typed', () =>
   menteeJourney(PHONE, 'phone'));
 
-test('a manager on a desktop: attention list, a new person paired, paused and ended, dashboard with CSV, audit', () =>
+test('a manager on a desktop: attention list, a new person paired, paused and ended, dashboard with CSV, matching proposal, audit', () =>
   managerJourney(DESKTOP, 'desktop'));
 
 test('login throttling is shown with the time to wait', async () => {

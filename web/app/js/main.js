@@ -8,6 +8,7 @@ import { accountPage } from './pages/account.js';
 import { programsPage, programPage, auditPage } from './pages/manager.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { personPage } from './pages/edit.js';
+import { proposalsPage } from './pages/proposals.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -115,6 +116,7 @@ const routes = [
   [/^#\/programs$/, () => programsPage],
   [/^#\/programs\/(\d+)$/, () => programPage],
   [/^#\/programs\/(\d+)\/dashboard$/, () => dashboardPage],
+  [/^#\/programs\/(\d+)\/proposals$/, () => proposalsPage],
   [/^#\/audit$/, () => auditPage],
   [/^#\/people\/(\d+)$/, () => personPage],
 ];
