@@ -4,7 +4,9 @@
 // audit and export.
 #include <algorithm>
 
+#include "../../server/src/scheduling.h"
 #include "server/router.h"
+#include "server/time_util.h"
 #include "test_env.h"
 
 namespace mxr::server::test {
@@ -240,6 +242,63 @@ TEST_F(MatchingApi, ExclusionsAreNeverProposed) {
     EXPECT_TRUE(pairOf(made.body["pairs"], other, worker));
     EXPECT_TRUE(pairOf(made.body["pairs"], boss, picky));
     EXPECT_EQ(made.body["pool"]["excluded_pairs"], 2);
+}
+
+// Scheduling (point 4): common times across time zones in a week between
+// the US and EU daylight-saving changes, a weekly series with an exception
+// that keeps Berlin's local time across the change, conflicts with the
+// members' other sessions, and the person's iCalendar parsed back.
+TEST_F(MatchingApi, MeetingTimesSeriesConflictsAndCalendar) {
+    const auto ana = member(program, "ana", "mentor",
+                            {{"time_zone", "Europe/Berlin"}, {"availability", {"Mon 17:00-19:00"}}, {"mentor_capacity", 2}});
+    const auto ben = member(program, "ben", "mentee", {{"time_zone", "America/New_York"}, {"availability", {"Mon 11:00-13:00"}}});
+    const auto dora = member(program, "dora", "mentee", Json::object());
+    const auto pair = env.must(env.handlers->create(manager, Entity::kMentorship,
+        Json{{"program_id", program}, {"kind", "one_to_one"}, {"status", "active"}, {"mentors", {ana}}, {"mentees", {ben}}}));
+    const auto other = env.must(env.handlers->create(manager, Entity::kMentorship,
+        Json{{"program_id", program}, {"kind", "one_to_one"}, {"status", "active"}, {"mentors", {ana}}, {"mentees", {dora}}}));
+    const std::string benToken = env.tokenFor("ben@example.org", "ben-password");
+    const std::string anaToken = env.tokenFor("ana@example.org", "ana-password");
+    const std::string doraToken = env.tokenFor("dora@example.org", "dora-password");
+    const std::string base = "/mentorships/" + std::to_string(pair);
+
+    auto times = call(benToken, "GET", base + "/meeting_times", Json(), {{"week_of", "2026-03-16"}, {"minutes", "60"}});
+    ASSERT_EQ(times.status, 200) << times.body.dump();
+    EXPECT_EQ(times.body["starts"], Json::array({"2026-03-16T16:00:00Z"}));
+    EXPECT_EQ(call(doraToken, "GET", base + "/meeting_times").status, 404);
+    EXPECT_EQ(call(benToken, "GET", base + "/meeting_times", Json(), {{"minutes", "20"}}).status, 400);
+
+    // Ana's other pair meets on 31 March at 16:30 UTC.
+    ASSERT_EQ(call(anaToken, "POST", "/sessions",
+                   Json{{"mentorship_id", other}, {"scheduled_at", "2026-03-31T16:30:00Z"}}).status, 201);
+    const Json series = {{"start", "2026-03-17T18:00"}, {"time_zone", "Europe/Berlin"}, {"rrule", "FREQ=WEEKLY;COUNT=3"},
+                         {"exceptions", {"2026-03-24T18:00"}}, {"agenda", "welding"}};
+    EXPECT_EQ(call(doraToken, "POST", base + "/schedule", series).status, 404);
+    auto made = call(anaToken, "POST", base + "/schedule", series);
+    ASSERT_EQ(made.status, 201) << made.body.dump();
+    ASSERT_EQ(made.body["sessions"].size(), 2u);
+    EXPECT_EQ(made.body["sessions"][0]["scheduled_at"], "2026-03-17T17:00:00Z");
+    EXPECT_EQ(made.body["sessions"][1]["scheduled_at"], "2026-03-31T16:00:00Z");  // CEST from 29 March
+    ASSERT_EQ(made.body["conflicts"].size(), 1u);
+    EXPECT_EQ(made.body["conflicts"][0]["scheduled_at"], "2026-03-31T16:00:00Z");
+    Json bad = series;
+    bad["rrule"] = "FREQ=FORTNIGHTLY";
+    auto refused = call(anaToken, "POST", base + "/schedule", bad);
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_EQ(refused.body["error"]["field"], "rrule");
+
+    // Ben's calendar: his two sessions, parsed back with libical.
+    auto feed = call(benToken, "GET", "/people/" + std::to_string(ben) + "/calendar.ics");
+    ASSERT_EQ(feed.status, 200);
+    EXPECT_EQ(feed.contentType, "text/calendar; charset=utf-8");
+    auto events = sched::parseICalendar(feed.text);
+    ASSERT_TRUE(events) << feed.text;
+    ASSERT_EQ(events->size(), 2u);
+    EXPECT_EQ((*events)[0].start, *parseTimestamp("2026-03-17T17:00:00Z"));
+    EXPECT_EQ((*events)[0].summary, "Mentoring: ana");
+    EXPECT_EQ((*events)[0].location, "mentorship-" + std::to_string(pair));
+    EXPECT_EQ((*events)[0].description, "welding");
+    EXPECT_EQ(call(anaToken, "GET", "/people/" + std::to_string(ben) + "/calendar.ics").status, 404);
 }
 
 }  // namespace

@@ -108,6 +108,20 @@ async function menteeJourney(viewport, tag) {
       try { document.createElement('div').innerHTML = '<img src=x onerror="window.__xss=5">'; return false; } catch { return true; }
     });
     assert.ok(refused, 'innerHTML with a string is refused by the page\'s CSP');
+
+    // The schedule (issue 18): sessions of my pairs, times that suit both,
+    // my calendar as iCalendar.
+    await page.getByRole('link', { name: 'Schedule', exact: true }).click();
+    await page.getByRole('heading', { name: 'Next session' }).waitFor();
+    await page.locator('#sessions').getByText(/safety first/).waitFor();
+    await page.getByRole('button', { name: /^Find times for / }).first().click();
+    await page.locator('#meeting-times').getByText(/gave no weekly availability/).first().waitFor();
+    const ics = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download my calendar (.ics)' }).click();
+    const cal = await (await ics).createReadStream().then((st) => new Response(st).text());
+    assert.match(cal, /^BEGIN:VCALENDAR\r\n/);
+    assert.match(cal, /LOCATION:mentorship-\d+/);
+    await checkPage(page, `mentee-schedule-${tag}`);
   } finally {
     await context.close();
   }
@@ -185,7 +199,7 @@ async function managerJourney(viewport, tag) {
   }
 }
 
-test('a mentee on a phone: login by keyboard, goals, milestones, feedback, session expiry keeps what was typed', () =>
+test('a mentee on a phone: login by keyboard, goals, milestones, feedback, session expiry keeps what was typed, schedule', () =>
   menteeJourney(PHONE, 'phone'));
 
 test('a manager on a desktop: attention list, a new person paired, paused and ended, dashboard with CSV, matching proposal, audit', () =>

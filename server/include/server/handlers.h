@@ -179,6 +179,18 @@ public:
     // the mentor's group mentorship of the same batch) or "rejected", with
     // an optional decision_reason. Once decided, a pair stays decided (409).
     ApiResult decideProposal(const Principal& p, std::int64_t id, const Json& body, const WriteKey& key = {});
+    // Scheduling (issue 18, src/scheduling_api.cpp). Who may read the
+    // mentorship: start times in a week (?week_of, ?minutes=60, ?count=5)
+    // when every member is available, across their time zones.
+    ApiResult meetingTimes(const Principal& p, std::int64_t mentorshipId, const Params& params);
+    // Its members (the session create rule): sessions for each occurrence
+    // of an RFC 5545 series in the coming year (at most 52), body {start
+    // "YYYY-MM-DDTHH:MM" local, time_zone, rrule, exceptions, agenda};
+    // answers the sessions and their conflicts with the members' others.
+    ApiResult scheduleSeries(const Principal& p, std::int64_t mentorshipId, const Json& body, const WriteKey& key = {});
+    // The person (and administrators): their sessions as iCalendar text (a
+    // JSON string holding it, as the CSV export).
+    ApiResult calendarFeed(const Principal& p, std::int64_t personId);
 
     // First start: when no program manager exists, creates one from
     // "EMAIL:PASSWORD" (returns ""), or admin@localhost with a random
