@@ -267,8 +267,12 @@ ApiResult Handlers::readProposal(const Principal& p, std::int64_t programId, con
             fits.push_back(r["score"].get<int>());
             pairs.push_back(std::move(r));
         }
-        return Json{{"program_id", programId}, {"batch", batch}, {"pairs", std::move(pairs)},
-                    {"fairness", fairnessOf(std::move(fits), 0)}};
+        // Who was left unmatched is known when the batch is made (the
+        // proposal's answer); the pool may have changed since, so the read
+        // reports the matched pairs' fit only.
+        Json fairness = fairnessOf(std::move(fits), 0);
+        fairness.erase("unmatched");
+        return Json{{"program_id", programId}, {"batch", batch}, {"pairs", std::move(pairs)}, {"fairness", std::move(fairness)}};
     });
 }
 

@@ -129,6 +129,8 @@ TEST_F(MatchingApi, ProposeExplainApproveRejectAndRematch) {
         EXPECT_TRUE(p["now"]["skills"].is_number());
         EXPECT_FALSE(p["explanation"].get<std::string>().empty());
     }
+    EXPECT_EQ(read.body["fairness"]["matched"], 2);
+    EXPECT_FALSE(read.body["fairness"].contains("unmatched"));
     // The mentee sees neither the proposal nor its records.
     const std::string benToken = env.tokenFor("ben@example.org", "ben-password");
     EXPECT_EQ(call(benToken, "GET", base).status, 403);
