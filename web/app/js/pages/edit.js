@@ -42,9 +42,9 @@ export async function personPage(main, id) {
     field({ label: 'Time zone', name: 'time_zone', value: person.time_zone || '', hint: 'e.g. Europe/Madrid.' }),
     // Matching profile (issue 18): what the proposals are scored from.
     h('fieldset', {}, h('legend', {}, 'For matching'),
-      field({ label: 'Skills I teach', name: 'skills_offered', value: (person.skills_offered || []).join(', '),
+      field({ label: 'What I teach', name: 'skills_offered', value: (person.skills_offered || []).join(', '),
         hint: 'skill:level from 1 to 5, separated by commas, e.g. welding:4, cad:2.' }),
-      field({ label: 'Skills I want to learn', name: 'skills_wanted', value: (person.skills_wanted || []).join(', '),
+      field({ label: 'What I want to learn', name: 'skills_wanted', value: (person.skills_wanted || []).join(', '),
         hint: 'skill:level you want to reach, e.g. welding:3.' }),
       field({ label: 'My goals', name: 'goals_text', type: 'textarea', value: person.goals_text || '' }),
       field({ label: 'Weekly availability', name: 'availability', value: (person.availability || []).join(', '),

@@ -61,7 +61,8 @@ export async function proposalsPage(main, id) {
     h('h2', { id: 'batch-h' }, `Proposal ${proposal.batch}`),
     h('p', { id: 'fairness' }, fairnessText(proposal.fairness)),
     proposal.pairs.length
-      ? h('div', { class: 'table-wrap' }, h('table', { id: 'proposal' },
+      // Focusable: a narrow screen scrolls it sideways by keyboard too.
+      ? h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Proposed pairs' }, h('table', { id: 'proposal' },
         h('caption', {}, `Proposed ${kindText(proposal.pairs[0].kind)} pairs, with why`),
         h('thead', {}, h('tr', {}, ['Mentor', 'Mentee', 'Fit', 'Why', 'Decision', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, proposal.pairs.map(pairRow))))
