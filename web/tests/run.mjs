@@ -286,6 +286,12 @@ if (FULL) {
       await profile.getByLabel('Name').fill(EDIT.personName);
       await profile.getByLabel('Skills').fill(EDIT.skills.join(', '));
       await profile.getByLabel('Time zone').fill('Europe/Madrid');
+      // The matching profile (issue 18): a malformed window is refused, naming the field.
+      await profile.getByLabel('What I teach').fill('welding:4, <b>cad</b>:2');
+      await profile.getByLabel('Weekly availability').fill('Mon 9-12');
+      await profile.getByRole('button', { name: 'Save profile' }).click();
+      await profile.getByText(/weekly windows on quarter hours.*\(availability\)/).waitFor();
+      await profile.getByLabel('Weekly availability').fill('Mon 09:00-12:00, Thu 14:30-16:00');
       await profile.getByRole('button', { name: 'Save profile' }).click();
       await page.getByRole('heading', { name: `Profile of ${EDIT.personName}`, exact: true }).waitFor();
 
@@ -295,6 +301,8 @@ if (FULL) {
       assert.equal(await profile.getByLabel('Name').inputValue(), EDIT.personName);
       assert.equal(await profile.getByLabel('Skills').inputValue(), EDIT.skills.join(', '));
       assert.equal(await profile.getByLabel('Time zone').inputValue(), 'Europe/Madrid');
+      assert.equal(await profile.getByLabel('What I teach').inputValue(), 'welding:4, <b>cad</b>:2');
+      assert.equal(await profile.getByLabel('Weekly availability').inputValue(), 'Mon 09:00-12:00, Thu 14:30-16:00');
       await checkPage(page, 'manager-profile-edit-desktop');
       await page.goBack();
       await page.reload();
