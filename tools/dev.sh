@@ -23,6 +23,8 @@ PACKAGES=(
   libfreetype-dev libharfbuzz-dev libharfbuzz-bin fonts-noto-core fonts-noto-cjk
   libopenxr-dev libopenxr-loader1 libopenxr-utils openxr-layer-corevalidation
   libenet-dev libopus-dev libopenal-dev libopenal-data libspeexdsp-dev libwebrtc-audio-processing-dev libsodium-dev espeak-ng
+  # matching and scheduling (server/README.md "Matching"): time zones from tzdata, LEMON flows, libical
+  libhowardhinnant-date-dev tzdata liblemon-dev libical-dev
   libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libboost-context-dev libssl-dev openssl zlib1g-dev

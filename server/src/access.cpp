@@ -76,6 +76,11 @@ constexpr AccessRule kRules[] = {
     // back a mistaken one; the program's managers may remove one.
     {.entity = Entity::kStepCompletion, .variant = "",
      .read = kMember | kManager | kAdmin, .create = kMember, .update = kAuthor, .remove = kAuthor | kManager},
+    // Matching proposals (issue 18): the program's managers only. Create is
+    // the relation to the program (POST /programs/{id}/proposals runs the
+    // matching); update is the decision (approve or reject, matching_api.cpp).
+    {.entity = Entity::kMatchProposal, .variant = "",
+     .read = kManager | kAdmin, .create = kManager | kAdmin, .update = kManager | kAdmin, .remove = kManager | kAdmin},
 };
 
 constexpr bool everyEntityDeclared() {
@@ -179,6 +184,7 @@ tl::expected<std::optional<Json>, ApiError> owningMentorship(ReadTx& tx, Entity 
 tl::expected<std::int64_t, ApiError> owningProgram(ReadTx& tx, Entity entity, const Json& record) {
     if (entity == Entity::kPerson) return 0;
     if (entity == Entity::kProgram) return record["id"].get<std::int64_t>();
+    if (entity == Entity::kMatchProposal) return record["program_id"].get<std::int64_t>();
     API_TRY_ASSIGN(auto m, owningMentorship(tx, entity, record));
     return m ? (*m)["program_id"].get<std::int64_t>() : 0;
 }
@@ -259,6 +265,13 @@ tl::expected<RelSet, ApiError> relationsTo(ReadTx& tx, const Principal& p, Entit
             API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, p.personId));
             if (std::any_of(mine.begin(), mine.end(), [&](const Json& m) { return m["program_id"] == record["id"]; })) {
                 out |= kMember | kProgramMember;
+            }
+            return out;
+        }
+        case Entity::kMatchProposal: {
+            if (wanted & kManager) {
+                API_TRY_ASSIGN(bool manages, managesProgram(tx, p, record["program_id"].get<std::int64_t>()));
+                if (manages) out |= kManager;
             }
             return out;
         }

@@ -626,6 +626,7 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
         case Entity::kProcedureStep: parentParam = "procedure_id"; break;
         case Entity::kStepCompletion: parentParam = "step_id"; break;
         case Entity::kMentorship: parentParam = params.count("program_id") ? "program_id" : ""; break;
+        case Entity::kMatchProposal: parentParam = "program_id"; break;
         default: break;
     }
     std::optional<std::int64_t> parentId;
@@ -666,12 +667,12 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
             return out;
         };
         if (parentId) {
-            const Entity parent = entity == Entity::kMentorship      ? Entity::kProgram
-                                  : entity == Entity::kMilestone     ? Entity::kGoal
-                                  : entity == Entity::kFeedback      ? Entity::kSession
-                                  : entity == Entity::kProcedureStep ? Entity::kProcedure
+            const Entity parent = entity == Entity::kMentorship || entity == Entity::kMatchProposal ? Entity::kProgram
+                                  : entity == Entity::kMilestone      ? Entity::kGoal
+                                  : entity == Entity::kFeedback       ? Entity::kSession
+                                  : entity == Entity::kProcedureStep  ? Entity::kProcedure
                                   : entity == Entity::kStepCompletion ? Entity::kProcedureStep
-                                                                     : Entity::kMentorship;
+                                                                      : Entity::kMentorship;
             API_TRY_ASSIGN(auto rec, lift(tx.get(parent, *parentId)));
             bool visible = false;
             if (rec) {
@@ -706,6 +707,7 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
 
 ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, const Json& body, const WriteKey& key) {
     if (entity == Entity::kPerson) return updatePerson(p, id, body, key);
+    if (entity == Entity::kMatchProposal) return decideProposal(p, id, body, key);
     auto validated = validateFields(entity, body, false);
     if (!validated) return tl::unexpected(fromFieldError(validated.error()));
     if (validated->empty()) return tl::unexpected(badRequest("", "the body sets no fields"));

@@ -202,7 +202,7 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
                     {"goals", Json::array()},           {"milestones", Json::array()},
                     {"sessions", Json::array()},        {"feedback", Json::array()},
                     {"procedures", Json::array()},      {"procedure_steps", Json::array()},
-                    {"step_completions", Json::array()}};
+                    {"step_completions", Json::array()}, {"match_proposals", Json::array()}};
         // Administrators export the organisation; managers their programs.
         API_TRY_ASSIGN(auto programs, p.admin ? listAll(tx, Entity::kProgram, "", 0)
                                               : listAll(tx, Entity::kProgram, "managers", p.personId));
@@ -234,13 +234,15 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
                 }
                 out["mentorships"].push_back(std::move(m));
             }
+            API_TRY_ASSIGN(auto proposals, listAll(tx, Entity::kMatchProposal, "program_id", idOf(prog)));
+            for (auto& x : proposals) out["match_proposals"].push_back(std::move(x));
             out["programs"].push_back(std::move(prog));
         }
         // Which records an erasure blanked, and what.
         for (const auto& [key, entity] : std::initializer_list<std::pair<const char*, Entity>>{
                  {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal}, {"milestones", Entity::kMilestone},
                  {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback}, {"procedures", Entity::kProcedure},
-                 {"procedure_steps", Entity::kProcedureStep}}) {
+                 {"procedure_steps", Entity::kProcedureStep}, {"match_proposals", Entity::kMatchProposal}}) {
             for (auto& r : out[key]) {
                 API_TRY_ASSIGN(auto erased, lift(tx.erasedFields(entity, idOf(r))));
                 r["erased"] = erased;
@@ -254,7 +256,7 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
             {"programs", Entity::kProgram}, {"mentorships", Entity::kMentorship}, {"goals", Entity::kGoal},
             {"milestones", Entity::kMilestone}, {"sessions", Entity::kSession}, {"feedback", Entity::kFeedback},
             {"procedures", Entity::kProcedure}, {"procedure_steps", Entity::kProcedureStep},
-            {"step_completions", Entity::kStepCompletion}};
+            {"step_completions", Entity::kStepCompletion}, {"match_proposals", Entity::kMatchProposal}};
         for (const auto& [key, entity] : sections) {
             if (!csv.empty()) csv += "\r\n";
             std::vector<std::string> cols{"id"};

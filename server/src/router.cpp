@@ -195,6 +195,42 @@ RouterReply Router::dispatch(const RouterRequest& req) {
     }
     const auto entity = entityFromPlural(first);
     if (!entity) return errorReply(notFound("", strCat("no resource /api/v1/", std::string(first.substr(0, 40)))));
+    if (segs.size() == 3 && *entity == Entity::kProgram && segs[2] == "proposals") {  // matching (issue 18)
+        if (enet) return notOverEnet();
+        auto id = parsePositive(segs[1]);
+        if (!id) return errorReply(badRequest("id", strCat("id must be a positive integer, got '", std::string(segs[1].substr(0, 40)), "'")));
+        if (m == "GET") return fromResult(m_handlers.readProposal(p, *id, req.query));
+        if (m != "POST") return noRoute();
+        auto body = req.body.empty() ? tl::expected<Json, ApiError>(Json::object()) : parseBody(req.body);
+        if (!body) return errorReply(body.error());
+        return fromResult(m_handlers.proposeMatches(p, *id, *body, key), 201);
+    }
+    // Scheduling (issue 18): meeting times, a recurring series, a person's calendar.
+    if (segs.size() == 3 && ((*entity == Entity::kMentorship && (segs[2] == "meeting_times" || segs[2] == "schedule")) ||
+                             (*entity == Entity::kPerson && segs[2] == "calendar.ics"))) {
+        if (enet) return notOverEnet();
+        auto id = parsePositive(segs[1]);
+        if (!id) return errorReply(badRequest("id", strCat("id must be a positive integer, got '", std::string(segs[1].substr(0, 40)), "'")));
+        if (segs[2] == "schedule") {
+            if (m != "POST") return noRoute();
+            auto body = parseBody(req.body);
+            if (!body) return errorReply(body.error());
+            return fromResult(m_handlers.scheduleSeries(p, *id, *body, key), 201);
+        }
+        if (m != "GET") return noRoute();
+        if (segs[2] == "meeting_times") return fromResult(m_handlers.meetingTimes(p, *id, req.query));
+        auto r = m_handlers.calendarFeed(p, *id);
+        if (!r) return errorReply(r.error());
+        RouterReply out;
+        out.text = r->get<std::string>();
+        out.body = Json();
+        out.contentType = "text/calendar; charset=utf-8";
+        return out;
+    }
+    if (*entity == Entity::kMatchProposal && m == "POST" && segs.size() == 1) {
+        return errorReply(apiError(405, "method_not_allowed", "",
+                                   "match proposals are made by POST /api/v1/programs/{id}/proposals"));
+    }
     if (segs.size() == 3 && *entity == Entity::kProgram && (segs[2] == "attention" || segs[2] == "dashboard")) {
         if (enet) return notOverEnet();
         if (m != "GET") return noRoute();

@@ -2,6 +2,7 @@
 
 #include "engine/core/log.h"
 #include "engine/core/text.h"
+#include "matching_profile.h"
 #include "server/time_util.h"
 
 namespace mxr::server {
@@ -18,6 +19,7 @@ constexpr std::string_view kSessionSource[] = {"manual", "room"};
 // What a procedure step's annotations may be (issue 14): the kinds the AR
 // client draws, each an object in workspace coordinates.
 constexpr std::string_view kAnnotationKinds[] = {"arrow", "label", "box", "sphere", "ink", "marker"};
+constexpr std::string_view kDecision[] = {"pending", "approved", "rejected"};
 
 constexpr std::size_t kName = 200;
 constexpr std::size_t kShortText = 4000;
@@ -31,9 +33,22 @@ const FieldSpec kPersonFields[] = {
     {.name = "skills", .type = F::kStringList, .personalData = true, .maxLength = 100, .max = 50},
     {.name = "interests", .type = F::kStringList, .personalData = true, .maxLength = 100, .max = 50},
     {.name = "languages", .type = F::kStringList, .personalData = true, .maxLength = 35, .max = 20},
-    {.name = "time_zone", .type = F::kText, .personalData = true, .maxLength = 64},
+    {.name = "time_zone", .type = F::kText, .personalData = true, .maxLength = 64, .format = TextFormat::kTimeZone},
     {.name = "password_hash", .type = F::kText, .clientWritable = false, .hidden = true, .personalData = true},
     {.name = "erased_at", .type = F::kTimestamp, .clientWritable = false},
+    // Matching profile (issue 18, migration 7; matching_profile.h reads them).
+    {.name = "skills_offered", .type = F::kStringList, .personalData = true, .maxLength = 100, .max = 50,
+     .format = TextFormat::kSkillLevel},
+    {.name = "skills_wanted", .type = F::kStringList, .personalData = true, .maxLength = 100, .max = 50,
+     .format = TextFormat::kSkillLevel},
+    {.name = "goals_text", .type = F::kText, .personalData = true, .maxLength = kShortText},
+    {.name = "availability", .type = F::kStringList, .personalData = true, .maxLength = 15, .max = 50,
+     .format = TextFormat::kWeeklyWindow},
+    {.name = "mentor_capacity", .type = F::kInt, .personalData = true, .min = 0, .max = 50},
+    {.name = "team", .type = F::kText, .personalData = true, .maxLength = kName},
+    {.name = "line_manager_id", .type = F::kRef, .personalData = true, .ref = Entity::kPerson},
+    {.name = "avoid", .type = F::kIdList, .personalData = true, .max = 50, .ref = Entity::kPerson},
+    {.name = "prefer", .type = F::kIdList, .personalData = true, .max = 50, .ref = Entity::kPerson},
 };
 const FieldSpec kProgramFields[] = {
     {.name = "name", .type = F::kText, .required = true, .organisational = true, .maxLength = kName},
@@ -42,6 +57,19 @@ const FieldSpec kProgramFields[] = {
     // People who belong to the program besides its mentorships' pairs and
     // managers (e.g. created by a manager before they are matched).
     {.name = "members", .type = F::kIdList, .max = 1000, .ref = Entity::kPerson},
+    // What matching asks for (issue 18, migration 7; matching_score.h): the
+    // kind of mentorship proposed, skills every mentor must teach, hard
+    // exclusions, and the weights of the score's parts (defaults there).
+    {.name = "match_kind", .type = F::kEnum, .values = kKinds},
+    {.name = "required_skills", .type = F::kStringList, .maxLength = 100, .max = 20, .format = TextFormat::kSkillLevel},
+    {.name = "exclude_same_team", .type = F::kInt, .min = 0, .max = 1},
+    {.name = "exclude_line_manager", .type = F::kInt, .min = 0, .max = 1},
+    {.name = "weight_skills", .type = F::kInt, .min = 0, .max = 100},
+    {.name = "weight_language", .type = F::kInt, .min = 0, .max = 100},
+    {.name = "weight_availability", .type = F::kInt, .min = 0, .max = 100},
+    {.name = "weight_text", .type = F::kInt, .min = 0, .max = 100},
+    {.name = "weight_feedback", .type = F::kInt, .min = 0, .max = 100},
+    {.name = "target_shared_hours", .type = F::kInt, .min = 1, .max = 40},
 };
 const FieldSpec kMentorshipFields[] = {
     {.name = "program_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kProgram},
@@ -119,6 +147,23 @@ const FieldSpec kStepCompletionFields[] = {
     {.name = "seconds_taken", .type = F::kInt, .required = true, .min = 0, .max = 604800},
 };
 
+// One proposed pair of a matching proposal (matching_api.cpp). Written by
+// the server only: the proposal endpoint creates them, approve/reject
+// decide them. The explanation is not stored: it is computed from the
+// current profiles when read, so an erased person's data does not linger.
+const FieldSpec kMatchProposalFields[] = {
+    {.name = "program_id", .type = F::kRef, .required = true, .clientWritable = false, .immutable = true,
+     .ref = Entity::kProgram},
+    {.name = "batch", .type = F::kInt, .required = true, .clientWritable = false, .min = 1, .max = INT64_MAX},
+    {.name = "mentor_id", .type = F::kRef, .required = true, .clientWritable = false, .ref = Entity::kPerson},
+    {.name = "mentee_id", .type = F::kRef, .required = true, .clientWritable = false, .ref = Entity::kPerson},
+    {.name = "kind", .type = F::kEnum, .required = true, .clientWritable = false, .values = kKinds},
+    {.name = "score", .type = F::kInt, .required = true, .clientWritable = false, .min = 0, .max = 1000},
+    {.name = "decision", .type = F::kEnum, .values = kDecision, .defaultValue = "pending"},
+    {.name = "decision_reason", .type = F::kText, .authored = true, .maxLength = kShortText},
+    {.name = "mentorship_id", .type = F::kRef, .clientWritable = false, .ref = Entity::kMentorship},
+};
+
 const EntitySpec kSpecs[] = {
     {Entity::kPerson, "person", "people", "people", kPersonFields},
     {Entity::kProgram, "program", "programs", "programs", kProgramFields},
@@ -130,6 +175,7 @@ const EntitySpec kSpecs[] = {
     {Entity::kProcedure, "procedure", "procedures", "procedures", kProcedureFields},
     {Entity::kProcedureStep, "procedure_step", "procedure_steps", "procedure_steps", kProcedureStepFields},
     {Entity::kStepCompletion, "step_completion", "step_completions", "step_completions", kStepCompletionFields},
+    {Entity::kMatchProposal, "match_proposal", "match_proposals", "match_proposals", kMatchProposalFields},
 };
 
 bool oneOf(std::span<const std::string_view> values, std::string_view v) {
@@ -186,6 +232,9 @@ tl::expected<Json, FieldError> validateValue(const FieldSpec& f, const Json& v) 
                 s = toNfc(s);
                 if (s.size() > f.maxLength) return fail(n, strCat("is longer than ", f.maxLength, " bytes"));
             }
+            if (f.format == TextFormat::kTimeZone && !match::isKnownTimeZone(s)) {
+                return fail(n, "must be an IANA time zone such as Europe/Berlin or America/New_York");
+            }
             if (f.type == F::kEmail) {
                 const auto at = s.find('@');
                 if (at == std::string::npos || at == 0 || at + 1 == s.size() || s.find('@', at + 1) != std::string::npos ||
@@ -236,6 +285,12 @@ tl::expected<Json, FieldError> validateValue(const FieldSpec& f, const Json& v) 
                     return fail(n, strCat("items must be 1 to ", f.maxLength, " bytes"));
                 }
                 if (!printable(s, false)) return fail(n, "contains control characters");
+                if (f.format == TextFormat::kSkillLevel && !match::parseSkillLevel(s)) {
+                    return fail(n, strCat("items must be skill:level with a level from 1 to 5, like welding:4; got '", s, "'"));
+                }
+                if (f.format == TextFormat::kWeeklyWindow && !match::parseWeeklyWindow(s)) {
+                    return fail(n, strCat("items must be weekly windows on quarter hours like 'Mon 09:00-12:30'; got '", s, "'"));
+                }
                 if (!f.values.empty() && !oneOf(f.values, s)) {
                     return fail(n, strCat("items must be among: ", joined(f.values)));
                 }

@@ -169,6 +169,44 @@ CREATE TABLE step_completions(
 CREATE INDEX step_completions_step ON step_completions(step_id);
 CREATE INDEX step_completions_person ON step_completions(person_id);
 )sql",
+    // 7: matching (issue 18). People's matching profiles, what programs ask
+    // of matching, and the pairs that matching proposals put forward.
+    R"sql(
+ALTER TABLE people ADD COLUMN skills_offered TEXT;
+ALTER TABLE people ADD COLUMN skills_wanted TEXT;
+ALTER TABLE people ADD COLUMN goals_text TEXT;
+ALTER TABLE people ADD COLUMN availability TEXT;
+ALTER TABLE people ADD COLUMN mentor_capacity INTEGER;
+ALTER TABLE people ADD COLUMN team TEXT;
+ALTER TABLE people ADD COLUMN line_manager_id INTEGER REFERENCES people(id);
+CREATE TABLE people_avoid(
+  owner_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY(owner_id, person_id)) WITHOUT ROWID;
+CREATE INDEX people_avoid_person ON people_avoid(person_id);
+CREATE TABLE people_prefer(
+  owner_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+  person_id INTEGER NOT NULL REFERENCES people(id), PRIMARY KEY(owner_id, person_id)) WITHOUT ROWID;
+CREATE INDEX people_prefer_person ON people_prefer(person_id);
+ALTER TABLE programs ADD COLUMN match_kind TEXT;
+ALTER TABLE programs ADD COLUMN required_skills TEXT;
+ALTER TABLE programs ADD COLUMN exclude_same_team INTEGER;
+ALTER TABLE programs ADD COLUMN exclude_line_manager INTEGER;
+ALTER TABLE programs ADD COLUMN weight_skills INTEGER;
+ALTER TABLE programs ADD COLUMN weight_language INTEGER;
+ALTER TABLE programs ADD COLUMN weight_availability INTEGER;
+ALTER TABLE programs ADD COLUMN weight_text INTEGER;
+ALTER TABLE programs ADD COLUMN weight_feedback INTEGER;
+ALTER TABLE programs ADD COLUMN target_shared_hours INTEGER;
+CREATE TABLE match_proposals(
+  id INTEGER PRIMARY KEY, program_id INTEGER NOT NULL REFERENCES programs(id) ON DELETE CASCADE,
+  batch INTEGER NOT NULL, mentor_id INTEGER NOT NULL REFERENCES people(id),
+  mentee_id INTEGER NOT NULL REFERENCES people(id), kind TEXT NOT NULL, score INTEGER NOT NULL,
+  decision TEXT NOT NULL, decision_reason TEXT,
+  mentorship_id INTEGER REFERENCES mentorships(id) ON DELETE SET NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX match_proposals_program ON match_proposals(program_id, batch);
+CREATE INDEX match_proposals_mentorship ON match_proposals(mentorship_id);
+)sql",
 };
 
 // SQL text is built on every call (it is the statement cache's key), so it
@@ -305,6 +343,10 @@ public:
                        "SELECT l.person_id FROM mentorships_mentors l JOIN mentorships m ON m.id=l.owner_id WHERE m.program_id=?1 "
                        "UNION SELECT l.person_id FROM mentorships_mentees l JOIN mentorships m ON m.id=l.owner_id "
                        "WHERE m.program_id=?1)";
+                order = "t.id";
+                break;
+            case Entity::kMatchProposal:
+                from = "FROM match_proposals t WHERE t.program_id=?1";
                 order = "t.id";
                 break;
             case Entity::kProgram:

@@ -178,6 +178,15 @@ protected:
              {"ended_at", Json{{"ended_at", "2026-03-02T11:00:00Z"}}},
              {"attendees", Json{{"attendees", {a1}}}}},
             [ms] { return "/sessions?mentorship_id=" + ms; }, nullptr};
+        // Matching proposals (issue 18): a fresh batch of the whole pool each time.
+        f[{Entity::kMatchProposal, ""}] = {
+            [this] {
+                auto r = env.handlers->proposeMatches(manager, p1, Json{{"keep_existing", false}});
+                EXPECT_TRUE(r && !(*r)["pairs"].empty()) << (r ? r->dump() : r.error().message);
+                return r && !(*r)["pairs"].empty() ? (*r)["pairs"][0]["id"].get<std::int64_t>() : 0;
+            },
+            nullptr, Json{{"decision", "rejected"}}, {},
+            [this] { return "/match_proposals?program_id=" + std::to_string(p1); }, nullptr};
         for (const std::string visibility : {"pair", "program_manager_only"}) {
             f[{Entity::kFeedback, visibility}] = {
                 [this, visibility] { return newFeedback(visibility); },
@@ -299,8 +308,10 @@ TEST_F(AuthzMatrix, EveryDeclarationVerbAndRelation) {
                 }
                 const bool mentorshipReadable =
                     (relationsOf(r, Entity::kMentorship) & ruleFor(Entity::kMentorship, Json::object()).read) != 0;
+                // Mentorships and match proposals are listed under their program.
+                const bool underProgram = rule.entity == Entity::kMentorship || rule.entity == Entity::kMatchProposal;
                 const bool parentReadable = rule.entity == Entity::kPerson || rule.entity == Entity::kProgram ||
-                                            (rule.entity == Entity::kMentorship ? r != kOtherManager : mentorshipReadable);
+                                            (underProgram ? r != kOtherManager : mentorshipReadable);
                 expect("list", got.status, parentReadable ? 200 : 404);
             }
             // create
@@ -359,6 +370,35 @@ TEST_F(AuthzMatrix, EveryDeclarationVerbAndRelation) {
     }
     std::printf("authorization matrix: %d cells over %zu declarations\n", cells, accessRules().size());
     EXPECT_GT(cells, 300);
+}
+
+// The matching endpoints that are not record verbs (issue 18): propose for
+// a program and read a proposal are the program's managers' (the create and
+// read rules of match_proposal); a plain POST to the collection is no route.
+TEST_F(AuthzMatrix, MatchingProposalEndpoints) {
+    const RelSet create = ruleFor(Entity::kMatchProposal, Json::object()).create;
+    const RelSet read = ruleFor(Entity::kMatchProposal, Json::object()).read;
+    const std::string path = "/programs/" + std::to_string(p1) + "/proposals";
+    int cells = 0;
+    for (int ri = 0; ri < kRelationCount; ++ri) {
+        const auto r = static_cast<Relation>(ri);
+        const bool unauth = r == kGuest || r == kErased;
+        // The caller's relation to the program (the parent of proposals).
+        const RelSet rels = relationsOf(r, Entity::kProgram);
+        const bool programVisible = r != kOtherManager;
+        auto want = [&](RelSet who, int ok) { return unauth ? 401 : (rels & who) ? ok : programVisible ? 403 : 404; };
+        auto made = call(r, "POST", path, Json{{"keep_existing", false}});
+        EXPECT_EQ(made.status, want(create, 201)) << "propose as " << kRelationNames[r] << ": " << made.body.dump();
+        auto got = call(r, "GET", path);
+        EXPECT_EQ(got.status, want(read, 200)) << "read proposal as " << kRelationNames[r];
+        if (got.status == 200) {
+            EXPECT_FALSE(got.body["pairs"].empty());
+        }
+        auto plain = call(r, "POST", "/match_proposals", Json{{"program_id", p1}});
+        EXPECT_EQ(plain.status, unauth ? 401 : 405) << kRelationNames[r];
+        cells += 3;
+    }
+    EXPECT_EQ(cells, 3 * kRelationCount);
 }
 
 }  // namespace

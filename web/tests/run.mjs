@@ -103,6 +103,21 @@ async function menteeJourney(viewport, tag) {
     const data = JSON.parse(await (await mine).createReadStream().then((st) => new Response(st).text()));
     assert.equal(data.person.email, 'ben@example.org');
     assert.ok(data.mentorships[0].goals.some((g) => g.title === XSS.goalTitle), 'my goals are in my data');
+
+    // The schedule (issue 18): sessions of my pairs, times that suit both,
+    // my calendar as iCalendar.
+    await page.getByRole('link', { name: 'Schedule', exact: true }).click();
+    await page.getByRole('heading', { name: 'Next session' }).waitFor();
+    await page.locator('#sessions').getByText(/safety first/).waitFor();
+    await page.getByRole('button', { name: /^Find times for / }).first().click();
+    await page.locator('#meeting-times').getByText(/gave no weekly availability/).first().waitFor();
+    const ics = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download my calendar (.ics)' }).click();
+    const cal = await (await ics).createReadStream().then((st) => new Response(st).text());
+    assert.match(cal, /^BEGIN:VCALENDAR\r\n/);
+    assert.match(cal, /LOCATION:mentorship-\d+/);
+    await checkPage(page, `mentee-schedule-${tag}`);
+
     // The CSP's Trusted Types make markup from strings impossible.
     const refused = await page.evaluate(() => {
       try { document.createElement('div').innerHTML = '<img src=x onerror="window.__xss=5">'; return false; } catch { return true; }
@@ -161,6 +176,22 @@ async function managerJourney(viewport, tag) {
     assert.ok(csv.includes(XSS.mentorName.replaceAll('"', '""')), csv);
     await checkPage(page, `manager-dashboard-${tag}`);
 
+    // Matching (issue 18): propose for the whole pool with the current pairs
+    // set aside, read why a pair was proposed and the fit spread, reject it.
+    await page.getByRole('link', { name: 'Programs', exact: true }).click();
+    await page.getByRole('link', { name: XSS.programName, exact: true }).click();
+    await page.getByRole('link', { name: 'Matching proposals' }).click();
+    await page.getByRole('heading', { name: /^Matching proposals: / }).waitFor();
+    const propose = page.locator('#propose-form');
+    await propose.getByLabel('Keep the current pairs').uncheck();
+    await propose.getByRole('button', { name: 'Propose pairs' }).click();
+    const proposed = page.locator('#proposal tbody tr').first();
+    await proposed.getByText(/named no skills to learn; availability not given/).waitFor();
+    assert.match(await page.locator('#fairness').textContent(), /^1 matched; fit \(0–1000\): worst \d+/);
+    await proposed.getByRole('button', { name: /^Reject / }).click();
+    await page.locator('#proposal tbody tr').first().getByText('rejected').waitFor();
+    await checkPage(page, `manager-proposals-${tag}`);
+
     await page.getByRole('link', { name: 'Audit' }).click();
     await page.locator('#audit tbody tr').first().waitFor();
     await checkPage(page, `manager-audit-${tag}`);
@@ -169,10 +200,10 @@ async function managerJourney(viewport, tag) {
   }
 }
 
-test('a mentee on a phone: login by keyboard, goals, milestones, feedback, session expiry keeps what was typed', () =>
+test('a mentee on a phone: login by keyboard, goals, milestones, feedback, session expiry keeps what was typed, schedule', () =>
   menteeJourney(PHONE, 'phone'));
 
-test('a manager on a desktop: attention list, a new person paired, paused and ended, dashboard with CSV, audit', () =>
+test('a manager on a desktop: attention list, a new person paired, paused and ended, dashboard with CSV, matching proposal, audit', () =>
   managerJourney(DESKTOP, 'desktop'));
 
 test('login throttling is shown with the time to wait', async () => {
@@ -255,6 +286,12 @@ if (FULL) {
       await profile.getByLabel('Name').fill(EDIT.personName);
       await profile.getByLabel('Skills').fill(EDIT.skills.join(', '));
       await profile.getByLabel('Time zone').fill('Europe/Madrid');
+      // The matching profile (issue 18): a malformed window is refused, naming the field.
+      await profile.getByLabel('What I teach').fill('welding:4, <b>cad</b>:2');
+      await profile.getByLabel('Weekly availability').fill('Mon 9-12');
+      await profile.getByRole('button', { name: 'Save profile' }).click();
+      await profile.getByText(/weekly windows on quarter hours.*\(availability\)/).waitFor();
+      await profile.getByLabel('Weekly availability').fill('Mon 09:00-12:00, Thu 14:30-16:00');
       await profile.getByRole('button', { name: 'Save profile' }).click();
       await page.getByRole('heading', { name: `Profile of ${EDIT.personName}`, exact: true }).waitFor();
 
@@ -264,6 +301,8 @@ if (FULL) {
       assert.equal(await profile.getByLabel('Name').inputValue(), EDIT.personName);
       assert.equal(await profile.getByLabel('Skills').inputValue(), EDIT.skills.join(', '));
       assert.equal(await profile.getByLabel('Time zone').inputValue(), 'Europe/Madrid');
+      assert.equal(await profile.getByLabel('What I teach').inputValue(), 'welding:4, <b>cad</b>:2');
+      assert.equal(await profile.getByLabel('Weekly availability').inputValue(), 'Mon 09:00-12:00, Thu 14:30-16:00');
       await checkPage(page, 'manager-profile-edit-desktop');
       await page.goBack();
       await page.reload();

@@ -167,6 +167,35 @@ public:
     ApiResult auditLog(const Principal& p, const Params& params);
     ApiResult health();
 
+    // Matching (issue 18, src/matching_api.cpp; server/README.md "Matching").
+    // The program's managers and administrators: score the program's pool
+    // and propose the whole assignment as a new batch of pending
+    // match_proposal records (body: keep_existing, default true: people in
+    // the program's current mentorships stay as they are and count against
+    // their mentors' capacity; week_of "YYYY-MM-DD": the week whose time-zone
+    // rules place availability, default this week). Answers the pairs with
+    // their explanations, the unmatched mentees and the fit distribution.
+    ApiResult proposeMatches(const Principal& p, std::int64_t programId, const Json& body, const WriteKey& key = {});
+    // A batch (?batch=N, default the latest) with each pair's explanation
+    // computed from the profiles as they are now.
+    ApiResult readProposal(const Principal& p, std::int64_t programId, const Params& params);
+    // decision "approved" (creates the mentorship, or adds the mentee to
+    // the mentor's group mentorship of the same batch) or "rejected", with
+    // an optional decision_reason. Once decided, a pair stays decided (409).
+    ApiResult decideProposal(const Principal& p, std::int64_t id, const Json& body, const WriteKey& key = {});
+    // Scheduling (issue 18, src/scheduling_api.cpp). Who may read the
+    // mentorship: start times in a week (?week_of, ?minutes=60, ?count=5)
+    // when every member is available, across their time zones.
+    ApiResult meetingTimes(const Principal& p, std::int64_t mentorshipId, const Params& params);
+    // Its members (the session create rule): sessions for each occurrence
+    // of an RFC 5545 series in the coming year (at most 52), body {start
+    // "YYYY-MM-DDTHH:MM" local, time_zone, rrule, exceptions, agenda};
+    // answers the sessions and their conflicts with the members' others.
+    ApiResult scheduleSeries(const Principal& p, std::int64_t mentorshipId, const Json& body, const WriteKey& key = {});
+    // The person (and administrators): their sessions as iCalendar text (a
+    // JSON string holding it, as the CSV export).
+    ApiResult calendarFeed(const Principal& p, std::int64_t personId);
+
     // First start: when no program manager exists, creates one from
     // "EMAIL:PASSWORD" (returns ""), or admin@localhost with a random
     // password that is returned to be printed once. Returns nullopt when a

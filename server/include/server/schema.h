@@ -24,11 +24,12 @@ using Json = nlohmann::json;
 enum class Entity : std::uint8_t {
     kPerson, kProgram, kMentorship, kGoal, kMilestone, kSession, kFeedback,
     kProcedure, kProcedureStep, kStepCompletion,
+    kMatchProposal,  // one proposed pair of a program's matching proposal (issue 18, matching_*.cpp)
 };
 inline constexpr Entity kAllEntities[] = {Entity::kPerson,    Entity::kProgram,       Entity::kMentorship,
                                           Entity::kGoal,      Entity::kMilestone,     Entity::kSession,
                                           Entity::kFeedback,  Entity::kProcedure,     Entity::kProcedureStep,
-                                          Entity::kStepCompletion};
+                                          Entity::kStepCompletion, Entity::kMatchProposal};
 
 enum class FieldType : std::uint8_t {
     kText,        // UTF-8 string, at most maxLength bytes
@@ -41,6 +42,14 @@ enum class FieldType : std::uint8_t {
     kIdList,      // array of at most max ids of ref (stored in a link table)
     kRef,         // id of an existing ref record
     kObjectList,  // array of at most max JSON objects, each with a "kind" among values; at most maxLength bytes as JSON
+};
+
+// Text formats some string fields must follow (checked by validateFields).
+enum class TextFormat : std::uint8_t {
+    kAny,
+    kSkillLevel,    // "skill:level", level 1-5 ("welding:4")
+    kWeeklyWindow,  // "Mon 09:00-12:30": a weekly window in the person's time zone, quarter hours
+    kTimeZone,      // an IANA time zone known to the system's tzdata ("Europe/Berlin")
 };
 
 struct FieldSpec {
@@ -63,6 +72,7 @@ struct FieldSpec {
     std::span<const std::string_view> values{};  // kEnum, kStringList (when non-empty)
     Entity ref = Entity::kPerson; // kRef, kIdList
     std::string_view defaultValue{};  // kEnum/kInt default on create ("" = none)
+    TextFormat format = TextFormat::kAny;  // kText, kStringList items
 };
 
 struct EntitySpec {

@@ -8,6 +8,8 @@ import { accountPage } from './pages/account.js';
 import { programsPage, programPage, auditPage } from './pages/manager.js';
 import { dashboardPage } from './pages/dashboard.js';
 import { personPage } from './pages/edit.js';
+import { proposalsPage } from './pages/proposals.js';
+import { schedulePage } from './pages/schedule.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -91,6 +93,7 @@ function renderNav() {
   if (!app.me) return;
   const links = [];
   if (isMember()) links.push(['#/', 'My mentorships']);
+  links.push(['#/schedule', 'Schedule']);
   if (isManager()) links.push(['#/programs', 'Programs'], ['#/audit', 'Audit']);
   links.push(['#/account', 'My account']);
   const here = location.hash || '#/';
@@ -112,9 +115,11 @@ const routes = [
   [/^#\/?$/, () => (isMember() || !isManager() ? myMentorshipsPage : programsPage)],
   [/^#\/m\/(\d+)$/, () => mentorshipPage],
   [/^#\/account$/, () => accountPage],
+  [/^#\/schedule$/, () => schedulePage],
   [/^#\/programs$/, () => programsPage],
   [/^#\/programs\/(\d+)$/, () => programPage],
   [/^#\/programs\/(\d+)\/dashboard$/, () => dashboardPage],
+  [/^#\/programs\/(\d+)\/proposals$/, () => proposalsPage],
   [/^#\/audit$/, () => auditPage],
   [/^#\/people\/(\d+)$/, () => personPage],
 ];

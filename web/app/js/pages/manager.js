@@ -39,6 +39,7 @@ export async function programPage(main, id) {
   main.append(h('h1', {}, program.name),
     program.description ? h('p', { id: 'program-description' }, program.description) : null,
     h('p', {}, h('a', { href: `#/programs/${id}/dashboard` }, 'Dashboard of the program\'s health')),
+    h('p', {}, h('a', { href: `#/programs/${id}/proposals` }, 'Matching proposals')),
     programEditForm(program));
 
   main.append(h('section', { 'aria-labelledby': 'att-h' }, h('h2', { id: 'att-h' }, 'Needs attention'),
