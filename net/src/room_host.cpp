@@ -130,7 +130,7 @@ struct RoomHost::Impl {
     std::set<TicketId> usedTickets;
     std::set<std::pair<std::int64_t, TicketId>> usedTicketsByExpiry;
     // When each subject's credentials were last revoked (dropConnectionsOf):
-    // tickets issued in or before that second no longer join. Kept for
+    // tickets issued before that second no longer join. Kept for
     // kRevocationMemorySeconds, longer than any ticket lives.
     std::map<std::string, std::int64_t> revokedAt;
     // dropConnectionsOf() from any thread: (subject, reason), applied on the network thread.
@@ -735,7 +735,7 @@ struct RoomHost::Impl {
         if (t->expiresAt - t->issuedAt > kRevocationMemorySeconds) {
             return replyError(c, ReplyCode::kBadTicket, "ticket lives longer than a day; the host accepts shorter ones");
         }
-        if (auto rv = revokedAt.find(t->subject); rv != revokedAt.end() && t->issuedAt <= rv->second) {
+        if (auto rv = revokedAt.find(t->subject); rv != revokedAt.end() && t->issuedAt < rv->second) {
             return replyError(c, ReplyCode::kBadTicket,
                               "ticket was issued before this account's credentials changed; log in again");
         }
@@ -832,9 +832,11 @@ struct RoomHost::Impl {
         enet_peer_disconnect_later(c.peer, kHostDisconnectData);
     }
     void dropSubject(const std::string& subject, const std::string& reason) {
-        // Tickets issued before now are void too (a ticket's issue time is
-        // in whole seconds, so one issued later in this same second is
-        // refused as well: its holder asks again a second later).
+        // Tickets issued before this second are void too. Ticket times are
+        // whole seconds: one issued in this same second is let in, because
+        // the person who just changed their password logs in again at once
+        // and must get in; what stays open is a ticket fetched with the old
+        // credentials less than a second before the change.
         const std::int64_t now = cfg.unixNow();
         std::erase_if(revokedAt, [&](const auto& e) { return e.second + kRevocationMemorySeconds < now; });
         revokedAt[subject] = now;

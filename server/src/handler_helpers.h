@@ -28,6 +28,10 @@ tl::expected<void, ApiError> trackAuthors(WriteTx& tx, const Principal& p, Entit
 // same answer, so ids cannot be probed.
 tl::expected<void, ApiError> checkReferences(ReadTx& tx, const Principal& p, Entity entity, const Json& fields);
 
+// Every record of entity whose ListQuery field equals value (all pages).
+tl::expected<std::vector<Json>, ApiError> listAll(ReadTx& tx, Entity entity, const std::string& field,
+                                                  std::int64_t value);
+
 // credentialGeneration: the store's, read in the same transaction.
 Principal principalFromPerson(const Json& person, std::int64_t credentialGeneration);
 

@@ -37,6 +37,21 @@ tl::expected<void, ApiError> trackAuthors(WriteTx& tx, const Principal& p, Entit
     return {};
 }
 
+// Every record of entity whose ListQuery field equals value (all pages).
+tl::expected<std::vector<Json>, ApiError> listAll(ReadTx& tx, Entity entity, const std::string& field,
+                                                  std::int64_t value) {
+    std::vector<Json> out;
+    std::int64_t after = 0;
+    for (;;) {
+        API_TRY_ASSIGN(auto page, lift(tx.list(entity, ListQuery{field, value, after, 1000})));
+        const bool more = page.size() == 1000;
+        for (auto& r : page) out.push_back(std::move(r));
+        if (!more) break;
+        after = out.back()["id"].get<std::int64_t>();
+    }
+    return out;
+}
+
 ApiError fromFieldError(const FieldError& e) {
     return badRequest(e.field, e.field.empty() ? e.message : strCat(e.field, " ", e.message));
 }

@@ -14,19 +14,6 @@ std::int64_t idIn(const Json& record, const char* field) {
     return record.contains(field) && record[field].is_number_integer() ? record[field].get<std::int64_t>() : 0;
 }
 
-// Every record of `entity` whose `field` is `value`, in pages.
-tl::expected<std::vector<Json>, ApiError> allWhere(ReadTx& tx, Entity entity, const char* field, std::int64_t value) {
-    std::vector<Json> out;
-    std::int64_t after = 0;
-    for (;;) {
-        API_TRY_ASSIGN(auto page, lift(tx.list(entity, ListQuery{field, value, after, 1000})));
-        const bool more = page.size() == 1000;
-        for (auto& r : page) out.push_back(std::move(r));
-        if (!more) return out;
-        after = idOf(out.back());
-    }
-}
-
 }  // namespace
 
 tl::expected<void, ApiError> checkProcedureGoal(ReadTx& tx, const Json& procedure) {
@@ -72,12 +59,12 @@ tl::expected<void, ApiError> refreshGoalProgress(WriteTx& tx, const Principal& p
         // Steps of every procedure that names the goal, and who completed each.
         std::size_t steps = 0;
         std::map<std::int64_t, std::set<std::int64_t>> doneBy;  // person -> steps completed
-        API_TRY_ASSIGN(auto procedures, allWhere(tx, Entity::kProcedure, "goal_id", goalId));
+        API_TRY_ASSIGN(auto procedures, listAll(tx, Entity::kProcedure, "goal_id", goalId));
         for (const auto& proc : procedures) {
-            API_TRY_ASSIGN(auto stepRows, allWhere(tx, Entity::kProcedureStep, "procedure_id", idOf(proc)));
+            API_TRY_ASSIGN(auto stepRows, listAll(tx, Entity::kProcedureStep, "procedure_id", idOf(proc)));
             steps += stepRows.size();
             for (const auto& step : stepRows) {
-                API_TRY_ASSIGN(auto completions, allWhere(tx, Entity::kStepCompletion, "step_id", idOf(step)));
+                API_TRY_ASSIGN(auto completions, listAll(tx, Entity::kStepCompletion, "step_id", idOf(step)));
                 for (const auto& c : completions) doneBy[idIn(c, "person_id")].insert(idOf(step));
             }
         }
