@@ -6,6 +6,7 @@
 
 #include "handler_helpers.h"
 #include "scheduling.h"
+#include "server/auth.h"
 #include "server/time_util.h"
 
 namespace mxr::server {
@@ -170,32 +171,90 @@ ApiResult Handlers::scheduleSeries(const Principal& p, std::int64_t mentorshipId
     }, &p, &key);
 }
 
+namespace {
+
+// The person's sessions as iCalendar text (a JSON string), or 404.
+ApiResult calendarText(ReadTx& tx, std::int64_t personId, std::int64_t now) {
+    API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, personId)));
+    if (!person || !(*person)["erased_at"].is_null()) {
+        return tl::unexpected(notFound("", strCat("no calendar of person ", personId)));
+    }
+    API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, personId));
+    std::vector<sched::Event> events;
+    for (const auto& m : mine) {
+        std::string names;
+        for (auto id : membersOf(m)) {
+            API_TRY_ASSIGN(auto other, lift(tx.get(Entity::kPerson, id)));
+            if (!other || id == personId || !(*other)["name"].is_string()) continue;
+            names += (names.empty() ? "" : ", ") + (*other)["name"].get<std::string>();
+        }
+        API_TRY_ASSIGN(auto sessions, sessionsOf(tx, idOf(m)));
+        for (const auto& s : sessions) {
+            events.push_back(eventOf(s, names.empty() ? std::string("Mentoring session") : strCat("Mentoring: ", names)));
+            events.back().cancelled = events.back().cancelled || m["status"] == "ended";
+        }
+    }
+    const std::string name = (*person)["name"].is_string() ? (*person)["name"].get<std::string>() : "";
+    auto text = sched::icalendar(events, now, strCat("MentorXR: ", name));
+    if (!text) return tl::unexpected(apiError(500, "internal", "", text.error().message));
+    return Json(std::move(*text));
+}
+
+constexpr std::string_view kFeedPrefix = "/api/v1/calendar/";
+
+}  // namespace
+
 ApiResult Handlers::calendarFeed(const Principal& p, std::int64_t personId) {
     return runRead([&](ReadTx& tx) -> ApiResult {
         if (p.personId != personId && !p.admin) {
             return tl::unexpected(notFound("", strCat("no calendar of person ", personId)));
         }
+        return calendarText(tx, personId, m_clock.nowUnix());
+    });
+}
+
+ApiResult Handlers::createCalendarFeed(const Principal& p, std::int64_t personId) {
+    const std::string secret = newToken();
+    const std::int64_t now = m_clock.nowUnix();
+    // No idempotency key: a stored answer would keep the secret.
+    return runWrite([&](WriteTx& tx) -> ApiResult {
+        const auto missing = notFound("", strCat("no calendar of person ", personId));
+        if (p.personId != personId && !p.admin) return tl::unexpected(missing);
         API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, personId)));
-        if (!person) return tl::unexpected(notFound("", strCat("no calendar of person ", personId)));
-        API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, personId));
-        std::vector<sched::Event> events;
-        for (const auto& m : mine) {
-            std::string names;
-            for (auto id : membersOf(m)) {
-                API_TRY_ASSIGN(auto other, lift(tx.get(Entity::kPerson, id)));
-                if (!other || id == personId || !(*other)["name"].is_string()) continue;
-                names += (names.empty() ? "" : ", ") + (*other)["name"].get<std::string>();
-            }
-            API_TRY_ASSIGN(auto sessions, sessionsOf(tx, idOf(m)));
-            for (const auto& s : sessions) {
-                events.push_back(eventOf(s, names.empty() ? std::string("Mentoring session") : strCat("Mentoring: ", names)));
-                events.back().cancelled = m["status"] == "ended";
-            }
+        if (!person || !(*person)["erased_at"].is_null()) return tl::unexpected(missing);
+        for (auto step : {tx.putCalendarFeed(personId, tokenHash(secret), now),
+                          tx.appendAudit(AuditEvent{0, 0, p.personId, "calendar_feed", "person", personId, {}})}) {
+            if (!step) return tl::unexpected(fromStoreError(step.error()));
         }
-        const std::string name = (*person)["name"].is_string() ? (*person)["name"].get<std::string>() : "";
-        auto text = sched::icalendar(events, m_clock.nowUnix(), strCat("MentorXR: ", name));
-        if (!text) return tl::unexpected(apiError(500, "internal", "", text.error().message));
-        return Json(std::move(*text));
+        return Json{{"person_id", personId}, {"path", strCat(kFeedPrefix, secret, ".ics")}};
+    });
+}
+
+ApiResult Handlers::revokeCalendarFeed(const Principal& p, std::int64_t personId, const WriteKey& key) {
+    return runWrite([&](WriteTx& tx) -> ApiResult {
+        const auto missing = notFound("", strCat("no calendar of person ", personId));
+        if (p.personId != personId && !p.admin) return tl::unexpected(missing);
+        API_TRY_ASSIGN(bool had, lift(tx.deleteCalendarFeed(personId)));
+        if (had) {
+            auto audit = tx.appendAudit(AuditEvent{0, 0, p.personId, "calendar_feed_revoke", "person", personId, {}});
+            if (!audit) return tl::unexpected(fromStoreError(audit.error()));
+        }
+        return Json{{"person_id", personId}, {"revoked", had}};
+    }, &p, &key);
+}
+
+ApiResult Handlers::calendarBySecret(std::string_view secret) {
+    // One answer for a malformed, unknown, revoked or erased person's
+    // secret, and never the secret itself in it.
+    const auto unknown = notFound("", "no such calendar");
+    if (secret.size() != 64) return tl::unexpected(unknown);
+    const std::string hash = tokenHash(secret);
+    return runRead([&](ReadTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(auto owner, lift(tx.calendarFeedOwner(hash)));
+        if (!owner) return tl::unexpected(unknown);
+        auto text = calendarText(tx, *owner, m_clock.nowUnix());
+        if (!text && text.error().status == 404) return tl::unexpected(unknown);
+        return text;
     });
 }
 
