@@ -246,6 +246,15 @@ RouterReply Router::dispatch(const RouterRequest& req) {
         out.contentType = "text/calendar; charset=utf-8";
         return out;
     }
+    if (segs.size() == 3 && *entity == Entity::kSession && (segs[2] == "cancel" || segs[2] == "reschedule")) {
+        if (enet) return notOverEnet();
+        if (m != "POST") return noRoute();
+        auto id = parsePositive(segs[1]);
+        if (!id) return errorReply(badRequest("id", strCat("id must be a positive integer, got '", std::string(segs[1].substr(0, 40)), "'")));
+        auto body = parseBody(req.body);
+        if (!body) return errorReply(body.error());
+        return fromResult(m_handlers.changeSession(p, *id, *body, segs[2] == "cancel", key));
+    }
     if (*entity == Entity::kMatchProposal && m == "POST" && segs.size() == 1) {
         return errorReply(apiError(405, "method_not_allowed", "",
                                    "match proposals are made by POST /api/v1/programs/{id}/proposals"));

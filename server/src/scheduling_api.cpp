@@ -58,6 +58,8 @@ sched::Event eventOf(const Json& session, const std::string& summary) {
     e.summary = summary;
     e.location = strCat("mentorship-", session["mentorship_id"].get<std::int64_t>());  // the pair's room
     e.description = text("agenda");
+    e.cancelled = text("status") == "cancelled";
+    if (session.contains("sequence") && session["sequence"].is_number_integer()) e.sequence = session["sequence"].get<int>();
     return e;
 }
 
@@ -241,6 +243,49 @@ ApiResult Handlers::revokeCalendarFeed(const Principal& p, std::int64_t personId
         }
         return Json{{"person_id", personId}, {"revoked", had}};
     }, &p, &key);
+}
+
+ApiResult Handlers::changeSession(const Principal& p, std::int64_t sessionId, const Json& body, bool cancel,
+                                  const WriteKey& key) {
+    if (!body.is_object()) return tl::unexpected(badRequest("", "the body must be a JSON object"));
+    std::string reason;
+    std::optional<std::int64_t> moveTo;
+    for (const auto& [k, v] : body.items()) {
+        if (k == "reason") {
+            if (!v.is_string()) return tl::unexpected(badRequest(k, "reason must be a string"));
+            reason = v.get<std::string>();
+        } else if (k == "scheduled_at" && !cancel) {
+            const auto t = v.is_string() ? parseTimestamp(v.get<std::string>()) : std::nullopt;
+            if (!t) return tl::unexpected(badRequest(k, "scheduled_at must be a real UTC time written YYYY-MM-DDTHH:MM:SSZ"));
+            moveTo = *t;
+        } else {
+            return tl::unexpected(badRequest(k, strCat(k, cancel ? " is not an option of a cancellation (reason)"
+                                                                 : " is not an option of a reschedule (scheduled_at, reason)")));
+        }
+    }
+    if (reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+        return tl::unexpected(badRequest("reason", "reason is required: say why the session is changed"));
+    }
+    if (reason.size() > 4000) return tl::unexpected(badRequest("reason", "reason is longer than 4000 bytes"));
+    if (!cancel && !moveTo) return tl::unexpected(badRequest("scheduled_at", "scheduled_at is required (the new start)"));
+    return runWrite([&](WriteTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(auto s, lift(tx.get(Entity::kSession, sessionId)));
+        if (!s) return tl::unexpected(notFound("", strCat("no session with id ", sessionId)));
+        API_TRY_ASSIGN(bool readable, canRead(tx, p, Entity::kSession, *s));
+        if (!readable) return tl::unexpected(notFound("", strCat("no session with id ", sessionId)));
+        if ((*s)["status"] == "cancelled") return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
+        if ((*s)["started_at"].is_string()) return tl::unexpected(conflict("this session has already taken place"));
+        const std::int64_t sequence = (*s)["sequence"].is_number_integer() ? (*s)["sequence"].get<std::int64_t>() : 0;
+        Json patch = {{"change_reason", reason}, {"sequence", sequence + 1}};
+        if (cancel) {
+            patch["status"] = "cancelled";
+        } else {
+            patch["scheduled_at"] = formatTimestamp(*moveTo);
+        }
+        // The session's own update rule, field guards, authorship of the
+        // reason and the audit, as a PATCH would.
+        return applyUpdate(tx, p, Entity::kSession, sessionId, patch);
+    }, &p, &key, Entity::kSession);
 }
 
 ApiResult Handlers::calendarBySecret(std::string_view secret) {

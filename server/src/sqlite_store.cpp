@@ -209,10 +209,15 @@ CREATE INDEX match_proposals_mentorship ON match_proposals(mentorship_id);
 )sql",
     // 8: scheduling (issue 18). A person's secret calendar feed: only a
     // hash of the secret is kept (as for tokens), one feed per person.
+    // Sessions cancelled or moved with a reason, and their iCalendar
+    // SEQUENCE (bumped by each change a calendar must pick up).
     R"sql(
 CREATE TABLE calendar_feeds(
   hash TEXT PRIMARY KEY, person_id INTEGER NOT NULL UNIQUE REFERENCES people(id) ON DELETE CASCADE,
   created_at INTEGER NOT NULL) WITHOUT ROWID;
+ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'scheduled';
+ALTER TABLE sessions ADD COLUMN change_reason TEXT;
+ALTER TABLE sessions ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 

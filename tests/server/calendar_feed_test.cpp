@@ -3,6 +3,7 @@
 // a token, rotated (the old secret 404s), revoked, gone with an erasure,
 // parsed back with libical, and the secret nowhere in audit, export or the
 // database file.
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -154,6 +155,73 @@ TEST_F(CalendarFeed, ErasureRevokesTheFeed) {
     ASSERT_TRUE(owner);
     EXPECT_EQ(*owner, false);
     EXPECT_EQ(call(adminToken, "POST", feedPath(ben)).status, 404);
+}
+
+TEST_F(CalendarFeed, RescheduleAndCancelWithAReasonShowInTheFeed) {
+    auto made = call(anaToken, "POST", "/sessions", Json{{"mentorship_id", pair}, {"scheduled_at", "2026-03-17T17:00:00Z"}});
+    ASSERT_EQ(made.status, 201);
+    EXPECT_EQ(made.body["status"], "scheduled");
+    EXPECT_EQ(made.body["sequence"], 0);
+    const std::string base = "/sessions/" + std::to_string(made.body["id"].get<std::int64_t>());
+    // Only through the two endpoints, with a reason, by who may change it.
+    EXPECT_EQ(call(anaToken, "PATCH", base, Json{{"status", "cancelled"}}).status, 400);
+    auto noReason = call(anaToken, "POST", base + "/reschedule", Json{{"scheduled_at", "2026-03-18T17:00:00Z"}});
+    EXPECT_EQ(noReason.status, 400);
+    EXPECT_EQ(noReason.body["error"]["field"], "reason");
+    auto badTime = call(anaToken, "POST", base + "/reschedule", Json{{"scheduled_at", "2026-02-30T17:00:00Z"}, {"reason", "x"}});
+    EXPECT_EQ(badTime.status, 400);
+    EXPECT_EQ(badTime.body["error"]["field"], "scheduled_at");
+    EXPECT_EQ(call(anaToken, "POST", base + "/cancel", Json{{"reason", "x"}, {"scheduled_at", "2026-03-18T17:00:00Z"}}).status, 400);
+    const auto dora = member("dora", "mentee");
+    (void)dora;
+    EXPECT_EQ(call(env.tokenFor("dora@example.org", "dora-password"), "POST", base + "/cancel", Json{{"reason", "x"}}).status, 404);
+
+    auto moved = call(benToken, "POST", base + "/reschedule",
+                      Json{{"scheduled_at", "2026-03-18T18:00:00Z"}, {"reason", "welding booth is booked"}});
+    ASSERT_EQ(moved.status, 200) << moved.body.dump();
+    auto record = call(anaToken, "GET", base);
+    EXPECT_EQ(record.body["scheduled_at"], "2026-03-18T18:00:00Z");
+    EXPECT_EQ(record.body["change_reason"], "welding booth is booked");
+    EXPECT_EQ(record.body["sequence"], 1);
+    EXPECT_EQ(record.body["status"], "scheduled");
+    auto feed = call(benToken, "GET", "/people/" + std::to_string(ben) + "/calendar.ics");
+    auto events = sched::parseICalendar(feed.text);
+    ASSERT_TRUE(events && events->size() == 1u) << feed.text;
+    EXPECT_EQ((*events)[0].start, *parseTimestamp("2026-03-18T18:00:00Z"));
+    EXPECT_EQ((*events)[0].sequence, 1);
+    EXPECT_FALSE((*events)[0].cancelled);
+
+    auto cancelled = call(anaToken, "POST", base + "/cancel", Json{{"reason", "Ben is ill"}});
+    ASSERT_EQ(cancelled.status, 200) << cancelled.body.dump();
+    EXPECT_EQ(cancelled.body["status"], "cancelled");
+    EXPECT_EQ(cancelled.body["change_reason"], "Ben is ill");
+    EXPECT_EQ(cancelled.body["scheduled_at"], "2026-03-18T18:00:00Z");
+    feed = call(anaToken, "GET", "/people/" + std::to_string(ana) + "/calendar.ics");
+    EXPECT_NE(feed.text.find("STATUS:CANCELLED"), std::string::npos) << feed.text;
+    EXPECT_NE(feed.text.find("SEQUENCE:2"), std::string::npos) << feed.text;
+    events = sched::parseICalendar(feed.text);
+    ASSERT_TRUE(events && events->size() == 1u);
+    EXPECT_TRUE((*events)[0].cancelled);
+    EXPECT_EQ((*events)[0].sequence, 2);
+    auto twice = call(anaToken, "POST", base + "/cancel", Json{{"reason", "again"}});
+    EXPECT_EQ(twice.status, 409);
+    EXPECT_EQ(call(anaToken, "POST", base + "/reschedule", Json{{"scheduled_at", "2026-03-19T18:00:00Z"}, {"reason", "y"}}).status, 409);
+
+    // Recorded: two audited updates naming the fields, and the reason is
+    // Ana's authored text, blanked when she is erased.
+    auto audit = call(adminToken, "GET", "/audit");
+    std::size_t changes = 0;
+    for (const auto& e : audit.body["items"]) {
+        if (e["entity"] == "session" && e["action"] == "update") {
+            ++changes;
+            EXPECT_NE(std::find(e["fields"].begin(), e["fields"].end(), "change_reason"), e["fields"].end()) << e.dump();
+        }
+    }
+    EXPECT_EQ(changes, 2u);
+    ASSERT_EQ(call(adminToken, "DELETE", "/people/" + std::to_string(ana)).status, 200);
+    record = call(adminToken, "GET", base);
+    EXPECT_TRUE(record.body["change_reason"].is_null() || record.body["change_reason"] == "") << record.body.dump();
+    EXPECT_EQ(record.body["status"], "cancelled");
 }
 
 }  // namespace

@@ -203,6 +203,12 @@ public:
     ApiResult createCalendarFeed(const Principal& p, std::int64_t personId);
     ApiResult revokeCalendarFeed(const Principal& p, std::int64_t personId, const WriteKey& key = {});
     ApiResult calendarBySecret(std::string_view secret);
+    // Who may change the session (its update rule): cancel it ({reason},
+    // status "cancelled") or move it ({scheduled_at, reason}); either
+    // records the reason as change_reason and bumps the session's
+    // iCalendar sequence. 409 for a cancelled session or one that started.
+    ApiResult changeSession(const Principal& p, std::int64_t sessionId, const Json& body, bool cancel,
+                            const WriteKey& key = {});
 
     // First start: when no program manager exists, creates one from
     // "EMAIL:PASSWORD" (returns ""), or admin@localhost with a random
