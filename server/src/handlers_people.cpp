@@ -180,6 +180,7 @@ ApiResult Handlers::erasePerson(const Principal& p, std::int64_t id, const Write
             if (f.personalData) blank[std::string(f.name)] = nullptr;
         }
         blank["erased_at"] = formatTimestamp(m_clock.nowUnix());
+        if (auto feed = tx.deleteCalendarFeed(id); !feed) return tl::unexpected(fromStoreError(feed.error()));
         for (auto step : {tx.update(Entity::kPerson, id, blank), tx.deleteTokens(id), tx.bumpCredentialGeneration(id),
                           tx.eraseAuthoredText(id),
                           tx.appendAudit(AuditEvent{0, 0, p.personId, "erase", "person", id, {}})}) {

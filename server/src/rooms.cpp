@@ -13,6 +13,11 @@
 namespace mxr::server {
 namespace {
 
+// A planned session is the meeting that starts from 30 min before it to
+// its end (an hour after its start: a planned session has no end yet).
+constexpr std::int64_t kPlannedEarlySeconds = 30 * 60;
+constexpr std::int64_t kPlannedSeconds = 3600;
+
 net::Role roleOf(const Principal& p) {
     if (p.manager) return net::Role::kProgramManager;
     if (p.mentor) return net::Role::kMentor;
@@ -316,9 +321,10 @@ void RoomService::recordSession(std::int64_t mentorshipId, Meeting& m, std::int6
         record->written = snap.version;
         if (r->is_null()) return;
         const std::string what = (*r)["what"].get<std::string>();
-        if (what == "created") {
+        if (what == "created" || what == "linked") {
             record->sessionId = (*r)["id"].get<std::int64_t>();
-            m_log.info(strCat("recorded session ", record->sessionId.load(), " of mentorship ", mentorshipId,
+            m_log.info(strCat(what == "linked" ? "scheduled session " : "recorded session ", record->sessionId.load(),
+                              " of mentorship ", mentorshipId,
                               snap.endedAt ? "" : " (in progress)"));
         } else if (what == "ended") {
             m_log.info(strCat("session ", record->sessionId.load(), " of mentorship ", mentorshipId,
@@ -360,6 +366,31 @@ Result<Json> RoomService::writeSession(WriteTx& tx, std::int64_t mentorshipId, S
     const auto failed = [](const ApiError& e) { return makeError(ErrorCode::kInvalidArgument, e.message); };
     if (record.sessionId == 0) {
         if (attendees.empty()) return Json();  // only managers met (so far): not a session of the pair
+        // A session planned for this meeting becomes it: the one not yet
+        // held or cancelled whose window (start - 30 min to its end, an
+        // hour after its start) holds the meeting's start, the nearest if
+        // several; its scheduled_at stays, the server sets the times.
+        std::int64_t planned = 0, bestGap = 0;
+        for (std::int64_t after = 0;;) {
+            MXR_TRY_ASSIGN(auto page, tx.list(Entity::kSession, ListQuery{"mentorship_id", mentorshipId, after, 1000}));
+            for (const auto& c : page) {
+                after = c["id"].get<std::int64_t>();
+                if (!c["started_at"].is_null() || c["status"] == "cancelled" || !c["scheduled_at"].is_string()) continue;
+                const auto at = parseTimestamp(c["scheduled_at"].get<std::string>());
+                if (!at || s.startedAt < *at - kPlannedEarlySeconds || s.startedAt > *at + kPlannedSeconds) continue;
+                const std::int64_t gap = s.startedAt > *at ? s.startedAt - *at : *at - s.startedAt;
+                if (planned == 0 || gap < bestGap) planned = after, bestGap = gap;
+            }
+            if (page.size() < 1000) break;
+        }
+        if (planned) {
+            Json patch{{"started_at", formatTimestamp(s.startedAt)}, {"attendees", attendees}};
+            if (s.endedAt) patch["ended_at"] = formatTimestamp(s.endedAt);
+            auto linked = m_handlers.updateIn(tx, server, Entity::kSession, planned, patch);
+            if (!linked) return failed(linked.error());
+            MXR_TRY(keepOpenRow(planned));
+            return Json{{"id", planned}, {"what", "linked"}};
+        }
         Json body{{"mentorship_id", mentorshipId},
                   {"scheduled_at", formatTimestamp(s.startedAt)},
                   {"started_at", formatTimestamp(s.startedAt)},

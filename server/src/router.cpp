@@ -142,6 +142,20 @@ RouterReply Router::dispatch(const RouterRequest& req) {
         return fromResult(m_handlers.login(*body, req.address));
     }
 
+    // A person's secret calendar feed (issue 18): the secret is the
+    // credential, so no token; no answer repeats the path that holds it.
+    if (segs.size() == 2 && segs[0] == "calendar") {
+        const auto unknown = [] { return errorReply(notFound("", "no such calendar")); };
+        if (enet || m != "GET" || segs[1].size() <= 4 || segs[1].substr(segs[1].size() - 4) != ".ics") return unknown();
+        auto r = m_handlers.calendarBySecret(segs[1].substr(0, segs[1].size() - 4));
+        if (!r) return errorReply(r.error());
+        RouterReply out;
+        out.text = r->get<std::string>();
+        out.body = Json();
+        out.contentType = "text/calendar; charset=utf-8";
+        return out;
+    }
+
     // Everything else needs a person.
     Principal p;
     if (req.principal) {
@@ -207,7 +221,7 @@ RouterReply Router::dispatch(const RouterRequest& req) {
     }
     // Scheduling (issue 18): meeting times, a recurring series, a person's calendar.
     if (segs.size() == 3 && ((*entity == Entity::kMentorship && (segs[2] == "meeting_times" || segs[2] == "schedule")) ||
-                             (*entity == Entity::kPerson && segs[2] == "calendar.ics"))) {
+                             (*entity == Entity::kPerson && (segs[2] == "calendar.ics" || segs[2] == "calendar_feed")))) {
         if (enet) return notOverEnet();
         auto id = parsePositive(segs[1]);
         if (!id) return errorReply(badRequest("id", strCat("id must be a positive integer, got '", std::string(segs[1].substr(0, 40)), "'")));
@@ -216,6 +230,11 @@ RouterReply Router::dispatch(const RouterRequest& req) {
             auto body = parseBody(req.body);
             if (!body) return errorReply(body.error());
             return fromResult(m_handlers.scheduleSeries(p, *id, *body, key), 201);
+        }
+        if (segs[2] == "calendar_feed") {
+            if (m == "POST") return fromResult(m_handlers.createCalendarFeed(p, *id), 201);
+            if (m == "DELETE") return fromResult(m_handlers.revokeCalendarFeed(p, *id, key));
+            return noRoute();
         }
         if (m != "GET") return noRoute();
         if (segs[2] == "meeting_times") return fromResult(m_handlers.meetingTimes(p, *id, req.query));
@@ -226,6 +245,15 @@ RouterReply Router::dispatch(const RouterRequest& req) {
         out.body = Json();
         out.contentType = "text/calendar; charset=utf-8";
         return out;
+    }
+    if (segs.size() == 3 && *entity == Entity::kSession && (segs[2] == "cancel" || segs[2] == "reschedule")) {
+        if (enet) return notOverEnet();
+        if (m != "POST") return noRoute();
+        auto id = parsePositive(segs[1]);
+        if (!id) return errorReply(badRequest("id", strCat("id must be a positive integer, got '", std::string(segs[1].substr(0, 40)), "'")));
+        auto body = parseBody(req.body);
+        if (!body) return errorReply(body.error());
+        return fromResult(m_handlers.changeSession(p, *id, *body, segs[2] == "cancel", key));
     }
     if (*entity == Entity::kMatchProposal && m == "POST" && segs.size() == 1) {
         return errorReply(apiError(405, "method_not_allowed", "",

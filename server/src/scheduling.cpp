@@ -174,6 +174,7 @@ Result<std::string> icalendar(const std::vector<Event>& events, std::int64_t now
         if (!e.location.empty()) icalcomponent_add_property(ev, icalproperty_new_location(e.location.c_str()));
         if (!e.description.empty()) icalcomponent_add_property(ev, icalproperty_new_description(e.description.c_str()));
         icalcomponent_add_property(ev, icalproperty_new_status(e.cancelled ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
+        icalcomponent_add_property(ev, icalproperty_new_sequence(e.sequence));
         icalcomponent_add_component(cal.get(), ev);
     }
     char* text = icalcomponent_as_ical_string_r(cal.get());
@@ -200,6 +201,7 @@ Result<std::vector<Event>> parseICalendar(std::string_view text) {
         if (const char* l = icalcomponent_get_location(ev)) e.location = l;
         if (const char* d = icalcomponent_get_description(ev)) e.description = d;
         e.cancelled = icalcomponent_get_status(ev) == ICAL_STATUS_CANCELLED;
+        e.sequence = icalcomponent_get_sequence(ev);
         out.push_back(std::move(e));
     }
     return out;

@@ -49,6 +49,7 @@ struct Event {
     std::string location;
     std::string description;
     bool cancelled = false;
+    int sequence = 0;  // RFC 5545 SEQUENCE: bumped by each reschedule/cancel
 };
 
 // Pairs of indices of events that overlap in time (cancelled ones never do).

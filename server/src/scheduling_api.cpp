@@ -6,6 +6,7 @@
 
 #include "handler_helpers.h"
 #include "scheduling.h"
+#include "server/auth.h"
 #include "server/time_util.h"
 
 namespace mxr::server {
@@ -57,6 +58,8 @@ sched::Event eventOf(const Json& session, const std::string& summary) {
     e.summary = summary;
     e.location = strCat("mentorship-", session["mentorship_id"].get<std::int64_t>());  // the pair's room
     e.description = text("agenda");
+    e.cancelled = text("status") == "cancelled";
+    if (session.contains("sequence") && session["sequence"].is_number_integer()) e.sequence = session["sequence"].get<int>();
     return e;
 }
 
@@ -170,32 +173,133 @@ ApiResult Handlers::scheduleSeries(const Principal& p, std::int64_t mentorshipId
     }, &p, &key);
 }
 
+namespace {
+
+// The person's sessions as iCalendar text (a JSON string), or 404.
+ApiResult calendarText(ReadTx& tx, std::int64_t personId, std::int64_t now) {
+    API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, personId)));
+    if (!person || !(*person)["erased_at"].is_null()) {
+        return tl::unexpected(notFound("", strCat("no calendar of person ", personId)));
+    }
+    API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, personId));
+    std::vector<sched::Event> events;
+    for (const auto& m : mine) {
+        std::string names;
+        for (auto id : membersOf(m)) {
+            API_TRY_ASSIGN(auto other, lift(tx.get(Entity::kPerson, id)));
+            if (!other || id == personId || !(*other)["name"].is_string()) continue;
+            names += (names.empty() ? "" : ", ") + (*other)["name"].get<std::string>();
+        }
+        API_TRY_ASSIGN(auto sessions, sessionsOf(tx, idOf(m)));
+        for (const auto& s : sessions) {
+            events.push_back(eventOf(s, names.empty() ? std::string("Mentoring session") : strCat("Mentoring: ", names)));
+            events.back().cancelled = events.back().cancelled || m["status"] == "ended";
+        }
+    }
+    const std::string name = (*person)["name"].is_string() ? (*person)["name"].get<std::string>() : "";
+    auto text = sched::icalendar(events, now, strCat("MentorXR: ", name));
+    if (!text) return tl::unexpected(apiError(500, "internal", "", text.error().message));
+    return Json(std::move(*text));
+}
+
+constexpr std::string_view kFeedPrefix = "/api/v1/calendar/";
+
+}  // namespace
+
 ApiResult Handlers::calendarFeed(const Principal& p, std::int64_t personId) {
     return runRead([&](ReadTx& tx) -> ApiResult {
         if (p.personId != personId && !p.admin) {
             return tl::unexpected(notFound("", strCat("no calendar of person ", personId)));
         }
+        return calendarText(tx, personId, m_clock.nowUnix());
+    });
+}
+
+ApiResult Handlers::createCalendarFeed(const Principal& p, std::int64_t personId) {
+    const std::string secret = newToken();
+    const std::int64_t now = m_clock.nowUnix();
+    // No idempotency key: a stored answer would keep the secret.
+    return runWrite([&](WriteTx& tx) -> ApiResult {
+        const auto missing = notFound("", strCat("no calendar of person ", personId));
+        if (p.personId != personId && !p.admin) return tl::unexpected(missing);
         API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, personId)));
-        if (!person) return tl::unexpected(notFound("", strCat("no calendar of person ", personId)));
-        API_TRY_ASSIGN(auto mine, mentorshipsOf(tx, personId));
-        std::vector<sched::Event> events;
-        for (const auto& m : mine) {
-            std::string names;
-            for (auto id : membersOf(m)) {
-                API_TRY_ASSIGN(auto other, lift(tx.get(Entity::kPerson, id)));
-                if (!other || id == personId || !(*other)["name"].is_string()) continue;
-                names += (names.empty() ? "" : ", ") + (*other)["name"].get<std::string>();
-            }
-            API_TRY_ASSIGN(auto sessions, sessionsOf(tx, idOf(m)));
-            for (const auto& s : sessions) {
-                events.push_back(eventOf(s, names.empty() ? std::string("Mentoring session") : strCat("Mentoring: ", names)));
-                events.back().cancelled = m["status"] == "ended";
-            }
+        if (!person || !(*person)["erased_at"].is_null()) return tl::unexpected(missing);
+        for (auto step : {tx.putCalendarFeed(personId, tokenHash(secret), now),
+                          tx.appendAudit(AuditEvent{0, 0, p.personId, "calendar_feed", "person", personId, {}})}) {
+            if (!step) return tl::unexpected(fromStoreError(step.error()));
         }
-        const std::string name = (*person)["name"].is_string() ? (*person)["name"].get<std::string>() : "";
-        auto text = sched::icalendar(events, m_clock.nowUnix(), strCat("MentorXR: ", name));
-        if (!text) return tl::unexpected(apiError(500, "internal", "", text.error().message));
-        return Json(std::move(*text));
+        return Json{{"person_id", personId}, {"path", strCat(kFeedPrefix, secret, ".ics")}};
+    });
+}
+
+ApiResult Handlers::revokeCalendarFeed(const Principal& p, std::int64_t personId, const WriteKey& key) {
+    return runWrite([&](WriteTx& tx) -> ApiResult {
+        const auto missing = notFound("", strCat("no calendar of person ", personId));
+        if (p.personId != personId && !p.admin) return tl::unexpected(missing);
+        API_TRY_ASSIGN(bool had, lift(tx.deleteCalendarFeed(personId)));
+        if (had) {
+            auto audit = tx.appendAudit(AuditEvent{0, 0, p.personId, "calendar_feed_revoke", "person", personId, {}});
+            if (!audit) return tl::unexpected(fromStoreError(audit.error()));
+        }
+        return Json{{"person_id", personId}, {"revoked", had}};
+    }, &p, &key);
+}
+
+ApiResult Handlers::changeSession(const Principal& p, std::int64_t sessionId, const Json& body, bool cancel,
+                                  const WriteKey& key) {
+    if (!body.is_object()) return tl::unexpected(badRequest("", "the body must be a JSON object"));
+    std::string reason;
+    std::optional<std::int64_t> moveTo;
+    for (const auto& [k, v] : body.items()) {
+        if (k == "reason") {
+            if (!v.is_string()) return tl::unexpected(badRequest(k, "reason must be a string"));
+            reason = v.get<std::string>();
+        } else if (k == "scheduled_at" && !cancel) {
+            const auto t = v.is_string() ? parseTimestamp(v.get<std::string>()) : std::nullopt;
+            if (!t) return tl::unexpected(badRequest(k, "scheduled_at must be a real UTC time written YYYY-MM-DDTHH:MM:SSZ"));
+            moveTo = *t;
+        } else {
+            return tl::unexpected(badRequest(k, strCat(k, cancel ? " is not an option of a cancellation (reason)"
+                                                                 : " is not an option of a reschedule (scheduled_at, reason)")));
+        }
+    }
+    if (reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+        return tl::unexpected(badRequest("reason", "reason is required: say why the session is changed"));
+    }
+    if (reason.size() > 4000) return tl::unexpected(badRequest("reason", "reason is longer than 4000 bytes"));
+    if (!cancel && !moveTo) return tl::unexpected(badRequest("scheduled_at", "scheduled_at is required (the new start)"));
+    return runWrite([&](WriteTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(auto s, lift(tx.get(Entity::kSession, sessionId)));
+        if (!s) return tl::unexpected(notFound("", strCat("no session with id ", sessionId)));
+        API_TRY_ASSIGN(bool readable, canRead(tx, p, Entity::kSession, *s));
+        if (!readable) return tl::unexpected(notFound("", strCat("no session with id ", sessionId)));
+        if ((*s)["status"] == "cancelled") return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
+        if ((*s)["started_at"].is_string()) return tl::unexpected(conflict("this session has already taken place"));
+        const std::int64_t sequence = (*s)["sequence"].is_number_integer() ? (*s)["sequence"].get<std::int64_t>() : 0;
+        Json patch = {{"change_reason", reason}, {"sequence", sequence + 1}};
+        if (cancel) {
+            patch["status"] = "cancelled";
+        } else {
+            patch["scheduled_at"] = formatTimestamp(*moveTo);
+        }
+        // The session's own update rule, field guards, authorship of the
+        // reason and the audit, as a PATCH would.
+        return applyUpdate(tx, p, Entity::kSession, sessionId, patch);
+    }, &p, &key, Entity::kSession);
+}
+
+ApiResult Handlers::calendarBySecret(std::string_view secret) {
+    // One answer for a malformed, unknown, revoked or erased person's
+    // secret, and never the secret itself in it.
+    const auto unknown = notFound("", "no such calendar");
+    if (secret.size() != 64) return tl::unexpected(unknown);
+    const std::string hash = tokenHash(secret);
+    return runRead([&](ReadTx& tx) -> ApiResult {
+        API_TRY_ASSIGN(auto owner, lift(tx.calendarFeedOwner(hash)));
+        if (!owner) return tl::unexpected(unknown);
+        auto text = calendarText(tx, *owner, m_clock.nowUnix());
+        if (!text && text.error().status == 404) return tl::unexpected(unknown);
+        return text;
     });
 }
 

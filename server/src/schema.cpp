@@ -16,6 +16,7 @@ constexpr std::string_view kMentorshipStatus[] = {"proposed", "active", "paused"
 constexpr std::string_view kGoalStatus[] = {"open", "achieved", "abandoned"};
 constexpr std::string_view kVisibility[] = {"pair", "program_manager_only"};
 constexpr std::string_view kSessionSource[] = {"manual", "room"};
+constexpr std::string_view kSessionStatus[] = {"scheduled", "cancelled"};
 // What a procedure step's annotations may be (issue 14): the kinds the AR
 // client draws, each an object in workspace coordinates.
 constexpr std::string_view kAnnotationKinds[] = {"arrow", "label", "box", "sphere", "ink", "marker"};
@@ -106,6 +107,12 @@ const FieldSpec kSessionFields[] = {
     // attendees are the program managers' to correct, not the pair's).
     {.name = "source", .type = F::kEnum, .clientWritable = false, .immutable = true, .values = kSessionSource,
      .defaultValue = "manual"},
+    // Set by POST /sessions/{id}/cancel and /reschedule (scheduling, issue
+    // 18): the status, the reason of the last change, and the iCalendar
+    // SEQUENCE that each change bumps.
+    {.name = "status", .type = F::kEnum, .clientWritable = false, .values = kSessionStatus, .defaultValue = "scheduled"},
+    {.name = "change_reason", .type = F::kText, .clientWritable = false, .authored = true, .maxLength = kShortText},
+    {.name = "sequence", .type = F::kInt, .clientWritable = false, .max = 1000000, .defaultValue = "0"},
 };
 const FieldSpec kFeedbackFields[] = {
     {.name = "session_id", .type = F::kRef, .required = true, .immutable = true, .ref = Entity::kSession},

@@ -207,6 +207,18 @@ CREATE TABLE match_proposals(
 CREATE INDEX match_proposals_program ON match_proposals(program_id, batch);
 CREATE INDEX match_proposals_mentorship ON match_proposals(mentorship_id);
 )sql",
+    // 8: scheduling (issue 18). A person's secret calendar feed: only a
+    // hash of the secret is kept (as for tokens), one feed per person.
+    // Sessions cancelled or moved with a reason, and their iCalendar
+    // SEQUENCE (bumped by each change a calendar must pick up).
+    R"sql(
+CREATE TABLE calendar_feeds(
+  hash TEXT PRIMARY KEY, person_id INTEGER NOT NULL UNIQUE REFERENCES people(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL) WITHOUT ROWID;
+ALTER TABLE sessions ADD COLUMN status TEXT NOT NULL DEFAULT 'scheduled';
+ALTER TABLE sessions ADD COLUMN change_reason TEXT;
+ALTER TABLE sessions ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 // SQL text is built on every call (it is the statement cache's key), so it
@@ -405,6 +417,14 @@ public:
         return std::optional<TokenRecord>(TokenRecord{s->integer(0), s->integer(1)});
     }
 
+    Result<std::optional<std::int64_t>> calendarFeedOwner(const std::string& secretHash) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT person_id FROM calendar_feeds WHERE hash=?"));
+        s->bind(1, secretHash);
+        MXR_TRY_ASSIGN(bool row, s->step());
+        if (!row) return std::optional<std::int64_t>();
+        return std::optional<std::int64_t>(s->integer(0));
+    }
+
     Result<std::optional<NamedRoom>> namedRoom(const std::string& name) override {
         MXR_TRY_ASSIGN(auto s, m_db.prepare("SELECT id, name, owner_id, created_at FROM rooms WHERE name=?"));
         s->bind(1, name);
@@ -570,6 +590,24 @@ public:
         MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM tokens WHERE person_id=?"));
         s->bind(1, personId);
         return s->run();
+    }
+
+    Result<void> putCalendarFeed(std::int64_t personId, const std::string& secretHash, std::int64_t nowUnix) override {
+        MXR_TRY_ASSIGN(auto d, m_db.prepare("DELETE FROM calendar_feeds WHERE person_id=?"));
+        d->bind(1, personId);
+        MXR_TRY(d->run());
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("INSERT INTO calendar_feeds(hash, person_id, created_at) VALUES(?, ?, ?)"));
+        s->bind(1, secretHash);
+        s->bind(2, personId);
+        s->bind(3, nowUnix);
+        return s->run();
+    }
+
+    Result<bool> deleteCalendarFeed(std::int64_t personId) override {
+        MXR_TRY_ASSIGN(auto s, m_db.prepare("DELETE FROM calendar_feeds WHERE person_id=?"));
+        s->bind(1, personId);
+        MXR_TRY(s->run());
+        return m_db.changes() == 1;
     }
 
     Result<bool> deleteToken(const std::string& tokenHash) override {

@@ -137,6 +137,28 @@ TEST_F(ServerIntegration, AMentoringFlowOverHttp) {
     EXPECT_EQ(http->get("/api/v1/goals/" + std::to_string(goalId)).status, 401);
 }
 
+// A calendar application subscribes to the secret feed URL over real HTTP
+// without a token (issue 18); revoked, it is 404; the secret is in no log.
+TEST_F(ServerIntegration, CalendarFeedUrlOverHttpWithoutAToken) {
+    auto p = makePair("cal");
+    ASSERT_EQ(http->post("/api/v1/sessions", {{"mentorship_id", p.mentorship}, {"scheduled_at", "2026-03-02T09:00:00Z"}},
+                         p.mentorToken).status, 201);
+    auto made = http->post("/api/v1/people/" + std::to_string(p.mentee) + "/calendar_feed", json::object(), p.menteeToken);
+    ASSERT_EQ(made.status, 201) << made.raw;
+    const std::string path = made.body["path"];
+    HttpClient calendarApp(server.port());  // a fresh connection, no token
+    auto feed = calendarApp.get(path);
+    ASSERT_EQ(feed.status, 200) << feed.raw;
+    EXPECT_NE(feed.contentType.find("text/calendar"), std::string::npos);
+    EXPECT_NE(feed.raw.find("BEGIN:VCALENDAR"), std::string::npos);
+    EXPECT_NE(feed.raw.find("DTSTART:20260302T090000Z"), std::string::npos) << feed.raw;
+    ASSERT_EQ(http->call("DELETE", "/api/v1/people/" + std::to_string(p.mentee) + "/calendar_feed", "", p.menteeToken).status, 200);
+    auto gone = calendarApp.get(path);
+    EXPECT_EQ(gone.status, 404);
+    EXPECT_EQ(gone.raw.find(path.substr(17, 64)), std::string::npos);
+    EXPECT_EQ(server.stderrText().find(path.substr(17, 64)), std::string::npos);
+}
+
 // Job shadowing (issue 14): the mentor authors a procedure with its steps
 // in one request (as the client does from a JSON file), linked to a goal;
 // the mentee completes steps; the completions read back over HTTP and the

@@ -82,6 +82,59 @@ TEST_F(RoomSessions, ASessionInProgressIsOnDiskAndClosedWhenTheRoomEmpties) {
     EXPECT_EQ(open()[0].seenAt, t0 + 90);
 }
 
+// A meeting in the pair's room becomes the planned session whose window
+// (start - 30 min to its end) holds its start; a cancelled one never does;
+// a meeting outside every window is a new session (issue 18).
+TEST_F(RoomSessions, AMeetingBecomesThePlannedSessionWhoseWindowHoldsItsStart) {
+    const std::int64_t t0 = env.wall.nowUnix();
+    const Principal pair = env.principalFor("mentor@example.org", "mentor-password");
+    const auto plan = [&](std::int64_t at) {
+        return env.must(env.handlers->create(pair, Entity::kSession,
+                                             Json{{"mentorship_id", mentorship}, {"scheduled_at", formatTimestamp(at)},
+                                                  {"agenda", "planned"}}));
+    };
+    const auto cancelled = plan(t0);
+    ASSERT_TRUE(env.handlers->changeSession(pair, cancelled, Json{{"reason", "moved"}}, true));
+    const auto planned = plan(t0 + 20 * 60);
+    const auto later = plan(t0 + 2 * 86400);
+    auto rooms = service();
+    rooms->onMemberJoined(room, who(mentor), 1, t0);
+    rooms->onMemberJoined(room, who(mentee), 2, t0 + 5);  // 19 min 55 s early: in the window
+    rooms->drain();
+    rooms->onMemberLeft(room, who(mentor), 1, t0 + 3000, "left");
+    rooms->onMemberLeft(room, who(mentee), 2, t0 + 3000, "left");
+    rooms->drain();
+    Json s = sessions();
+    ASSERT_EQ(s.size(), 3u) << s.dump();  // no new record
+    for (const auto& x : s) {
+        if (x["id"] == planned) {
+            EXPECT_EQ(x["scheduled_at"], formatTimestamp(t0 + 20 * 60));
+            EXPECT_EQ(x["started_at"], formatTimestamp(t0 + 5));
+            EXPECT_EQ(x["ended_at"], formatTimestamp(t0 + 3000));
+            EXPECT_EQ(x["attendees"], Json({mentor, mentee}));
+            EXPECT_EQ(x["agenda"], "planned");
+        } else {
+            EXPECT_TRUE(x["started_at"].is_null()) << x.dump();
+        }
+    }
+    // Well after that meeting's window and an hour before the next planned
+    // one (outside its 30 min): a new session as before.
+    env.wall.set(t0 + 2 * 86400 - 3600);
+    const std::int64_t t1 = env.wall.nowUnix();
+    rooms->onMemberJoined(room, who(mentor), 1, t1);
+    rooms->onMemberJoined(room, who(mentee), 2, t1 + 1);
+    rooms->drain();
+    s = sessions();
+    ASSERT_EQ(s.size(), 4u) << s.dump();
+    EXPECT_EQ(s[3]["started_at"], formatTimestamp(t1 + 1));
+    EXPECT_EQ(s[3]["source"], "room");
+    for (const auto& x : s) {
+        if (x["id"] == later) {
+            EXPECT_TRUE(x["started_at"].is_null());
+        }
+    }
+}
+
 TEST_F(RoomSessions, TheHeartbeatMovesTheLastSeenTimeAndACrashClosesThereAtTheNextStart) {
     const std::int64_t t0 = env.wall.nowUnix();
     {

@@ -195,6 +195,20 @@ public:
     // The person (and administrators): their sessions as iCalendar text (a
     // JSON string holding it, as the CSV export).
     ApiResult calendarFeed(const Principal& p, std::int64_t personId);
+    // The person (and administrators): a new secret feed URL's path
+    // ("/api/v1/calendar/<64 hex>.ics", answered once: only its hash is
+    // kept), replacing the one before; and revoking it. The feed answers
+    // GET without a token (calendarBySecret); an unknown, revoked or erased
+    // person's secret is 404 "no such calendar", whichever it is.
+    ApiResult createCalendarFeed(const Principal& p, std::int64_t personId);
+    ApiResult revokeCalendarFeed(const Principal& p, std::int64_t personId, const WriteKey& key = {});
+    ApiResult calendarBySecret(std::string_view secret);
+    // Who may change the session (its update rule): cancel it ({reason},
+    // status "cancelled") or move it ({scheduled_at, reason}); either
+    // records the reason as change_reason and bumps the session's
+    // iCalendar sequence. 409 for a cancelled session or one that started.
+    ApiResult changeSession(const Principal& p, std::int64_t sessionId, const Json& body, bool cancel,
+                            const WriteKey& key = {});
 
     // First start: when no program manager exists, creates one from
     // "EMAIL:PASSWORD" (returns ""), or admin@localhost with a random

@@ -89,6 +89,8 @@ public:
         std::string createdAt;
     };
     virtual Result<std::optional<NamedRoom>> namedRoom(const std::string& name) = 0;
+    // The person whose calendar feed secret hashes to this (scheduling).
+    virtual Result<std::optional<std::int64_t>> calendarFeedOwner(const std::string& secretHash) = 0;
     // The room service's open sessions (a row goes when its session does).
     virtual Result<std::vector<OpenRoomSession>> openRoomSessions() = 0;
     // The person's credential generation (0 for an absent person): it
@@ -122,6 +124,10 @@ public:
     // The one token with this hash (logout); the person's other tokens
     // stay. Returns whether there was one.
     virtual Result<bool> deleteToken(const std::string& tokenHash) = 0;
+    // The person's calendar feed: set (replacing the one before, so the old
+    // secret stops working) or removed (whether there was one).
+    virtual Result<void> putCalendarFeed(std::int64_t personId, const std::string& secretHash, std::int64_t nowUnix) = 0;
+    virtual Result<bool> deleteCalendarFeed(std::int64_t personId) = 0;
     // Adds one to the person's credential generation (see ReadTx).
     virtual Result<void> bumpCredentialGeneration(std::int64_t personId) = 0;
     // Every token of the person but the one with this hash (their own
