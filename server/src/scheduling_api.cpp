@@ -15,17 +15,9 @@ namespace {
 constexpr std::int64_t kSessionSeconds = 3600;  // a session without an end lasts an hour
 constexpr std::size_t kMaxSeriesSessions = 52;
 
+// Every session of the mentorship.
 tl::expected<std::vector<Json>, ApiError> sessionsOf(ReadTx& tx, std::int64_t mentorshipId) {
-    std::vector<Json> out;
-    std::int64_t after = 0;
-    for (;;) {
-        API_TRY_ASSIGN(auto page, lift(tx.list(Entity::kSession, ListQuery{"mentorship_id", mentorshipId, after, 1000})));
-        const bool more = page.size() == 1000;
-        for (auto& r : page) out.push_back(std::move(r));
-        if (!more) break;
-        after = idOf(out.back());
-    }
-    return out;
+    return listAll(tx, Entity::kSession, "mentorship_id", mentorshipId);
 }
 
 // The mentorship p may read, or 404 as if absent.
