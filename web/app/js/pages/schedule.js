@@ -17,7 +17,7 @@ export async function schedulePage(main) {
   };
   sessions.sort((a, b) => a.scheduled_at.localeCompare(b.scheduled_at));
   const now = new Date().toISOString().slice(0, 19) + 'Z';
-  const next = sessions.find((s) => s.scheduled_at >= now && !s.ended_at);
+  const next = sessions.find((s) => s.scheduled_at >= now && !s.ended_at && s.status !== 'cancelled');
   main.append(h('section', { class: 'card', 'aria-labelledby': 'next-h' }, h('h2', { id: 'next-h' }, 'Next session'),
     next
       ? h('p', { id: 'next-session' }, `${fmtTime(next.scheduled_at)}: ${pairOf(next.mentorship_id)}, room mentorship-${next.mentorship_id}`)
@@ -32,7 +32,8 @@ export async function schedulePage(main) {
   main.append(h('section', { 'aria-labelledby': 'all-h' }, h('h2', { id: 'all-h' }, 'All sessions'),
     sessions.length
       ? h('ul', { class: 'plain', id: 'sessions' }, sessions.map((s) => h('li', {},
-        `${fmtTime(s.scheduled_at)}: ${pairOf(s.mentorship_id)}${s.agenda ? ` (${s.agenda})` : ''}`)))
+        `${fmtTime(s.scheduled_at)}: ${pairOf(s.mentorship_id)}${s.agenda ? ` (${s.agenda})` : ''}` +
+          (s.status === 'cancelled' ? ` (cancelled${s.change_reason ? `: ${s.change_reason}` : ''})` : ''))))
       : h('p', { class: 'muted' }, 'No sessions yet.')));
 
   main.append(h('section', { 'aria-labelledby': 'times-h' }, h('h2', { id: 'times-h' }, 'Times that suit everyone this week'),
