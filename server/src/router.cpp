@@ -89,6 +89,15 @@ RouterReply fromResult(const ApiResult& r, int okStatus = 200) {
     return out;
 }
 
+// A text answer (CSV, iCalendar) instead of JSON.
+RouterReply textReply(std::string text, const char* contentType) {
+    RouterReply out;
+    out.text = std::move(text);
+    out.body = Json();
+    out.contentType = contentType;
+    return out;
+}
+
 std::vector<std::string_view> segments(std::string_view path) {
     std::vector<std::string_view> out;
     if (!path.empty() && path.front() == '/') path.remove_prefix(1);
@@ -149,11 +158,7 @@ RouterReply Router::dispatch(const RouterRequest& req) {
         if (enet || m != "GET" || segs[1].size() <= 4 || segs[1].substr(segs[1].size() - 4) != ".ics") return unknown();
         auto r = m_handlers.calendarBySecret(segs[1].substr(0, segs[1].size() - 4));
         if (!r) return errorReply(r.error());
-        RouterReply out;
-        out.text = r->get<std::string>();
-        out.body = Json();
-        out.contentType = "text/calendar; charset=utf-8";
-        return out;
+        return textReply(r->get<std::string>(), "text/calendar; charset=utf-8");
     }
 
     // Everything else needs a person.
@@ -187,13 +192,7 @@ RouterReply Router::dispatch(const RouterRequest& req) {
         if (segs.size() != 1 || m != "GET") return noRoute();
         if (first == "audit") return fromResult(m_handlers.auditLog(p, req.query));
         auto r = m_handlers.exportData(p, req.query);
-        if (r && r->is_string()) {
-            RouterReply out;
-            out.text = r->get<std::string>();
-            out.body = Json();
-            out.contentType = "text/csv; charset=utf-8";
-            return out;
-        }
+        if (r && r->is_string()) return textReply(r->get<std::string>(), "text/csv; charset=utf-8");
         return fromResult(r);
     }
     if (first == "rooms") {
@@ -240,11 +239,7 @@ RouterReply Router::dispatch(const RouterRequest& req) {
         if (segs[2] == "meeting_times") return fromResult(m_handlers.meetingTimes(p, *id, req.query));
         auto r = m_handlers.calendarFeed(p, *id);
         if (!r) return errorReply(r.error());
-        RouterReply out;
-        out.text = r->get<std::string>();
-        out.body = Json();
-        out.contentType = "text/calendar; charset=utf-8";
-        return out;
+        return textReply(r->get<std::string>(), "text/calendar; charset=utf-8");
     }
     if (segs.size() == 3 && *entity == Entity::kSession && (segs[2] == "cancel" || segs[2] == "reschedule")) {
         if (enet) return notOverEnet();
