@@ -330,6 +330,34 @@ tl::expected<const FieldGuard*, ApiError> trippedGuard(ReadTx& tx, const Princip
     return nullptr;
 }
 
+namespace {
+constexpr ActionRule kActions[] = {
+    // The same as creating a session by hand: a series is the pair's plan.
+    {.action = Action::kScheduleSeries, .endpoint = "POST /mentorships/{id}/schedule", .entity = Entity::kMentorship,
+     .who = kMember},
+    // A person's calendar lists every session of every pair they are in, so
+    // it is theirs alone (and an administrator's, who looks after accounts):
+    // a pair partner or a manager who may read the person still sees no
+    // calendar, and the feed's secret is never handed to them.
+    {.action = Action::kCalendar, .endpoint = "GET /people/{id}/calendar.ics, POST|DELETE /people/{id}/calendar_feed",
+     .entity = Entity::kPerson, .who = kSelf | kAdmin, .hidden = true},
+};
+}  // namespace
+
+std::span<const ActionRule> actionRules() { return kActions; }
+
+tl::expected<void, ApiError> checkAction(ReadTx& tx, const Principal& p, Action action, const Json& record,
+                                         const ApiError& missing) {
+    const auto* rule = std::find_if(std::begin(kActions), std::end(kActions),
+                                    [&](const ActionRule& r) { return r.action == action; });
+    API_TRY_ASSIGN(bool ok, allowed(tx, p, rule->entity, record, rule->who));
+    if (ok) return {};
+    if (rule->hidden) return tl::unexpected(missing);
+    API_TRY_ASSIGN(bool readable, canRead(tx, p, rule->entity, record));
+    if (!readable) return tl::unexpected(missing);
+    return tl::unexpected(forbidden(strCat("you may read this ", spec(rule->entity).name, " but not use ", rule->endpoint)));
+}
+
 tl::expected<bool, ApiError> canModerateRoom(ReadTx& tx, const Principal& p, std::string_view room) {
     if (p.admin) return true;
     if (auto id = mentorshipOfRoom(room)) {

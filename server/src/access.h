@@ -106,6 +106,31 @@ tl::expected<bool, ApiError> canRemove(ReadTx& tx, const Principal& p, Entity en
 tl::expected<const FieldGuard*, ApiError> trippedGuard(ReadTx& tx, const Principal& p, Entity entity,
                                                        const Json& record, const Json& patch);
 
+// Endpoints that are not a record verb (issue 18), declared like the
+// rules: who may do them, as relations to the record the path names. The
+// authorization matrix test has a row for each (authz_test.cpp).
+// Cancel and reschedule are the session's update rule (a PATCH), proposals
+// the match_proposal rules; these are the rest.
+enum class Action {
+    kScheduleSeries,  // POST /mentorships/{id}/schedule: creates the pair's sessions
+    kCalendar,        // GET /people/{id}/calendar.ics, POST|DELETE /people/{id}/calendar_feed
+};
+struct ActionRule {
+    Action action;
+    std::string_view endpoint;
+    Entity entity;
+    RelSet who = 0;
+    // true: a caller who may not do it is told the thing is absent (404),
+    // as with a calendar, which is the person's alone; false: 404 only when
+    // the record is unreadable, else 403.
+    bool hidden = false;
+};
+std::span<const ActionRule> actionRules();
+// Nothing when p may do the action on the record; else 404 (`missing`) or
+// 403 as the rule says.
+tl::expected<void, ApiError> checkAction(ReadTx& tx, const Principal& p, Action action, const Json& record,
+                                         const ApiError& missing);
+
 // Room moderation (rooms.h): may p mute, remove and lock in `room`?
 // mentorship-<id>: its mentors and its program's managers; a named room:
 // its owner; every room: administrators.

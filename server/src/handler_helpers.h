@@ -19,6 +19,11 @@ ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Ent
 
 ApiError fromFieldError(const FieldError& e);
 
+// The record `p` is about to change (patch) or delete (patch null): 404
+// when it is absent or not theirs to read (as if absent), 403 when they may
+// read but not change it, or the patch sets a field that needs more.
+ApiResult changeableRecord(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json* patch);
+
 // Records p as the last writer of the authored free-text fields set.
 tl::expected<void, ApiError> trackAuthors(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id,
                                           const Json& fields);

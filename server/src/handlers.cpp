@@ -114,11 +114,6 @@ std::optional<std::int64_t> parseId(const Params& params, const std::string& nam
     return std::stoll(s);
 }
 
-namespace {
-
-// The record `p` is about to change (patch) or delete (patch null): 404
-// when it is absent or not theirs to read (as if absent), 403 when they may
-// read but not change it, or the patch sets a field that needs more.
 ApiResult changeableRecord(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json* patch) {
     API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
     const auto missing = notFound("", strCat("no ", spec(entity).name, " with id ", id));
@@ -134,6 +129,8 @@ ApiResult changeableRecord(WriteTx& tx, const Principal& p, Entity entity, std::
     }
     return *rec;
 }
+
+namespace {
 
 bool isMemberOf(const Json& mentorship, std::int64_t personId) {
     for (const char* k : {"mentors", "mentees"}) {
@@ -720,12 +717,48 @@ ApiResult Handlers::list(const Principal& p, Entity entity, const Params& params
     });
 }
 
+namespace {
+// A session whose start moves (a PATCH or reschedule) or that is cancelled
+// gets its iCalendar SEQUENCE bumped, so subscribed calendars replace the
+// event (RFC 5545 3.8.7.4); a cancelled session does neither again.
+// Callers that set the sequence themselves (cancel, reschedule) keep it.
+ApiResult sessionChange(const Json& before, const Json& asked) {
+    const bool moves = asked.contains("scheduled_at") && asked["scheduled_at"] != before["scheduled_at"];
+    const bool cancels = asked.contains("status") && asked["status"] == "cancelled";
+    if (!moves && !cancels) return asked;
+    if (before["status"] == "cancelled") return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
+    Json patch = asked;
+    if (!patch.contains("sequence")) {
+        patch["sequence"] = (before["sequence"].is_number_integer() ? before["sequence"].get<std::int64_t>() : 0) + 1;
+    }
+    return patch;
+}
+}  // namespace
+
 ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, const Json& body, const WriteKey& key) {
     if (entity == Entity::kPerson) return updatePerson(p, id, body, key);
     if (entity == Entity::kMatchProposal) return decideProposal(p, id, body, key);
-    auto validated = validateFields(entity, body, false);
+    // A PATCH that moves a session may say why (the server keeps the
+    // reason; reschedule requires one): checked here, not a writable field.
+    std::optional<Json> reason;
+    Json fields = body;
+    if (entity == Entity::kSession && body.is_object() && body.contains("change_reason")) {
+        const Json& r = body["change_reason"];
+        if (!r.is_string() || r.get<std::string>().size() > 4000) {
+            return tl::unexpected(badRequest("change_reason", "change_reason must be text of at most 4000 bytes"));
+        }
+        if (!body.contains("scheduled_at")) {
+            return tl::unexpected(badRequest("change_reason", "change_reason says why a session moved: send it with scheduled_at"));
+        }
+        reason = r;
+        fields.erase("change_reason");
+    }
+    auto validated = validateFields(entity, fields, false);
     if (!validated) return tl::unexpected(fromFieldError(validated.error()));
     if (validated->empty()) return tl::unexpected(badRequest("", "the body sets no fields"));
+    if (reason && reason->get<std::string>().find_first_not_of(" \t\r\n") != std::string::npos) {
+        (*validated)["change_reason"] = *reason;
+    }
     return runWrite([&](WriteTx& tx) { return applyUpdate(tx, p, entity, id, *validated); }, &p, &key, entity);
 }
 
@@ -736,8 +769,12 @@ ApiResult Handlers::updateIn(WriteTx& tx, const Principal& p, Entity entity, std
     return applyUpdate(tx, p, entity, id, *validated);
 }
 
-ApiResult Handlers::applyUpdate(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& patch) {
-    API_TRY_ASSIGN(Json merged, changeableRecord(tx, p, entity, id, &patch));
+ApiResult Handlers::applyUpdate(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id, const Json& asked) {
+    API_TRY_ASSIGN(Json merged, changeableRecord(tx, p, entity, id, &asked));
+    Json patch = asked;
+    if (entity == Entity::kSession) {
+        API_TRY_ASSIGN(patch, sessionChange(merged, asked));
+    }
     // Goals a procedure named before the change follow it too (unlinked).
     API_TRY_ASSIGN(auto goalsBefore, goalsFollowing(tx, entity, merged));
     merged.update(patch);

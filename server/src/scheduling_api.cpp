@@ -137,6 +137,9 @@ ApiResult Handlers::scheduleSeries(const Principal& p, std::int64_t mentorshipId
     if (starts->empty()) return tl::unexpected(badRequest("start", "the series has no meeting in the coming year"));
     return runWrite([&](WriteTx& tx) -> ApiResult {
         API_TRY_ASSIGN(Json m, readableMentorship(tx, p, mentorshipId));
+        if (auto may = checkAction(tx, p, Action::kScheduleSeries, m, notFound("", "")); !may) {
+            return tl::unexpected(may.error());
+        }
         // The members' other sessions, for the conflicts shown.
         std::vector<sched::Event> events;
         for (auto member : membersOf(m)) {
@@ -196,13 +199,21 @@ ApiResult calendarText(ReadTx& tx, std::int64_t personId, std::int64_t now) {
 
 constexpr std::string_view kFeedPrefix = "/api/v1/calendar/";
 
+// The person whose calendar p may use (the access layer's kCalendar), not
+// erased; else 404 "no calendar of person N".
+ApiResult calendarOwner(ReadTx& tx, const Principal& p, std::int64_t personId) {
+    const auto missing = notFound("", strCat("no calendar of person ", personId));
+    API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, personId)));
+    if (!person || !(*person)["erased_at"].is_null()) return tl::unexpected(missing);
+    if (auto may = checkAction(tx, p, Action::kCalendar, *person, missing); !may) return tl::unexpected(may.error());
+    return *person;
+}
+
 }  // namespace
 
 ApiResult Handlers::calendarFeed(const Principal& p, std::int64_t personId) {
     return runRead([&](ReadTx& tx) -> ApiResult {
-        if (p.personId != personId && !p.admin) {
-            return tl::unexpected(notFound("", strCat("no calendar of person ", personId)));
-        }
+        if (auto owner = calendarOwner(tx, p, personId); !owner) return tl::unexpected(owner.error());
         return calendarText(tx, personId, m_clock.nowUnix());
     });
 }
@@ -212,10 +223,7 @@ ApiResult Handlers::createCalendarFeed(const Principal& p, std::int64_t personId
     const std::int64_t now = m_clock.nowUnix();
     // No idempotency key: a stored answer would keep the secret.
     return runWrite([&](WriteTx& tx) -> ApiResult {
-        const auto missing = notFound("", strCat("no calendar of person ", personId));
-        if (p.personId != personId && !p.admin) return tl::unexpected(missing);
-        API_TRY_ASSIGN(auto person, lift(tx.get(Entity::kPerson, personId)));
-        if (!person || !(*person)["erased_at"].is_null()) return tl::unexpected(missing);
+        if (auto owner = calendarOwner(tx, p, personId); !owner) return tl::unexpected(owner.error());
         for (auto step : {tx.putCalendarFeed(personId, tokenHash(secret), now),
                           tx.appendAudit(AuditEvent{0, 0, p.personId, "calendar_feed", "person", personId, {}})}) {
             if (!step) return tl::unexpected(fromStoreError(step.error()));
@@ -226,8 +234,7 @@ ApiResult Handlers::createCalendarFeed(const Principal& p, std::int64_t personId
 
 ApiResult Handlers::revokeCalendarFeed(const Principal& p, std::int64_t personId, const WriteKey& key) {
     return runWrite([&](WriteTx& tx) -> ApiResult {
-        const auto missing = notFound("", strCat("no calendar of person ", personId));
-        if (p.personId != personId && !p.admin) return tl::unexpected(missing);
+        if (auto owner = calendarOwner(tx, p, personId); !owner) return tl::unexpected(owner.error());
         API_TRY_ASSIGN(bool had, lift(tx.deleteCalendarFeed(personId)));
         if (had) {
             auto audit = tx.appendAudit(AuditEvent{0, 0, p.personId, "calendar_feed_revoke", "person", personId, {}});
@@ -261,21 +268,20 @@ ApiResult Handlers::changeSession(const Principal& p, std::int64_t sessionId, co
     if (reason.size() > 4000) return tl::unexpected(badRequest("reason", "reason is longer than 4000 bytes"));
     if (!cancel && !moveTo) return tl::unexpected(badRequest("scheduled_at", "scheduled_at is required (the new start)"));
     return runWrite([&](WriteTx& tx) -> ApiResult {
-        API_TRY_ASSIGN(auto s, lift(tx.get(Entity::kSession, sessionId)));
-        if (!s) return tl::unexpected(notFound("", strCat("no session with id ", sessionId)));
-        API_TRY_ASSIGN(bool readable, canRead(tx, p, Entity::kSession, *s));
-        if (!readable) return tl::unexpected(notFound("", strCat("no session with id ", sessionId)));
-        if ((*s)["status"] == "cancelled") return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
-        if ((*s)["started_at"].is_string()) return tl::unexpected(conflict("this session has already taken place"));
-        const std::int64_t sequence = (*s)["sequence"].is_number_integer() ? (*s)["sequence"].get<std::int64_t>() : 0;
-        Json patch = {{"change_reason", reason}, {"sequence", sequence + 1}};
+        Json patch = {{"change_reason", reason}};
         if (cancel) {
             patch["status"] = "cancelled";
         } else {
             patch["scheduled_at"] = formatTimestamp(*moveTo);
         }
-        // The session's own update rule, field guards, authorship of the
-        // reason and the audit, as a PATCH would.
+        // Who may: the session's own update rule and field guards, checked
+        // before anything about its state is said.
+        API_TRY_ASSIGN(Json s, changeableRecord(tx, p, Entity::kSession, sessionId, &patch));
+        if (s["status"] == "cancelled") return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
+        if (s["started_at"].is_string()) return tl::unexpected(conflict("this session has already taken place"));
+        // Even a reschedule to the same start is a change the calendars take.
+        patch["sequence"] = (s["sequence"].is_number_integer() ? s["sequence"].get<std::int64_t>() : 0) + 1;
+        // Authorship of the reason and the audit, as a PATCH would.
         return applyUpdate(tx, p, Entity::kSession, sessionId, patch);
     }, &p, &key, Entity::kSession);
 }

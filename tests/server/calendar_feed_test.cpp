@@ -224,5 +224,73 @@ TEST_F(CalendarFeed, RescheduleAndCancelWithAReasonShowInTheFeed) {
     EXPECT_EQ(record.body["status"], "cancelled");
 }
 
+// A plain PATCH that moves a session is a change subscribed calendars must
+// take too: it bumps SEQUENCE (with or without a reason), an unchanged start
+// does not, and a cancelled session is not moved (409, as reschedule).
+TEST_F(CalendarFeed, PatchThatMovesASessionBumpsTheSequenceInTheFeed) {
+    auto made = call(anaToken, "POST", "/sessions", Json{{"mentorship_id", pair}, {"scheduled_at", "2026-03-17T17:00:00Z"}});
+    ASSERT_EQ(made.status, 201);
+    const std::string base = "/sessions/" + std::to_string(made.body["id"].get<std::int64_t>());
+    auto feedMade = call(benToken, "POST", feedPath(ben));
+    ASSERT_EQ(feedMade.status, 201);
+    const std::string feedUrl = routed(feedMade);
+    const auto onlyEvent = [&] {
+        auto feed = call("", "GET", feedUrl);
+        EXPECT_EQ(feed.status, 200);
+        auto events = sched::parseICalendar(feed.text);
+        EXPECT_TRUE(events && events->size() == 1u) << feed.text;
+        return events && events->size() == 1u ? (*events)[0] : sched::Event{};
+    };
+    EXPECT_EQ(onlyEvent().sequence, 0);
+
+    // Without a reason: moved, sequence 1, no reason kept.
+    auto moved = call(anaToken, "PATCH", base, Json{{"scheduled_at", "2026-03-18T17:00:00Z"}});
+    ASSERT_EQ(moved.status, 200) << moved.body.dump();
+    EXPECT_EQ(moved.body["sequence"], 1);
+    EXPECT_TRUE(moved.body["change_reason"].is_null()) << moved.body.dump();
+    auto event = onlyEvent();
+    EXPECT_EQ(event.start, *parseTimestamp("2026-03-18T17:00:00Z"));
+    EXPECT_EQ(event.sequence, 1);
+
+    // With a reason: kept, sequence 2, in the feed.
+    moved = call(benToken, "PATCH", base, Json{{"scheduled_at", "2026-03-19T08:30:00Z"}, {"change_reason", "early shift"}});
+    ASSERT_EQ(moved.status, 200) << moved.body.dump();
+    auto record = call(anaToken, "GET", base);
+    EXPECT_EQ(record.body["scheduled_at"], "2026-03-19T08:30:00Z");
+    EXPECT_EQ(record.body["change_reason"], "early shift");
+    EXPECT_EQ(record.body["sequence"], 2);
+    event = onlyEvent();
+    EXPECT_EQ(event.start, *parseTimestamp("2026-03-19T08:30:00Z"));
+    EXPECT_EQ(event.sequence, 2);
+
+    // The same start again, or another field: no new sequence.
+    EXPECT_EQ(call(anaToken, "PATCH", base, Json{{"scheduled_at", "2026-03-19T08:30:00Z"}}).body["sequence"], 2);
+    EXPECT_EQ(call(anaToken, "PATCH", base, Json{{"agenda", "bring gloves"}}).body["sequence"], 2);
+    EXPECT_EQ(onlyEvent().sequence, 2);
+
+    // A reason needs a move; a reason that is not text is named.
+    auto lone = call(anaToken, "PATCH", base, Json{{"change_reason", "just because"}});
+    EXPECT_EQ(lone.status, 400);
+    EXPECT_EQ(lone.body["error"]["field"], "change_reason");
+    auto notText = call(anaToken, "PATCH", base, Json{{"scheduled_at", "2026-03-20T08:30:00Z"}, {"change_reason", 5}});
+    EXPECT_EQ(notText.status, 400);
+    EXPECT_EQ(notText.body["error"]["field"], "change_reason");
+    record = call(anaToken, "GET", base);
+    EXPECT_EQ(record.body["scheduled_at"], "2026-03-19T08:30:00Z");
+    EXPECT_EQ(record.body["change_reason"], "early shift");
+
+    // Cancelled: a PATCH of the start answers 409 like reschedule and changes nothing.
+    ASSERT_EQ(call(anaToken, "POST", base + "/cancel", Json{{"reason", "Ben is ill"}}).status, 200);
+    auto late = call(anaToken, "PATCH", base, Json{{"scheduled_at", "2026-03-25T08:30:00Z"}});
+    EXPECT_EQ(late.status, 409) << late.body.dump();
+    record = call(anaToken, "GET", base);
+    EXPECT_EQ(record.body["scheduled_at"], "2026-03-19T08:30:00Z");
+    EXPECT_EQ(record.body["sequence"], 3);
+    event = onlyEvent();
+    EXPECT_TRUE(event.cancelled);
+    EXPECT_EQ(event.sequence, 3);
+    EXPECT_EQ(event.start, *parseTimestamp("2026-03-19T08:30:00Z"));
+}
+
 }  // namespace
 }  // namespace mxr::server::test
