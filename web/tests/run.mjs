@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from './server.mjs';
-import { seedSmall, seedLarge, XSS, PW } from './seed.mjs';
+import { seedSmall, seedLarge, XSS, PW, CLASH_AT } from './seed.mjs';
 import { launch, newPage, axe, artifactsDir, PHONE, DESKTOP } from './browser.mjs';
 
 const FULL = process.env.MXR_WEB_SUITE === 'full';
@@ -47,6 +47,67 @@ async function checkPage(page, name) {
   assert.equal(await page.evaluate(() => window.__xss), undefined, `${name}: an injected script ran`);
   assert.deepEqual(page.problems, [], `${name}: ${page.problems.join('\n')}`);
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+const utc = (t) => t.replace('T', ' ').replace('Z', ' UTC');
+const plusDays = (t, n) => new Date(Date.parse(t) + n * 86400000).toISOString().slice(0, 19) + 'Z';
+
+// On the schedule page: plan a series at the time Ana meets Cleo (the clash
+// is named), cancel one meeting and move the other with a reason (required),
+// and a calendar address that serves the calendar until it is turned off.
+async function scheduleChanges(page, tag) {
+  const plan = page.locator('#plan-form');
+  await plan.getByLabel('First meeting (local time)').fill(CLASH_AT.slice(0, 16));
+  await plan.getByLabel('Time zone').fill('UTC');
+  await plan.getByLabel('Repeats').selectOption('biweekly');
+  await plan.getByLabel('Number of meetings').fill('2');
+  await plan.getByLabel('Agenda (optional)').fill(`series ${tag}`);
+  await plan.getByRole('button', { name: 'Plan meetings' }).click();
+  await plan.getByText('Planned 2 meetings; 1 clashes with another session.').waitFor();
+  assert.deepEqual(await page.locator('#planned li').allTextContents(), [utc(CLASH_AT), utc(plusDays(CLASH_AT, 14))]);
+  assert.match(await page.locator('#conflicts li').textContent(),
+    new RegExp(`^${utc(CLASH_AT)} clashes with another session of one of you \\(session \\d+\\)\\.$`));
+  const series = page.locator('#sessions li', { hasText: `series ${tag}` });
+  await series.nth(1).waitFor();
+  assert.equal(await series.count(), 2);
+
+  // Cancel the first: without a reason the form is not sent.
+  const first = series.nth(0);
+  await first.locator('summary').click();
+  await first.getByRole('button', { name: 'Cancel the session' }).click();
+  assert.ok(await first.getByLabel('Reason').evaluate((el) => el.validity.valueMissing), 'the reason is required');
+  assert.doesNotMatch(await first.textContent(), /cancelled/);
+  await first.getByLabel('Reason').fill('Ben is ill');
+  await first.getByRole('button', { name: 'Cancel the session' }).click();
+  await series.filter({ hasText: `series ${tag}) (cancelled: Ben is ill)` }).waitFor();
+  // Move the second, by keyboard.
+  const second = series.nth(1);
+  await second.locator('summary').focus();
+  await page.keyboard.press('Enter');
+  await second.getByLabel('Reason').fill('booth booked');
+  await second.getByLabel('New start (UTC)').fill(plusDays(CLASH_AT, 15).slice(0, 16));
+  await second.getByRole('button', { name: 'Move', exact: true }).press('Enter');
+  await page.locator('#sessions li', { hasText: `${utc(plusDays(CLASH_AT, 15))}: ` })
+    .filter({ hasText: `series ${tag}) (moved: booth booked)` }).waitFor();
+
+  // The calendar address: shown once, fetched without any cookie, then off.
+  await page.getByRole('button', { name: 'Make a new address' }).click();
+  const address = page.getByLabel('Your calendar address (shown this once)');
+  await address.waitFor();
+  const url = await address.inputValue();
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/api\/v1\/calendar\/[0-9a-f]{64}\.ics$/);
+  const feed = await fetch(url);
+  assert.equal(feed.status, 200);
+  const ics = await feed.text();
+  assert.match(ics, /^BEGIN:VCALENDAR\r\n/);
+  assert.match(ics, /STATUS:CANCELLED/);
+  assert.match(ics, /SEQUENCE:1/);
+  await page.getByRole('button', { name: 'Copy the address' }).click();
+  await page.getByText(/^(Copied\.|Selected: copy it with Ctrl\+C\.)$/).waitFor();
+  await page.getByRole('button', { name: 'Turn the address off' }).click();
+  await page.getByText('Turned off: the address no longer works.').waitFor();
+  assert.equal(await address.count(), 0, 'the address is no longer shown');
+  assert.equal((await fetch(url)).status, 404);
 }
 
 async function menteeJourney(viewport, tag) {
@@ -116,6 +177,7 @@ async function menteeJourney(viewport, tag) {
     const cal = await (await ics).createReadStream().then((st) => new Response(st).text());
     assert.match(cal, /^BEGIN:VCALENDAR\r\n/);
     assert.match(cal, /LOCATION:mentorship-\d+/);
+    await scheduleChanges(page, tag);
     await checkPage(page, `mentee-schedule-${tag}`);
 
     // The CSP's Trusted Types make markup from strings impossible.

@@ -15,6 +15,12 @@ export const PW = 'a-long-password';
 const iso = (d) => new Date(d).toISOString().slice(0, 19) + 'Z';
 const daysAgo = (n) => iso(Date.now() - n * 86400000);
 
+// A planned session of Ana's pair with Cleo a week ahead at 10:00 UTC: a
+// series Ben plans at that time clashes with it (the schedule page names it).
+const ahead = new Date(Date.now() + 7 * 86400000);
+ahead.setUTCHours(10, 0, 0, 0);
+export const CLASH_AT = iso(ahead);
+
 export async function seedSmall(base) {
   const admin = await new Api(base).login('admin@example.org', 'adminpassword');
   const person = (name, email, roles) => admin.call('POST', '/people', { name, email, roles, password: PW });
@@ -31,6 +37,7 @@ export async function seedSmall(base) {
   const ana = await new Api(base).login('ana@example.org', PW);
   const late = await ana.call('POST', '/goals', { mentorship_id: pair2.id, title: 'Read the manual' });
   await ana.call('POST', '/milestones', { goal_id: late.id, title: 'Chapter 1', due_date: daysAgo(10).slice(0, 10) });
+  await ana.call('POST', '/sessions', { mentorship_id: pair2.id, scheduled_at: CLASH_AT, agenda: 'manual, chapter 2' });
   const goal = await ana.call('POST', '/goals', { mentorship_id: pair.id, title: XSS.goalTitle, success_criteria: 'certificate' });
   await ana.call('POST', '/milestones', { goal_id: goal.id, title: 'First seam' });
   const s = await ana.call('POST', '/sessions', { mentorship_id: pair.id, scheduled_at: daysAgo(3), started_at: daysAgo(3),
