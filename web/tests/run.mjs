@@ -129,7 +129,8 @@ async function menteeJourney(viewport, tag) {
     assert.match(await page.locator('#join-cmd').textContent(), /--room mentorship-\d+ --login ben@example.org/);
     assert.match(await page.getByRole('link', { name: 'Open in MentorXR' }).getAttribute('href'),
       /^mentorxr:\/\/join\?server=127\.0\.0\.1%3A\d+&room=mentorship-\d+&login=ben%40example\.org$/);
-    await page.getByRole('button', { name: 'Feedback' }).first().click();
+    // The held session's (the schedule below adds upcoming ones, listed first).
+    await page.locator('article.session', { hasText: 'safety first' }).getByRole('button', { name: 'Feedback' }).click();
     await page.getByText(XSS.feedbackText).waitFor();
     // Toggle the milestone (the full suite runs this journey twice).
     const markDone = page.getByRole('button', { name: 'Mark “First seam” done' });
