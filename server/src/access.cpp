@@ -355,7 +355,8 @@ tl::expected<void, ApiError> checkAction(ReadTx& tx, const Principal& p, Action 
     if (rule->hidden) return tl::unexpected(missing);
     API_TRY_ASSIGN(bool readable, canRead(tx, p, rule->entity, record));
     if (!readable) return tl::unexpected(missing);
-    return tl::unexpected(forbidden(strCat("you may read this ", spec(rule->entity).name, " but not use ", rule->endpoint)));
+    return tl::unexpected(
+        forbidden(strCat("you may read this ", spec(rule->entity).name, " but not use ", rule->endpoint)));
 }
 
 tl::expected<bool, ApiError> canModerateRoom(ReadTx& tx, const Principal& p, std::string_view room) {

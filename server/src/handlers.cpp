@@ -726,7 +726,9 @@ ApiResult sessionChange(const Json& before, const Json& asked) {
     const bool moves = asked.contains("scheduled_at") && asked["scheduled_at"] != before["scheduled_at"];
     const bool cancels = asked.contains("status") && asked["status"] == "cancelled";
     if (!moves && !cancels) return asked;
-    if (before["status"] == "cancelled") return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
+    if (before["status"] == "cancelled") {
+        return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
+    }
     Json patch = asked;
     if (!patch.contains("sequence")) {
         patch["sequence"] = (before["sequence"].is_number_integer() ? before["sequence"].get<std::int64_t>() : 0) + 1;
@@ -748,7 +750,8 @@ ApiResult Handlers::update(const Principal& p, Entity entity, std::int64_t id, c
             return tl::unexpected(badRequest("change_reason", "change_reason must be text of at most 4000 bytes"));
         }
         if (!body.contains("scheduled_at")) {
-            return tl::unexpected(badRequest("change_reason", "change_reason says why a session moved: send it with scheduled_at"));
+            return tl::unexpected(
+                badRequest("change_reason", "change_reason says why a session moved: send it with scheduled_at"));
         }
         reason = r;
         fields.erase("change_reason");

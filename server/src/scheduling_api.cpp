@@ -277,7 +277,9 @@ ApiResult Handlers::changeSession(const Principal& p, std::int64_t sessionId, co
         // Who may: the session's own update rule and field guards, checked
         // before anything about its state is said.
         API_TRY_ASSIGN(Json s, changeableRecord(tx, p, Entity::kSession, sessionId, &patch));
-        if (s["status"] == "cancelled") return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
+        if (s["status"] == "cancelled") {
+            return tl::unexpected(conflict("this session is cancelled; schedule a new one"));
+        }
         if (s["started_at"].is_string()) return tl::unexpected(conflict("this session has already taken place"));
         // Even a reschedule to the same start is a change the calendars take.
         patch["sequence"] = (s["sequence"].is_number_integer() ? s["sequence"].get<std::int64_t>() : 0) + 1;

@@ -586,7 +586,9 @@ TEST_F(AuthzMatrix, SchedulingAndMatchingEndpoints) {
         {"PATCH /people/{id} (matching profile)", std::nullopt, {403, 200, 404, 200, 404, 200, 401, 401}, [&] {
              env.must(env.handlers->update(admin, Entity::kPerson, a2, Json{{"availability", {"Mon 09:00-10:00"}}}));
              return Call{"PATCH", a2Path,
-                         Json{{"skills_wanted", {"welding:3"}}, {"availability", {"Tue 17:00-19:00"}}, {"mentor_capacity", 2}},
+                         Json{{"skills_wanted", {"welding:3"}},
+                              {"availability", {"Tue 17:00-19:00"}},
+                              {"mentor_capacity", 2}},
                          [&](const RouterReply& got, const std::string& who) {
                              const Json after = stored(Entity::kPerson, a2);
                              EXPECT_EQ(after["availability"] == Json({"Tue 17:00-19:00"}), got.status == 200) << who;

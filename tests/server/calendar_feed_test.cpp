@@ -228,7 +228,8 @@ TEST_F(CalendarFeed, RescheduleAndCancelWithAReasonShowInTheFeed) {
 // take too: it bumps SEQUENCE (with or without a reason), an unchanged start
 // does not, and a cancelled session is not moved (409, as reschedule).
 TEST_F(CalendarFeed, PatchThatMovesASessionBumpsTheSequenceInTheFeed) {
-    auto made = call(anaToken, "POST", "/sessions", Json{{"mentorship_id", pair}, {"scheduled_at", "2026-03-17T17:00:00Z"}});
+    auto made = call(anaToken, "POST", "/sessions",
+                     Json{{"mentorship_id", pair}, {"scheduled_at", "2026-03-17T17:00:00Z"}});
     ASSERT_EQ(made.status, 201);
     const std::string base = "/sessions/" + std::to_string(made.body["id"].get<std::int64_t>());
     auto feedMade = call(benToken, "POST", feedPath(ben));
@@ -253,7 +254,8 @@ TEST_F(CalendarFeed, PatchThatMovesASessionBumpsTheSequenceInTheFeed) {
     EXPECT_EQ(event.sequence, 1);
 
     // With a reason: kept, sequence 2, in the feed.
-    moved = call(benToken, "PATCH", base, Json{{"scheduled_at", "2026-03-19T08:30:00Z"}, {"change_reason", "early shift"}});
+    moved = call(benToken, "PATCH", base,
+                 Json{{"scheduled_at", "2026-03-19T08:30:00Z"}, {"change_reason", "early shift"}});
     ASSERT_EQ(moved.status, 200) << moved.body.dump();
     auto record = call(anaToken, "GET", base);
     EXPECT_EQ(record.body["scheduled_at"], "2026-03-19T08:30:00Z");
