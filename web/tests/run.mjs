@@ -180,6 +180,11 @@ async function menteeJourney(viewport, tag) {
     assert.match(cal, /LOCATION:mentorship-\d+/);
     await scheduleChanges(page, tag);
     await checkPage(page, `mentee-schedule-${tag}`);
+    // The pair's page says which sessions were cancelled or moved, and why.
+    await page.getByRole('link', { name: 'My mentorships' }).click();
+    await page.getByRole('link', { name: `${XSS.mentorName} → Ben Ode` }).click();
+    await page.locator('article.session h4', { hasText: '(cancelled: Ben is ill)' }).first().waitFor();
+    await page.locator('article.session h4', { hasText: '(moved: booth booked)' }).first().waitFor();
 
     // The CSP's Trusted Types make markup from strings impossible.
     const refused = await page.evaluate(() => {

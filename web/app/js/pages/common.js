@@ -18,6 +18,13 @@ export const names = (people, ids) => (ids || []).map((id) => nameOf(people, id)
 
 export const badge = (text) => h('span', { class: `badge ${text}` }, String(text).replaceAll('_', ' '));
 
+// " (moved: <reason>)" / " (cancelled: <reason>)" after a session, or "".
+export function changeText(s) {
+  const why = s.change_reason ? `: ${s.change_reason}` : '';
+  if (s.status === 'cancelled') return ` (cancelled${why})`;
+  return s.sequence > 0 ? ` (moved${why})` : '';
+}
+
 export const kindText = (k) => String(k).replaceAll('_', ' ');
 
 // Runs fn, showing progress and errors in msg; returns fn's result or null.

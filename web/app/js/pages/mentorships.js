@@ -3,7 +3,7 @@
 import { h, field, formData, fmtDate, fmtTime } from '../dom.js';
 import { api, listAll } from '../api.js';
 import { app, route } from '../main.js';
-import { peopleById, nameOf, names, badge, kindText, guarded } from './common.js';
+import { peopleById, nameOf, names, badge, kindText, guarded, changeText } from './common.js';
 
 export async function myMentorshipsPage(main) {
   main.append(h('h1', {}, 'My mentorships'));
@@ -155,7 +155,7 @@ function sessionCard(s, m, people) {
     fb.append(await feedbackBlock(s, m, people));
   } }, 'Feedback'));
   return h('article', { class: 'card session' },
-    h('h4', {}, fmtTime(s.started_at || s.scheduled_at), s.source === 'room' ? ' · in the room' : ''),
+    h('h4', {}, fmtTime(s.started_at || s.scheduled_at), s.source === 'room' ? ' · in the room' : '', changeText(s)),
     h('p', { class: 'muted' }, 'Attendees: ', names(people, s.attendees)),
     h('details', {}, h('summary', {}, 'Agenda and notes'), form), fb);
 }

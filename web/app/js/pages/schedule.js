@@ -7,14 +7,7 @@
 import { h, field, clear, fmtTime, download } from '../dom.js';
 import { api, listAll } from '../api.js';
 import { app } from '../main.js';
-import { peopleById, names, guarded } from './common.js';
-
-// "moved: <reason>" / "cancelled: <reason>" after a session, or nothing.
-export function changeText(s) {
-  const why = s.change_reason ? `: ${s.change_reason}` : '';
-  if (s.status === 'cancelled') return ` (cancelled${why})`;
-  return s.sequence > 0 ? ` (moved${why})` : '';
-}
+import { peopleById, names, guarded, changeText } from './common.js';
 
 // The RRULE of the plan form: weekly, every two weeks or the rule typed,
 // ending after a number of meetings or on a date (RFC 5545 3.3.10).
