@@ -57,6 +57,15 @@ protected:
 
     std::string feedPath(std::int64_t person) { return "/people/" + std::to_string(person) + "/calendar_feed"; }
 
+    // The session as a member reads it back: its start, the reason of the
+    // last change and the iCalendar sequence.
+    void expectSession(const std::string& path, const char* at, const char* reason, int sequence) {
+        auto got = call(anaToken, "GET", path);
+        EXPECT_EQ(got.body["scheduled_at"], at) << got.body.dump();
+        EXPECT_EQ(got.body["change_reason"], reason) << got.body.dump();
+        EXPECT_EQ(got.body["sequence"], sequence) << got.body.dump();
+    }
+
     TestEnv env{"calfeed"};
     std::unique_ptr<Router> router;
     Principal admin, manager;
@@ -179,10 +188,8 @@ TEST_F(CalendarFeed, RescheduleAndCancelWithAReasonShowInTheFeed) {
     auto moved = call(benToken, "POST", base + "/reschedule",
                       Json{{"scheduled_at", "2026-03-18T18:00:00Z"}, {"reason", "welding booth is booked"}});
     ASSERT_EQ(moved.status, 200) << moved.body.dump();
+    expectSession(base, "2026-03-18T18:00:00Z", "welding booth is booked", 1);
     auto record = call(anaToken, "GET", base);
-    EXPECT_EQ(record.body["scheduled_at"], "2026-03-18T18:00:00Z");
-    EXPECT_EQ(record.body["change_reason"], "welding booth is booked");
-    EXPECT_EQ(record.body["sequence"], 1);
     EXPECT_EQ(record.body["status"], "scheduled");
     auto feed = call(benToken, "GET", "/people/" + std::to_string(ben) + "/calendar.ics");
     auto events = sched::parseICalendar(feed.text);
@@ -257,10 +264,7 @@ TEST_F(CalendarFeed, PatchThatMovesASessionBumpsTheSequenceInTheFeed) {
     moved = call(benToken, "PATCH", base,
                  Json{{"scheduled_at", "2026-03-19T08:30:00Z"}, {"change_reason", "early shift"}});
     ASSERT_EQ(moved.status, 200) << moved.body.dump();
-    auto record = call(anaToken, "GET", base);
-    EXPECT_EQ(record.body["scheduled_at"], "2026-03-19T08:30:00Z");
-    EXPECT_EQ(record.body["change_reason"], "early shift");
-    EXPECT_EQ(record.body["sequence"], 2);
+    expectSession(base, "2026-03-19T08:30:00Z", "early shift", 2);
     event = onlyEvent();
     EXPECT_EQ(event.start, *parseTimestamp("2026-03-19T08:30:00Z"));
     EXPECT_EQ(event.sequence, 2);
@@ -277,17 +281,13 @@ TEST_F(CalendarFeed, PatchThatMovesASessionBumpsTheSequenceInTheFeed) {
     auto notText = call(anaToken, "PATCH", base, Json{{"scheduled_at", "2026-03-20T08:30:00Z"}, {"change_reason", 5}});
     EXPECT_EQ(notText.status, 400);
     EXPECT_EQ(notText.body["error"]["field"], "change_reason");
-    record = call(anaToken, "GET", base);
-    EXPECT_EQ(record.body["scheduled_at"], "2026-03-19T08:30:00Z");
-    EXPECT_EQ(record.body["change_reason"], "early shift");
+    expectSession(base, "2026-03-19T08:30:00Z", "early shift", 2);
 
     // Cancelled: a PATCH of the start answers 409 like reschedule and changes nothing.
     ASSERT_EQ(call(anaToken, "POST", base + "/cancel", Json{{"reason", "Ben is ill"}}).status, 200);
     auto late = call(anaToken, "PATCH", base, Json{{"scheduled_at", "2026-03-25T08:30:00Z"}});
     EXPECT_EQ(late.status, 409) << late.body.dump();
-    record = call(anaToken, "GET", base);
-    EXPECT_EQ(record.body["scheduled_at"], "2026-03-19T08:30:00Z");
-    EXPECT_EQ(record.body["sequence"], 3);
+    expectSession(base, "2026-03-19T08:30:00Z", "Ben is ill", 3);
     event = onlyEvent();
     EXPECT_TRUE(event.cancelled);
     EXPECT_EQ(event.sequence, 3);
