@@ -1,6 +1,7 @@
 #include "scenes/records_panel.h"
 
 #include <algorithm>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 namespace mxr::scenes {
@@ -58,6 +59,21 @@ std::string listPath(const char* resource, const char* parent, std::int64_t pare
 }
 
 }  // namespace
+
+std::string describeUtcTime(const std::string& t) {
+    // Fixed-width server form: YYYY-MM-DDTHH:MM:SSZ.
+    if (t.size() != 20 || t[10] != 'T' || t[19] != 'Z') return t;
+    return strCat(t.substr(0, 10), " ", t.substr(11, 5), " UTC");
+}
+
+std::string utcNowText() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char out[32];
+    std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return out;
+}
 
 std::optional<std::int64_t> mentorshipOfRoomName(const std::string& room) {
     constexpr std::string_view kPrefix = "mentorship-";
@@ -164,6 +180,7 @@ void RecordsPanel::startLoading() {
     m_members.clear();
     m_session.reset();
     m_sessionLabel.clear();
+    m_planned.clear();
     if (m_mentorshipId) {
         queue({Kind::kMentorship, net::ApiMethod::kGet, strCat("/mentorships/", *m_mentorshipId), "", *m_mentorshipId});
         queue({Kind::kGoals, net::ApiMethod::kGet, listPath("goals", "mentorship_id", *m_mentorshipId, 0), "",
@@ -287,6 +304,8 @@ void RecordsPanel::onList(const Outgoing& o, std::uint16_t status, const std::st
                 const std::int64_t id = integer(m, "id");
                 if (id > 0) {
                     queue({Kind::kGoals, net::ApiMethod::kGet, listPath("goals", "mentorship_id", id, 0), "", id});
+                    queue({Kind::kSessions, net::ApiMethod::kGet, listPath("sessions", "mentorship_id", id, 0), "",
+                           id});
                 }
             }
             nextPage("mentorships", nullptr, Kind::kMentorships);
@@ -304,20 +323,29 @@ void RecordsPanel::onList(const Outgoing& o, std::uint16_t status, const std::st
             }
             nextPage("goals", "mentorship_id", Kind::kGoals);
             break;
-        case Kind::kSessions:
+        case Kind::kSessions: {
+            const std::string now = m_now();
             for (const auto& s : items) {
-                std::string when = text(s, "started_at");
-                if (when.empty()) when = text(s, "scheduled_at");
                 const std::int64_t id = integer(s, "id");
+                if (id <= 0 || text(s, "status") == "cancelled") continue;
+                const std::string started = text(s, "started_at");
+                const std::string scheduled = text(s, "scheduled_at");
+                if (started.empty() && !scheduled.empty()) {
+                    m_planned.push_back({id, o.subject, scheduled, text(s, "agenda")});
+                }
+                // Feedback is about a session that has begun: a planned
+                // series' future meetings are not the current session.
                 // Timestamps are fixed-width UTC, so text order is time order.
-                if (id > 0 &&
-                    (!m_session || when > m_session->when || (when == m_session->when && id > m_session->id))) {
+                const std::string when = started.empty() ? scheduled : started;
+                if (!m_mentorshipId || when.empty() || (started.empty() && when > now)) continue;
+                if (!m_session || when > m_session->when || (when == m_session->when && id > m_session->id)) {
                     m_session = SessionPick{id, when};
                     m_sessionLabel = strCat("session ", id, " (", when, ")");
                 }
             }
             nextPage("sessions", "mentorship_id", Kind::kSessions);
             break;
+        }
         default:
             break;
     }
@@ -352,5 +380,27 @@ void RecordsPanel::onWrite(const Outgoing& o, std::uint16_t status, const std::s
 }
 
 std::vector<std::string> RecordsPanel::takeAnnouncements() { return std::exchange(m_announcements, {}); }
+
+std::optional<NextSession> RecordsPanel::nextSession() const {
+    const std::string now = m_now();
+    std::optional<NextSession> best;
+    for (const auto& p : m_planned) {
+        if (p.scheduledAt < now) continue;
+        if (!best || p.scheduledAt < best->scheduledAt || (p.scheduledAt == best->scheduledAt && p.id < best->id)) {
+            best = p;
+        }
+    }
+    return best;
+}
+
+std::string RecordsPanel::nextSessionText() const {
+    const auto next = nextSession();
+    if (!next) return "no session planned";
+    const std::string room = strCat("mentorship-", next->mentorshipId);
+    std::string out = strCat("next session: ", describeUtcTime(next->scheduledAt),
+                             room == m_room ? std::string(", here") : strCat(" in room ", room));
+    if (!next->agenda.empty()) out += strCat(" - ", next->agenda);
+    return out;
+}
 
 }  // namespace mxr::scenes

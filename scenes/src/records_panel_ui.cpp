@@ -47,6 +47,9 @@ void buildRecordsUi(RecordsPanel& panel, RecordsUiState& ui, const RecordsUiPlac
         return;
     }
     if (ImGui::SmallButton("Refresh")) panel.refresh();
+    const std::string next = panel.nextSessionText();
+    note(next);
+    ImGui::TextUnformatted(next.c_str());
 
     ImGui::Separator();
     ImGui::TextUnformatted("Goals");

@@ -14,7 +14,7 @@ using namespace mxr;
 using namespace mxr::scenes;
 using Json = nlohmann::json;
 
-struct Sent {
+struct SentRequest {
     std::uint32_t id;
     net::ApiMethod method;
     std::string path;
@@ -22,8 +22,8 @@ struct Sent {
 };
 
 // Records what the panel sends; `full` makes the queue refuse.
-struct FakeWire {
-    std::vector<Sent> sent;
+struct RecordsWire {
+    std::vector<SentRequest> sent;
     std::uint32_t next = 100;
     bool full = false;
     RecordsPanel::Sender sender() {
@@ -34,7 +34,7 @@ struct FakeWire {
                 return next++;
             };
     }
-    const Sent* find(const std::string& pathPrefix) const {
+    const SentRequest* find(const std::string& pathPrefix) const {
         for (const auto& s : sent) {
             if (s.path.rfind(pathPrefix, 0) == 0) return &s;
         }
@@ -42,7 +42,7 @@ struct FakeWire {
     }
 };
 
-net::ApiResponse answer(const Sent& s, std::uint16_t status, const Json& body) {
+net::ApiResponse answer(const SentRequest& s, std::uint16_t status, const Json& body) {
     return net::ApiResponse{s.id, status, body.dump()};
 }
 
@@ -50,29 +50,36 @@ Json goal(std::int64_t id, const std::string& title, int progress) {
     return {{"id", id}, {"mentorship_id", 4}, {"title", title}, {"status", "open"}, {"progress", progress}};
 }
 
-// A panel in room mentorship-4 that has loaded two goals, the mentorship
-// (mentor 2, mentee 3) and two sessions.
+constexpr const char* kNow = "2026-12-04T12:00:00Z";
+
+// A panel in room mentorship-4 (now is kNow) that has loaded two goals, the
+// mentorship (mentor 2, mentee 3) and its sessions: two held, a cancelled
+// one and two planned meetings of a series.
 struct Loaded {
-    FakeWire wire;
+    RecordsWire wire;
     RecordsPanel panel{"mentorship-4", true};
     Loaded() {
+        panel.setClock([] { return std::string(kNow); });
         panel.setSelfRole(net::Role::kMentee);
         panel.update(true, wire.sender());
-        const Sent ms = *wire.find("/mentorships/4");
-        const Sent goals = *wire.find("/goals?");
-        const Sent sessions = *wire.find("/sessions?");
+        const SentRequest ms = *wire.find("/mentorships/4");
+        const SentRequest goals = *wire.find("/goals?");
+        const SentRequest sessions = *wire.find("/sessions?");
         panel.onResponse(answer(ms, 200, {{"id", 4}, {"mentors", {2}}, {"mentees", {3}}}));
         panel.onResponse(answer(goals, 200, {{"items", {goal(7, "Pass the weld test", 40), goal(8, "Read", 0)}}}));
         panel.onResponse(
             answer(sessions, 200,
                    {{"items",
                      {{{"id", 11}, {"scheduled_at", "2026-03-02T09:00:00Z"}, {"started_at", "2026-03-02T09:05:00Z"}},
-                      {{"id", 10}, {"scheduled_at", "2026-04-02T09:00:00Z"}}}}}));
+                      {{"id", 10}, {"scheduled_at", "2026-04-02T09:00:00Z"}},
+                      {{"id", 12}, {"scheduled_at", "2027-01-05T09:00:00Z"}, {"agenda", "Weld plan"}},
+                      {{"id", 13}, {"scheduled_at", "2026-12-10T09:00:00Z"}, {"status", "cancelled"}},
+                      {{"id", 14}, {"scheduled_at", "2027-01-12T09:00:00Z"}}}}}));
     }
 };
 
 TEST(RecordsPanel, MentorshipRoomLoadsItsMembersGoalsAndSessions) {
-    FakeWire wire;
+    RecordsWire wire;
     RecordsPanel panel("mentorship-4", true);
     EXPECT_EQ(panel.phase(), RecordsPhase::kWaiting);
     panel.update(false, wire.sender());
@@ -107,21 +114,34 @@ TEST(RecordsPanel, MentorshipRoomLoadsItsMembersGoalsAndSessions) {
     EXPECT_FALSE(panel.currentSession());
 }
 
-TEST(RecordsPanel, OtherRoomsListMyMentorshipsGoals) {
-    FakeWire wire;
+TEST(RecordsPanel, OtherRoomsListMyMentorshipsGoalsAndTheNextSessionWithItsRoom) {
+    RecordsWire wire;
     RecordsPanel panel("welding-101", true);
+    panel.setClock([] { return std::string(kNow); });
     panel.update(true, wire.sender());
     ASSERT_EQ(wire.sent.size(), 1u);
     EXPECT_EQ(wire.sent[0].path, "/mentorships?limit=10");
     panel.onResponse(answer(wire.sent[0], 200, {{"items", {{{"id", 4}}, {{"id", 6}}}}}));
     panel.update(true, wire.sender());
-    ASSERT_EQ(wire.sent.size(), 3u);
+    ASSERT_EQ(wire.sent.size(), 5u);
     EXPECT_EQ(wire.sent[1].path, "/goals?mentorship_id=4&limit=10");
-    EXPECT_EQ(wire.sent[2].path, "/goals?mentorship_id=6&limit=10");
-    panel.onResponse(answer(wire.sent[2], 200, {{"items", {goal(12, "Lead a stand-up", 5)}}}));
+    EXPECT_EQ(wire.sent[2].path, "/sessions?mentorship_id=4&limit=10");
+    EXPECT_EQ(wire.sent[3].path, "/goals?mentorship_id=6&limit=10");
+    EXPECT_EQ(wire.sent[4].path, "/sessions?mentorship_id=6&limit=10");
+    panel.onResponse(answer(wire.sent[3], 200, {{"items", {goal(12, "Lead a stand-up", 5)}}}));
     panel.onResponse(answer(wire.sent[1], 200, {{"items", Json::array()}}));
     ASSERT_EQ(panel.goals().size(), 1u);
     EXPECT_EQ(panel.goals()[0].mentorshipId, 6);
+    // The next session is the earliest to come across both pairs, in its room.
+    panel.onResponse(answer(wire.sent[2], 200,
+                            {{"items",
+                              {{{"id", 30}, {"scheduled_at", "2026-12-20T15:00:00Z"}},
+                               {{"id", 31}, {"scheduled_at", "2026-11-20T15:00:00Z"}}}}}));
+    panel.onResponse(answer(wire.sent[4], 200,
+                            {{"items", {{{"id", 40}, {"scheduled_at", "2026-12-08T07:30:00Z"}, {"agenda", "Stand-ups"}}}}}));
+    EXPECT_EQ(panel.nextSession(), (NextSession{40, 6, "2026-12-08T07:30:00Z", "Stand-ups"}));
+    EXPECT_EQ(panel.nextSessionText(), "next session: 2026-12-08 07:30 UTC in room mentorship-6 - Stand-ups");
+    EXPECT_FALSE(panel.currentSession()) << "no session is current outside a mentorship's room";
     // No session to name outside a mentorship's room: nothing is sent.
     const std::size_t before = wire.sent.size();
     EXPECT_FALSE(panel.submitFeedback(FeedbackDraft{}));
@@ -137,7 +157,7 @@ TEST(RecordsPanel, SavingProgressSendsAPatchAndShowsTheAnswer) {
     ASSERT_TRUE(l.panel.saveProgress(7, 60));
     EXPECT_TRUE(l.panel.goals()[0].saving);
     l.panel.update(true, l.wire.sender());
-    const Sent patch = l.wire.sent.back();
+    const SentRequest patch = l.wire.sent.back();
     EXPECT_EQ(patch.method, net::ApiMethod::kPatch);
     EXPECT_EQ(patch.path, "/goals/7");
     EXPECT_EQ(Json::parse(patch.body), (Json{{"progress", 60}}));
@@ -180,9 +200,25 @@ TEST(RecordsPanel, RefusalsNameTheFieldOrSayNotAllowed) {
     EXPECT_EQ(describeAnswer(201, "{}"), "saved");
 }
 
+TEST(RecordsPanel, TheNextSessionIsTheEarliestPlannedNotCancelledOne) {
+    Loaded l;
+    EXPECT_EQ(l.panel.nextSession(), (NextSession{12, 4, "2027-01-05T09:00:00Z", "Weld plan"}))
+        << "13 is cancelled, 10 and 11 have passed";
+    EXPECT_EQ(l.panel.nextSessionText(), "next session: 2027-01-05 09:00 UTC, here - Weld plan");
+    l.panel.setClock([] { return std::string("2027-01-06T00:00:00Z"); });
+    EXPECT_EQ(l.panel.nextSessionText(), "next session: 2027-01-12 09:00 UTC, here");
+    l.panel.setClock([] { return std::string("2027-02-01T00:00:00Z"); });
+    EXPECT_EQ(l.panel.nextSessionText(), "no session planned");
+    EXPECT_EQ(describeUtcTime("not a time"), "not a time");
+    const std::string now = utcNowText();
+    ASSERT_EQ(now.size(), 20u);
+    EXPECT_EQ(describeUtcTime(now).substr(0, 10), now.substr(0, 10));
+}
+
 TEST(RecordsPanel, FeedbackIsAboutTheLatestSessionAndTheOtherSide) {
     Loaded l;
-    // Session 10 was scheduled later than 11 started: the latest is 10.
+    // Session 10 was scheduled later than 11 started: the latest is 10. The
+    // series' meetings to come (12, 14) are not the current session.
     ASSERT_EQ(l.panel.currentSession(), std::optional<std::int64_t>(10));
     EXPECT_EQ(l.panel.currentSessionLabel(), "session 10 (2026-04-02T09:00:00Z)");
     EXPECT_EQ(l.panel.defaultSubject(), std::optional<std::int64_t>(2)) << "a mentee rates the mentor";
@@ -200,7 +236,7 @@ TEST(RecordsPanel, FeedbackIsAboutTheLatestSessionAndTheOtherSide) {
     ASSERT_TRUE(l.panel.submitFeedback(d));
     EXPECT_TRUE(l.panel.feedbackSending());
     l.panel.update(true, l.wire.sender());
-    const Sent post = l.wire.sent.back();
+    const SentRequest post = l.wire.sent.back();
     EXPECT_EQ(post.method, net::ApiMethod::kPost);
     EXPECT_EQ(post.path, "/feedback");
     EXPECT_EQ(Json::parse(post.body), (Json{{"session_id", 10},
@@ -234,10 +270,10 @@ TEST(RecordsPanel, FeedbackIsAboutTheLatestSessionAndTheOtherSide) {
 }
 
 TEST(RecordsPanel, NoSessionYetIsSaidNotSent) {
-    FakeWire wire;
+    RecordsWire wire;
     RecordsPanel panel("mentorship-4", true);
     panel.update(true, wire.sender());
-    for (const auto& s : std::vector<Sent>(wire.sent)) panel.onResponse(answer(s, 200, {{"items", Json::array()}}));
+    for (const auto& s : std::vector<SentRequest>(wire.sent)) panel.onResponse(answer(s, 200, {{"items", Json::array()}}));
     EXPECT_FALSE(panel.submitFeedback(FeedbackDraft{}));
     EXPECT_EQ(panel.feedbackAnswer(), "this mentorship has no recorded session yet");
     EXPECT_EQ(panel.takeAnnouncements(), std::vector<std::string>{"records: feedback not sent: this "
@@ -245,7 +281,7 @@ TEST(RecordsPanel, NoSessionYetIsSaidNotSent) {
 }
 
 TEST(RecordsPanel, LoadErrorsAreShown) {
-    FakeWire wire;
+    RecordsWire wire;
     RecordsPanel panel("mentorship-77", true);
     panel.update(true, wire.sender());
     panel.onResponse(answer(wire.sent[0], 404, {{"error", {{"message", "mentorship 77 not found"}}}}));
@@ -257,7 +293,7 @@ TEST(RecordsPanel, LoadErrorsAreShown) {
 }
 
 TEST(RecordsPanel, AFullQueueIsRetriedAndRefreshReloads) {
-    FakeWire wire;
+    RecordsWire wire;
     wire.full = true;
     RecordsPanel panel("mentorship-4", true);
     panel.update(true, wire.sender());
@@ -266,7 +302,7 @@ TEST(RecordsPanel, AFullQueueIsRetriedAndRefreshReloads) {
     wire.full = false;
     panel.update(true, wire.sender());
     EXPECT_EQ(wire.sent.size(), 3u);
-    for (const auto& s : std::vector<Sent>(wire.sent)) panel.onResponse(answer(s, 200, {{"items", Json::array()}}));
+    for (const auto& s : std::vector<SentRequest>(wire.sent)) panel.onResponse(answer(s, 200, {{"items", Json::array()}}));
     panel.update(true, wire.sender());
     EXPECT_EQ(wire.sent.size(), 3u) << "loaded once";
     panel.refresh();
@@ -276,7 +312,7 @@ TEST(RecordsPanel, AFullQueueIsRetriedAndRefreshReloads) {
 }
 
 TEST(RecordsPanel, GuestsAndOfflineUsersAreToldWhatRecordsNeed) {
-    FakeWire wire;
+    RecordsWire wire;
     RecordsPanel guest("demo", false);
     guest.update(true, wire.sender());
     EXPECT_EQ(guest.phase(), RecordsPhase::kGuest);

@@ -10,12 +10,17 @@
 // What it loads, once in the room (and again on refresh()):
 // - in a room `mentorship-<id>`: that mentorship (its members, for the
 //   feedback's subject), its goals, and its sessions, of which the latest
-//   (by started_at, else scheduled_at, then id) is the one feedback is
-//   about. Decision: the server records the session being held now only
-//   when the room empties (server/README.md, sessions from room presence),
-//   so "the current session" is the latest recorded one;
-// - in any other room: the person's mentorships and their goals; feedback
-//   needs the mentorship's room (there is no session to name).
+//   that has begun (by started_at, else a scheduled_at not in the future,
+//   then id; cancelled ones never) is the one feedback is about. Decision:
+//   the server records the session being held now only when the room
+//   empties (server/README.md, sessions from room presence), so "the
+//   current session" is the latest recorded one, and a planned series'
+//   future meetings are not;
+// - in any other room: the person's mentorships, their goals and sessions;
+//   feedback needs the mentorship's room (there is no session to name).
+// In both, the next session: the earliest planned one (not cancelled, not
+// begun, scheduled_at from now on) and the room it is held in, as the web
+// app's schedule shows it (issue 18).
 // The access rules are the server's: the model sends what the user asks
 // for (even a goal it has not listed) and shows the answer.
 //
@@ -76,6 +81,19 @@ struct FeedbackDraft {
 // the server is the judge. Unknown fields or wrong types are errors.
 Result<FeedbackDraft> parseFeedbackDraft(const std::string& jsonText);
 
+// The next planned session of the person's mentorships.
+struct NextSession {
+    std::int64_t id = 0;
+    std::int64_t mentorshipId = 0;
+    std::string scheduledAt;  // RFC 3339 UTC, as the server wrote it
+    std::string agenda;
+    bool operator==(const NextSession&) const = default;
+};
+// "2026-12-10T09:00:00Z" as "2026-12-10 09:00 UTC"; other text unchanged.
+std::string describeUtcTime(const std::string& rfc3339);
+// Now in the server's timestamp form ("2026-12-04T17:30:00Z").
+std::string utcNowText();
+
 struct Member {
     std::int64_t personId = 0;
     bool mentor = false;  // else mentee
@@ -97,6 +115,10 @@ public:
     // `room`: the room joined; `account`: logged in with an account (not a
     // guest); `online`: a server was given at all.
     RecordsPanel(std::string room, bool account, bool online = true);
+
+    // The clock that says which sessions have begun and which are still to
+    // come (utcNowText by default; tests set a fixed one).
+    void setClock(std::function<std::string()> nowUtc) { m_now = std::move(nowUtc); }
 
     // Each frame. `inRoom`: RoomPresence is in the room. Loads on the first
     // frame in the room, then sends whatever is queued.
@@ -134,6 +156,12 @@ public:
     }
     const std::string& currentSessionLabel() const { return m_sessionLabel; }
     std::optional<std::int64_t> defaultSubject() const;
+    // The earliest planned session from now on, if any is known.
+    std::optional<NextSession> nextSession() const;
+    // One line: "next session: 2026-12-10 09:00 UTC, here" (in its room) or
+    // "... in room mentorship-6", with the agenda after a dash; "no session
+    // planned" when there is none.
+    std::string nextSessionText() const;
     const std::string& feedbackAnswer() const { return m_feedbackAnswer; }
     bool feedbackSending() const { return m_feedbackInFlight; }
     const std::string& loadError() const { return m_loadError; }
@@ -175,6 +203,8 @@ private:
     };
     std::optional<SessionPick> m_session;
     std::string m_sessionLabel;
+    std::vector<NextSession> m_planned;  // not cancelled, not begun; any time
+    std::function<std::string()> m_now = utcNowText;
     std::string m_loadError;
     std::string m_feedbackAnswer;
     bool m_feedbackInFlight = false;
