@@ -104,13 +104,31 @@ fuzz() {
   fi
   cmake --build build/fuzz -j "$(jobs)" --target mxr_fuzz_all
   (cd build/fuzz && ctest --output-on-failure -L fuzz)
+  # One fuzzer per core at a time: each is single-threaded.
+  local t pids=() status=0
   for t in message avatar ticket sealed replay handshake voice wav; do
-    mkdir -p "build/fuzz/work/$t"
-    "build/fuzz/tests/net/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=1024 -print_final_stats=0 \
-      "build/fuzz/work/$t" "tests/net/fuzz/corpus/$t" 2>"build/fuzz/work/$t.log" ||
-      { tail -40 "build/fuzz/work/$t.log"; log "fuzz_$t found a crash (reproducer in build/fuzz)"; return 1; }
-    log "fuzz_$t: $(tail -1 "build/fuzz/work/$t.log")"
+    fuzz_one "$t" "$seconds" &
+    pids+=($!)
+    if ((${#pids[@]} >= $(jobs))); then
+      wait "${pids[0]}" || status=1
+      pids=("${pids[@]:1}")
+    fi
   done
+  for t in "${pids[@]}"; do wait "$t" || status=1; done
+  return $status
+}
+
+fuzz_one() {
+  local t=$1 seconds=$2
+  mkdir -p "build/fuzz/work/$t"
+  if "build/fuzz/tests/net/fuzz/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=1024 -print_final_stats=0 \
+    "build/fuzz/work/$t" "tests/net/fuzz/corpus/$t" 2>"build/fuzz/work/$t.log"; then
+    log "fuzz_$t: $(tail -1 "build/fuzz/work/$t.log")"
+  else
+    tail -40 "build/fuzz/work/$t.log"
+    log "fuzz_$t found a crash (reproducer in build/fuzz)"
+    return 1
+  fi
 }
 
 SERVER_PID=

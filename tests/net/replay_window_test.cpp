@@ -156,7 +156,7 @@ Keys makeKeys() {
     return Keys{*ck, *sk};
 }
 
-Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes bytesOf(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
 TEST(SecureChannelEnds, TheLastCounterIsRefusedAndTheChannelKeepsWorking) {
     const Keys k = makeKeys();
@@ -164,16 +164,16 @@ TEST(SecureChannelEnds, TheLastCounterIsRefusedAndTheChannelKeepsWorking) {
     using testing::sealWithCounter;
     // The reference sealer agrees with SecureChannel on an ordinary frame.
     SecureChannel client(k.client);
-    EXPECT_EQ(sealWithCounter(k.client.tx, Channel::kControl, 0, text("hi")), client.seal(Channel::kControl, text("hi")));
+    EXPECT_EQ(sealWithCounter(k.client.tx, Channel::kControl, 0, bytesOf("hi")), client.seal(Channel::kControl, bytesOf("hi")));
 
-    auto nearEnd = server.open(Channel::kControl, sealWithCounter(k.client.tx, Channel::kControl, kMax - 1, text("a")));
+    auto nearEnd = server.open(Channel::kControl, sealWithCounter(k.client.tx, Channel::kControl, kMax - 1, bytesOf("a")));
     ASSERT_TRUE(nearEnd) << nearEnd.error().message;
-    auto last = server.open(Channel::kControl, sealWithCounter(k.client.tx, Channel::kControl, kMax, text("b")));
+    auto last = server.open(Channel::kControl, sealWithCounter(k.client.tx, Channel::kControl, kMax, bytesOf("b")));
     ASSERT_FALSE(last);
     EXPECT_NE(last.error().message.find("past the last"), std::string::npos) << last.error().message;
     EXPECT_EQ(server.stats().replayed, 1u);
     // Genuine frames inside the window still open.
-    EXPECT_TRUE(server.open(Channel::kControl, sealWithCounter(k.client.tx, Channel::kControl, kMax - 2, text("c"))));
+    EXPECT_TRUE(server.open(Channel::kControl, sealWithCounter(k.client.tx, Channel::kControl, kMax - 2, bytesOf("c"))));
     EXPECT_EQ(server.stats().opened, 2u);
 }
 
@@ -183,7 +183,7 @@ TEST(SecureChannelEnds, ASenderSaysWhenItsCountersAreUsedUp) {
     SecureChannel server(k.server);
     for (int i = 0; i < 3; ++i) {
         EXPECT_FALSE(client.exhausted()) << i;
-        ASSERT_TRUE(server.open(Channel::kEvents, client.seal(Channel::kEvents, text("x"))));
+        ASSERT_TRUE(server.open(Channel::kEvents, client.seal(Channel::kEvents, bytesOf("x"))));
     }
     EXPECT_TRUE(client.exhausted());
     // The default limit leaves room for 2^64 - 1 frames: never reached.

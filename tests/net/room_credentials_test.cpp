@@ -39,10 +39,10 @@ struct Recorder : RoomObserver {
 };
 
 // Answers on a thread of its own, as the session server does.
-struct EchoGateway : ApiGateway {
+struct SubjectEchoGateway : ApiGateway {
     std::mutex mutex;
     std::vector<std::thread> threads;
-    ~EchoGateway() override {
+    ~SubjectEchoGateway() override {
         for (auto& t : threads) t.join();
     }
     void onApiRequest(const Identity& who, ApiRequest request, Reply reply) override {
@@ -55,7 +55,7 @@ struct EchoGateway : ApiGateway {
 
 // Speaks the protocol by hand (Hello, then sealed messages), so a test can
 // send what the shipped client never would.
-class RawClient : public testing::RawEnetPeer {
+class HandClient : public testing::RawEnetPeer {
 public:
     using RawEnetPeer::RawEnetPeer;
 
@@ -261,11 +261,11 @@ TEST_F(RoomCredentials, AnAccountHasOneMemberPerRoomTheNewerJoinReplacesItGuests
 }
 
 TEST_F(RoomCredentials, RecordsAndTicketsNeedALoginOnTheConnectionNotATicketOrAResume) {
-    EchoGateway gateway;
+    SubjectEchoGateway gateway;
     startHost([&](RoomHostConfig& cfg) { cfg.api = &gateway; });
     m_auth.addAccount("other@x.org", "pw", Identity{"account:2", "Other", Role::kMentor});
 
-    RawClient owner(m_host->port());
+    HandClient owner(m_host->port());
     ASSERT_TRUE(owner.handshake());
     auto j = owner.request<Joined>(Join{"closed", ticket("account:1", "Ann", "closed")});
     ASSERT_TRUE(j);
@@ -277,7 +277,7 @@ TEST_F(RoomCredentials, RecordsAndTicketsNeedALoginOnTheConnectionNotATicketOrAR
 
     // While the owner's connection is open, its resume token is answered
     // busy and the owner keeps its place.
-    RawClient thief(m_host->port());
+    HandClient thief(m_host->port());
     ASSERT_TRUE(thief.handshake());
     EXPECT_EQ(thief.refusal(Resume{j->resumeToken}), ReplyCode::kBusy);
     EXPECT_EQ(m_host->stats().resumesBusy, 1u);
@@ -292,12 +292,12 @@ TEST_F(RoomCredentials, RecordsAndTicketsNeedALoginOnTheConnectionNotATicketOrAR
         return p.size() == 1 && p[0].away;
     }));
     // A connection logged in as another account may not take the avatar.
-    RawClient other(m_host->port());
+    HandClient other(m_host->port());
     ASSERT_TRUE(other.handshake());
     ASSERT_TRUE(other.request<LoginOk>(Login{"other@x.org", "pw"}));
     EXPECT_EQ(other.refusal(Resume{j->resumeToken}), ReplyCode::kNotAllowed);
     // The avatar resumed without a login is not a login either.
-    RawClient back(m_host->port());
+    HandClient back(m_host->port());
     ASSERT_TRUE(back.handshake());
     auto r = back.request<Joined>(Resume{j->resumeToken});
     ASSERT_TRUE(r);
@@ -330,7 +330,7 @@ TEST_F(RoomCredentials, AResumeWaitsUntilTheHostHasEndedTheOldConnection) {
 }
 
 TEST_F(RoomCredentials, AnAccountLogsInAgainBeforeResumingAndKeepsItsRecords) {
-    EchoGateway gateway;
+    SubjectEchoGateway gateway;
     startHost([&](RoomHostConfig& cfg) {
         cfg.api = &gateway;
         cfg.peerTimeoutMs = 1000;
@@ -356,7 +356,7 @@ TEST_F(RoomCredentials, DroppingAPersonEndsTheirConnectionsWithTheReasonAndNoOne
     ASSERT_TRUE(joined(grace));
     ASSERT_TRUE(joined(graceElsewhere));
     ASSERT_TRUE(joined(linus));
-    RawClient loggedIn(m_host->port());  // logged in, in no room
+    HandClient loggedIn(m_host->port());  // logged in, in no room
     ASSERT_TRUE(loggedIn.handshake());
     ASSERT_TRUE(loggedIn.request<LoginOk>(Login{"grace@x.org", "pw"}));
 

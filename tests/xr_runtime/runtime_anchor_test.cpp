@@ -16,13 +16,6 @@ namespace {
 const std::vector<const char*> kExtensions{XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME, XR_MSFT_SPATIAL_ANCHOR_EXTENSION_NAME,
                                            XR_MSFT_SPATIAL_ANCHOR_PERSISTENCE_EXTENSION_NAME};
 
-void startSession(Client& c) {
-    ASSERT_EQ(c.createInstance(kExtensions), XR_SUCCESS);
-    ASSERT_EQ(c.getSystem(), XR_SUCCESS);
-    ASSERT_NO_FATAL_FAILURE(c.createVulkan());
-    ASSERT_EQ(c.createSession(), XR_SUCCESS);
-    ASSERT_EQ(c.createSpaces(), XR_SUCCESS);
-}
 
 // The anchor's space located in STAGE.
 XrPosef locateInStage(Client& c, XrSpatialAnchorMSFT anchor) {
@@ -52,7 +45,7 @@ TEST(XrRuntimeAnchors, AnAnchorStaysInTheWorldAndIsFoundByTheNextInstance) {
                                  "anchor_store": ")" + store + R"("})");
     {
         Client c;
-        ASSERT_NO_FATAL_FAILURE(startSession(c));
+        ASSERT_NO_FATAL_FAILURE(startSession(c, kExtensions));
         // 1 m right, 2 m ahead, at LOCAL's origin height (1.6 m up).
         auto create = c.proc<PFN_xrCreateSpatialAnchorMSFT>("xrCreateSpatialAnchorMSFT");
         XrSpatialAnchorCreateInfoMSFT ci{XR_TYPE_SPATIAL_ANCHOR_CREATE_INFO_MSFT};
@@ -80,7 +73,7 @@ TEST(XrRuntimeAnchors, AnAnchorStaysInTheWorldAndIsFoundByTheNextInstance) {
     }
     ASSERT_TRUE(std::filesystem::exists(store));
     Client next;
-    ASSERT_NO_FATAL_FAILURE(startSession(next));
+    ASSERT_NO_FATAL_FAILURE(startSession(next, kExtensions));
     auto connect = next.proc<PFN_xrCreateSpatialAnchorStoreConnectionMSFT>("xrCreateSpatialAnchorStoreConnectionMSFT");
     auto names = next.proc<PFN_xrEnumeratePersistedSpatialAnchorNamesMSFT>("xrEnumeratePersistedSpatialAnchorNamesMSFT");
     auto load = next.proc<PFN_xrCreateSpatialAnchorFromPersistedNameMSFT>("xrCreateSpatialAnchorFromPersistedNameMSFT");

@@ -12,20 +12,11 @@
 namespace mxr::xrrt::test {
 namespace {
 
-constexpr int kMaxFrames = 200;  // a bound on loops that wait for a state, not a timing
-
 std::string baseConfig(const std::string& extra = "") {
     return std::string(R"({"frame_rate_hz": 0, "view_size": [64, 48], "event_log": "events.log")") +
            (extra.empty() ? "" : ", " + extra) + "}";
 }
 
-void startSession(Client& c) {
-    ASSERT_EQ(c.createInstance(), XR_SUCCESS);
-    ASSERT_EQ(c.getSystem(), XR_SUCCESS);
-    ASSERT_NO_FATAL_FAILURE(c.createVulkan());
-    ASSERT_EQ(c.createSession(), XR_SUCCESS);
-    ASSERT_EQ(c.createSpaces(), XR_SUCCESS);
-}
 
 void runUntilFocused(Client& c) {
     for (int i = 0; i < kMaxFrames && c.state != XR_SESSION_STATE_FOCUSED; ++i) ASSERT_EQ(c.runFrame(nullptr), XR_SUCCESS);

@@ -10,8 +10,6 @@
 namespace mxr::xrrt::test {
 namespace {
 
-constexpr int kMaxFrames = 200;
-
 // Head moves from x=0 (frame 0) to x=0.5 (frame 10); the right hand's select
 // is pressed from frame 6 on; the left hand is untracked from frame 12.
 const char* kScriptedConfig = R"({

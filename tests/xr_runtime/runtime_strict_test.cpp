@@ -13,8 +13,6 @@
 namespace mxr::xrrt::test {
 namespace {
 
-constexpr int kMaxFrames = 200;  // a bound on loops that wait for a state, not a timing
-
 void startFocused(Client& c) {
     ASSERT_EQ(c.createInstance(), XR_SUCCESS);
     ASSERT_EQ(c.getSystem(), XR_SUCCESS);

@@ -255,6 +255,14 @@ void Client::destroySession() {
     running = false;
 }
 
+void startSession(Client& c, std::vector<const char*> extensions) {
+    ASSERT_EQ(c.createInstance(std::move(extensions)), XR_SUCCESS);
+    ASSERT_EQ(c.getSystem(), XR_SUCCESS);
+    ASSERT_NO_FATAL_FAILURE(c.createVulkan());
+    ASSERT_EQ(c.createSession(), XR_SUCCESS);
+    ASSERT_EQ(c.createSpaces(), XR_SUCCESS);
+}
+
 XrResult Client::createSpaces() {
     XrReferenceSpaceCreateInfo info{};
     info.type = XR_TYPE_REFERENCE_SPACE_CREATE_INFO;

@@ -33,6 +33,14 @@ struct Image {
 };
 bool loadPng(const std::string& path, Image& out);
 
+// Bounds loops that wait for a state (a count of frames, not a timing).
+inline constexpr int kMaxFrames = 200;
+
+class Client;
+// Instance (with `extensions`), system, Vulkan, session and the reference
+// spaces; a failure fails the test (check with ASSERT_NO_FATAL_FAILURE).
+void startSession(Client& c, std::vector<const char*> extensions = {XR_KHR_VULKAN_ENABLE2_EXTENSION_NAME});
+
 class Client {
 public:
     Client() = default;
