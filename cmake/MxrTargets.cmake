@@ -15,10 +15,13 @@ function(mxr_library name)
   mxr_warnings(${name})
 endfunction()
 
-# mxr_test(name LABELS l1 [l2] SOURCES ... LINKS ... [SERIAL])
-# One gtest executable registered as one CTest test per gtest case.
+# mxr_test(name LABELS l1 [l2] SOURCES ... LINKS ... [SERIAL] [TIMEOUT s] [COST c])
+# One gtest executable registered as one CTest test per gtest case. COST
+# (seconds, roughly) makes ctest start a long test first on a fresh
+# checkout, before it has timings of its own, so it does not run alone at
+# the end of a parallel run.
 function(mxr_test name)
-  cmake_parse_arguments(A "SERIAL" "TIMEOUT" "SOURCES;LINKS;LABELS;ENV" ${ARGN})
+  cmake_parse_arguments(A "SERIAL" "TIMEOUT;COST" "SOURCES;LINKS;LABELS;ENV" ${ARGN})
   add_executable(${name} ${A_SOURCES})
   # Test files share heavy headers (gtest, nlohmann/json, the module's
   # own) and instantiate the same templates: compiled as unity translation
@@ -34,6 +37,9 @@ function(mxr_test name)
   set(props TIMEOUT ${A_TIMEOUT})
   if(A_SERIAL)
     list(APPEND props RUN_SERIAL TRUE)
+  endif()
+  if(A_COST)
+    list(APPEND props COST ${A_COST})
   endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_LIST ${name}_TESTS PROPERTIES ${props})
   # List-valued properties (several labels or environment variables) would be
