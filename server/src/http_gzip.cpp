@@ -1,7 +1,7 @@
 // gzip for the HTTP front end: see http_gzip.h.
 #include "http_gzip.h"
+#include "ascii.h"
 
-#include <strings.h>
 #include <zlib.h>
 
 #include <cstdlib>
@@ -9,18 +9,8 @@
 namespace mxr::server {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 bool startsWith(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+    return s.size() >= prefix.size() && iequalsAscii(s.substr(0, prefix.size()), prefix);
 }
 
 // The q-value of one Accept-Encoding element's parameters ("; q=0.5"); 1
@@ -28,10 +18,10 @@ bool startsWith(std::string_view s, std::string_view prefix) {
 double qValue(std::string_view params) {
     while (!params.empty()) {
         const auto semi = params.find(';');
-        const std::string_view p = trim(params.substr(0, semi));
+        const std::string_view p = trimAscii(params.substr(0, semi));
         params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
         if (p.size() < 2 || (p[0] != 'q' && p[0] != 'Q') || p[1] != '=') continue;
-        const std::string v(trim(p.substr(2)));
+        const std::string v(trimAscii(p.substr(2)));
         if (v.empty() || v.size() > 5) return 0;
         char* end = nullptr;
         const double q = std::strtod(v.c_str(), &end);
@@ -53,9 +43,9 @@ bool acceptsGzip(std::string_view header) {
         const std::string_view element = header.substr(0, comma);
         header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
         const auto semi = element.find(';');
-        const std::string_view coding = trim(element.substr(0, semi));
+        const std::string_view coding = trimAscii(element.substr(0, semi));
         const double q = qValue(semi == std::string_view::npos ? std::string_view() : element.substr(semi + 1));
-        if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) gzipQ = q;
+        if (iequalsAscii(coding, "gzip") || iequalsAscii(coding, "x-gzip")) gzipQ = q;
         if (coding == "*") anyQ = q;
     }
     // An explicit gzip entry wins over the wildcard.
@@ -63,9 +53,9 @@ bool acceptsGzip(std::string_view header) {
 }
 
 bool compressibleType(std::string_view type) {
-    type = trim(type.substr(0, type.find(';')));
-    return startsWith(type, "text/") || iequals(type, "application/json") || iequals(type, "application/javascript") ||
-           iequals(type, "application/manifest+json") || iequals(type, "image/svg+xml");
+    type = trimAscii(type.substr(0, type.find(';')));
+    return startsWith(type, "text/") || iequalsAscii(type, "application/json") || iequalsAscii(type, "application/javascript") ||
+           iequalsAscii(type, "application/manifest+json") || iequalsAscii(type, "image/svg+xml");
 }
 
 Result<std::string> gzip(std::string_view data, int level) {

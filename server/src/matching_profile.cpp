@@ -1,4 +1,5 @@
 #include "matching_profile.h"
+#include "ascii.h"
 
 #include <algorithm>
 #include <bit>
@@ -14,12 +15,6 @@ namespace {
 
 constexpr std::string_view kDays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-
 // "HH:MM" on a quarter hour, 00:00-24:00; minutes or -1.
 int parseClock(std::string_view s) {
     if (s.size() != 5 || s[2] != ':') return -1;
@@ -30,12 +25,6 @@ int parseClock(std::string_view s) {
     const int m = (s[3] - '0') * 10 + (s[4] - '0');
     if (h > 24 || m > 59 || m % 15 != 0 || (h == 24 && m != 0)) return -1;
     return h * 60 + m;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 const date::time_zone* zoneOrNull(std::string_view name) {
@@ -70,8 +59,8 @@ std::vector<std::int64_t> ids(const Json& person, const char* key) {
 std::optional<SkillLevel> parseSkillLevel(std::string_view text) {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) return std::nullopt;
-    const std::string_view skill = trim(text.substr(0, colon));
-    const std::string_view level = trim(text.substr(colon + 1));
+    const std::string_view skill = trimAscii(text.substr(0, colon));
+    const std::string_view level = trimAscii(text.substr(colon + 1));
     if (skill.empty() || level.size() != 1 || level[0] < '0' + kMinLevel || level[0] > '0' + kMaxLevel) {
         return std::nullopt;
     }
@@ -102,7 +91,7 @@ Profile profileFromPerson(const Json& person) {
         if (auto sl = parseSkillLevel(s)) p.wanted.push_back(*sl);
     }
     p.interests = strings(person, "interests");
-    for (const auto& l : strings(person, "languages")) p.languages.push_back(lower(l));
+    for (const auto& l : strings(person, "languages")) p.languages.push_back(lowerAscii(l));
     if (person.contains("goals_text") && person["goals_text"].is_string()) p.goals = person["goals_text"].get<std::string>();
     if (person.contains("time_zone") && person["time_zone"].is_string()) p.timeZone = person["time_zone"].get<std::string>();
     for (const auto& w : strings(person, "availability")) {
@@ -111,7 +100,7 @@ Profile profileFromPerson(const Json& person) {
     if (person.contains("mentor_capacity") && person["mentor_capacity"].is_number_integer()) {
         p.capacity = static_cast<int>(person["mentor_capacity"].get<std::int64_t>());
     }
-    if (person.contains("team") && person["team"].is_string()) p.team = lower(trim(person["team"].get<std::string>()));
+    if (person.contains("team") && person["team"].is_string()) p.team = lowerAscii(trimAscii(person["team"].get<std::string>()));
     if (person.contains("line_manager_id") && person["line_manager_id"].is_number_integer()) {
         p.lineManager = person["line_manager_id"].get<std::int64_t>();
     }

@@ -1,4 +1,5 @@
 #include "matching_score.h"
+#include "ascii.h"
 
 #include <algorithm>
 #include <cctype>
@@ -13,15 +14,9 @@ constexpr std::string_view kStopWords[] = {
     "you", "your", "our", "they", "them", "their", "want", "wants", "would", "like", "into", "about", "more", "some",
     "can", "will", "how", "who", "what", "when", "also", "get", "out", "all", "any", "its", "than", "then", "very"};
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 std::vector<SkillLevel> lowered(const std::vector<SkillLevel>& in) {
     std::vector<SkillLevel> out = in;
-    for (auto& s : out) s.skill = lower(s.skill);
+    for (auto& s : out) s.skill = lowerAscii(s.skill);
     return out;
 }
 
@@ -118,7 +113,7 @@ ProgramRules rulesFromProgram(const Json& program) {
 Scorer::Scorer(std::vector<Profile> mentors, std::vector<Profile> mentees, ProgramRules rules,
                std::int64_t weekStartDays, FeedbackHistory history)
     : m_rules(std::move(rules)), m_history(std::move(history)) {
-    for (auto& r : m_rules.required) r.skill = lower(r.skill);
+    for (auto& r : m_rules.required) r.skill = lowerAscii(r.skill);
     // TF-IDF over the pool: a mentee's goals and interests against a
     // mentor's goals, interests and offered skills.
     std::unordered_map<std::string, std::uint32_t> termIds;
@@ -145,7 +140,7 @@ Scorer::Scorer(std::vector<Profile> mentors, std::vector<Profile> mentees, Progr
         Prepared out;
         out.offeredLower = lowered(p.offered);
         out.wantedLower = lowered(p.wanted);
-        p.team = lower(p.team);
+        p.team = lowerAscii(p.team);
         auto week = weekInUtc(p, weekStartDays);
         if (!week) {
             Profile utc = p;

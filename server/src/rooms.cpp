@@ -35,7 +35,7 @@ Error toNetError(const ApiError& e) {
 
 // Query parameters of "a=1&b=2" (ids, limits and formats: no escapes needed,
 // and '%' is refused so nothing is silently misread).
-tl::expected<Params, ApiError> parseQuery(std::string_view q) {
+tl::expected<Params, ApiError> parseEnetQuery(std::string_view q) {
     Params out;
     while (!q.empty()) {
         const auto amp = q.find('&');
@@ -560,7 +560,7 @@ void RoomService::heartbeatLoop() {
 RouterReply RoomService::route(const Principal& p, const net::ApiRequest& request) {
     const std::string_view path = request.path;
     const auto q = path.find('?');
-    auto query = parseQuery(q == std::string_view::npos ? std::string_view() : path.substr(q + 1));
+    auto query = parseEnetQuery(q == std::string_view::npos ? std::string_view() : path.substr(q + 1));
     if (!query) return Router::errorReply(query.error());
     RouterRequest req;
     req.method = net::toString(request.method);

@@ -1,4 +1,5 @@
 #include "server/web_routes.h"
+#include "ascii.h"
 
 #include <sodium.h>
 
@@ -14,15 +15,9 @@ constexpr std::size_t kMaxFileBytes = 4 << 20;   // one servable file
 constexpr std::size_t kMaxFiles = 512;           // files under the web root
 constexpr std::size_t kMaxTokenBytes = 256;
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 std::string findHeader(const HeaderList& headers, std::string_view name) {
     for (const auto& [k, v] : headers) {
-        if (iequals(k, name)) return v;
+        if (iequalsAscii(k, name)) return v;
     }
     return {};
 }
