@@ -63,7 +63,7 @@ async function scheduleChanges(page, tag) {
   await plan.getByLabel('Number of meetings').fill('2');
   await plan.getByLabel('Agenda (optional)').fill(`series ${tag}`);
   await plan.getByRole('button', { name: 'Plan meetings' }).click();
-  await plan.getByText('Planned 2 meetings; 1 clashes with another session.').waitFor();
+  await plan.getByText('Planned 2 meetings; 1 clash with another session.').waitFor();
   assert.deepEqual(await page.locator('#planned li').allTextContents(), [utc(CLASH_AT), utc(plusDays(CLASH_AT, 14))]);
   assert.match(await page.locator('#conflicts li').textContent(),
     new RegExp(`^${utc(CLASH_AT)} clashes with another session of one of you \\(session \\d+\\)\\.$`));

@@ -52,7 +52,7 @@ function planForm(mine, pairOf, onPlanned) {
     const r = await guarded(msg, () => api('POST', `/mentorships/${v.mentorship}/schedule`, body), '');
     if (!r) return;
     msg.textContent = `Planned ${r.sessions.length} meeting${r.sessions.length === 1 ? '' : 's'}` +
-      (r.conflicts.length ? `; ${r.conflicts.length} clash${r.conflicts.length === 1 ? 'es' : ''} with another session.` : '; no clashes.');
+      (r.conflicts.length ? `; ${r.conflicts.length} clash${r.conflicts.length === 1 ? '' : 'es'} with another session.` : '; no clashes.');
     result.append(h('ul', { class: 'plain', id: 'planned' }, r.sessions.map((s) => h('li', {}, fmtTime(s.scheduled_at)))));
     if (r.conflicts.length) {
       result.append(h('h3', {}, 'Clashes'), h('ul', { class: 'plain', id: 'conflicts' }, r.conflicts.map((c) => h('li', {},
