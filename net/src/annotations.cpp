@@ -52,9 +52,9 @@ std::optional<Error> pointProblem(const char* field, const Vec3& p) {
         return problem(ErrorCode::kInvalidArgument, strCat("field '", field, "' is not a finite point"));
     }
     if (!insideWorkspace(p)) {
-        return problem(ErrorCode::kLimit, strCat("field '", field, "' ", vecText(p),
-                                                 " is outside the workspace (each axis within +/-",
-                                                 kWorkspaceHalfExtent, " m)"));
+        return problem(ErrorCode::kLimit,
+                       strCat("field '", field, "' ", vecText(p), " is outside the workspace (each axis within +/-",
+                              kWorkspaceHalfExtent, " m)"));
     }
     return std::nullopt;
 }
@@ -75,11 +75,11 @@ Error tooManyPoints(std::size_t n) {
 // Why the values of `fields` cannot be stored, naming the field; the checks
 // that need no state (ink against the workspace needs the anchor: inkProblem).
 std::optional<Error> valuesProblem(FieldMask fields, const AnnotationValues& v) {
-    auto has = [&](AnnotationField f) { return (fields & bit(f)) != 0; };
+    auto has = [&](AnnotationField f) { return (fields & fieldBit(f)) != 0; };
     if (has(AnnotationField::kColour) && v.colour >= kAnnotationPalette.size()) {
-        return problem(ErrorCode::kInvalidArgument, strCat("field 'colour' is ", int(v.colour), ": the palette has ",
-                                                           kAnnotationPalette.size(), " colours (0 to ",
-                                                           kAnnotationPalette.size() - 1, ")"));
+        return problem(ErrorCode::kInvalidArgument,
+                       strCat("field 'colour' is ", int(v.colour), ": the palette has ", kAnnotationPalette.size(),
+                              " colours (0 to ", kAnnotationPalette.size() - 1, ")"));
     }
     if (has(AnnotationField::kPosition)) {
         if (auto e = pointProblem("position", v.position)) return e;
@@ -107,8 +107,7 @@ std::optional<Error> valuesProblem(FieldMask fields, const AnnotationValues& v) 
         if (v.text.empty()) return problem(ErrorCode::kInvalidArgument, "field 'text' is empty");
         if (v.text.size() > kMaxLabelBytes) {
             return problem(ErrorCode::kLimit, strCat("field 'text' is ", v.text.size(),
-                                                     " bytes, more than the limit of ", kMaxLabelBytes,
-                                                     " per label"));
+                                                     " bytes, more than the limit of ", kMaxLabelBytes, " per label"));
         }
         if (auto p = nameProblem(v.text)) {
             return problem(ErrorCode::kInvalidArgument, strCat("field 'text' ", *p));
@@ -125,11 +124,9 @@ std::optional<Error> valuesProblem(FieldMask fields, const AnnotationValues& v) 
             if (!isFinite(p)) {
                 return problem(ErrorCode::kInvalidArgument, strCat("field 'points' point ", i, " is not finite"));
             }
-            if (std::fabs(p.x) > kMaxInkOffset || std::fabs(p.y) > kMaxInkOffset ||
-                std::fabs(p.z) > kMaxInkOffset) {
-                return problem(ErrorCode::kLimit, strCat("field 'points' point ", i, " ", vecText(p),
-                                                         " is more than ", kMaxInkOffset,
-                                                         " m from the stroke's anchor on an axis"));
+            if (std::fabs(p.x) > kMaxInkOffset || std::fabs(p.y) > kMaxInkOffset || std::fabs(p.z) > kMaxInkOffset) {
+                return problem(ErrorCode::kLimit, strCat("field 'points' point ", i, " ", vecText(p), " is more than ",
+                                                         kMaxInkOffset, " m from the stroke's anchor on an axis"));
             }
         }
     }
@@ -142,9 +139,9 @@ std::optional<Error> inkProblem(const Annotation& a) {
     for (std::size_t i = 0; i < a.values.points.size(); ++i) {
         const Vec3 p = a.values.position + a.values.points[i];
         if (!insideWorkspace(p)) {
-            return problem(ErrorCode::kLimit, strCat("field 'points' point ", i, " lies at ", vecText(p),
-                                                     ", outside the workspace (each axis within +/-",
-                                                     kWorkspaceHalfExtent, " m)"));
+            return problem(ErrorCode::kLimit,
+                           strCat("field 'points' point ", i, " lies at ", vecText(p),
+                                  ", outside the workspace (each axis within +/-", kWorkspaceHalfExtent, " m)"));
         }
     }
     return std::nullopt;
@@ -152,14 +149,14 @@ std::optional<Error> inkProblem(const Annotation& a) {
 
 // Which fields a create or update may carry.
 std::optional<std::string> maskProblem(AnnotationOpType type, AnnotationKind kind, FieldMask fields) {
-    const FieldMask allowed = fieldsOf(kind) | bit(AnnotationField::kStep);
+    const FieldMask allowed = fieldsOf(kind) | fieldBit(AnnotationField::kStep);
     if (fields & ~kAllFields) return strCat("field 'fields' has unknown bits (", fields, ")");
     for (std::size_t f = 0; f < kAnnotationFieldCount; ++f) {
         const auto field = static_cast<AnnotationField>(f);
-        if ((fields & bit(field)) && !(allowed & bit(field))) {
+        if ((fields & fieldBit(field)) && !(allowed & fieldBit(field))) {
             return strCat("field '", toString(field), "' does not apply to ", aKind(kind));
         }
-        if (type == AnnotationOpType::kCreate && (fieldsOf(kind) & bit(field)) && !(fields & bit(field))) {
+        if (type == AnnotationOpType::kCreate && (fieldsOf(kind) & fieldBit(field)) && !(fields & fieldBit(field))) {
             return strCat("create of ", aKind(kind), " lacks field '", toString(field), "'");
         }
     }
@@ -168,7 +165,7 @@ std::optional<std::string> maskProblem(AnnotationOpType type, AnnotationKind kin
 }
 
 void copyFields(FieldMask fields, const AnnotationValues& from, AnnotationValues& to) {
-    auto has = [&](AnnotationField f) { return (fields & bit(f)) != 0; };
+    auto has = [&](AnnotationField f) { return (fields & fieldBit(f)) != 0; };
     if (has(AnnotationField::kColour)) to.colour = from.colour;
     if (has(AnnotationField::kStep)) to.step = from.step;
     if (has(AnnotationField::kPosition)) to.position = from.position;
@@ -221,7 +218,7 @@ Result<Stamp> readStamp(ByteReader& r, const char* field) {
 }
 
 void writeValues(ByteWriter& w, FieldMask fields, const AnnotationValues& v) {
-    auto has = [&](AnnotationField f) { return (fields & bit(f)) != 0; };
+    auto has = [&](AnnotationField f) { return (fields & fieldBit(f)) != 0; };
     if (has(AnnotationField::kColour)) w.u8(v.colour);
     if (has(AnnotationField::kStep)) w.u32(v.step);
     if (has(AnnotationField::kPosition)) writeVec(w, v.position);
@@ -245,24 +242,42 @@ void writeValues(ByteWriter& w, FieldMask fields, const AnnotationValues& v) {
 }
 
 Result<AnnotationValues> readValues(ByteReader& r, FieldMask fields) {
-    auto has = [&](AnnotationField f) { return (fields & bit(f)) != 0; };
+    auto has = [&](AnnotationField f) { return (fields & fieldBit(f)) != 0; };
     AnnotationValues v;
-    if (has(AnnotationField::kColour)) { MXR_TRY_ASSIGN(v.colour, r.u8("colour")); }
-    if (has(AnnotationField::kStep)) { MXR_TRY_ASSIGN(v.step, r.u32("step")); }
-    if (has(AnnotationField::kPosition)) { MXR_TRY_ASSIGN(v.position, readVec(r, "position")); }
-    if (has(AnnotationField::kEnd)) { MXR_TRY_ASSIGN(v.end, readVec(r, "end")); }
-    if (has(AnnotationField::kExtents)) { MXR_TRY_ASSIGN(v.extents, readVec(r, "extents")); }
+    if (has(AnnotationField::kColour)) {
+        MXR_TRY_ASSIGN(v.colour, r.u8("colour"));
+    }
+    if (has(AnnotationField::kStep)) {
+        MXR_TRY_ASSIGN(v.step, r.u32("step"));
+    }
+    if (has(AnnotationField::kPosition)) {
+        MXR_TRY_ASSIGN(v.position, readVec(r, "position"));
+    }
+    if (has(AnnotationField::kEnd)) {
+        MXR_TRY_ASSIGN(v.end, readVec(r, "end"));
+    }
+    if (has(AnnotationField::kExtents)) {
+        MXR_TRY_ASSIGN(v.extents, readVec(r, "extents"));
+    }
     if (has(AnnotationField::kRotation)) {
         std::array<float, 4> c{};
         for (float& x : c) {
             MXR_TRY_ASSIGN(auto q, r.i16("rotation"));
+            // -32768 is below -1: the encoder never writes it.
+            if (q < -32767) return tl::unexpected(protocolError("field 'rotation' has a component below -1"));
             x = dequantUnit(q);
         }
         v.rotation = Quat(c[0], c[1], c[2], c[3]);
     }
-    if (has(AnnotationField::kRadius)) { MXR_TRY_ASSIGN(v.radius, r.f32("radius")); }
-    if (has(AnnotationField::kText)) { MXR_TRY_ASSIGN(v.text, r.str("text", kMaxLabelBytes)); }
-    if (has(AnnotationField::kNumber)) { MXR_TRY_ASSIGN(v.number, r.u16("number")); }
+    if (has(AnnotationField::kRadius)) {
+        MXR_TRY_ASSIGN(v.radius, r.f32("radius"));
+    }
+    if (has(AnnotationField::kText)) {
+        MXR_TRY_ASSIGN(v.text, r.str("text", kMaxLabelBytes));
+    }
+    if (has(AnnotationField::kNumber)) {
+        MXR_TRY_ASSIGN(v.number, r.u16("number"));
+    }
     if (has(AnnotationField::kPoints)) {
         MXR_TRY_ASSIGN(auto n, r.u16("points"));
         // Refuse counts the limit or the packet cannot hold before reserving.
@@ -303,42 +318,64 @@ Result<AnnotationId> readId(ByteReader& r) {
 
 const char* toString(AnnotationKind k) noexcept {
     switch (k) {
-        case AnnotationKind::kArrow: return "arrow";
-        case AnnotationKind::kLabel: return "label";
-        case AnnotationKind::kBox: return "box";
-        case AnnotationKind::kSphere: return "sphere";
-        case AnnotationKind::kInk: return "ink stroke";
-        case AnnotationKind::kMarker: return "marker";
+        case AnnotationKind::kArrow:
+            return "arrow";
+        case AnnotationKind::kLabel:
+            return "label";
+        case AnnotationKind::kBox:
+            return "box";
+        case AnnotationKind::kSphere:
+            return "sphere";
+        case AnnotationKind::kInk:
+            return "ink stroke";
+        case AnnotationKind::kMarker:
+            return "marker";
     }
     return "?";
 }
 
 const char* toString(AnnotationField f) noexcept {
     switch (f) {
-        case AnnotationField::kColour: return "colour";
-        case AnnotationField::kStep: return "step";
-        case AnnotationField::kPosition: return "position";
-        case AnnotationField::kEnd: return "end";
-        case AnnotationField::kExtents: return "extents";
-        case AnnotationField::kRotation: return "rotation";
-        case AnnotationField::kRadius: return "radius";
-        case AnnotationField::kText: return "text";
-        case AnnotationField::kNumber: return "number";
-        case AnnotationField::kPoints: return "points";
+        case AnnotationField::kColour:
+            return "colour";
+        case AnnotationField::kStep:
+            return "step";
+        case AnnotationField::kPosition:
+            return "position";
+        case AnnotationField::kEnd:
+            return "end";
+        case AnnotationField::kExtents:
+            return "extents";
+        case AnnotationField::kRotation:
+            return "rotation";
+        case AnnotationField::kRadius:
+            return "radius";
+        case AnnotationField::kText:
+            return "text";
+        case AnnotationField::kNumber:
+            return "number";
+        case AnnotationField::kPoints:
+            return "points";
     }
     return "?";
 }
 
 FieldMask fieldsOf(AnnotationKind k) noexcept {
     using F = AnnotationField;
-    const FieldMask base = bit(F::kColour) | bit(F::kPosition);
+    const FieldMask base = fieldBit(F::kColour) | fieldBit(F::kPosition);
     switch (k) {
-        case AnnotationKind::kArrow: return base | bit(F::kEnd);
-        case AnnotationKind::kLabel: return base | bit(F::kText);
-        case AnnotationKind::kBox: return base | bit(F::kExtents) | bit(F::kRotation);
-        case AnnotationKind::kSphere: return base | bit(F::kRadius);
-        case AnnotationKind::kInk: return base | bit(F::kPoints);
-        case AnnotationKind::kMarker: return base | bit(F::kNumber);
+        case AnnotationKind::kArrow:
+            return base | fieldBit(F::kEnd);
+        case AnnotationKind::kLabel:
+            return base | fieldBit(F::kText);
+        case AnnotationKind::kBox:
+            return base | fieldBit(F::kExtents) | fieldBit(F::kRotation);
+        case AnnotationKind::kSphere:
+            return base | fieldBit(F::kRadius);
+        case AnnotationKind::kInk:
+            return base | fieldBit(F::kPoints);
+        case AnnotationKind::kMarker:
+            return base | fieldBit(F::kNumber);
     }
     return base;
 }
@@ -408,8 +445,8 @@ Result<void> AnnotationState::apply(const AnnotationOp& op, const AnnotationActo
     if (op.type == AnnotationOpType::kCreate) {
         if (authorOf(op.id) != actor.id) {
             return makeError(ErrorCode::kPermissionDenied,
-                             strCat(what, ": member ", actor.id, " creates annotations under its own ids (",
-                                    actor.id, ":n), not those of member ", authorOf(op.id)));
+                             strCat(what, ": member ", actor.id, " creates annotations under its own ids (", actor.id,
+                                    ":n), not those of member ", authorOf(op.id)));
         }
     } else if (authorOf(op.id) != actor.id && !actor.moderates) {
         return makeError(ErrorCode::kPermissionDenied,
@@ -418,8 +455,12 @@ Result<void> AnnotationState::apply(const AnnotationOp& op, const AnnotationActo
     }
     Result<void> done;
     switch (op.type) {
-        case AnnotationOpType::kCreate: done = create(op); break;
-        case AnnotationOpType::kUpdate: done = update(op); break;
+        case AnnotationOpType::kCreate:
+            done = create(op);
+            break;
+        case AnnotationOpType::kUpdate:
+            done = update(op);
+            break;
         case AnnotationOpType::kDelete:
             if (isDeleted(op.id)) return {};  // already gone: deleting twice is harmless
             if (!m_live.contains(op.id)) return makeError(ErrorCode::kNotFound, strCat(what, " does not exist"));
@@ -440,8 +481,8 @@ Result<void> AnnotationState::create(const AnnotationOp& op) {
     if (auto p = maskProblem(op.type, op.kind, op.fields)) return makeError(ErrorCode::kInvalidArgument, *p);
     if (auto e = valuesProblem(op.fields, op.values)) return tl::unexpected(*e);
     if (m_live.size() >= kMaxLiveAnnotations) {
-        return makeError(ErrorCode::kLimit, strCat("the room has ", m_live.size(),
-                                                   " annotations, the limit; delete some first"));
+        return makeError(ErrorCode::kLimit,
+                         strCat("the room has ", m_live.size(), " annotations, the limit; delete some first"));
     }
     Annotation a;
     a.id = op.id;
@@ -451,9 +492,8 @@ Result<void> AnnotationState::create(const AnnotationOp& op) {
     copyFields(op.fields, op.values, a.values);
     if (auto e = inkProblem(a)) return tl::unexpected(*e);
     if (m_inkPoints + a.values.points.size() > kMaxInkPointsPerRoom) {
-        return makeError(ErrorCode::kLimit,
-                         strCat("the room would hold ", m_inkPoints + a.values.points.size(),
-                                " ink points, more than the limit of ", kMaxInkPointsPerRoom));
+        return makeError(ErrorCode::kLimit, strCat("the room would hold ", m_inkPoints + a.values.points.size(),
+                                                   " ink points, more than the limit of ", kMaxInkPointsPerRoom));
     }
     m_inkPoints += a.values.points.size();
     m_live.emplace(op.id, std::move(a));
@@ -470,7 +510,7 @@ Result<void> AnnotationState::update(const AnnotationOp& op) {
     if (auto e = valuesProblem(op.fields, op.values)) return tl::unexpected(*e);
     Annotation next = current;
     for (std::size_t f = 0; f < kAnnotationFieldCount; ++f) {
-        const FieldMask b = bit(static_cast<AnnotationField>(f));
+        const FieldMask b = fieldBit(static_cast<AnnotationField>(f));
         if ((op.fields & b) && op.stamp > next.stamps[f]) {
             copyFields(b, op.values, next.values);
             next.stamps[f] = op.stamp;
@@ -525,7 +565,9 @@ Result<AnnotationOp> decodeAnnotationOp(ByteSpan bytes) {
     MXR_TRY_ASSIGN(op.id, readId(r));
     MXR_TRY_ASSIGN(op.stamp, readStamp(r, "stamp"));
     if (op.type != AnnotationOpType::kDelete) {
-        if (op.type == AnnotationOpType::kCreate) { MXR_TRY_ASSIGN(op.kind, readKind(r)); }
+        if (op.type == AnnotationOpType::kCreate) {
+            MXR_TRY_ASSIGN(op.kind, readKind(r));
+        }
         MXR_TRY_ASSIGN(op.fields, r.u16("fields"));
         if (op.type == AnnotationOpType::kUpdate) {
             // The kind is the state's business; only the bits are checked here.
@@ -559,7 +601,7 @@ Bytes encodeAnnotationSnapshot(const AnnotationState& state) {
         w.u32(id);
         w.u8(static_cast<std::uint8_t>(a.kind));
         writeStamp(w, a.created);
-        const FieldMask fields = fieldsOf(a.kind) | bit(AnnotationField::kStep);
+        const FieldMask fields = fieldsOf(a.kind) | fieldBit(AnnotationField::kStep);
         FieldMask later = 0;
         for (std::size_t f = 0; f < kAnnotationFieldCount; ++f) {
             if ((fields & (1u << f)) && a.stamps[f] != a.created) later |= static_cast<FieldMask>(1u << f);
@@ -583,8 +625,8 @@ Result<AnnotationState> decodeAnnotationSnapshot(ByteSpan bytes) {
     MXR_TRY_ASSIGN(s.m_clock, r.u32("clock"));
     MXR_TRY_ASSIGN(auto floors, r.u16("floors.count"));
     if (floors > r.remaining() / 4) {
-        return tl::unexpected(protocolError(strCat("truncated: field 'floors.count' says ", floors,
-                                                   " but only ", r.remaining(), " bytes follow")));
+        return tl::unexpected(protocolError(
+            strCat("truncated: field 'floors.count' says ", floors, " but only ", r.remaining(), " bytes follow")));
     }
     for (std::uint16_t i = 0; i < floors; ++i) {
         MXR_TRY_ASSIGN(auto author, r.u16("floors.author"));
@@ -592,7 +634,8 @@ Result<AnnotationState> decodeAnnotationSnapshot(ByteSpan bytes) {
         if (!s.m_floors.empty() && author <= s.m_floors.rbegin()->first) {
             return tl::unexpected(protocolError(strCat("field 'floors.author' ", author, " is out of order")));
         }
-        if (floor == 0) return tl::unexpected(protocolError(strCat("field 'floors.floor' of member ", author, " is 0")));
+        if (floor == 0)
+            return tl::unexpected(protocolError(strCat("field 'floors.floor' of member ", author, " is 0")));
         s.m_floors.emplace(author, floor);
     }
     MXR_TRY_ASSIGN(auto tombstones, r.u32("tombstones.count"));
@@ -613,8 +656,8 @@ Result<AnnotationState> decodeAnnotationSnapshot(ByteSpan bytes) {
     }
     MXR_TRY_ASSIGN(auto count, r.u16("annotations.count"));
     if (count > kMaxLiveAnnotations) {
-        return tl::unexpected(protocolError(strCat("field 'annotations.count' is ", count,
-                                                   ", more than the limit of ", kMaxLiveAnnotations)));
+        return tl::unexpected(protocolError(
+            strCat("field 'annotations.count' is ", count, ", more than the limit of ", kMaxLiveAnnotations)));
     }
     for (std::uint16_t i = 0; i < count; ++i) {
         Annotation a;
@@ -627,25 +670,25 @@ Result<AnnotationState> decodeAnnotationSnapshot(ByteSpan bytes) {
         MXR_TRY_ASSIGN(a.kind, readKind(r));
         MXR_TRY_ASSIGN(a.created, readStamp(r, "created"));
         a.stamps.fill(a.created);
-        const FieldMask fields = fieldsOf(a.kind) | bit(AnnotationField::kStep);
+        const FieldMask fields = fieldsOf(a.kind) | fieldBit(AnnotationField::kStep);
         MXR_TRY_ASSIGN(auto later, r.u16("later"));
         if (later & ~fields) {
-            return tl::unexpected(protocolError(strCat(what, ": field 'later' names fields ", aKind(a.kind),
-                                                       " does not have (", later, ")")));
+            return tl::unexpected(protocolError(
+                strCat(what, ": field 'later' names fields ", aKind(a.kind), " does not have (", later, ")")));
         }
         for (std::size_t f = 0; f < kAnnotationFieldCount; ++f) {
             if (!(later & (1u << f))) continue;
             MXR_TRY_ASSIGN(a.stamps[f], readStamp(r, "later"));
             if (a.stamps[f] <= a.created) {
-                return tl::unexpected(protocolError(strCat(what, ": the stamp of field '",
-                                                           toString(static_cast<AnnotationField>(f)),
-                                                           "' is not after the annotation's creation")));
+                return tl::unexpected(
+                    protocolError(strCat(what, ": the stamp of field '", toString(static_cast<AnnotationField>(f)),
+                                         "' is not after the annotation's creation")));
             }
         }
         for (const Stamp& st : a.stamps) {
             if (st.counter > s.m_clock) {
-                return tl::unexpected(protocolError(strCat(what, ": stamp ", st.counter,
-                                                           " is ahead of the snapshot's clock ", s.m_clock)));
+                return tl::unexpected(protocolError(
+                    strCat(what, ": stamp ", st.counter, " is ahead of the snapshot's clock ", s.m_clock)));
             }
         }
         auto values = readValues(r, fields);
@@ -654,8 +697,8 @@ Result<AnnotationState> decodeAnnotationSnapshot(ByteSpan bytes) {
         if (auto e = inkProblem(a)) return tl::unexpected(protocolError(strCat(what, ": ", e->message)));
         s.m_inkPoints += a.values.points.size();
         if (s.m_inkPoints > kMaxInkPointsPerRoom) {
-            return tl::unexpected(protocolError(strCat("the snapshot holds more than ", kMaxInkPointsPerRoom,
-                                                       " ink points")));
+            return tl::unexpected(
+                protocolError(strCat("the snapshot holds more than ", kMaxInkPointsPerRoom, " ink points")));
         }
         s.m_live.emplace(a.id, std::move(a));
     }

@@ -2,7 +2,6 @@
 // converge whatever the order, who may change what, the room's limits, the
 // late joiner's snapshot and the strict codecs.
 #include "net/annotations.h"
-#include "net/messages.h"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +12,8 @@
 #include <map>
 #include <random>
 #include <set>
+
+#include "net/messages.h"
 
 namespace mxr::net::annotations_test {
 
@@ -99,7 +100,7 @@ AnnotationOp updateOp(AnnotationId id, Stamp st, FieldMask fields, AnnotationVal
 AnnotationOp recolourOp(AnnotationId id, Stamp st, std::uint8_t colour) {
     AnnotationValues v;
     v.colour = colour;
-    return updateOp(id, st, bit(AnnotationField::kColour), v);
+    return updateOp(id, st, fieldBit(AnnotationField::kColour), v);
 }
 
 AnnotationOp deleteOp(AnnotationId id, Stamp st) {
@@ -140,11 +141,13 @@ TEST(AnnotationState, LastWriterWinsPerField) {
     adaMove.position = Vec3(0.5f, 1.0f, 0.0f);
     // Ada recolours and moves the tail; Cal, concurrently (same counter),
     // recolours and moves the head. Colour: Cal wins the tie (writer 3 > 1).
-    const AnnotationOp mine = updateOp(kAdaArrow, {5, kAda}, bit(AnnotationField::kColour) | bit(AnnotationField::kPosition), adaMove);
+    const AnnotationOp mine = updateOp(
+        kAdaArrow, {5, kAda}, fieldBit(AnnotationField::kColour) | fieldBit(AnnotationField::kPosition), adaMove);
     AnnotationValues calMove;
     calMove.colour = 6;
     calMove.end = Vec3(1.0f, 1.0f, -1.0f);
-    const AnnotationOp theirs = updateOp(kAdaArrow, {5, kCal}, bit(AnnotationField::kColour) | bit(AnnotationField::kEnd), calMove);
+    const AnnotationOp theirs =
+        updateOp(kAdaArrow, {5, kCal}, fieldBit(AnnotationField::kColour) | fieldBit(AnnotationField::kEnd), calMove);
     applyOk(a, create, ada);
     applyOk(a, mine, ada);
     applyOk(a, theirs, cal);
@@ -249,12 +252,14 @@ TEST(AnnotationState, ReplicasConvergeWhateverTheOrder) {
             ops.push_back(deleteOp(id, st));
             continue;
         }
-        const FieldMask allowed = fieldsOf(kinds[id]) | bit(AnnotationField::kStep);
+        const FieldMask allowed = fieldsOf(kinds[id]) | fieldBit(AnnotationField::kStep);
         FieldMask fields = 0;
         while (fields == 0) fields = static_cast<FieldMask>(pick(0, 1023)) & allowed;
         ops.push_back(updateOp(id, st, fields, randomValues(kinds[id])));
     }
-    auto actorFor = [&](const AnnotationOp& op) { return AnnotationActor{op.stamp.writer, op.stamp.writer == kModerator}; };
+    auto actorFor = [&](const AnnotationOp& op) {
+        return AnnotationActor{op.stamp.writer, op.stamp.writer == kModerator};
+    };
 
     // A random order in which each annotation's create precedes its changes.
     auto causalShuffle = [&] {
@@ -304,7 +309,7 @@ TEST(AnnotationState, ReplicasConvergeWhateverTheOrder) {
         const Annotation& a = *s.find(id);
         for (std::size_t f = 0; f < kAnnotationFieldCount; ++f) {
             const FieldMask b = static_cast<FieldMask>(1u << f);
-            if (!((fieldsOf(a.kind) | bit(AnnotationField::kStep)) & b)) continue;
+            if (!((fieldsOf(a.kind) | fieldBit(AnnotationField::kStep)) & b)) continue;
             Stamp best = a.created;
             std::uint8_t colour = 0;
             for (const AnnotationOp& op : ops) {
@@ -318,7 +323,9 @@ TEST(AnnotationState, ReplicasConvergeWhateverTheOrder) {
                 }
             }
             EXPECT_EQ(a.stamps[f], best) << id << " field " << f;
-            if (f == static_cast<std::size_t>(AnnotationField::kColour)) EXPECT_EQ(a.values.colour, colour) << id;
+            if (f == static_cast<std::size_t>(AnnotationField::kColour)) {
+                EXPECT_EQ(a.values.colour, colour) << id;
+            }
             if (best != a.created) ++changedFields;
         }
     }
@@ -331,15 +338,14 @@ TEST(AnnotationState, ReplicasConvergeWhateverTheOrder) {
 TEST(AnnotationState, OnlyTheAuthorAndModeratorsChangeAnAnnotation) {
     AnnotationState s;
     applyOk(s, arrowOp(kAdaArrow, {1, kAda}, Vec3(0, 1, 0), Vec3(0, 1, -1)), ada);
-    const std::string notBen = "annotation 1:1 is changed only by its author (member 1) or a moderator; member 2 is neither";
+    const std::string notBen =
+        "annotation 1:1 is changed only by its author (member 1) or a moderator; member 2 is neither";
     expectRefused(s, recolourOp(kAdaArrow, {2, kBen}, 3), ben, ErrorCode::kPermissionDenied, notBen);
     expectRefused(s, deleteOp(kAdaArrow, {2, kBen}), ben, ErrorCode::kPermissionDenied, notBen);
     // Nobody creates under another member's ids, moderators included.
-    expectRefused(s, arrowOp(makeAnnotationId(kAda, 2), {2, kBen}, Vec3(0), Vec3(1)), ben,
-                  ErrorCode::kPermissionDenied,
+    expectRefused(s, arrowOp(makeAnnotationId(kAda, 2), {2, kBen}, Vec3(0), Vec3(1)), ben, ErrorCode::kPermissionDenied,
                   "annotation 1:2: member 2 creates annotations under its own ids (2:n), not those of member 1");
-    expectRefused(s, arrowOp(makeAnnotationId(kAda, 2), {2, kCal}, Vec3(0), Vec3(1)), cal,
-                  ErrorCode::kPermissionDenied,
+    expectRefused(s, arrowOp(makeAnnotationId(kAda, 2), {2, kCal}, Vec3(0), Vec3(1)), cal, ErrorCode::kPermissionDenied,
                   "annotation 1:2: member 3 creates annotations under its own ids (3:n), not those of member 1");
     // A change must carry its sender's stamp.
     expectRefused(s, recolourOp(kAdaArrow, {2, kAda}, 3), ben, ErrorCode::kPermissionDenied,
@@ -374,8 +380,7 @@ TEST(AnnotationLimits, LiveAnnotationsPerRoom) {
 TEST(AnnotationLimits, InkPointsPerStrokeAndPerRoom) {
     AnnotationState s;
     std::uint32_t clock = 0;
-    expectRefused(s, inkOp(makeAnnotationId(kAda, 1), {++clock, kAda}, Vec3(0, 1, 0), 2001), ada,
-                  ErrorCode::kLimit,
+    expectRefused(s, inkOp(makeAnnotationId(kAda, 1), {++clock, kAda}, Vec3(0, 1, 0), 2001), ada, ErrorCode::kLimit,
                   "annotation 1:1: field 'points' has 2001 points, more than the limit of 2000 per ink stroke");
     for (std::uint16_t i = 1; i <= 10; ++i) {
         applyOk(s, inkOp(makeAnnotationId(kAda, i), {++clock, kAda}, Vec3(0, 1, 0), 2000), ada);
@@ -386,13 +391,13 @@ TEST(AnnotationLimits, InkPointsPerStrokeAndPerRoom) {
     // Shrink one stroke, add another, then grow that one past the room's limit.
     AnnotationValues half;
     half.points = strokeOffsets(1000);
-    applyOk(s, updateOp(makeAnnotationId(kAda, 10), {++clock, kAda}, bit(AnnotationField::kPoints), half), ada);
+    applyOk(s, updateOp(makeAnnotationId(kAda, 10), {++clock, kAda}, fieldBit(AnnotationField::kPoints), half), ada);
     applyOk(s, inkOp(makeAnnotationId(kBen, 1), {++clock, kBen}, Vec3(0), 1000), ben);
     EXPECT_EQ(s.inkPoints(), 20'000u);
     AnnotationValues more;
     more.points = strokeOffsets(1001);
-    expectRefused(s, updateOp(makeAnnotationId(kBen, 1), {++clock, kBen}, bit(AnnotationField::kPoints), more), ben,
-                  ErrorCode::kLimit,
+    expectRefused(s, updateOp(makeAnnotationId(kBen, 1), {++clock, kBen}, fieldBit(AnnotationField::kPoints), more),
+                  ben, ErrorCode::kLimit,
                   "annotation 2:1: the room would hold 20001 ink points, more than the limit of 20000");
     // Deleting a stroke frees its points.
     applyOk(s, deleteOp(makeAnnotationId(kAda, 1), {++clock, kCal}), cal);
@@ -410,8 +415,11 @@ TEST(AnnotationLimits, LabelsAndCoordinates) {
                   "annotation 1:1: field 'text' contains a control character (U+000A)");
     expectRefused(s, labelOp(id, {1, kAda}, Vec3(0, 1, 0), "bad \xff byte"), ada, ErrorCode::kInvalidArgument,
                   "annotation 1:1: field 'text' is not valid UTF-8 (byte 5)");
-    expectRefused(s, labelOp(id, {1, kAda}, Vec3(0, 1, 0), "abc\xE2\x80\xAE" "def"), ada,
-                  ErrorCode::kInvalidArgument,
+    expectRefused(s,
+                  labelOp(id, {1, kAda}, Vec3(0, 1, 0),
+                          "abc\xE2\x80\xAE"
+                          "def"),
+                  ada, ErrorCode::kInvalidArgument,
                   "annotation 1:1: field 'text' contains a bidirectional override or isolate (U+202E)");
     expectRefused(s, labelOp(id, {1, kAda}, Vec3(50.5f, 0, 0), "valve"), ada, ErrorCode::kLimit,
                   "annotation 1:1: field 'position' (50.5, 0, 0) is outside the workspace (each axis within +/-50 m)");
@@ -431,17 +439,19 @@ TEST(AnnotationLimits, LabelsAndCoordinates) {
     // Ink is checked where its points land: anchor plus offset.
     AnnotationOp far = inkOp(id, {1, kAda}, Vec3(40, 0, 0), 1);
     far.values.points[0] = Vec3(20, 0, 0);
-    expectRefused(s, far, ada, ErrorCode::kLimit,
-                  "annotation 1:1: field 'points' point 0 lies at (60, 0, 0), outside the workspace (each axis within +/-50 m)");
+    expectRefused(
+        s, far, ada, ErrorCode::kLimit,
+        "annotation 1:1: field 'points' point 0 lies at (60, 0, 0), outside the workspace (each axis within +/-50 m)");
     applyOk(s, inkOp(id, {1, kAda}, Vec3(40, 0, 0), 5), ada);
     AnnotationValues moved;
     moved.position = Vec3(49.9985f, 0, 0);  // offsets 0, 1, 2... mm: point 2 leaves
-    expectRefused(s, updateOp(id, {2, kAda}, bit(AnnotationField::kPosition), moved), ada, ErrorCode::kLimit,
-                  "annotation 1:1: field 'points' point 2 lies at (50.0005, 0.002, 0), outside the workspace (each axis within +/-50 m)");
+    expectRefused(s, updateOp(id, {2, kAda}, fieldBit(AnnotationField::kPosition), moved), ada, ErrorCode::kLimit,
+                  "annotation 1:1: field 'points' point 2 lies at (50.0005, 0.002, 0), outside the workspace (each "
+                  "axis within +/-50 m)");
     // Fields another kind has are refused by name.
     AnnotationValues radius;
     radius.radius = 1.0f;
-    expectRefused(s, updateOp(id, {2, kAda}, bit(AnnotationField::kRadius), radius), ada,
+    expectRefused(s, updateOp(id, {2, kAda}, fieldBit(AnnotationField::kRadius), radius), ada,
                   ErrorCode::kInvalidArgument, "annotation 1:1: field 'radius' does not apply to an ink stroke");
 }
 
@@ -455,7 +465,7 @@ AnnotationState busyRoom() {
     };
     ok(arrowOp(makeAnnotationId(kAda, 1), {1, kAda}, Vec3(0, 1, 0), Vec3(0, 1, -1)), ada);
     AnnotationOp label = labelOp(makeAnnotationId(kAda, 2), {2, kAda}, Vec3(0.2f, 1.4f, -0.5f), "Drehmoment 25 Nm ✓");
-    label.fields |= bit(AnnotationField::kStep);
+    label.fields |= fieldBit(AnnotationField::kStep);
     label.values.step = 7;
     ok(label, ada);
     ok(inkOp(makeAnnotationId(kAda, 3), {3, kAda}, Vec3(-0.5f, 1.2f, -0.4f), 50), ada);
@@ -470,9 +480,11 @@ AnnotationState busyRoom() {
     AnnotationValues v;
     v.colour = 5;
     v.position = Vec3(0.1f, 1.1f, 0.0f);
-    ok(updateOp(makeAnnotationId(kAda, 1), {9, kCal}, bit(AnnotationField::kColour) | bit(AnnotationField::kPosition), v), cal);
+    ok(updateOp(makeAnnotationId(kAda, 1), {9, kCal},
+                fieldBit(AnnotationField::kColour) | fieldBit(AnnotationField::kPosition), v),
+       cal);
     v.rotation = glm::angleAxis(-0.3f, Vec3(1, 0, 0));
-    ok(updateOp(makeAnnotationId(kBen, 2), {10, kCal}, bit(AnnotationField::kRotation), v), cal);
+    ok(updateOp(makeAnnotationId(kBen, 2), {10, kCal}, fieldBit(AnnotationField::kRotation), v), cal);
     return s;
 }
 
@@ -522,8 +534,10 @@ TEST(AnnotationSnapshot, SizeOfTwoHundredAnnotations) {
     std::uint32_t clock = 0;
     for (std::uint16_t i = 1; i <= 200; ++i) {
         const AnnotationId id = makeAnnotationId(kAda, i);
-        applyOk(s, i <= 175 ? arrowOp(id, {++clock, kAda}, Vec3(0, 1, 0), Vec3(0, 1, -1))
-                            : inkOp(id, {++clock, kAda}, Vec3(0, 1, 0), 200), ada);
+        applyOk(s,
+                i <= 175 ? arrowOp(id, {++clock, kAda}, Vec3(0, 1, 0), Vec3(0, 1, -1))
+                         : inkOp(id, {++clock, kAda}, Vec3(0, 1, 0), 200),
+                ada);
     }
     const std::size_t header = 1 + 4 + (2 + 4) + 4 + 2;  // format, clock, one floor, no tombstones, count
     const std::size_t arrow = 4 + 1 + 6 + 2 + 1 + 4 + 12 + 12;
@@ -537,7 +551,7 @@ TEST(AnnotationCodec, EveryOperationRoundTrips) {
     AnnotationOp box = boxOp(makeAnnotationId(kBen, 2), {6, kBen}, Vec3(0, 0.8f, -0.6f), Vec3(0.3f, 0.2f, 0.1f));
     box.values.rotation = Quat(1, 0, 0, 0);
     AnnotationOp stepped = markerOp(makeAnnotationId(kAda, 4), {3, kAda}, Vec3(0.1f, 0.9f, -0.3f), 12);
-    stepped.fields |= bit(AnnotationField::kStep);
+    stepped.fields |= fieldBit(AnnotationField::kStep);
     stepped.values.step = 0xdeadbeef;
     AnnotationValues moved;
     moved.position = Vec3(1, 2, 3);
@@ -549,7 +563,7 @@ TEST(AnnotationCodec, EveryOperationRoundTrips) {
         sphereOp(makeAnnotationId(kBen, 1), {5, kBen}, Vec3(0.4f, 1.0f, -0.2f), 0.05f),
         box,
         stepped,
-        updateOp(kAdaArrow, {9, kCal}, bit(AnnotationField::kPosition) | bit(AnnotationField::kEnd), moved),
+        updateOp(kAdaArrow, {9, kCal}, fieldBit(AnnotationField::kPosition) | fieldBit(AnnotationField::kEnd), moved),
         recolourOp(kAdaArrow, {0xffffffff, 0xffff}, 0),
         deleteOp(kAdaArrow, {10, kCal}),
     };
@@ -588,7 +602,11 @@ TEST(AnnotationCodec, BytesPerTypicalChange) {
     moved.position = Vec3(1, 2, 3);
     moved.end = Vec3(1, 2, 2);
     EXPECT_EQ(encodeAnnotationOp(arrowOp(kAdaArrow, {1, kAda}, Vec3(0), Vec3(1))).size(), 39u);
-    EXPECT_EQ(encodeAnnotationOp(updateOp(kAdaArrow, {2, kAda}, bit(AnnotationField::kPosition) | bit(AnnotationField::kEnd), moved)).size(), 37u);
+    EXPECT_EQ(
+        encodeAnnotationOp(updateOp(kAdaArrow, {2, kAda},
+                                    fieldBit(AnnotationField::kPosition) | fieldBit(AnnotationField::kEnd), moved))
+            .size(),
+        37u);
     EXPECT_EQ(encodeAnnotationOp(recolourOp(kAdaArrow, {3, kAda}, 2)).size(), 14u);
     EXPECT_EQ(encodeAnnotationOp(deleteOp(kAdaArrow, {4, kAda})).size(), 11u);
     EXPECT_EQ(encodeAnnotationOp(labelOp(kAdaArrow, {1, kAda}, Vec3(0), "Torque to 25 Nm")).size(), 43u);
@@ -661,27 +679,30 @@ TEST(AnnotationCodec, MalformedOperationsAreRefusedByName) {
         return w;
     };
     EXPECT_EQ(decodeError(header(AnnotationOpType::kCreate, AnnotationKind::kBox,
-                                 fieldsOf(AnnotationKind::kBox) & ~bit(AnnotationField::kRotation)).take()),
+                                 fieldsOf(AnnotationKind::kBox) & ~fieldBit(AnnotationField::kRotation))
+                              .take()),
               "create of a box lacks field 'rotation'");
     EXPECT_EQ(decodeError(header(AnnotationOpType::kCreate, AnnotationKind::kArrow,
-                                 fieldsOf(AnnotationKind::kArrow) | bit(AnnotationField::kRadius)).take()),
+                                 fieldsOf(AnnotationKind::kArrow) | fieldBit(AnnotationField::kRadius))
+                              .take()),
               "field 'radius' does not apply to an arrow");
     EXPECT_EQ(decodeError(header(AnnotationOpType::kUpdate, AnnotationKind::kArrow, 0x400).take()),
               "field 'fields' has unknown bits (1024)");
     EXPECT_EQ(decodeError(header(AnnotationOpType::kUpdate, AnnotationKind::kArrow, 0).take()),
               "update changes no field");
-    ByteWriter label = header(AnnotationOpType::kUpdate, AnnotationKind::kLabel, bit(AnnotationField::kText));
+    ByteWriter label = header(AnnotationOpType::kUpdate, AnnotationKind::kLabel, fieldBit(AnnotationField::kText));
     label.str("line\x01two");
     EXPECT_EQ(decodeError(label.take()), "field 'text' contains a control character");
-    label = header(AnnotationOpType::kUpdate, AnnotationKind::kLabel, bit(AnnotationField::kText));
-    label.str("abc\xE2\x80\xAE" "def");
+    label = header(AnnotationOpType::kUpdate, AnnotationKind::kLabel, fieldBit(AnnotationField::kText));
+    label.str(
+        "abc\xE2\x80\xAE"
+        "def");
     EXPECT_EQ(decodeError(label.take()), "field 'text' contains a bidirectional override or isolate (U+202E)");
-    ByteWriter far = header(AnnotationOpType::kUpdate, AnnotationKind::kArrow, bit(AnnotationField::kEnd));
+    ByteWriter far = header(AnnotationOpType::kUpdate, AnnotationKind::kArrow, fieldBit(AnnotationField::kEnd));
     far.f32(0);
     far.f32(0);
     far.f32(-50.5f);
-    EXPECT_EQ(decodeError(far.take()),
-              "field 'end' (0, 0, -50.5) is outside the workspace (each axis within +/-50 m)");
+    EXPECT_EQ(decodeError(far.take()), "field 'end' (0, 0, -50.5) is outside the workspace (each axis within +/-50 m)");
 }
 
 TEST(AnnotationCodec, MalformedSnapshotsAreRefusedByName) {
@@ -695,7 +716,8 @@ TEST(AnnotationCodec, MalformedSnapshotsAreRefusedByName) {
     b.push_back(0);
     auto d = decodeAnnotationSnapshot(b);
     ASSERT_FALSE(d);
-    EXPECT_EQ(d.error().message, "annotation snapshot: 1 unexpected trailing bytes at offset " + std::to_string(blob.size()));
+    EXPECT_EQ(d.error().message,
+              "annotation snapshot: 1 unexpected trailing bytes at offset " + std::to_string(blob.size()));
     b = blob;
     b[0] = 2;
     EXPECT_EQ(decodeAnnotationSnapshot(b).error().message, "field 'format' has unknown value 2");
@@ -718,7 +740,7 @@ TEST(AnnotationCodec, MalformedSnapshotsAreRefusedByName) {
     w.u8(static_cast<std::uint8_t>(AnnotationKind::kSphere));
     w.u32(5);
     w.u16(kAda);
-    w.u16(bit(AnnotationField::kColour));
+    w.u16(fieldBit(AnnotationField::kColour));
     w.u32(4);
     w.u16(kCal);
     EXPECT_EQ(decodeAnnotationSnapshot(w.take()).error().message,
@@ -737,10 +759,12 @@ TEST(AnnotationCodec, MalformedSnapshotsAreRefusedByName) {
     w.u32(5);
     w.u16(kAda);
     w.u16(0);
-    w.u8(1);                      // colour
-    w.u32(0);                     // step
-    w.f32(0); w.f32(0); w.f32(0);  // position
-    w.f32(-1.0f);                 // radius
+    w.u8(1);   // colour
+    w.u32(0);  // step
+    w.f32(0);
+    w.f32(0);
+    w.f32(0);      // position
+    w.f32(-1.0f);  // radius
     EXPECT_EQ(decodeAnnotationSnapshot(w.take()).error().message,
               "annotation 1:1: field 'radius' is -1: it must be above 0 and at most 50 m");
 }

@@ -32,6 +32,7 @@
 //
 // Thread: an AnnotationState is used by one thread; the codecs are pure.
 #include <array>
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -98,7 +99,7 @@ enum class AnnotationField : std::uint8_t {
 };
 inline constexpr std::size_t kAnnotationFieldCount = 10;
 using FieldMask = std::uint16_t;
-constexpr FieldMask bit(AnnotationField f) { return static_cast<FieldMask>(1u << static_cast<unsigned>(f)); }
+constexpr FieldMask fieldBit(AnnotationField f) { return static_cast<FieldMask>(1u << static_cast<unsigned>(f)); }
 const char* toString(AnnotationField f) noexcept;
 // The fields a kind is made of (colour included, step not: it is optional).
 FieldMask fieldsOf(AnnotationKind k) noexcept;
@@ -114,9 +115,9 @@ struct AnnotationValues {
     Vec3 extents{0.0f};
     Quat rotation{1.0f, 0.0f, 0.0f, 0.0f};
     float radius = 0.0f;
-    std::string text;                // 1..kMaxLabelBytes of UTF-8, one line
-    std::uint16_t number = 0;        // 1..65535
-    std::vector<Vec3> points;        // 1..kMaxInkPointsPerStroke
+    std::string text;          // 1..kMaxLabelBytes of UTF-8, one line
+    std::uint16_t number = 0;  // 1..65535
+    std::vector<Vec3> points;  // 1..kMaxInkPointsPerStroke
     bool operator==(const AnnotationValues&) const = default;
 };
 
@@ -217,7 +218,7 @@ Result<AnnotationOp> decodeAnnotationOp(ByteSpan bytes);
 // [created stamp][fields whose stamp differs u16][their stamps][values of
 // fieldsOf(kind) + step]], ids ascending. Decoding an encoded state gives
 // an equal state with the same clock. Bigger than one message (up to about
-// 150 KB at the limits): the wiring sends it in pieces.
+// 250 KB at the limits): the wiring sends it in pieces.
 Bytes encodeAnnotationSnapshot(const AnnotationState& state);
 Result<AnnotationState> decodeAnnotationSnapshot(ByteSpan bytes);
 

@@ -34,7 +34,7 @@ void writeAnnotationSeeds(const std::filesystem::path& dir) {
         op.id = makeAnnotationId(author, serial);
         op.stamp = state.nextStamp(author);
         op.kind = kind;
-        op.fields = fieldsOf(kind) | (v.step ? bit(AnnotationField::kStep) : 0);
+        op.fields = fieldsOf(kind) | (v.step ? fieldBit(AnnotationField::kStep) : 0);
         op.values = std::move(v);
         ops.push_back(op);
         (void)state.apply(op, AnnotationActor{author, true});
@@ -60,7 +60,7 @@ void writeAnnotationSeeds(const std::filesystem::path& dir) {
     move.type = AnnotationOpType::kUpdate;
     move.id = makeAnnotationId(1, 1);
     move.stamp = state.nextStamp(2);  // a moderator moves Ada's arrow
-    move.fields = bit(AnnotationField::kPosition) | bit(AnnotationField::kEnd) | bit(AnnotationField::kColour);
+    move.fields = fieldBit(AnnotationField::kPosition) | fieldBit(AnnotationField::kEnd) | fieldBit(AnnotationField::kColour);
     move.values.position = Vec3(0.1f, 1.0f, -0.5f);
     move.values.end = Vec3(0.3f, 1.2f, -0.6f);
     move.values.colour = 5;
