@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <map>
 #include <random>
@@ -24,14 +23,19 @@ const AnnotationActor ada{kAda, false};
 const AnnotationActor ben{kBen, false};
 const AnnotationActor cal{kCal, true};
 
-AnnotationOp createOf(AnnotationId id, Stamp st, AnnotationKind kind, AnnotationValues v) {
+AnnotationOp opOf(AnnotationOpType type, AnnotationId id, Stamp st, FieldMask fields = 0, AnnotationValues v = {}) {
     AnnotationOp op;
-    op.type = AnnotationOpType::kCreate;
+    op.type = type;
     op.id = id;
     op.stamp = st;
-    op.kind = kind;
-    op.fields = fieldsOf(kind);
+    op.fields = fields;
     op.values = std::move(v);
+    return op;
+}
+
+AnnotationOp createOf(AnnotationId id, Stamp st, AnnotationKind kind, AnnotationValues v) {
+    AnnotationOp op = opOf(AnnotationOpType::kCreate, id, st, fieldsOf(kind), std::move(v));
+    op.kind = kind;
     return op;
 }
 
@@ -88,13 +92,7 @@ AnnotationOp inkOp(AnnotationId id, Stamp st, Vec3 anchor, std::size_t points) {
 }
 
 AnnotationOp updateOp(AnnotationId id, Stamp st, FieldMask fields, AnnotationValues v) {
-    AnnotationOp op;
-    op.type = AnnotationOpType::kUpdate;
-    op.id = id;
-    op.stamp = st;
-    op.fields = fields;
-    op.values = std::move(v);
-    return op;
+    return opOf(AnnotationOpType::kUpdate, id, st, fields, std::move(v));
 }
 
 AnnotationOp recolourOp(AnnotationId id, Stamp st, std::uint8_t colour) {
@@ -103,13 +101,7 @@ AnnotationOp recolourOp(AnnotationId id, Stamp st, std::uint8_t colour) {
     return updateOp(id, st, fieldBit(AnnotationField::kColour), v);
 }
 
-AnnotationOp deleteOp(AnnotationId id, Stamp st) {
-    AnnotationOp op;
-    op.type = AnnotationOpType::kDelete;
-    op.id = id;
-    op.stamp = st;
-    return op;
-}
+AnnotationOp deleteOp(AnnotationId id, Stamp st) { return opOf(AnnotationOpType::kDelete, id, st); }
 
 void applyOk(AnnotationState& s, const AnnotationOp& op, const AnnotationActor& who) {
     auto r = s.apply(op, who);
@@ -247,7 +239,7 @@ TEST(AnnotationState, ReplicasConvergeWhateverTheOrder) {
         const AnnotationId id = ids[static_cast<std::size_t>(pick(0, static_cast<int>(ids.size()) - 1))];
         const int who = pick(0, 9);
         const AuthorId writer = who < 7 ? authorOf(id) : who < 9 ? kModerator : static_cast<AuthorId>(pick(1, 3));
-        const Stamp st = stamp(writer, 41, 140);
+        const Stamp st = stamp(writer, 41, 340);
         if (pick(0, 99) < 8) {
             ops.push_back(deleteOp(id, st));
             continue;
@@ -636,26 +628,25 @@ TEST(AnnotationCodec, MalformedOperationsAreRefusedByName) {
     b.resize(40);
     EXPECT_EQ(decodeError(b), "truncated: field 'points' says 3 points but only 11 bytes follow");
 
-    b = arrow;
-    b[0] = 7;
-    EXPECT_EQ(decodeError(b), "field 'op' has unknown value 7");
-    b = arrow;
-    b[11] = 9;
-    EXPECT_EQ(decodeError(b), "field 'kind' has unknown value 9");
-    b = arrow;
-    const std::uint8_t nan[4] = {0x00, 0x00, 0xc0, 0x7f};
-    std::memcpy(&b[15], nan, 4);
-    EXPECT_EQ(decodeError(b), "field 'position' is not a finite number");
-    b = arrow;
-    b[14] = 8;
-    EXPECT_EQ(decodeError(b), "field 'colour' is 8: the palette has 8 colours (0 to 7)");
-    b = arrow;
-    b[1] = 0;
-    b[2] = 0;
-    EXPECT_EQ(decodeError(b), "field 'id' (1:0) has serial 0; serials start at 1");
-    b = arrow;
-    b[5] = 0;  // stamp counter 1 -> 0
-    EXPECT_EQ(decodeError(b), "field 'stamp' has counter 0");
+    // One arrow create with bytes overwritten at an offset.
+    struct Patch {
+        std::size_t offset;
+        Bytes bytes;
+        std::string error;
+    };
+    const std::vector<Patch> patches = {
+        {0, {7}, "field 'op' has unknown value 7"},
+        {11, {9}, "field 'kind' has unknown value 9"},
+        {15, {0x00, 0x00, 0xc0, 0x7f}, "field 'position' is not a finite number"},  // NaN
+        {14, {8}, "field 'colour' is 8: the palette has 8 colours (0 to 7)"},
+        {1, {0, 0}, "field 'id' (1:0) has serial 0; serials start at 1"},
+        {5, {0}, "field 'stamp' has counter 0"},  // counter 1 -> 0
+    };
+    for (const Patch& p : patches) {
+        b = arrow;
+        std::copy(p.bytes.begin(), p.bytes.end(), b.begin() + static_cast<std::ptrdiff_t>(p.offset));
+        EXPECT_EQ(decodeError(b), p.error);
+    }
     b = ink;
     b[27] = 2001 & 0xff;
     b[28] = 2001 >> 8;
@@ -735,30 +726,24 @@ TEST(AnnotationCodec, MalformedSnapshotsAreRefusedByName) {
     };
     EXPECT_EQ(decodeAnnotationSnapshot(snapshot(1, 501).take()).error().message,
               "field 'annotations.count' is 501, more than the limit of 500");
-    ByteWriter w = snapshot(9, 1);
-    w.u32(kAdaArrow);
-    w.u8(static_cast<std::uint8_t>(AnnotationKind::kSphere));
-    w.u32(5);
-    w.u16(kAda);
-    w.u16(fieldBit(AnnotationField::kColour));
+    // A snapshot of one sphere, Ada's, created at counter 5, up to its field stamps.
+    auto sphere = [&](std::uint32_t clock, FieldMask later) {
+        ByteWriter w = snapshot(clock, 1);
+        w.u32(kAdaArrow);
+        w.u8(static_cast<std::uint8_t>(AnnotationKind::kSphere));
+        w.u32(5);
+        w.u16(kAda);
+        w.u16(later);
+        return w;
+    };
+    ByteWriter w = sphere(9, fieldBit(AnnotationField::kColour));
     w.u32(4);
     w.u16(kCal);
     EXPECT_EQ(decodeAnnotationSnapshot(w.take()).error().message,
               "annotation 1:1: the stamp of field 'colour' is not after the annotation's creation");
-    w = snapshot(4, 1);
-    w.u32(kAdaArrow);
-    w.u8(static_cast<std::uint8_t>(AnnotationKind::kSphere));
-    w.u32(5);
-    w.u16(kAda);
-    w.u16(0);
-    EXPECT_EQ(decodeAnnotationSnapshot(w.take()).error().message,
+    EXPECT_EQ(decodeAnnotationSnapshot(sphere(4, 0).take()).error().message,
               "annotation 1:1: stamp 5 is ahead of the snapshot's clock 4");
-    w = snapshot(5, 1);
-    w.u32(kAdaArrow);
-    w.u8(static_cast<std::uint8_t>(AnnotationKind::kSphere));
-    w.u32(5);
-    w.u16(kAda);
-    w.u16(0);
+    w = sphere(5, 0);
     w.u8(1);   // colour
     w.u32(0);  // step
     w.f32(0);
