@@ -119,7 +119,7 @@ fuzz() {
   (cd build/fuzz && ctest --output-on-failure -L fuzz)
   # One fuzzer per core at a time: each is single-threaded.
   local t pids=() status=0
-  for t in message avatar ticket sealed replay handshake voice wav; do
+  for t in message avatar ticket sealed replay handshake voice wav annotation; do
     fuzz_one "$t" "$seconds" &
     pids+=($!)
     if ((${#pids[@]} >= $(jobs))); then

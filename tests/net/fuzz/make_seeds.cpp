@@ -6,6 +6,7 @@
 
 #include "engine/audio/wav.h"
 #include "enet_guard.h"
+#include "net/annotations.h"
 #include "net/connect_cookie.h"
 #include "net/crypto.h"
 #include "net/messages.h"
@@ -18,6 +19,74 @@ namespace {
 void write(const std::filesystem::path& p, const mxr::net::Bytes& b) {
     std::filesystem::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+// Annotation seeds: [mode][ops as [length u16][op]...] with every kind, an
+// update, a recolour and a delete (mode 2: as a moderator where needed), and
+// [mode 1][the resulting snapshot].
+void writeAnnotationSeeds(const std::filesystem::path& dir) {
+    using namespace mxr;
+    using namespace mxr::net;
+    AnnotationState state;
+    std::vector<AnnotationOp> ops;
+    auto create = [&](AuthorId author, std::uint16_t serial, AnnotationKind kind, AnnotationValues v) {
+        AnnotationOp op;
+        op.id = makeAnnotationId(author, serial);
+        op.stamp = state.nextStamp(author);
+        op.kind = kind;
+        op.fields = fieldsOf(kind) | (v.step ? fieldBit(AnnotationField::kStep) : 0);
+        op.values = std::move(v);
+        ops.push_back(op);
+        (void)state.apply(op, AnnotationActor{author, true});
+    };
+    AnnotationValues v;
+    v.position = Vec3(0.0f, 1.0f, -0.5f);
+    v.end = Vec3(0.2f, 1.1f, -0.6f);
+    create(1, 1, AnnotationKind::kArrow, v);
+    v.text = "Torque to 25 Nm";
+    v.step = 3;
+    create(1, 2, AnnotationKind::kLabel, v);
+    v.step = 0;
+    v.extents = Vec3(0.3f, 0.2f, 0.1f);
+    v.rotation = glm::angleAxis(0.7f, Vec3(0.0f, 1.0f, 0.0f));
+    create(2, 1, AnnotationKind::kBox, v);
+    v.radius = 0.05f;
+    create(2, 2, AnnotationKind::kSphere, v);
+    for (int i = 0; i < 40; ++i) v.points.push_back(Vec3(0.01f * i, 0.002f * (i % 5), -0.001f * i));
+    create(1, 3, AnnotationKind::kInk, v);
+    v.number = 4;
+    create(2, 3, AnnotationKind::kMarker, v);
+    AnnotationOp move;
+    move.type = AnnotationOpType::kUpdate;
+    move.id = makeAnnotationId(1, 1);
+    move.stamp = state.nextStamp(2);  // a moderator moves Ada's arrow
+    move.fields = fieldBit(AnnotationField::kPosition) | fieldBit(AnnotationField::kEnd) | fieldBit(AnnotationField::kColour);
+    move.values.position = Vec3(0.1f, 1.0f, -0.5f);
+    move.values.end = Vec3(0.3f, 1.2f, -0.6f);
+    move.values.colour = 5;
+    ops.push_back(move);
+    (void)state.apply(move, AnnotationActor{2, true});
+    AnnotationOp gone;
+    gone.type = AnnotationOpType::kDelete;
+    gone.id = makeAnnotationId(2, 2);
+    gone.stamp = state.nextStamp(2);
+    ops.push_back(gone);
+    (void)state.apply(gone, AnnotationActor{2, true});
+    ByteWriter all;
+    all.u8(2);
+    for (const AnnotationOp& op : ops) {
+        const Bytes b = encodeAnnotationOp(op);
+        all.blob(b);
+        ByteWriter one;
+        one.u8(0);
+        one.blob(b);
+        write(dir / ("op_" + std::to_string(&op - ops.data()) + ".bin"), one.take());
+    }
+    write(dir / "session.bin", all.take());
+    ByteWriter snap;
+    snap.u8(1);
+    snap.bytes(encodeAnnotationSnapshot(state));
+    write(dir / "snapshot.bin", snap.take());
 }
 }  // namespace
 
@@ -100,6 +169,7 @@ int main(int argc, char** argv) {
         (void)engine::audio::writeWav(dir / "wav" / "mono16.wav", tone, 48000, 1);
         (void)engine::audio::writeWav(dir / "wav" / "stereo16.wav", stereo, 11025, 2);
     }
+    writeAnnotationSeeds(dir / "annotation");
     RoomTicket t;
     t.room = "demo";
     t.subject = "account:1";
