@@ -33,9 +33,6 @@ Error problem(ErrorCode code, std::string message) { return Error{code, 0, std::
 // The wire's grids: ink offsets in int16 millimetres, rotation components in
 // int16 steps of 1/32767. apply() snaps values onto them so that the sender
 // holds the numbers its receivers decode.
-std::int16_t quantMm(float v) {
-    return static_cast<std::int16_t>(std::clamp(std::lround(v * 1000.0f), -32767L, 32767L));
-}
 float dequantMm(std::int16_t q) { return static_cast<float>(q) / 1000.0f; }
 std::int16_t quantUnit(float v) {
     return static_cast<std::int16_t>(std::clamp(std::lround(v * 32767.0f), -32767L, 32767L));
@@ -183,7 +180,7 @@ void copyFields(FieldMask fields, const AnnotationValues& from, AnnotationValues
         to.points.resize(from.points.size());
         for (std::size_t i = 0; i < from.points.size(); ++i) {
             const Vec3& p = from.points[i];
-            to.points[i] = Vec3(dequantMm(quantMm(p.x)), dequantMm(quantMm(p.y)), dequantMm(quantMm(p.z)));
+            to.points[i] = Vec3(dequantMm(metresToMm(p.x)), dequantMm(metresToMm(p.y)), dequantMm(metresToMm(p.z)));
         }
     }
 }
@@ -234,9 +231,9 @@ void writeValues(ByteWriter& w, FieldMask fields, const AnnotationValues& v) {
         assert(v.points.size() <= kMaxInkPointsPerStroke);
         w.u16(static_cast<std::uint16_t>(v.points.size()));
         for (const Vec3& p : v.points) {
-            w.i16(quantMm(p.x));
-            w.i16(quantMm(p.y));
-            w.i16(quantMm(p.z));
+            w.i16(metresToMm(p.x));
+            w.i16(metresToMm(p.y));
+            w.i16(metresToMm(p.z));
         }
     }
 }

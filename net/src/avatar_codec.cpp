@@ -20,11 +20,6 @@ float dequantizeComponent(std::uint32_t q) {
     return static_cast<float>(q) / kRotMax * (2.0f * kRotRange) - kRotRange;
 }
 
-std::int16_t toMm(float metres) {
-    const long mm = std::lround(static_cast<double>(metres) * 1000.0);
-    return static_cast<std::int16_t>(std::clamp<long>(mm, -32767, 32767));
-}
-
 constexpr std::uint8_t kFlagLeft = 1;
 constexpr std::uint8_t kFlagRight = 2;
 constexpr std::uint8_t kFlagPaused = 4;
@@ -66,9 +61,9 @@ Quat unpackRotation(std::uint32_t packed) {
 }
 
 void writePose(ByteWriter& w, const Pose& pose) {
-    w.i16(toMm(pose.position.x));
-    w.i16(toMm(pose.position.y));
-    w.i16(toMm(pose.position.z));
+    w.i16(metresToMm(pose.position.x));
+    w.i16(metresToMm(pose.position.y));
+    w.i16(metresToMm(pose.position.z));
     w.u32(packRotation(pose.orientation));
 }
 

@@ -1,5 +1,6 @@
 #include "net/wire.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -19,6 +20,11 @@ void ByteWriter::u32(std::uint32_t v) {
 
 void ByteWriter::u64(std::uint64_t v) {
     for (int i = 0; i < 8; ++i) m_out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+
+std::int16_t metresToMm(float metres) {
+    const long mm = std::lround(static_cast<double>(metres) * 1000.0);
+    return static_cast<std::int16_t>(std::clamp<long>(mm, -32767, 32767));
 }
 
 void ByteWriter::f32(float v) {

@@ -19,6 +19,10 @@ namespace mxr::net {
 using Bytes = std::vector<std::uint8_t>;
 using ByteSpan = std::span<const std::uint8_t>;
 
+// Metres as whole millimetres in an int16 (rounded, clamped to +/-32.767
+// m): the wire's grid for positions near a reference (avatars, ink).
+std::int16_t metresToMm(float metres);
+
 class ByteWriter {
 public:
     ByteWriter() = default;
