@@ -141,15 +141,19 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     TestDriverTargets targets{local.get()};
     const VoiceComponent* voiceComponent = nullptr;
     app.add(std::move(local));
+    const WorkspaceComponent* workspace = nullptr;
     if (s.workspace) {
-        app.add(std::make_unique<WorkspaceComponent>(*s.workspace, s.workspaceMeshes, self.player(), *s.system,
-                                                     xr::isSeeThrough(s.blend), printLine));
+        auto w = std::make_unique<WorkspaceComponent>(*s.workspace, s.workspaceMeshes, self.player(), *s.system,
+                                                      xr::isSeeThrough(s.blend), printLine);
+        workspace = w.get();
+        app.add(std::move(w));
     }
     if (o.rooms) {
         MXR_TRY_ASSIGN(auto presence, RoomPresence::start(*o.rooms, s.netClock, s.log.child("room")));
         if (o.recordingConsent) presence->setRecordingConsent(true);
         s.log.info(strCat("joining room ", o.rooms->room, " on ", o.rooms->server.host, ":", o.rooms->server.port));
         auto pc = std::make_unique<PresenceComponent>(std::move(presence), s.netClock, self, s.meshes, printLine);
+        pc->followWorkspace(workspace);
         targets.presence = pc.get();
         app.add(std::move(pc));
         auto records = std::make_unique<RecordsComponent>(*targets.presence, o.rooms->room, hasAccount(o), printLine);

@@ -72,6 +72,7 @@ PresenceComponent::PresenceComponent(std::unique_ptr<RoomPresence> presence, con
     : m_presence(std::move(presence)), m_clock(clock), m_local(local), m_meshes(meshes), m_print(std::move(print)) {}
 
 void PresenceComponent::update(FrameContext& frame) {
+    if (m_workspace) m_presence->setSharedFrame(m_workspace->sharedFromLocal());
     m_presence->update(m_local.avatar());
     m_people = m_presence->participants();
     const ConnectionPhase phase = m_presence->phase();

@@ -67,6 +67,16 @@ Participant desktopAvatar(const Pose& head, const Pose* leftGrip, const Pose* ri
     return p;
 }
 
+namespace {
+// A participant moved by a rigid transform (head and both hands).
+Participant inFrame(const Pose& frame, Participant p) {
+    p.head = frame * p.head;
+    p.hands[0] = frame * p.hands[0];
+    p.hands[1] = frame * p.hands[1];
+    return p;
+}
+}  // namespace
+
 RoomPresence::RoomPresence(const RoomPresenceOptions& options, const Clock& clock, Logger log)
     : m_options(options),
       m_clock(clock),
@@ -187,7 +197,7 @@ void RoomPresence::update(const Participant& local) {
     m_postedAway = local.away;
     if (m_nextPost && now < *m_nextPost) return;
     // Without a network thread (tests) a due post is counted as made.
-    if (!m_client || m_client->postAvatar(toAvatarState(local))) ++m_posted;
+    if (!m_client || m_client->postAvatar(toAvatarState(inFrame(m_localToShared, local)))) ++m_posted;
     m_nextPost = m_nextPost ? *m_nextPost + interval : now + interval;
     if (*m_nextPost < now) m_nextPost = now + interval;  // after a stall, no burst
 }
@@ -218,6 +228,11 @@ std::optional<net::ApiResponse> RoomPresence::pollApiResponse() {
     return m_client->pollApiResponse();
 }
 
+void RoomPresence::setSharedFrame(const Pose& localToShared) {
+    m_localToShared = localToShared;
+    m_sharedToLocal = localToShared.inverse();
+}
+
 std::vector<Participant> RoomPresence::participants() {
     std::vector<Participant> out;
     m_visible = 0;
@@ -238,9 +253,9 @@ std::vector<Participant> RoomPresence::participants() {
         p.recordingConsent = v.recordingConsent;
         p.color = colorForAvatar(v.avatarId);
         p.avatarId = v.avatarId;
-        p.head = v.shown.state.head;
-        p.hands[0] = v.shown.state.leftHand;
-        p.hands[1] = v.shown.state.rightHand;
+        p.head = m_sharedToLocal * v.shown.state.head;
+        p.hands[0] = m_sharedToLocal * v.shown.state.leftHand;
+        p.hands[1] = m_sharedToLocal * v.shown.state.rightHand;
         p.opacity = v.shown.alpha * (p.away ? kAwayOpacity : 1.0f);
         out.push_back(std::move(p));
     }

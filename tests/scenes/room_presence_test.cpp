@@ -242,3 +242,45 @@ TEST(RoomPresence, ThePausedFlagCrossesTheWireWithoutGrowingTheEntry) {
 }
 
 }  // namespace
+
+namespace {
+
+// An AR client that placed the workspace on its real bench sees others
+// where they stand relative to the workspace, not where their own rooms
+// put them: the shared room is anchored to the workspace file's pose.
+TEST(RoomPresence, OthersAreDrawnInTheSharedWorkspaceFrame) {
+    ManualClock clock(msToNanos(10'000));
+    RoomPresence p(options(), clock, quiet());
+    p.apply(net::JoinedEvent{"demo", 3, {}, false, 2, false});
+    p.apply(net::PresenceEvent{{{3, "Ana", net::Role::kMentee, false, false},
+                                {5, "Ben", net::Role::kMentor, false, false}}});
+    // The file puts the bench at (2.3, 0, -1.4) facing -30 degrees; Ana put
+    // it at (-1, 0, 0.5) facing 60 degrees in her room.
+    const Pose file{Vec3(2.3f, 0.0f, -1.4f), glm::angleAxis(glm::radians(-30.0f), Vec3(0, 1, 0))};
+    const Pose placed{Vec3(-1.0f, 0.0f, 0.5f), glm::angleAxis(glm::radians(60.0f), Vec3(0, 1, 0))};
+    p.setSharedFrame(file * placed.inverse());
+    // Ben (a desktop mentor, no placement) stands 0.8 m in front of the
+    // bench's model in the shared room.
+    const Vec3 inFrontOfBench(0.0f, 1.6f, 0.8f);
+    net::AvatarState ben;
+    ben.head = file * Pose{inFrontOfBench, Quat(1, 0, 0, 0)};
+    ben.leftHand = ben.rightHand = ben.head;
+    for (int i = 0; i < 20; ++i) {
+        net::AvatarsEvent e;
+        e.entries.push_back({5, static_cast<std::uint16_t>(i * 22), ben});
+        e.arrival = clock.now();
+        p.apply(e);
+        clock.advance(msToNanos(22));
+    }
+    const auto people = p.participants();
+    ASSERT_EQ(people.size(), 1u);
+    // Ana sees him 0.8 m in front of her real bench.
+    const Vec3 expected = placed.transformPoint(inFrontOfBench);
+    EXPECT_LT(glm::length(people[0].head.position - expected), 1e-3f)
+        << people[0].head.position.x << "," << people[0].head.position.z;
+    // And the transform round trips.
+    const Pose back = p.sharedFrame() * p.sharedFrame().inverse();
+    EXPECT_LT(glm::length(back.position), 1e-5f);
+}
+
+}  // namespace

@@ -15,6 +15,11 @@ Pose Pose::operator*(const Pose& child) const {
     return Pose{position + orientation * child.position, glm::normalize(orientation * child.orientation)};
 }
 
+Pose Pose::inverse() const {
+    const Quat back = glm::inverse(orientation);
+    return Pose{back * -position, back};
+}
+
 Fov Fov::symmetric(float verticalRadians, float aspect) {
     const float halfV = verticalRadians * 0.5f;
     const float halfH = std::atan(std::tan(halfV) * aspect);

@@ -17,6 +17,7 @@
 #include "scenes/client_component.h"
 #include "scenes/local_player.h"
 #include "scenes/records_panel.h"
+#include "scenes/workspace.h"
 #include "scenes/room_presence.h"
 #include "scenes/world_panel.h"
 
@@ -80,11 +81,15 @@ public:
     // (copied into kept storage: no allocation per frame once warm).
     void setSpeaking(const SpeakingLevels& levels) { m_speakingLevels.assign(levels.begin(), levels.end()); }
     std::optional<Nanos> joinedAt() const { return m_joinedAt; }
+    // Avatars go to and come from the shared room through this workspace's
+    // frame (RoomPresence::setSharedFrame), read each frame; null: none.
+    void followWorkspace(const WorkspaceComponent* workspace) { m_workspace = workspace; }
     std::uint64_t framesReconnecting() const { return m_framesReconnecting; }
     const Clock& clock() const { return m_clock; }
 
 private:
     std::unique_ptr<RoomPresence> m_presence;
+    const WorkspaceComponent* m_workspace = nullptr;
     const Clock& m_clock;
     const LocalPlayerComponent& m_local;
     const SceneMeshes& m_meshes;

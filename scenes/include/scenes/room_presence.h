@@ -65,8 +65,21 @@ public:
     // One event from the session (update() calls it for each polled event).
     void apply(const net::ClientEvent& event);
 
-    // Everyone else, as drawn this frame (interpolated at the clock's now).
+    // Everyone else, as drawn this frame (interpolated at the clock's now),
+    // in this client's room space (see setSharedFrame).
     std::vector<Participant> participants();
+
+    // Where this client's room space sits in the room everyone shares: a
+    // rigid transform from local to shared coordinates, applied to the
+    // avatar it posts, and its inverse to the avatars it draws. The shared
+    // room is anchored to the workspace (the workspace file's pose): an AR
+    // client that placed the workspace on its real bench passes
+    // filePose * inverse(placedPose), so a remote mentor sees the mentee
+    // standing at the model's bench where the mentee stands at the real
+    // one. Identity (the default) for everyone whose workspace is where
+    // the file puts it.
+    void setSharedFrame(const Pose& localToShared);
+    const Pose& sharedFrame() const { return m_localToShared; }
 
     // Of the last participants(): others fully faded in and named (the
     // presence list has arrived), i.e. what a user would recognise.
@@ -124,6 +137,8 @@ private:
     std::unique_ptr<net::RoomClient> m_client;
     net::RemoteAvatars m_remotes;
     net::AnnotationReplica m_annotations;
+    Pose m_localToShared;
+    Pose m_sharedToLocal;
     std::optional<net::ProcedureStep> m_procedureStep;
     ConnectionPhase m_phase = ConnectionPhase::kConnecting;
     bool m_everJoined = false;

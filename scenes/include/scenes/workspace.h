@@ -74,6 +74,10 @@ public:
     void contribute(const FrameContext& frame, engine::FrameScene& scene) override;
 
     const Pose& pose() const { return m_pose; }  // world (room) space
+    // From this client's room space to the room everyone shares, which is
+    // anchored to the workspace where its file puts it (the identity until
+    // the workspace is placed elsewhere; RoomPresence::setSharedFrame).
+    Pose sharedFromLocal() const { return m_def.pose * m_pose.inverse(); }
 
 private:
     void place(const xr::InputState& input);

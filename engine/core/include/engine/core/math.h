@@ -19,6 +19,7 @@ struct Pose {
 
     Mat4 toMatrix() const;
     Pose operator*(const Pose& child) const;  // this ∘ child
+    Pose inverse() const;                     // inverse() * (*this) is the identity
     Vec3 transformPoint(const Vec3& p) const { return position + orientation * p; }
     Vec3 forward() const { return orientation * Vec3(0.0f, 0.0f, -1.0f); }
 };
