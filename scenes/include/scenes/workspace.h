@@ -74,6 +74,7 @@ public:
     void contribute(const FrameContext& frame, engine::FrameScene& scene) override;
 
     const Pose& pose() const { return m_pose; }  // world (room) space
+    const WorkspaceDef& def() const { return m_def; }
 
 private:
     void place(const xr::InputState& input);
