@@ -97,8 +97,12 @@ bool wantsTestDriver(const ClientOptions& o) {
 // The room's shared procedure step, through the presence (either side
 // advances; the host keeps it for late joiners).
 SharedStepLink sharedStepLink(RoomPresence& presence) {
-    (void)presence;
-    return {};  // RoomPresence::setProcedureStep/procedureStep: wired when the presence has them
+    return {[&presence](const SharedStep& s) { presence.setProcedureStep(s.procedureId, s.step); },
+            [&presence]() -> std::optional<SharedStep> {
+                const auto& room = presence.procedureStep();
+                if (!room) return std::nullopt;
+                return SharedStep{room->procedureId, room->step};
+            }};
 }
 
 // In a headset the tracked play space is placed in the room: by --camera

@@ -139,6 +139,10 @@ bool TestDriver::runProcedureScript() {
     if (action == "await-finished" || action == "done-all") {
         if (!card.finished()) {
             if (action == "done-all") card.done();
+            if (action == "await-finished" && !m_awaitSaid) {
+                m_print(strCat("procedure: awaiting the end at step ", card.step() + 1, " of ", card.stepCount()));
+                m_awaitSaid = true;
+            }
             pc->sendNow();
             return false;
         }

@@ -53,6 +53,7 @@ private:
     bool m_scriptSent = false;
     bool m_released = false;  // stopped holding the count (for good)
     std::size_t m_procedureAction = 0;  // the next of procedureScript
+    bool m_awaitSaid = false;           // "awaiting the end" printed
 };
 
 }  // namespace mxr::scenes
