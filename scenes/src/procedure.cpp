@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/core/text.h"
+#include "scenes/room.h"
 
 namespace mxr::scenes {
 namespace {
@@ -23,19 +24,6 @@ constexpr const char* kAnnotationKinds[] = {"arrow", "label", "box", "sphere", "
 
 tl::unexpected<Error> bad(const std::string& source, const std::string& field, const std::string& problem) {
     return makeError(ErrorCode::kInvalidArgument, strCat(source, ": ", field, ": ", problem));
-}
-
-std::string lineColumn(const std::string& text, std::size_t byte) {
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return strCat("line ", line, ", column ", col);
 }
 
 // As the server: control characters refused (tab and newlines allowed in
@@ -133,8 +121,7 @@ Result<ProcedureDef> parseProcedure(const std::string& jsonText, const std::stri
     try {
         j = json::parse(jsonText);
     } catch (const json::parse_error& e) {
-        return makeError(ErrorCode::kInvalidArgument,
-                         strCat(source, ": ", lineColumn(jsonText, e.byte > 0 ? e.byte - 1 : 0), ": not valid JSON"));
+        return makeError(ErrorCode::kInvalidArgument, jsonSyntaxError(jsonText, source, e.byte, e.what()));
     }
     if (!j.is_object()) return bad(source, "(root)", "expected an object");
     ProcedureDef p;

@@ -86,7 +86,8 @@ TEST(ProcedureFile, BadFilesAreRefusedNamingTheFieldAndProblem) {
               "bench.json: title: is longer than 200 bytes");
     EXPECT_EQ(errorOf(R"({"title": "T", "steps": [{"title": "two\nlines"}]})"),
               "bench.json: steps[0].title: contains control characters");
-    EXPECT_EQ(errorOf("{\"title\": \"T\",\n \"steps\": [}"), "bench.json: line 2, column 12: not valid JSON");
+    const std::string syntax = errorOf("{\"title\": \"T\",\n \"steps\": [}");
+    EXPECT_EQ(syntax.rfind("bench.json: line 2, column 12: syntax error", 0), 0u) << syntax;
     json many = {{"title", "T"}, {"steps", json::array()}};
     for (int i = 0; i < 501; ++i) many["steps"].push_back({{"title", "s"}});
     EXPECT_EQ(errorOf(many.dump()), "bench.json: steps: a procedure has at most 500 steps");
