@@ -101,8 +101,9 @@ SharedStepLink sharedStepLink(RoomPresence& presence) {
             [&presence]() -> std::optional<SharedStep> {
                 const auto& room = presence.procedureStep();
                 if (!room) return std::nullopt;
-                return SharedStep{room->procedureId, room->step};
-            }};
+                return SharedStep{room->procedureId, room->step, room->by};
+            },
+            [&presence] { return presence.selfId(); }};
 }
 
 // In a headset the tracked play space is placed in the room: by --camera

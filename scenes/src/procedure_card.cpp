@@ -1,10 +1,18 @@
 // The step card's model (scenes/procedure_card.h).
 #include "scenes/procedure_card.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace mxr::scenes {
+
+namespace {
+// Own steps remembered until the host relays them back; one older than
+// kEchoWait is taken as lost.
+constexpr std::size_t kMostInFlight = 32;
+constexpr Nanos kEchoWait = msToNanos(3000);
+}  // namespace
 
 std::uint32_t localProcedureId(const ProcedureDef& procedure) {
     // FNV-1a over the titles: the same file gives the same id everywhere.
@@ -74,7 +82,12 @@ void ProcedureCard::show(std::size_t step) {
 
 void ProcedureCard::share() {
     if (!m_link.set || !m_procedure || !m_inRoom) return;
-    const SharedStep s{sharedId(), static_cast<std::uint16_t>(m_step)};
+    SharedStep s{sharedId(), static_cast<std::uint16_t>(m_step)};
+    if (m_link.self) {
+        s.by = m_link.self();
+        if (m_inFlight.size() >= kMostInFlight) m_inFlight.erase(m_inFlight.begin());
+        m_inFlight.push_back({s, m_clock.now()});
+    }
     m_link.set(s);
     m_seen = s;
     m_announced = true;
@@ -131,6 +144,22 @@ bool ProcedureCard::save() {
     return false;
 }
 
+bool ProcedureCard::staleEcho(const SharedStep& room) {
+    if (!m_link.self || room.by == 0 || room.by != m_link.self()) {
+        return false;
+    }
+    // A step lost on the way (not in the room then) never comes back:
+    // forgotten after a while.
+    const Nanos now = m_clock.now();
+    std::erase_if(m_inFlight, [&](const InFlight& f) { return now - f.sentAt > kEchoWait; });
+    const auto it = std::find_if(m_inFlight.begin(), m_inFlight.end(), [&](const InFlight& f) {
+        return f.step.procedureId == room.procedureId && f.step.step == room.step;
+    });
+    if (it == m_inFlight.end()) return false;
+    m_inFlight.erase(m_inFlight.begin(), it + 1);
+    return !m_inFlight.empty();
+}
+
 void ProcedureCard::follow(const SharedStep& room) {
     if (room.procedureId == 0) return;
     if (m_procedure && room.procedureId == sharedId()) {
@@ -157,12 +186,15 @@ void ProcedureCard::follow(const SharedStep& room) {
 void ProcedureCard::update(bool inRoom, const RecordsPanel::Sender& send) {
     const bool joined = inRoom && !m_inRoom;
     m_inRoom = inRoom;
-    if (!inRoom) m_announced = false;
+    if (!inRoom) {
+        m_announced = false;
+        m_inFlight.clear();
+    }
     if (inRoom && m_link.get) {
         const std::optional<SharedStep> room = m_link.get();
         if (room && room != m_seen) {
             m_seen = room;
-            follow(*room);
+            if (!staleEcho(*room)) follow(*room);
         }
         // Joined a room where no procedure is open: open ours.
         if (joined || !m_announced) {

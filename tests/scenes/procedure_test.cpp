@@ -206,6 +206,49 @@ TEST(ProcedureCard, InARoomEitherSideAdvancesThroughTheSharedStep) {
     EXPECT_TRUE(records.sent.empty());
 }
 
+TEST(ProcedureCard, QuickClicksDoNotJumpBackWhileTheirEchoesComeIn) {
+    ManualClock clock;
+    // The room as RoomPresence keeps it: set at once here, relayed later.
+    std::optional<SharedStep> said;
+    std::vector<SharedStep> sent;
+    ProcedureCard card(clock, "demo", false);
+    card.setLink({[&](const SharedStep& s) {
+                      sent.push_back(s);
+                      said = s;
+                  },
+                  [&] { return said; }, [] { return std::uint16_t{7}; }});
+    ProcedureDef three = twoSteps();
+    three.steps.push_back(three.steps[1]);
+    card.load(three);
+    card.update(true, {});
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].by, 7);
+    const std::uint32_t id = sent[0].procedureId;
+    card.next();
+    card.next();
+    ASSERT_EQ(card.step(), 2u);
+    // The host relays them in order: the older echoes do not move the card.
+    said = SharedStep{id, 0, 7};
+    card.update(true, {});
+    said = SharedStep{id, 1, 7};
+    card.update(true, {});
+    EXPECT_EQ(card.step(), 2u);
+    // Someone else's step, relayed between: shown.
+    said = SharedStep{id, 0, 3};
+    card.update(true, {});
+    EXPECT_EQ(card.step(), 0u);
+    // The last own echo is the host's state after both: shown.
+    said = SharedStep{id, 2, 7};
+    card.update(true, {});
+    EXPECT_EQ(card.step(), 2u);
+    // A step lost on the way is forgotten: the room's own-step later shows.
+    card.back();
+    clock.advance(msToNanos(4000));
+    said = SharedStep{id, 0, 7};
+    card.update(true, {});
+    EXPECT_EQ(card.step(), 0u);
+}
+
 const char* kSavedAnswer = R"({"id": 31, "mentorship_id": 12, "title": "Swap the pads", "goal_id": 7,
   "steps": [{"id": 101, "procedure_id": 31, "position": 1, "title": "Open the vice", "expected_seconds": 90},
             {"id": 102, "procedure_id": 31, "position": 2, "title": "Tighten the clamp"}]})";

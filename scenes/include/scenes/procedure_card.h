@@ -46,6 +46,7 @@ inline constexpr std::uint32_t kLocalProcedureBit = 0x80000000u;
 struct SharedStep {
     std::uint32_t procedureId = 0;  // 0: no procedure is open in the room
     std::uint16_t step = 0;
+    std::uint16_t by = 0;  // who set it (avatar id; 0: unknown)
     bool operator==(const SharedStep&) const = default;
 };
 
@@ -53,6 +54,12 @@ struct SharedStep {
 struct SharedStepLink {
     std::function<void(const SharedStep&)> set;
     std::function<std::optional<SharedStep>()> get;  // what the room says now (none before it said)
+    // This client's avatar id, to know its own steps coming back from the
+    // host. Decision: while more of its own are on their way, an echo of an
+    // older one is not shown (quick clicks would otherwise make the card
+    // jump back); the last one, and anyone else's, is. Unset: every change
+    // is shown.
+    std::function<std::uint16_t()> self;
 };
 
 // The local id of a procedure not saved (kLocalProcedureBit | hash).
@@ -134,6 +141,13 @@ private:
     std::size_t m_step = 0;
     Nanos m_shownAt = 0;
     std::optional<SharedStep> m_seen;        // the room's step last acted on
+    struct InFlight {
+        SharedStep step;
+        Nanos sentAt = 0;
+    };
+    std::vector<InFlight> m_inFlight;        // own steps the host has not relayed back yet
+    // Whether `room` is an echo of an own step with more on their way (not shown).
+    bool staleEcho(const SharedStep& room);
     std::uint32_t m_fetching = 0;            // a room procedure being fetched
     std::string m_fetchedRecord;             // its record while the steps come
     std::optional<std::uint16_t> m_stepAfterFetch;
