@@ -27,8 +27,6 @@ using mxr::net::testing::ChildProcess;
 using mxr::server::test::HttpClient;
 using mxr::server::test::ServerProcess;
 using nlohmann::json;
-using mxr::test::kAdmin;
-using mxr::test::kAdminPassword;
 using mxr::test::kPassword;
 
 std::filesystem::path outDir() { return mxr::test::suiteOut("client_procedure"); }
@@ -36,16 +34,12 @@ std::filesystem::path outDir() { return mxr::test::suiteOut("client_procedure");
 class ClientProcedure : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        s_server = mxr::test::startRecordsServer(outDir()).release();
+        std::string admin;
+        s_server = mxr::test::startRecordsServer(outDir(), admin).release();
         ASSERT_NE(s_server, nullptr);
         HttpClient http(s_server->port());
-        const std::string admin = http.login(kAdmin, kAdminPassword);
-        ASSERT_FALSE(admin.empty());
-        auto person = [&](const std::string& name, const std::string& email, const char* role) {
-            return mxr::test::createPerson(http, admin, name, email, role);
-        };
-        s_ana = person("Ana Ruiz", "ana@example.org", "mentor");
-        s_ben = person("Ben Ode", "ben@example.org", "mentee");
+        s_ana = mxr::test::createPerson(http, admin, "Ana Ruiz", "ana@example.org", "mentor");
+        s_ben = mxr::test::createPerson(http, admin, "Ben Ode", "ben@example.org", "mentee");
         auto program = http.post("/api/v1/programs", {{"name", "Workshop"}}, admin);
         ASSERT_EQ(program.status, 201) << program.raw;
         auto mentorship = [&] {

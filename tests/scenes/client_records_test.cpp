@@ -26,8 +26,6 @@ namespace {
 using mxr::server::test::HttpClient;
 using mxr::server::test::ServerProcess;
 using nlohmann::json;
-using mxr::test::kAdmin;
-using mxr::test::kAdminPassword;
 using mxr::test::kPassword;
 
 std::filesystem::path outDir() { return mxr::test::suiteOut("client_records"); }
@@ -38,17 +36,12 @@ std::filesystem::path outDir() { return mxr::test::suiteOut("client_records"); }
 class ClientRecords : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        s_server = mxr::test::startRecordsServer(outDir(), {"--allow-guests"}).release();
+        s_server = mxr::test::startRecordsServer(outDir(), s_admin, {"--allow-guests"}).release();
         ASSERT_NE(s_server, nullptr);
         HttpClient http(s_server->port());
-        s_admin = http.login(kAdmin, kAdminPassword);
-        ASSERT_FALSE(s_admin.empty());
-        auto person = [&](const std::string& name, const std::string& email, const char* role) {
-            return mxr::test::createPerson(http, s_admin, name, email, role);
-        };
-        s_ana = person("Ana Ruiz", "ana@example.org", "mentor");
-        s_ben = person("Ben Ode", "ben@example.org", "mentee");
-        s_cy = person("Cy Park", "cy@example.org", "mentee");
+        s_ana = mxr::test::createPerson(http, s_admin, "Ana Ruiz", "ana@example.org", "mentor");
+        s_ben = mxr::test::createPerson(http, s_admin, "Ben Ode", "ben@example.org", "mentee");
+        s_cy = mxr::test::createPerson(http, s_admin, "Cy Park", "cy@example.org", "mentee");
         auto program = http.post("/api/v1/programs", {{"name", "Apprentices"}}, s_admin);
         ASSERT_EQ(program.status, 201) << program.raw;
         auto mentorship = [&](std::int64_t mentee) {

@@ -29,9 +29,11 @@ inline std::filesystem::path suiteOut(const std::string& suite) {
 // A fresh server with its data in `out`/server, the first administrator
 // made by --init-admin. The clients' pins (`out`/known_servers) are removed:
 // a fresh server has a fresh key, and a pin left by an earlier run on a
-// reused port would read as a changed server key. Null (a test failure
-// saying why) when it does not start.
+// reused port would read as a changed server key. `adminToken` gets the
+// administrator's token. Null (a test failure saying why) when it does not
+// start or the administrator cannot log in.
 inline std::unique_ptr<server::test::ServerProcess> startRecordsServer(const std::filesystem::path& out,
+                                                                       std::string& adminToken,
                                                                        std::vector<std::string> extra = {}) {
     std::filesystem::remove_all(out / "server");
     std::filesystem::remove(out / "known_servers");
@@ -39,6 +41,11 @@ inline std::unique_ptr<server::test::ServerProcess> startRecordsServer(const std
     extra.insert(extra.end(), {"--init-admin", std::string(kAdmin) + ":" + kAdminPassword});
     if (!server->start(out / "server", extra)) {
         ADD_FAILURE() << server->why();
+        return nullptr;
+    }
+    adminToken = server::test::HttpClient(server->port()).login(kAdmin, kAdminPassword);
+    if (adminToken.empty()) {
+        ADD_FAILURE() << "the administrator cannot log in";
         return nullptr;
     }
     return server;
