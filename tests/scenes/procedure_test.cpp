@@ -141,6 +141,19 @@ struct FakeRecords {
 
 ProcedureDef twoSteps() { return *parseProcedure(kTwoSteps, "bench.json"); }
 
+// A signed-in member's card in mentorship 12's room, with a fake room and
+// records channel.
+struct MentorshipRoomCard {
+    explicit MentorshipRoomCard(net::Role role) {
+        card.setLink(room.link());
+        card.setSelfRole(role);
+    }
+    ManualClock clock;
+    FakeRoom room;
+    FakeRecords records;
+    ProcedureCard card{clock, "mentorship-12", true};
+};
+
 TEST(ProcedureCard, OfflineBackNextDoneAndTheTimeOnEachStep) {
     ManualClock clock(msToNanos(1000));
     ProcedureCard card(clock, "", false);
@@ -254,12 +267,8 @@ const char* kSavedAnswer = R"({"id": 31, "mentorship_id": 12, "title": "Swap the
             {"id": 102, "procedure_id": 31, "position": 2, "title": "Tighten the clamp"}]})";
 
 TEST(ProcedureCard, TheMentorSavesAndTheRoomThenFollowsTheRecord) {
-    ManualClock clock;
-    FakeRoom room;
-    FakeRecords records;
-    ProcedureCard card(clock, "mentorship-12", true);
-    card.setLink(room.link());
-    card.setSelfRole(net::Role::kMentor);
+    MentorshipRoomCard mentor(net::Role::kMentor);
+    auto& [clock, room, records, card] = mentor;
     card.load(twoSteps());
     card.update(true, records.sender());
     ASSERT_TRUE(card.save());
@@ -307,12 +316,8 @@ TEST(ProcedureCard, TheServersRefusalIsShown) {
 }
 
 TEST(ProcedureCard, TheMenteeFetchesTheRoomsProcedureAndPostsEachCompletion) {
-    ManualClock clock;
-    FakeRoom room;
-    FakeRecords records;
-    ProcedureCard card(clock, "mentorship-12", true);
-    card.setLink(room.link());
-    card.setSelfRole(net::Role::kMentee);
+    MentorshipRoomCard mentee(net::Role::kMentee);
+    auto& [clock, room, records, card] = mentee;
     room.said = SharedStep{31, 1};  // the mentor's card is on step 2
     card.update(true, records.sender());
     EXPECT_EQ(card.heading(), "loading the room's procedure...");
