@@ -38,6 +38,10 @@ bool printable(const std::string& s, bool multiline) {
 
 Result<std::string> text(const std::string& src, const json& v, const std::string& field, std::size_t most,
                          bool required) {
+    if (v.is_null()) {
+        if (required) return bad(src, field, "is required and may not be null");
+        return std::string();
+    }
     if (!v.is_string()) return bad(src, field, strCat("must be a string, got ", v.type_name()));
     std::string s = v.get<std::string>();
     if (required && s.empty()) return bad(src, field, "may not be empty");
@@ -89,9 +93,7 @@ Result<ProcedureStepDef> parseStep(const std::string& src, const json& j, std::s
         if (key == "title") {
             MXR_TRY_ASSIGN(step.title, text(src, value, field, kTitleBytes, true));
         } else if (key == "instruction") {
-            if (!value.is_null()) {
-                MXR_TRY_ASSIGN(step.instruction, text(src, value, field, kTextBytes, false));
-            }
+            MXR_TRY_ASSIGN(step.instruction, text(src, value, field, kTextBytes, false));
         } else if (key == "expected_seconds") {
             if (!value.is_null()) {
                 MXR_TRY_ASSIGN(const auto s, integer(src, value, field, 1, 86400));
@@ -130,9 +132,7 @@ Result<ProcedureDef> parseProcedure(const std::string& jsonText, const std::stri
         if (key == "title") {
             MXR_TRY_ASSIGN(p.title, text(source, value, key, kTitleBytes, true));
         } else if (key == "description") {
-            if (!value.is_null()) {
-                MXR_TRY_ASSIGN(p.description, text(source, value, key, kTextBytes, false));
-            }
+            MXR_TRY_ASSIGN(p.description, text(source, value, key, kTextBytes, false));
         } else if (key == "goal_id") {
             if (!value.is_null()) {
                 MXR_TRY_ASSIGN(p.goalId, integer(source, value, key, 1, INT64_MAX));
@@ -185,15 +185,28 @@ std::string procedureCreateBody(const ProcedureDef& procedure, std::int64_t ment
     return body.dump();
 }
 
+namespace {
+
+// A record's id and title (procedures and steps have both); false when
+// either is missing.
+bool idAndTitle(const json& record, std::int64_t& id, std::string& title) {
+    if (!record.is_object() || !record.contains("id") || !record["id"].is_number_integer() ||
+        !record.contains("title") || !record["title"].is_string()) {
+        return false;
+    }
+    id = record["id"].get<std::int64_t>();
+    title = record["title"].get<std::string>();
+    return true;
+}
+
+}  // namespace
+
 Result<ProcedureDef> procedureFromServer(const std::string& recordJson, const std::string& stepsJson) {
     const json r = json::parse(recordJson, nullptr, false);
-    if (!r.is_object() || !r.contains("id") || !r["id"].is_number_integer() || !r.contains("title") ||
-        !r["title"].is_string()) {
+    ProcedureDef p;
+    if (!idAndTitle(r, p.serverId, p.title)) {
         return makeError(ErrorCode::kInvalidArgument, "the server's procedure has no id or title");
     }
-    ProcedureDef p;
-    p.serverId = r["id"].get<std::int64_t>();
-    p.title = r["title"].get<std::string>();
     if (r.contains("description") && r["description"].is_string()) p.description = r["description"].get<std::string>();
     if (r.contains("goal_id") && r["goal_id"].is_number_integer()) p.goalId = r["goal_id"].get<std::int64_t>();
     json steps = r.contains("steps") ? r["steps"] : json();
@@ -205,13 +218,10 @@ Result<ProcedureDef> procedureFromServer(const std::string& recordJson, const st
         steps = list["items"];
     }
     for (const auto& s : steps) {
-        if (!s.is_object() || !s.contains("id") || !s["id"].is_number_integer() || !s.contains("title") ||
-            !s["title"].is_string()) {
+        ProcedureStepDef step;
+        if (!idAndTitle(s, step.serverId, step.title)) {
             return makeError(ErrorCode::kInvalidArgument, "a step of the server's procedure has no id or title");
         }
-        ProcedureStepDef step;
-        step.serverId = s["id"].get<std::int64_t>();
-        step.title = s["title"].get<std::string>();
         if (s.contains("instruction") && s["instruction"].is_string()) step.instruction = s["instruction"].get<std::string>();
         if (s.contains("expected_seconds") && s["expected_seconds"].is_number_integer()) {
             step.expectedSeconds = s["expected_seconds"].get<int>();

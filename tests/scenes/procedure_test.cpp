@@ -82,6 +82,10 @@ TEST(ProcedureFile, BadFilesAreRefusedNamingTheFieldAndProblem) {
     EXPECT_EQ(errorOf(R"({"title": "T", "goal_id": 0, "steps": [{"title": "a"}]})"),
               "bench.json: goal_id: must be between 1 and 9223372036854775807");
     EXPECT_EQ(errorOf(R"({"title": "", "steps": [{"title": "a"}]})"), "bench.json: title: may not be empty");
+    EXPECT_EQ(errorOf(R"({"title": "T", "steps": [{"title": null}]})"),
+              "bench.json: steps[0].title: is required and may not be null");
+    EXPECT_EQ(errorOf(R"({"title": "T", "description": null, "steps": [{"title": "a", "instruction": null}]})"),
+              "(accepted)");
     EXPECT_EQ(errorOf(std::string(R"({"title": ")") + std::string(201, 'x') + R"(", "steps": [{"title": "a"}]})"),
               "bench.json: title: is longer than 200 bytes");
     EXPECT_EQ(errorOf(R"({"title": "T", "steps": [{"title": "two\nlines"}]})"),
