@@ -14,6 +14,7 @@
 #include "engine/ui/imgui_layer.h"
 #include "scenes/ar_view.h"
 #include "scenes/client_components.h"
+#include "scenes/procedure_component.h"
 #include "scenes/workspace.h"
 #include "testing/test_driver.h"
 #include "xr/xr_system.h"
@@ -40,6 +41,7 @@ struct ClientApp::State {
     xr::BlendMode blend = xr::BlendMode::kOpaque;
     // The workspace (file and model read once; meshes made with each bundle).
     std::optional<WorkspaceDef> workspace;
+    std::optional<ProcedureDef> procedure;
     std::vector<ModelPart> workspaceModel;
     WorkspaceMeshes workspaceMeshes;
     std::uint64_t frameLimit = 0;
@@ -88,7 +90,20 @@ bool hasAccount(const ClientOptions& o) {
 
 // The scripted test driver runs only when a test option asks for it.
 bool wantsTestDriver(const ClientOptions& o) {
-    return o.awaitPeople || !o.setGoalProgress.empty() || o.sendFeedback || !o.dumpStatePath.empty();
+    return o.awaitPeople || !o.setGoalProgress.empty() || o.sendFeedback || !o.dumpStatePath.empty() ||
+           !o.procedureScript.empty();
+}
+
+// The room's shared procedure step, through the presence (either side
+// advances; the host keeps it for late joiners).
+SharedStepLink sharedStepLink(RoomPresence& presence) {
+    return {[&presence](const SharedStep& s) { presence.setProcedureStep(s.procedureId, s.step); },
+            [&presence]() -> std::optional<SharedStep> {
+                const auto& room = presence.procedureStep();
+                if (!room) return std::nullopt;
+                return SharedStep{room->procedureId, room->step, room->by};
+            },
+            [&presence] { return presence.selfId(); }};
 }
 
 // In a headset the tracked play space is placed in the room: by --camera
@@ -140,6 +155,7 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     LocalPlayerComponent& self = *local;
     TestDriverTargets targets{local.get()};
     const VoiceComponent* voiceComponent = nullptr;
+    const WorkspaceComponent* workspace = nullptr;
     app.add(std::move(local));
     const WorkspaceComponent* workspace = nullptr;
     if (s.workspace) {
@@ -169,6 +185,22 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     } else {
         app.add(std::make_unique<DemoPeopleComponent>(s.room, o.avatars, s.meshes));
     }
+    // The step card: with a procedure, and in any mentorship room (the room
+    // may follow a saved procedure, fetched from the server).
+    if (s.procedure || (o.rooms && mentorshipOfRoomName(o.rooms->room))) {
+        auto card = std::make_unique<ProcedureCard>(s.clock, o.rooms ? o.rooms->room : std::string(), hasAccount(o));
+        if (s.procedure) card->load(*s.procedure);
+        if (targets.presence) card->setLink(sharedStepLink(targets.presence->presence()));
+        ProcedureComponentOptions po;
+        po.window = !s.immersive;
+        auto pc = std::make_unique<ProcedureComponent>(std::move(card), targets.presence, workspace, po, printLine);
+        if (targets.records) {
+            ProcedureComponent* p = pc.get();
+            targets.records->setOtherAnswers([p](const net::ApiResponse& r) { return p->onResponse(r); });
+        }
+        targets.procedure = pc.get();
+        app.add(std::move(pc));
+    }
     RoomStatus status{s.system->name(), s.room.name, targets.presence, o.avatars + (s.immersive ? 1 : 0),
                       voiceComponent};
     if (s.graphics->ui() && s.immersive) {
@@ -184,7 +216,7 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     }
     if (wantsTestDriver(o)) {
         TestDriverOptions to{o.awaitPeople, o.setGoalProgress, o.sendFeedback, o.dumpStatePath,
-                             o.rooms ? o.rooms->connectTimeout : 0, o.ui};
+                             o.rooms ? o.rooms->connectTimeout : 0, o.ui, o.procedureScript};
         app.add(std::make_unique<TestDriver>(std::move(to), targets, printLine));
     }
     return {};
@@ -396,6 +428,12 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
         }
         log.info(strCat("workspace: ", s->workspace->name, " (", workspace, ")"));
     }
+    // The procedure: given, or the demo bench's in AR offline.
+    s->procedure = o.procedure;
+    if (!s->procedure && name == "ar" && !o.rooms && !o.defaultProcedurePath.empty()) {
+        MXR_TRY_ASSIGN(s->procedure, loadProcedure(o.defaultProcedurePath));
+    }
+    if (s->procedure) log.info(strCat("procedure: ", s->procedure->title, " (", s->procedure->steps.size(), " steps)"));
     std::unique_ptr<LocalPlayer> player;
     if (s->immersive) {
         MXR_TRY_ASSIGN(player, makeLocalPlayer(s->room, o, xr::isSeeThrough(s->blend)));

@@ -125,7 +125,9 @@ RecordsComponent::~RecordsComponent() = default;
 void RecordsComponent::update(FrameContext&) {
     RoomPresence& presence = m_presence.presence();
     if (auto role = presence.selfRole()) m_panel.setSelfRole(*role);
-    while (auto answer = m_channel.poll()) m_panel.onResponse(*answer);
+    while (auto answer = m_channel.poll()) {
+        if (!m_panel.onResponse(*answer) && m_other) m_other(*answer);
+    }
     m_panel.update(presence.phase() == ConnectionPhase::kInRoom, m_channel.send);
     for (const auto& line : m_panel.takeAnnouncements()) m_print(line);
 }

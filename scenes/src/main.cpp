@@ -20,6 +20,9 @@
 #ifndef MXR_DEFAULT_WORKSPACE
 #define MXR_DEFAULT_WORKSPACE "scenes/workspaces/demo_bench.json"
 #endif
+#ifndef MXR_DEFAULT_PROCEDURE
+#define MXR_DEFAULT_PROCEDURE "scenes/workspaces/demo_bench_procedure.json"
+#endif
 
 namespace {
 // Written by the signal handler, read by the frame loop: the one global a
@@ -79,7 +82,7 @@ struct Args {
     std::string camera, size;
     std::uint64_t frames = 0;
     bool verbose = false;
-    std::string server, room = "demo", guest, login, knownServers, feedbackFile;
+    std::string server, room = "demo", guest, login, knownServers, feedbackFile, procedureFile;
     std::vector<std::string> goalProgress;
     double connectTimeout = 10.0;
     mxr::scenes::VoiceOptions voice;
@@ -217,6 +220,14 @@ void addRoomOptions(CLI::App& app, Args& a) {
                    "pair|program_manager_only, optional subject_id and session_id; default: the room's latest "
                    "session) as the Send button does; prints \"records: feedback on session S saved id N\" "
                    "or \"... refused STATUS [field F]: MESSAGE\"");
+    app.add_option("--procedure", a.procedureFile,
+                   "job-shadowing procedure for the step card (JSON: the server's POST /procedures body, see "
+                   "scenes/workspaces/demo_bench_procedure.json); AR offline shows the demo bench's without it. "
+                   "In a mentorship room a mentor's Save stores it as a record of the mentorship");
+    app.add_option("--procedure-script", o.procedureScript,
+                   "tests: step card actions run in order as the buttons do (save, next, back, done, done-all, "
+                   "await-finished); answers are printed as \"procedure: ...\"")
+        ->delimiter(',');
     app.add_flag("-v,--verbose", verbose, "log debug messages");
 }
 
@@ -314,6 +325,14 @@ int checkRoomOptions(CLI::App& app, Args& a) {
         }
         o.sendFeedback = *draft;
     }
+    if (!a.procedureFile.empty()) {
+        auto procedure = mxr::scenes::loadProcedure(a.procedureFile);
+        if (!procedure) {
+            std::fprintf(stderr, "mentorxr: --procedure %s\n", procedure.error().message.c_str());
+            return 2;
+        }
+        o.procedure = std::move(*procedure);
+    }
     if (!server.empty()) {
         auto address = mxr::scenes::parseServerAddress(server);
         if (!address) {
@@ -351,6 +370,7 @@ int main(int argc, char** argv) {
         Args a;
         a.o.scenePath = MXR_DEFAULT_ROOM;
         a.o.defaultWorkspacePath = MXR_DEFAULT_WORKSPACE;
+        a.o.defaultProcedurePath = MXR_DEFAULT_PROCEDURE;
         CLI::App app{"MentorXR: immersive mentoring client. Shows the demo room in a window (desktop), "
                      "or renders it offscreen (headless) and writes a screenshot."};
         addViewOptions(app, a);

@@ -118,20 +118,25 @@ Result<void> expandFurniture(const Ctx& c, Room& room, const std::string& kind, 
     return {};
 }
 
-std::string lineColumn(const std::string& textIn, std::size_t byte) {
+}  // namespace
+
+std::string jsonSyntaxError(const std::string& jsonText, const std::string& source, std::size_t byte,
+                            const std::string& parserMessage) {
+    // nlohmann's offset is one past the offending character.
+    const std::size_t at = byte > 0 ? byte - 1 : 0;
     std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < byte && i < textIn.size(); ++i) {
-        if (textIn[i] == '\n') {
+    for (std::size_t i = 0; i < at && i < jsonText.size(); ++i) {
+        if (jsonText[i] == '\n') {
             ++line;
             col = 1;
         } else {
             ++col;
         }
     }
-    return strCat("line ", line, ", column ", col);
+    std::string what = parserMessage;
+    if (auto pos = what.find(": syntax error"); pos != std::string::npos) what = what.substr(pos + 2);
+    return strCat(source, ": line ", line, ", column ", col, ": ", what);
 }
-
-}  // namespace
 
 Result<Room> parseRoom(const std::string& jsonText, const std::string& source) {
     const Ctx c{source};
@@ -139,10 +144,7 @@ Result<Room> parseRoom(const std::string& jsonText, const std::string& source) {
     try {
         doc = json::parse(jsonText);
     } catch (const json::parse_error& e) {
-        std::string what = e.what();
-        if (auto pos = what.find(": syntax error"); pos != std::string::npos) what = what.substr(pos + 2);
-        return makeError(ErrorCode::kInvalidArgument,
-                         strCat(source, ": ", lineColumn(jsonText, e.byte > 0 ? e.byte - 1 : 0), ": ", what));
+        return makeError(ErrorCode::kInvalidArgument, jsonSyntaxError(jsonText, source, e.byte, e.what()));
     }
     MXR_TRY(checkKeys(c, doc, "(top level)",
                       {"name", "size", "ambient", "clear_color", "floor_color", "wall_color", "lights", "objects",

@@ -17,25 +17,18 @@
 #include "engine/core/clock.h"
 #include "http_client.h"
 #include "net/client_session.h"
+#include "records_server.h"
 #include "run_command.h"
 #include "scenes/records_panel.h"
-#include "server_process.h"
 
 namespace {
 
 using mxr::server::test::HttpClient;
 using mxr::server::test::ServerProcess;
 using nlohmann::json;
+using mxr::test::kPassword;
 
-constexpr const char* kAdmin = "admin@example.org";
-constexpr const char* kAdminPassword = "adminpassword";
-constexpr const char* kPassword = "a-long-password";
-
-std::filesystem::path outDir() {
-    const auto dir = std::filesystem::path(MXR_TEST_OUT) / "client_records";
-    std::filesystem::create_directories(dir);
-    return dir;
-}
+std::filesystem::path outDir() { return mxr::test::suiteOut("client_records"); }
 
 // One server and one set of records for the whole suite: a program, mentor
 // Ana with mentee Ben (mentorship m1, goal g1, a held session) and with
@@ -43,27 +36,12 @@ std::filesystem::path outDir() {
 class ClientRecords : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        const auto data = outDir() / "server";
-        std::filesystem::remove_all(data);
-        // A fresh server has a fresh key: a pin left by an earlier run on a
-        // reused port would read as a changed server key.
-        std::filesystem::remove(outDir() / "known_servers");
-        s_server = new ServerProcess();
-        ASSERT_TRUE(
-            s_server->start(data, {"--allow-guests", "--init-admin", std::string(kAdmin) + ":" + kAdminPassword}))
-            << s_server->why();
+        s_server = mxr::test::startRecordsServer(outDir(), s_admin, {"--allow-guests"}).release();
+        ASSERT_NE(s_server, nullptr);
         HttpClient http(s_server->port());
-        s_admin = http.login(kAdmin, kAdminPassword);
-        ASSERT_FALSE(s_admin.empty());
-        auto person = [&](const std::string& name, const std::string& email, const char* role) {
-            auto r = http.post("/api/v1/people",
-                               {{"name", name}, {"email", email}, {"roles", {role}}, {"password", kPassword}}, s_admin);
-            EXPECT_EQ(r.status, 201) << r.raw;
-            return r.body.value("id", std::int64_t{0});
-        };
-        s_ana = person("Ana Ruiz", "ana@example.org", "mentor");
-        s_ben = person("Ben Ode", "ben@example.org", "mentee");
-        s_cy = person("Cy Park", "cy@example.org", "mentee");
+        s_ana = mxr::test::createPerson(http, s_admin, "Ana Ruiz", "ana@example.org", "mentor");
+        s_ben = mxr::test::createPerson(http, s_admin, "Ben Ode", "ben@example.org", "mentee");
+        s_cy = mxr::test::createPerson(http, s_admin, "Cy Park", "cy@example.org", "mentee");
         auto program = http.post("/api/v1/programs", {{"name", "Apprentices"}}, s_admin);
         ASSERT_EQ(program.status, 201) << program.raw;
         auto mentorship = [&](std::int64_t mentee) {

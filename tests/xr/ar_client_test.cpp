@@ -77,6 +77,8 @@ TEST(ArClient, AlphaBlendDrawsOnlyPeopleAndPanelsOverATransparentClear) {
     EXPECT_NE(r.output.find("mode: ar (alpha_blend)"), std::string::npos) << r.output;
     // Offline, AR shows the demo workspace: its footprint, not its model.
     EXPECT_NE(r.output.find("workspace: Demo workbench"), std::string::npos) << r.output;
+    // ... and its procedure on the step card (scenes/workspaces/demo_bench_procedure.json).
+    EXPECT_NE(r.output.find("procedure: Replace the bench vice's jaw pads (4 steps)"), std::string::npos) << r.output;
     EXPECT_NE(r.events.find("frame 5 blend alpha_blend layers 1 projection+depth"), std::string::npos) << r.events;
     auto left = engine::readPng((r.dir / "cap/frame5_view0.png").string());
     ASSERT_TRUE(left) << r.events;

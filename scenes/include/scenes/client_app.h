@@ -18,6 +18,7 @@
 
 #include "engine/core/log.h"
 #include "scenes/avatar.h"
+#include "scenes/procedure.h"
 #include "scenes/client_component.h"
 #include "scenes/records_panel.h"
 #include "scenes/room.h"
@@ -47,6 +48,15 @@ struct ClientOptions {
     // AR offline `defaultWorkspacePath` (the demo bench); "" = none.
     std::string workspacePath;
     std::string defaultWorkspacePath;
+    // The job-shadowing procedure shown on the step card (--procedure FILE,
+    // read by main), else in AR offline the one at `defaultProcedurePath`
+    // (the demo bench's); in a mentorship room one the room follows is
+    // fetched from the server.
+    std::optional<ProcedureDef> procedure;
+    std::string defaultProcedurePath;
+    // Scripted step card actions (tests): save, next, back, done, done-all,
+    // await-finished, run in order once each can be (procedure_card.h).
+    std::vector<std::string> procedureScript;
     std::size_t avatars = 4;
     bool validation = false;      // Vulkan validation; any message fails the run
     bool provokeValidationError = false;  // tests only: one known VUID (xr::GraphicsOptions)

@@ -126,6 +126,9 @@ public:
     void sendNow();
     // Shows `draft` in the feedback form, as if typed in.
     void fillFeedbackForm(const FeedbackDraft& draft);
+    // Answers that are not the panel's go here (the step card's requests
+    // share the presence's one answer queue).
+    void setOtherAnswers(std::function<bool(const net::ApiResponse&)> other) { m_other = std::move(other); }
 
 private:
     PresenceComponent& m_presence;
@@ -133,6 +136,7 @@ private:
     std::unique_ptr<RecordsUiState> m_ui;
     LineSink m_print;
     RecordsChannel m_channel;
+    std::function<bool(const net::ApiResponse&)> m_other;
 };
 
 // What the status displays say about the room.

@@ -78,6 +78,7 @@ public:
     // anchored to the workspace where its file puts it (the identity until
     // the workspace is placed elsewhere; RoomPresence::setSharedFrame).
     Pose sharedFromLocal() const { return m_def.pose * m_pose.inverse(); }
+    const WorkspaceDef& def() const { return m_def; }
 
 private:
     void place(const xr::InputState& input);

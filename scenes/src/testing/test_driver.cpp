@@ -71,6 +71,27 @@ nlohmann::json recordsJson(const RecordsPanel& records) {
             {"feedback", records.feedbackAnswer()}};
 }
 
+nlohmann::json procedureJson(const ProcedureComponent& pc) {
+    const ProcedureCard& card = pc.card();
+    nlohmann::json done = nlohmann::json::object();
+    for (const auto& [step, seconds] : card.doneSeconds()) done[std::to_string(step)] = seconds;
+    nlohmann::json j = {{"heading", card.heading()},
+                        {"step", card.step()},
+                        {"steps", card.stepCount()},
+                        {"finished", card.finished()},
+                        {"current_step_id", card.currentStepId()},
+                        {"shared_id", card.sharedId()},
+                        {"done_seconds", done},
+                        {"card_lines", pc.cardLines()},
+                        {"save_answer", card.saveAnswer()},
+                        {"last_answer", card.lastAnswer()}};
+    if (card.procedure()) {
+        j["title"] = card.procedure()->title;
+        j["id"] = card.procedure()->serverId;
+    }
+    return j;
+}
+
 }  // namespace
 
 TestDriver::TestDriver(TestDriverOptions options, TestDriverTargets targets, LineSink print)
@@ -99,13 +120,62 @@ void TestDriver::runScript() {
     m_scriptSent = true;
 }
 
+bool TestDriver::runProcedureScript() {
+    const auto& script = m_options.procedureScript;
+    ProcedureComponent* pc = m_targets.procedure;
+    if (m_procedureAction >= script.size()) return true;
+    if (!pc) {
+        m_print("procedure: not run: no step card (give --procedure FILE or join a mentorship room)");
+        m_procedureAction = script.size();
+        return true;
+    }
+    ProcedureCard& card = pc->card();
+    // One action per frame, each once the card has its procedure, the
+    // answers to the one before are in and (in a room) the role is known.
+    const bool inRoom = m_targets.presence && m_targets.presence->presence().phase() == ConnectionPhase::kInRoom;
+    if (m_targets.presence && (!inRoom || !m_targets.presence->presence().selfRole())) return false;
+    if (!card.procedure() || card.busy()) return false;
+    const std::string& action = script[m_procedureAction];
+    if (action == "await-finished" || action == "done-all") {
+        if (!card.finished()) {
+            if (action == "done-all") card.done();
+            if (action == "await-finished" && !m_awaitSaid) {
+                m_print(strCat("procedure: awaiting the end at step ", card.step() + 1, " of ", card.stepCount()));
+                m_awaitSaid = true;
+            }
+            pc->sendNow();
+            return false;
+        }
+    } else if (action == "save") {
+        card.save();
+    } else if (action == "next") {
+        card.next();
+    } else if (action == "back") {
+        card.back();
+    } else if (action == "done") {
+        card.done();
+    } else {
+        m_print(strCat("procedure: unknown scripted action ", action));
+    }
+    pc->sendNow();
+    ++m_procedureAction;
+    return false;
+}
+
 void TestDriver::update(FrameContext& frame) {
+    const bool procedureDone = runProcedureScript();
     PresenceComponent* pc = m_targets.presence;
-    if (!pc || m_released) return;
+    if (!pc) {
+        if (!procedureDone) frame.holdCount();
+        return;
+    }
+    if (m_released) return;
     if (!m_scriptSent && m_targets.records) runScript();
     const RoomPresence& presence = pc->presence();
-    const bool busy = m_targets.records && m_targets.records->panel().busy();
-    if (presence.everJoined() && presence.visiblePeople() >= m_options.awaitPeople && m_scriptSent && !busy) {
+    const bool busy = (m_targets.records && m_targets.records->panel().busy()) ||
+                      (m_targets.procedure && m_targets.procedure->card().busy());
+    if (presence.everJoined() && presence.visiblePeople() >= m_options.awaitPeople && m_scriptSent && !busy &&
+        procedureDone) {
         m_released = true;
         return;
     }
@@ -116,6 +186,9 @@ void TestDriver::update(FrameContext& frame) {
         presence.visiblePeople() < m_options.awaitPeople
             ? strCat("--await-people ", m_options.awaitPeople, ": only ", presence.visiblePeople(),
                      " other people became visible in room ", presence.room())
+        : !procedureDone
+            ? strCat("--procedure-script: stopped at ", m_options.procedureScript[m_procedureAction], " in room ",
+                     presence.room())
             : strCat("the records requests (--set-goal-progress, --send-feedback) got no answer in room ",
                      presence.room());
     frame.exit(1, strCat(why, " within ", nanosToSeconds(m_options.connectTimeout), " s of joining"));
@@ -130,6 +203,7 @@ Result<void> TestDriver::writeState(const ShutdownContext& end) const {
     }
     if (m_targets.presence && m_targets.local) j.update(presenceJson(*m_targets.presence, m_targets.local->avatar()));
     if (m_targets.records) j["records"] = recordsJson(m_targets.records->panel());
+    if (m_targets.procedure) j["procedure"] = procedureJson(*m_targets.procedure);
     j["frames"] = end.framesCounted;
     j["mode"] = end.mode;
     if (m_targets.local && m_targets.local->player()) j.update(playerJson(*m_targets.local->player()));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "scenes/client_components.h"
+#include "scenes/procedure_component.h"
 
 namespace mxr::scenes {
 
@@ -22,6 +23,7 @@ struct TestDriverOptions {
     std::string dumpStatePath;
     Nanos connectTimeout = 0;
     bool panelInDump = true;  // the VR panel's state in the dump (not with --no-ui)
+    std::vector<std::string> procedureScript;  // the step card's actions, in order
 };
 
 // What the driver reads; any may be null (offline, desktop).
@@ -30,6 +32,7 @@ struct TestDriverTargets {
     PresenceComponent* presence = nullptr;
     RecordsComponent* records = nullptr;
     const VrPanelComponent* panel = nullptr;
+    ProcedureComponent* procedure = nullptr;
 };
 
 class TestDriver final : public ClientComponent {
@@ -40,6 +43,8 @@ public:
 
 private:
     void runScript();
+    // The next step card action when it can run; true once all have.
+    bool runProcedureScript();
     Result<void> writeState(const ShutdownContext& end) const;
 
     TestDriverOptions m_options;
@@ -47,6 +52,8 @@ private:
     LineSink m_print;
     bool m_scriptSent = false;
     bool m_released = false;  // stopped holding the count (for good)
+    std::size_t m_procedureAction = 0;  // the next of procedureScript
+    bool m_awaitSaid = false;           // "awaiting the end" printed
 };
 
 }  // namespace mxr::scenes
