@@ -1,5 +1,7 @@
 #include "net/client_session.h"
 
+#include "room_annotations.h"
+
 #include "net/voice_frame.h"
 
 #include <enet/enet.h>
@@ -50,6 +52,12 @@ struct ClientSession::Impl {
     bool lastDisconnectByHost = false;
     std::vector<ClientEvent> events;
     std::vector<ApiResponse> apiResponses;
+    // The room's annotation snapshot comes in pieces on the events channel;
+    // one that is complete before the Joined it follows (channels are not
+    // ordered with each other) waits for it, so the application sees the
+    // join first and its resent changes go out on the joined connection.
+    SnapshotAssembler snapshot;
+    std::optional<AnnotationState> snapshotBeforeJoin;
     std::uint32_t nextRequestId = 1;
     ClientStats stats;
     // The last Login/LoginToken/TicketRequest/Resume, sent again after a
@@ -264,7 +272,21 @@ struct ClientSession::Impl {
             resumeToken = j->resumeToken;
             bounds = j->bounds;
             state = ClientState::kJoined;
-            events.push_back(JoinedEvent{j->room, j->avatarId, j->bounds, resumed});
+            events.push_back(JoinedEvent{j->room, j->avatarId, j->bounds, resumed, j->authorId, j->moderator});
+            if (snapshotBeforeJoin) {
+                events.push_back(AnnotationSnapshotEvent{std::move(*snapshotBeforeJoin)});
+                snapshotBeforeJoin.reset();
+            }
+        } else if (auto* piece = std::get_if<AnnotationSnapshot>(&msg)) {
+            onSnapshotPiece(*piece);
+        } else if (auto* change = std::get_if<AnnotationChange>(&msg)) {
+            if (state == ClientState::kJoined) events.push_back(AnnotationChangeEvent{std::move(change->op)});
+        } else if (auto* refused = std::get_if<AnnotationRefused>(&msg)) {
+            if (state == ClientState::kJoined) {
+                events.push_back(AnnotationRefusedEvent{refused->id, std::move(refused->message)});
+            }
+        } else if (auto* step = std::get_if<ProcedureStep>(&msg)) {
+            events.push_back(ProcedureStepEvent{*step});
         } else if (auto* ar = std::get_if<ApiResponse>(&msg)) {
             apiResponses.push_back(std::move(*ar));
         } else if (auto* p = std::get_if<Presence>(&msg)) {
@@ -303,6 +325,27 @@ struct ClientSession::Impl {
             }
         } else {
             ++stats.malformed;
+        }
+    }
+
+    void onSnapshotPiece(const AnnotationSnapshot& piece) {
+        auto whole = snapshot.add(piece);
+        if (!whole) {
+            ++stats.malformed;
+            log.warn(strCat("annotations: ", whole.error().message));
+            return;
+        }
+        if (!*whole) return;
+        auto decoded = decodeAnnotationSnapshot(**whole);
+        if (!decoded) {
+            ++stats.malformed;
+            log.warn(strCat("annotations: the room's state was refused: ", decoded.error().message));
+            return;
+        }
+        if (state == ClientState::kJoined) {
+            events.push_back(AnnotationSnapshotEvent{std::move(*decoded)});
+        } else {
+            snapshotBeforeJoin = std::move(*decoded);
         }
     }
 
@@ -520,6 +563,16 @@ void ClientSession::reportVoiceLoss(std::uint16_t speaker, std::uint8_t lossPerc
 
 void ClientSession::askPrivateTalk(std::uint16_t with) {
     if (m_impl->state == ClientState::kJoined) m_impl->sendSealed(Channel::kControl, PrivateTalk{with});
+}
+
+void ClientSession::sendAnnotation(const AnnotationOp& op) {
+    if (m_impl->state == ClientState::kJoined) m_impl->sendSealed(Channel::kEvents, AnnotationChange{op});
+}
+
+void ClientSession::setProcedureStep(std::uint32_t procedureId, std::uint16_t step) {
+    if (m_impl->state == ClientState::kJoined) {
+        m_impl->sendSealed(Channel::kEvents, ProcedureStep{procedureId, step, 0});
+    }
 }
 
 void ClientSession::setRecordingConsent(bool consent) {

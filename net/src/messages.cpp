@@ -100,6 +100,8 @@ void writeBody(ByteWriter& w, const Message& m) {
                 w.bytes(x.resumeToken);
                 writeBounds(w, x.bounds);
                 w.u16(x.capacity);
+                w.u16(x.authorId);
+                w.u8(x.moderator ? 1 : 0);
             },
             [&](const Leave&) {},
             [&](const Presence& x) {
@@ -159,6 +161,22 @@ void writeBody(ByteWriter& w, const Message& m) {
                 for (const auto& e : x.entries) writeAvatarEntry(w, e);
                 w.u16(x.speaker);
                 w.bytes(x.frame);
+            },
+            [&](const AnnotationChange& x) { w.bytes(encodeAnnotationOp(x.op)); },
+            [&](const AnnotationRefused& x) {
+                w.u32(x.id);
+                w.str(x.message);
+            },
+            [&](const AnnotationSnapshot& x) {
+                assert(!x.piece.empty() && x.piece.size() <= kAnnotationSnapshotPieceBytes);
+                w.u32(x.total);
+                w.u32(x.offset);
+                w.bytes(x.piece);
+            },
+            [&](const ProcedureStep& x) {
+                w.u32(x.procedureId);
+                w.u16(x.step);
+                w.u16(x.by);
             },
         },
         m);
@@ -243,6 +261,9 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
             MXR_TRY_ASSIGN(m.resumeToken, readArray<kResumeTokenBytes>(r, "resumeToken"));
             MXR_TRY_ASSIGN(m.bounds, readBounds(r));
             MXR_TRY_ASSIGN(m.capacity, r.u16("capacity"));
+            MXR_TRY_ASSIGN(m.authorId, r.u16("authorId"));
+            if (m.authorId == 0) return tl::unexpected(protocolError("field 'authorId' is zero"));
+            MXR_TRY_ASSIGN(m.moderator, readBool(r, "moderator"));
             return m;
         }
         case MessageType::kLeave:
@@ -393,6 +414,46 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
             m.recording = v == 1;
             return m;
         }
+        case MessageType::kAnnotationChange: {
+            AnnotationChange m;
+            MXR_TRY_ASSIGN(auto op, r.bytes(r.remaining(), "annotation"));
+            MXR_TRY_ASSIGN(m.op, decodeAnnotationOp(op));
+            return m;
+        }
+        case MessageType::kAnnotationRefused: {
+            AnnotationRefused m;
+            MXR_TRY_ASSIGN(m.id, r.u32("id"));
+            MXR_TRY_ASSIGN(m.message, r.str("message", 255, true));
+            return m;
+        }
+        case MessageType::kAnnotationSnapshot: {
+            AnnotationSnapshot m;
+            MXR_TRY_ASSIGN(m.total, r.u32("snapshot.total"));
+            MXR_TRY_ASSIGN(m.offset, r.u32("snapshot.offset"));
+            if (m.total == 0 || m.total > kMaxAnnotationSnapshotBytes) {
+                return tl::unexpected(protocolError(strCat("field 'snapshot.total' is ", m.total, ", not 1..",
+                                                           kMaxAnnotationSnapshotBytes)));
+            }
+            const std::size_t n = r.remaining();
+            if (n == 0 || n > kAnnotationSnapshotPieceBytes) {
+                return tl::unexpected(protocolError(strCat("field 'snapshot.piece' is ", n, " bytes, not 1..",
+                                                           kAnnotationSnapshotPieceBytes)));
+            }
+            if (m.offset > m.total || n > m.total - m.offset) {
+                return tl::unexpected(protocolError(strCat("field 'snapshot.offset' ", m.offset, " + ", n,
+                                                           " bytes runs past the total ", m.total)));
+            }
+            MXR_TRY_ASSIGN(auto piece, r.bytes(n, "snapshot.piece"));
+            m.piece.assign(piece.begin(), piece.end());
+            return m;
+        }
+        case MessageType::kProcedureStep: {
+            ProcedureStep m;
+            MXR_TRY_ASSIGN(m.procedureId, r.u32("procedureId"));
+            MXR_TRY_ASSIGN(m.step, r.u16("step"));
+            MXR_TRY_ASSIGN(m.by, r.u16("by"));
+            return m;
+        }
         case MessageType::kSealed:
             break;
     }
@@ -412,6 +473,8 @@ bool knownType(std::uint8_t t) {
         case MessageType::kApiRequest: case MessageType::kApiResponse:
         case MessageType::kVoiceUp: case MessageType::kVoiceDown: case MessageType::kVoiceLoss:
         case MessageType::kPrivateTalk: case MessageType::kConsent: case MessageType::kVoiceWithAvatars:
+        case MessageType::kAnnotationChange: case MessageType::kAnnotationRefused:
+        case MessageType::kAnnotationSnapshot: case MessageType::kProcedureStep:
             return true;
     }
     return false;
@@ -466,7 +529,8 @@ MessageType messageType(const Message& m) {
         MessageType::kAvatarUpdate, MessageType::kAvatarBatch, MessageType::kApiRequest,
         MessageType::kApiResponse,  MessageType::kVoiceUp,      MessageType::kVoiceDown,
         MessageType::kVoiceLoss,    MessageType::kPrivateTalk,  MessageType::kConsent,
-        MessageType::kVoiceWithAvatars,
+        MessageType::kVoiceWithAvatars, MessageType::kAnnotationChange, MessageType::kAnnotationRefused,
+        MessageType::kAnnotationSnapshot, MessageType::kProcedureStep,
     };
     static_assert(std::size(kTypes) == std::variant_size_v<Message>);
     return kTypes[m.index()];
@@ -501,6 +565,10 @@ const char* toString(MessageType t) noexcept {
         case MessageType::kPrivateTalk: return "PrivateTalk";
         case MessageType::kConsent: return "Consent";
         case MessageType::kVoiceWithAvatars: return "VoiceWithAvatars";
+        case MessageType::kAnnotationChange: return "AnnotationChange";
+        case MessageType::kAnnotationRefused: return "AnnotationRefused";
+        case MessageType::kAnnotationSnapshot: return "AnnotationSnapshot";
+        case MessageType::kProcedureStep: return "ProcedureStep";
         case MessageType::kApiRequest: return "ApiRequest";
         case MessageType::kApiResponse: return "ApiResponse";
     }

@@ -25,6 +25,12 @@ bool RoomClient::moderate(const Moderate& m) { return m_commands.tryPush(m); }
 bool RoomClient::askPrivateTalk(std::uint16_t with) {
     return push(Command(std::in_place_type<PrivateTalk>, PrivateTalk{with}));
 }
+bool RoomClient::sendAnnotation(const AnnotationOp& op) {
+    return push(Command(std::in_place_type<AnnotationOp>, op));
+}
+bool RoomClient::setProcedureStep(std::uint32_t procedureId, std::uint16_t step) {
+    return push(Command(std::in_place_type<ProcedureStep>, ProcedureStep{procedureId, step, 0}));
+}
 bool RoomClient::setRecordingConsent(bool consent) {
     return push(Command(std::in_place_type<Consent>, Consent{consent}));
 }
@@ -74,6 +80,10 @@ void RoomClient::run() {
                 m_session->askPrivateTalk(pt->with);
             } else if (auto* c = std::get_if<Consent>(&*cmd)) {
                 m_session->setRecordingConsent(c->recording);
+            } else if (auto* op = std::get_if<AnnotationOp>(&*cmd)) {
+                m_session->sendAnnotation(*op);
+            } else if (auto* ps = std::get_if<ProcedureStep>(&*cmd)) {
+                m_session->setProcedureStep(ps->procedureId, ps->step);
             } else if (auto* r = std::get_if<ApiRequest>(&*cmd)) {
                 auto sent = m_session->sendApiRequest(r->method, std::move(r->path), std::move(r->body),
                                                       std::move(r->idempotencyKey));

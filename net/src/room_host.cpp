@@ -15,6 +15,7 @@
 
 #include "enet_guard.h"
 #include "enet_util.h"
+#include "room_annotations.h"
 #include "voice_relay.h"
 #include "work_pool.h"
 
@@ -53,6 +54,9 @@ struct Member {
     Nanos tokensAt = 0;
     std::uint16_t asksPrivateWith = 0;
     bool recordingConsent = false;
+    AuthorId authorId = 0;  // in the room's annotations (RoomAnnotations::authorFor)
+    double annotationTokens = kAnnotationBurst;
+    Nanos annotationTokensAt = 0;
 };
 
 struct Room {
@@ -67,6 +71,7 @@ struct Room {
     bool locked = false;                          // no new joins but the moderators'
     std::map<std::string, std::string> removed;   // subject -> what they were told; for the room's lifetime
     VoiceRelay voice;
+    RoomAnnotations workspace;  // annotations and the procedure step, for the room's life
 };
 
 using TicketId = std::array<std::uint8_t, 8>;
@@ -342,10 +347,13 @@ struct RoomHost::Impl {
         randombytes_buf(m.token.data(), m.token.size());
         c.avatarId = id;
         c.room = roomName;
-        Joined j{roomName, id, m.token, r->bounds, r->capacity};
+        m.authorId = r->workspace.authorFor(who.role == Role::kGuest ? std::string() : who.subject);
+        m.annotationTokensAt = m.tokensAt;
+        Joined j{roomName, id, m.token, r->bounds, r->capacity, m.authorId, moderates(who, roomName)};
         r->members.emplace(id, std::move(m));
         r->presenceDirty = true;
         sendSealed(c, Channel::kControl, j);
+        sendWorkspace(c, *r);
         log.info(strCat("room ", roomName, ": ", who.displayName, " joined as avatar ", id, " (",
                         toString(who.role), ")"));
         if (observer) observer->onMemberJoined(roomName, who, id, cfg.unixNow());
@@ -388,12 +396,28 @@ struct RoomHost::Impl {
                 c.room = name;
                 r.presenceDirty = true;
                 ++stats.resumes;
-                sendSealed(c, Channel::kControl, Joined{name, id, m.token, r.bounds, r.capacity});
+                sendSealed(c, Channel::kControl,
+                           Joined{name, id, m.token, r.bounds, r.capacity, m.authorId, moderates(m.who, name)});
+                sendWorkspace(c, r);
                 log.info(strCat("room ", name, ": ", m.who.displayName, " resumed avatar ", id));
                 return;
             }
         }
         replyError(c, ReplyCode::kResumeExpired, "resume token unknown or expired; join again");
+    }
+
+    // The room's annotations and procedure step, for a member who just
+    // joined or resumed (channel 3, before any change relayed after it).
+    void sendWorkspace(Connection& c, const Room& r) {
+        for (const Bytes& piece : r.workspace.snapshotMessages()) sendPlain(c, Channel::kEvents, piece);
+        if (r.workspace.step) sendSealed(c, Channel::kEvents, *r.workspace.step);
+    }
+    // To every connected member of the room, on the events channel.
+    void sendToRoom(const Room& r, const Bytes& plain) {
+        for (const auto& [id, m] : r.members) {
+            if (m.connId == 0) continue;
+            if (auto it = conns.find(m.connId); it != conns.end()) sendPlain(it->second, Channel::kEvents, plain);
+        }
     }
 
     bool moderates(const Identity& who, const std::string& room) const {
@@ -533,13 +557,19 @@ struct RoomHost::Impl {
         auto msg = decodeMessage(*plain, room ? room->bounds : cfg.defaultBounds);
         if (!msg) {
             ++stats.malformed;
-            if (ch == Channel::kControl) replyError(c, ReplyCode::kBadRequest, msg.error().message);
+            // Reliable channels are answered (an annotation change that does
+            // not decode gets no AnnotationRefused: its id is unknown).
+            if (ch != Channel::kAvatar) replyError(c, ReplyCode::kBadRequest, msg.error().message);
             return;
         }
         const bool avatarMsg = std::holds_alternative<AvatarUpdate>(*msg);
-        if (avatarMsg != (ch == Channel::kAvatar)) {
+        // Workspace changes keep their order with what the host relays: the
+        // events channel only.
+        const bool workspaceMsg =
+            std::holds_alternative<AnnotationChange>(*msg) || std::holds_alternative<ProcedureStep>(*msg);
+        if (avatarMsg != (ch == Channel::kAvatar) || (workspaceMsg && ch != Channel::kEvents)) {
             ++stats.malformed;
-            if (ch == Channel::kControl) {
+            if (ch != Channel::kAvatar) {
                 replyError(c, ReplyCode::kBadRequest,
                            strCat(toString(messageType(*msg)), " is not allowed on this channel"));
             }
@@ -636,6 +666,38 @@ struct RoomHost::Impl {
         if (!r) return replyError(c, ReplyCode::kNotAllowed, "join a room before giving consent");
         m->recordingConsent = k.recording;
         r->presenceDirty = true;
+    }
+    void handle(Connection& c, const AnnotationChange& change) {
+        Member* m = memberOf(c);
+        Room* r = m ? findRoom(c.room) : nullptr;
+        const auto refuse = [&](std::string why) {
+            log.info(strCat("connection ", c.id, ": annotation refused: ", why));
+            sendSealed(c, Channel::kEvents, AnnotationRefused{change.op.id, why.substr(0, 255)});
+        };
+        if (!r) return refuse("annotations: join a room first");
+        // A token bucket, as for avatars: the host relays each change to
+        // everyone, so one member cannot make it relay without bound.
+        const Nanos now = clock.now();
+        m->annotationTokens = std::min(kAnnotationBurst, m->annotationTokens + nanosToSeconds(now - m->annotationTokensAt) *
+                                                                                   kAnnotationRate);
+        m->annotationTokensAt = now;
+        if (m->annotationTokens < 1.0) {
+            return refuse(strCat("annotations: more than ", kAnnotationRate, " changes a second; slow down"));
+        }
+        m->annotationTokens -= 1.0;
+        auto relayed = r->workspace.apply(change.op, AnnotationActor{m->authorId, moderates(m->who, r->name)});
+        if (!relayed) return refuse(relayed.error().message);
+        sendToRoom(*r, *relayed);
+    }
+    void handle(Connection& c, const ProcedureStep& step) {
+        Member* m = memberOf(c);
+        Room* r = m ? findRoom(c.room) : nullptr;
+        if (!r) return replyError(c, ReplyCode::kNotAllowed, "join a room before moving its procedure");
+        ProcedureStep kept = step;
+        kept.by = m->avatarId;
+        if (r->workspace.step == kept) return;
+        r->workspace.step = kept;
+        sendToRoom(*r, encodeMessage(kept));
     }
     // Once a second, each talker hears the worst loss its listeners reported.
     void reportVoiceLoss(Room& r, Nanos now) {

@@ -68,7 +68,12 @@ Participant desktopAvatar(const Pose& head, const Pose* leftGrip, const Pose* ri
 }
 
 RoomPresence::RoomPresence(const RoomPresenceOptions& options, const Clock& clock, Logger log)
-    : m_options(options), m_clock(clock), m_log(std::move(log)), m_room(options.room), m_startedAt(clock.now()) {}
+    : m_options(options),
+      m_clock(clock),
+      m_log(std::move(log)),
+      m_annotations([this](const net::AnnotationOp& op) { return !m_client || m_client->sendAnnotation(op); }),
+      m_room(options.room),
+      m_startedAt(clock.now()) {}
 
 RoomPresence::~RoomPresence() {
     if (m_client) m_client->leave();
@@ -117,6 +122,16 @@ void RoomPresence::apply(const net::ClientEvent& event) {
         // session sends it only while in the room).
         if (m_client && m_consent) (void)m_client->setRecordingConsent(true);
         if (m_client && m_privateAsked) (void)m_client->askPrivateTalk(m_privateAsked);
+        m_annotations.setSelf(j->authorId, j->moderator);
+    } else if (auto* snap = std::get_if<net::AnnotationSnapshotEvent>(&event)) {
+        m_annotations.onSnapshot(snap->state);
+    } else if (const auto* change = std::get_if<net::AnnotationChangeEvent>(&event)) {
+        m_annotations.onRelayed(change->op);
+    } else if (const auto* refused = std::get_if<net::AnnotationRefusedEvent>(&event)) {
+        m_log.warn(strCat("the room host refused an annotation change: ", refused->message));
+        m_annotations.onRefused(refused->id, refused->message);
+    } else if (const auto* step = std::get_if<net::ProcedureStepEvent>(&event)) {
+        m_procedureStep = step->step;
     } else if (const auto* p = std::get_if<net::PresenceEvent>(&event)) {
         std::size_t here = 0;
         for (const auto& m : p->members) {
@@ -186,6 +201,11 @@ std::optional<std::uint32_t> RoomPresence::sendApiRequest(net::ApiMethod method,
 void RoomPresence::setRecordingConsent(bool consent) {
     m_consent = consent;
     if (m_client) (void)m_client->setRecordingConsent(consent);
+}
+
+void RoomPresence::setProcedureStep(std::uint32_t procedureId, std::uint16_t step) {
+    m_procedureStep = net::ProcedureStep{procedureId, step, selfId()};
+    if (m_client) (void)m_client->setProcedureStep(procedureId, step);
 }
 
 void RoomPresence::askPrivateTalk(std::uint16_t with) {

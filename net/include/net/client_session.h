@@ -68,7 +68,14 @@ struct ClientConfig {
 enum class ClientState { kConnecting, kHandshaking, kAuthenticating, kJoining, kJoined, kReconnecting, kClosed, kFailed };
 const char* toString(ClientState s) noexcept;
 
-struct JoinedEvent { std::string room; std::uint16_t avatarId = 0; RoomBounds bounds; bool resumed = false; };
+struct JoinedEvent {
+    std::string room;
+    std::uint16_t avatarId = 0;
+    RoomBounds bounds;
+    bool resumed = false;
+    std::uint16_t authorId = 0;  // in the room's annotations, for the room's life
+    bool moderator = false;
+};
 struct PresenceEvent { std::vector<PresenceEntry> members; };
 struct AvatarsEvent { std::vector<AvatarEntry> entries; Nanos arrival = 0; };
 struct RemovedEvent { std::string reason; };
@@ -79,8 +86,17 @@ struct FailedEvent { Error error; std::optional<ReplyCode> code; };
 struct VoiceEvent { std::uint16_t speaker = 0; Bytes frame; Nanos arrival = 0; };
 // The worst loss our listeners report of our voice (for the encoder).
 struct VoiceLossEvent { std::uint8_t lossPercent = 0; };
+// Annotations (net/annotation_replica.h takes them): the room's whole state
+// (after every JoinedEvent, the first join's and each resume's), a change
+// the host accepted (anyone's, ours included), a change of ours it refused.
+struct AnnotationSnapshotEvent { AnnotationState state; };
+struct AnnotationChangeEvent { AnnotationOp op; };
+struct AnnotationRefusedEvent { AnnotationId id = 0; std::string message; };
+// The procedure step the room is on (set by anyone; sent on join).
+struct ProcedureStepEvent { ProcedureStep step; };
 using ClientEvent = std::variant<JoinedEvent, PresenceEvent, AvatarsEvent, RemovedEvent, ConnectionLostEvent,
-                                 NoticeEvent, FailedEvent, VoiceEvent, VoiceLossEvent>;
+                                 NoticeEvent, FailedEvent, VoiceEvent, VoiceLossEvent, AnnotationSnapshotEvent,
+                                 AnnotationChangeEvent, AnnotationRefusedEvent, ProcedureStepEvent>;
 
 struct ClientStats {
     std::uint64_t bytesIn = 0;   // UDP payload, ENet headers included
@@ -124,6 +140,11 @@ public:
     // Private talk with `with` (0 ends it): private once both asked.
     void askPrivateTalk(std::uint16_t with);
     void setRecordingConsent(bool consent);
+    // Annotations and the procedure step (channel 3, reliable). Dropped
+    // when not in a room: AnnotationReplica sends its unanswered changes
+    // again after the snapshot that follows a resume.
+    void sendAnnotation(const AnnotationOp& op);
+    void setProcedureStep(std::uint32_t procedureId, std::uint16_t step);
     // Records over ENet: sends `method /api/v1<path>` with a JSON body on the
     // reliable control channel, as the logged-in identity; returns the
     // request id that its ApiResponse (from takeApiResponses()) will carry.

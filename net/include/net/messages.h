@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include "net/annotations.h"
 #include "net/avatar_codec.h"
 #include "net/wire.h"
 
@@ -31,8 +32,10 @@ namespace mxr::net {
 // 4: voice (VoiceUp/VoiceDown/VoiceLoss), private talk, recording consent,
 // presence's consent flag and private partner; 5: VoiceWithAvatars (a voice
 // frame and the avatar entries due to the same listener in one seal); 6: the
-// avatar flags paused (focus went to the system) and away (headset idle)
-inline constexpr std::uint8_t kProtocolVersion = 6;
+// avatar flags paused (focus went to the system) and away (headset idle);
+// 7: annotations (AnnotationChange, AnnotationRefused, AnnotationSnapshot),
+// the shared ProcedureStep, Joined's authorId and moderator
+inline constexpr std::uint8_t kProtocolVersion = 7;
 inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
 inline constexpr std::size_t kMaxNameBytes = 64;      // room and display names
 inline constexpr std::size_t kMaxSecretBytes = 255;   // passwords, tokens
@@ -48,6 +51,11 @@ inline constexpr std::size_t kMaxApiBodyBytes = 12 * 1024;
 inline constexpr std::size_t kMaxApiPathBytes = 255;
 inline constexpr std::size_t kMaxIdempotencyKeyBytes = 128;
 inline constexpr std::size_t kMaxReasonBytes = 200;  // a moderator's reason for a removal
+// A room's annotation snapshot travels in pieces of at most this many bytes
+// and is at most kMaxAnnotationSnapshotBytes in all (annotations.h's limits
+// reach about 250 KB).
+inline constexpr std::size_t kAnnotationSnapshotPieceBytes = 12 * 1024;
+inline constexpr std::size_t kMaxAnnotationSnapshotBytes = 1024 * 1024;
 
 enum class Channel : std::uint8_t { kControl = 0, kAvatar = 1, kVoice = 2, kEvents = 3 };
 inline constexpr std::size_t kChannelCount = 4;
@@ -82,6 +90,10 @@ enum class MessageType : std::uint8_t {
     kPrivateTalk = 63,
     kConsent = 64,
     kVoiceWithAvatars = 65,
+    kAnnotationChange = 70,
+    kAnnotationRefused = 71,
+    kAnnotationSnapshot = 72,
+    kProcedureStep = 73,
 };
 
 enum class Role : std::uint8_t { kGuest = 0, kMentee = 1, kMentor = 2, kProgramManager = 3 };
@@ -123,6 +135,11 @@ struct Joined {
     ResumeToken resumeToken{};
     RoomBounds bounds;
     std::uint16_t capacity = 0;
+    // Who this person is in the room's annotations (annotation ids carry
+    // it): the same for the room's life, whatever avatar they rejoin with;
+    // guests get a new one per join. 1..65535.
+    std::uint16_t authorId = 0;
+    bool moderator = false;  // the room's RoomPolicy says this person moderates
 };
 struct Leave {};
 struct PresenceEntry {
@@ -197,11 +214,36 @@ struct Consent { bool recording = false; };
 // out of order with AvatarBatch (channel 1): receivers order by timeMs.
 struct VoiceWithAvatars { std::vector<AvatarEntry> entries; std::uint16_t speaker = 0; Bytes frame; };
 
+// Annotations (channel 3, reliable; net/README "Annotations"). Client to
+// host: a change to the room's annotations (the stamp's writer is the
+// sender's authorId). Host to every member, the sender included: a change
+// it accepted, in the order it applied them. Host to the sender alone, on
+// the same channel: the change of `id` it refused, and why.
+struct AnnotationChange { AnnotationOp op; };
+struct AnnotationRefused { AnnotationId id = 0; std::string message; };
+// Host to client, after Joined and after every resume: the room's whole
+// annotation state (encodeAnnotationSnapshot bytes) in pieces, in order, on
+// channel 3 before any AnnotationChange that follows it. `total` is the
+// snapshot's size (<= kMaxAnnotationSnapshotBytes), `offset` where the
+// piece goes (pieces are 1..kAnnotationSnapshotPieceBytes, contiguous).
+struct AnnotationSnapshot { std::uint32_t total = 0; std::uint32_t offset = 0; Bytes piece; };
+// The procedure step the room is on (channel 3): any member sets it (by is
+// ignored), the host keeps it for the room's life, relays it to everyone
+// with `by` set to the setter's avatar, and sends it to those who join.
+// procedureId 0: no procedure is open. `step` counts from 0.
+struct ProcedureStep {
+    std::uint32_t procedureId = 0;
+    std::uint16_t step = 0;
+    std::uint16_t by = 0;
+    bool operator==(const ProcedureStep&) const = default;
+};
+
 using Message = std::variant<Hello, HelloAck, Login, LoginToken, LoginOk, TicketRequest,
                              TicketGrant, CreateRoom, RoomCreated, Join, JoinGuest, Resume, Joined,
                              Leave, Presence, Moderate, Removed, ErrorReply, AvatarUpdate,
                              AvatarBatch, ApiRequest, ApiResponse, VoiceUp, VoiceDown, VoiceLoss,
-                             PrivateTalk, Consent, VoiceWithAvatars>;
+                             PrivateTalk, Consent, VoiceWithAvatars, AnnotationChange, AnnotationRefused,
+                             AnnotationSnapshot, ProcedureStep>;
 
 MessageType messageType(const Message& m);
 const char* toString(MessageType t) noexcept;

@@ -35,6 +35,10 @@ public:
     // consent (ClientSession::askPrivateTalk / setRecordingConsent).
     bool askPrivateTalk(std::uint16_t with);
     bool setRecordingConsent(bool consent);
+    // Annotations and the procedure step (ClientSession::sendAnnotation /
+    // setProcedureStep); false when the command queue is full.
+    bool sendAnnotation(const AnnotationOp& op);
+    bool setProcedureStep(std::uint32_t procedureId, std::uint16_t step);
     void leave();
     std::optional<ClientEvent> poll();
     // Records over ENet (ClientSession::sendApiRequest) from the main
@@ -65,7 +69,8 @@ private:
     };
     using VoiceCommand = std::variant<Bytes, VoiceLossReport>;
     struct LeaveCommand {};
-    using Command = std::variant<AvatarState, Moderate, LeaveCommand, ApiRequest, PrivateTalk, Consent>;
+    using Command = std::variant<AvatarState, Moderate, LeaveCommand, ApiRequest, PrivateTalk, Consent, AnnotationOp,
+                                 ProcedureStep>;
     bool push(Command command);
     RoomClient() : m_commands(256), m_events(1024), m_apiAnswers(64), m_voiceOut(64), m_voiceIn(512) {}
     void run();

@@ -20,6 +20,7 @@
 
 #include "engine/core/clock.h"
 #include "engine/core/log.h"
+#include "net/annotation_replica.h"
 #include "net/room_client.h"
 #include "scenes/avatar.h"
 
@@ -100,6 +101,16 @@ public:
     void askPrivateTalk(std::uint16_t with);
     std::uint16_t privateAsked() const { return m_privateAsked; }
     std::uint16_t privateWith() const { return m_privateWith; }
+    // The room's annotations (net/annotation_replica.h): changes made here
+    // go to the host; what the host relays, refuses and snapshots is
+    // applied by update(). Without a network thread (tests) changes stay
+    // pending until events are fed through apply().
+    net::AnnotationReplica& annotations() { return m_annotations; }
+    // The procedure step the room is on: set by anyone (at once here, then
+    // relayed to everyone), kept by the host for the room's life and sent
+    // to those who join; nullopt until someone set one.
+    void setProcedureStep(std::uint32_t procedureId, std::uint16_t step);
+    const std::optional<net::ProcedureStep>& procedureStep() const { return m_procedureStep; }
     // The connection, for the voice component's audio thread (its voice
     // methods only); null without a network thread (tests).
     net::RoomClient* client() { return m_client.get(); }
@@ -112,6 +123,8 @@ private:
     Logger m_log;
     std::unique_ptr<net::RoomClient> m_client;
     net::RemoteAvatars m_remotes;
+    net::AnnotationReplica m_annotations;
+    std::optional<net::ProcedureStep> m_procedureStep;
     ConnectionPhase m_phase = ConnectionPhase::kConnecting;
     bool m_everJoined = false;
     std::string m_room;
