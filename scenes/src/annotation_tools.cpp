@@ -187,6 +187,17 @@ std::optional<net::AnnotationId> pickAnnotation(const net::AnnotationState& stat
     return out;
 }
 
+Result<void> addWorkspaceAnnotations(net::AnnotationReplica& replica, const WorkspaceDef& def,
+                                     const std::string& source) {
+    for (std::size_t i = 0; i < def.annotations.size(); ++i) {
+        const WorkspaceAnnotation& a = def.annotations[i];
+        if (auto r = replica.create(a.kind, a.values); !r) {
+            return makeError(r.error().code, strCat(source, ": annotations[", i, "]: ", r.error().message));
+        }
+    }
+    return {};
+}
+
 void AnnotationEditor::setTool(AnnotationTool tool) {
     m_tool = tool;
     m_active = false;

@@ -12,6 +12,8 @@
 #include "client_setup.h"
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
+#include "net/annotation_replica.h"
+#include "scenes/annotation_tools.h"
 #include "scenes/ar_view.h"
 #include "scenes/client_components.h"
 #include "scenes/workspace.h"
@@ -42,6 +44,9 @@ struct ClientApp::State {
     std::optional<WorkspaceDef> workspace;
     std::vector<ModelPart> workspaceModel;
     WorkspaceMeshes workspaceMeshes;
+    // Offline with a workspace: the annotations are this client's alone
+    // (in a room, RoomPresence::annotations()).
+    std::unique_ptr<net::AnnotationReplica> offlineAnnotations;
     std::uint64_t frameLimit = 0;
     std::string screenshot;
     std::optional<UiArea> contentArea;  // desktop: the overlay's top right
@@ -141,9 +146,12 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     TestDriverTargets targets{local.get()};
     const VoiceComponent* voiceComponent = nullptr;
     app.add(std::move(local));
+    const WorkspaceComponent* workspace = nullptr;
     if (s.workspace) {
-        app.add(std::make_unique<WorkspaceComponent>(*s.workspace, s.workspaceMeshes, self.player(), *s.system,
-                                                     xr::isSeeThrough(s.blend), printLine));
+        auto w = std::make_unique<WorkspaceComponent>(*s.workspace, s.workspaceMeshes, self.player(), *s.system,
+                                                      xr::isSeeThrough(s.blend), printLine);
+        workspace = w.get();
+        app.add(std::move(w));
     }
     if (o.rooms) {
         MXR_TRY_ASSIGN(auto presence, RoomPresence::start(*o.rooms, s.netClock, s.log.child("room")));
@@ -164,6 +172,14 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
         }
     } else {
         app.add(std::make_unique<DemoPeopleComponent>(s.room, o.avatars, s.meshes));
+    }
+    // The annotations over the workspace: the room's, or offline our own.
+    if (workspace) {
+        net::AnnotationReplica& replica =
+            targets.presence ? targets.presence->presence().annotations() : *s.offlineAnnotations;
+        app.add(std::make_unique<AnnotationComponent>(replica, *workspace,
+                                                      WorkspaceSurface(s.workspaceModel, s.workspace->size), s.meshes,
+                                                      s.blend, s.immersive, printLine));
     }
     RoomStatus status{s.system->name(), s.room.name, targets.presence, o.avatars + (s.immersive ? 1 : 0),
                       voiceComponent};
@@ -391,6 +407,12 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
             MXR_TRY_ASSIGN(s->workspaceModel, loadGltfModel(s->workspace->modelPath));
         }
         log.info(strCat("workspace: ", s->workspace->name, " (", workspace, ")"));
+        if (!o.rooms) {
+            // Offline the client is the only author (and may change all).
+            s->offlineAnnotations = std::make_unique<net::AnnotationReplica>();
+            s->offlineAnnotations->setSelf(1, true);
+            MXR_TRY(addWorkspaceAnnotations(*s->offlineAnnotations, *s->workspace, workspace));
+        }
     }
     std::unique_ptr<LocalPlayer> player;
     if (s->immersive) {

@@ -145,6 +145,11 @@ private:
     Vec3 m_sentOffset{0.0f};
 };
 
+// Creates the workspace file's annotations on `replica` (offline: the
+// client's own). Errors name the file and the annotation
+// ("demo_bench.json: annotations[2]: ...").
+Result<void> addWorkspaceAnnotations(net::AnnotationReplica& replica, const WorkspaceDef& def, const std::string& source);
+
 // The annotation tools as a client component: draws the replica's view
 // over the workspace and edits it with the desktop's mouse and keys (and a
 // small "Annotate" window) or a headset's controllers (the right aim ray

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engine/render/renderer.h"
+#include "net/annotations.h"
 #include "scenes/client_component.h"
 #include "xr/xr_system.h"
 
@@ -40,11 +41,20 @@ struct ModelPart {
     Mat4 transform{1.0f};
 };
 
+// An annotation the workspace file ships with (workspace coordinates).
+struct WorkspaceAnnotation {
+    net::AnnotationKind kind = net::AnnotationKind::kArrow;
+    net::AnnotationValues values;
+};
+
 struct WorkspaceDef {
     std::string name;
     std::string modelPath;  // absolute or relative to the process; "" = none
     Vec2 size{1.2f, 0.8f};
     Pose pose;  // in the room until placed
+    // `annotations` [{kind, colour, and the kind's fields}]: loaded into
+    // the offline replica (a room keeps its own).
+    std::vector<WorkspaceAnnotation> annotations;
 };
 
 Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::string& source);
