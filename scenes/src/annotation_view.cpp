@@ -15,7 +15,12 @@ float srgbToLinear(std::uint8_t c) {
 }
 
 constexpr float kFillAlpha = 0.22f;
-constexpr int kRingSegments = 16;
+constexpr int kRingSegments = 12;
+// Ink is drawn through the points that matter: a point within this of the
+// segment that skips it changes nothing visible (an eighth of the stroke's
+// width), so runs of such points are one segment (at most kInkRun points).
+constexpr float kInkTolerance = kInkWidth / 8.0f;
+constexpr std::size_t kInkRun = 64;
 const Vec4 kSelectionColour(1.0f, 1.0f, 1.0f, 1.0f);
 
 // The 12 edges of the box with centre `c`, half extents `e` and rotation
@@ -44,6 +49,43 @@ void appendRing(const Vec3& centre, const Vec3& u, const Vec3& v, float radius, 
         const Vec3 p = centre + (u * std::cos(a) + v * std::sin(a)) * radius;
         lines.push_back({prev, p, width, colour, false});
         prev = p;
+    }
+}
+
+float distanceToSegment(const Vec3& p, const Vec3& a, const Vec3& b) {
+    const Vec3 ab = b - a;
+    const float len2 = glm::dot(ab, ab);
+    const float t = len2 > 1e-12f ? std::clamp(glm::dot(p - a, ab) / len2, 0.0f, 1.0f) : 0.0f;
+    return glm::distance(p, a + ab * t);
+}
+
+// The stroke as segments between the points kept (workspace space in,
+// room space out): from each kept point, the farthest next point whose
+// skipped points all lie within kInkTolerance of the segment to it.
+void appendInk(const net::AnnotationValues& v, const Pose& ws, const Vec4& colour, std::vector<engine::Line>& lines) {
+    const auto& pts = v.points;
+    if (pts.size() <= 1) {
+        // One point: a dot (a segment as long as it is wide).
+        const Vec3 p = ws.transformPoint(v.position + (pts.empty() ? Vec3(0.0f) : pts.front()));
+        lines.push_back({p, p + ws.orientation * Vec3(0.001f, 0.0f, 0.0f), kInkWidth, colour, false});
+        return;
+    }
+    std::size_t kept = 0;
+    Vec3 from = ws.transformPoint(v.position + pts[0]);
+    while (kept + 1 < pts.size()) {
+        std::size_t next = kept + 1;
+        for (std::size_t c = kept + 2; c < pts.size() && c - kept <= kInkRun; ++c) {
+            bool straight = true;
+            for (std::size_t k = kept + 1; k < c && straight; ++k) {
+                straight = distanceToSegment(pts[k], pts[kept], pts[c]) <= kInkTolerance;
+            }
+            if (!straight) break;
+            next = c;
+        }
+        const Vec3 to = ws.transformPoint(v.position + pts[next]);
+        lines.push_back({from, to, kInkWidth, colour, false});
+        from = to;
+        kept = next;
     }
 }
 
@@ -109,29 +151,14 @@ void appendAnnotationOutline(AnnotationKind kind, const net::AnnotationValues& v
             const Vec3 c = ws.transformPoint(v.position);
             const Quat& o = ws.orientation;
             const Vec3 x = o * Vec3(1, 0, 0), y = o * Vec3(0, 1, 0), z = o * Vec3(0, 0, 1);
+            // Two rings: its outline from above and from the front.
             appendRing(c, x, z, v.radius, w * 0.6f, colour, lines);
             appendRing(c, x, y, v.radius, w * 0.6f, colour, lines);
-            appendRing(c, z, y, v.radius, w * 0.6f, colour, lines);
             break;
         }
-        case AnnotationKind::kInk: {
-            Vec3 prev = ws.transformPoint(v.position + (v.points.empty() ? Vec3(0.0f) : v.points.front()));
-            if (v.points.size() <= 1) {
-                // One point: a dot (a segment as long as it is wide).
-                lines.push_back({prev, prev + ws.orientation * Vec3(0.001f, 0.0f, 0.0f), kInkWidth, colour, false});
-                break;
-            }
-            for (std::size_t i = 1; i < v.points.size(); ++i) {
-                const Vec3 p = ws.transformPoint(v.position + v.points[i]);
-                lines.push_back({prev, p, kInkWidth, colour, false});
-                prev = p;
-            }
-            break;
-        }
+        case AnnotationKind::kInk: appendInk(v, ws, colour, lines); break;
         case AnnotationKind::kMarker: {
-            const Vec3 c = ws.transformPoint(v.position);
-            appendRing(c, ws.orientation * Vec3(1, 0, 0), ws.orientation * Vec3(0, 0, 1), kMarkerRadius, w * 0.5f,
-                       colour, lines);
+            // The disc (a fill, AnnotationView) and its number.
             labels.push_back(plate(std::to_string(v.number), ws.transformPoint(v.position + Vec3(0, kMarkerLabelRise, 0)),
                                    colour, additive));
             break;

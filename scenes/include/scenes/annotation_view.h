@@ -6,9 +6,11 @@
 // - arrow: a line from its tail (`position`) to its head (`end`) with the
 //   renderer's arrow head; label: its text on a plate at `position`, facing
 //   the viewer; box: its 12 edges (rotated, `extents` half sizes) and a
-//   translucent fill; sphere: three outline rings and a translucent fill;
-//   ink: a line through the anchor plus each offset; marker: a flat disc
-//   with its number on a plate above it.
+//   translucent fill; sphere: two outline rings (seen from above and from
+//   the front) and a translucent fill; ink: a line through the anchor plus
+//   each offset, leaving out points within an eighth of its width of the
+//   segment that skips them (invisible, and fewer segments to draw); marker:
+//   a flat disc with its number on a plate above it.
 // - Colours from kAnnotationPalette (sRGB, converted to the renderer's
 //   linear colours). On additive displays black is drawn white, and the
 //   translucent fills are left out (an additive display cannot darken:
