@@ -74,8 +74,10 @@ void AnnotationComponent::controllers(const xr::InputState& in) {
             if (m_stickArmed[axis] > 0.0f && std::abs(v) > kFlickOn) {
                 m_stickArmed[axis] = 0.0f;
                 // x: the tool; y: the colour (up is the next one).
-                if (axis == 0) cycleTool(v > 0.0f ? 1 : -1);
-                else cycleColour(v > 0.0f ? 1 : -1);
+                if (axis == 0)
+                    cycleTool(v > 0.0f ? 1 : -1);
+                else
+                    cycleColour(v > 0.0f ? 1 : -1);
             } else if (std::abs(v) < kFlickOff) {
                 m_stickArmed[axis] = 1.0f;
             }
@@ -153,7 +155,8 @@ void AnnotationComponent::drawUi(UiContext&) {
     // WantCaptureMouse off for it, even over a window).
     m_pointer.reset();
     if (m_eye && io.DisplaySize.x > 0.0f) {
-        const Ray room = rayThroughPixel(*m_eye, Vec2(io.MousePos.x, io.MousePos.y), Vec2(io.DisplaySize.x, io.DisplaySize.y));
+        const Ray room =
+            rayThroughPixel(*m_eye, Vec2(io.MousePos.x, io.MousePos.y), Vec2(io.DisplaySize.x, io.DisplaySize.y));
         const Ray ray = toWorkspace(room, m_workspace.pose());
         m_pointer = PointerSample{ray, m_surface.hit(ray), io.MouseDown[0] && !io.WantCaptureMouse};
         m_editor.pointer(*m_pointer);

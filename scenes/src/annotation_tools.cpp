@@ -89,10 +89,14 @@ float pickDistance(const net::Annotation& a, const Ray& r, float tol) {
             const auto [d, t] = raySegment(r, v.position, v.end);
             return d <= tol ? t : kNoHit;
         }
-        case AnnotationKind::kLabel: return rayPoint(r, v.position, std::max(tol, 0.06f));
-        case AnnotationKind::kMarker: return rayPoint(r, v.position, std::max(tol, kMarkerRadius * 1.5f));
-        case AnnotationKind::kBox: return rayBox(r, v.position, v.extents + Vec3(tol), v.rotation);
-        case AnnotationKind::kSphere: return raySphere(r, v.position, v.radius + tol);
+        case AnnotationKind::kLabel:
+            return rayPoint(r, v.position, std::max(tol, 0.06f));
+        case AnnotationKind::kMarker:
+            return rayPoint(r, v.position, std::max(tol, kMarkerRadius * 1.5f));
+        case AnnotationKind::kBox:
+            return rayBox(r, v.position, v.extents + Vec3(tol), v.rotation);
+        case AnnotationKind::kSphere:
+            return raySphere(r, v.position, v.radius + tol);
         case AnnotationKind::kInk: {
             float best = kNoHit;
             for (std::size_t i = 0; i < v.points.size(); ++i) {
@@ -113,13 +117,20 @@ std::string idText(net::AnnotationId id) { return strCat(net::authorOf(id), ":",
 
 const char* toString(AnnotationTool tool) noexcept {
     switch (tool) {
-        case AnnotationTool::kSelect: return "select";
-        case AnnotationTool::kArrow: return "arrow";
-        case AnnotationTool::kLabel: return "label";
-        case AnnotationTool::kBox: return "box";
-        case AnnotationTool::kSphere: return "sphere";
-        case AnnotationTool::kInk: return "ink";
-        case AnnotationTool::kMarker: return "marker";
+        case AnnotationTool::kSelect:
+            return "select";
+        case AnnotationTool::kArrow:
+            return "arrow";
+        case AnnotationTool::kLabel:
+            return "label";
+        case AnnotationTool::kBox:
+            return "box";
+        case AnnotationTool::kSphere:
+            return "sphere";
+        case AnnotationTool::kInk:
+            return "ink";
+        case AnnotationTool::kMarker:
+            return "marker";
     }
     return "?";
 }
@@ -339,7 +350,8 @@ std::optional<AnnotationEditor::Draft> AnnotationEditor::draftAt(const Vec3& end
     const Vec3 p0 = m_start, n = m_normal;
     const bool click = glm::distance(p0, end) < kClickDrag;
     switch (m_tool) {
-        case AnnotationTool::kSelect: return std::nullopt;
+        case AnnotationTool::kSelect:
+            return std::nullopt;
         case AnnotationTool::kArrow:
             // A click points at the spot from above its surface; a drag
             // runs from where it began to where it ends, just over it.

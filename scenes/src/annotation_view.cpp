@@ -117,15 +117,23 @@ AnnotationBounds annotationBounds(AnnotationKind kind, const net::AnnotationValu
         b.hi = glm::max(b.hi, p);
     };
     switch (kind) {
-        case AnnotationKind::kArrow: add(v.end); break;
-        case AnnotationKind::kLabel: add(v.position - Vec3(0.1f, 0.03f, 0.01f)); add(v.position + Vec3(0.1f, 0.03f, 0.01f)); break;
+        case AnnotationKind::kArrow:
+            add(v.end);
+            break;
+        case AnnotationKind::kLabel:
+            add(v.position - Vec3(0.1f, 0.03f, 0.01f));
+            add(v.position + Vec3(0.1f, 0.03f, 0.01f));
+            break;
         case AnnotationKind::kBox:
             for (int i = 0; i < 8; ++i) {
                 const Vec3 s((i & 1) ? 1.0f : -1.0f, (i & 2) ? 1.0f : -1.0f, (i & 4) ? 1.0f : -1.0f);
                 add(v.position + v.rotation * (s * v.extents));
             }
             break;
-        case AnnotationKind::kSphere: add(v.position - Vec3(v.radius)); add(v.position + Vec3(v.radius)); break;
+        case AnnotationKind::kSphere:
+            add(v.position - Vec3(v.radius));
+            add(v.position + Vec3(v.radius));
+            break;
         case AnnotationKind::kInk:
             for (const Vec3& p : v.points) add(v.position + p);
             break;
@@ -145,8 +153,12 @@ void appendAnnotationOutline(AnnotationKind kind, const net::AnnotationValues& v
         case AnnotationKind::kArrow:
             lines.push_back({ws.transformPoint(v.position), ws.transformPoint(v.end), w, colour, true});
             break;
-        case AnnotationKind::kLabel: labels.push_back(plate(v.text, ws.transformPoint(v.position), colour, additive)); break;
-        case AnnotationKind::kBox: appendBoxEdges(ws, v.position, v.extents, v.rotation, w * 0.75f, colour, lines); break;
+        case AnnotationKind::kLabel:
+            labels.push_back(plate(v.text, ws.transformPoint(v.position), colour, additive));
+            break;
+        case AnnotationKind::kBox:
+            appendBoxEdges(ws, v.position, v.extents, v.rotation, w * 0.75f, colour, lines);
+            break;
         case AnnotationKind::kSphere: {
             const Vec3 c = ws.transformPoint(v.position);
             const Quat& o = ws.orientation;
@@ -156,11 +168,13 @@ void appendAnnotationOutline(AnnotationKind kind, const net::AnnotationValues& v
             appendRing(c, x, y, v.radius, w * 0.6f, colour, lines);
             break;
         }
-        case AnnotationKind::kInk: appendInk(v, ws, colour, lines); break;
+        case AnnotationKind::kInk:
+            appendInk(v, ws, colour, lines);
+            break;
         case AnnotationKind::kMarker: {
             // The disc (a fill, AnnotationView) and its number.
-            labels.push_back(plate(std::to_string(v.number), ws.transformPoint(v.position + Vec3(0, kMarkerLabelRise, 0)),
-                                   colour, additive));
+            labels.push_back(plate(std::to_string(v.number),
+                                   ws.transformPoint(v.position + Vec3(0, kMarkerLabelRise, 0)), colour, additive));
             break;
         }
     }
@@ -189,7 +203,8 @@ void AnnotationView::build(const net::AnnotationState& state) {
                            glm::scale(Mat4(1.0f), v.extents * 2.0f);
             m_shapes.push_back({Shape::kBox, m, Vec4(Vec3(colour), kFillAlpha)});
         } else if (a.kind == AnnotationKind::kSphere && !additive) {
-            const Mat4 m = frame * glm::translate(Mat4(1.0f), v.position) * glm::scale(Mat4(1.0f), Vec3(v.radius * 2.0f));
+            const Mat4 m =
+                frame * glm::translate(Mat4(1.0f), v.position) * glm::scale(Mat4(1.0f), Vec3(v.radius * 2.0f));
             m_shapes.push_back({Shape::kSphere, m, Vec4(Vec3(colour), kFillAlpha)});
         } else if (a.kind == AnnotationKind::kMarker) {
             // A flat disc lying in the workspace's horizontal plane: the pin
@@ -211,8 +226,9 @@ void AnnotationView::append(const SceneMeshes& meshes, engine::FrameScene& scene
     scene.lines.insert(scene.lines.end(), m_lines.begin(), m_lines.end());
     scene.labels.insert(scene.labels.end(), m_labels.begin(), m_labels.end());
     for (const Shape& s : m_shapes) {
-        const engine::MeshHandle mesh = s.kind == Shape::kBox ? meshes.box : s.kind == Shape::kSphere ? meshes.sphere
-                                                                                                         : meshes.cylinder;
+        const engine::MeshHandle mesh = s.kind == Shape::kBox      ? meshes.box
+                                        : s.kind == Shape::kSphere ? meshes.sphere
+                                                                   : meshes.cylinder;
         scene.instances.push_back({mesh, s.transform, s.colour});
     }
 }

@@ -6,9 +6,9 @@
 #include <glm/gtc/quaternion.hpp>
 
 #include "engine/render/image_io.h"
+#include "net/annotation_replica.h"
 #include "render_fixture.h"
 #include "scenes/annotation_view.h"
-#include "net/annotation_replica.h"
 
 namespace mxr::test {
 namespace annotation_render_test {
@@ -93,8 +93,8 @@ TEST_F(AnnotationRender, PaletteColoursWhereTheyProjectAndNoneOnceDeleted) {
     const engine::Image with = render(scene, view);
     const Vec2 shaft = project(view, ws.transformPoint(Vec3(-0.15f, 0.9f, 0.0f)), kW, kH);
     const Vec2 disc = project(view, ws.transformPoint(marker.position + Vec3(0.0f, 0.003f, 0.015f)), kW, kH);
-    EXPECT_LE(nearestMatch(with, shaft, kVermillion), 12) << "no vermillion at the arrow's shaft " << shaft.x << ","
-                                                          << shaft.y;
+    EXPECT_LE(nearestMatch(with, shaft, kVermillion), 12)
+        << "no vermillion at the arrow's shaft " << shaft.x << "," << shaft.y;
     EXPECT_LE(nearestMatch(with, disc, kSkyBlue), 12) << "no sky blue at the marker " << disc.x << "," << disc.y;
     // Elsewhere (a corner) there is none.
     EXPECT_GT(nearestMatch(with, Vec2(4, 4), kVermillion), 100);

@@ -2,6 +2,8 @@
 // editor's gestures turned into annotations on a replica, what others may
 // not change, the component's controller input and refusals, the drawing
 // cache, and the workspace file's annotations.
+#include "scenes/annotation_tools.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <set>
 
 #include "engine/render/mesh_builder.h"
-#include "scenes/annotation_tools.h"
 
 namespace mxr::test {
 namespace annotation_tools_test {
@@ -20,7 +21,8 @@ using net::AnnotationKind;
 std::vector<scenes::ModelPart> bench() {
     scenes::ModelPart part;
     part.mesh = engine::makeBox();
-    part.transform = glm::translate(Mat4(1.0f), Vec3(0.0f, 0.45f, 0.0f)) * glm::scale(Mat4(1.0f), Vec3(1.2f, 0.9f, 0.6f));
+    part.transform =
+        glm::translate(Mat4(1.0f), Vec3(0.0f, 0.45f, 0.0f)) * glm::scale(Mat4(1.0f), Vec3(1.2f, 0.9f, 0.6f));
     return {part};
 }
 
@@ -83,7 +85,7 @@ TEST(WorkspaceSurface, TheModelsTopElseTheFloorNearTheFootprintElseNothing) {
     const auto floor = s.hit(down(0.9f, 0.0f));  // beside the bench
     ASSERT_TRUE(floor);
     expectNear(floor->point, Vec3(0.9f, 0.0f, 0.0f));
-    EXPECT_FALSE(s.hit(down(3.0f, 0.0f)));  // far from the footprint
+    EXPECT_FALSE(s.hit(down(3.0f, 0.0f)));                           // far from the footprint
     EXPECT_FALSE(s.hit(scenes::Ray{Vec3(0, 2, 0), Vec3(0, 1, 0)}));  // up, away
     // From the front, the bench's front face, facing back at the ray.
     const auto front = s.hit(scenes::Ray{Vec3(0, 0.5f, 2.0f), Vec3(0, 0, -1)});
@@ -196,8 +198,8 @@ TEST(AnnotationEditor, OthersAnnotationsAreSelectedButNotChangedAndTheUserIsTold
     scenes::WorkspaceSurface surface(bench(), Vec2(1.4f, 0.8f));
     scenes::AnnotationEditor editor(replica);
     editor.setTool(scenes::AnnotationTool::kSelect);
-    for (const auto& [p, pressed] : std::vector<std::pair<Vec2, bool>>{
-             {{0.0f, 0.0f}, true}, {{0.0f, 0.1f}, true}, {{0.0f, 0.2f}, false}}) {
+    for (const auto& [p, pressed] :
+         std::vector<std::pair<Vec2, bool>>{{{0.0f, 0.0f}, true}, {{0.0f, 0.1f}, true}, {{0.0f, 0.2f}, false}}) {
         editor.pointer({down(p.x, p.y), surface.hit(down(p.x, p.y)), pressed});
     }
     EXPECT_EQ(editor.selected(), theirs);
@@ -313,7 +315,8 @@ TEST(AnnotationComponent, TheHostsRefusalIsPrintedOnceAndKeptForTheToolWindow) {
     rig.frame();
     rig.frame();
     const auto refusalLines = std::count_if(rig.printed.begin(), rig.printed.end(), [](const std::string& l) {
-        return l.find("the room refused a change") != std::string::npos && l.find("500 annotations") != std::string::npos;
+        return l.find("the room refused a change") != std::string::npos &&
+               l.find("500 annotations") != std::string::npos;
     });
     EXPECT_EQ(refusalLines, 1);
     ASSERT_EQ(rig.tools->refusals().size(), 1u);
@@ -346,7 +349,8 @@ TEST(AnnotationView, RebuiltOnlyWhenTheRevisionChangesAndAdditiveDrawsBlackWhite
     EXPECT_TRUE(additive.instances.empty());
     EXPECT_EQ(additive.lines.at(0).color, Vec4(1.0f));
     v.position.x = 0.2f;
-    ASSERT_TRUE(replica.update(replica.view().live().begin()->first, net::fieldBit(net::AnnotationField::kPosition), v));
+    ASSERT_TRUE(
+        replica.update(replica.view().live().begin()->first, net::fieldBit(net::AnnotationField::kPosition), v));
     view.update(replica.view(), {replica.revision(), ws, true, 0});
     EXPECT_EQ(view.builds(), 3u);
 }

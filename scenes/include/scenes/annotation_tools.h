@@ -53,7 +53,7 @@ Ray rayThroughPixel(const engine::ViewInfo& view, Vec2 pixel, Vec2 size);
 Ray toWorkspace(const Ray& room, const Pose& workspace);
 
 struct SurfaceHit {
-    Vec3 point{0.0f};   // workspace space
+    Vec3 point{0.0f};               // workspace space
     Vec3 normal{0.0f, 1.0f, 0.0f};  // facing the ray's origin
     float distance = 0.0f;
 };
@@ -86,9 +86,9 @@ struct PointerSample {
 };
 
 // Sizes and steps the tools use (metres).
-inline constexpr float kClickDrag = 0.02f;       // shorter drags are clicks
-inline constexpr float kInkStep = 0.005f;        // ink points at least this far apart
-inline constexpr float kMoveSendStep = 0.01f;    // a move is sent every centimetre, and at the end
+inline constexpr float kClickDrag = 0.02f;     // shorter drags are clicks
+inline constexpr float kInkStep = 0.005f;      // ink points at least this far apart
+inline constexpr float kMoveSendStep = 0.01f;  // a move is sent every centimetre, and at the end
 inline constexpr float kDefaultArrowLength = 0.15f;
 
 // Pointer input to annotation changes on a replica.
@@ -148,7 +148,8 @@ private:
 // Creates the workspace file's annotations on `replica` (offline: the
 // client's own). Errors name the file and the annotation
 // ("demo_bench.json: annotations[2]: ...").
-Result<void> addWorkspaceAnnotations(net::AnnotationReplica& replica, const WorkspaceDef& def, const std::string& source);
+Result<void> addWorkspaceAnnotations(net::AnnotationReplica& replica, const WorkspaceDef& def,
+                                     const std::string& source);
 
 // The annotation tools as a client component: draws the replica's view
 // over the workspace and edits it with the desktop's mouse and keys (and a
@@ -160,9 +161,8 @@ public:
     using LineSink = std::function<void(const std::string&)>;
     // `workspace` gives the pose (it must outlive this); `immersive`: a
     // headset (controller input), else the desktop's mouse through ImGui.
-    AnnotationComponent(net::AnnotationReplica& replica, const WorkspaceComponent& workspace,
-                        WorkspaceSurface surface, const SceneMeshes& meshes, xr::BlendMode blend, bool immersive,
-                        LineSink print);
+    AnnotationComponent(net::AnnotationReplica& replica, const WorkspaceComponent& workspace, WorkspaceSurface surface,
+                        const SceneMeshes& meshes, xr::BlendMode blend, bool immersive, LineSink print);
     void update(FrameContext& frame) override;
     void drawUi(UiContext& ui) override;
     void contribute(const FrameContext& frame, engine::FrameScene& scene) override;
@@ -188,7 +188,7 @@ private:
     LineSink m_print;
     AnnotationEditor m_editor;
     AnnotationView m_view;
-    std::optional<engine::ViewInfo> m_eye;  // this frame's first view (desktop rays)
+    std::optional<engine::ViewInfo> m_eye;   // this frame's first view (desktop rays)
     std::optional<PointerSample> m_pointer;  // this frame's, in workspace space
     std::vector<std::string> m_refusals;
     Vec2 m_stickArmed{1.0f};  // the left stick returned to centre on each axis
