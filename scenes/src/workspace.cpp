@@ -47,8 +47,8 @@ Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& 
     using net::AnnotationKind;
     if (!j.is_object()) return bad(src, path, "expected an object");
     static const std::pair<const char*, AnnotationKind> kKinds[] = {
-        {"arrow", AnnotationKind::kArrow}, {"label", AnnotationKind::kLabel}, {"box", AnnotationKind::kBox},
-        {"sphere", AnnotationKind::kSphere}, {"ink", AnnotationKind::kInk}, {"marker", AnnotationKind::kMarker}};
+        {"arrow", AnnotationKind::kArrow},   {"label", AnnotationKind::kLabel}, {"box", AnnotationKind::kBox},
+        {"sphere", AnnotationKind::kSphere}, {"ink", AnnotationKind::kInk},     {"marker", AnnotationKind::kMarker}};
     const json* kind = j.contains("kind") ? &j["kind"] : nullptr;
     const auto known = std::find_if(std::begin(kKinds), std::end(kKinds), [&](const auto& k) {
         return kind && kind->is_string() && kind->get<std::string>() == k.first;
@@ -57,17 +57,22 @@ Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& 
     WorkspaceAnnotation a{known->second, {}};
     // The kind's own fields (and colour), each required but colour.
     static const std::map<AnnotationKind, std::vector<std::string>> kFields = {
-        {AnnotationKind::kArrow, {"position", "end"}},       {AnnotationKind::kLabel, {"position", "text"}},
-        {AnnotationKind::kBox, {"position", "extents", "yaw_deg"}}, {AnnotationKind::kSphere, {"position", "radius"}},
-        {AnnotationKind::kInk, {"points"}},                 {AnnotationKind::kMarker, {"position", "number"}}};
+        {AnnotationKind::kArrow, {"position", "end"}},
+        {AnnotationKind::kLabel, {"position", "text"}},
+        {AnnotationKind::kBox, {"position", "extents", "yaw_deg"}},
+        {AnnotationKind::kSphere, {"position", "radius"}},
+        {AnnotationKind::kInk, {"points"}},
+        {AnnotationKind::kMarker, {"position", "number"}}};
     const auto& fields = kFields.at(a.kind);
     for (auto it = j.begin(); it != j.end(); ++it) {
-        if (it.key() != "kind" && it.key() != "colour" && std::find(fields.begin(), fields.end(), it.key()) == fields.end()) {
+        if (it.key() != "kind" && it.key() != "colour" &&
+            std::find(fields.begin(), fields.end(), it.key()) == fields.end()) {
             return bad(src, path, strCat("unknown field \"", it.key(), "\" for a ", known->first));
         }
     }
     for (const auto& f : fields) {
-        if (f != "yaw_deg" && !j.contains(f)) return bad(src, strCat(path, ".", f), strCat("a ", known->first, " needs it"));
+        if (f != "yaw_deg" && !j.contains(f))
+            return bad(src, strCat(path, ".", f), strCat("a ", known->first, " needs it"));
     }
     net::AnnotationValues& v = a.values;
     if (j.contains("colour")) {
@@ -79,8 +84,9 @@ Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& 
         } else if (c.is_number_integer() && c.get<int>() >= 0 && c.get<int>() < int(net::kAnnotationPalette.size())) {
             v.colour = std::uint8_t(c.get<int>());
         } else {
-            return bad(src, path + ".colour", "expected a palette colour (black, orange, sky blue, bluish green, yellow, "
-                                              "blue, vermillion, reddish purple) or its index 0-7");
+            return bad(src, path + ".colour",
+                       "expected a palette colour (black, orange, sky blue, bluish green, yellow, "
+                       "blue, vermillion, reddish purple) or its index 0-7");
         }
     }
     const float far = net::kWorkspaceHalfExtent;

@@ -71,8 +71,9 @@ void addBenchAnnotations(net::AnnotationReplica& replica, int count) {
         net::AnnotationValues v;
         v.colour = std::uint8_t(i % 8);
         v.position = Vec3(-0.6f + float(i % 15) * 0.08f, 0.95f, -0.3f + float(i / 15) * 0.05f);
-        static constexpr AnnotationKind kKinds[] = {AnnotationKind::kArrow, AnnotationKind::kLabel, AnnotationKind::kBox,
-                                                    AnnotationKind::kSphere, AnnotationKind::kMarker};
+        static constexpr AnnotationKind kKinds[] = {AnnotationKind::kArrow, AnnotationKind::kLabel,
+                                                    AnnotationKind::kBox, AnnotationKind::kSphere,
+                                                    AnnotationKind::kMarker};
         const AnnotationKind kind = kKinds[i % 5];
         v.end = v.position + Vec3(0.03f, -0.05f, 0.0f);
         v.extents = Vec3(0.02f);
@@ -143,10 +144,11 @@ void runXrFrame(benchmark::State& state, int viewSize, bool ar, int annotations)
     if (annotations >= 0) {
         addBenchAnnotations(replica, annotations);
         const xr::BlendMode blend = ar ? xr::BlendMode::kAlphaBlend : xr::BlendMode::kOpaque;
-        workspace = std::make_unique<scenes::WorkspaceComponent>(def, noModel, &player, system, ar,
-                                                                 [](const std::string&) {});
-        tools = std::make_unique<scenes::AnnotationComponent>(replica, *workspace, scenes::WorkspaceSurface({}, def.size),
-                                                              *meshes, blend, true, [](const std::string&) {});
+        workspace =
+            std::make_unique<scenes::WorkspaceComponent>(def, noModel, &player, system, ar, [](const std::string&) {});
+        tools =
+            std::make_unique<scenes::AnnotationComponent>(replica, *workspace, scenes::WorkspaceSurface({}, def.size),
+                                                          *meshes, blend, true, [](const std::string&) {});
     }
     engine::FrameScene scene;
     std::vector<double> total, begin, build, submit, end, threadCpu;

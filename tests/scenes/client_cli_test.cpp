@@ -172,10 +172,11 @@ TEST(ClientCli, BadWorkspaceFilesNameTheFileAndTheProblem) {
     {
         FILE* f = fopen(badNote.c_str(), "w");
         ASSERT_NE(f, nullptr);
-        fputs("{\"name\": \"Bench\", \"annotations\": [{\"kind\": \"marker\", \"position\": [0, 1, 0], "
-              "\"number\": 1}, {\"kind\": \"arrow\", \"colour\": \"red\", \"position\": [0, 1, 0], "
-              "\"end\": [0, 1, 1]}]}",
-              f);
+        fputs(
+            "{\"name\": \"Bench\", \"annotations\": [{\"kind\": \"marker\", \"position\": [0, 1, 0], "
+            "\"number\": 1}, {\"kind\": \"arrow\", \"colour\": \"red\", \"position\": [0, 1, 0], "
+            "\"end\": [0, 1, 1]}]}",
+            f);
         fclose(f);
     }
     const CliRun note = run("--mode headless --frames 1 --workspace " + badNote);
