@@ -116,23 +116,8 @@ std::string idText(net::AnnotationId id) { return strCat(net::authorOf(id), ":",
 }  // namespace
 
 const char* toString(AnnotationTool tool) noexcept {
-    switch (tool) {
-        case AnnotationTool::kSelect:
-            return "select";
-        case AnnotationTool::kArrow:
-            return "arrow";
-        case AnnotationTool::kLabel:
-            return "label";
-        case AnnotationTool::kBox:
-            return "box";
-        case AnnotationTool::kSphere:
-            return "sphere";
-        case AnnotationTool::kInk:
-            return "ink";
-        case AnnotationTool::kMarker:
-            return "marker";
-    }
-    return "?";
+    static_assert(int(AnnotationTool::kMarker) == int(AnnotationKind::kMarker));
+    return tool == AnnotationTool::kSelect ? "select" : net::toString(static_cast<AnnotationKind>(tool));
 }
 
 Ray rayFromAim(const Pose& aim) { return Ray{aim.position, glm::normalize(aim.forward())}; }

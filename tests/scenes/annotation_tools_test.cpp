@@ -173,6 +173,14 @@ TEST(AnnotationEditor, SelectAndDragMovesByWhatThePointerMovedOnTheSurface) {
     EXPECT_TRUE(rig.replica.view().isDeleted(id));
 }
 
+// A sender to the host that keeps what is sent.
+net::AnnotationReplica::Sender recordInto(std::vector<net::AnnotationOp>& sent) {
+    return [&sent](const net::AnnotationOp& op) {
+        sent.push_back(op);
+        return true;
+    };
+}
+
 // Someone else's annotation, as the host relays it.
 net::AnnotationId othersArrow(net::AnnotationReplica& r, net::AuthorId author) {
     net::AnnotationOp op;
@@ -189,10 +197,7 @@ net::AnnotationId othersArrow(net::AnnotationReplica& r, net::AuthorId author) {
 
 TEST(AnnotationEditor, OthersAnnotationsAreSelectedButNotChangedAndTheUserIsTold) {
     std::vector<net::AnnotationOp> sent;
-    net::AnnotationReplica replica([&](const net::AnnotationOp& op) {
-        sent.push_back(op);
-        return true;
-    });
+    net::AnnotationReplica replica(recordInto(sent));
     replica.setSelf(2, false);
     const net::AnnotationId theirs = othersArrow(replica, 7);
     scenes::WorkspaceSurface surface(bench(), Vec2(1.4f, 0.8f));
@@ -301,10 +306,7 @@ TEST(AnnotationComponent, TheRightTriggerDrawsTheLeftStickPicksTheToolAndColourT
 
 TEST(AnnotationComponent, TheHostsRefusalIsPrintedOnceAndKeptForTheToolWindow) {
     std::vector<net::AnnotationOp> sent;
-    ComponentRig rig([&](const net::AnnotationOp& op) {
-        sent.push_back(op);
-        return true;
-    });
+    ComponentRig rig(recordInto(sent));
     rig.replica.setSelf(3, false);
     rig.input.hands[1].select = true;
     rig.frame();

@@ -33,7 +33,8 @@
 
 namespace mxr::scenes {
 
-enum class AnnotationTool : std::uint8_t { kSelect, kArrow, kLabel, kBox, kSphere, kInk, kMarker };
+// The drawing tools share their kind's number (net::AnnotationKind).
+enum class AnnotationTool : std::uint8_t { kSelect = 0, kArrow = 1, kLabel, kBox, kSphere, kInk, kMarker };
 inline constexpr std::array<AnnotationTool, 7> kAnnotationTools{
     AnnotationTool::kSelect, AnnotationTool::kArrow, AnnotationTool::kLabel, AnnotationTool::kBox,
     AnnotationTool::kSphere, AnnotationTool::kInk,   AnnotationTool::kMarker};
