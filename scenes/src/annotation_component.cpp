@@ -154,7 +154,7 @@ void AnnotationComponent::drawUi(UiContext&) {
     // begun on the view stays the tools' while it is held (ImGui keeps
     // WantCaptureMouse off for it, even over a window).
     m_pointer.reset();
-    if (m_eye && io.DisplaySize.x > 0.0f) {
+    if (m_eye && io.DisplaySize.x > 0.0f && ImGui::IsMousePosValid()) {  // headless: no mouse
         const Ray room =
             rayThroughPixel(*m_eye, Vec2(io.MousePos.x, io.MousePos.y), Vec2(io.DisplaySize.x, io.DisplaySize.y));
         const Ray ray = toWorkspace(room, m_workspace.pose());
