@@ -45,7 +45,8 @@ namespace mxr::net {
 struct GuardPolicy {
     std::uint16_t maxReliableAhead = 128;
     std::size_t maxHelloBytes = 256;
-    std::uint32_t reliableChannels = 1u << 0;                  // bit per channel
+    // Bit per channel: control, and room events (annotations, the procedure step).
+    std::uint32_t reliableChannels = (1u << 0) | (1u << 3);
     std::uint32_t unreliableChannels = (1u << 1) | (1u << 2);
     std::uint32_t unsequencedChannels = 1u << 2;               // voice
 };

@@ -15,11 +15,6 @@
 
 namespace mxr::net {
 
-// Changes a member may send: kAnnotationRate a second on average with a
-// burst of kAnnotationBurst (drawing ink sends a few changes a second).
-inline constexpr double kAnnotationRate = 20.0;
-inline constexpr double kAnnotationBurst = 60.0;
-
 class RoomAnnotations {
 public:
     // The author id for a person: an account keeps one for the room's life

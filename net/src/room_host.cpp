@@ -55,7 +55,7 @@ struct Member {
     std::uint16_t asksPrivateWith = 0;
     bool recordingConsent = false;
     AuthorId authorId = 0;  // in the room's annotations (RoomAnnotations::authorFor)
-    double annotationTokens = kAnnotationBurst;
+    double annotationTokens = 0;  // set on join: the host's annotationBurst
     Nanos annotationTokensAt = 0;
 };
 
@@ -348,6 +348,7 @@ struct RoomHost::Impl {
         c.avatarId = id;
         c.room = roomName;
         m.authorId = r->workspace.authorFor(who.role == Role::kGuest ? std::string() : who.subject);
+        m.annotationTokens = cfg.annotationBurst;
         m.annotationTokensAt = m.tokensAt;
         Joined j{roomName, id, m.token, r->bounds, r->capacity, m.authorId, moderates(who, roomName)};
         r->members.emplace(id, std::move(m));
@@ -678,11 +679,11 @@ struct RoomHost::Impl {
         // A token bucket, as for avatars: the host relays each change to
         // everyone, so one member cannot make it relay without bound.
         const Nanos now = clock.now();
-        m->annotationTokens = std::min(kAnnotationBurst, m->annotationTokens + nanosToSeconds(now - m->annotationTokensAt) *
-                                                                                   kAnnotationRate);
+        m->annotationTokens = std::min(cfg.annotationBurst, m->annotationTokens + nanosToSeconds(now - m->annotationTokensAt) *
+                                                                                        cfg.annotationsPerSecond);
         m->annotationTokensAt = now;
         if (m->annotationTokens < 1.0) {
-            return refuse(strCat("annotations: more than ", kAnnotationRate, " changes a second; slow down"));
+            return refuse(strCat("annotations: more than ", cfg.annotationsPerSecond, " changes a second; slow down"));
         }
         m->annotationTokens -= 1.0;
         auto relayed = r->workspace.apply(change.op, AnnotationActor{m->authorId, moderates(m->who, r->name)});

@@ -111,6 +111,20 @@ Bytes voiceFrameBytes() {
     return voice::encodeVoiceFrame(f);
 }
 
+AnnotationOp sampleAnnotation() {
+    AnnotationOp op;
+    op.type = AnnotationOpType::kCreate;
+    op.id = makeAnnotationId(3, 1);
+    op.stamp = Stamp{4, 3};
+    op.kind = AnnotationKind::kArrow;
+    op.fields = fieldsOf(AnnotationKind::kArrow);
+    op.values.position = Vec3(0.1f, 1.0f, -0.2f);
+    op.values.end = Vec3(0.3f, 1.0f, -0.2f);
+    return op;
+}
+
+bool endsWithAFrame(const Message& m);
+
 std::vector<Message> everyMessage() {
     Key k{};
     k[0] = 9;
@@ -121,6 +135,8 @@ std::vector<Message> everyMessage() {
     joined.avatarId = 42;
     joined.resumeToken = t;
     joined.capacity = 16;
+    joined.authorId = 3;
+    joined.moderator = true;
     Presence p;
     p.members = {{1, "Ada", Role::kMentor, false, false}, {2, "Bob", Role::kGuest, true, true}};
     AvatarBatch batch;
@@ -142,7 +158,16 @@ std::vector<Message> everyMessage() {
             ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})"},
             ApiResponse{7, 200, R"({"id":1})"}, VoiceUp{voiceFrameBytes()}, VoiceDown{9, voiceFrameBytes()},
             VoiceLoss{9, 100}, PrivateTalk{9}, Consent{true},
-            VoiceWithAvatars{{batch.entries[1], batch.entries[2]}, 9, voiceFrameBytes()}};
+            VoiceWithAvatars{{batch.entries[1], batch.entries[2]}, 9, voiceFrameBytes()},
+            AnnotationChange{sampleAnnotation()}, AnnotationRefused{makeAnnotationId(3, 2), "annotation 3:2: limit"},
+            AnnotationSnapshot{5, 0, Bytes{1, 2, 3, 4, 5}}, ProcedureStep{12, 3, 42}};
+}
+
+// Bytes a message cannot be cut below and stay one: a snapshot piece runs to
+// the end of the message, so any shorter non-empty piece is still a piece.
+std::size_t shortestValid(const Message& m, std::size_t size) {
+    if (std::holds_alternative<AnnotationSnapshot>(m)) return 2 + 4 + 4 + 1;
+    return endsWithAFrame(m) ? size - 2 : size;  // 5-byte payload cut to 3
 }
 
 // VoiceUp and VoiceDown end with the voice frame, whose payload runs to the
@@ -213,7 +238,7 @@ TEST(Messages, EveryTypeRoundTrips) {
 TEST(Messages, EveryTruncationIsRejectedWithoutCrashing) {
     for (const Message& m : everyMessage()) {
         const Bytes b = encodeMessage(m);
-        const std::size_t shortest = endsWithAFrame(m) ? b.size() - 2 : b.size();  // 5-byte payload cut to 3
+        const std::size_t shortest = shortestValid(m, b.size());
         for (std::size_t n = 0; n < shortest; ++n) {
             auto d = decodeMessage(ByteSpan(b.data(), n));
             // Leave has no body: the only shorter forms lack the header.
@@ -407,6 +432,54 @@ TEST(Messages, AvatarBatchesStayUnderTheMtuBudgetAndKeepEveryEntry) {
     }
     EXPECT_EQ(seen, entries.size());
     EXPECT_EQ(packets.size(), (200 * kAvatarEntryMaxBytes) / (kMaxAvatarBatchBytes - 3) + 1);
+}
+
+}  // namespace
+}  // namespace mxr::net
+
+namespace mxr::net {
+namespace {
+
+TEST(Messages, AnnotationMessagesKeepTheirContentAndAreRefusedByName) {
+    const auto d = decodeMessage(encodeMessage(AnnotationChange{sampleAnnotation()}));
+    ASSERT_TRUE(d) << d.error().message;
+    EXPECT_EQ(std::get<AnnotationChange>(*d).op, sampleAnnotation());
+    const auto j = decodeMessage(encodeMessage(everyMessage()[12]));
+    ASSERT_TRUE(j);
+    EXPECT_EQ(std::get<Joined>(*j).authorId, 3);
+    EXPECT_TRUE(std::get<Joined>(*j).moderator);
+
+    const auto error = [](const Message& m, std::size_t at, std::uint8_t value) {
+        Bytes b = encodeMessage(m);
+        b.at(at) = value;
+        auto r = decodeMessage(b);
+        return r ? std::string("accepted") : r.error().message;
+    };
+    // A change whose op is malformed is refused with the op's own field name.
+    EXPECT_EQ(error(AnnotationChange{sampleAnnotation()}, 2, 9), "field 'op' has unknown value 9");
+    // A piece past the total, an empty piece, a total beyond the limit.
+    ASSERT_TRUE(decodeMessage(encodeMessage(AnnotationSnapshot{5, 3, Bytes{1, 2}})));
+    Bytes over = encodeMessage(AnnotationSnapshot{5, 3, Bytes{1, 2}});
+    over.push_back(3);
+    auto refused = decodeMessage(over);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message, "field 'snapshot.offset' 3 + 3 bytes runs past the total 5");
+    Bytes huge = encodeMessage(AnnotationSnapshot{5, 0, Bytes{1}});
+    huge[2] = 0xff; huge[3] = 0xff; huge[4] = 0xff; huge[5] = 0x0f;
+    auto tooBig = decodeMessage(huge);
+    ASSERT_FALSE(tooBig);
+    EXPECT_NE(tooBig.error().message.find("field 'snapshot.total'"), std::string::npos);
+    Bytes empty = encodeMessage(AnnotationSnapshot{5, 0, Bytes{1}});
+    empty.pop_back();
+    auto none = decodeMessage(empty);
+    ASSERT_FALSE(none);
+    EXPECT_NE(none.error().message.find("field 'snapshot.piece' is 0 bytes"), std::string::npos);
+    // Joined without an author id is refused.
+    Joined noAuthor = std::get<Joined>(everyMessage()[12]);
+    noAuthor.authorId = 0;
+    auto zero = decodeMessage(encodeMessage(noAuthor));
+    ASSERT_FALSE(zero);
+    EXPECT_EQ(zero.error().message, "field 'authorId' is zero");
 }
 
 }  // namespace

@@ -88,6 +88,17 @@ void writeAnnotationSeeds(const std::filesystem::path& dir) {
     snap.bytes(encodeAnnotationSnapshot(state));
     write(dir / "snapshot.bin", snap.take());
 }
+mxr::net::AnnotationOp seedArrow() {
+    using namespace mxr::net;
+    AnnotationOp op;
+    op.id = makeAnnotationId(3, 1);
+    op.stamp = Stamp{1, 3};
+    op.kind = AnnotationKind::kArrow;
+    op.fields = fieldsOf(AnnotationKind::kArrow);
+    op.values.position = mxr::Vec3(0.0f, 1.0f, -0.5f);
+    op.values.end = mxr::Vec3(0.2f, 1.1f, -0.6f);
+    return op;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -107,7 +118,7 @@ int main(int argc, char** argv) {
     const std::vector<Message> all = {
         Hello{}, HelloAck{}, Login{"a@b.org", "pw"}, LoginToken{"token"}, LoginOk{"Ada", Role::kMentor},
         TicketRequest{"demo"}, TicketGrant{Bytes{1, 2, 3}}, CreateRoom{"demo", 16, true}, RoomCreated{"demo"},
-        Join{"demo", Bytes{4}}, JoinGuest{"demo", "Guest"}, Resume{}, Joined{"demo", 4, {}, RoomBounds{}, 16},
+        Join{"demo", Bytes{4}}, JoinGuest{"demo", "Guest"}, Resume{}, Joined{"demo", 4, {}, RoomBounds{}, 16, 3, true},
         Leave{}, p, Moderate{ModerationAction::kRemove, 2, "off-topic"}, Removed{"bye"}, ErrorReply{ReplyCode::kRoomFull, "full"},
         AvatarUpdate{e}, AvatarBatch{{e, e}},
         ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})", "retry-key-1"},
@@ -115,7 +126,9 @@ int main(int argc, char** argv) {
         VoiceUp{voice::encodeVoiceFrame(voice::VoiceFrame{3, 1440, 10, true, 70, Bytes(24, 7)})},
         VoiceDown{4, voice::encodeVoiceFrame(voice::VoiceFrame{65535, 4'294'966'000u, 20, false, 5, Bytes(60, 9)})},
         VoiceLoss{4, 12}, PrivateTalk{2}, Consent{true},
-        VoiceWithAvatars{{e, e}, 4, voice::encodeVoiceFrame(voice::VoiceFrame{12, 5760, 10, true, 90, Bytes(40, 3)})}};
+        VoiceWithAvatars{{e, e}, 4, voice::encodeVoiceFrame(voice::VoiceFrame{12, 5760, 10, true, 90, Bytes(40, 3)})},
+        AnnotationChange{seedArrow()}, AnnotationRefused{makeAnnotationId(3, 1), "annotation 3:1: not yours"},
+        AnnotationSnapshot{20, 8, Bytes(12, 5)}, ProcedureStep{4, 1, 3}};
     int i = 0;
     for (const auto& m : all) write(dir / "message" / (std::string(toString(messageType(m))) + ".bin"), encodeMessage(m));
     // Avatar streams: [step ms][entry]...
