@@ -5,7 +5,9 @@
 // - Workspace files (scenes/workspaces/*.json): `name`, `model` (a glTF 2.0
 //   file relative to the workspace file, optional), `size` [width, depth]
 //   metres (the frame's footprint), `position` [x, y, z] and `yaw_deg`: the
-//   frame in room coordinates until it is placed in the world.
+//   frame in room coordinates until it is placed in the world;
+//   `annotations` (optional): the annotations it ships with, in workspace
+//   coordinates (scenes/README.md, "annotation_tools.h").
 // - The model (glTF 2.0 through tinygltf: .gltf with embedded or external
 //   buffers, or .glb; triangle primitives with POSITION, optional NORMAL,
 //   the material's baseColorFactor; node transforms of the default scene)
