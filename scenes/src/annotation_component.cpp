@@ -21,13 +21,13 @@ std::string toolLine(const AnnotationEditor& e) {
 
 AnnotationComponent::AnnotationComponent(net::AnnotationReplica& replica, const WorkspaceComponent& workspace,
                                          WorkspaceSurface surface, const SceneMeshes& meshes, xr::BlendMode blend,
-                                         bool immersive, LineSink print)
+                                         const LocalPlayer* player, LineSink print)
     : m_replica(replica),
       m_workspace(workspace),
       m_surface(std::move(surface)),
       m_meshes(meshes),
       m_blend(blend),
-      m_immersive(immersive),
+      m_player(player),
       m_print(std::move(print)),
       m_editor(replica) {}
 
@@ -58,11 +58,12 @@ void AnnotationComponent::cycleColour(int step) {
 void AnnotationComponent::controllers(const xr::InputState& in) {
     const xr::HandInput& right = in.hands[1];
     const xr::HandInput& left = in.hands[0];
-    m_rightGrip = right.grip;
+    // The controllers are tracked in the play space; the workspace is in the room.
+    m_rightGrip = m_player->toWorld(right.grip);
     m_rightTracked = right.tracked;
     m_pointer.reset();
     if (right.tracked) {
-        const Ray ray = toWorkspace(rayFromAim(right.aim), m_workspace.pose());
+        const Ray ray = toWorkspace(rayFromAim(m_player->toWorld(right.aim)), m_workspace.pose());
         // Squeeze + trigger places the workspace (workspace.h): not a stroke.
         m_pointer = PointerSample{ray, m_surface.hit(ray), right.select && !right.squeeze};
         m_editor.pointer(*m_pointer);
@@ -95,12 +96,12 @@ void AnnotationComponent::controllers(const xr::InputState& in) {
 void AnnotationComponent::update(FrameContext& frame) {
     m_eye = frame.views.empty() ? std::nullopt : std::optional<engine::ViewInfo>(frame.views[0]);
     for (auto& r : m_replica.takeRefusals()) show(strCat("annotations: the room refused a change: ", r));
-    if (m_immersive && !frame.idle && frame.input.focused) controllers(frame.input);
+    if (m_player && !frame.idle && frame.input.focused) controllers(frame.input);
     for (auto& m : m_editor.takeMessages()) show(std::move(m));
 }
 
 void AnnotationComponent::drawUi(UiContext&) {
-    if (m_immersive || ImGui::GetCurrentContext() == nullptr) return;
+    if (m_player || ImGui::GetCurrentContext() == nullptr) return;
     ImGuiIO& io = ImGui::GetIO();
     // The tool window: below the status window, on the left.
     ImGui::SetNextWindowPos(ImVec2(12.0f, 140.0f), ImGuiCond_FirstUseEver);
@@ -171,7 +172,7 @@ void AnnotationComponent::contribute(const FrameContext&, engine::FrameScene& sc
     m_view.update(m_replica.view(), AnnotationViewKey{m_replica.revision(), ws, additive, sel.value_or(0)});
     m_view.append(m_meshes, scene);
     if (auto d = m_editor.draft()) appendAnnotationOutline(d->kind, d->values, ws, additive, scene.lines, scene.labels);
-    if (!m_immersive) return;
+    if (!m_player) return;
     // In a headset: where the ray lands, and the tool and colour by the hand.
     const Vec4 colour = annotationColour(m_editor.colour(), additive);
     if (m_pointer && m_pointer->hit) {

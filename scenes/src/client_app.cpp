@@ -179,7 +179,7 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
             targets.presence ? targets.presence->presence().annotations() : *s.offlineAnnotations;
         app.add(std::make_unique<AnnotationComponent>(replica, *workspace,
                                                       WorkspaceSurface(s.workspaceModel, s.workspace->size), s.meshes,
-                                                      s.blend, s.immersive, printLine));
+                                                      s.blend, self.player(), printLine));
     }
     RoomStatus status{s.system->name(), s.room.name, targets.presence, o.avatars + (s.immersive ? 1 : 0),
                       voiceComponent};

@@ -148,7 +148,7 @@ void runXrFrame(benchmark::State& state, int viewSize, bool ar, int annotations)
             std::make_unique<scenes::WorkspaceComponent>(def, noModel, &player, system, ar, [](const std::string&) {});
         tools =
             std::make_unique<scenes::AnnotationComponent>(replica, *workspace, scenes::WorkspaceSurface({}, def.size),
-                                                          *meshes, blend, true, [](const std::string&) {});
+                                                          *meshes, blend, &player, [](const std::string&) {});
     }
     engine::FrameScene scene;
     std::vector<double> total, begin, build, submit, end, threadCpu;

@@ -237,6 +237,9 @@ struct ComponentRig {
     scenes::WorkspaceMeshes meshes;
     scenes::SceneMeshes sceneMeshes;
     std::vector<std::string> printed;
+    // The play space half a metre along x in the room: the controllers'
+    // poses are moved by it.
+    scenes::LocalPlayer player{Pose{Vec3(0.5f, 0.0f, 0.0f), Quat(1, 0, 0, 0)}, {}};
     std::unique_ptr<scenes::AnnotationComponent> tools;
     xr::InputState input;
 
@@ -245,11 +248,11 @@ struct ComponentRig {
         workspace = std::make_unique<scenes::WorkspaceComponent>(def, meshes, nullptr, *system, false,
                                                                  [](const std::string&) {});
         tools = std::make_unique<scenes::AnnotationComponent>(
-            replica, *workspace, scenes::WorkspaceSurface(bench(), def.size), sceneMeshes, xr::BlendMode::kOpaque, true,
+            replica, *workspace, scenes::WorkspaceSurface(bench(), def.size), sceneMeshes, xr::BlendMode::kOpaque, &player,
             [this](const std::string& l) { printed.push_back(l); });
         input.hands[0].tracked = input.hands[1].tracked = true;
-        // The right hand over the bench's middle, pointing straight down.
-        input.hands[1].aim = Pose{Vec3(2.0f, 1.5f, -1.0f), glm::angleAxis(glm::radians(-90.0f), Vec3(1, 0, 0))};
+        // The right hand over the bench's middle (room (2, 1.5, -1)), pointing straight down.
+        input.hands[1].aim = Pose{Vec3(1.5f, 1.5f, -1.0f), glm::angleAxis(glm::radians(-90.0f), Vec3(1, 0, 0))};
     }
     engine::FrameScene frame() {
         FrameContextHolder h{input};
@@ -273,6 +276,8 @@ TEST(AnnotationComponent, TheRightTriggerDrawsTheLeftStickPicksTheToolAndColourT
     rig.frame();
     ASSERT_EQ(rig.replica.view().live().size(), 1u);
     EXPECT_EQ(rig.replica.view().live().begin()->second.kind, AnnotationKind::kArrow);
+    // At the bench's middle: the workspace's origin, on its top.
+    expectNear(rig.replica.view().live().begin()->second.values.end, Vec3(0.0f, 0.905f, 0.0f));
     // Squeeze + trigger places the workspace: no annotation.
     rig.input.hands[1].squeeze = rig.input.hands[1].select = true;
     rig.frame();

@@ -29,6 +29,7 @@
 #include "net/annotations.h"
 #include "scenes/annotation_view.h"
 #include "scenes/client_component.h"
+#include "scenes/local_player.h"
 #include "scenes/workspace.h"
 
 namespace mxr::scenes {
@@ -160,10 +161,11 @@ Result<void> addWorkspaceAnnotations(net::AnnotationReplica& replica, const Work
 class AnnotationComponent final : public ClientComponent {
 public:
     using LineSink = std::function<void(const std::string&)>;
-    // `workspace` gives the pose (it must outlive this); `immersive`: a
-    // headset (controller input), else the desktop's mouse through ImGui.
+    // `workspace` gives the pose (it must outlive this); `player`: the
+    // wearer in a headset (controller input, moved from the tracking space
+    // into the room), null on the desktop (the mouse through ImGui).
     AnnotationComponent(net::AnnotationReplica& replica, const WorkspaceComponent& workspace, WorkspaceSurface surface,
-                        const SceneMeshes& meshes, xr::BlendMode blend, bool immersive, LineSink print);
+                        const SceneMeshes& meshes, xr::BlendMode blend, const LocalPlayer* player, LineSink print);
     void update(FrameContext& frame) override;
     void drawUi(UiContext& ui) override;
     void contribute(const FrameContext& frame, engine::FrameScene& scene) override;
@@ -185,7 +187,7 @@ private:
     WorkspaceSurface m_surface;
     const SceneMeshes& m_meshes;
     xr::BlendMode m_blend;
-    bool m_immersive;
+    const LocalPlayer* m_player;
     LineSink m_print;
     AnnotationEditor m_editor;
     AnnotationView m_view;
