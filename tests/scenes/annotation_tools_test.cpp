@@ -248,8 +248,8 @@ struct ComponentRig {
         workspace = std::make_unique<scenes::WorkspaceComponent>(def, meshes, nullptr, *system, false,
                                                                  [](const std::string&) {});
         tools = std::make_unique<scenes::AnnotationComponent>(
-            replica, *workspace, scenes::WorkspaceSurface(bench(), def.size), sceneMeshes, xr::BlendMode::kOpaque, &player,
-            [this](const std::string& l) { printed.push_back(l); });
+            replica, *workspace, scenes::WorkspaceSurface(bench(), def.size), sceneMeshes, xr::BlendMode::kOpaque,
+            &player, [this](const std::string& l) { printed.push_back(l); });
         input.hands[0].tracked = input.hands[1].tracked = true;
         // The right hand over the bench's middle (room (2, 1.5, -1)), pointing straight down.
         input.hands[1].aim = Pose{Vec3(1.5f, 1.5f, -1.0f), glm::angleAxis(glm::radians(-90.0f), Vec3(1, 0, 0))};

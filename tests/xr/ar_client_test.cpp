@@ -230,13 +230,14 @@ TEST(ArWorkspace, GripAndTriggerAnchorItAndTheNextRunFindsIt) {
 // its top and pulls the trigger: an arrow in the default orange points down
 // at it. The left trigger, the right ray still on it, deletes it.
 TEST(ArAnnotations, TheRightTriggerDrawsAnArrowOnTheBenchAndTheLeftTriggerDeletesIt) {
-    constexpr std::uint32_t kBig = 512;  // the arrow's 12 mm, about 3 pixels wide
+    constexpr std::uint32_t kBig = 512;                 // the arrow's 12 mm, about 3 pixels wide
     const auto dir = testDir("ar_annotate_workspace");  // runVr empties its own
     const std::string file = (dir / "near_bench.json").string();
-    std::ofstream(file) << json{{"name", "Near bench"},
-                                {"model", (std::filesystem::path(MXR_DEMO_WORKSPACE).parent_path() / "demo_bench.gltf").string()},
-                                {"position", {-0.2, 0.0, 1.2}}}
-                               .dump();
+    std::ofstream(file) << json{
+        {"name", "Near bench"},
+        {"model", (std::filesystem::path(MXR_DEMO_WORKSPACE).parent_path() / "demo_bench.gltf").string()},
+        {"position",
+         {-0.2, 0.0, 1.2}}}.dump();
     // The spot in the room and in the tracking space (the play space starts
     // at the room's "table" preset, (-0.2, 0, 2.2) facing -Z).
     const Vec3 spot = Vec3(-0.2f, 0.0f, 1.2f) + Vec3(0.5f, 0.9f, 0.2f);
@@ -249,8 +250,9 @@ TEST(ArAnnotations, TheRightTriggerDrawsAnArrowOnTheBenchAndTheLeftTriggerDelete
     json c = arConfig({"alpha_blend"});
     c["view_size"] = {kBig, kBig};
     c["capture"] = {{"dir", "cap"}, {"frames", {5, 9}}};
-    c["script"] = {{"keyframes", {key(0, false, false), key(2, true, false), key(3, false, false),
-                                  key(6, false, true), key(7, false, false)}}};
+    c["script"] = {
+        {"keyframes",
+         {key(0, false, false), key(2, true, false), key(3, false, false), key(6, false, true), key(7, false, false)}}};
     const VrRun r = runVr("ar_annotate", c, "--mode ar --time 0 --validation --frames 11 --workspace " + file);
     ASSERT_EQ(r.exitCode, 0) << r.output;
     auto drawn = engine::readPng((r.dir / "cap/frame5_view0.png").string());
