@@ -12,6 +12,8 @@
 #include "client_setup.h"
 #include "engine/render/image_io.h"
 #include "engine/ui/imgui_layer.h"
+#include "net/annotation_replica.h"
+#include "scenes/annotation_tools.h"
 #include "scenes/ar_view.h"
 #include "scenes/client_components.h"
 #include "scenes/procedure_component.h"
@@ -44,6 +46,9 @@ struct ClientApp::State {
     std::optional<ProcedureDef> procedure;
     std::vector<ModelPart> workspaceModel;
     WorkspaceMeshes workspaceMeshes;
+    // Offline with a workspace: the annotations are this client's alone
+    // (in a room, RoomPresence::annotations()).
+    std::unique_ptr<net::AnnotationReplica> offlineAnnotations;
     std::uint64_t frameLimit = 0;
     std::string screenshot;
     std::optional<UiArea> contentArea;  // desktop: the overlay's top right
@@ -200,6 +205,14 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
         }
         targets.procedure = pc.get();
         app.add(std::move(pc));
+    }
+    // The annotations over the workspace: the room's, or offline our own.
+    if (workspace) {
+        net::AnnotationReplica& replica =
+            targets.presence ? targets.presence->presence().annotations() : *s.offlineAnnotations;
+        app.add(std::make_unique<AnnotationComponent>(replica, *workspace,
+                                                      WorkspaceSurface(s.workspaceModel, s.workspace->size), s.meshes,
+                                                      s.blend, self.player(), printLine));
     }
     RoomStatus status{s.system->name(), s.room.name, targets.presence, o.avatars + (s.immersive ? 1 : 0),
                       voiceComponent};
@@ -427,6 +440,12 @@ Result<std::unique_ptr<ClientApp>> ClientApp::create(const ClientOptions& o, Log
             MXR_TRY_ASSIGN(s->workspaceModel, loadGltfModel(s->workspace->modelPath));
         }
         log.info(strCat("workspace: ", s->workspace->name, " (", workspace, ")"));
+        if (!o.rooms) {
+            // Offline the client is the only author (and may change all).
+            s->offlineAnnotations = std::make_unique<net::AnnotationReplica>();
+            s->offlineAnnotations->setSelf(1, true);
+            MXR_TRY(addWorkspaceAnnotations(*s->offlineAnnotations, *s->workspace, workspace));
+        }
     }
     // The procedure: given, or the demo bench's in AR offline.
     s->procedure = o.procedure;

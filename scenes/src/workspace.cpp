@@ -4,10 +4,12 @@
 
 #include <tiny_gltf.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -37,6 +39,97 @@ Result<glm::vec<N, float>> numbers(const std::string& src, const json& j, const 
         MXR_TRY_ASSIGN(out[i], number(src, j[std::size_t(i)], strCat(path, "[", i, "]"), lo, hi));
     }
     return out;
+}
+
+// One of the workspace's annotations: "kind", "colour" (a palette name or
+// index), and the kind's fields (scenes/README.md).
+Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& j, const std::string& path) {
+    using net::AnnotationKind;
+    if (!j.is_object()) return bad(src, path, "expected an object");
+    static const std::pair<const char*, AnnotationKind> kKinds[] = {
+        {"arrow", AnnotationKind::kArrow},   {"label", AnnotationKind::kLabel}, {"box", AnnotationKind::kBox},
+        {"sphere", AnnotationKind::kSphere}, {"ink", AnnotationKind::kInk},     {"marker", AnnotationKind::kMarker}};
+    const json* kind = j.contains("kind") ? &j["kind"] : nullptr;
+    const auto known = std::find_if(std::begin(kKinds), std::end(kKinds), [&](const auto& k) {
+        return kind && kind->is_string() && kind->get<std::string>() == k.first;
+    });
+    if (known == std::end(kKinds)) return bad(src, path + ".kind", "expected arrow, label, box, sphere, ink or marker");
+    WorkspaceAnnotation a{known->second, {}};
+    // The kind's own fields (and colour), each required but colour.
+    static const std::map<AnnotationKind, std::vector<std::string>> kFields = {
+        {AnnotationKind::kArrow, {"position", "end"}},
+        {AnnotationKind::kLabel, {"position", "text"}},
+        {AnnotationKind::kBox, {"position", "extents", "yaw_deg"}},
+        {AnnotationKind::kSphere, {"position", "radius"}},
+        {AnnotationKind::kInk, {"points"}},
+        {AnnotationKind::kMarker, {"position", "number"}}};
+    const auto& fields = kFields.at(a.kind);
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it.key() != "kind" && it.key() != "colour" &&
+            std::find(fields.begin(), fields.end(), it.key()) == fields.end()) {
+            return bad(src, path, strCat("unknown field \"", it.key(), "\" for a ", known->first));
+        }
+    }
+    for (const auto& f : fields) {
+        if (f != "yaw_deg" && !j.contains(f))
+            return bad(src, strCat(path, ".", f), strCat("a ", known->first, " needs it"));
+    }
+    net::AnnotationValues& v = a.values;
+    if (j.contains("colour")) {
+        const json& c = j["colour"];
+        const auto named = std::find_if(net::kAnnotationPalette.begin(), net::kAnnotationPalette.end(),
+                                        [&](const auto& p) { return c.is_string() && c.get<std::string>() == p.name; });
+        if (named != net::kAnnotationPalette.end()) {
+            v.colour = std::uint8_t(named - net::kAnnotationPalette.begin());
+        } else if (c.is_number_integer() && c.get<int>() >= 0 && c.get<int>() < int(net::kAnnotationPalette.size())) {
+            v.colour = std::uint8_t(c.get<int>());
+        } else {
+            return bad(src, path + ".colour",
+                       "expected a palette colour (black, orange, sky blue, bluish green, yellow, "
+                       "blue, vermillion, reddish purple) or its index 0-7");
+        }
+    }
+    const float far = net::kWorkspaceHalfExtent;
+    if (j.contains("position")) {
+        MXR_TRY_ASSIGN(v.position, numbers<3>(src, j["position"], path + ".position", -far, far));
+    }
+    if (j.contains("end")) {
+        MXR_TRY_ASSIGN(v.end, numbers<3>(src, j["end"], path + ".end", -far, far));
+    }
+    if (j.contains("extents")) {
+        MXR_TRY_ASSIGN(v.extents, numbers<3>(src, j["extents"], path + ".extents", 0.001f, far));
+    }
+    if (j.contains("yaw_deg")) {
+        MXR_TRY_ASSIGN(const float yaw, number(src, j["yaw_deg"], path + ".yaw_deg", -360.0f, 360.0f));
+        v.rotation = glm::angleAxis(glm::radians(yaw), Vec3(0, 1, 0));
+    }
+    if (j.contains("radius")) {
+        MXR_TRY_ASSIGN(v.radius, number(src, j["radius"], path + ".radius", 0.001f, far));
+    }
+    if (j.contains("number")) {
+        MXR_TRY_ASSIGN(const float n, number(src, j["number"], path + ".number", 1.0f, 65535.0f));
+        v.number = std::uint16_t(n);
+    }
+    if (j.contains("text")) {
+        if (!j["text"].is_string() || j["text"].get<std::string>().empty() ||
+            j["text"].get<std::string>().size() > net::kMaxLabelBytes) {
+            return bad(src, path + ".text", strCat("expected text of 1 to ", net::kMaxLabelBytes, " bytes"));
+        }
+        v.text = j["text"].get<std::string>();
+    }
+    if (j.contains("points")) {
+        const json& pts = j["points"];
+        if (!pts.is_array() || pts.empty() || pts.size() > net::kMaxInkPointsPerStroke) {
+            return bad(src, path + ".points", strCat("expected 1 to ", net::kMaxInkPointsPerStroke, " points"));
+        }
+        // Workspace points in the file; the stroke keeps them relative to its first.
+        for (std::size_t i = 0; i < pts.size(); ++i) {
+            MXR_TRY_ASSIGN(const Vec3 p, numbers<3>(src, pts[i], strCat(path, ".points[", i, "]"), -far, far));
+            if (i == 0) v.position = p;
+            v.points.push_back(p - v.position);
+        }
+    }
+    return a;
 }
 
 // A node's local transform: its matrix, else translation * rotation * scale.
@@ -163,7 +256,7 @@ Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::stri
     if (!j.is_object()) return bad(source, "(root)", "expected an object");
     for (auto it = j.begin(); it != j.end(); ++it) {
         const std::string& k = it.key();
-        if (k != "name" && k != "model" && k != "size" && k != "position" && k != "yaw_deg") {
+        if (k != "name" && k != "model" && k != "size" && k != "position" && k != "yaw_deg" && k != "annotations") {
             return bad(source, "(root)", strCat("unknown field \"", k, "\""));
         }
     }
@@ -187,6 +280,13 @@ Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::stri
     if (j.contains("yaw_deg")) {
         MXR_TRY_ASSIGN(const float yaw, number(source, j["yaw_deg"], "yaw_deg", -360.0f, 360.0f));
         d.pose.orientation = glm::angleAxis(glm::radians(yaw), Vec3(0, 1, 0));
+    }
+    if (j.contains("annotations")) {
+        if (!j["annotations"].is_array()) return bad(source, "annotations", "expected an array");
+        for (std::size_t i = 0; i < j["annotations"].size(); ++i) {
+            MXR_TRY_ASSIGN(auto a, parseAnnotation(source, j["annotations"][i], strCat("annotations[", i, "]")));
+            d.annotations.push_back(std::move(a));
+        }
     }
     return d;
 }

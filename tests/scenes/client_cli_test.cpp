@@ -167,6 +167,21 @@ TEST(ClientCli, BadWorkspaceFilesNameTheFileAndTheProblem) {
     const CliRun model = run("--mode headless --frames 1 --workspace " + withModel);
     EXPECT_EQ(model.exitCode, 2) << model.output;
     EXPECT_NE(model.output.find("broken.gltf"), std::string::npos) << model.output;
+    // An annotation the file ships with, named by its place and field.
+    const std::string badNote = tmpPath("bad_annotation_workspace.json");
+    {
+        FILE* f = fopen(badNote.c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        fputs(
+            "{\"name\": \"Bench\", \"annotations\": [{\"kind\": \"marker\", \"position\": [0, 1, 0], "
+            "\"number\": 1}, {\"kind\": \"arrow\", \"colour\": \"red\", \"position\": [0, 1, 0], "
+            "\"end\": [0, 1, 1]}]}",
+            f);
+        fclose(f);
+    }
+    const CliRun note = run("--mode headless --frames 1 --workspace " + badNote);
+    EXPECT_EQ(note.exitCode, 2) << note.output;
+    EXPECT_NE(note.output.find("annotations[1].colour: expected a palette colour"), std::string::npos) << note.output;
 }
 
 TEST(ClientCli, NoVulkanDriverSaysWhatToInstall) {

@@ -9,9 +9,11 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "engine/render/image_io.h"
 #include "golden.h"
+#include "net/annotations.h"
 #include "scenes/avatar.h"
 #include "scenes/room.h"
 #include "vr_run.h"
@@ -221,6 +223,55 @@ TEST(ArWorkspace, GripAndTriggerAnchorItAndTheNextRunFindsIt) {
     const Vec2 at = projectToEye(frame.transformPoint(Vec3(0.28f, 1.12f, 0.125f)), 0, kSize);
     const Vec3 rgb = averageRgb(*left, at);
     EXPECT_GT(rgb.r, rgb.g + 60.0f) << at.x << "," << at.y << ": " << rgb.r << " " << rgb.g << " " << rgb.b;
+}
+
+// ---- annotating the workspace ---------------------------------------------
+
+// Offline in AR, a bench (the demo bench's model, a metre in front of
+// the wearer); the wearer points the right controller at a free spot of
+// its top and pulls the trigger: an arrow in the default orange points down
+// at it. The left trigger, the right ray still on it, deletes it.
+TEST(ArAnnotations, TheRightTriggerDrawsAnArrowOnTheBenchAndTheLeftTriggerDeletesIt) {
+    constexpr std::uint32_t kBig = 512;                 // the arrow's 12 mm, about 3 pixels wide
+    const auto dir = testDir("ar_annotate_workspace");  // runVr empties its own
+    const std::string file = (dir / "near_bench.json").string();
+    std::ofstream(file) << json{
+        {"name", "Near bench"},
+        {"model", (std::filesystem::path(MXR_DEMO_WORKSPACE).parent_path() / "demo_bench.gltf").string()},
+        {"position",
+         {-0.2, 0.0, 1.2}}}.dump();
+    // The spot in the room and in the tracking space (the play space starts
+    // at the room's "table" preset, (-0.2, 0, 2.2) facing -Z).
+    const Vec3 spot = Vec3(-0.2f, 0.0f, 1.2f) + Vec3(0.5f, 0.9f, 0.2f);
+    const Vec3 table(-0.2f, 0.0f, 2.2f);
+    auto key = [&](int frame, bool right, bool left) {
+        json r = rightAim(aimAt(spot - table));
+        r["select"] = right;
+        return json{{"frame", frame}, {"right", r}, {"left", {{"select", left}}}};
+    };
+    json c = arConfig({"alpha_blend"});
+    c["view_size"] = {kBig, kBig};
+    c["capture"] = {{"dir", "cap"}, {"frames", {5, 9}}};
+    c["script"] = {
+        {"keyframes",
+         {key(0, false, false), key(2, true, false), key(3, false, false), key(6, false, true), key(7, false, false)}}};
+    const VrRun r = runVr("ar_annotate", c, "--mode ar --time 0 --validation --frames 11 --workspace " + file);
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+    auto drawn = engine::readPng((r.dir / "cap/frame5_view0.png").string());
+    auto deleted = engine::readPng((r.dir / "cap/frame9_view0.png").string());
+    ASSERT_TRUE(drawn && deleted) << r.events;
+    // The arrow's shaft, halfway up from the spot (kDefaultArrowLength 15 cm).
+    const Vec2 at = projectToEye(spot + Vec3(0.0f, 0.08f, 0.0f), 0, kBig);
+    const Vec3 was = averageRgb(*drawn, at), now = averageRgb(*deleted, at);
+    const auto& orange = net::kAnnotationPalette[net::kDefaultAnnotationColour];
+    EXPECT_NEAR(was.r, orange.r, 40.0f) << at.x << "," << at.y << ": " << was.r << " " << was.g << " " << was.b;
+    EXPECT_NEAR(was.g, orange.g, 40.0f);
+    EXPECT_LT(was.b, 60.0f);
+    EXPECT_GT(std::abs(now.r - was.r) + std::abs(now.g - was.g) + std::abs(now.b - was.b), 120.0f)
+        << "still there after the delete: " << now.r << " " << now.g << " " << now.b;
+    if (HasFailure()) {
+        (void)engine::writePng(strCat(MXR_TEST_OUT, "/ar_annotate_drawn.png"), *drawn);
+    }
 }
 
 }  // namespace

@@ -86,8 +86,9 @@ void Window::pollEvents() {
                                    GLFW_KEY_E,  GLFW_KEY_UP,   GLFW_KEY_DOWN, GLFW_KEY_LEFT, GLFW_KEY_RIGHT,
                                    GLFW_KEY_LEFT_SHIFT, GLFW_KEY_ESCAPE, GLFW_KEY_V, GLFW_KEY_M};
     for (int k = 0; k < static_cast<int>(Key::kCount); ++k) m_input.keys[k] = glfwGetKey(w, kMap[k]) == GLFW_PRESS;
-    m_input.mouseLook = glfwGetMouseButton(w, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS ||
-                        glfwGetMouseButton(w, GLFW_MOUSE_BUTTON_LEFT) == GLFW_PRESS;
+    // The right button looks around; the left is the UI's and the
+    // annotation tools' (a left drag draws ink, it must not turn the view).
+    m_input.mouseLook = glfwGetMouseButton(w, GLFW_MOUSE_BUTTON_RIGHT) == GLFW_PRESS;
     double x = 0, y = 0;
     glfwGetCursorPos(w, &x, &y);
     m_input.mouseDelta = m_haveCursor ? Vec2(float(x - m_lastX), float(y - m_lastY)) : Vec2(0.0f);

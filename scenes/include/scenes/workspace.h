@@ -5,7 +5,9 @@
 // - Workspace files (scenes/workspaces/*.json): `name`, `model` (a glTF 2.0
 //   file relative to the workspace file, optional), `size` [width, depth]
 //   metres (the frame's footprint), `position` [x, y, z] and `yaw_deg`: the
-//   frame in room coordinates until it is placed in the world.
+//   frame in room coordinates until it is placed in the world;
+//   `annotations` (optional): the annotations it ships with, in workspace
+//   coordinates (scenes/README.md, "annotation_tools.h").
 // - The model (glTF 2.0 through tinygltf: .gltf with embedded or external
 //   buffers, or .glb; triangle primitives with POSITION, optional NORMAL,
 //   the material's baseColorFactor; node transforms of the default scene)
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "engine/render/renderer.h"
+#include "net/annotations.h"
 #include "scenes/client_component.h"
 #include "xr/xr_system.h"
 
@@ -40,11 +43,20 @@ struct ModelPart {
     Mat4 transform{1.0f};
 };
 
+// An annotation the workspace file ships with (workspace coordinates).
+struct WorkspaceAnnotation {
+    net::AnnotationKind kind = net::AnnotationKind::kArrow;
+    net::AnnotationValues values;
+};
+
 struct WorkspaceDef {
     std::string name;
     std::string modelPath;  // absolute or relative to the process; "" = none
     Vec2 size{1.2f, 0.8f};
     Pose pose;  // in the room until placed
+    // `annotations` [{kind, colour, and the kind's fields}]: loaded into
+    // the offline replica (a room keeps its own).
+    std::vector<WorkspaceAnnotation> annotations;
 };
 
 Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::string& source);

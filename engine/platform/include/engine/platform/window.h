@@ -21,7 +21,7 @@ enum class Key : std::uint8_t { kW, kA, kS, kD, kQ, kE, kUp, kDown, kLeft, kRigh
 
 struct InputState {
     bool keys[static_cast<int>(Key::kCount)] = {};
-    bool mouseLook = false;  // right or left button held over the scene
+    bool mouseLook = false;  // the right button held (the left is the UI's and the tools')
     Vec2 mouseDelta{0.0f};   // pixels since the last poll
     bool down(Key k) const { return keys[static_cast<int>(k)]; }
 };
