@@ -5,6 +5,7 @@
 
 #include "scenes/annotation_tools.h"
 #include "scenes/ar_view.h"
+#include "scenes/procedure_card.h"
 
 namespace mxr::scenes {
 namespace {
@@ -93,8 +94,61 @@ void AnnotationComponent::controllers(const xr::InputState& in) {
     }
 }
 
+// The author the current step's annotations are drawn as: never a
+// member's (authors count up from 1), and they are not the room's.
+constexpr net::AuthorId kStepAuthor = 0xffff;
+
+void AnnotationComponent::followStep() {
+    const ProcedureStepDef* step = m_card ? m_card->currentStep() : nullptr;
+    const std::string text = step ? step->annotationsJson : std::string();
+    if (text == m_stepText) return;
+    m_stepText = text;
+    m_stepState = net::AnnotationState();
+    ++m_stepRevision;
+    if (text.empty()) return;
+    // Checked when the procedure was read (procedure.cpp), so a failure
+    // here is a record from the server another client wrote wrongly: said
+    // once, and the step drawn without them.
+    auto list = parseAnnotationList(text, "the procedure", "annotations");
+    if (!list) return show(strCat("annotations: this step's cannot be drawn: ", list.error().message));
+    std::uint16_t serial = 0;
+    for (const auto& a : *list) {
+        net::AnnotationOp op;
+        op.id = net::makeAnnotationId(kStepAuthor, ++serial);
+        op.stamp = m_stepState.nextStamp(kStepAuthor);
+        op.kind = a.kind;
+        op.fields = net::fieldsOf(a.kind);
+        op.values = a.values;
+        if (auto r = m_stepState.apply(op, {kStepAuthor, true}); !r) {
+            show(strCat("annotations: this step's annotation ", serial, " cannot be drawn: ", r.error().message));
+        }
+    }
+}
+
+std::size_t AnnotationComponent::keepInCurrentStep() {
+    if (!m_card) return 0;
+    std::vector<WorkspaceAnnotation> kept;
+    std::vector<net::AnnotationId> ids;
+    for (const auto& [id, a] : m_replica.view().live()) {
+        if (a.values.step != 0 || !m_replica.mayChange(id)) continue;
+        kept.push_back({a.kind, a.values});
+        ids.push_back(id);
+    }
+    if (kept.empty()) {
+        show("annotations: nothing to keep in the step (only free annotations you may change are kept)");
+        return 0;
+    }
+    if (!m_card->keepInStep(annotationListJson(kept), kept.size())) return 0;
+    for (const auto id : ids) {
+        if (auto r = m_replica.remove(id); !r) show(strCat("annotations: ", r.error().message));
+    }
+    followStep();
+    return kept.size();
+}
+
 void AnnotationComponent::update(FrameContext& frame) {
     m_eye = frame.views.empty() ? std::nullopt : std::optional<engine::ViewInfo>(frame.views[0]);
+    followStep();
     for (auto& r : m_replica.takeRefusals()) show(strCat("annotations: the room refused a change: ", r));
     if (m_player && !frame.idle && frame.input.focused) controllers(frame.input);
     for (auto& m : m_editor.takeMessages()) show(std::move(m));
@@ -137,6 +191,12 @@ void AnnotationComponent::drawUi(UiContext&) {
         ImGui::TextUnformatted(sel ? strCat("selected ", net::authorOf(*sel), ":", net::serialOf(*sel)).c_str()
                                    : "nothing selected");
         ImGui::TextUnformatted(strCat(m_replica.view().live().size(), " annotations").c_str());
+        if (m_card && m_card->currentStep()) {
+            if (ImGui::Button(strCat("Keep in step ", m_card->step() + 1).c_str())) keepInCurrentStep();
+            if (ImGui::IsItemHovered()) {
+                ImGui::SetTooltip("Moves the room's free annotations you may change into the procedure's current step");
+            }
+        }
         for (const auto& r : m_refusals) ImGui::TextWrapped("%s", r.c_str());
     }
     ImGui::End();
@@ -171,6 +231,8 @@ void AnnotationComponent::contribute(const FrameContext&, engine::FrameScene& sc
     const auto sel = m_editor.selected();
     m_view.update(m_replica.view(), AnnotationViewKey{m_replica.revision(), ws, additive, sel.value_or(0)});
     m_view.append(m_meshes, scene);
+    m_stepView.update(m_stepState, AnnotationViewKey{m_stepRevision, ws, additive, 0});
+    m_stepView.append(m_meshes, scene);
     if (auto d = m_editor.draft()) appendAnnotationOutline(d->kind, d->values, ws, additive, scene.lines, scene.labels);
     if (!m_player) return;
     // In a headset: where the ray lands, and the tool and colour by the hand.

@@ -162,7 +162,6 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     const VoiceComponent* voiceComponent = nullptr;
     const WorkspaceComponent* workspace = nullptr;
     app.add(std::move(local));
-    const WorkspaceComponent* workspace = nullptr;
     if (s.workspace) {
         auto w = std::make_unique<WorkspaceComponent>(*s.workspace, s.workspaceMeshes, self.player(), *s.system,
                                                       xr::isSeeThrough(s.blend), printLine);
@@ -210,9 +209,11 @@ Result<void> addComponents(ClientApp& app, ClientApp::State& s, std::unique_ptr<
     if (workspace) {
         net::AnnotationReplica& replica =
             targets.presence ? targets.presence->presence().annotations() : *s.offlineAnnotations;
-        app.add(std::make_unique<AnnotationComponent>(replica, *workspace,
-                                                      WorkspaceSurface(s.workspaceModel, s.workspace->size), s.meshes,
-                                                      s.blend, self.player(), printLine));
+        auto annotations = std::make_unique<AnnotationComponent>(
+            replica, *workspace, WorkspaceSurface(s.workspaceModel, s.workspace->size), s.meshes, s.blend, self.player(),
+            printLine);
+        if (targets.procedure) annotations->setProcedure(&targets.procedure->card());
+        app.add(std::move(annotations));
     }
     RoomStatus status{s.system->name(), s.room.name, targets.presence, o.avatars + (s.immersive ? 1 : 0),
                       voiceComponent};

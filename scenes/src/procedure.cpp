@@ -11,6 +11,7 @@
 
 #include "engine/core/text.h"
 #include "scenes/room.h"
+#include "scenes/workspace.h"
 
 namespace mxr::scenes {
 namespace {
@@ -80,6 +81,10 @@ Result<void> annotations(const std::string& src, const json& v, const std::strin
     if (step.annotationsJson.size() > kAnnotationBytes) {
         return bad(src, field, strCat("is longer than ", kAnnotationBytes, " bytes as JSON"));
     }
+    // The rest of each object is the client's (the server keeps it as
+    // given): the workspace file's annotation format, checked in full here
+    // so a step never carries what the card cannot draw.
+    MXR_TRY(parseAnnotationList(step.annotationsJson, src, field));
     step.annotationCount = v.size();
     return {};
 }

@@ -144,6 +144,46 @@ bool ProcedureCard::save() {
     return false;
 }
 
+bool ProcedureCard::keepInStep(const std::string& annotationsJson, std::size_t count) {
+    if (!m_procedure || finished()) {
+        m_saveAnswer = "not kept: no step is shown";
+        m_announcements.push_back(strCat("procedure: ", m_saveAnswer));
+        return false;
+    }
+    ProcedureStepDef& step = m_procedure->steps[m_step];
+    auto merged = nlohmann::json::parse(step.annotationsJson, nullptr, false);
+    const auto added = nlohmann::json::parse(annotationsJson, nullptr, false);
+    if (!merged.is_array()) merged = nlohmann::json::array();
+    if (!added.is_array() || count == 0) {
+        m_saveAnswer = "not kept: there are no annotations to keep";
+    } else if (step.annotationCount + count > kMaxStepAnnotations) {
+        m_saveAnswer = strCat("not kept: a step keeps at most ", kMaxStepAnnotations, " annotations (this one has ",
+                              step.annotationCount, ", ", count, " more were asked)");
+    } else {
+        for (const auto& a : added) merged.push_back(a);
+        const std::string text = merged.dump();
+        const std::string body = nlohmann::json{{"annotations", merged}}.dump();
+        if (body.size() > net::kMaxApiBodyBytes || text.size() > 65536) {
+            m_saveAnswer = strCat("not kept: the step's annotations would be ", text.size(),
+                                  " bytes as JSON, more than a room's records carry");
+        } else {
+            step.annotationsJson = text;
+            step.annotationCount += count;
+            if (step.serverId != 0) {
+                m_outbox.push_back({Kind::kKeepInStep, net::ApiMethod::kPatch, strCat("/procedure_steps/", step.serverId),
+                                    body, std::int64_t(m_step), std::int64_t(count)});
+                m_saveAnswer = strCat("keeping ", count, " annotations in step ", m_step + 1, "...");
+            } else {
+                m_saveAnswer = strCat("kept ", count, " annotations in step ", m_step + 1, " (saved with the procedure)");
+            }
+            m_announcements.push_back(strCat("procedure: ", m_saveAnswer));
+            return true;
+        }
+    }
+    m_announcements.push_back(strCat("procedure: ", m_saveAnswer));
+    return false;
+}
+
 bool ProcedureCard::staleEcho(const SharedStep& room) {
     if (!m_link.self || room.by == 0 || room.by != m_link.self()) {
         return false;
@@ -286,6 +326,12 @@ void ProcedureCard::onAnswer(const Outgoing& o, std::uint16_t status, const std:
             if (m_link.get) {
                 if (auto room = m_link.get(); room && room->procedureId == sharedId()) show(room->step);
             }
+            return;
+        }
+        case Kind::kKeepInStep: {
+            m_saveAnswer = ok ? strCat("kept ", o.seconds, " annotations in step ", o.subject + 1, " (stored)")
+                              : strCat("keeping annotations in step ", o.subject + 1, ": ", describeAnswer(status, body));
+            m_announcements.push_back(strCat("procedure: ", m_saveAnswer));
             return;
         }
     }

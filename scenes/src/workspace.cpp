@@ -41,14 +41,24 @@ Result<glm::vec<N, float>> numbers(const std::string& src, const json& j, const 
     return out;
 }
 
+// The kinds as the files name them.
+constexpr std::pair<const char*, net::AnnotationKind> kKinds[] = {
+    {"arrow", net::AnnotationKind::kArrow},   {"label", net::AnnotationKind::kLabel},
+    {"box", net::AnnotationKind::kBox},       {"sphere", net::AnnotationKind::kSphere},
+    {"ink", net::AnnotationKind::kInk},       {"marker", net::AnnotationKind::kMarker}};
+
+const char* kindName(net::AnnotationKind kind) {
+    for (const auto& [name, k] : kKinds) {
+        if (k == kind) return name;
+    }
+    return "?";
+}
+
 // One of the workspace's annotations: "kind", "colour" (a palette name or
 // index), and the kind's fields (scenes/README.md).
 Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& j, const std::string& path) {
     using net::AnnotationKind;
     if (!j.is_object()) return bad(src, path, "expected an object");
-    static const std::pair<const char*, AnnotationKind> kKinds[] = {
-        {"arrow", AnnotationKind::kArrow},   {"label", AnnotationKind::kLabel}, {"box", AnnotationKind::kBox},
-        {"sphere", AnnotationKind::kSphere}, {"ink", AnnotationKind::kInk},     {"marker", AnnotationKind::kMarker}};
     const json* kind = j.contains("kind") ? &j["kind"] : nullptr;
     const auto known = std::find_if(std::begin(kKinds), std::end(kKinds), [&](const auto& k) {
         return kind && kind->is_string() && kind->get<std::string>() == k.first;
@@ -131,6 +141,53 @@ Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& 
     }
     return a;
 }
+
+}  // namespace
+
+Result<std::vector<WorkspaceAnnotation>> parseAnnotationList(const std::string& jsonText, const std::string& source,
+                                                             const std::string& field) {
+    const json j = json::parse(jsonText, nullptr, false);
+    if (!j.is_array()) return bad(source, field, "expected an array of annotations");
+    std::vector<WorkspaceAnnotation> out;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        MXR_TRY_ASSIGN(auto a, parseAnnotation(source, j[i], strCat(field, "[", i, "]")));
+        out.push_back(std::move(a));
+    }
+    return out;
+}
+
+std::string annotationListJson(const std::vector<WorkspaceAnnotation>& annotations) {
+    using net::AnnotationKind;
+    const auto vec = [](const Vec3& v) { return json::array({v.x, v.y, v.z}); };
+    json out = json::array();
+    for (const auto& a : annotations) {
+        const net::AnnotationValues& v = a.values;
+        json o{{"kind", kindName(a.kind)}, {"colour", net::kAnnotationPalette.at(v.colour % 8).name}};
+        switch (a.kind) {
+            case AnnotationKind::kArrow: o["position"] = vec(v.position); o["end"] = vec(v.end); break;
+            case AnnotationKind::kLabel: o["position"] = vec(v.position); o["text"] = v.text; break;
+            case AnnotationKind::kBox: {
+                o["position"] = vec(v.position);
+                o["extents"] = vec(v.extents);
+                const Vec3 front = v.rotation * Vec3(0.0f, 0.0f, -1.0f);
+                o["yaw_deg"] = glm::degrees(std::atan2(-front.x, -front.z));
+                break;
+            }
+            case AnnotationKind::kSphere: o["position"] = vec(v.position); o["radius"] = v.radius; break;
+            case AnnotationKind::kInk: {
+                json pts = json::array();
+                for (const Vec3& p : v.points) pts.push_back(vec(v.position + p));
+                o["points"] = std::move(pts);
+                break;
+            }
+            case AnnotationKind::kMarker: o["position"] = vec(v.position); o["number"] = v.number; break;
+        }
+        out.push_back(std::move(o));
+    }
+    return out.dump();
+}
+
+namespace {
 
 // A node's local transform: its matrix, else translation * rotation * scale.
 Mat4 nodeTransform(const tinygltf::Node& n) {

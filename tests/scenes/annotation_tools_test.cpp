@@ -3,6 +3,7 @@
 // not change, the component's controller input and refusals, the drawing
 // cache, and the workspace file's annotations.
 #include "scenes/annotation_tools.h"
+#include "scenes/procedure_card.h"
 
 #include <gtest/gtest.h>
 
@@ -329,6 +330,61 @@ TEST(AnnotationComponent, TheHostsRefusalIsPrintedOnceAndKeptForTheToolWindow) {
     ASSERT_EQ(rig.tools->refusals().size(), 1u);
     EXPECT_NE(rig.tools->refusals()[0].find("500 annotations"), std::string::npos);
     EXPECT_TRUE(rig.replica.view().live().empty());  // the refused arrow is gone
+}
+
+// "The workspace's free annotations can be saved into a procedure step":
+// moved out of the room into the card's current step, drawn from there
+// while that step is shown, and written in the workspace file's format.
+TEST(AnnotationComponent, FreeAnnotationsAreKeptInTheCurrentStepAndDrawnWithIt) {
+    ComponentRig rig;
+    rig.replica.setSelf(1, true);
+    net::AnnotationValues arrow;
+    arrow.colour = 5;
+    arrow.position = Vec3(0.1f, 1.0f, 0.0f);
+    arrow.end = Vec3(0.2f, 0.95f, 0.05f);
+    ASSERT_TRUE(rig.replica.create(AnnotationKind::kArrow, arrow));
+    net::AnnotationValues ink;
+    ink.position = Vec3(-0.2f, 0.91f, 0.1f);
+    ink.points = {Vec3(0.0f), Vec3(0.05f, 0.0f, 0.0f), Vec3(0.1f, 0.0f, 0.02f)};
+    ASSERT_TRUE(rig.replica.create(AnnotationKind::kInk, ink));
+    ManualClock clock;
+    scenes::ProcedureCard card(clock, "", false);
+    scenes::ProcedureDef procedure;
+    procedure.title = "Two steps";
+    procedure.steps.resize(2);
+    procedure.steps[0].title = "First";
+    procedure.steps[1].title = "Second";
+    card.load(procedure);
+    rig.tools->setProcedure(&card);
+    rig.frame();
+    const std::size_t roomLines = rig.tools->view().lineCount();
+    EXPECT_EQ(rig.tools->stepView().lineCount(), 0u);
+
+    EXPECT_EQ(rig.tools->keepInCurrentStep(), 2u);
+    EXPECT_TRUE(rig.replica.view().live().empty());  // moved, not copied
+    ASSERT_EQ(card.currentStep()->annotationCount, 2u);
+    auto kept = scenes::parseAnnotationList(card.currentStep()->annotationsJson, "step", "annotations");
+    ASSERT_TRUE(kept) << kept.error().message;
+    ASSERT_EQ(kept->size(), 2u);
+    EXPECT_EQ((*kept)[0].kind, AnnotationKind::kArrow);
+    EXPECT_EQ((*kept)[0].values.colour, 5);
+    expectNear((*kept)[0].values.end, arrow.end);
+    EXPECT_EQ((*kept)[1].kind, AnnotationKind::kInk);
+    ASSERT_EQ((*kept)[1].values.points.size(), 3u);
+    expectNear((*kept)[1].values.position + (*kept)[1].values.points[2], ink.position + ink.points[2]);
+    rig.frame();
+    EXPECT_EQ(rig.tools->stepView().lineCount(), roomLines);  // the same drawing, now the step's
+    EXPECT_EQ(rig.tools->view().lineCount(), 0u);
+    // The next step has none of them; back, and they are drawn again.
+    card.next();
+    rig.frame();
+    EXPECT_EQ(rig.tools->stepView().lineCount(), 0u);
+    card.back();
+    rig.frame();
+    EXPECT_EQ(rig.tools->stepView().lineCount(), roomLines);
+    // Nothing left to keep: said.
+    EXPECT_EQ(rig.tools->keepInCurrentStep(), 0u);
+    EXPECT_NE(rig.printed.back().find("nothing to keep"), std::string::npos);
 }
 
 TEST(AnnotationView, RebuiltOnlyWhenTheRevisionChangesAndAdditiveDrawsBlackWhiteWithoutFills) {

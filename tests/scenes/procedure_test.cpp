@@ -100,6 +100,9 @@ TEST(ProcedureFile, BadFilesAreRefusedNamingTheFieldAndProblem) {
     EXPECT_EQ(errorOf(big.dump()), "bench.json: steps[0].annotations: has more than 200 items");
     big["steps"][0]["annotations"] = {{{"kind", "label"}, {"text", std::string(70000, 'a')}}};
     EXPECT_EQ(errorOf(big.dump()), "bench.json: steps[0].annotations: is longer than 65536 bytes as JSON");
+    // Each annotation is checked in full (the workspace file's format).
+    big["steps"][0]["annotations"] = {{{"kind", "label"}, {"text", "clamp"}}};
+    EXPECT_EQ(errorOf(big.dump()), "bench.json: steps[0].annotations[0].position: a label needs it");
     auto missing = loadProcedure("/nonexistent/p.json");
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().message, "/nonexistent/p.json: cannot open procedure file");
@@ -294,6 +297,34 @@ TEST(ProcedureCard, TheMentorSavesAndTheRoomThenFollowsTheRecord) {
     card.update(true, records.sender());
     EXPECT_EQ(records.sent.size(), 1u);
     EXPECT_EQ(card.currentStepId(), 102);
+}
+
+// The room's annotations kept with a saved step are stored on its record,
+// so they outlive the room.
+TEST(ProcedureCard, AnnotationsKeptInASavedStepArePatchedOntoItsRecord) {
+    MentorshipRoomCard mentor(net::Role::kMentor);
+    auto& [clock, room, records, card] = mentor;
+    card.load(twoSteps());
+    ASSERT_TRUE(card.save());
+    card.update(true, records.sender());
+    ASSERT_TRUE(card.onResponse({records.sent[0].id, 201, kSavedAnswer}));
+    (void)card.takeAnnouncements();
+    const std::string arrow = R"([{"kind":"arrow","colour":"orange","position":[0,1,0],"end":[0.1,1,0]}])";
+    ASSERT_TRUE(card.keepInStep(arrow, 1));
+    card.update(true, records.sender());
+    ASSERT_EQ(records.sent.size(), 2u);
+    EXPECT_EQ(records.sent[1].method, net::ApiMethod::kPatch);
+    EXPECT_EQ(records.sent[1].path, "/procedure_steps/101");
+    const json patch = json::parse(records.sent[1].body);
+    ASSERT_EQ(patch["annotations"].size(), json::parse(card.currentStep()->annotationsJson).size());
+    EXPECT_EQ(patch["annotations"].back()["kind"], "arrow");
+    ASSERT_TRUE(card.onResponse({records.sent[1].id, 200, R"({"id":101})"}));
+    EXPECT_EQ(card.saveAnswer(), "kept 1 annotations in step 1 (stored)");
+    // Past the step's limit: refused, said, nothing sent.
+    EXPECT_FALSE(card.keepInStep(arrow, 200));
+    EXPECT_NE(card.saveAnswer().find("at most 200 annotations"), std::string::npos) << card.saveAnswer();
+    card.update(true, records.sender());
+    EXPECT_EQ(records.sent.size(), 2u);
 }
 
 TEST(ProcedureCard, TheServersRefusalIsShown) {

@@ -33,6 +33,10 @@
 #include "scenes/workspace.h"
 
 namespace mxr::scenes {
+class ProcedureCard;
+}
+
+namespace mxr::scenes {
 
 // The drawing tools share their kind's number (net::AnnotationKind).
 enum class AnnotationTool : std::uint8_t { kSelect = 0, kArrow = 1, kLabel, kBox, kSphere, kInk, kMarker };
@@ -172,6 +176,15 @@ public:
 
     AnnotationEditor& editor() { return m_editor; }
     const AnnotationView& view() const { return m_view; }
+    // The procedure's card (null: none): the current step's annotations
+    // are drawn with the room's, and the room's free annotations can be
+    // kept in that step (the tool window's "Keep in step N").
+    void setProcedure(ProcedureCard* card) { m_card = card; }
+    // Moves the free annotations (no step) this client may change into the
+    // current step (ProcedureCard::keepInStep) and deletes them from the
+    // room; the number moved (0: none, or the card refused, and said why).
+    std::size_t keepInCurrentStep();
+    const AnnotationView& stepView() const { return m_stepView; }
     // The refusals shown in the tool window (the latest last).
     const std::vector<std::string>& refusals() const { return m_refusals; }
 
@@ -182,7 +195,15 @@ private:
     void cycleTool(int step);
     void cycleColour(int step);
 
+    void followStep();
+
     net::AnnotationReplica& m_replica;
+    ProcedureCard* m_card = nullptr;
+    // The current step's annotations, as drawn (rebuilt when its text changes).
+    std::string m_stepText;
+    net::AnnotationState m_stepState;
+    std::uint64_t m_stepRevision = 0;
+    AnnotationView m_stepView;
     const WorkspaceComponent& m_workspace;
     WorkspaceSurface m_surface;
     const SceneMeshes& m_meshes;

@@ -108,6 +108,13 @@ public:
     std::string timing() const;
     // Seconds taken on each step done here (this run), by step index.
     const std::map<std::size_t, std::int64_t>& doneSeconds() const { return m_doneSeconds; }
+    // Keeps annotations (a JSON array in the workspace file's format,
+    // `count` of them) with the current step, after the ones it has: shown
+    // at once; in a saved procedure also stored on the step's record
+    // (PATCH /procedure_steps/{id}), so they outlive the room; otherwise
+    // they go with the next save. False (saveAnswer() says why) without a
+    // current step or past the step's limits (200 annotations, 64 KiB).
+    bool keepInStep(const std::string& annotationsJson, std::size_t count);
     bool mayEdit() const { return m_account && m_mentorshipId.has_value(); }
     bool mentee() const { return m_role == net::Role::kMentee; }
     bool mentor() const { return m_role == net::Role::kMentor; }
@@ -117,14 +124,14 @@ public:
     std::vector<std::string> takeAnnouncements();
 
 private:
-    enum class Kind { kSave, kComplete, kFetch, kFetchSteps };
+    enum class Kind { kSave, kComplete, kFetch, kFetchSteps, kKeepInStep };
     struct Outgoing {
         Kind kind;
         net::ApiMethod method;
         std::string path;
         std::string body;
-        std::int64_t subject = 0;  // step index (completions), procedure id (fetches)
-        std::int64_t seconds = 0;
+        std::int64_t subject = 0;  // step index (completions, kept annotations), procedure id (fetches)
+        std::int64_t seconds = 0;  // a completion's seconds; the number of annotations kept
     };
     void show(std::size_t step);
     void share();

@@ -60,6 +60,17 @@ struct WorkspaceDef {
 };
 
 Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::string& source);
+// Annotations in the workspace file's format (its `annotations` array; also
+// a procedure step's `annotations`, which the server stores as the client
+// writes them): a JSON array of objects, each "kind", "colour" (a palette
+// name or index) and the kind's fields in workspace coordinates: arrow
+// position/end, label position/text, box position/extents/yaw_deg, sphere
+// position/radius, ink points (workspace points), marker position/number.
+// Errors name the source and `field[i].name`.
+Result<std::vector<WorkspaceAnnotation>> parseAnnotationList(const std::string& jsonText, const std::string& source,
+                                                             const std::string& field);
+// The same format written back (palette names; a box's rotation as its yaw).
+std::string annotationListJson(const std::vector<WorkspaceAnnotation>& annotations);
 Result<WorkspaceDef> loadWorkspace(const std::string& path);
 // The default scene's triangle primitives, flattened with their transforms.
 Result<std::vector<ModelPart>> loadGltfModel(const std::string& path);
