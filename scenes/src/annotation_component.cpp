@@ -66,7 +66,9 @@ void AnnotationComponent::controllers(const xr::InputState& in) {
     if (right.tracked) {
         const Ray ray = toWorkspace(rayFromAim(m_player->toWorld(right.aim)), m_workspace.pose());
         // Squeeze + trigger places the workspace (workspace.h): not a stroke.
-        m_pointer = PointerSample{ray, m_surface.hit(ray), right.select && !right.squeeze};
+        // With hand tracking the right pinch is the trigger.
+        const bool press = (right.select && !right.squeeze) || isPinching(in.joints[1]);
+        m_pointer = PointerSample{ray, m_surface.hit(ray), press};
         m_editor.pointer(*m_pointer);
     }
     if (left.tracked) {

@@ -399,8 +399,8 @@ WorkspaceComponent::WorkspaceComponent(WorkspaceDef def, const WorkspaceMeshes& 
       m_print(std::move(print)),
       m_pose(m_def.pose) {}
 
-void WorkspaceComponent::place(const xr::InputState& in) {
-    const auto stage = workspacePlacement(in.hands[1].aim, in.head.position);
+void WorkspaceComponent::place(const xr::InputState& in, const Pose& aim) {
+    const auto stage = workspacePlacement(aim, in.head.position);
     if (!stage) {
         m_print("workspace: point at the floor to place it");
         return;
@@ -416,17 +416,23 @@ void WorkspaceComponent::place(const xr::InputState& in) {
                             : strCat("not anchored: ", anchored.error().message)));
 }
 
+bool isPinching(const xr::HandJoints& hand) {
+    return hand.valid &&
+           glm::distance(hand.poses[kThumbTip].position, hand.poses[kIndexTip].position) < kPinchMetres;
+}
+
 void WorkspaceComponent::update(FrameContext& frame) {
     if (!m_player) return;  // desktop, headless: the file's pose in the room
     const xr::InputState& in = frame.input;
     const xr::HandInput& right = in.hands[1];
-    // Grip held + trigger, or (hand tracking) the right thumb and index
-    // tips together: a pinch. Placed once per press.
-    const xr::HandJoints& hand = in.joints[1];
-    const bool pinch = hand.valid && glm::distance(hand.poses[kThumbTip].position, hand.poses[kIndexTip].position) <
-                                         kPinchMetres;
-    const bool gesture = right.tracked && ((right.select && right.squeeze) || pinch);
-    if (gesture && !m_selectWasDown) place(in);
+    const xr::HandInput& left = in.hands[0];
+    // Right grip held + trigger, or (hand tracking) a left pinch with the
+    // left hand pointing at the floor (the right pinch draws annotations).
+    // Placed once per press.
+    const bool grip = right.tracked && right.select && right.squeeze;
+    const bool pinch = left.tracked && isPinching(in.joints[0]);
+    const bool gesture = grip || pinch;
+    if (gesture && !m_selectWasDown) place(in, grip ? right.aim : left.aim);
     m_selectWasDown = gesture;
     if (auto anchor = m_system.anchorPose(kWorkspaceAnchorName)) {
         if (!m_anchorSeen) {

@@ -58,13 +58,21 @@ struct FakeHost {
     }
 };
 
-TEST(AnnotationReplica, OwnChangesShowAtOnceAndAreConfirmedByTheEcho) {
+// Ada (author 1) and Ben (author 2) in one room behind a FakeHost.
+struct Room {
     FakeHost host;
-    AnnotationReplica ada(host.senderFor(0));
-    AnnotationReplica ben(host.senderFor(1));
-    host.clients = {{&ada, 1}, {&ben, 2}};
-    ada.setSelf(1, false);
-    ben.setSelf(2, false);
+    AnnotationReplica ada{host.senderFor(0)};
+    AnnotationReplica ben{host.senderFor(1)};
+    explicit Room(bool benModerates = false) {
+        host.clients = {{&ada, 1}, {&ben, 2}};
+        ada.setSelf(1, false);
+        ben.setSelf(2, benModerates);
+    }
+};
+
+TEST(AnnotationReplica, OwnChangesShowAtOnceAndAreConfirmedByTheEcho) {
+    Room room;
+    auto& [host, ada, ben] = room;
     auto id = ada.create(AnnotationKind::kArrow, arrowAt(0.1f));
     ASSERT_TRUE(id) << id.error().message;
     EXPECT_EQ(*id, makeAnnotationId(1, 1));
@@ -87,12 +95,8 @@ TEST(AnnotationReplica, OwnChangesShowAtOnceAndAreConfirmedByTheEcho) {
 }
 
 TEST(AnnotationReplica, AHostRefusalUndoesTheChangeAndKeepsTheReason) {
-    FakeHost host;
-    AnnotationReplica ada(host.senderFor(0));
-    AnnotationReplica ben(host.senderFor(1));
-    host.clients = {{&ada, 1}, {&ben, 2}};
-    ada.setSelf(1, false);
-    ben.setSelf(2, true);  // Ben believes he moderates; the host does not agree
+    Room room(true);  // Ben believes he moderates; the host does not agree
+    auto& [host, ada, ben] = room;
     auto id = ada.create(AnnotationKind::kArrow, arrowAt(0.1f));
     host.deliver();
     AnnotationValues red;
@@ -109,13 +113,9 @@ TEST(AnnotationReplica, AHostRefusalUndoesTheChangeAndKeepsTheReason) {
 }
 
 TEST(AnnotationReplica, ConcurrentChangesConvergeOnTheHostsOrder) {
-    FakeHost host;
-    AnnotationReplica ada(host.senderFor(0));
-    AnnotationReplica ben(host.senderFor(1));
-    host.clients = {{&ada, 1}, {&ben, 2}};
+    Room room(true);
+    auto& [host, ada, ben] = room;
     host.moderators = {2};
-    ada.setSelf(1, false);
-    ben.setSelf(2, true);
     auto id = ada.create(AnnotationKind::kArrow, arrowAt(0.1f));
     host.deliver();
     // Both change the same arrow before seeing each other's change: Ada
@@ -142,12 +142,8 @@ TEST(AnnotationReplica, ConcurrentChangesConvergeOnTheHostsOrder) {
 }
 
 TEST(AnnotationReplica, AfterAReconnectTheSnapshotKeepsWhatArrivedAndTheRestIsSentAgain) {
-    FakeHost host;
-    AnnotationReplica ada(host.senderFor(0));
-    AnnotationReplica ben(host.senderFor(1));
-    host.clients = {{&ada, 1}, {&ben, 2}};
-    ada.setSelf(1, false);
-    ben.setSelf(2, false);
+    Room room;
+    auto& [host, ada, ben] = room;
     auto a1 = ada.create(AnnotationKind::kArrow, arrowAt(0.1f));
     auto a2 = ada.create(AnnotationKind::kArrow, arrowAt(0.2f));
     // The host applies both, but the connection drops before the echoes.

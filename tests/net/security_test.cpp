@@ -31,7 +31,7 @@ public:
         ackSeen = h->ack;
         return true;
     }
-    // The next sealed control/event message from the host.
+    // The next sealed control/event message from the host that answers.
     std::optional<Message> receiveMessage() {
         for (int i = 0; i < 20; ++i) {
             Channel ch{};
@@ -41,7 +41,9 @@ public:
             if (!plain) return std::nullopt;
             auto m = decodeMessage(*plain);
             if (!m) return std::nullopt;
-            if (std::holds_alternative<Presence>(*m)) continue;
+            // Room events every member gets (presence, the annotation state
+            // sent on joining) are not answers.
+            if (std::holds_alternative<Presence>(*m) || std::holds_alternative<AnnotationSnapshot>(*m)) continue;
             return *m;
         }
         return std::nullopt;

@@ -130,7 +130,7 @@ public:
             if (!plain) continue;
             auto m = decodeMessage(*plain);
             if (m && std::holds_alternative<JoinGuest>(*m)) {
-                send(Channel::kControl, encodeMessage(Joined{"demo", 7, ResumeToken{}, RoomBounds{}, 16}));
+                send(Channel::kControl, encodeMessage(Joined{"demo", 7, ResumeToken{}, RoomBounds{}, 16, 1, false}));
                 m_joined = true;
             }
         }

@@ -310,6 +310,26 @@ TEST(AnnotationComponent, TheRightTriggerDrawsTheLeftStickPicksTheToolAndColourT
     EXPECT_TRUE(rig.replica.view().live().empty());
 }
 
+// Hand tracking: the right thumb and index tips together draw, as the
+// trigger does (the left pinch places the workspace).
+TEST(AnnotationComponent, TheRightPinchDrawsLikeTheTrigger) {
+    ComponentRig rig;
+    rig.replica.setSelf(1, true);
+    xr::HandJoints& hand = rig.input.joints[1];
+    hand.valid = true;
+    hand.poses[5].position = Vec3(0.10f, 1.0f, -0.3f);   // thumb tip
+    hand.poses[10].position = Vec3(0.13f, 1.0f, -0.3f);  // index tip, 3 cm away: not a pinch
+    rig.frame();
+    rig.frame();
+    EXPECT_TRUE(rig.replica.view().live().empty());
+    hand.poses[10].position = Vec3(0.11f, 1.0f, -0.3f);  // 1 cm: a pinch
+    rig.frame();
+    hand.poses[10].position = Vec3(0.13f, 1.0f, -0.3f);
+    rig.frame();
+    ASSERT_EQ(rig.replica.view().live().size(), 1u);
+    EXPECT_EQ(rig.replica.view().live().begin()->second.kind, AnnotationKind::kArrow);
+}
+
 TEST(AnnotationComponent, TheHostsRefusalIsPrintedOnceAndKeptForTheToolWindow) {
     std::vector<net::AnnotationOp> sent;
     ComponentRig rig(recordInto(sent));

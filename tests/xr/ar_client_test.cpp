@@ -188,11 +188,13 @@ TEST(ArWorkspace, GripAndTriggerAnchorItAndTheNextRunFindsIt) {
     c["spatial_anchors"] = true;
     c["anchor_store"] = store.string();
     c["interaction_profile"] = "/interaction_profiles/oculus/touch_controller";  // has a grip (squeeze)
-    // The second placement is a pinch (hand tracking), not grip + trigger.
+    // The second placement is a left pinch (hand tracking: the right pinch
+    // draws), pointing the left hand at the floor, not grip + trigger.
     c["hand_tracking"] = true;
-    json pinch = key(7, second, false);
+    json pinch = key(7, first, false);
     pinch["right"]["squeeze"] = 0.0;
-    pinch["right"]["pinch"] = true;
+    pinch["left"] = rightAim(aimAt(second));  // from the same place, with the left hand
+    pinch["left"]["pinch"] = true;
     c["script"] = {{"keyframes", {key(0, first, false), key(3, first, true), key(5, second, false), pinch}}};
     const VrRun placing = runVr("workspace_place", c, "--mode ar --time 0 --validation --frames 10");
     ASSERT_EQ(placing.exitCode, 0) << placing.output;

@@ -14,8 +14,9 @@
 //   is shown to people in VR and on the desktop, and hidden on see-through
 //   devices, where the real thing is there.
 // - Placing (VR and AR): hold the right squeeze and pull the trigger (or,
-//   with hand tracking, pinch the right thumb and index finger) while
-//   pointing at the floor; the frame moves there, its front facing you.
+//   with hand tracking, pinch the left thumb and index finger, pointing the
+//   left hand: the right pinch draws annotations) while pointing at the
+//   floor; the frame moves there, its front facing you.
 //   Where the runtime has world anchors (XR_MSFT_spatial_anchor) the frame
 //   is anchored and persisted as "mentorxr-workspace", found again next run;
 //   it can be placed again at any time.
@@ -86,6 +87,8 @@ constexpr const char* kWorkspaceAnchorName = "mentorxr-workspace";
 // Where the frame lands when the aim ray (stage space) meets the floor,
 // facing `head`; nullopt when the ray does not reach the floor within 10 m.
 std::optional<Pose> workspacePlacement(const Pose& aim, const Vec3& head);
+// Hand tracking: the thumb and index tips within 2 cm.
+bool isPinching(const xr::HandJoints& hand);
 
 class WorkspaceComponent final : public ClientComponent {
 public:
@@ -104,7 +107,7 @@ public:
     const WorkspaceDef& def() const { return m_def; }
 
 private:
-    void place(const xr::InputState& input);
+    void place(const xr::InputState& input, const Pose& aim);
 
     WorkspaceDef m_def;
     const WorkspaceMeshes& m_meshes;
