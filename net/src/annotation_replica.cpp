@@ -73,16 +73,16 @@ Result<void> AnnotationReplica::local(AnnotationOp op) {
 
 void AnnotationReplica::onRelayed(const AnnotationOp& op) {
     const AnnotationActor host{op.stamp.writer, true};
+    const bool ours = !m_pending.empty() && m_pending.front().id == op.id && m_pending.front().stamp == op.stamp &&
+                      m_pending.front().type == op.type;
+    if (ours) m_pending.pop_front();  // answered, whatever follows
     if (!m_confirmed.apply(op, host)) {
         // The host applied it; a replica that cannot is out of step (it
         // missed a snapshot): keep what it has, the next snapshot repairs it.
+        if (ours) rebuildView();
         return;
     }
-    if (!m_pending.empty() && m_pending.front().id == op.id && m_pending.front().stamp == op.stamp &&
-        m_pending.front().type == op.type) {
-        m_pending.pop_front();  // our own change, confirmed: the view has it already
-        return;
-    }
+    if (ours) return;  // our own change, confirmed: the view has it already
     // With nothing pending the view equals the confirmed state and takes the
     // same change; with changes pending it takes it too unless a limit now
     // falls differently, when it is rebuilt from the confirmed state.

@@ -410,6 +410,9 @@ struct ClientSession::Impl {
             if (state != ClientState::kReconnecting) {
                 state = ClientState::kReconnecting;
                 lostAt = now;
+                // A snapshot half received is resent whole on the next connection.
+                snapshot = SnapshotAssembler{};
+                snapshotBeforeJoin.reset();
                 events.push_back(ConnectionLostEvent{});
                 log.warn(strCat("connection to ", serverName(), lastDisconnectByHost ? " closed by the host" : " timed out",
                                 " (last message ", nanosToSeconds(now - lastReceiveAt), " s ago); resuming"));
