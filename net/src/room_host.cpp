@@ -668,6 +668,18 @@ struct RoomHost::Impl {
         m->recordingConsent = k.recording;
         r->presenceDirty = true;
     }
+    // A token bucket, as for avatars, shared by a member's annotation
+    // changes and procedure steps: the host relays each to everyone, so one
+    // member cannot make it relay without bound.
+    bool takeWorkspaceToken(Member& m) {
+        const Nanos now = clock.now();
+        m.annotationTokens = std::min(cfg.annotationBurst, m.annotationTokens + nanosToSeconds(now - m.annotationTokensAt) *
+                                                                                  cfg.annotationsPerSecond);
+        m.annotationTokensAt = now;
+        if (m.annotationTokens < 1.0) return false;
+        m.annotationTokens -= 1.0;
+        return true;
+    }
     void handle(Connection& c, const AnnotationChange& change) {
         Member* m = memberOf(c);
         Room* r = m ? findRoom(c.room) : nullptr;
@@ -676,16 +688,9 @@ struct RoomHost::Impl {
             sendSealed(c, Channel::kEvents, AnnotationRefused{change.op.id, why.substr(0, 255)});
         };
         if (!r) return refuse("annotations: join a room first");
-        // A token bucket, as for avatars: the host relays each change to
-        // everyone, so one member cannot make it relay without bound.
-        const Nanos now = clock.now();
-        m->annotationTokens = std::min(cfg.annotationBurst, m->annotationTokens + nanosToSeconds(now - m->annotationTokensAt) *
-                                                                                        cfg.annotationsPerSecond);
-        m->annotationTokensAt = now;
-        if (m->annotationTokens < 1.0) {
+        if (!takeWorkspaceToken(*m)) {
             return refuse(strCat("annotations: more than ", cfg.annotationsPerSecond, " changes a second; slow down"));
         }
-        m->annotationTokens -= 1.0;
         auto relayed = r->workspace.apply(change.op, AnnotationActor{m->authorId, moderates(m->who, r->name)});
         if (!relayed) return refuse(relayed.error().message);
         sendToRoom(*r, *relayed);
@@ -694,6 +699,10 @@ struct RoomHost::Impl {
         Member* m = memberOf(c);
         Room* r = m ? findRoom(c.room) : nullptr;
         if (!r) return replyError(c, ReplyCode::kNotAllowed, "join a room before moving its procedure");
+        if (!takeWorkspaceToken(*m)) {
+            return replyError(c, ReplyCode::kBadRequest, strCat("procedure step: more than ", cfg.annotationsPerSecond,
+                                                                " changes a second; slow down"));
+        }
         ProcedureStep kept = step;
         kept.by = m->avatarId;
         if (r->workspace.step == kept) return;

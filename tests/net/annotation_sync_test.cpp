@@ -262,6 +262,11 @@ TEST_F(AnnotationSync, TooManyChangesAreRefusedNamingTheRateAndTheViewFollowsThe
     ASSERT_EQ(refusals.size(), 12u - kept);
     EXPECT_EQ(refusals[0], "annotations: more than 1 changes a second; slow down");
     EXPECT_EQ(mentee.replica->view(), mentor.replica->view());
+    // Procedure steps draw on the same bucket, which is (nearly: it refills
+    // one a second) empty.
+    for (std::uint16_t step = 1; step <= 6; ++step) mentee.client->session->setProcedureStep(5, step);
+    ASSERT_TRUE(sync([&] { return mentee.client->last<NoticeEvent>() != nullptr; }));
+    EXPECT_EQ(mentee.client->last<NoticeEvent>()->message, "procedure step: more than 1 changes a second; slow down");
 }
 
 }  // namespace

@@ -117,10 +117,11 @@ struct RoomHostConfig {
     // are answered kBusy until the oldest expire (never forgotten early,
     // which would let a ticket be used twice).
     std::size_t maxUsedTickets = 65536;  // >= 1; about 80 bytes each
-    // Annotation changes a member may send (a token bucket): this many a
-    // second on average, with this burst (a stroke of ink is one change;
-    // placing or dragging sends a few a second). Beyond it a change is
-    // refused with AnnotationRefused naming the rate.
+    // Annotation changes and procedure steps a member may send (one token
+    // bucket): this many a second on average, with this burst (a stroke of
+    // ink is one change; placing or dragging sends a few a second). Beyond
+    // it a change is refused with AnnotationRefused naming the rate (a
+    // step with ErrorReply).
     double annotationsPerSecond = 20.0;
     double annotationBurst = 60.0;
 };
