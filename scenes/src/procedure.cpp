@@ -123,6 +123,20 @@ Result<ProcedureStepDef> parseStep(const std::string& src, const json& j, std::s
 
 }  // namespace
 
+Result<ProcedureStepDef> newProcedureStep(const std::string& title, const std::string& instruction,
+                                          std::optional<int> expectedSeconds) {
+    json j{{"title", title}, {"instruction", instruction}};
+    if (expectedSeconds) j["expected_seconds"] = *expectedSeconds;
+    auto step = parseStep("new step", j, 0);
+    if (!step) {
+        // "new step: steps[0].title: ..." reads better without the place.
+        std::string message = step.error().message;
+        if (auto at = message.find("steps[0]."); at != std::string::npos) message.erase(at, 9);
+        return makeError(ErrorCode::kInvalidArgument, message);
+    }
+    return step;
+}
+
 Result<ProcedureDef> parseProcedure(const std::string& jsonText, const std::string& source) {
     json j;
     try {

@@ -144,6 +144,40 @@ bool ProcedureCard::save() {
     return false;
 }
 
+bool ProcedureCard::addStep(ProcedureStepDef step) {
+    if (!m_procedure) {
+        ProcedureDef fresh;
+        fresh.title = "Written in the session";
+        fresh.steps.push_back(std::move(step));
+        load(std::move(fresh));
+        m_saveAnswer = "added step 1";
+        m_announcements.push_back(strCat("procedure: ", m_saveAnswer));
+        return true;
+    }
+    if (m_procedure->steps.size() >= kMaxProcedureSteps) {
+        m_saveAnswer = strCat("not added: a procedure has at most ", kMaxProcedureSteps, " steps");
+        m_announcements.push_back(strCat("procedure: ", m_saveAnswer));
+        return false;
+    }
+    const std::size_t index = m_procedure->steps.size();
+    if (m_procedure->serverId != 0) {
+        nlohmann::json body{{"procedure_id", m_procedure->serverId},
+                            {"position", index + 1},
+                            {"title", step.title},
+                            {"instruction", step.instruction}};
+        if (step.expectedSeconds) body["expected_seconds"] = *step.expectedSeconds;
+        m_outbox.push_back({Kind::kAddStep, net::ApiMethod::kPost, "/procedure_steps", body.dump(), std::int64_t(index)});
+        m_saveAnswer = strCat("adding step ", index + 1, "...");
+    } else {
+        m_saveAnswer = strCat("added step ", index + 1, " (saved with the procedure)");
+    }
+    m_procedure->steps.push_back(std::move(step));
+    // Not saved: its local id follows its titles, so the room is told the new one.
+    if (m_procedure->serverId == 0) share();
+    m_announcements.push_back(strCat("procedure: ", m_saveAnswer));
+    return true;
+}
+
 bool ProcedureCard::keepInStep(const std::string& annotationsJson, std::size_t count) {
     if (!m_procedure || finished()) {
         m_saveAnswer = "not kept: no step is shown";
@@ -326,6 +360,18 @@ void ProcedureCard::onAnswer(const Outgoing& o, std::uint16_t status, const std:
             if (m_link.get) {
                 if (auto room = m_link.get(); room && room->procedureId == sharedId()) show(room->step);
             }
+            return;
+        }
+        case Kind::kAddStep: {
+            const auto j = nlohmann::json::parse(body, nullptr, false);
+            if (ok && j.is_object() && j.contains("id") && j["id"].is_number_integer() && m_procedure &&
+                std::size_t(o.subject) < m_procedure->steps.size()) {
+                m_procedure->steps[std::size_t(o.subject)].serverId = j["id"].get<std::int64_t>();
+                m_saveAnswer = strCat("added step ", o.subject + 1, " (stored)");
+            } else {
+                m_saveAnswer = strCat("adding step ", o.subject + 1, ": ", describeAnswer(status, body));
+            }
+            m_announcements.push_back(strCat("procedure: ", m_saveAnswer));
             return;
         }
         case Kind::kKeepInStep: {

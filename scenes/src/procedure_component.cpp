@@ -92,6 +92,25 @@ void ProcedureComponent::drawUi(UiContext& ui) {
             ImGui::EndDisabled();
         }
     }
+    // Authoring in the session: a mentor (or anyone offline) writes a step.
+    if (!card.mentee()) {
+        ImGui::Separator();
+        ImGui::InputText("step title", m_draft.title.data(), m_draft.title.size());
+        ImGui::InputTextMultiline("instruction", m_draft.instruction.data(), m_draft.instruction.size(),
+                                  ImVec2(kWrapWidth, 60.0f));
+        ImGui::InputInt("expected s", &m_draft.expectedSeconds);
+        if (ImGui::Button("Add step")) {
+            auto step = newProcedureStep(m_draft.title.data(), m_draft.instruction.data(),
+                                         m_draft.expectedSeconds > 0 ? std::optional<int>(m_draft.expectedSeconds)
+                                                                     : std::nullopt);
+            if (!step) {
+                m_draft.problem = step.error().message;
+            } else if (card.addStep(std::move(*step))) {
+                m_draft = StepDraft{};
+            }
+        }
+        if (!m_draft.problem.empty()) ImGui::TextWrapped("%s", m_draft.problem.c_str());
+    }
     for (const std::string* answer : {&card.saveAnswer(), &card.lastAnswer()}) {
         if (answer->empty()) continue;
         ui.note(*answer);

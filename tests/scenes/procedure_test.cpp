@@ -327,6 +327,49 @@ TEST(ProcedureCard, AnnotationsKeptInASavedStepArePatchedOntoItsRecord) {
     EXPECT_EQ(records.sent.size(), 2u);
 }
 
+// "Authored by the mentor in the session": steps written on the card,
+// saved with the procedure, and once it is saved stored one by one.
+TEST(ProcedureCard, StepsWrittenInTheSessionAreSavedAndThenStoredOneByOne) {
+    MentorshipRoomCard mentor(net::Role::kMentor);
+    auto& [clock, room, records, card] = mentor;
+    card.update(true, records.sender());  // in the room
+    auto first = newProcedureStep("Check the stop button", "Press it; the motor must stop.", 20);
+    ASSERT_TRUE(first) << first.error().message;
+    ASSERT_TRUE(card.addStep(*first));  // no procedure yet: one is started
+    EXPECT_EQ(card.heading(), "Step 1 of 1: Check the stop button");
+    auto second = newProcedureStep("Reset it", "", std::nullopt);
+    ASSERT_TRUE(second);
+    ASSERT_TRUE(card.addStep(*second));
+    EXPECT_EQ(card.saveAnswer(), "added step 2 (saved with the procedure)");
+    ASSERT_FALSE(room.sets.empty());
+    EXPECT_EQ(room.sets.back().procedureId, localProcedureId(*card.procedure()));  // the room follows the new titles
+    ASSERT_TRUE(card.save());
+    card.update(true, records.sender());
+    ASSERT_EQ(records.sent.size(), 1u);
+    const json body = json::parse(records.sent[0].body);
+    ASSERT_EQ(body["steps"].size(), 2u);
+    EXPECT_EQ(body["steps"][0]["expected_seconds"], 20);
+    EXPECT_EQ(body["steps"][1]["title"], "Reset it");
+    ASSERT_TRUE(card.onResponse({records.sent[0].id, 201, kSavedAnswer}));
+    // Saved: a further step is posted on its own and takes its record id.
+    auto third = newProcedureStep("Log it", "Write the result in the book.", std::nullopt);
+    ASSERT_TRUE(card.addStep(*third));
+    card.update(true, records.sender());
+    ASSERT_EQ(records.sent.size(), 2u);
+    EXPECT_EQ(records.sent[1].path, "/procedure_steps");
+    const json step = json::parse(records.sent[1].body);
+    EXPECT_EQ(step["procedure_id"], 31);
+    EXPECT_EQ(step["position"], 3);
+    EXPECT_EQ(step["title"], "Log it");
+    ASSERT_TRUE(card.onResponse({records.sent[1].id, 201, R"({"id":103,"title":"Log it"})"}));
+    EXPECT_EQ(card.saveAnswer(), "added step 3 (stored)");
+    EXPECT_EQ(card.procedure()->steps[2].serverId, 103);
+    // A step with no title is refused before it reaches the card.
+    auto untitled = newProcedureStep("", "x", std::nullopt);
+    ASSERT_FALSE(untitled);
+    EXPECT_EQ(untitled.error().message, "new step: title: may not be empty");
+}
+
 TEST(ProcedureCard, TheServersRefusalIsShown) {
     ManualClock clock;
     FakeRecords records;

@@ -54,6 +54,10 @@ struct ProcedureDef {
 };
 
 Result<ProcedureDef> parseProcedure(const std::string& jsonText, const std::string& source);
+// A step written in the session (the step card's "Add step"), checked as a
+// file's step is; errors say "new step: title: may not be empty".
+Result<ProcedureStepDef> newProcedureStep(const std::string& title, const std::string& instruction,
+                                          std::optional<int> expectedSeconds);
 Result<ProcedureDef> loadProcedure(const std::string& path);
 
 // The `POST /procedures` body for `mentorshipId`: the file's fields with

@@ -115,6 +115,12 @@ public:
     // they go with the next save. False (saveAnswer() says why) without a
     // current step or past the step's limits (200 annotations, 64 KiB).
     bool keepInStep(const std::string& annotationsJson, std::size_t count);
+    // Authoring in the session: appends `step` (newProcedureStep) after the
+    // last; without a procedure, starts one ("Written in the session").
+    // In a saved procedure the step is also posted (POST /procedure_steps)
+    // and stored; otherwise it goes with the next Save. False (saveAnswer()
+    // says why) past kMaxProcedureSteps.
+    bool addStep(ProcedureStepDef step);
     bool mayEdit() const { return m_account && m_mentorshipId.has_value(); }
     bool mentee() const { return m_role == net::Role::kMentee; }
     bool mentor() const { return m_role == net::Role::kMentor; }
@@ -124,7 +130,7 @@ public:
     std::vector<std::string> takeAnnouncements();
 
 private:
-    enum class Kind { kSave, kComplete, kFetch, kFetchSteps, kKeepInStep };
+    enum class Kind { kSave, kComplete, kFetch, kFetchSteps, kKeepInStep, kAddStep };
     struct Outgoing {
         Kind kind;
         net::ApiMethod method;

@@ -14,6 +14,7 @@
 // Thread: main thread only. Answers to the card's records requests reach it
 // through RecordsComponent (which polls the presence's one answer queue)
 // via onResponse().
+#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -60,6 +61,15 @@ private:
     ProcedureComponentOptions m_options;
     std::function<void(const std::string&)> m_print;
     std::vector<std::string> m_lines;
+    // The step being written in the window (title, instruction, expected
+    // seconds) and why the last one was refused.
+    struct StepDraft {
+        std::array<char, 201> title{};
+        std::array<char, 4001> instruction{};
+        int expectedSeconds = 0;
+        std::string problem;
+    };
+    StepDraft m_draft;
 };
 
 // The card's lines as shown in the world: heading, instruction, timing.
