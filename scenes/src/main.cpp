@@ -376,7 +376,14 @@ int main(int argc, char** argv) {
         addViewOptions(app, a);
         addRoomOptions(app, a);
         addVoiceOptions(app, a);
-        CLI11_PARSE(app, argc, argv);
+        try {
+            app.parse(argc, argv);
+        } catch (const CLI::ParseError& e) {
+            // --help and --version print and end with 0; every refused
+            // option is bad input, exit code 2 as documented (CLI11's own
+            // codes, 105 for a failed check and so on, say nothing more).
+            return app.exit(e) == 0 ? 0 : 2;
+        }
         if (a.listAudio) return listAudioDevices();
         if (const int bad = checkViewOptions(app, a)) return bad;
         if (const int bad = checkRoomOptions(app, a)) return bad;

@@ -212,6 +212,14 @@ TEST(ClientCli, BadRoomFileNamesFilePlaceAndProblem) {
     r = run("--mode headless --frames 1 --camera 1,2,x,0,0");
     EXPECT_EQ(r.exitCode, 2);
     EXPECT_NE(r.output.find("\"x\" is not a number"), std::string::npos) << r.output;
+    // Options CLI11 itself refuses end with 2 too, with its message.
+    r = run("--mode headless --frames lots");
+    EXPECT_EQ(r.exitCode, 2) << r.output;
+    EXPECT_NE(r.output.find("--frames"), std::string::npos) << r.output;
+    r = run("--mode headless --no-such-option");
+    EXPECT_EQ(r.exitCode, 2) << r.output;
+    r = run("--mode sideways");
+    EXPECT_EQ(r.exitCode, 2) << r.output;
 }
 
 // --validation is not blind: a test-only switch breaks one known rule on the
