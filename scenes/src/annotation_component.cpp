@@ -101,8 +101,10 @@ void AnnotationComponent::controllers(const xr::InputState& in) {
 constexpr net::AuthorId kStepAuthor = 0xffff;
 
 void AnnotationComponent::followStep() {
+    // Compared in place each frame; copied only when the step changed.
+    static const std::string kNone;
     const ProcedureStepDef* step = m_card ? m_card->currentStep() : nullptr;
-    const std::string text = step ? step->annotationsJson : std::string();
+    const std::string& text = step ? step->annotationsJson : kNone;
     if (text == m_stepText) return;
     m_stepText = text;
     m_stepState = net::AnnotationState();

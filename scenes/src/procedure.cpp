@@ -20,8 +20,6 @@ using json = nlohmann::json;
 
 constexpr std::size_t kTitleBytes = 200;
 constexpr std::size_t kTextBytes = 4000;
-constexpr std::size_t kAnnotationBytes = 65536;
-constexpr const char* kAnnotationKinds[] = {"arrow", "label", "box", "sphere", "ink", "marker"};
 
 tl::unexpected<Error> bad(const std::string& source, const std::string& field, const std::string& problem) {
     return makeError(ErrorCode::kInvalidArgument, strCat(source, ": ", field, ": ", problem));
@@ -72,14 +70,13 @@ Result<void> annotations(const std::string& src, const json& v, const std::strin
         const json& a = v[i];
         const std::string where = strCat(field, "[", i, "]");
         if (!a.is_object()) return bad(src, where, strCat("must be an object, got ", a.type_name()));
-        const bool known = a.contains("kind") && a["kind"].is_string() &&
-                           std::any_of(std::begin(kAnnotationKinds), std::end(kAnnotationKinds),
-                                       [&](const char* k) { return a["kind"].get<std::string>() == k; });
+        const bool known =
+            a.contains("kind") && a["kind"].is_string() && annotationKindNamed(a["kind"].get<std::string>());
         if (!known) return bad(src, where + ".kind", "must be one of: arrow, label, box, sphere, ink, marker");
     }
     step.annotationsJson = v.dump();
-    if (step.annotationsJson.size() > kAnnotationBytes) {
-        return bad(src, field, strCat("is longer than ", kAnnotationBytes, " bytes as JSON"));
+    if (step.annotationsJson.size() > kMaxStepAnnotationBytes) {
+        return bad(src, field, strCat("is longer than ", kMaxStepAnnotationBytes, " bytes as JSON"));
     }
     // The rest of each object is the client's (the server keeps it as
     // given): the workspace file's annotation format, checked in full here

@@ -197,7 +197,7 @@ bool ProcedureCard::keepInStep(const std::string& annotationsJson, std::size_t c
         for (const auto& a : added) merged.push_back(a);
         const std::string text = merged.dump();
         const std::string body = nlohmann::json{{"annotations", merged}}.dump();
-        if (body.size() > net::kMaxApiBodyBytes || text.size() > 65536) {
+        if (body.size() > net::kMaxApiBodyBytes || text.size() > kMaxStepAnnotationBytes) {
             m_saveAnswer = strCat("not kept: the step's annotations would be ", text.size(),
                                   " bytes as JSON, more than a room's records carry");
         } else {

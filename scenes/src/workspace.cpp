@@ -60,11 +60,9 @@ Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& 
     using net::AnnotationKind;
     if (!j.is_object()) return bad(src, path, "expected an object");
     const json* kind = j.contains("kind") ? &j["kind"] : nullptr;
-    const auto known = std::find_if(std::begin(kKinds), std::end(kKinds), [&](const auto& k) {
-        return kind && kind->is_string() && kind->get<std::string>() == k.first;
-    });
-    if (known == std::end(kKinds)) return bad(src, path + ".kind", "expected arrow, label, box, sphere, ink or marker");
-    WorkspaceAnnotation a{known->second, {}};
+    const auto known = kind && kind->is_string() ? annotationKindNamed(kind->get<std::string>()) : std::nullopt;
+    if (!known) return bad(src, path + ".kind", "expected arrow, label, box, sphere, ink or marker");
+    WorkspaceAnnotation a{*known, {}};
     // The kind's own fields (and colour), each required but colour.
     static const std::map<AnnotationKind, std::vector<std::string>> kFields = {
         {AnnotationKind::kArrow, {"position", "end"}},
@@ -77,12 +75,12 @@ Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& 
     for (auto it = j.begin(); it != j.end(); ++it) {
         if (it.key() != "kind" && it.key() != "colour" &&
             std::find(fields.begin(), fields.end(), it.key()) == fields.end()) {
-            return bad(src, path, strCat("unknown field \"", it.key(), "\" for a ", known->first));
+            return bad(src, path, strCat("unknown field \"", it.key(), "\" for a ", kindName(*known)));
         }
     }
     for (const auto& f : fields) {
         if (f != "yaw_deg" && !j.contains(f))
-            return bad(src, strCat(path, ".", f), strCat("a ", known->first, " needs it"));
+            return bad(src, strCat(path, ".", f), strCat("a ", kindName(*known), " needs it"));
     }
     net::AnnotationValues& v = a.values;
     if (j.contains("colour")) {
@@ -143,6 +141,13 @@ Result<WorkspaceAnnotation> parseAnnotation(const std::string& src, const json& 
 }
 
 }  // namespace
+
+std::optional<net::AnnotationKind> annotationKindNamed(std::string_view name) {
+    for (const auto& [n, k] : kKinds) {
+        if (name == n) return k;
+    }
+    return std::nullopt;
+}
 
 Result<std::vector<WorkspaceAnnotation>> parseAnnotationList(const std::string& jsonText, const std::string& source,
                                                              const std::string& field) {

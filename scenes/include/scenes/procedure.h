@@ -33,6 +33,7 @@ namespace mxr::scenes {
 
 inline constexpr std::size_t kMaxProcedureSteps = 500;
 inline constexpr std::size_t kMaxStepAnnotations = 200;
+inline constexpr std::size_t kMaxStepAnnotationBytes = 65536;  // a step's annotations as JSON
 
 struct ProcedureStepDef {
     std::string title;

@@ -25,6 +25,7 @@
 // the field and the problem (kInvalidArgument), or the file (kNotFound).
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,9 @@ Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::stri
 // Errors name the source and `field[i].name`.
 Result<std::vector<WorkspaceAnnotation>> parseAnnotationList(const std::string& jsonText, const std::string& source,
                                                              const std::string& field);
+// The kinds as these files name them ("ink", where net's toString says "ink
+// stroke" for people): the kind, or nullopt for another name.
+std::optional<net::AnnotationKind> annotationKindNamed(std::string_view name);
 // The same format written back (palette names; a box's rotation as its yaw).
 std::string annotationListJson(const std::vector<WorkspaceAnnotation>& annotations);
 Result<WorkspaceDef> loadWorkspace(const std::string& path);
