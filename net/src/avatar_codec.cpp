@@ -24,6 +24,23 @@ constexpr std::uint8_t kFlagLeft = 1;
 constexpr std::uint8_t kFlagRight = 2;
 constexpr std::uint8_t kFlagPaused = 4;
 constexpr std::uint8_t kFlagAway = 8;
+constexpr std::uint8_t kFlagVelocity = 16;
+
+void writeVelocity(ByteWriter& w, const Vec3& v) {
+    for (int i = 0; i < 3; ++i) {
+        const float units = std::isfinite(v[i]) ? std::round(v[i] / kVelocityStep) : 0.0f;
+        w.u8(static_cast<std::uint8_t>(static_cast<std::int8_t>(std::clamp(units, -127.0f, 127.0f))));
+    }
+}
+
+Result<Vec3> readVelocity(ByteReader& r, const char* field) {
+    Vec3 v;
+    for (int i = 0; i < 3; ++i) {
+        MXR_TRY_ASSIGN(auto b, r.u8(field));
+        v[i] = static_cast<float>(static_cast<std::int8_t>(b)) * kVelocityStep;
+    }
+    return v;
+}
 
 }  // namespace
 
@@ -91,10 +108,16 @@ void writeAvatarEntry(ByteWriter& w, const AvatarEntry& e) {
     if (e.state.rightTracked) flags |= kFlagRight;
     if (e.state.paused) flags |= kFlagPaused;
     if (e.state.away) flags |= kFlagAway;
+    if (e.state.hasVelocity) flags |= kFlagVelocity;
     w.u8(flags);
     writePose(w, e.state.head);
     if (e.state.leftTracked) writePose(w, e.state.leftHand);
     if (e.state.rightTracked) writePose(w, e.state.rightHand);
+    if (e.state.hasVelocity) {
+        writeVelocity(w, e.state.headVelocity);
+        if (e.state.leftTracked) writeVelocity(w, e.state.leftVelocity);
+        if (e.state.rightTracked) writeVelocity(w, e.state.rightVelocity);
+    }
 }
 
 Result<AvatarEntry> readAvatarEntry(ByteReader& r, const RoomBounds& bounds) {
@@ -102,7 +125,7 @@ Result<AvatarEntry> readAvatarEntry(ByteReader& r, const RoomBounds& bounds) {
     MXR_TRY_ASSIGN(e.avatarId, r.u16("avatar.id"));
     MXR_TRY_ASSIGN(e.timeMs, r.u16("avatar.time"));
     MXR_TRY_ASSIGN(auto flags, r.u8("avatar.flags"));
-    if (flags & ~(kFlagLeft | kFlagRight | kFlagPaused | kFlagAway)) {
+    if (flags & ~(kFlagLeft | kFlagRight | kFlagPaused | kFlagAway | kFlagVelocity)) {
         return tl::unexpected(
             protocolError(strCat("field 'avatar.flags' has unknown bits 0x", std::hex, int(flags))));
     }
@@ -120,6 +143,16 @@ Result<AvatarEntry> readAvatarEntry(ByteReader& r, const RoomBounds& bounds) {
         MXR_TRY_ASSIGN(e.state.rightHand, readPose(r, bounds, "avatar.rightHand"));
     } else {
         e.state.rightHand = e.state.head;
+    }
+    e.state.hasVelocity = flags & kFlagVelocity;
+    if (e.state.hasVelocity) {
+        MXR_TRY_ASSIGN(e.state.headVelocity, readVelocity(r, "avatar.headVelocity"));
+        if (e.state.leftTracked) {
+            MXR_TRY_ASSIGN(e.state.leftVelocity, readVelocity(r, "avatar.leftVelocity"));
+        }
+        if (e.state.rightTracked) {
+            MXR_TRY_ASSIGN(e.state.rightVelocity, readVelocity(r, "avatar.rightVelocity"));
+        }
     }
     return e;
 }

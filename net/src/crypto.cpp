@@ -26,7 +26,7 @@ void ensureSodium() {
     assert(rc >= 0);
 }
 
-constexpr std::size_t kHeaderBytes = 2 + 1 + 8;
+constexpr std::size_t kHeaderBytes = kSealedCounterBytes;
 
 SecretKey mix(const std::uint8_t* key, const std::uint8_t* dh, const char* label) {
     SecretKey out{};
@@ -96,6 +96,14 @@ bool ReplayWindow::wouldAccept(std::uint64_t counter) const {
     return !testBit(counter);
 }
 
+void ReplayWindow::startAt(std::uint64_t next) {
+    assert(next > 0);
+    std::fill(m_bits.begin(), m_bits.end(), 0);
+    m_any = true;
+    m_highest = next - 1;
+    // The bit of next - 1 stays clear: nothing was really seen.
+}
+
 void ReplayWindow::accept(std::uint64_t counter) {
     const std::size_t n = size();
     if (!m_any) {
@@ -118,6 +126,18 @@ void ReplayWindow::accept(std::uint64_t counter) {
     }
     const std::uint64_t bit = counter % n;
     m_bits[bit / 64] |= std::uint64_t{1} << (bit % 64);
+}
+
+std::uint64_t reconstructCounter(std::uint32_t low, std::uint64_t expected) {
+    constexpr std::uint64_t kWin = std::uint64_t{1} << 32;
+    constexpr std::uint64_t kHalf = kWin / 2;
+    const std::uint64_t candidate = (expected & ~(kWin - 1)) | low;
+    // Written without sums that could wrap near 2^64.
+    if (candidate < expected && expected - candidate >= kHalf && candidate <= ~std::uint64_t{0} - kWin) {
+        return candidate + kWin;
+    }
+    if (candidate > expected && candidate - expected > kHalf && candidate >= kWin) return candidate - kWin;
+    return candidate;
 }
 
 KeyPair::~KeyPair() { sodium_memzero(secretKey.data(), secretKey.size()); }
@@ -151,12 +171,9 @@ void SecureChannel::sealInto(Channel channel, ByteSpan plaintext, std::span<std:
     // the owner must have closed the connection when exhausted() said so.
     assert(m_txCounter[ch] < m_frameLimit);
     const std::uint64_t counter = m_txCounter[ch]++;
-    out[0] = kProtocolVersion;
-    out[1] = static_cast<std::uint8_t>(MessageType::kSealed);
-    out[2] = static_cast<std::uint8_t>(ch);
-    for (std::size_t b = 0; b < 8; ++b) out[3 + b] = static_cast<std::uint8_t>(counter >> (8 * b));
+    for (std::size_t b = 0; b < kSealedCounterBytes; ++b) out[b] = static_cast<std::uint8_t>(counter >> (8 * b));
     std::uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES] = {};
-    std::memcpy(nonce, out.data() + 3, 8);
+    for (std::size_t b = 0; b < 8; ++b) nonce[b] = static_cast<std::uint8_t>(counter >> (8 * b));
     nonce[8] = static_cast<std::uint8_t>(ch);
     unsigned long long clen = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kHeaderBytes, &clen, plaintext.data(),
@@ -168,37 +185,26 @@ void SecureChannel::sealInto(Channel channel, ByteSpan plaintext, std::span<std:
 
 Result<Bytes> SecureChannel::open(Channel channel, ByteSpan frame) {
     const auto ch = static_cast<std::size_t>(channel);
-    if (ch >= kChannelCount || frame.size() < kHeaderBytes + crypto_aead_xchacha20poly1305_ietf_ABYTES ||
+    if (ch >= kChannelCount || frame.size() < kSealOverhead ||
         frame.size() > kMaxMessageBytes + kSealOverhead) {
         ++m_stats.malformed;
         return tl::unexpected(protocolError(strCat("sealed frame of ", frame.size(), " bytes has a bad size")));
     }
+    ReplayWindow& window = m_rx[ch];
     ByteReader r(frame);
-    const auto version = *r.u8("version");
-    const auto type = *r.u8("type");
-    const auto frameChannel = *r.u8("channel");
-    const auto counter = *r.u64("counter");
-    if (version != kProtocolVersion || type != static_cast<std::uint8_t>(MessageType::kSealed)) {
-        ++m_stats.malformed;
-        return tl::unexpected(protocolError("not a sealed frame of this protocol version"));
-    }
-    if (frameChannel != ch) {
-        ++m_stats.forged;
-        return tl::unexpected(protocolError("sealed frame arrived on another channel than it names"));
-    }
+    const auto counter = reconstructCounter(*r.u32("counter"), window.expected());
     if (counter >= kMaxFramesPerChannel) {
         // No honest sender reaches 2^64-1 (it closes the connection first),
         // and accepting it would leave the window no room above it.
         ++m_stats.replayed;
         return tl::unexpected(protocolError(strCat("frame counter ", counter, " is past the last one a sender may use")));
     }
-    ReplayWindow& window = m_rx[ch];
     if (!window.wouldAccept(counter)) {
         ++m_stats.replayed;
         return tl::unexpected(protocolError(strCat("replayed or too old frame (counter ", counter, ")")));
     }
     std::uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES] = {};
-    std::memcpy(nonce, frame.data() + 3, 8);
+    for (std::size_t b = 0; b < 8; ++b) nonce[b] = static_cast<std::uint8_t>(counter >> (8 * b));
     nonce[8] = static_cast<std::uint8_t>(ch);
     Bytes plain(frame.size() - kHeaderBytes - crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned long long plen = 0;

@@ -90,16 +90,24 @@ AvatarState AvatarInterpolator::evaluate(double t, bool* extrapolating) const {
     if (t <= m_samples.front().timeMs) return m_samples.front().state;
     if (t >= m_samples.back().timeMs) {
         const Sample& last = m_samples.back();
+        const double ahead = std::min(t - last.timeMs, msOf(m_config.maxExtrapolation));
+        // Positions continue along their velocity; rotations keep their last
+        // value (extrapolated rotations overshoot badly on gestures).
+        AvatarState s = last.state;
+        if (last.state.hasVelocity) {
+            *extrapolating = ahead > 0.0;
+            const auto secs = static_cast<float>(ahead * 1e-3);
+            s.head.position += last.state.headVelocity * secs;
+            s.leftHand.position += last.state.leftVelocity * secs;
+            s.rightHand.position += last.state.rightVelocity * secs;
+            return s;
+        }
         if (m_samples.size() < 2) return last.state;
         const Sample& prev = m_samples[m_samples.size() - 2];
         const double span = last.timeMs - prev.timeMs;
         if (span <= 0.0 || span > 500.0) return last.state;
-        const double ahead = std::min(t - last.timeMs, msOf(m_config.maxExtrapolation));
         *extrapolating = ahead > 0.0;
         const float f = static_cast<float>(1.0 + ahead / span);
-        // Positions continue linearly; rotations keep their last value
-        // (extrapolated rotations overshoot badly on gestures).
-        AvatarState s = last.state;
         s.head.position = glm::mix(prev.state.head.position, last.state.head.position, f);
         s.leftHand.position = glm::mix(prev.state.leftHand.position, last.state.leftHand.position, f);
         s.rightHand.position = glm::mix(prev.state.rightHand.position, last.state.rightHand.position, f);
@@ -108,25 +116,34 @@ AvatarState AvatarInterpolator::evaluate(double t, bool* extrapolating) const {
     auto hi = std::upper_bound(m_samples.begin(), m_samples.end(), t,
                                [](double v, const Sample& s) { return v < s.timeMs; });
     auto lo = hi - 1;
-    const float f = static_cast<float>((t - lo->timeMs) / (hi->timeMs - lo->timeMs));
-    AvatarState s = lerpState(lo->state, hi->state, f);
-    // Positions follow a cubic Hermite curve with Catmull-Rom tangents from
-    // the neighbouring samples (times need not be uniform: samples go
-    // missing): swinging hands keep their arc instead of cutting corners.
-    if (lo != m_samples.begin() && hi + 1 != m_samples.end()) {
+    const double h = hi->timeMs - lo->timeMs;
+    const float u = static_cast<float>((t - lo->timeMs) / h);
+    AvatarState s = lerpState(lo->state, hi->state, u);
+    // Positions follow a cubic Hermite curve, so swinging hands keep their
+    // arc instead of cutting corners. Its tangents are the velocities the
+    // host sent with both samples; without them (an older host, a gap past
+    // kVelocitySpanMs), Catmull-Rom tangents from the neighbouring samples
+    // (times need not be uniform: samples go missing), when there are any.
+    const float h00 = 2 * u * u * u - 3 * u * u + 1, h10 = u * u * u - 2 * u * u + u;
+    const float h01 = -2 * u * u * u + 3 * u * u, h11 = u * u * u - u * u;
+    auto hermite = [&](Vec3 a1, Vec3 m1, Vec3 a2, Vec3 m2) { return h00 * a1 + h10 * m1 + h01 * a2 + h11 * m2; };
+    if (lo->state.hasVelocity && hi->state.hasVelocity && h < 600) {
+        const auto hs = static_cast<float>(h * 1e-3);
+        const AvatarState& a = lo->state;
+        const AvatarState& b = hi->state;
+        s.head.position = hermite(a.head.position, a.headVelocity * hs, b.head.position, b.headVelocity * hs);
+        s.leftHand.position =
+            hermite(a.leftHand.position, a.leftVelocity * hs, b.leftHand.position, b.leftVelocity * hs);
+        s.rightHand.position =
+            hermite(a.rightHand.position, a.rightVelocity * hs, b.rightHand.position, b.rightVelocity * hs);
+    } else if (lo != m_samples.begin() && hi + 1 != m_samples.end()) {
         const Sample& p0 = *(lo - 1);
         const Sample& p3 = *(hi + 1);
-        const double h = hi->timeMs - lo->timeMs;
         const double d1 = hi->timeMs - p0.timeMs;
         const double d2 = p3.timeMs - lo->timeMs;
         if (h > 0 && d1 > 0 && d2 > 0 && d1 < 600 && d2 < 600) {
-            const float u = f;
-            const float h00 = 2 * u * u * u - 3 * u * u + 1, h10 = u * u * u - 2 * u * u + u;
-            const float h01 = -2 * u * u * u + 3 * u * u, h11 = u * u * u - u * u;
             auto curve = [&](Vec3 a0, Vec3 a1, Vec3 a2, Vec3 a3) {
-                const Vec3 m1 = (a2 - a0) * static_cast<float>(h / d1);
-                const Vec3 m2 = (a3 - a1) * static_cast<float>(h / d2);
-                return h00 * a1 + h10 * m1 + h01 * a2 + h11 * m2;
+                return hermite(a1, (a2 - a0) * static_cast<float>(h / d1), a2, (a3 - a1) * static_cast<float>(h / d2));
             };
             s.head.position = curve(p0.state.head.position, lo->state.head.position, hi->state.head.position,
                                     p3.state.head.position);

@@ -16,6 +16,7 @@
 #include "enet_guard.h"
 #include "enet_util.h"
 #include "room_annotations.h"
+#include "net/velocity.h"
 #include "voice_relay.h"
 #include "work_pool.h"
 
@@ -42,7 +43,8 @@ struct Member {
     Nanos awaySince = 0;
     std::int64_t awaySinceUnix = 0;  // the same moment as Unix seconds (for the observer)
     bool hasState = false;
-    AvatarEntry last;
+    AvatarEntry last;  // with the velocities `motion` estimated
+    VelocityEstimator motion;
     std::uint64_t seq = 0;
     std::unordered_map<std::uint16_t, std::uint64_t> sentSeq;  // as a viewer: what it was sent
     // As a viewer that hears someone: avatar entries due to it, held (at
@@ -740,6 +742,7 @@ struct RoomHost::Impl {
         // Samples the sequenced channel delivers are already in order.
         m->last = u.entry;
         m->last.avatarId = m->avatarId;
+        m->last.state = m->motion.add(u.entry.timeMs, u.entry.state);
         m->hasState = true;
         ++m->seq;
     }

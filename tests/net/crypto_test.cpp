@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "sealed_frame.h"
+
 namespace mxr::net {
 namespace {
 
@@ -88,10 +90,10 @@ TEST(Crypto, ForgedFramesAreDroppedAndCounted) {
         bad[i] ^= 0x01;
         EXPECT_FALSE(p.server.open(Channel::kAvatar, bad)) << "flipped byte " << i;
     }
-    // Every flip lands in forged (header, counter, channel, body or tag)
-    // except the version/type bytes, which make it malformed.
-    EXPECT_EQ(p.server.stats().forged + p.server.stats().malformed, frame.size());
-    EXPECT_EQ(p.server.stats().malformed, 2u);
+    // Every flip lands in forged: the counter's bytes are authenticated
+    // data and in the nonce, the rest is ciphertext or tag.
+    EXPECT_EQ(p.server.stats().forged, frame.size());
+    EXPECT_EQ(p.server.stats().malformed, 0u);
     // The genuine frame still opens afterwards: forgeries did not poison the window.
     EXPECT_TRUE(p.server.open(Channel::kAvatar, frame));
 }
@@ -166,12 +168,63 @@ TEST(Crypto, ReplayWindowSlidesFarAhead) {
     EXPECT_FALSE(w.wouldAccept(100000 - 1024));
 }
 
-TEST(Crypto, ShortAndGarbageFramesAreMalformed) {
+TEST(Crypto, ShortFramesAreMalformedAndGarbageIsForged) {
     auto p = makePair();
+    // Too short for the counter and the tag.
     EXPECT_FALSE(p.server.open(Channel::kControl, Bytes{}));
-    EXPECT_FALSE(p.server.open(Channel::kControl, Bytes(20, 0)));
+    EXPECT_FALSE(p.server.open(Channel::kControl, Bytes(kSealOverhead - 1, 0)));
+    EXPECT_EQ(p.server.stats().malformed, 2u);
+    // Long enough: nothing but the tag can tell garbage from a frame.
+    EXPECT_FALSE(p.server.open(Channel::kControl, Bytes(kSealOverhead, 0)));
     EXPECT_FALSE(p.server.open(Channel::kControl, Bytes(100, 0xff)));
-    EXPECT_EQ(p.server.stats().malformed, 3u);
+    EXPECT_EQ(p.server.stats().forged, 2u);
+    EXPECT_EQ(p.server.stats().opened, 0u);
+}
+
+// Only the counter's low 32 bits travel (kSealOverhead is 20 bytes, 7 less
+// than protocol 7's): the receiver rebuilds the rest from its window.
+TEST(Crypto, TheFullCounterIsRebuiltFromItsLow32Bits) {
+    constexpr std::uint64_t k32 = std::uint64_t{1} << 32;
+    EXPECT_EQ(reconstructCounter(0, 0), 0u);
+    EXPECT_EQ(reconstructCounter(7, 5), 7u);
+    EXPECT_EQ(reconstructCounter(3, 5), 3u);  // late, within the window
+    // Across the 2^32 boundary, either way.
+    EXPECT_EQ(reconstructCounter(2, k32 - 3), k32 + 2);
+    EXPECT_EQ(reconstructCounter(0xfffffffeu, k32 + 1), k32 - 2);
+    EXPECT_EQ(reconstructCounter(5, 7 * k32 + 100), 7 * k32 + 5);
+    // Up to 2^31 ahead and behind.
+    EXPECT_EQ(reconstructCounter(0x7fffffffu, 0), 0x7fffffffu);
+    EXPECT_EQ(reconstructCounter(0x80000001u, 3 * k32), 2 * k32 + 0x80000001u);
+    // Never below 0 nor past 2^64-1.
+    EXPECT_EQ(reconstructCounter(0xffffffffu, 1), 0xffffffffu);
+    EXPECT_EQ(reconstructCounter(0, ~std::uint64_t{0} - 5), ~std::uint64_t{0} - 0xffffffffu);
+    EXPECT_EQ(reconstructCounter(0xffffffffu, ~std::uint64_t{0}), ~std::uint64_t{0});
+}
+
+TEST(Crypto, FramesAcrossThe32BitBoundaryOpenInAnyOrderAndReplaysStayRefused) {
+    const KeyPair serverStatic = KeyPair::generate();
+    const KeyPair serverEph = KeyPair::generate();
+    const KeyPair clientEph = KeyPair::generate();
+    auto ck = clientSessionKeys(clientEph, serverStatic.publicKey, serverEph.publicKey);
+    auto sk = serverSessionKeys(serverStatic, serverEph, clientEph.publicKey);
+    ASSERT_TRUE(ck && sk);
+    SecureChannel server(*sk);
+    constexpr std::uint64_t k32 = std::uint64_t{1} << 32;
+    std::vector<std::uint64_t> counters;
+    for (std::uint64_t c = k32 - 300; c < k32 + 300; ++c) counters.push_back(c);
+    std::mt19937 rng(7);
+    std::shuffle(counters.begin() + 1, counters.end(), rng);  // the first one sets the window
+    for (std::uint64_t c : counters) {
+        const Bytes plain = text(std::to_string(c));
+        auto o = server.open(Channel::kAvatar, testing::sealWithCounter(ck->tx, Channel::kAvatar, c, plain));
+        ASSERT_TRUE(o) << "counter " << c << ": " << o.error().message;
+        EXPECT_EQ(*o, plain);
+    }
+    // The same low bits one 2^32 later are a new frame, not a replay; an
+    // old frame replayed is refused by its full counter.
+    EXPECT_FALSE(server.open(Channel::kAvatar, testing::sealWithCounter(ck->tx, Channel::kAvatar, k32 + 5, text("x"))));
+    EXPECT_EQ(server.stats().replayed, 1u);
+    EXPECT_TRUE(server.open(Channel::kAvatar, testing::sealWithCounter(ck->tx, Channel::kAvatar, k32 + 400, text("y"))));
 }
 
 class TempDir : public ::testing::Test {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -51,7 +52,7 @@ TEST(AvatarCodec, UpdateRoundTripsToTheMillimetre) {
     u.entry.timeMs = 54321;
     u.entry.state = sampleState();
     const Bytes b = encodeMessage(u);
-    EXPECT_EQ(b.size(), 2 + kAvatarEntryMaxBytes);
+    EXPECT_EQ(b.size(), 2 + kAvatarEntryMaxBytes - 3 * kVelocityWireBytes);  // 35 bytes: clients send no velocity
     auto m = decodeMessage(b);
     ASSERT_TRUE(m) << m.error().message;
     const auto& d = std::get<AvatarUpdate>(*m);
@@ -66,11 +67,49 @@ TEST(AvatarCodec, UntrackedHandsCostNothing) {
     u.entry.state = sampleState();
     u.entry.state.leftTracked = false;
     const Bytes b = encodeMessage(u);
-    EXPECT_EQ(b.size(), 2 + kAvatarEntryMaxBytes - kPoseWireBytes);
+    EXPECT_EQ(b.size(), 2 + kAvatarEntryMaxBytes - 3 * kVelocityWireBytes - kPoseWireBytes);
     auto m = decodeMessage(b);
     ASSERT_TRUE(m);
     EXPECT_FALSE(std::get<AvatarUpdate>(*m).entry.state.leftTracked);
     EXPECT_TRUE(std::get<AvatarUpdate>(*m).entry.state.rightTracked);
+}
+
+// What the host relays (protocol 8): each tracked position's velocity in
+// 2.5 cm/s steps, clamped at 3.175 m/s; an untracked hand's is not sent.
+TEST(AvatarCodec, RelayedVelocitiesRoundTripToAStepAndAreClamped) {
+    AvatarBatch batch;
+    AvatarEntry e;
+    e.avatarId = 3;
+    e.state = sampleState();
+    e.state.hasVelocity = true;
+    e.state.headVelocity = Vec3(1.31f, -0.02f, 0.0f);
+    e.state.leftVelocity = Vec3(-2.5f, 0.6f, 3.0f);
+    e.state.rightVelocity = Vec3(9.0f, -9.0f, 0.011f);  // a flick faster than the wire holds
+    batch.entries.push_back(e);
+    e.avatarId = 4;
+    e.state.leftTracked = false;
+    batch.entries.push_back(e);
+    const Bytes b = encodeMessage(batch);
+    EXPECT_EQ(b.size(), 3 + kAvatarEntryMaxBytes + (kAvatarEntryMaxBytes - kPoseWireBytes - kVelocityWireBytes));
+    auto m = decodeMessage(b);
+    ASSERT_TRUE(m) << m.error().message;
+    const auto& got = std::get<AvatarBatch>(*m).entries;
+    ASSERT_EQ(got.size(), 2u);
+    for (const auto& d : got) {
+        EXPECT_TRUE(d.state.hasVelocity);
+        for (int i = 0; i < 3; ++i) {
+            EXPECT_NEAR(d.state.headVelocity[i], e.state.headVelocity[i], kVelocityStep / 2 + 1e-6f);
+            EXPECT_NEAR(d.state.rightVelocity[i], std::clamp(e.state.rightVelocity[i], -3.175f, 3.175f),
+                        kVelocityStep / 2 + 1e-6f);
+        }
+    }
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(got[0].state.leftVelocity[i], e.state.leftVelocity[i], 0.0126f);
+    EXPECT_EQ(got[1].state.leftVelocity, Vec3(0.0f));
+    // A cut-off velocity is refused by name.
+    const Bytes cut(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(3 + kAvatarEntryMaxBytes - 2));
+    auto bad = decodeMessage(Bytes(cut.begin(), cut.end()));
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("avatar.rightVelocity"), std::string::npos) << bad.error().message;
 }
 
 TEST(AvatarCodec, PositionsOutsideTheRoomAreRejected) {
@@ -421,6 +460,7 @@ TEST(Messages, AvatarBatchesStayUnderTheMtuBudgetAndKeepEveryEntry) {
     for (std::size_t i = 0; i < entries.size(); ++i) {
         entries[i].avatarId = static_cast<std::uint16_t>(i);
         entries[i].state = sampleState();
+        entries[i].state.hasVelocity = true;  // as the host relays them
     }
     const auto packets = encodeAvatarBatches(entries);
     std::size_t seen = 0;

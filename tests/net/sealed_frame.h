@@ -12,13 +12,10 @@
 namespace mxr::net::testing {
 
 inline Bytes sealWithCounter(const SecretKey& tx, Channel channel, std::uint64_t counter, ByteSpan plaintext) {
-    Bytes out(2 + 1 + 8);
-    out[0] = kProtocolVersion;
-    out[1] = static_cast<std::uint8_t>(MessageType::kSealed);
-    out[2] = static_cast<std::uint8_t>(channel);
-    for (int i = 0; i < 8; ++i) out[3 + i] = static_cast<std::uint8_t>(counter >> (8 * i));  // little-endian
+    Bytes out(kSealedCounterBytes);
+    for (std::size_t i = 0; i < kSealedCounterBytes; ++i) out[i] = static_cast<std::uint8_t>(counter >> (8 * i));
     std::uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES] = {};
-    std::memcpy(nonce, out.data() + 3, 8);
+    for (int i = 0; i < 8; ++i) nonce[i] = static_cast<std::uint8_t>(counter >> (8 * i));  // little-endian
     nonce[8] = static_cast<std::uint8_t>(channel);
     const std::size_t header = out.size();
     out.resize(header + plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);

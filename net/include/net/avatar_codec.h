@@ -6,7 +6,10 @@
 // "smallest three": the index of the largest quaternion component in 2 bits
 // and the other three in 10 bits each (about 0.1 degree), 4 bytes. A head
 // or hand pose is 10 bytes; a full entry (id, time, flags, head, two hands)
-// is 35 bytes.
+// is 35 bytes. Entries the host relays also carry the three positions'
+// velocities (bit 4 of the flags): one signed byte per axis in steps of
+// 2.5 cm/s (up to 3.175 m/s), 9 bytes more, 44 in all, so receivers can
+// follow a curve between samples far apart instead of cutting corners.
 //
 // Thread: pure functions.
 #include <cstdint>
@@ -40,6 +43,14 @@ struct AvatarState {
     // draw the avatar ghosted in place as away. Bit 3 of the flags byte.
     // Sent about twice a second meanwhile, so it never times out.
     bool away = false;
+    // The three positions' velocities in m/s, when known: the host adds them
+    // to what it relays (VelocityEstimator, from the sender's samples), and
+    // AvatarInterpolator follows a Hermite curve with them. Untracked
+    // hands' velocities are not sent (zero).
+    bool hasVelocity = false;
+    Vec3 headVelocity{0.0f};
+    Vec3 leftVelocity{0.0f};
+    Vec3 rightVelocity{0.0f};
 };
 
 // One avatar's sample as relayed: who, when (sender's clock, milliseconds
@@ -51,7 +62,9 @@ struct AvatarEntry {
 };
 
 inline constexpr std::size_t kPoseWireBytes = 10;
-inline constexpr std::size_t kAvatarEntryMaxBytes = 2 + 2 + 1 + 3 * kPoseWireBytes;
+inline constexpr std::size_t kVelocityWireBytes = 3;
+inline constexpr float kVelocityStep = 0.025f;  // m/s per unit
+inline constexpr std::size_t kAvatarEntryMaxBytes = 2 + 2 + 1 + 3 * (kPoseWireBytes + kVelocityWireBytes);
 
 // Smallest-three rotation packing. The decoded quaternion is normalised and
 // may differ in sign from the input (q and -q are the same rotation).

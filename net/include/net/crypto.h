@@ -9,10 +9,18 @@
 // only the holder of the host's secret key can talk, and recorded traffic
 // stays secret if that key later leaks (forward secrecy).
 //
-// Sealed frame: [version u8][kSealed u8][channel u8][counter u64][ciphertext
-// + 16-byte tag]; XChaCha20-Poly1305 with nonce = counter || channel, the
-// first 11 bytes as associated data. Each (direction, channel) has its own
-// counter and its own sliding replay window.
+// Sealed frame (protocol 8): [counter's low 32 bits u32][ciphertext +
+// 16-byte tag], 20 bytes on top of the plaintext; XChaCha20-Poly1305 with
+// nonce = the full 64-bit counter || channel, the 4 header bytes as
+// associated data. Each (direction, channel) has its own counter and its
+// own sliding replay window. The receiver rebuilds the full counter as the
+// one nearest above its window's highest with those low bits (as QUIC does
+// with packet numbers): right unless 2^31 frames in a row went missing.
+// Nothing else is needed on the wire: after the handshake every datagram
+// is sealed (both sides know it from their state), the channel is ENet's
+// own and in the nonce, and the plaintext's own header carries the
+// protocol version, authenticated. (Protocol 7 sent version, type, channel
+// and the full counter: 27 bytes.)
 //
 // Thread: SecureChannel is used by the one thread that owns the connection.
 // Everything here calls sodium_init() itself (it is idempotent).
@@ -64,6 +72,10 @@ public:
     explicit ReplayWindow(std::size_t size = 1024);
     // True when `counter` is new and not older than the window.
     bool wouldAccept(std::uint64_t counter) const;
+    // The counter expected next: one above the highest seen (0 before any).
+    std::uint64_t expected() const { return m_any ? m_highest + 1 : 0; }
+    // Forgets what was seen and expects `next` (> 0) from now on.
+    void startAt(std::uint64_t next);
     // Records `counter` as seen; call only after authentication succeeded.
     void accept(std::uint64_t counter);
     std::size_t size() const { return m_bits.size() * 64; }
@@ -83,7 +95,12 @@ struct ChannelStats {
     std::uint64_t malformed = 0;  // not a sealed frame at all
 };
 
-inline constexpr std::size_t kSealOverhead = 2 + 1 + 8 + 16;
+inline constexpr std::size_t kSealedCounterBytes = 4;
+inline constexpr std::size_t kSealOverhead = kSealedCounterBytes + 16;
+
+// The full counter whose low 32 bits are `low`, nearest to `expected`
+// (within 2^31 either way; never below 0 or above 2^64-1).
+std::uint64_t reconstructCounter(std::uint32_t low, std::uint64_t expected);
 
 // Counters 0 .. 2^64-2 may be sent on a (direction, channel); a frame with
 // counter 2^64-1 is refused when opening.
@@ -111,6 +128,12 @@ public:
     Result<Bytes> open(Channel channel, ByteSpan frame);
 
     const ChannelStats& stats() const { return m_stats; }
+
+    // Receiving on `channel` starts as if frames up to `next` - 1 had come.
+    // For tests only: a receiver follows its sender's counter one frame at
+    // a time (truncated counters are rebuilt near the window), so nothing
+    // else brings it to the end of the range.
+    void expectNextForTest(Channel channel, std::uint64_t next) { m_rx[static_cast<std::size_t>(channel)].startAt(next); }
 
 private:
     SessionKeys m_keys;

@@ -34,8 +34,11 @@ namespace mxr::net {
 // frame and the avatar entries due to the same listener in one seal); 6: the
 // avatar flags paused (focus went to the system) and away (headset idle);
 // 7: annotations (AnnotationChange, AnnotationRefused, AnnotationSnapshot),
-// the shared ProcedureStep, Joined's authorId and moderator
-inline constexpr std::uint8_t kProtocolVersion = 7;
+// the shared ProcedureStep, Joined's authorId and moderator; 8: small rooms
+// cost less: sealed frames carry the counter's low 32 bits only (crypto.h,
+// 20 bytes instead of 27), relayed avatar entries carry velocities
+// (avatar_codec.h) and the host relays them at lower rates (interest.h)
+inline constexpr std::uint8_t kProtocolVersion = 8;
 inline constexpr std::size_t kMaxMessageBytes = 16 * 1024;
 inline constexpr std::size_t kMaxNameBytes = 64;      // room and display names
 inline constexpr std::size_t kMaxSecretBytes = 255;   // passwords, tokens
