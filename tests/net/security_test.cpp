@@ -166,22 +166,29 @@ TEST_F(SecurityTest, AvatarFloodsAreCappedAt45HzPerMember) {
     EXPECT_GE(s.avatarUpdatesIn, 10u);
 }
 
-// Before the replay window's slide walked the offset, the second frame put
-// the host's network thread into an endless loop: nobody could join any
-// room and the host could not be stopped.
+// Before the replay window's slide walked the offset, two frames with the
+// last counters put the host's network thread into an endless loop: nobody
+// could join any room and the host could not be stopped. Since protocol 8
+// only a counter's low 32 bits travel and the host rebuilds the rest near
+// its window, so a peer cannot jump there at all: such frames rebuild to
+// other counters and fail authentication (the window's own edge is tested
+// in replay_window_test.cpp), and the host goes on serving, that peer too.
 TEST_F(SecurityTest, CountersAtTheEndOfTheRangeDoNotStopTheHost) {
     RawClient c(m_host->port());
     ASSERT_TRUE(c.waitConnected());
     ASSERT_TRUE(c.handshake());
     constexpr std::uint64_t kMax = std::numeric_limits<std::uint64_t>::max();
-    const Bytes join = encodeMessage(JoinGuest{"demo", "Mallory"});
-    c.sendRaw(Channel::kControl, testing::sealWithCounter(c.sessionKeys.tx, Channel::kControl, kMax - 1, join));
+    c.sendRaw(Channel::kControl, testing::sealWithCounter(c.sessionKeys.tx, Channel::kControl, kMax - 1,
+                                                          encodeMessage(JoinGuest{"demo", "Mallory"})));
     c.sendRaw(Channel::kControl, testing::sealWithCounter(c.sessionKeys.tx, Channel::kControl, kMax, encodeMessage(Leave{})));
+    // Counters far ahead of the window but within 2^31 rebuild as sent.
+    c.sendRaw(Channel::kControl, testing::sealWithCounter(c.sessionKeys.tx, Channel::kControl, (1ull << 31) - 1,
+                                                          encodeMessage(JoinGuest{"demo", "Mallory"})));
     auto joined = c.receiveMessage();
     ASSERT_TRUE(joined && std::holds_alternative<Joined>(*joined));
+    EXPECT_EQ(m_host->stats().forged, 2u);
 
-    // Someone else still gets in, and sees Mallory still there: the frame
-    // with the last counter was refused, not served.
+    // Someone else still gets in and sees Mallory there once.
     RawClient other(m_host->port());
     ASSERT_TRUE(other.waitConnected());
     ASSERT_TRUE(other.handshake());
@@ -189,7 +196,7 @@ TEST_F(SecurityTest, CountersAtTheEndOfTheRangeDoNotStopTheHost) {
     auto j2 = other.receiveMessage();
     ASSERT_TRUE(j2 && std::holds_alternative<Joined>(*j2));
     EXPECT_EQ(m_host->presence("demo").size(), 2u);
-    EXPECT_EQ(m_host->stats().replayed, 1u);
+    EXPECT_EQ(m_host->stats().replayed, 0u);
 }
 
 // Forward secrecy needs a fresh host ephemeral per connection; the long-term

@@ -35,6 +35,16 @@ TEST_F(VoiceAvatarsTest, AvatarsRideOnVoiceAndStillMoveForListeners) {
     Nanos nextVoice = 0, nextAvatar = 0;
     float x = -3.0f;
     std::vector<float> cemSent;
+    auto bobSawCem = [&] {
+        std::size_t n = 0;
+        for (const auto& e : bob.events) {
+            if (auto* a = std::get_if<AvatarsEvent>(&e)) {
+                n += static_cast<std::size_t>(std::count_if(a->entries.begin(), a->entries.end(),
+                                                            [&](const AvatarEntry& x) { return x.avatarId == cemId; }));
+            }
+        }
+        return n;
+    };
     // Ada talks at 100 frames a second, Cem walks along x at 45 updates a second.
     ASSERT_TRUE(pumpUntil([&] {
         const Nanos now = m_clock.now();
@@ -49,7 +59,7 @@ TEST_F(VoiceAvatarsTest, AvatarsRideOnVoiceAndStillMoveForListeners) {
             (void)ada.session->sendAvatar(standingAt(1.0f));
             nextAvatar = now + msToNanos(22);
         }
-        return seq >= 150 && m_host->stats().avatarEntriesWithVoice >= 20;
+        return seq >= 150 && m_host->stats().avatarEntriesWithVoice >= 20 && bobSawCem() >= 20;
     }, 20.0));
     pumpUntil([] { return false; }, 0.2);  // the last frames arrive
 
