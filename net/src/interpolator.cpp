@@ -82,7 +82,8 @@ Nanos AvatarInterpolator::targetDelay() const {
     std::vector<double> v(m_staleness.begin(), m_staleness.end());
     const auto k = static_cast<std::ptrdiff_t>(std::min(v.size() - 1, static_cast<std::size_t>(v.size() * 0.97)));
     std::nth_element(v.begin(), v.begin() + k, v.end());
-    return std::clamp(msToNanos(v[static_cast<std::size_t>(k)] + 5.0), m_config.minDelay, m_config.maxDelay);
+    const double lead = m_samples.back().state.hasVelocity ? msOf(m_config.velocityLead) : 0.0;
+    return std::clamp(msToNanos(v[static_cast<std::size_t>(k)] + 5.0 - lead), m_config.minDelay, m_config.maxDelay);
 }
 
 AvatarState AvatarInterpolator::evaluate(double t, bool* extrapolating) const {

@@ -8,8 +8,9 @@
 // (arrival - send) difference. The playout delay targets the 97th
 // percentile of how stale the newest sample had become whenever a newer one
 // arrived (which covers jitter, loss bursts and the relay rate at once),
-// bounded by the config; it grows quickly and shrinks slowly, and playout
-// never runs backwards, so motion never jumps.
+// bounded by the config, less a short lead when samples carry velocities;
+// it grows quickly and shrinks slowly, and playout never runs backwards, so
+// motion never jumps.
 //
 // Thread: one thread (the main thread in the client, the bot's thread).
 #include <cstdint>
@@ -29,6 +30,11 @@ struct InterpolationConfig {
     Nanos correctionTime = msToNanos(120);  // time constant of the smooth correction
     Nanos fadeAfter = msToNanos(1500);      // silence before fading starts
     Nanos fadeDuration = msToNanos(500);
+    // With the host's velocities the playout may run this far ahead of the
+    // newest sample, extrapolating along them: at 9 Hz on a clean link the
+    // delay falls from about 117 to 77 ms while hands' p95 error goes from
+    // 3 to 5 mm (net_sim_test).
+    Nanos velocityLead = msToNanos(40);
     double delaySlew = 0.05;      // the delay may shrink by this fraction of elapsed time
     double delayGrowSlew = 0.5;   // and grow by this one
 };
