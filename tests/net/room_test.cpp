@@ -419,7 +419,9 @@ TEST_F(RoomTest, ResumingAfterAnOutageKeepsTheSameAvatarWithoutADuplicate) {
 // connection with fresh keys and keeps its avatar. The limits are lowered
 // here so that "run out" comes after a few dozen frames.
 TEST_F(RoomTest, ASideWhoseFrameCountersRunOutHangsUpAndTheClientResumes) {
-    startHost([](RoomHostConfig& c) { c.framesPerChannel = 40; });
+    // 20 frames: at the 9 Hz relay the host's avatar channel toward A runs
+    // out after about 2 s.
+    startHost([](RoomHostConfig& c) { c.framesPerChannel = 20; });
     Client& a = connect(GuestLogin{"A"}, "demo", [](ClientConfig& c) { c.reconnectInterval = msToNanos(20); });
     Client& b = connect(GuestLogin{"B"}, "demo", [](ClientConfig& c) {
         c.reconnectInterval = msToNanos(20);
