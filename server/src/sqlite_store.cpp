@@ -246,7 +246,10 @@ std::string buildColumns(const EntitySpec& es, std::string_view prefix) {
     return cols + cat({", ", prefix, "created_at, ", prefix, "updated_at"});
 }
 
-// Per-entity SQL that never changes, computed once.
+// Per-entity SQL that never changes, computed once. getById also reads
+// each id list, as a JSON array, in the same statement: one statement
+// instead of one per list (a mentorship, read by every access check on the
+// records under it, has two).
 struct EntitySql {
     std::string columns, prefixedColumns, getById;
 };
@@ -259,7 +262,14 @@ const EntitySql& entitySql(Entity e) {
             auto& s = t[static_cast<std::size_t>(entity)];
             s.columns = buildColumns(es, "");
             s.prefixedColumns = buildColumns(es, "t.");
-            s.getById = cat({"SELECT ", s.columns, " FROM ", es.table, " WHERE id=?"});
+            std::string lists;
+            for (const auto& f : es.fields) {
+                if (f.type != FieldType::kIdList) continue;
+                // The link table's primary key (owner_id, person_id) orders the ids.
+                lists += cat({", (SELECT json_group_array(person_id) FROM (SELECT person_id FROM ", linkTable(es, f),
+                              " WHERE owner_id=t.id ORDER BY person_id))"});
+            }
+            s.getById = cat({"SELECT ", s.prefixedColumns, lists, " FROM ", es.table, " t WHERE t.id=?"});
         }
         return t;
     }();
@@ -279,8 +289,12 @@ public:
         MXR_TRY_ASSIGN(bool row, s->step());
         if (!row) return std::optional<Json>();
         Json record = rowToJson(es, *s);
-        s.reset();
-        MXR_TRY(fillLists(es, record));
+        int col = static_cast<int>(record.size());  // the lists follow the scalar columns
+        for (const auto& f : es.fields) {
+            if (f.type != FieldType::kIdList) continue;
+            auto ids = Json::parse(s->text(col++), nullptr, false);
+            record[std::string(f.name)] = ids.is_array() ? std::move(ids) : Json::array();
+        }
         return std::optional<Json>(std::move(record));
     }
 
