@@ -523,7 +523,7 @@ public:
     Result<Json> insertRecord(Entity entity, const Json& fields) override {
         Json record;
         MXR_TRY(insertRow(entity, fields, &record));
-        // The id lists as fillLists() would read them: each link table's
+        // The id lists as get() reads them: each link table's
         // rows are the list's distinct ids (INSERT OR IGNORE), in id order.
         for (const auto& f : spec(entity).fields) {
             if (f.type != FieldType::kIdList) continue;
