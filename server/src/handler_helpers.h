@@ -16,6 +16,10 @@ std::vector<std::string> fieldNames(const Json& fields);
 // then answers the record as it now stands (what create and update return).
 ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Entity entity, std::int64_t id,
                         std::vector<std::string> fields);
+// The same for a record the caller already holds as it now stands, in the
+// given program (0: none): no read.
+ApiResult audited(WriteTx& tx, const Principal& p, const char* action, Entity entity, Json record,
+                  std::vector<std::string> fields, std::int64_t programId);
 
 ApiError fromFieldError(const FieldError& e);
 

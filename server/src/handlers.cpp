@@ -21,10 +21,15 @@ ApiResult auditedRecord(WriteTx& tx, const Principal& p, const char* action, Ent
     API_TRY_ASSIGN(auto rec, lift(tx.get(entity, id)));
     if (!rec) return tl::unexpected(notFound("", strCat("no ", spec(entity).name, " with id ", id)));
     API_TRY_ASSIGN(std::int64_t programId, owningProgram(tx, entity, *rec));
-    auto audited = tx.appendAudit(
-        AuditEvent{0, 0, p.personId, action, std::string(spec(entity).name), id, std::move(fields), programId});
-    if (!audited) return tl::unexpected(fromStoreError(audited.error()));
-    return *rec;
+    return audited(tx, p, action, entity, std::move(*rec), std::move(fields), programId);
+}
+
+ApiResult audited(WriteTx& tx, const Principal& p, const char* action, Entity entity, Json record,
+                  std::vector<std::string> fields, std::int64_t programId) {
+    auto appended = tx.appendAudit(AuditEvent{0, 0, p.personId, action, std::string(spec(entity).name), idOf(record),
+                                              std::move(fields), programId});
+    if (!appended) return tl::unexpected(fromStoreError(appended.error()));
+    return record;
 }
 
 tl::expected<void, ApiError> trackAuthors(WriteTx& tx, const Principal& p, Entity entity, std::int64_t id,
@@ -521,6 +526,10 @@ ApiResult Handlers::insertChecked(WriteTx& tx, const Principal& p, Entity entity
     // same rows twice inside the single writer.
     Json otherRefs = fields;
     if (entity != Entity::kProgram && entity != Entity::kMentorship) otherRefs.erase(std::string(parentField));
+    // The program the new record belongs to, for its audit row: known from
+    // the parent read for the access check (reading it again in
+    // auditedRecord was a third of the writer's statements per create).
+    std::int64_t programId = 0;
     {
         if (entity != Entity::kProgram) {
             const auto noParent = [&] {
@@ -554,14 +563,18 @@ ApiResult Handlers::insertChecked(WriteTx& tx, const Principal& p, Entity entity
             if (entity != Entity::kMentorship) {
                 if (auto mem = checkMembership(entity, fields, *parent); !mem) return tl::unexpected(mem.error());
             }
+            programId = parentEntity == Entity::kProgram ? idOf(*parent) : (*parent)["program_id"].get<std::int64_t>();
         }
         if (auto refs = checkReferences(tx, p, entity, otherRefs); !refs) return tl::unexpected(refs.error());
         if (entity == Entity::kProcedure) {
             if (auto goal = checkProcedureGoal(tx, fields); !goal) return tl::unexpected(goal.error());
         }
-        API_TRY_ASSIGN(auto id, lift(tx.insert(entity, fields)));
+        // The answer is the row as inserted (RETURNING), not read back.
+        API_TRY_ASSIGN(Json inserted, lift(tx.insertRecord(entity, fields)));
+        const std::int64_t id = idOf(inserted);
+        if (entity == Entity::kProgram) programId = id;
         if (auto tracked = trackAuthors(tx, p, entity, id, fields); !tracked) return tl::unexpected(tracked.error());
-        API_TRY_ASSIGN(Json created, auditedRecord(tx, p, "create", entity, id, fieldNames(fields)));
+        API_TRY_ASSIGN(Json created, audited(tx, p, "create", entity, std::move(inserted), fieldNames(fields), programId));
         if (!followGoals) return created;
         API_TRY_ASSIGN(auto goals, goalsFollowing(tx, entity, created));
         if (auto refreshed = refreshGoalProgress(tx, p, goals); !refreshed) return tl::unexpected(refreshed.error());

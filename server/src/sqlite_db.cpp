@@ -76,7 +76,9 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, const std::string&
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, 5000);
     // synchronous=FULL: in WAL mode every commit fsyncs the WAL before
-    // sqlite3_step(COMMIT) returns, which is what "acknowledged" rests on.
+    // sqlite3_step(COMMIT) returns, and a checkpoint syncs the WAL before it
+    // copies it. The store's writer lowers this to NORMAL and has its syncer
+    // thread fsync the WAL after each commit instead (sqlite_store.cpp).
     // secure_delete: deleted and overwritten content (an erased person's
     // name, text they wrote) is zeroed in the file, not left in free space.
     MXR_TRY(db->execScript("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"));

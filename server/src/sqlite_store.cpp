@@ -3,9 +3,11 @@
 #include <pthread.h>
 #include <semaphore.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -244,7 +246,10 @@ std::string buildColumns(const EntitySpec& es, std::string_view prefix) {
     return cols + cat({", ", prefix, "created_at, ", prefix, "updated_at"});
 }
 
-// Per-entity SQL that never changes, computed once.
+// Per-entity SQL that never changes, computed once. getById also reads
+// each id list, as a JSON array, in the same statement: one statement
+// instead of one per list (a mentorship, read by every access check on the
+// records under it, has two).
 struct EntitySql {
     std::string columns, prefixedColumns, getById;
 };
@@ -257,7 +262,14 @@ const EntitySql& entitySql(Entity e) {
             auto& s = t[static_cast<std::size_t>(entity)];
             s.columns = buildColumns(es, "");
             s.prefixedColumns = buildColumns(es, "t.");
-            s.getById = cat({"SELECT ", s.columns, " FROM ", es.table, " WHERE id=?"});
+            std::string lists;
+            for (const auto& f : es.fields) {
+                if (f.type != FieldType::kIdList) continue;
+                // The link table's primary key (owner_id, person_id) orders the ids.
+                lists += cat({", (SELECT json_group_array(person_id) FROM (SELECT person_id FROM ", linkTable(es, f),
+                              " WHERE owner_id=t.id ORDER BY person_id))"});
+            }
+            s.getById = cat({"SELECT ", s.prefixedColumns, lists, " FROM ", es.table, " t WHERE t.id=?"});
         }
         return t;
     }();
@@ -277,8 +289,12 @@ public:
         MXR_TRY_ASSIGN(bool row, s->step());
         if (!row) return std::optional<Json>();
         Json record = rowToJson(es, *s);
-        s.reset();
-        MXR_TRY(fillLists(es, record));
+        int col = static_cast<int>(record.size());  // the lists follow the scalar columns
+        for (const auto& f : es.fields) {
+            if (f.type != FieldType::kIdList) continue;
+            auto ids = Json::parse(s->text(col++), nullptr, false);
+            record[std::string(f.name)] = ids.is_array() ? std::move(ids) : Json::array();
+        }
         return std::optional<Json>(std::move(record));
     }
 
@@ -500,28 +516,26 @@ public:
     }
 
     Result<std::int64_t> insert(Entity entity, const Json& fields) override {
-        const EntitySpec& es = spec(entity);
-        std::string cols, params;
-        std::vector<const Json*> values;
-        for (const auto& f : es.fields) {
-            if (f.type == FieldType::kIdList || !fields.contains(f.name)) continue;
-            cols += cat({f.name, ", "});
-            params += "?, ";
-            values.push_back(&fields[std::string(f.name)]);
+        MXR_TRY(insertRow(entity, fields, nullptr));
+        return m_db.lastInsertId();
+    }
+
+    Result<Json> insertRecord(Entity entity, const Json& fields) override {
+        Json record;
+        MXR_TRY(insertRow(entity, fields, &record));
+        // The id lists as get() reads them: each link table's
+        // rows are the list's distinct ids (INSERT OR IGNORE), in id order.
+        for (const auto& f : spec(entity).fields) {
+            if (f.type != FieldType::kIdList) continue;
+            std::vector<std::int64_t> ids;
+            if (fields.contains(f.name) && fields[std::string(f.name)].is_array()) {
+                for (const auto& v : fields[std::string(f.name)]) ids.push_back(v.get<std::int64_t>());
+            }
+            std::sort(ids.begin(), ids.end());
+            ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+            record[std::string(f.name)] = Json(ids);
         }
-        const std::string now = formatTimestamp(m_clock.nowUnix());
-        {
-            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"INSERT INTO ", es.table, "(", cols, "created_at, updated_at) VALUES(",
-                                                     params, "?, ?)"})));
-            int i = 1;
-            for (const Json* v : values) s->bindJson(i++, *v);
-            s->bind(i++, now);
-            s->bind(i, now);
-            MXR_TRY(s->run());
-        }
-        const std::int64_t id = m_db.lastInsertId();
-        MXR_TRY(writeLists(es, id, fields, false));
-        return id;
+        return record;
     }
 
     Result<void> update(Entity entity, std::int64_t id, const Json& fields) override {
@@ -725,6 +739,38 @@ public:
     }
 
 private:
+    // INSERT of the given fields and the entity's link rows; with `record`,
+    // the row as stored comes back from the same statement (RETURNING), so
+    // the answer to a create costs no second lookup in the writer.
+    Result<void> insertRow(Entity entity, const Json& fields, Json* record) {
+        const EntitySpec& es = spec(entity);
+        std::string cols, params;
+        std::vector<const Json*> values;
+        for (const auto& f : es.fields) {
+            if (f.type == FieldType::kIdList || !fields.contains(f.name)) continue;
+            cols += cat({f.name, ", "});
+            params += "?, ";
+            values.push_back(&fields[std::string(f.name)]);
+        }
+        const std::string now = formatTimestamp(m_clock.nowUnix());
+        {
+            MXR_TRY_ASSIGN(auto s, m_db.prepare(cat({"INSERT INTO ", es.table, "(", cols, "created_at, updated_at) VALUES(",
+                                                     params, "?, ?)", record ? " RETURNING " : "",
+                                                     record ? std::string_view(entitySql(entity).columns) : ""})));
+            int i = 1;
+            for (const Json* v : values) s->bindJson(i++, *v);
+            s->bind(i++, now);
+            s->bind(i, now);
+            if (record) {
+                MXR_TRY_ASSIGN(bool row, s->step());
+                if (!row) return makeError(ErrorCode::kUnknown, strCat("INSERT INTO ", es.table, " returned no row"));
+                *record = rowToJson(es, *s);
+            }
+            MXR_TRY(s->run());
+        }
+        return writeLists(es, m_db.lastInsertId(), fields, false);
+    }
+
     static Json rowToJson(const EntitySpec& es, const Stmt& s) {
         Json r = Json::object();
         r["id"] = s.integer(0);
@@ -801,10 +847,57 @@ private:
     sem_t m_sem;
 };
 
+// The writer connection's WAL file opened a second time, through the same
+// VFS, by the syncer thread: its xSync (fdatasync) flushes every write to
+// the file, whichever descriptor made it (Linux syncs the inode). The WAL
+// is never locked (SQLite locks the database and -shm files), so a second
+// descriptor cannot drop a lock when it closes. Opened with CREATE so that
+// its first sync also syncs the directory entry, as SQLite's own first WAL
+// sync does.
+class WalSyncFile {
+public:
+    // walName: sqlite3_filename_wal() of the writer connection, which must
+    // stay open while this file is (the name is SQLite's).
+    static Result<std::unique_ptr<WalSyncFile>> open(const std::string& vfsName, const char* walName) {
+        sqlite3_vfs* vfs = sqlite3_vfs_find(vfsName.empty() ? nullptr : vfsName.c_str());
+        if (!vfs) return makeError(ErrorCode::kUnavailable, strCat("no SQLite VFS named ", vfsName));
+        std::unique_ptr<WalSyncFile> f(new WalSyncFile);
+        f->m_file = static_cast<sqlite3_file*>(sqlite3_malloc(vfs->szOsFile));
+        if (!f->m_file) return makeError(ErrorCode::kUnknown, "out of memory opening the WAL for syncing");
+        std::memset(f->m_file, 0, static_cast<std::size_t>(vfs->szOsFile));
+        int outFlags = 0;
+        const int rc = vfs->xOpen(vfs, walName, f->m_file,
+                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_WAL, &outFlags);
+        if (rc != SQLITE_OK) {
+            return makeError(ErrorCode::kIo, strCat("opening ", walName, " to sync it: ", sqlite3_errstr(rc)), rc);
+        }
+        return f;
+    }
+    ~WalSyncFile() {
+        if (m_file && m_file->pMethods) m_file->pMethods->xClose(m_file);
+        sqlite3_free(m_file);
+    }
+    WalSyncFile(const WalSyncFile&) = delete;
+    WalSyncFile& operator=(const WalSyncFile&) = delete;
+
+    // On the syncer thread only.
+    Result<void> sync() {
+        const int rc = m_file->pMethods->xSync(m_file, SQLITE_SYNC_NORMAL);
+        if (rc != SQLITE_OK) return makeError(ErrorCode::kIo, strCat("syncing the WAL: ", sqlite3_errstr(rc)), rc);
+        return {};
+    }
+
+private:
+    WalSyncFile() = default;
+    sqlite3_file* m_file = nullptr;
+};
+
 class SqliteStore final : public Store {
 public:
-    SqliteStore(SqliteStoreOptions options, const WallClock& clock, Logger logger, std::unique_ptr<Db> writer)
-        : m_options(std::move(options)), m_clock(clock), m_log(std::move(logger)), m_writerDb(std::move(writer)) {
+    SqliteStore(SqliteStoreOptions options, const WallClock& clock, Logger logger, std::unique_ptr<Db> writer,
+                std::unique_ptr<WalSyncFile> walSync)
+        : m_options(std::move(options)), m_clock(clock), m_log(std::move(logger)), m_writerDb(std::move(writer)),
+          m_walSync(std::move(walSync)) {
         // The writer never checkpoints in its commit path (a checkpoint
         // copies the WAL's pages into the database and fsyncs it: a stall
         // of every write waiting on that group); the WAL hook hands that to
@@ -813,6 +906,7 @@ public:
         sqlite3_wal_autocheckpoint(m_writerDb->raw(), 0);
         sqlite3_wal_hook(m_writerDb->raw(), &SqliteStore::onWalCommit, this);
         m_thread = std::thread([this] { writerLoop(); });
+        m_syncer = std::thread([this] { syncLoop(); });
         m_checkpointer = std::thread([this] { checkpointLoop(); });
     }
 
@@ -824,11 +918,22 @@ public:
         m_cv.notify_all();
         m_thread.join();
         {
+            std::lock_guard lock(m_syncMutex);
+            m_syncStop = true;  // after the writer: every committed batch is in m_committed by now
+        }
+        m_syncCv.notify_all();
+        m_syncer.join();
+        {
             std::lock_guard lock(m_checkpointMutex);
             m_checkpointStop = true;
         }
         m_checkpointCv.notify_all();
         m_checkpointer.join();
+        m_walSync.reset();  // before the writer connection, whose name it borrowed
+        // How big the groups were (writes per commit) is what the commit's
+        // cost per write depends on.
+        m_log.info(strCat(m_writes.load(), " writes in ", m_commits.load(), " group commits, ", m_syncs.load(),
+                          " WAL syncs"));
     }
 
     Result<Json> write(WriteFn fn) override {
@@ -849,6 +954,10 @@ public:
         {
             std::lock_guard lock(m_mutex);
             if (m_stopping) return makeError(ErrorCode::kUnavailable, "the store is shutting down");
+            if (m_syncFailed) {
+                return makeError(ErrorCode::kIo, "the disk failed to sync the write-ahead log; writes stay refused "
+                                                 "until the server is restarted");
+            }
             if (m_queue.size() >= m_options.maxQueue) {
                 return makeError(ErrorCode::kLimit, strCat("more than ", m_options.maxQueue, " writes are waiting"));
             }
@@ -904,6 +1013,7 @@ public:
         StoreStats s;
         s.writes = m_writes.load();
         s.commits = m_commits.load();
+        s.syncs = m_syncs.load();
         std::lock_guard lock(m_mutex);
         s.pending = m_queue.size();
         return s;
@@ -1003,45 +1113,107 @@ private:
         return r;
     }
 
+    // A group whose transaction has run: the results wait for the WAL sync
+    // that makes the commit durable (or are failures, which need none).
+    struct Batch {
+        std::vector<Pending> writes;
+        std::vector<Result<Json>> results;
+        bool committed = false;
+    };
+
+    // Pipelined group commit. The writer commits a batch (the WAL frames are
+    // written, synchronous=NORMAL: no fsync in COMMIT) and hands it to the
+    // syncer, which fsyncs the WAL and only then acknowledges its writes;
+    // meanwhile the writer already runs the next batch. Before, the writer
+    // thread sat in each commit's fsync, and everything that queued up
+    // behind it waited for the fsync and then for the whole batch's SQLite
+    // work in turn. At most one committed batch waits for its sync to start:
+    // when the disk is the slower side, writes gather in the queue into
+    // bigger batches instead of more, smaller commits.
     void writerLoop() {
         pthread_setname_np(pthread_self(), "mxr-writer");
-        std::vector<Pending> batch;
-        std::vector<Result<Json>> results;
         for (;;) {
+            Batch batch;
             {
                 std::unique_lock lock(m_mutex);
                 m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
                 if (m_queue.empty() && m_stopping) return;
-                while (!m_queue.empty() && batch.size() < m_options.maxBatch) {
-                    batch.push_back(std::move(m_queue.front()));
+                while (!m_queue.empty() && batch.writes.size() < m_options.maxBatch) {
+                    batch.writes.push_back(std::move(m_queue.front()));
                     m_queue.pop_front();
                 }
             }
-            commitBatch(batch, results);
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                *batch[i].result = std::move(results[i]);
-                // The waiter may return (and free both) from here on.
-                if (batch[i].fiber) {
-                    batch[i].fiber->resume();
-                } else {
-                    batch[i].done->post();
-                }
+            batch.committed = commitBatch(batch.writes, batch.results);
+            if (!batch.committed) {
+                acknowledge(batch);  // failures: nothing to make durable
+                continue;
             }
-            m_writes += batch.size();
-            batch.clear();
-            results.clear();
+            std::unique_lock lock(m_syncMutex);
+            m_committed.push_back(std::move(batch));
+            m_syncCv.notify_all();
+            m_syncCv.wait(lock, [&] { return m_committed.empty(); });
         }
     }
 
-    // One transaction for the whole batch, one savepoint per write; the
-    // COMMIT (one WAL fsync) acknowledges them all.
-    void commitBatch(std::vector<Pending>& batch, std::vector<Result<Json>>& results) {
+    void syncLoop() {
+        pthread_setname_np(pthread_self(), "mxr-wal-sync");
+        std::vector<Batch> syncing;
+        for (;;) {
+            {
+                std::unique_lock lock(m_syncMutex);
+                m_syncCv.wait(lock, [&] { return m_syncStop || !m_committed.empty(); });
+                if (m_committed.empty()) return;  // stopping, and all acknowledged
+                syncing.swap(m_committed);
+            }
+            m_syncCv.notify_all();  // the writer may run its next batch
+            // Every batch taken was committed before this sync began.
+            auto synced = m_syncFailed.load() ? Result<void>(makeError(ErrorCode::kIo, "an earlier WAL sync failed"))
+                                              : m_walSync->sync();
+            if (synced) {
+                ++m_syncs;
+            } else if (!m_syncFailed.exchange(true)) {
+                // After a failed fsync the kernel may have dropped the dirty
+                // pages: no later sync proves these batches durable, so
+                // writes are refused from here on (fail-stop).
+                m_log.error(strCat("the WAL sync failed, writes are refused until a restart: ", synced.error().describe()));
+            }
+            for (Batch& b : syncing) {
+                if (!synced) {
+                    for (auto& r : b.results) {
+                        if (r) r = tl::unexpected(synced.error());
+                    }
+                }
+                acknowledge(b);
+            }
+            syncing.clear();
+        }
+    }
+
+    // Hands each waiting write() its result.
+    void acknowledge(Batch& batch) {
+        for (std::size_t i = 0; i < batch.writes.size(); ++i) {
+            Pending& p = batch.writes[i];
+            *p.result = std::move(batch.results[i]);
+            // The waiter may return (and free both) from here on.
+            if (p.fiber) {
+                p.fiber->resume();
+            } else {
+                p.done->post();
+            }
+        }
+        m_writes += batch.writes.size();
+    }
+
+    // One transaction for the whole batch, one savepoint per write. Returns
+    // whether it committed (its writes then wait for the WAL sync); if not,
+    // every result is a failure.
+    bool commitBatch(std::vector<Pending>& batch, std::vector<Result<Json>>& results) {
         Db& db = *m_writerDb;
         auto begun = db.exec("BEGIN IMMEDIATE");
         if (!begun) {
             m_log.error(strCat("group commit could not begin: ", begun.error().describe()));
             for (std::size_t i = 0; i < batch.size(); ++i) results.push_back(tl::unexpected(begun.error()));
-            return;
+            return false;
         }
         SqliteTx tx(db, m_clock);
         bool aborted = false;
@@ -1064,9 +1236,10 @@ private:
             for (auto& r : results) {
                 if (r) r = tl::unexpected(committed.error());
             }
-            return;
+            return false;
         }
         ++m_commits;
+        return true;
     }
 
     SqliteStoreOptions m_options;
@@ -1079,6 +1252,13 @@ private:
     std::deque<Pending> m_queue;
     bool m_stopping = false;
     std::thread m_thread;
+    std::unique_ptr<WalSyncFile> m_walSync;  // the syncer's
+    std::mutex m_syncMutex;
+    std::condition_variable m_syncCv;
+    std::vector<Batch> m_committed;          // under m_syncMutex: committed, waiting for their sync
+    bool m_syncStop = false;                 // under m_syncMutex
+    std::atomic<bool> m_syncFailed{false};   // a WAL sync failed: writes are refused
+    std::thread m_syncer;
     std::mutex m_checkpointMutex;
     std::condition_variable m_checkpointCv;
     bool m_checkpointDue = false;   // under m_checkpointMutex
@@ -1090,6 +1270,7 @@ private:
 
     std::atomic<std::uint64_t> m_writes{0};
     std::atomic<std::uint64_t> m_commits{0};
+    std::atomic<std::uint64_t> m_syncs{0};
 };
 
 Result<void> migrate(Db& db, Logger& log, int stopAt) {
@@ -1138,7 +1319,13 @@ Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& options
         }
     }
     MXR_TRY(migrate(*db, logger, options.migrateTo));
-    return std::unique_ptr<Store>(new SqliteStore(options, clock, std::move(logger), std::move(db)));
+    // The writer's COMMIT writes the WAL without an fsync; the syncer's
+    // fsync of the WAL acknowledges (SqliteStore::writerLoop). NORMAL, not
+    // OFF: SQLite still syncs what keeps the database consistent (a WAL
+    // header it rewrites after a checkpoint, before any frame follows it).
+    MXR_TRY(db->execScript("PRAGMA synchronous=NORMAL;"));
+    MXR_TRY_ASSIGN(auto walSync, WalSyncFile::open(options.vfs, sqlite3_filename_wal(sqlite3_db_filename(db->raw(), "main"))));
+    return std::unique_ptr<Store>(new SqliteStore(options, clock, std::move(logger), std::move(db), std::move(walSync)));
 }
 
 }  // namespace mxr::server

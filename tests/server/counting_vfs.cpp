@@ -28,7 +28,10 @@ int xWrite(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) { return R(f)
 int xTruncate(sqlite3_file* f, sqlite3_int64 s) { return R(f)->pMethods->xTruncate(R(f), s); }
 int xSync(sqlite3_file* f, int flags) {
     auto* s = reinterpret_cast<ShimFile*>(f);
-    if (s->wal) CountingVfs::instance().onWalSync();
+    if (s->wal) {
+        CountingVfs::instance().onWalSync();
+        if (CountingVfs::instance().failWalSyncs) return SQLITE_IOERR_FSYNC;
+    }
     if (s->db) {
         ++CountingVfs::instance().dbSyncs;
         char name[16] = {};

@@ -18,6 +18,9 @@ public:
     std::atomic<int> walSyncs{0};
     std::atomic<int> dbSyncs{0};
     std::atomic<int> dbSyncsOnWriter{0};  // of those, on the store's writer thread (a checkpoint in a commit)
+    // While set, xSync on a WAL file fails with SQLITE_IOERR_FSYNC (a disk
+    // that lost the data it was asked to make durable).
+    std::atomic<bool> failWalSyncs{false};
 
     // While closed, xSync on a WAL file waits (after counting syncsEntered).
     void closeGate();

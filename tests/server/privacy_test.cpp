@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "server/router.h"
 #include "test_env.h"
@@ -125,6 +126,19 @@ TEST(Scope, ManagersSeeAndChangeOnlyTheirProgramsPeopleAndNeverAnotherManagersAc
     for (const auto& e : (*audit)["items"]) {
         EXPECT_FALSE(e["entity"] == "mentorship" && e["entity_id"] == o.mentorship) << e.dump();
         EXPECT_FALSE(e["entity"] == "program" && e["entity_id"] == o.p1 && e["action"] == "create") << e.dump();
+    }
+    // P1's own manager reads the creates in P1, down to a goal its mentor
+    // wrote (each audit row carries the program of the record's parent).
+    const auto goal = env.must(env.handlers->create(o.mentor, Entity::kGoal,
+                                                    Json{{"mentorship_id", o.mentorship}, {"title", "t"}}));
+    auto own = env.handlers->auditLog(o.m1, {{"limit", "1000"}});
+    ASSERT_TRUE(own);
+    std::set<std::string> created;
+    for (const auto& e : (*own)["items"]) {
+        if (e["action"] == "create") created.insert(strCat(e["entity"].get<std::string>(), " ", e["entity_id"].dump()));
+    }
+    for (const std::string& want : {strCat("program ", o.p1), strCat("mentorship ", o.mentorship), strCat("goal ", goal)}) {
+        EXPECT_TRUE(created.count(want)) << want << " missing from " << own->dump();
     }
     // A manager creates people only into their own programs, never managers.
     EXPECT_EQ(env.handlers->create(o.m2, Entity::kPerson, Json{{"name", "x"}, {"email", "x@x.org"}, {"roles", {"mentee"}},

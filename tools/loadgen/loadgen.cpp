@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -83,10 +84,9 @@ json postJson(httplib::Client& c, const std::string& token, const std::string& p
     return json::parse(r->body);
 }
 
-// utime + stime of another process from /proc, in seconds; -1 if unknown.
-double processCpuSeconds(int pid) {
-    if (pid <= 0) return -1;
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+// utime + stime from a /proc stat file, in seconds; -1 if unknown.
+double statCpuSeconds(const std::string& path) {
+    std::ifstream f(path);
     std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     const auto close = s.rfind(')');
     if (close == std::string::npos) return -1;
@@ -98,6 +98,30 @@ double processCpuSeconds(int pid) {
         if (i == 15) stime = std::stod(field);
     }
     return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Another process's CPU, in seconds; -1 if unknown.
+double processCpuSeconds(int pid) {
+    if (pid <= 0) return -1;
+    return statCpuSeconds("/proc/" + std::to_string(pid) + "/stat");
+}
+
+// The CPU of another process's threads named `name` (the server's
+// mxr-writer), in seconds; -1 if it has none.
+double threadsCpuSeconds(int pid, const std::string& name) {
+    if (pid <= 0) return -1;
+    double sum = -1;
+    std::error_code ec;
+    const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+        std::ifstream comm(t.path() / "comm");
+        std::string n;
+        std::getline(comm, n);
+        if (n != name) continue;
+        const double s = statCpuSeconds((t.path() / "stat").string());
+        if (s >= 0) sum = std::max(sum, 0.0) + s;
+    }
+    return sum;
 }
 
 // Setup (not measured): calls fn(connection, i) for i in [0, n) on up to 16
@@ -146,7 +170,7 @@ struct Phase {
     double rate;  // 0: closed loop
 };
 
-void report(const Options& o, const Phase& ph, const mxr::loadgen::LoadResult& r, double serverCpu) {
+void report(const Options& o, const Phase& ph, const mxr::loadgen::LoadResult& r, double serverCpu, double writerCpu) {
     const double cores = static_cast<double>(std::thread::hardware_concurrency());
     char offered[32] = "closed";
     if (ph.rate > 0) std::snprintf(offered, sizeof offered, "%.0f/s", ph.rate);
@@ -156,7 +180,10 @@ void report(const Options& o, const Phase& ph, const mxr::loadgen::LoadResult& r
                 static_cast<unsigned long long>(r.errors), static_cast<double>(r.ok) / r.wallSeconds,
                 r.percentileMs(0.50), r.percentileMs(0.99), r.percentileMs(0.999), r.cpuSeconds / r.wallSeconds,
                 100.0 * r.cpuSeconds / r.wallSeconds / cores, cores, std::min(o.threads, ph.clients));
-    if (serverCpu >= 0) std::printf(" server_cpu=%.2f cores", serverCpu / r.wallSeconds);
+    // Per request: a figure that the machine's other load moves less than rates.
+    const double perRequest = r.ok ? 1e6 / static_cast<double>(r.ok) : 0;
+    if (serverCpu >= 0) std::printf(" server_cpu=%.2f cores (%.1f us/req)", serverCpu / r.wallSeconds, serverCpu * perRequest);
+    if (writerCpu >= 0) std::printf(" writer_cpu=%.2f cores (%.1f us/req)", writerCpu / r.wallSeconds, writerCpu * perRequest);
     std::printf("\n");
     if (!r.firstError.empty()) std::printf("  first error: %s\n", r.firstError.substr(0, 200).c_str());
     std::fflush(stdout);
@@ -173,9 +200,11 @@ mxr::loadgen::LoadResult runPhase(const Options& o, const Phase& ph, const mxr::
     lo.seconds = o.seconds;
     lo.ratePerSecond = ph.rate;
     const double server0 = processCpuSeconds(o.serverPid);
+    const double writer0 = threadsCpuSeconds(o.serverPid, "mxr-writer");
     auto r = mxr::loadgen::runLoad(lo, build, expectedStatus);
     const double serverCpu = server0 >= 0 ? processCpuSeconds(o.serverPid) - server0 : -1;
-    report(o, ph, r, serverCpu);
+    const double writerCpu = writer0 >= 0 ? threadsCpuSeconds(o.serverPid, "mxr-writer") - writer0 : -1;
+    report(o, ph, r, serverCpu, writerCpu);
     return r;
 }
 

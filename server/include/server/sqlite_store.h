@@ -1,11 +1,16 @@
 #pragma once
 // The embedded SQLite implementation of Store (store.h).
 //
-// One database file, WAL mode, synchronous=FULL, foreign keys on. Numbered
-// migrations (schema_migrations table) run in open(). One writer thread owns
-// the write connection and groups queued writes into one transaction per
-// commit; readers borrow a connection from a pool (one per concurrent
-// reader), so WAL lets them read while the writer commits.
+// One database file, WAL mode, foreign keys on. Numbered migrations
+// (schema_migrations table) run in open(). One writer thread owns the write
+// connection and groups queued writes into one transaction per commit; a
+// syncer thread fsyncs the WAL after each commit and only then acknowledges
+// its writes, while the writer runs the next group (pipelined group commit;
+// the writer connection is synchronous=NORMAL, every other FULL). Readers
+// borrow a connection from a pool (one per concurrent reader), so WAL lets
+// them read while the writer commits; they may see a commit up to one WAL
+// fsync (a few ms) before it is acknowledged. A failed WAL fsync fails its
+// writes and every later one (kIo) until the store is reopened.
 #include <cstddef>
 #include <memory>
 #include <string>

@@ -6,8 +6,10 @@
 //    shared with other concurrent writes (group commit). If fn returns an
 //    error, everything fn wrote is rolled back (a savepoint per call) and the
 //    error is returned: never a partial write. write() returns only after the
-//    group's commit is durable on disk (SQLite: WAL fsynced,
-//    synchronous=FULL); a returned value is an acknowledged record.
+//    group's commit is durable on disk (SQLite: the WAL fsynced after the
+//    COMMIT, by the store's syncer thread); a returned value is an
+//    acknowledged record. Readers may see a commit a few milliseconds before
+//    that fsync (sqlite_store.h).
 //  - read(fn) runs fn against a consistent snapshot of committed data.
 //  - Records travel as JSON objects shaped by the entity descriptors in
 //    schema.h: {"id", <fields>..., "created_at", "updated_at"}; hidden fields
@@ -114,6 +116,9 @@ public:
     // fields: validated, normalised fields (schema.h); returns the new id.
     // Errors: kConflict (unique email), kInvalidArgument (dangling reference).
     virtual Result<std::int64_t> insert(Entity entity, const Json& fields) = 0;
+    // insert(), answering the new record exactly as get() would read it
+    // back (the columns as stored, defaults included), without reading it.
+    virtual Result<Json> insertRecord(Entity entity, const Json& fields) = 0;
     // Sets only the given fields (null clears); kNotFound when absent.
     virtual Result<void> update(Entity entity, std::int64_t id, const Json& fields) = 0;
     // Removes the record and what hangs under it (a goal's milestones, a
@@ -168,6 +173,7 @@ using ReadFn = std::function<Result<Json>(ReadTx&)>;
 struct StoreStats {
     std::uint64_t writes = 0;   // write() calls committed or rolled back
     std::uint64_t commits = 0;  // group commits
+    std::uint64_t syncs = 0;    // WAL fsyncs that acknowledged committed groups (SQLite: the syncer's)
     std::uint64_t pending = 0;  // writes queued, not yet picked up by the writer
 };
 
