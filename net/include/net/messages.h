@@ -211,7 +211,7 @@ struct Consent { bool recording = false; };
 // Host to client (channel 2): a talker's frame, as VoiceDown, and the avatar
 // entries (1..255, as AvatarBatch) due to this listener at the same moment,
 // in one sealed message. In a room of two to four the datagram's fixed cost
-// (ENet 10-12 bytes, sealing 27) is most of what an avatar update costs;
+// (ENet 10-12 bytes, sealing 20) is most of what an avatar update costs;
 // riding on a voice frame the entries pay only their own bytes. Wire:
 // [count u8][entries][speaker u16][frame to the end]. Entries may arrive
 // out of order with AvatarBatch (channel 1): receivers order by timeMs.
