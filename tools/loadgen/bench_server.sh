@@ -14,7 +14,7 @@ set -euo pipefail
 build=${1:-build/dev}
 rounds=${2:-3}
 seconds=${3:-5}
-server=$build/server/mentorxr-server
+server=${SERVER:-$build/server/mentorxr-server}  # SERVER=path compares another build
 loadgen=$build/tools/loadgen/mentorxr-loadgen
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
