@@ -113,6 +113,12 @@ int main(int argc, char** argv) {
     AvatarEntry e;
     e.avatarId = 3;
     e.state = walk.at(1.0);
+    // As the host relays entries (protocol 8): with velocities.
+    AvatarEntry relayed = e;
+    relayed.state.hasVelocity = true;
+    relayed.state.headVelocity = Vec3(0.9f, 0.05f, -0.4f);
+    relayed.state.leftVelocity = Vec3(-1.5f, 0.0f, 2.0f);
+    relayed.state.rightVelocity = Vec3(1.5f, 0.0f, -2.0f);
     Presence p;
     p.members = {{1, "Ada", Role::kMentor, false, false}, {2, "Bob", Role::kGuest, true, true}};
     const std::vector<Message> all = {
@@ -120,13 +126,13 @@ int main(int argc, char** argv) {
         TicketRequest{"demo"}, TicketGrant{Bytes{1, 2, 3}}, CreateRoom{"demo", 16, true}, RoomCreated{"demo"},
         Join{"demo", Bytes{4}}, JoinGuest{"demo", "Guest"}, Resume{}, Joined{"demo", 4, {}, RoomBounds{}, 16, 3, true},
         Leave{}, p, Moderate{ModerationAction::kRemove, 2, "off-topic"}, Removed{"bye"}, ErrorReply{ReplyCode::kRoomFull, "full"},
-        AvatarUpdate{e}, AvatarBatch{{e, e}},
+        AvatarUpdate{e}, AvatarBatch{{relayed, e}},
         ApiRequest{7, ApiMethod::kPatch, "/goals/1", R"({"progress":40})", "retry-key-1"},
         ApiResponse{7, 200, R"({"id":1,"progress":40})"},
         VoiceUp{voice::encodeVoiceFrame(voice::VoiceFrame{3, 1440, 10, true, 70, Bytes(24, 7)})},
         VoiceDown{4, voice::encodeVoiceFrame(voice::VoiceFrame{65535, 4'294'966'000u, 20, false, 5, Bytes(60, 9)})},
         VoiceLoss{4, 12}, PrivateTalk{2}, Consent{true},
-        VoiceWithAvatars{{e, e}, 4, voice::encodeVoiceFrame(voice::VoiceFrame{12, 5760, 10, true, 90, Bytes(40, 3)})},
+        VoiceWithAvatars{{relayed, relayed}, 4, voice::encodeVoiceFrame(voice::VoiceFrame{12, 5760, 10, true, 90, Bytes(40, 3)})},
         AnnotationChange{seedArrow()}, AnnotationRefused{makeAnnotationId(3, 1), "annotation 3:1: not yours"},
         AnnotationSnapshot{20, 8, Bytes(12, 5)}, ProcedureStep{4, 1, 3}};
     int i = 0;
@@ -141,6 +147,8 @@ int main(int argc, char** argv) {
         e.state.head.position *= 0.5f;
         e.state.leftHand.position *= 0.5f;
         e.state.rightHand.position *= 0.5f;
+        e.state.hasVelocity = k % 2 == 1;  // relayed entries carry velocities
+        e.state.headVelocity = Vec3(0.5f, 0.0f, -0.5f);
         writeAvatarEntry(w, e);
     }
     write(dir / "avatar" / "walking.bin", w.take());
