@@ -28,6 +28,16 @@ void ensureSodium() {
 
 constexpr std::size_t kHeaderBytes = kSealedCounterBytes;
 
+// The full counter, little-endian, then the channel: a frame moved to
+// another channel, or whose counter rebuilds to another one, fails.
+using Nonce = std::array<std::uint8_t, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES>;
+Nonce nonceFor(std::uint64_t counter, std::size_t channel) {
+    Nonce nonce{};
+    for (std::size_t b = 0; b < 8; ++b) nonce[b] = static_cast<std::uint8_t>(counter >> (8 * b));
+    nonce[8] = static_cast<std::uint8_t>(channel);
+    return nonce;
+}
+
 SecretKey mix(const std::uint8_t* key, const std::uint8_t* dh, const char* label) {
     SecretKey out{};
     crypto_generichash_state st;
@@ -172,13 +182,11 @@ void SecureChannel::sealInto(Channel channel, ByteSpan plaintext, std::span<std:
     assert(m_txCounter[ch] < m_frameLimit);
     const std::uint64_t counter = m_txCounter[ch]++;
     for (std::size_t b = 0; b < kSealedCounterBytes; ++b) out[b] = static_cast<std::uint8_t>(counter >> (8 * b));
-    std::uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES] = {};
-    for (std::size_t b = 0; b < 8; ++b) nonce[b] = static_cast<std::uint8_t>(counter >> (8 * b));
-    nonce[8] = static_cast<std::uint8_t>(ch);
+    const Nonce nonce = nonceFor(counter, ch);
     unsigned long long clen = 0;
     crypto_aead_xchacha20poly1305_ietf_encrypt(out.data() + kHeaderBytes, &clen, plaintext.data(),
                                                plaintext.size(), out.data(), kHeaderBytes, nullptr,
-                                               nonce, m_keys.tx.data());
+                                               nonce.data(), m_keys.tx.data());
     assert(clen == plaintext.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     ++m_stats.sealed;
 }
@@ -203,14 +211,12 @@ Result<Bytes> SecureChannel::open(Channel channel, ByteSpan frame) {
         ++m_stats.replayed;
         return tl::unexpected(protocolError(strCat("replayed or too old frame (counter ", counter, ")")));
     }
-    std::uint8_t nonce[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES] = {};
-    for (std::size_t b = 0; b < 8; ++b) nonce[b] = static_cast<std::uint8_t>(counter >> (8 * b));
-    nonce[8] = static_cast<std::uint8_t>(ch);
+    const Nonce nonce = nonceFor(counter, ch);
     Bytes plain(frame.size() - kHeaderBytes - crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned long long plen = 0;
     if (crypto_aead_xchacha20poly1305_ietf_decrypt(plain.data(), &plen, nullptr, frame.data() + kHeaderBytes,
                                                    frame.size() - kHeaderBytes, frame.data(), kHeaderBytes,
-                                                   nonce, m_keys.rx.data()) != 0) {
+                                                   nonce.data(), m_keys.rx.data()) != 0) {
         ++m_stats.forged;
         return tl::unexpected(protocolError("sealed frame failed authentication"));
     }

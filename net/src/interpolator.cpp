@@ -28,11 +28,7 @@ double msOf(Nanos n) { return static_cast<double>(n) * 1e-6; }
 }  // namespace
 
 void AvatarInterpolator::push(std::uint16_t senderTimeMs, const AvatarState& state, Nanos arrival) {
-    std::int64_t t = senderTimeMs;
-    if (m_lastUnwrapped) {
-        const auto delta = static_cast<std::int16_t>(static_cast<std::uint16_t>(senderTimeMs - *m_lastUnwrapped));
-        t = *m_lastUnwrapped + delta;
-    }
+    const std::int64_t t = m_lastUnwrapped ? unwrapTimeMs(senderTimeMs, *m_lastUnwrapped) : senderTimeMs;
     const double tMs = static_cast<double>(t);
     if (m_lastPlayout && tMs <= *m_lastPlayout - 1000.0) return;  // far too old to matter
     for (const auto& s : m_samples) {

@@ -454,15 +454,13 @@ Result<Message> readBody(MessageType type, ByteReader& r, const RoomBounds& boun
             MXR_TRY_ASSIGN(m.by, r.u16("by"));
             return m;
         }
-        case MessageType::kSealed:
-            break;
     }
     return tl::unexpected(protocolError(strCat("unknown message type ", int(type))));
 }
 
 bool knownType(std::uint8_t t) {
     switch (static_cast<MessageType>(t)) {
-        case MessageType::kHello: case MessageType::kHelloAck: case MessageType::kSealed:
+        case MessageType::kHello: case MessageType::kHelloAck:
         case MessageType::kLogin: case MessageType::kLoginToken: case MessageType::kLoginOk:
         case MessageType::kTicketRequest: case MessageType::kTicketGrant:
         case MessageType::kCreateRoom: case MessageType::kRoomCreated: case MessageType::kJoin:
@@ -540,7 +538,6 @@ const char* toString(MessageType t) noexcept {
     switch (t) {
         case MessageType::kHello: return "Hello";
         case MessageType::kHelloAck: return "HelloAck";
-        case MessageType::kSealed: return "Sealed";
         case MessageType::kLogin: return "Login";
         case MessageType::kLoginToken: return "LoginToken";
         case MessageType::kLoginOk: return "LoginOk";

@@ -15,8 +15,8 @@
 
 #include "enet_guard.h"
 #include "enet_util.h"
-#include "room_annotations.h"
 #include "net/velocity.h"
+#include "room_annotations.h"
 #include "voice_relay.h"
 #include "work_pool.h"
 

@@ -374,8 +374,8 @@ TEST(Messages, UnknownTypeIsNamed) {
         ASSERT_FALSE(d);
         EXPECT_NE(d.error().message.find("unknown message type"), std::string::npos);
     }
-    // A sealed frame is not a plain message.
-    EXPECT_FALSE(decodeMessage(Bytes{kProtocolVersion, static_cast<std::uint8_t>(MessageType::kSealed)}));
+    // Type 3 marked protocol 7's sealed frames: not a plain message.
+    EXPECT_FALSE(decodeMessage(Bytes{kProtocolVersion, 3}));
 }
 
 TEST(Messages, OversizedIsRejected) {

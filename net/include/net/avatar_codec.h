@@ -54,12 +54,18 @@ struct AvatarState {
 };
 
 // One avatar's sample as relayed: who, when (sender's clock, milliseconds
-// modulo 2^16; receivers unwrap it), and the state.
+// modulo 2^16; receivers unwrap it with unwrapTimeMs), and the state.
 struct AvatarEntry {
     std::uint16_t avatarId = 0;
     std::uint16_t timeMs = 0;
     AvatarState state;
 };
+
+// A sample's 16-bit time unwrapped against `reference`, an unwrapped time
+// of the same sender: the nearest within 32.8 s either way.
+inline std::int64_t unwrapTimeMs(std::uint16_t timeMs, std::int64_t reference) {
+    return reference + static_cast<std::int16_t>(static_cast<std::uint16_t>(timeMs - reference));
+}
 
 inline constexpr std::size_t kPoseWireBytes = 10;
 inline constexpr std::size_t kVelocityWireBytes = 3;

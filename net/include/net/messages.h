@@ -66,7 +66,7 @@ inline constexpr std::size_t kChannelCount = 4;
 enum class MessageType : std::uint8_t {
     kHello = 1,
     kHelloAck = 2,
-    kSealed = 3,
+    // 3 was protocol 7's sealed-frame marker (crypto.h: no longer on the wire).
     kLogin = 10,
     kLoginToken = 11,
     kLoginOk = 12,

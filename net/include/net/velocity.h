@@ -20,7 +20,7 @@
 //
 // Thread: one owner (the host's network thread, per member).
 #include <cstdint>
-#include <deque>
+#include <optional>
 
 #include "engine/core/clock.h"
 #include "net/avatar_codec.h"
@@ -44,7 +44,10 @@ private:
         Vec3 position[3];
         bool tracked[3];
     };
-    std::deque<Past> m_past;  // the newest two before this one, oldest first, within kVelocitySpanMs
+    // The newest two samples before this one; dropped once more than
+    // kVelocitySpanMs older than the newest.
+    std::optional<Past> m_older;
+    std::optional<Past> m_newer;
 };
 
 }  // namespace mxr::net
