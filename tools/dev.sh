@@ -28,6 +28,8 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libcpp-httplib-dev nlohmann-json3-dev libcli11-dev libexpected-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libboost-context-dev libssl-dev openssl zlib1g-dev
+  # the session server's allocator (server/README.md "Allocator")
+  libjemalloc-dev
   xvfb xauth curl
   chromium libjs-chart.js
 )

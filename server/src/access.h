@@ -131,6 +131,10 @@ std::span<const ActionRule> actionRules();
 tl::expected<void, ApiError> checkAction(ReadTx& tx, const Principal& p, Action action, const Json& record,
                                          const ApiError& missing);
 
+// Organisation-wide operations with no record behind them: who may do
+// them. A backup copies every record of every program: administrators only.
+bool canBackUp(const Principal& p);
+
 // Room moderation (rooms.h): may p mute, remove and lock in `room`?
 // mentorship-<id>: its mentors and its program's managers; a named room:
 // its owner; every room: administrators.

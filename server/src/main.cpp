@@ -5,6 +5,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <signal.h>
+#ifdef MXR_SERVER_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -26,6 +29,17 @@
 #include "server/web_routes.h"
 
 namespace {
+
+// The allocator serving this process, asked of the allocator itself
+// (server/README.md "Allocator").
+std::string allocatorName() {
+#ifdef MXR_SERVER_JEMALLOC
+    const char* version = nullptr;
+    std::size_t size = sizeof(version);
+    if (mallctl("version", &version, &size, nullptr, 0) == 0 && version) return std::string("jemalloc ") + version;
+#endif
+    return "glibc malloc";
+}
 
 std::string defaultDataDir() {
     if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::string(xdg) + "/mentorxr";
@@ -144,6 +158,7 @@ int serve(int argc, char** argv) {
 
     SystemWallClock wallClock;
     SteadyClock steadyClock;
+    log.info(mxr::strCat("allocator ", allocatorName()));
     auto store = openSqliteStore(SqliteStoreOptions{dataDir + "/mentorxr.db", "", maxBatch, 16384}, wallClock,
                                  log.child("store"));
     if (!store) {

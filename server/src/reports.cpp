@@ -1,5 +1,6 @@
 // Program-level reads: attention list, export and the audit log.
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 #include <unordered_map>
 
@@ -268,6 +269,18 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
         }
         return Json(csv);
     });
+}
+
+ApiResult Handlers::backup(const Principal& p) {
+    if (!canBackUp(p)) return tl::unexpected(forbidden("only administrators back up the database"));
+    auto file = m_store.backup();
+    if (!file) {
+        m_log.error(strCat("backup: ", file.error().describe()));
+        return tl::unexpected(fromStoreError(file.error()));
+    }
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(*file, ec);
+    return Json{{"file", *file}, {"bytes", ec ? 0 : static_cast<std::int64_t>(bytes)}};
 }
 
 ApiResult Handlers::auditLog(const Principal& p, const Params& params) {

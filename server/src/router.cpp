@@ -187,6 +187,11 @@ RouterReply Router::dispatch(const RouterRequest& req) {
         if (m != "POST") return noRoute();
         return fromResult(m_handlers.logout(p));
     }
+    if (first == "backup") {
+        if (enet) return notOverEnet();
+        if (segs.size() != 1 || m != "POST") return noRoute();
+        return fromResult(m_handlers.backup(p), 201);
+    }
     if (first == "export" || first == "audit") {
         if (enet) return notOverEnet();
         if (segs.size() != 1 || m != "GET") return noRoute();

@@ -1,8 +1,24 @@
 #include "sqlite_db.h"
 
+#include <mutex>
+
 #include "engine/core/log.h"
 
 namespace mxr::server {
+namespace {
+
+// Process-wide settings, made once before SQLite initializes itself.
+// Memory statistics off: with them every sqlite3_malloc and sqlite3_free
+// takes one process-wide mutex, which the HTTP threads' readers and the
+// writer fought over (server/README.md "Storage"). If SQLite was already
+// initialized (another library used it first) the call fails and the
+// statistics stay on: slower, not wrong.
+void configureSqliteOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
 
 Error sqliteError(sqlite3* db, int rc, const std::string& what) {
     const int ext = db ? sqlite3_extended_errcode(db) : rc;
@@ -62,6 +78,7 @@ Json Stmt::column(int col, FieldType type) const {
 }
 
 Result<std::unique_ptr<Db>> Db::open(const std::string& path, const std::string& vfs, bool readOnly) {
+    configureSqliteOnce();
     sqlite3* raw = nullptr;
     // Readers open read-write too (WAL readers write the shared-memory index)
     // and are then fenced with query_only.
@@ -120,7 +137,8 @@ Result<void> Db::execScript(const char* sql) {
     if (rc != SQLITE_OK) {
         std::string msg = err ? err : sqlite3_errstr(rc);
         sqlite3_free(err);
-        return makeError(ErrorCode::kIo, strCat("sqlite: ", msg), rc);
+        const bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+        return makeError(busy ? ErrorCode::kUnavailable : ErrorCode::kIo, strCat("sqlite: ", msg), rc);
     }
     return {};
 }

@@ -1,7 +1,10 @@
 #include "server/sqlite_store.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -9,6 +12,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -1009,6 +1013,62 @@ public:
         return report;
     }
 
+    Result<std::string> backup() override {
+        namespace fs = std::filesystem;
+        std::error_code ec;
+        const fs::path dir = fs::path(m_options.path).parent_path() / "backups";
+        fs::create_directories(dir, ec);
+        if (ec) return makeError(ErrorCode::kIo, strCat("creating ", dir.string(), ": ", ec.message()));
+        // mentorxr-20261205T032500Z.db, with -2, -3... when one is taken.
+        std::string stamp;
+        for (char c : formatTimestamp(m_clock.nowUnix())) {
+            if (c != '-' && c != ':') stamp += c;
+        }
+        fs::path file;
+        for (int n = 1;; ++n) {
+            file = dir / strCat("mentorxr-", stamp, n == 1 ? std::string() : strCat("-", n), ".db");
+            if (!fs::exists(file, ec)) break;
+            if (n == 1000) return makeError(ErrorCode::kConflict, strCat("too many backups named ", stamp, " in ", dir.string()));
+        }
+        MXR_TRY_ASSIGN(std::unique_ptr<Db> src, borrowReader());
+        auto copied = [&]() -> Result<void> {
+            // Created owner-only (the records are personal data), through
+            // SQLite's default VFS: the copy is an ordinary file that any
+            // sqlite3 opens.
+            const mode_t old = ::umask(077);
+            sqlite3* raw = nullptr;
+            const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+            ::umask(old);
+            std::unique_ptr<sqlite3, int (*)(sqlite3*)> dst(raw, &sqlite3_close);
+            if (rc != SQLITE_OK) return tl::unexpected(sqliteError(raw, rc, strCat("creating ", file.string())));
+            // Every page in one step: one read transaction on the source,
+            // so the copy is the database as of one commit.
+            sqlite3_backup* b = sqlite3_backup_init(dst.get(), "main", src->raw(), "main");
+            if (!b) return tl::unexpected(sqliteError(dst.get(), sqlite3_errcode(dst.get()), "starting the backup"));
+            const int step = sqlite3_backup_step(b, -1);
+            const int done = sqlite3_backup_finish(b);
+            if (step != SQLITE_DONE) return tl::unexpected(sqliteError(nullptr, step, "copying the database"));
+            if (done != SQLITE_OK) return tl::unexpected(sqliteError(dst.get(), done, "finishing the backup"));
+            return {};
+        }();
+        {
+            std::lock_guard lock(m_poolMutex);
+            m_readers.push_back(std::move(src));
+        }
+        if (!copied) {
+            fs::remove(file, ec);
+            return tl::unexpected(std::move(copied).error());
+        }
+        // The copy's own commit synced the file (synchronous=FULL); the
+        // folder's entry too, so a crash after the answer keeps it.
+        if (const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY); fd >= 0) {
+            ::fsync(fd);
+            ::close(fd);
+        }
+        m_log.info(strCat("backup written to ", file.string()));
+        return file.string();
+    }
+
     StoreStats stats() const override {
         StoreStats s;
         s.writes = m_writes.load();
@@ -1308,9 +1368,19 @@ Result<void> migrate(Db& db, Logger& log, int stopAt) {
 
 int sqliteSchemaVersion() { return static_cast<int>(std::size(kMigrations)); }
 
-Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& options, const WallClock& clock,
+Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& requested, const WallClock& clock,
                                                Logger logger) {
-    MXR_TRY_ASSIGN(std::unique_ptr<Db> db, Db::open(options.path, options.vfs, false));
+    SqliteStoreOptions options = requested;
+    if (options.vfs.empty()) options.vfs = kSqliteExclusiveVfs;
+    // Opening takes the file lock: on the exclusive VFS, a lock another
+    // process holds fails here after the busy timeout.
+    auto opened = Db::open(options.path, options.vfs, false);
+    if (!opened && opened.error().code == ErrorCode::kUnavailable) {
+        return makeError(ErrorCode::kUnavailable,
+                         strCat(options.path, " is in use by another process (another mentorxr-server on this --data?): ",
+                                opened.error().message));
+    }
+    MXR_TRY_ASSIGN(std::unique_ptr<Db> db, std::move(opened));
     {
         MXR_TRY_ASSIGN(auto s, db->prepare("PRAGMA journal_mode=WAL"));
         MXR_TRY_ASSIGN(bool row, s->step());

@@ -594,6 +594,22 @@ TEST_F(AuthzMatrix, SchedulingAndMatchingEndpoints) {
                              EXPECT_EQ(after["availability"] == Json({"Tue 17:00-19:00"}), got.status == 200) << who;
                          }};
          }},
+        // Not issue 18's, but a non-record endpoint all the same
+        // (canBackUp): the whole database, so administrators only.
+        {"POST /backup", std::nullopt, {403, 403, 403, 403, 403, 201, 401, 401}, [&] {
+             const auto backups = [&] {
+                 std::error_code ec;
+                 const auto dir = env.dir / "backups";
+                 return std::filesystem::exists(dir, ec)
+                            ? std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator())
+                            : 0;
+             };
+             const auto before = backups();
+             return Call{"POST", "/backup", Json(), [&, before, backups](const RouterReply& got, const std::string& who) {
+                             EXPECT_EQ(backups(), before + (got.status == 201 ? 1 : 0)) << who;
+                             EXPECT_EQ(got.body.contains("file"), got.status == 201) << who;
+                         }};
+         }},
     };
     std::set<Action> covered;
     int cells = 0;

@@ -100,5 +100,30 @@ TEST(CrashRecovery, EveryAcknowledgedRecordSurvivesKillNine) {
     std::filesystem::remove_all(dir);
 }
 
+// The server holds its database file alone while it runs: a second server
+// started on the same --data by mistake is refused with a message that
+// says why, and the first one serves on, its records intact.
+TEST(DataFolder, ASecondServerOnTheSameDataIsRefusedAndTheFirstServesOn) {
+    const auto dir = makeTempDir("second");
+    ServerProcess first;
+    ASSERT_TRUE(first.start(dir, {"--init-admin", "admin@example.org:adminpassword"})) << first.why();
+    HttpClient http(first.port());
+    const auto admin = http.login("admin@example.org", "adminpassword");
+    ASSERT_EQ(http.post("/api/v1/programs", {{"name", "Before"}}, admin).status, 201);
+
+    ServerProcess second;
+    EXPECT_FALSE(second.start(dir)) << "a second server opened a database the first one holds";
+    EXPECT_NE(second.stderrText().find("is in use by another process"), std::string::npos) << second.stderrText();
+
+    EXPECT_EQ(http.get("/healthz").status, 200);
+    EXPECT_EQ(http.post("/api/v1/programs", {{"name", "After"}}, admin).status, 201);
+    const auto programs = http.get("/api/v1/programs", admin);
+    ASSERT_EQ(programs.status, 200);
+    EXPECT_EQ(programs.body["items"].size(), 2u) << programs.raw;
+    first.kill9();
+    EXPECT_EQ(integrityCheck(dir / "mentorxr.db"), "ok");
+    std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace mxr::server::test

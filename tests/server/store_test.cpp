@@ -111,6 +111,49 @@ TEST(Store, ReopenKeepsRecordsAndDoesNotRerunMigrations) {
     EXPECT_EQ(*check, "ok");
 }
 
+// The server holds its database alone (kSqliteExclusiveVfs), so a running
+// server is backed up through the store: a snapshot as of one commit, an
+// ordinary owner-only SQLite file that any sqlite3 opens, while the store
+// keeps serving.
+TEST(Store, BackupIsASnapshotAnyoneCanOpenWhileTheStoreServes) {
+    TestEnv env("backup");
+    for (const char* name : {"ann", "bo", "cy"}) ASSERT_TRUE(insertPerson(*env.store, name));
+    auto file = env.store->backup();
+    ASSERT_TRUE(file) << file.error().describe();
+    ASSERT_TRUE(insertPerson(*env.store, "dee"));  // after the snapshot
+    auto second = env.store->backup();
+    ASSERT_TRUE(second) << second.error().describe();
+    EXPECT_NE(*second, *file) << "a second backup in the same second gets a name of its own";
+
+    const auto count = [](const std::string& path) {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        sqlite3_stmt* s = nullptr;
+        std::string check;
+        EXPECT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr), SQLITE_OK);
+        while (sqlite3_step(s) == SQLITE_ROW) check += reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        EXPECT_EQ(check, "ok") << path;
+        int n = -1;
+        EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM people", -1, &s, nullptr), SQLITE_OK);
+        if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+        return n;
+    };
+    EXPECT_EQ(count(*file), 3);
+    EXPECT_EQ(count(*second), 4);
+    EXPECT_EQ(std::filesystem::path(*file).parent_path(), env.dir / "backups");
+    const auto perms = std::filesystem::status(*file).permissions();
+    EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+              std::filesystem::perms::none)
+        << "the copy holds personal data: owner-only";
+    // The exclusive VFS keeps the WAL index in the process's memory: no
+    // shared-memory file beside the live database.
+    EXPECT_TRUE(std::filesystem::exists(env.dir / "mentorxr.db-wal"));
+    EXPECT_FALSE(std::filesystem::exists(env.dir / "mentorxr.db-shm"));
+}
+
 TEST(Store, RefusesADatabaseFromANewerServer) {
     TestEnv env("store");
     env.store.reset();

@@ -165,6 +165,9 @@ public:
     ApiResult dashboard(const Principal& p, std::int64_t programId);
     // Program managers: the audit log, oldest first (?after=ID&limit=N).
     ApiResult auditLog(const Principal& p, const Params& params);
+    // Administrators: a consistent copy of the database, written on the
+    // server (Store::backup); answers {"file": path, "bytes": size}.
+    ApiResult backup(const Principal& p);
     ApiResult health();
 
     // Matching (issue 18, src/matching_api.cpp; server/README.md "Matching").

@@ -22,9 +22,19 @@
 
 namespace mxr::server {
 
+// The VFS the server's store opens its database through unless told
+// otherwise: SQLite's "unix-excl". The process takes the database file's
+// lock once, for as long as it has the file open, and keeps the WAL index
+// in its own memory instead of a shared -shm file; its connections
+// coordinate in memory, without a lock system call per transaction. Another
+// process cannot open the database meanwhile: a second server on the same
+// folder is refused, and backups go through Store::backup (server/README.md
+// "Storage").
+inline constexpr const char* kSqliteExclusiveVfs = "unix-excl";
+
 struct SqliteStoreOptions {
     std::string path;            // database file; created when absent
-    std::string vfs;             // "" = SQLite's default VFS (tests pass a counting shim)
+    std::string vfs;             // "" = kSqliteExclusiveVfs (tests pass a counting shim over SQLite's default)
     std::size_t maxBatch = 1024; // most writes in one group commit
     std::size_t maxQueue = 16384;// writes waiting beyond this fail with kLimit
     int migrateTo = 0;           // tests of migrations only: stop at this version (0: the latest)

@@ -189,6 +189,13 @@ public:
     virtual Result<void> checkpoint() = 0;
     // "ok" when the database is sound, otherwise the checker's report.
     virtual Result<std::string> integrityCheck() = 0;
+    // A consistent copy of the whole database as of one instant, made while
+    // the server keeps serving (reads and writes go on beside it), written
+    // and fsynced as a new owner-only file in the `backups` folder beside
+    // the database. Returns its path. The server holds its database file
+    // exclusively while it runs (kSqliteExclusiveVfs), so this is how a
+    // running server is backed up.
+    virtual Result<std::string> backup() = 0;
     virtual StoreStats stats() const = 0;
 };
 
