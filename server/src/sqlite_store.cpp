@@ -1080,10 +1080,14 @@ public:
     }
 
 private:
+    // WAL pages beyond which the checkpointer is woken (SQLite's own
+    // automatic checkpoint threshold).
+    static constexpr int kCheckpointPages = 1000;
+
     // On the writer thread, after each commit, with the WAL's page count.
     static int onWalCommit(void* self, sqlite3*, const char*, int pages) {
-        auto* store = static_cast<SqliteStore*>(self);
-        if (pages >= store->m_options.checkpointPages) {
+        if (pages >= kCheckpointPages) {
+            auto* store = static_cast<SqliteStore*>(self);
             {
                 std::lock_guard lock(store->m_checkpointMutex);
                 if (store->m_checkpointDue) return SQLITE_OK;  // already asked

@@ -199,15 +199,7 @@ TEST(StoreDurability, WriteReturnsOnlyAfterItsWalCommitIsSynced) {
 TEST(StoreDurability, CheckpointsRunBesideTheWriterNotInItsCommits) {
     CountingVfs& vfs = CountingVfs::instance();
     TestEnv env("checkpoint", CountingVfs::kName);
-    // SQLite's own threshold (1,000 pages) instead of the server's 8,000,
-    // so a few thousand small commits make several checkpoints.
-    env.handlers.reset();
-    env.store.reset();
-    auto opened = openSqliteStore(
-        SqliteStoreOptions{(env.dir / "mentorxr.db").string(), CountingVfs::kName, 1024, 16384, 0, 1000}, env.wall,
-        Logger());
-    ASSERT_TRUE(opened) << opened.error().describe();
-    env.store = std::move(*opened);
+    ASSERT_TRUE(env.store);
     const int dbBefore = vfs.dbSyncs.load();
     const int writerBefore = vfs.dbSyncsOnWriter.load();
     // One commit each: a few WAL pages per person, several checkpoints' worth.

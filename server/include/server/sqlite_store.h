@@ -38,10 +38,6 @@ struct SqliteStoreOptions {
     std::size_t maxBatch = 1024; // most writes in one group commit
     std::size_t maxQueue = 16384;// writes waiting beyond this fail with kLimit
     int migrateTo = 0;           // tests of migrations only: stop at this version (0: the latest)
-    // WAL pages beyond which the checkpointer copies the WAL into the
-    // database (server/README.md "Storage": 8,000 pages, 32 MiB, copy each
-    // hot page about a quarter as often as SQLite's 1,000).
-    int checkpointPages = 8000;
 };
 
 // Opens (creating and migrating) the database and starts the writer thread.
