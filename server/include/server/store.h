@@ -175,6 +175,7 @@ struct StoreStats {
     std::uint64_t commits = 0;  // group commits
     std::uint64_t syncs = 0;    // WAL fsyncs that acknowledged committed groups (SQLite: the syncer's)
     std::uint64_t pending = 0;  // writes queued, not yet picked up by the writer
+    std::uint64_t walRestarts = 0;  // SQLite: times the writer copied the WAL's tail so it starts over
 };
 
 class Store {
