@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -1024,21 +1025,25 @@ public:
         for (char c : formatTimestamp(m_clock.nowUnix())) {
             if (c != '-' && c != ':') stamp += c;
         }
+        // Created here, empty and owner-only (the records are personal
+        // data; O_EXCL: never another backup's file), then filled through
+        // SQLite's default VFS: the copy is an ordinary file any sqlite3 opens.
         fs::path file;
         for (int n = 1;; ++n) {
             file = dir / strCat("mentorxr-", stamp, n == 1 ? std::string() : strCat("-", n), ".db");
-            if (!fs::exists(file, ec)) break;
-            if (n == 1000) return makeError(ErrorCode::kConflict, strCat("too many backups named ", stamp, " in ", dir.string()));
+            const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd >= 0) {
+                ::close(fd);
+                break;
+            }
+            if (errno != EEXIST || n == 1000) {
+                return makeError(ErrorCode::kIo, strCat("creating ", file.string(), ": ", std::strerror(errno)));
+            }
         }
         MXR_TRY_ASSIGN(std::unique_ptr<Db> src, borrowReader());
         auto copied = [&]() -> Result<void> {
-            // Created owner-only (the records are personal data), through
-            // SQLite's default VFS: the copy is an ordinary file that any
-            // sqlite3 opens.
-            const mode_t old = ::umask(077);
             sqlite3* raw = nullptr;
-            const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-            ::umask(old);
+            const int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
             std::unique_ptr<sqlite3, int (*)(sqlite3*)> dst(raw, &sqlite3_close);
             if (rc != SQLITE_OK) return tl::unexpected(sqliteError(raw, rc, strCat("creating ", file.string())));
             // Every page in one step: one read transaction on the source,
@@ -1234,9 +1239,8 @@ private:
     // database after, as every checkpoint here does), so its next
     // transaction restarts the WAL. Busy (the checkpointer is mid-pass, or
     // a reader still reads old frames): it tries again before the next
-    // group.
-    // Meanwhile the checkpointer starts no pass of its own (it would hold
-    // the checkpoint lock and the writer's attempt would find it busy
+    // group. Meanwhile the checkpointer starts no pass of its own (it would
+    // hold the checkpoint lock and the writer's attempt would find it busy
     // every time): it finishes the pass it is in, and the writer's next
     // attempt gets the lock.
     void restartWalIfLong() {
