@@ -273,6 +273,15 @@ ApiResult Handlers::exportData(const Principal& p, const Params& params) {
 
 ApiResult Handlers::backup(const Principal& p) {
     if (!canBackUp(p)) return tl::unexpected(forbidden("only administrators back up the database"));
+    // Audited before it is made: a copy of every record is the largest
+    // disclosure an account can make, and no audit row means no copy.
+    auto audited = runWrite([&](WriteTx& tx) -> ApiResult {
+        if (auto a = tx.appendAudit(AuditEvent{0, 0, p.personId, "backup", "database", 0, {}}); !a) {
+            return tl::unexpected(fromStoreError(a.error()));
+        }
+        return Json::object();
+    }, &p);
+    if (!audited) return audited;
     auto file = m_store.backup();
     if (!file) {
         m_log.error(strCat("backup: ", file.error().describe()));

@@ -11,6 +11,7 @@
 // guest (no token) and an erased person (their token from before erasure).
 // A declaration without a fixture here fails the test; an entity without a
 // declaration fails the build (access.cpp).
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <map>
@@ -604,9 +605,20 @@ TEST_F(AuthzMatrix, SchedulingAndMatchingEndpoints) {
                             ? std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator())
                             : 0;
              };
+             const auto audited = [&] {
+                 auto n = env.store->read([](ReadTx& tx) -> Result<Json> {
+                     MXR_TRY_ASSIGN(auto events, tx.audit(0, 100000));
+                     return Json(std::count_if(events.begin(), events.end(),
+                                               [](const AuditEvent& e) { return e.action == "backup"; }));
+                 });
+                 return n ? n->get<std::int64_t>() : -1;
+             };
              const auto before = backups();
-             return Call{"POST", "/backup", Json(), [&, before, backups](const RouterReply& got, const std::string& who) {
+             const auto auditedBefore = audited();
+             return Call{"POST", "/backup", Json(),
+                         [&, before, auditedBefore, backups, audited](const RouterReply& got, const std::string& who) {
                              EXPECT_EQ(backups(), before + (got.status == 201 ? 1 : 0)) << who;
+                             EXPECT_EQ(audited(), auditedBefore + (got.status == 201 ? 1 : 0)) << who;
                              EXPECT_EQ(got.body.contains("file"), got.status == 201) << who;
                          }};
          }},
