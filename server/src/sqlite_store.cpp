@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -980,8 +979,7 @@ public:
     Result<Json> read(ReadFn fn) override {
         MXR_TRY_ASSIGN(std::unique_ptr<Db> db, borrowReader());
         Result<Json> result = runRead(*db, fn);
-        std::lock_guard lock(m_poolMutex);
-        m_readers.push_back(std::move(db));
+        returnReader(std::move(db));
         return result;
     }
 
@@ -1009,8 +1007,7 @@ public:
                 out += s->text(0);
             }
         }();
-        std::lock_guard lock(m_poolMutex);
-        m_readers.push_back(std::move(db));
+        returnReader(std::move(db));
         return report;
     }
 
@@ -1056,10 +1053,7 @@ public:
             if (done != SQLITE_OK) return tl::unexpected(sqliteError(dst.get(), done, "finishing the backup"));
             return {};
         }();
-        {
-            std::lock_guard lock(m_poolMutex);
-            m_readers.push_back(std::move(src));
-        }
+        returnReader(std::move(src));
         if (!copied) {
             fs::remove(file, ec);
             return tl::unexpected(std::move(copied).error());
@@ -1145,6 +1139,11 @@ private:
         PostedFlag* done;                 // posted once `result` is final (a plain thread waits)
         FiberWait* fiber;                 // or resumed then (a request fiber waits)
     };
+
+    void returnReader(std::unique_ptr<Db> db) {
+        std::lock_guard lock(m_poolMutex);
+        m_readers.push_back(std::move(db));
+    }
 
     Result<std::unique_ptr<Db>> borrowReader() {
         {
