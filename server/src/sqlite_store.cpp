@@ -20,6 +20,7 @@
 
 #include "fiber_wait.h"
 #include "sqlite_db.h"
+#include "sqlite_wal_buffer.h"
 
 namespace mxr::server {
 namespace {
@@ -852,8 +853,9 @@ private:
 };
 
 // The writer connection's WAL file opened a second time, through the same
-// VFS, by the syncer thread: its xSync (fdatasync) flushes every write to
-// the file, whichever descriptor made it (Linux syncs the inode). The WAL
+// VFS, by the syncer thread: its xSync writes out the frames the WAL buffer
+// still holds (sqlite_wal_buffer.h), then its fdatasync flushes every write
+// to the file, whichever descriptor made it (Linux syncs the inode). The WAL
 // is never locked (SQLite locks the database and -shm files), so a second
 // descriptor cannot drop a lock when it closes. Opened with CREATE so that
 // its first sync also syncs the directory entry, as SQLite's own first WAL
@@ -1417,6 +1419,9 @@ Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& request
                                                Logger logger) {
     SqliteStoreOptions options = requested;
     if (options.vfs.empty()) options.vfs = kSqliteExclusiveVfs;
+    // Every connection, the syncer's WAL file included, goes through the
+    // WAL write buffer over the chosen VFS (sqlite_wal_buffer.h).
+    MXR_TRY_ASSIGN(options.vfs, walBufferVfs(options.vfs));
     // Opening takes the file lock: on the exclusive VFS, a lock another
     // process holds fails here after the busy timeout.
     auto opened = Db::open(options.path, options.vfs, false);

@@ -24,7 +24,13 @@ sqlite3_file* R(sqlite3_file* f) { return reinterpret_cast<ShimFile*>(f)->real; 
 
 int xClose(sqlite3_file* f) { return R(f)->pMethods ? R(f)->pMethods->xClose(R(f)) : SQLITE_OK; }
 int xRead(sqlite3_file* f, void* b, int n, sqlite3_int64 o) { return R(f)->pMethods->xRead(R(f), b, n, o); }
-int xWrite(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) { return R(f)->pMethods->xWrite(R(f), b, n, o); }
+int xWrite(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) {
+    if (reinterpret_cast<ShimFile*>(f)->wal) {
+        ++CountingVfs::instance().walWrites;
+        if (CountingVfs::instance().failWalWrites) return SQLITE_IOERR_WRITE;
+    }
+    return R(f)->pMethods->xWrite(R(f), b, n, o);
+}
 int xTruncate(sqlite3_file* f, sqlite3_int64 s) { return R(f)->pMethods->xTruncate(R(f), s); }
 int xSync(sqlite3_file* f, int flags) {
     auto* s = reinterpret_cast<ShimFile*>(f);

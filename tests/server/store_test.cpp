@@ -378,6 +378,38 @@ TEST(StoreDurability, AFailedWalSyncFailsItsWritesAndStopsWrites) {
     EXPECT_NE(std::find(names->begin(), names->end(), "after"), names->end());
 }
 
+// The writer's frames wait in the WAL buffer until the syncer writes them
+// out (sqlite_wal_buffer.h): a disk that refuses that write fails the
+// writes waiting on it, and everything after, like a failed fsync; reopened,
+// the store has what was acknowledged and nothing of what failed.
+TEST(StoreDurability, AFailedWriteOfTheWalFailsItsWritesAndLosesNothingAcknowledged) {
+    CountingVfs& vfs = CountingVfs::instance();
+    TestEnv env("walwritefail", CountingVfs::kName);
+    ASSERT_TRUE(env.store);
+    ASSERT_TRUE(insertPerson(*env.store, "before"));
+    vfs.failWalWrites = true;
+    auto failed = insertPerson(*env.store, "lost");
+    vfs.failWalWrites = false;
+    ASSERT_FALSE(failed) << "a write was acknowledged although its WAL frames never reached the file";
+    EXPECT_EQ(failed.error().code, ErrorCode::kIo);
+    auto later = insertPerson(*env.store, "later");
+    ASSERT_FALSE(later) << "writes went on after the WAL could not be written";
+    EXPECT_NE(later.error().message.find("restarted"), std::string::npos) << later.error().message;
+    env.openStore();
+    ASSERT_TRUE(env.store);
+    ASSERT_TRUE(insertPerson(*env.store, "after"));
+    auto names = env.store->read([](ReadTx& tx) -> Result<Json> {
+        MXR_TRY_ASSIGN(auto rows, tx.list(Entity::kPerson, ListQuery{"", 0, 0, 1000}));
+        Json out = Json::array();
+        for (const auto& r : rows) out.push_back(r["name"]);
+        return out;
+    });
+    ASSERT_TRUE(names) << names.error().describe();
+    EXPECT_NE(std::find(names->begin(), names->end(), "before"), names->end());
+    EXPECT_NE(std::find(names->begin(), names->end(), "after"), names->end());
+    EXPECT_EQ(std::find(names->begin(), names->end(), "lost"), names->end()) << "a failed write is in the database";
+}
+
 // A create answers the row as inserted (INSERT ... RETURNING) instead of
 // reading it back: the answer must be what a read returns, column defaults
 // and id lists (deduplicated, in id order) included.
