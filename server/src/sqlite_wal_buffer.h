@@ -19,6 +19,8 @@
 // What reaches the disk, in what order, and what an fsync covers are as
 // without the buffer; only the number of system calls changes. Every other
 // file (the database, journals, temporary files) is the base VFS's own.
+// Only connections through this VFS see the buffered bytes: use it over a
+// VFS that keeps other processes out (the store's unix-excl).
 //
 // A failed write of the buffer is sticky for that WAL: every later read,
 // write and sync of it fails (SQLITE_IOERR), because SQLite already counts
