@@ -19,7 +19,7 @@ struct WalShared {
     std::mutex mutex;
     std::vector<unsigned char> bytes;  // appended, not yet in the file
     sqlite3_int64 start = 0;           // the file offset of bytes[0]
-    sqlite3_file* owner = nullptr;     // the base file of the handle that appended them
+    sqlite3_file* owner = nullptr;     // the base file of the handle that appended them (open while they wait)
     int failed = SQLITE_OK;            // sticky: the first failed write of the buffer
     int handles = 0;                   // under g_registryMutex
 };
@@ -35,6 +35,7 @@ struct WalFile {
     WalShared* shared;   // owned by the registry while a handle is open
     const char* path;    // SQLite's name for the file, valid until xClose
     sqlite3_file* real;  // the base VFS's file, placed right after this struct
+    bool writable;       // opened read-write: it can write the buffer out itself
 };
 
 WalFile* W(sqlite3_file* f) { return reinterpret_cast<WalFile*>(f); }
@@ -46,13 +47,16 @@ sqlite3_file* R(sqlite3_file* f) { return W(f)->real; }
 // that fit: 124 KiB, whole pages.
 constexpr int kFlushPiece = 124 * 1024;
 
-// Writes the buffer out (under s.mutex). A failure is kept: the buffered
-// frames are lost, and SQLite believes them written.
-int flushLocked(WalShared& s) {
+// Writes the buffer out (under s.mutex), through the calling handle's own
+// descriptor when it can write (another thread may be using the owner's),
+// else the owner's. A failure is kept: the buffered frames are lost, and
+// SQLite believes them written.
+int flushLocked(WalShared& s, WalFile* caller) {
+    sqlite3_file* via = caller->writable ? caller->real : s.owner;
     int rc = SQLITE_OK;
     for (std::size_t done = 0; done < s.bytes.size() && rc == SQLITE_OK; done += kFlushPiece) {
         const int n = static_cast<int>(std::min<std::size_t>(kFlushPiece, s.bytes.size() - done));
-        rc = s.owner->pMethods->xWrite(s.owner, s.bytes.data() + done, n, s.start + static_cast<sqlite3_int64>(done));
+        rc = via->pMethods->xWrite(via, s.bytes.data() + done, n, s.start + static_cast<sqlite3_int64>(done));
     }
     s.bytes.clear();
     if (rc != SQLITE_OK && s.failed == SQLITE_OK) s.failed = rc;
@@ -67,7 +71,7 @@ int walClose(sqlite3_file* f) {
     {
         std::lock_guard lock(w->shared->mutex);
         if (w->shared->owner == w->real) {
-            flushLocked(*w->shared);
+            flushLocked(*w->shared, w);
             w->shared->owner = nullptr;
         }
     }
@@ -85,7 +89,7 @@ int walRead(sqlite3_file* f, void* out, int n, sqlite3_int64 offset) {
         if (int rc = failedAs(s, SQLITE_IOERR_READ)) return rc;
         const auto end = s.start + static_cast<sqlite3_int64>(s.bytes.size());
         if (!s.bytes.empty() && offset < end && offset + n > s.start) {
-            if (flushLocked(s) != SQLITE_OK) return SQLITE_IOERR_READ;
+            if (flushLocked(s, W(f)) != SQLITE_OK) return SQLITE_IOERR_READ;
         }
     }
     // Outside the lock: what a reader reads was committed, and the writer
@@ -100,7 +104,7 @@ int walWrite(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
     if (int rc = failedAs(s, SQLITE_IOERR_WRITE)) return rc;
     const bool follows = s.owner == R(f) && offset == s.start + static_cast<sqlite3_int64>(s.bytes.size());
     if (!s.bytes.empty() && !follows) {
-        if (flushLocked(s) != SQLITE_OK) return SQLITE_IOERR_WRITE;
+        if (flushLocked(s, W(f)) != SQLITE_OK) return SQLITE_IOERR_WRITE;
     }
     if (s.bytes.empty()) {
         s.start = offset;
@@ -108,7 +112,7 @@ int walWrite(sqlite3_file* f, const void* data, int n, sqlite3_int64 offset) {
     }
     const auto* p = static_cast<const unsigned char*>(data);
     s.bytes.insert(s.bytes.end(), p, p + n);
-    if (s.bytes.size() >= kWalBufferFlushBytes && flushLocked(s) != SQLITE_OK) return SQLITE_IOERR_WRITE;
+    if (s.bytes.size() >= kWalBufferFlushBytes && flushLocked(s, W(f)) != SQLITE_OK) return SQLITE_IOERR_WRITE;
     return SQLITE_OK;
 }
 
@@ -117,7 +121,7 @@ template <typename Op>
 int afterFlush(sqlite3_file* f, int ioerr, Op op) {
     WalShared& s = *W(f)->shared;
     std::lock_guard lock(s.mutex);
-    if (failedAs(s, ioerr) != SQLITE_OK || flushLocked(s) != SQLITE_OK) return ioerr;
+    if (failedAs(s, ioerr) != SQLITE_OK || flushLocked(s, W(f)) != SQLITE_OK) return ioerr;
     return op(R(f));
 }
 
@@ -165,6 +169,7 @@ int vfsOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* f, int flags,
         return rc == SQLITE_OK ? SQLITE_CANTOPEN : rc;
     }
     w->path = name;
+    w->writable = (*(outFlags ? outFlags : &flags) & SQLITE_OPEN_READWRITE) != 0;
     {
         std::lock_guard lock(g_registryMutex);
         auto& slot = registry()[name];
