@@ -69,10 +69,22 @@ std::string bufferedVfs() {
     return name ? *name : "";
 }
 
-// The store's writer: WAL, and no fsync in COMMIT (its syncer syncs).
+// A scratch folder with its database path, over the buffered VFS; removed
+// at the end.
+struct Scratch {
+    explicit Scratch(const std::string& tag) : vfs(bufferedVfs()), dir(makeTempDir(tag)), db(dir / "t.db") {}
+    ~Scratch() { fs::remove_all(dir); }
+    std::string vfs;
+    fs::path dir;
+    fs::path db;
+};
+
+// As the store's writer (WAL, no fsync in COMMIT: its syncer syncs, no
+// checkpoints in commits), with the test's table.
 void openAsWriter(Conn& c) {
     ASSERT_EQ(c.value("PRAGMA journal_mode=WAL"), "wal");
     ASSERT_EQ(c.exec("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;"), SQLITE_OK);
+    ASSERT_EQ(c.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)"), SQLITE_OK);
 }
 
 // Inserts rows first..last-1 of 3,000 bytes each (about one page each) in
@@ -111,55 +123,47 @@ int syncWal(const std::string& vfsName, Conn& writer) {
 // for the syncer to write the buffer out).
 TEST(WalBuffer, AGroupsFramesReachTheFileInAFewWritesAndReadersSeeThemAtOnce) {
     CountingVfs& counting = CountingVfs::instance();
-    const std::string vfs = bufferedVfs();
-    const fs::path dir = makeTempDir("walbuf-few");
-    const fs::path db = dir / "t.db";
-    Conn writer(db, vfs);
+    Scratch scratch("walbuf-few");
+    Conn writer(scratch.db, scratch.vfs);
     openAsWriter(writer);
-    ASSERT_EQ(writer.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)"), SQLITE_OK);
-    ASSERT_EQ(syncWal(vfs, writer), SQLITE_OK);
+    ASSERT_EQ(syncWal(scratch.vfs, writer), SQLITE_OK);
 
     const int before = counting.walWrites;
     ASSERT_EQ(insertRows(writer, 0, 300), SQLITE_OK) << writer.lastError();
-    Conn reader(db, vfs);
+    Conn reader(scratch.db, scratch.vfs);
     EXPECT_EQ(rowsSeen(reader), "300:300") << reader.lastError();
-    ASSERT_EQ(syncWal(vfs, writer), SQLITE_OK);
+    ASSERT_EQ(syncWal(scratch.vfs, writer), SQLITE_OK);
     const int writes = counting.walWrites - before;
     // 300 rows of about a page each: over 300 frames, which SQLite writes
     // with two calls each (header, page). Through the buffer: pieces of
     // 124 KiB.
-    const auto walBytes = static_cast<long long>(fs::file_size(dir / "t.db-wal"));
+    const auto walBytes = static_cast<long long>(fs::file_size(scratch.dir / "t.db-wal"));
     EXPECT_GT(walBytes, 300LL * 4096);
     EXPECT_LE(writes, walBytes / (124 * 1024) + 4) << "WAL bytes " << walBytes;
     std::printf("[ figure ] 300 rows in one commit: %d writes to a %lld-byte WAL through the buffer (SQLite alone: two per frame)\n",
                 writes, walBytes);
-    fs::remove_all(dir);
 }
 
 // An acknowledged write is one whose WAL sync returned: after that, the
 // files as they are (what a crash of the process leaves) hold it, although
 // the writer's connection never wrote the frames itself.
 TEST(WalBuffer, AfterTheSyncTheFilesHoldTheCommitWithoutTheProcess) {
-    const std::string vfs = bufferedVfs();
-    const fs::path dir = makeTempDir("walbuf-sync");
-    const fs::path db = dir / "t.db";
-    Conn writer(db, vfs);
+    Scratch scratch("walbuf-sync");
+    Conn writer(scratch.db, scratch.vfs);
     openAsWriter(writer);
-    ASSERT_EQ(writer.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)"), SQLITE_OK);
     ASSERT_EQ(insertRows(writer, 0, 50), SQLITE_OK);
     ASSERT_EQ(insertRows(writer, 50, 1000), SQLITE_OK);  // more than the buffer holds (2 MiB)
     ASSERT_EQ(insertRows(writer, 1000, 1001), SQLITE_OK);
-    ASSERT_EQ(syncWal(vfs, writer), SQLITE_OK);
+    ASSERT_EQ(syncWal(scratch.vfs, writer), SQLITE_OK);
 
     // The crash image: the files copied while the writer still holds them open.
-    const fs::path image = dir / "image";
+    const fs::path image = scratch.dir / "image";
     fs::create_directory(image);
-    fs::copy_file(db, image / "t.db");
-    fs::copy_file(dir / "t.db-wal", image / "t.db-wal");
+    fs::copy_file(scratch.db, image / "t.db");
+    fs::copy_file(scratch.dir / "t.db-wal", image / "t.db-wal");
     Conn recovered(image / "t.db", "unix");
     EXPECT_EQ(rowsSeen(recovered), "1001:1001") << recovered.lastError();
     EXPECT_EQ(recovered.value("PRAGMA integrity_check"), "ok");
-    fs::remove_all(dir);
 }
 
 // A write of the buffer that fails loses frames SQLite counts as written:
@@ -168,44 +172,39 @@ TEST(WalBuffer, AfterTheSyncTheFilesHoldTheCommitWithoutTheProcess) {
 // before and nothing of the lost commit.
 TEST(WalBuffer, AFailedWriteOfTheBufferFailsThatWalFromThenOnAndLosesNothingSynced) {
     CountingVfs& counting = CountingVfs::instance();
-    const std::string vfs = bufferedVfs();
-    const fs::path dir = makeTempDir("walbuf-fail");
-    const fs::path db = dir / "t.db";
+    Scratch scratch("walbuf-fail");
     {
-        Conn writer(db, vfs);
+        Conn writer(scratch.db, scratch.vfs);
         openAsWriter(writer);
-        ASSERT_EQ(writer.exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)"), SQLITE_OK);
         ASSERT_EQ(insertRows(writer, 0, 20), SQLITE_OK);
-        ASSERT_EQ(syncWal(vfs, writer), SQLITE_OK);
+        ASSERT_EQ(syncWal(scratch.vfs, writer), SQLITE_OK);
 
         counting.failWalWrites = true;
         ASSERT_EQ(insertRows(writer, 20, 40), SQLITE_OK);  // buffered: nothing written yet
-        EXPECT_NE(syncWal(vfs, writer), SQLITE_OK) << "the sync reported frames durable that never reached the file";
+        EXPECT_NE(syncWal(scratch.vfs, writer), SQLITE_OK) << "the sync reported frames durable that never reached the file";
         counting.failWalWrites = false;  // the disk recovers; the lost frames stay lost
 
-        Conn reader(db, vfs);
+        Conn reader(scratch.db, scratch.vfs);
         EXPECT_EQ(rowsSeen(reader), "") << "a reader was served frames that are not in the file";
         EXPECT_NE(reader.lastError().find("disk I/O error"), std::string::npos) << reader.lastError();
         EXPECT_NE(insertRows(writer, 40, 41), SQLITE_OK);
-        EXPECT_NE(syncWal(vfs, writer), SQLITE_OK);
+        EXPECT_NE(syncWal(scratch.vfs, writer), SQLITE_OK);
     }
     // Reopened (the server restarted): recovery keeps the synced commit.
-    Conn reopened(db, vfs);
+    Conn reopened(scratch.db, scratch.vfs);
     EXPECT_EQ(rowsSeen(reopened), "20:20") << reopened.lastError();
     EXPECT_EQ(reopened.value("PRAGMA integrity_check"), "ok");
     ASSERT_EQ(insertRows(reopened, 20, 21), SQLITE_OK) << "the reopened database does not take writes";
-    fs::remove_all(dir);
 }
 
-// SQLite's unix VFS writes at most 17 bits of length per call, and reads a
-// multiple of 128 KiB as zero bytes and a full disk: a buffer of exactly
-// that size must still reach the file whole.
+// SQLite's unix VFS keeps 17 bits of a write's length, so it writes a
+// multiple of 128 KiB as nothing and reports a full disk: a buffer of
+// exactly that size must still reach the file whole.
 TEST(WalBuffer, AnAppendOfExactly128KiBReachesTheFileWhole) {
-    const std::string vfs = bufferedVfs();
-    const fs::path dir = makeTempDir("walbuf-128k");
-    { std::ofstream((dir / "x.db").string()); }  // SQLite gives a WAL its database's mode
-    const std::string wal = (dir / "x.db-wal").string();
-    sqlite3_vfs* v = sqlite3_vfs_find(vfs.c_str());
+    Scratch scratch("walbuf-128k");
+    { std::ofstream(scratch.db.string()); }  // SQLite gives a WAL its database's mode
+    const std::string wal = scratch.db.string() + "-wal";
+    sqlite3_vfs* v = sqlite3_vfs_find(scratch.vfs.c_str());
     ASSERT_NE(v, nullptr);
     std::vector<char> mem(static_cast<std::size_t>(v->szOsFile));
     auto* f = reinterpret_cast<sqlite3_file*>(mem.data());
@@ -225,7 +224,6 @@ TEST(WalBuffer, AnAppendOfExactly128KiBReachesTheFileWhole) {
     EXPECT_EQ(std::fread(back.data(), 1, back.size(), in), back.size());
     std::fclose(in);
     EXPECT_EQ(back, bytes);
-    fs::remove_all(dir);
 }
 
 }  // namespace mxr::server::test
