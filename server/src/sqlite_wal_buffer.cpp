@@ -9,7 +9,6 @@
 #include <mutex>
 #include <vector>
 
-
 namespace mxr::server {
 namespace {
 

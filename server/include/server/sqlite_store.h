@@ -34,7 +34,8 @@ inline constexpr const char* kSqliteExclusiveVfs = "unix-excl";
 
 struct SqliteStoreOptions {
     std::string path;            // database file; created when absent
-    std::string vfs;             // "" = kSqliteExclusiveVfs (tests pass a counting shim over SQLite's default)
+    std::string vfs;             // "" = kSqliteExclusiveVfs (tests pass a counting shim over SQLite's default);
+                                 // the store puts its WAL write buffer over it (src/sqlite_wal_buffer.h)
     std::size_t maxBatch = 1024; // most writes in one group commit
     std::size_t maxQueue = 16384;// writes waiting beyond this fail with kLimit
     int migrateTo = 0;           // tests of migrations only: stop at this version (0: the latest)
