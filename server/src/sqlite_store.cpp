@@ -1087,7 +1087,8 @@ private:
     static constexpr int kCheckpointPages = 1000;
 
     // WAL frames beyond which the writer makes the WAL start over itself
-    // (restartWalIfLong): about 66 MB. Each restart stalls the writer for
+    // (restartWalIfLong; SqliteStoreOptions::walRestartFrames overrides it):
+    // about 66 MB. Each restart stalls the writer for
     // two fsyncs and the copy of what the checkpointer had not copied yet
     // (about 7 ms here, whatever the WAL's length); at 4,000 frames that was
     // every 0.1 s at 200 writers, 6% of the writer's time, and the writes
@@ -1249,7 +1250,8 @@ private:
     // every time): it finishes the pass it is in, and the writer's next
     // attempt gets the lock.
     void restartWalIfLong() {
-        if (m_walPages < kWalRestartPages || m_syncFailed.load()) return;
+        const int restartFrames = m_options.walRestartFrames > 0 ? m_options.walRestartFrames : kWalRestartPages;
+        if (m_walPages < restartFrames || m_syncFailed.load()) return;
         m_walRestartWanted = true;
         int walPages = 0, copied = 0;
         const int rc =

@@ -39,6 +39,8 @@ struct SqliteStoreOptions {
     std::size_t maxBatch = 1024; // most writes in one group commit
     std::size_t maxQueue = 16384;// writes waiting beyond this fail with kLimit
     int migrateTo = 0;           // tests of migrations only: stop at this version (0: the latest)
+    int walRestartFrames = 0;    // WAL frames past which the writer starts the WAL over (0: 16,000, about
+                                 // 66 MB; a test lowers it to see many restarts in a short run)
 };
 
 // Opens (creating and migrating) the database and starts the writer thread.
