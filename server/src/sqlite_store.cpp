@@ -1086,14 +1086,17 @@ private:
     // automatic checkpoint threshold).
     static constexpr int kCheckpointPages = 1000;
 
+public:
     // WAL frames beyond which the writer makes the WAL start over itself
-    // (restartWalIfLong; SqliteStoreOptions::walRestartFrames overrides it):
-    // about 66 MB. Each restart stalls the writer for
-    // two fsyncs and the copy of what the checkpointer had not copied yet
-    // (about 7 ms here, whatever the WAL's length); at 4,000 frames that was
-    // every 0.1 s at 200 writers, 6% of the writer's time, and the writes
-    // queued behind it were the slowest hundredth.
+    // (restartWalIfLong), unless SqliteStoreOptions::walRestartFrames says
+    // otherwise: about 66 MB. Each restart stalls the writer for two fsyncs
+    // and the copy of what the checkpointer had not copied yet (about 7 ms
+    // here, whatever the WAL's length); at 4,000 frames that was every 0.1 s
+    // at 200 writers, 6% of the writer's time, and the writes queued behind
+    // it were the slowest hundredth.
     static constexpr int kWalRestartPages = 16 * kCheckpointPages;
+
+private:
 
     // On the writer thread, after each commit, with the WAL's page count.
     static int onWalCommit(void* self, sqlite3*, const char*, int pages) {
@@ -1250,8 +1253,7 @@ private:
     // every time): it finishes the pass it is in, and the writer's next
     // attempt gets the lock.
     void restartWalIfLong() {
-        const int restartFrames = m_options.walRestartFrames > 0 ? m_options.walRestartFrames : kWalRestartPages;
-        if (m_walPages < restartFrames || m_syncFailed.load()) return;
+        if (m_walPages < m_options.walRestartFrames || m_syncFailed.load()) return;
         m_walRestartWanted = true;
         int walPages = 0, copied = 0;
         const int rc =
@@ -1425,6 +1427,7 @@ Result<std::unique_ptr<Store>> openSqliteStore(const SqliteStoreOptions& request
                                                Logger logger) {
     SqliteStoreOptions options = requested;
     if (options.vfs.empty()) options.vfs = kSqliteExclusiveVfs;
+    if (options.walRestartFrames <= 0) options.walRestartFrames = SqliteStore::kWalRestartPages;
     // Every connection, the syncer's WAL file included, goes through the
     // WAL write buffer over the chosen VFS (sqlite_wal_buffer.h).
     MXR_TRY_ASSIGN(options.vfs, walBufferVfs(options.vfs));
