@@ -1076,52 +1076,88 @@ public:
         s.commits = m_commits.load();
         s.syncs = m_syncs.load();
         s.walRestarts = m_walRestarts.load();
+        s.walPreparedRestarts = m_walPreparedRestarts.load();
+        s.walFramesLeftToWriter = m_walFramesLeftToWriter.load();
         std::lock_guard lock(m_mutex);
         s.pending = m_queue.size();
         return s;
     }
 
-private:
-    // WAL pages beyond which the checkpointer is woken (SQLite's own
-    // automatic checkpoint threshold).
-    static constexpr int kCheckpointPages = 1000;
-
 public:
     // WAL frames beyond which the writer makes the WAL start over itself
     // (restartWalIfLong), unless SqliteStoreOptions::walRestartFrames says
     // otherwise: about 66 MB. Each restart stalls the writer for two fsyncs
-    // and the copy of what the checkpointer had not copied yet (about 7 ms
-    // here, whatever the WAL's length); at 4,000 frames that was every 0.1 s
-    // at 200 writers, 6% of the writer's time, and the writes queued behind
-    // it were the slowest hundredth.
-    static constexpr int kWalRestartPages = 16 * kCheckpointPages;
+    // and the copy of what the checkpointer had not copied yet; at 4,000
+    // frames that was every 0.1 s at 200 writers, 6% of the writer's time,
+    // and the writes queued behind it were the slowest hundredth.
+    static constexpr int kWalRestartPages = 16'000;
 
 private:
+    // The checkpointer's passes are spaced by frames, not run after every
+    // commit: a pass copies the newest version of each page written since
+    // the last one, and under sustained writes the same few hundred pages
+    // (the tables' and indexes' last leaves) are in every group. Run back
+    // to back, passes copied those pages about ten times a second, one
+    // pread and one pwrite per page: 0.24 of this machine's 2 cores at
+    // 12,000 writes/s (server/README.md, "Fewer checkpoint passes").
+    int checkpointPassFrames() const { return std::max(1, m_options.walRestartFrames / 4); }
+    // And after this long without a pass, one copies whatever is left: the
+    // writes stopped short of the next pass (the database file is synced
+    // when a pass copies everything, and the next write starts the WAL over).
+    static constexpr auto kIdlePassAfter = std::chrono::seconds(1);
+    // What a restart leaves to the writer, at most: past this the
+    // checkpointer's preparation (prepareWalRestart) makes another pass.
+    static constexpr int kRestartTailFrames = 256;
+
+    // The WAL's generation: it changes whenever the WAL starts over, so a
+    // figure the checkpointer took from an older WAL is not read as this one's.
+    static std::uint64_t tagged(std::uint32_t cycle, std::uint32_t frames) {
+        return (static_cast<std::uint64_t>(cycle) << 32) | frames;
+    }
 
     // On the writer thread, after each commit, with the WAL's page count.
     static int onWalCommit(void* self, sqlite3*, const char*, int pages) {
-        static_cast<SqliteStore*>(self)->m_walPages = pages;
-        if (pages >= kCheckpointPages) {
-            auto* store = static_cast<SqliteStore*>(self);
-            {
-                std::lock_guard lock(store->m_checkpointMutex);
-                if (store->m_checkpointDue) return SQLITE_OK;  // already asked
-                store->m_checkpointDue = true;
-            }
-            store->m_checkpointCv.notify_one();
-        }
+        auto* store = static_cast<SqliteStore*>(self);
+        // A new generation once its first frames are written: after the
+        // writer's restart, or SQLite's own (the checkpointer had copied
+        // every frame before a transaction began). A pass that ran in
+        // between, over the old WAL, keeps the old generation's tag.
+        if (store->m_walRestarted || pages < store->m_walPages) store->m_walCycle.fetch_add(1);
+        store->m_walRestarted = false;
+        store->m_walPages = pages;
+        if (pages - store->copiedThisCycle() >= store->checkpointPassFrames()) store->wakeCheckpointer(false);
         return SQLITE_OK;
+    }
+
+    // Frames of the current WAL the checkpointer has copied (0 when its
+    // last figure is an older WAL's).
+    int copiedThisCycle() const {
+        const std::uint64_t c = m_walCopied.load();
+        return (c >> 32) == m_walCycle.load() ? static_cast<int>(c & 0xffffffffu) : 0;
+    }
+
+    void wakeCheckpointer(bool prepareRestart) {
+        {
+            std::lock_guard lock(m_checkpointMutex);
+            if (prepareRestart ? m_prepareWanted : m_checkpointDue) return;  // already asked
+            (prepareRestart ? m_prepareWanted : m_checkpointDue) = true;
+        }
+        m_checkpointCv.notify_one();
     }
 
     void checkpointLoop() {
         pthread_setname_np(pthread_self(), "mxr-checkpoint");
         std::unique_ptr<Db> db;
         for (;;) {
+            bool prepare = false;
             {
                 std::unique_lock lock(m_checkpointMutex);
-                m_checkpointCv.wait(lock, [&] { return m_checkpointStop || m_checkpointDue; });
+                const bool asked = m_checkpointCv.wait_for(
+                    lock, kIdlePassAfter, [&] { return m_checkpointStop || m_checkpointDue || m_prepareWanted; });
                 if (m_checkpointStop) return;
-                m_checkpointDue = false;
+                if (!asked && m_walPages.load() <= copiedThisCycle()) continue;  // idle, and nothing left to copy
+                prepare = m_prepareWanted;
+                m_checkpointDue = m_prepareWanted = false;
             }
             if (m_walRestartWanted.load()) continue;  // the writer copies the rest itself
             if (!db) {
@@ -1132,15 +1168,51 @@ private:
                 }
                 db = std::move(*opened);
             }
-            // PASSIVE: copies what no reader still needs, never waits; the
-            // writer starts the WAL over once it was all copied.
-            int walPages = 0, copied = 0;
-            const int rc = sqlite3_wal_checkpoint_v2(db->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
-            if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-                m_log.warn(strCat("checkpoint failed: ", sqlite3_errmsg(db->raw()), "; it runs again after the next commits"));
-                db.reset();  // reopened next time
-            }
+            const std::uint32_t cycle = m_walCycle.load();
+            const bool ok = prepare ? prepareWalRestart(*db, cycle) : checkpointPass(*db, cycle).has_value();
+            if (!ok) db.reset();  // reopened next time
         }
+    }
+
+    // One PASSIVE checkpoint (copies what no reader still needs, never
+    // waits): the WAL's frames and how many are copied, or nothing when it
+    // failed (logged). Busy (the writer's own pass holds the lock) is not
+    // a failure.
+    std::optional<std::pair<int, int>> checkpointPass(Db& db, std::uint32_t cycle) {
+        int walPages = 0, copied = 0;
+        const int rc = sqlite3_wal_checkpoint_v2(db.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            m_log.warn(strCat("checkpoint failed: ", sqlite3_errmsg(db.raw()), "; it runs again after the next commits"));
+            return std::nullopt;
+        }
+        if (rc == SQLITE_OK) m_walCopied = tagged(cycle, static_cast<std::uint32_t>(copied));
+        return std::pair{walPages, rc == SQLITE_OK ? copied : 0};
+    }
+
+    // Before the writer starts the WAL over (restartWalIfLong), while the
+    // writes go on: copy what there is (again, while a pass leaves more than
+    // a short tail) and sync the database, so that the writer's own pass,
+    // which every write waits for, copies a few groups and its fsync of the
+    // database finds little left to write. Without this the writer copied up
+    // to a pass's worth of frames and then synced every page the passes had
+    // copied since the last restart: 7-14 ms, the slowest writes of all.
+    bool prepareWalRestart(Db& db, std::uint32_t cycle) {
+        for (int pass = 0; pass < 4; ++pass) {
+            const auto r = checkpointPass(db, cycle);
+            if (!r) return false;
+            if (r->first - r->second <= kRestartTailFrames) break;
+        }
+        sqlite3_file* file = nullptr;
+        if (sqlite3_file_control(db.raw(), "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || !file ||
+            !file->pMethods) {
+            return true;  // nothing to sync through; the writer's pass syncs it all
+        }
+        if (const int rc = file->pMethods->xSync(file, SQLITE_SYNC_NORMAL); rc != SQLITE_OK) {
+            m_log.warn(strCat("syncing the database before a WAL restart: ", sqlite3_errstr(rc)));
+            return true;  // the writer's own pass syncs it (and reports a failure)
+        }
+        m_walPrepared = cycle;
+        return true;
     }
 
     struct Pending {
@@ -1254,14 +1326,29 @@ private:
     // attempt gets the lock.
     void restartWalIfLong() {
         if (m_walPages < m_options.walRestartFrames || m_syncFailed.load()) return;
+        // First the checkpointer prepares, while the groups go on; if it
+        // cannot (it failed, or readers hold old frames), the writer goes
+        // ahead a quarter of the way further on and copies it all itself.
+        const bool prepared = m_walPrepared.load() == m_walCycle.load();
+        if (!prepared && m_walPages < m_options.walRestartFrames + checkpointPassFrames()) {
+            if (m_prepareAsked != m_walCycle.load()) {
+                m_prepareAsked = m_walCycle.load();
+                wakeCheckpointer(true);
+            }
+            return;
+        }
         m_walRestartWanted = true;
+        const int leftToWriter = m_walPages - copiedThisCycle();
         int walPages = 0, copied = 0;
         const int rc =
             sqlite3_wal_checkpoint_v2(m_writerDb->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &walPages, &copied);
         if (rc == SQLITE_OK && walPages == copied) {
             m_walPages = 0;  // the next transaction starts the WAL over (the next commit's hook says if not)
+            m_walRestarted = true;
             m_walRestartWanted = false;
             ++m_walRestarts;
+            if (prepared) ++m_walPreparedRestarts;
+            m_walFramesLeftToWriter += static_cast<std::uint64_t>(std::max(0, leftToWriter));
         } else if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
             m_log.warn(strCat("the writer's checkpoint failed: ", sqlite3_errmsg(m_writerDb->raw())));
         }
@@ -1373,12 +1460,20 @@ private:
     std::thread m_syncer;
     std::mutex m_checkpointMutex;
     std::condition_variable m_checkpointCv;
-    bool m_checkpointDue = false;   // under m_checkpointMutex
+    bool m_checkpointDue = false;   // under m_checkpointMutex: a pass
+    bool m_prepareWanted = false;   // under m_checkpointMutex: prepareWalRestart
     bool m_checkpointStop = false;  // under m_checkpointMutex
     std::thread m_checkpointer;
-    int m_walPages = 0;  // frames in the WAL after the last commit (the writer thread's)
+    std::atomic<int> m_walPages{0};  // frames in the WAL after the last commit (changed by the writer thread)
+    bool m_walRestarted = false;  // the writer's own restart, until the next commit's hook (the writer thread's)
     std::atomic<bool> m_walRestartWanted{false};  // the checkpointer holds back (restartWalIfLong)
+    std::atomic<std::uint32_t> m_walCycle{0};     // the WAL's generation (onWalCommit changes it)
+    std::atomic<std::uint64_t> m_walCopied{0};    // tagged(cycle, frames the checkpointer copied)
+    std::atomic<std::uint32_t> m_walPrepared{~0u};  // the cycle prepareWalRestart last prepared
     std::atomic<std::uint64_t> m_walRestarts{0};
+    std::uint32_t m_prepareAsked = ~0u;             // the cycle the writer last asked to prepare (its own)
+    std::atomic<std::uint64_t> m_walPreparedRestarts{0};
+    std::atomic<std::uint64_t> m_walFramesLeftToWriter{0};
 
     std::mutex m_poolMutex;
     std::vector<std::unique_ptr<Db>> m_readers;

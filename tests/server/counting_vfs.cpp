@@ -29,6 +29,7 @@ int xWrite(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) {
         ++CountingVfs::instance().walWrites;
         if (CountingVfs::instance().failWalWrites) return SQLITE_IOERR_WRITE;
     }
+    if (reinterpret_cast<ShimFile*>(f)->db) ++CountingVfs::instance().dbWrites;
     return R(f)->pMethods->xWrite(R(f), b, n, o);
 }
 int xTruncate(sqlite3_file* f, sqlite3_int64 s) { return R(f)->pMethods->xTruncate(R(f), s); }

@@ -1,8 +1,8 @@
 #pragma once
 // A SQLite VFS shim for durability tests: forwards everything to the default
-// VFS, counts xSync calls on WAL and database files and xWrite calls on WAL
-// files, can fail either on WAL files, and can hold syncs at a gate so a
-// test can observe what happens while an fsync is in progress.
+// VFS, counts xSync and xWrite calls on WAL and database files, can fail
+// either on WAL files, and can hold syncs at a gate so a test can observe
+// what happens while an fsync is in progress.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -23,6 +23,7 @@ public:
     // that lost the data it was asked to make durable).
     std::atomic<bool> failWalSyncs{false};
     std::atomic<int> walWrites{0};
+    std::atomic<int> dbWrites{0};  // xWrite on database files: in WAL mode, a checkpoint's page copies
     // While set, xWrite on a WAL file fails with SQLITE_IOERR_WRITE (a disk
     // that failed to take the bytes, EIO).
     std::atomic<bool> failWalWrites{false};

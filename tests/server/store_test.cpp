@@ -201,13 +201,17 @@ TEST(StoreDurability, TheWalStartsOverUnderWritesWithoutAPause) {
     for (auto& w : writers) w.join();
     ASSERT_FALSE(failed);
     const auto stats = env.store->stats();
-    std::printf("40,000 writes of 3 KB: %llu group commits, %llu WAL restarts by the writer, largest WAL %.1f MB\n",
+    std::printf("40,000 writes of 3 KB: %llu group commits, %llu WAL restarts by the writer (%llu prepared by the "
+                "checkpointer, %.0f frames left to the writer on average), largest WAL %.1f MB\n",
                 static_cast<unsigned long long>(stats.commits), static_cast<unsigned long long>(stats.walRestarts),
+                static_cast<unsigned long long>(stats.walPreparedRestarts),
+                stats.walRestarts ? static_cast<double>(stats.walFramesLeftToWriter) / static_cast<double>(stats.walRestarts) : 0.0,
                 static_cast<double>(largest) / 1e6);
     // 40,000 rows of 3 KB are about 150 MB of new pages; the WAL restarts
     // at 4,000 frames (16.5 MB) plus the group in flight.
     EXPECT_LT(largest, 40'000'000u) << "the WAL grew with the writes instead of starting over";
     EXPECT_GT(stats.walRestarts, 0u);
+    EXPECT_GT(stats.walPreparedRestarts, 0u) << "the checkpointer never prepared a restart: the writer copied every WAL itself";
     auto count = env.store->read([](ReadTx& tx) -> Result<Json> {
         MXR_TRY_ASSIGN(auto rows, tx.list(Entity::kPerson, ListQuery{"", 0, 0, 1000}));
         return Json(rows.size());
@@ -263,6 +267,16 @@ TEST(StoreDurability, CheckpointsRunBesideTheWriterNotInItsCommits) {
     CountingVfs& vfs = CountingVfs::instance();
     TestEnv env("checkpoint", CountingVfs::kName);
     ASSERT_TRUE(env.store);
+    // Passes every 1,000 frames (a quarter of the restart threshold) instead
+    // of 4,000: the 1,500 writes below are then several passes' worth.
+    env.handlers.reset();
+    env.store.reset();
+    auto reopened = openSqliteStore(SqliteStoreOptions{.path = (env.dir / "mentorxr.db").string(),
+                                                       .vfs = CountingVfs::kName,
+                                                       .walRestartFrames = 4000},
+                                    env.wall, Logger());
+    ASSERT_TRUE(reopened) << reopened.error().describe();
+    env.store = std::move(*reopened);
     const int dbBefore = vfs.dbSyncs.load();
     const int writerBefore = vfs.dbSyncsOnWriter.load();
     // One commit each: a few WAL pages per person, several checkpoints' worth.
@@ -277,6 +291,34 @@ TEST(StoreDurability, CheckpointsRunBesideTheWriterNotInItsCommits) {
     std::error_code ec;
     const auto walBytes = std::filesystem::file_size(env.dir / "mentorxr.db-wal", ec);
     EXPECT_LT(walBytes, 64u << 20) << "the WAL grew without bound";
+}
+
+// Under sustained writes the same few pages (the tables' and indexes' last
+// leaves) are in every group commit. A checkpoint pass after every commit
+// copied each of them into the database file again and again, one read and
+// one write per page; passes spaced by frames copy each once per pass.
+TEST(StoreDurability, UnderSustainedWritesTheCheckpointerCopiesEachHotPageOncePerPass) {
+    CountingVfs& vfs = CountingVfs::instance();
+    TestEnv env("passes", CountingVfs::kName);
+    ASSERT_TRUE(env.store);
+    const int before = vfs.dbWrites.load();
+    constexpr int kThreads = 16, kEach = 1500;
+    std::vector<std::thread> writers;
+    std::atomic<bool> failed{false};
+    for (int t = 0; t < kThreads; ++t) {
+        writers.emplace_back([&, t] {
+            for (int i = 0; i < kEach && !failed; ++i) {
+                if (!insertPerson(*env.store, strCat("p", t, "-", i))) failed = true;
+            }
+        });
+    }
+    for (auto& w : writers) w.join();
+    ASSERT_FALSE(failed);
+    const auto stats = env.store->stats();
+    const int copies = vfs.dbWrites.load() - before;
+    std::printf("%d writes in %llu group commits: %d page copies into the database file\n", kThreads * kEach,
+                static_cast<unsigned long long>(stats.commits), copies);
+    EXPECT_LT(copies, kThreads * kEach / 4) << "the checkpointer copied the same pages pass after pass";
 }
 
 // Waits (bounded: a missing event fails the test instead of hanging it).

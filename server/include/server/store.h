@@ -176,6 +176,8 @@ struct StoreStats {
     std::uint64_t syncs = 0;    // WAL fsyncs that acknowledged committed groups (SQLite: the syncer's)
     std::uint64_t pending = 0;  // writes queued, not yet picked up by the writer
     std::uint64_t walRestarts = 0;  // SQLite: times the writer copied the WAL's tail so it starts over
+    std::uint64_t walPreparedRestarts = 0;    // SQLite: of those, the ones the checkpointer had prepared
+    std::uint64_t walFramesLeftToWriter = 0;  // SQLite: frames those restarts left the writer to copy, in all
 };
 
 class Store {
