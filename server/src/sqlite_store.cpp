@@ -1083,7 +1083,6 @@ public:
         return s;
     }
 
-public:
     // WAL frames beyond which the writer makes the WAL start over itself
     // (restartWalIfLong), unless SqliteStoreOptions::walRestartFrames says
     // otherwise: about 66 MB. Each restart stalls the writer for two fsyncs

@@ -165,12 +165,8 @@ TEST(StoreDurability, TheWalStartsOverUnderWritesWithoutAPause) {
     // At 4,000 frames instead of 16,000: a slower build (the sanitizers)
     // otherwise lets the checkpointer catch up now and then, SQLite starts
     // the WAL over by itself, and the writer's own restart is never seen.
-    env.handlers.reset();
-    env.store.reset();
-    auto reopened = openSqliteStore(
-        SqliteStoreOptions{.path = (env.dir / "mentorxr.db").string(), .walRestartFrames = 4000}, env.wall, Logger());
-    ASSERT_TRUE(reopened) << reopened.error().describe();
-    env.store = std::move(*reopened);
+    env.openStore("", 4000);
+    ASSERT_TRUE(env.store);
     const auto wal = env.dir / "mentorxr.db-wal";
     constexpr int kThreads = 16;
     std::atomic<int> written{0};
@@ -269,14 +265,8 @@ TEST(StoreDurability, CheckpointsRunBesideTheWriterNotInItsCommits) {
     ASSERT_TRUE(env.store);
     // Passes every 1,000 frames (a quarter of the restart threshold) instead
     // of 4,000: the 1,500 writes below are then several passes' worth.
-    env.handlers.reset();
-    env.store.reset();
-    auto reopened = openSqliteStore(SqliteStoreOptions{.path = (env.dir / "mentorxr.db").string(),
-                                                       .vfs = CountingVfs::kName,
-                                                       .walRestartFrames = 4000},
-                                    env.wall, Logger());
-    ASSERT_TRUE(reopened) << reopened.error().describe();
-    env.store = std::move(*reopened);
+    env.openStore(CountingVfs::kName, 4000);
+    ASSERT_TRUE(env.store);
     const int dbBefore = vfs.dbSyncs.load();
     const int writerBefore = vfs.dbSyncsOnWriter.load();
     // One commit each: a few WAL pages per person, several checkpoints' worth.

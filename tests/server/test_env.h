@@ -37,10 +37,14 @@ struct TestEnv {
         std::filesystem::remove_all(dir, ec);
     }
 
-    void openStore(const std::string& vfs = "") {
+    // walRestartFrames: 0 for the store's default (SqliteStoreOptions).
+    void openStore(const std::string& vfs = "", int walRestartFrames = 0) {
         handlers.reset();
         store.reset();
-        auto s = openSqliteStore(SqliteStoreOptions{(dir / "mentorxr.db").string(), vfs, 1024, 16384}, wall, Logger());
+        auto s = openSqliteStore(SqliteStoreOptions{.path = (dir / "mentorxr.db").string(),
+                                                    .vfs = vfs,
+                                                    .walRestartFrames = walRestartFrames},
+                                 wall, Logger());
         if (!s) {
             ADD_FAILURE() << s.error().describe();
             return;
