@@ -8,7 +8,7 @@
 #   tools/dev.sh soak                    run the long suites (label soak)
 #   tools/dev.sh test-web                the web app's full browser suite (labels web, web_full)
 #   tools/dev.sh install-url-handler     open mentorxr:// links (the web app's "Open in MentorXR") in this client
-#   tools/dev.sh fuzz [seconds]          fuzz the network decoders (default 60 s each)
+#   tools/dev.sh fuzz [seconds]          fuzz the network decoders and file readers (default 60 s each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -104,12 +104,12 @@ run_tests() {
   build asan
   (cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j "$(jobs)" -LE 'soak|bench|golden|window|xr|web' --timeout 600)
-  log "sanitizer tests done at $((SECONDS - t0)) s; fuzzing the decoders briefly"
+  log "sanitizer tests done at $((SECONDS - t0)) s; fuzzing the decoders and file readers briefly"
   fuzz "${MXR_FUZZ_SECONDS:-15}"
   log "all tests done in $((SECONDS - t0)) s"
 }
 
-# libFuzzer over every network decoder (clang, address+UB sanitizers): the
+# libFuzzer over every network decoder and file reader (clang, address+UB sanitizers): the
 # seed corpus replayed by ctest, then a short run from it per target.
 fuzz() {
   local seconds=$1
@@ -121,7 +121,7 @@ fuzz() {
   (cd build/fuzz && ctest --output-on-failure -L fuzz)
   # One fuzzer per core at a time: each is single-threaded.
   local t pids=() status=0
-  for t in message avatar ticket sealed replay handshake voice wav annotation; do
+  for t in message avatar ticket sealed replay handshake voice wav annotation workspace procedure gltf; do
     fuzz_one "$t" "$seconds" &
     pids+=($!)
     if ((${#pids[@]} >= $(jobs))); then

@@ -120,32 +120,9 @@ Result<void> expandFurniture(const Ctx& c, Room& room, const std::string& kind, 
 
 }  // namespace
 
-std::string jsonSyntaxError(const std::string& jsonText, const std::string& source, std::size_t byte,
-                            const std::string& parserMessage) {
-    // nlohmann's offset is one past the offending character.
-    const std::size_t at = byte > 0 ? byte - 1 : 0;
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < at && i < jsonText.size(); ++i) {
-        if (jsonText[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    std::string what = parserMessage;
-    if (auto pos = what.find(": syntax error"); pos != std::string::npos) what = what.substr(pos + 2);
-    return strCat(source, ": line ", line, ", column ", col, ": ", what);
-}
-
 Result<Room> parseRoom(const std::string& jsonText, const std::string& source) {
     const Ctx c{source};
-    json doc;
-    try {
-        doc = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
-        return makeError(ErrorCode::kInvalidArgument, jsonSyntaxError(jsonText, source, e.byte, e.what()));
-    }
+    MXR_TRY_ASSIGN(const json doc, parseSceneJson(jsonText, source));
     MXR_TRY(checkKeys(c, doc, "(top level)",
                       {"name", "size", "ambient", "clear_color", "floor_color", "wall_color", "lights", "objects",
                        "furniture", "labels", "seats", "cameras"}));

@@ -8,6 +8,7 @@
 
 #include "engine/core/math.h"
 #include "engine/core/result.h"
+#include "scenes/json_errors.h"
 
 namespace mxr::scenes {
 
@@ -63,11 +64,6 @@ struct Room {
 
 // Parses a room from JSON text; `source` names it in errors.
 Result<Room> parseRoom(const std::string& jsonText, const std::string& source);
-// A JSON syntax error's message for scene files (rooms, procedures):
-// "SOURCE: line L, column C: <what the parser said>", from the error's
-// byte offset into `jsonText`.
-std::string jsonSyntaxError(const std::string& jsonText, const std::string& source, std::size_t byte,
-                            const std::string& parserMessage);
 Result<Room> loadRoom(const std::string& path);
 
 }  // namespace mxr::scenes

@@ -21,8 +21,10 @@
 //   is anchored and persisted as "mentorxr-workspace", found again next run;
 //   it can be placed again at any time.
 //
-// Thread: main thread only. Errors: parse and load errors name the file,
-// the field and the problem (kInvalidArgument), or the file (kNotFound).
+// The files (the workspace file, annotation lists, the glTF model) are
+// read by scenes/workspace_file.h, which needs no GPU.
+//
+// Thread: main thread only.
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -30,55 +32,13 @@
 #include <vector>
 
 #include "engine/render/renderer.h"
-#include "net/annotations.h"
 #include "scenes/client_component.h"
+#include "scenes/workspace_file.h"
 #include "xr/xr_system.h"
 
 namespace mxr::scenes {
 
 class LocalPlayer;
-
-// One drawable piece of a model: its mesh, colour and place in the model.
-struct ModelPart {
-    engine::MeshData mesh;
-    Vec4 color{1.0f};
-    Mat4 transform{1.0f};
-};
-
-// An annotation the workspace file ships with (workspace coordinates).
-struct WorkspaceAnnotation {
-    net::AnnotationKind kind = net::AnnotationKind::kArrow;
-    net::AnnotationValues values;
-};
-
-struct WorkspaceDef {
-    std::string name;
-    std::string modelPath;  // absolute or relative to the process; "" = none
-    Vec2 size{1.2f, 0.8f};
-    Pose pose;  // in the room until placed
-    // `annotations` [{kind, colour, and the kind's fields}]: loaded into
-    // the offline replica (a room keeps its own).
-    std::vector<WorkspaceAnnotation> annotations;
-};
-
-Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::string& source);
-// Annotations in the workspace file's format (its `annotations` array; also
-// a procedure step's `annotations`, which the server stores as the client
-// writes them): a JSON array of objects, each "kind", "colour" (a palette
-// name or index) and the kind's fields in workspace coordinates: arrow
-// position/end, label position/text, box position/extents/yaw_deg, sphere
-// position/radius, ink points (workspace points), marker position/number.
-// Errors name the source and `field[i].name`.
-Result<std::vector<WorkspaceAnnotation>> parseAnnotationList(const std::string& jsonText, const std::string& source,
-                                                             const std::string& field);
-// The kinds as these files name them ("ink", where net's toString says "ink
-// stroke" for people): the kind, or nullopt for another name.
-std::optional<net::AnnotationKind> annotationKindNamed(std::string_view name);
-// The same format written back (palette names; a box's rotation as its yaw).
-std::string annotationListJson(const std::vector<WorkspaceAnnotation>& annotations);
-Result<WorkspaceDef> loadWorkspace(const std::string& path);
-// The default scene's triangle primitives, flattened with their transforms.
-Result<std::vector<ModelPart>> loadGltfModel(const std::string& path);
 
 // The model as uploaded: one mesh per part (owned by the client's state,
 // remade with each graphics bundle).

@@ -13,19 +13,10 @@
 #include <vector>
 
 #include "engine/core/math.h"
+#include "engine/core/mesh_data.h"
 #include "engine/core/result.h"
 
 namespace mxr::engine {
-
-struct Vertex {
-    Vec3 position;
-    Vec3 normal;
-};
-
-struct MeshData {
-    std::vector<Vertex> vertices;
-    std::vector<std::uint32_t> indices;  // triangles, counter-clockwise front faces
-};
 
 struct MeshHandle {
     std::uint32_t id = 0;  // 0 is "no mesh"

@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "engine/core/text.h"
-#include "scenes/room.h"
-#include "scenes/workspace.h"
+#include "scenes/json_errors.h"
+#include "scenes/workspace_file.h"
 
 namespace mxr::scenes {
 namespace {
@@ -135,12 +135,7 @@ Result<ProcedureStepDef> newProcedureStep(const std::string& title, const std::s
 }
 
 Result<ProcedureDef> parseProcedure(const std::string& jsonText, const std::string& source) {
-    json j;
-    try {
-        j = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
-        return makeError(ErrorCode::kInvalidArgument, jsonSyntaxError(jsonText, source, e.byte, e.what()));
-    }
+    MXR_TRY_ASSIGN(const json j, parseSceneJson(jsonText, source));
     if (!j.is_object()) return bad(source, "(root)", "expected an object");
     ProcedureDef p;
     p.source = source;
