@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "scenes/json_errors.h"
+
 namespace mxr::scenes {
 namespace {
 

@@ -392,11 +392,12 @@ Result<WorkspaceDef> loadWorkspace(const std::string& path) {
 
 Result<std::vector<ModelPart>> parseGltfModel(const std::string& bytes, bool binary, const std::string& baseDir,
                                               const std::string& source) {
+    if (bytes.size() > kMaxGltfModelBytes) return bad(source, "(file)", "larger than 256 MiB");
     tinygltf::TinyGLTF loader;
     tinygltf::Model model;
     std::string err, warn;
     const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-    const auto size = static_cast<unsigned int>(std::min<std::size_t>(bytes.size(), 0xffffffffu));
+    const auto size = static_cast<unsigned int>(bytes.size());  // at most 256 MiB
     const bool ok = binary ? loader.LoadBinaryFromMemory(&model, &err, &warn, data, size, baseDir)
                            : loader.LoadASCIIFromString(&model, &err, &warn, bytes.data(), size, baseDir);
     if (!ok) return bad(source, "(glTF)", err.empty() ? "cannot be read" : err);
@@ -412,9 +413,10 @@ Result<std::vector<ModelPart>> parseGltfModel(const std::string& bytes, bool bin
 Result<std::vector<ModelPart>> loadGltfModel(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return makeError(ErrorCode::kNotFound, strCat(path, ": cannot open glTF model"));
+    std::error_code ec;
+    if (std::filesystem::file_size(path, ec) > kMaxGltfModelBytes && !ec) return bad(path, "(file)", "larger than 256 MiB");
     std::ostringstream ss;
     ss << in.rdbuf();
-    if (ss.str().size() > kMaxGltfModelBytes) return bad(path, "(file)", "larger than 256 MiB");
     const std::filesystem::path p(path);
     return parseGltfModel(ss.str(), p.extension() == ".glb", p.parent_path().string(), path);
 }

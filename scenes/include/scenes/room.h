@@ -8,7 +8,6 @@
 
 #include "engine/core/math.h"
 #include "engine/core/result.h"
-#include "scenes/json_errors.h"
 
 namespace mxr::scenes {
 
