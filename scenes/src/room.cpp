@@ -1,11 +1,9 @@
 #include "scenes/room.h"
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "scenes/json_errors.h"
+#include "scenes/scene_file_text.h"
 
 namespace mxr::scenes {
 namespace {
@@ -282,13 +280,8 @@ Result<Room> parseRoom(const std::string& jsonText, const std::string& source) {
 }
 
 Result<Room> loadRoom(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return makeError(ErrorCode::kNotFound, strCat(path, ": cannot open room file"));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string textIn = ss.str();
-    if (textIn.size() > (4u << 20)) return makeError(ErrorCode::kInvalidArgument, strCat(path, ": larger than 4 MiB"));
-    return parseRoom(textIn, path);
+    MXR_TRY_ASSIGN(const std::string text, readSceneFile(path, "room file", 4));
+    return parseRoom(text, path);
 }
 
 }  // namespace mxr::scenes

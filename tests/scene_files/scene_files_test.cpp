@@ -3,6 +3,7 @@
 // cases a person could hit with a hand-edited or hostile file.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -114,6 +115,23 @@ TEST(SceneFiles, AModelThatSharesNodesToMultiplyItselfIsRefused) {
     };
     EXPECT_NE(refusal(triangleGltf(kAccessors, kViews, chain(false))).find("more than 4096 primitives"), std::string::npos);
     EXPECT_NE(refusal(triangleGltf(kAccessors, kViews, chain(true))).find("more than 65536 node visits"), std::string::npos);
+}
+
+TEST(SceneFiles, AFileOverItsBoundOrMissingIsRefusedNamingIt) {
+    const std::string path = (std::filesystem::temp_directory_path() / "mxr_scene_files_big.json").string();
+    {
+        std::ofstream out(path, std::ios::binary);
+        out << std::string((1u << 20) + 1, ' ');
+    }
+    auto big = loadWorkspace(path);
+    std::filesystem::remove(path);
+    ASSERT_FALSE(big);
+    EXPECT_EQ(big.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(big.error().message, path + ": larger than 1 MiB");
+    auto missing = loadProcedure(path);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(missing.error().message, path + ": cannot open procedure file");
 }
 
 TEST(SceneFiles, AnnotationListsWrittenBackReadTheSame) {

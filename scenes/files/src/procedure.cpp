@@ -5,12 +5,10 @@
 #include "scenes/procedure.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "engine/core/text.h"
-#include "scenes/json_errors.h"
+#include "scenes/scene_file_text.h"
 #include "scenes/workspace_file.h"
 
 namespace mxr::scenes {
@@ -172,11 +170,8 @@ Result<ProcedureDef> parseProcedure(const std::string& jsonText, const std::stri
 }
 
 Result<ProcedureDef> loadProcedure(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) return makeError(ErrorCode::kNotFound, strCat(path, ": cannot open procedure file"));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return parseProcedure(ss.str(), path);
+    MXR_TRY_ASSIGN(const std::string text, readSceneFile(path, "procedure file", kMaxProcedureFileMiB));
+    return parseProcedure(text, path);
 }
 
 std::string procedureCreateBody(const ProcedureDef& procedure, std::int64_t mentorshipId) {

@@ -9,12 +9,11 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "engine/core/text.h"
+#include "scenes/scene_file_text.h"
 
 namespace mxr::scenes {
 namespace {
@@ -382,17 +381,13 @@ Result<WorkspaceDef> parseWorkspace(const std::string& jsonText, const std::stri
 }
 
 Result<WorkspaceDef> loadWorkspace(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return makeError(ErrorCode::kNotFound, strCat(path, ": cannot open workspace file"));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (ss.str().size() > (1u << 20)) return bad(path, "(file)", "larger than 1 MiB");
-    return parseWorkspace(ss.str(), path);
+    MXR_TRY_ASSIGN(const std::string text, readSceneFile(path, "workspace file", 1));
+    return parseWorkspace(text, path);
 }
 
 Result<std::vector<ModelPart>> parseGltfModel(const std::string& bytes, bool binary, const std::string& baseDir,
                                               const std::string& source) {
-    if (bytes.size() > kMaxGltfModelBytes) return bad(source, "(file)", "larger than 256 MiB");
+    if (bytes.size() > kMaxGltfModelBytes) return bad(source, "(file)", strCat("larger than ", kMaxGltfModelBytes >> 20, " MiB"));
     tinygltf::TinyGLTF loader;
     tinygltf::Model model;
     std::string err, warn;
@@ -411,14 +406,9 @@ Result<std::vector<ModelPart>> parseGltfModel(const std::string& bytes, bool bin
 }
 
 Result<std::vector<ModelPart>> loadGltfModel(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return makeError(ErrorCode::kNotFound, strCat(path, ": cannot open glTF model"));
-    std::error_code ec;
-    if (std::filesystem::file_size(path, ec) > kMaxGltfModelBytes && !ec) return bad(path, "(file)", "larger than 256 MiB");
-    std::ostringstream ss;
-    ss << in.rdbuf();
+    MXR_TRY_ASSIGN(const std::string bytes, readSceneFile(path, "glTF model", kMaxGltfModelBytes >> 20));
     const std::filesystem::path p(path);
-    return parseGltfModel(ss.str(), p.extension() == ".glb", p.parent_path().string(), path);
+    return parseGltfModel(bytes, p.extension() == ".glb", p.parent_path().string(), path);
 }
 
 }  // namespace mxr::scenes

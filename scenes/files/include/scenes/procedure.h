@@ -34,6 +34,9 @@ namespace mxr::scenes {
 inline constexpr std::size_t kMaxProcedureSteps = 500;
 inline constexpr std::size_t kMaxStepAnnotations = 200;
 inline constexpr std::size_t kMaxStepAnnotationBytes = 65536;  // a step's annotations as JSON
+// A procedure file's bound: 500 steps of the longest instruction and
+// annotations fit (about 34 MiB).
+inline constexpr std::size_t kMaxProcedureFileMiB = 64;
 
 struct ProcedureStepDef {
     std::string title;

@@ -1,8 +1,25 @@
-#include "scenes/json_errors.h"
+#include "scenes/scene_file_text.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "engine/core/result.h"
 
 namespace mxr::scenes {
+
+Result<std::string> readSceneFile(const std::string& path, std::string_view what, std::size_t maxMiB) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return makeError(ErrorCode::kNotFound, strCat(path, ": cannot open ", what));
+    const std::size_t maxBytes = maxMiB << 20;
+    const auto tooLarge = [&] { return makeError(ErrorCode::kInvalidArgument, strCat(path, ": larger than ", maxMiB, " MiB")); };
+    std::error_code ec;
+    if (const auto size = std::filesystem::file_size(path, ec); !ec && size > maxBytes) return tooLarge();
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().size() > maxBytes) return tooLarge();  // a file without a size (a pipe)
+    return std::move(ss).str();
+}
 
 std::string jsonSyntaxError(const std::string& jsonText, const std::string& source, std::size_t byte,
                             const std::string& parserMessage) {

@@ -1,14 +1,20 @@
 #pragma once
-// JSON text that does not parse, for the scene files (rooms, procedures):
-// an Error naming the file and where, never an exception. Thread: any (pure
-// functions).
+// The text of the scene files (rooms, workspaces, models, procedures): a
+// file read whole within its bound, and JSON that does not parse as an
+// Error naming the file and where, never an exception. Thread: any.
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "engine/core/result.h"
 
 namespace mxr::scenes {
+
+// The whole of the file at `path`: kNotFound "PATH: cannot open WHAT" when
+// it cannot be opened, kInvalidArgument "PATH: larger than N MiB" past
+// `maxMiB` (checked before reading where the file has a size).
+Result<std::string> readSceneFile(const std::string& path, std::string_view what, std::size_t maxMiB);
 
 // A JSON syntax error's message for scene files (rooms, procedures):
 // "SOURCE: line L, column C: <what the parser said>", from the error's
